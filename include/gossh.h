@@ -1,0 +1,469 @@
+/*
+ * gossh.h — the C API of libgossh, an SSH client library with a Go core.
+ *
+ * This header is the contract and the reference documentation. It is written
+ * by hand; the header that cgo generates while building is an artefact and is
+ * never installed.
+ *
+ * ---------------------------------------------------------------------------
+ * Conventions (they hold for every function below unless its block says
+ * otherwise)
+ * ---------------------------------------------------------------------------
+ *
+ * Return values.  Functions return int: 0 (GOSSH_OK) on success, a negative
+ *   GOSSH_E_* code on failure.
+ *
+ * Errors.  The last parameter is `gossh_error **err`. It may be NULL. On
+ *   failure, when err is not NULL, *err receives a new error object (code,
+ *   message, details) that the caller owns and releases with
+ *   gossh_error_free(). On success *err is set to NULL. There is no
+ *   thread-local "last error".
+ *
+ * Handles.  gossh_client, gossh_channel, gossh_options, gossh_key and
+ *   gossh_error are opaque. The pointer value is a key into a typed registry
+ *   inside the library, not an address: a freed, stale, wrong-type or garbage
+ *   handle gets GOSSH_E_BADHANDLE, never a crash. Handle values are never
+ *   reused within a process. A NULL handle gets GOSSH_E_INVALID.
+ *
+ * Ownership.  Input strings are NUL-terminated UTF-8 and are copied before the
+ *   call returns. Objects returned through `T **out` belong to the caller and
+ *   are released with their own _free function; _free(NULL) and a second
+ *   _free of the same handle are harmless no-ops. Memory that the library
+ *   hands over as a plain `char *` is released with gossh_free(), never libc
+ *   free().
+ *
+ * Threads.  Every function is safe to call from any thread. Blocking
+ *   functions say so and take a timeout; gossh_client_close() from another
+ *   thread ends the client's in-flight calls with GOSSH_E_CLOSED.
+ *
+ * Callbacks.  Callbacks are C function pointers with `void *userdata` last.
+ *   They run on an unspecified thread (not necessarily the caller's). A
+ *   callback that returns 0 rejects, so a binding whose callback raised an
+ *   exception fails closed by returning 0.
+ *
+ * Panics.  A Go panic never crosses into C: every entry point recovers and
+ *   returns GOSSH_E_INTERNAL.
+ *
+ * What a Go shared library imposes on its host process:
+ *   - one Go runtime per process: load libgossh once;
+ *   - never dlclose() it: the Go runtime cannot be unloaded;
+ *   - do not fork() without exec() after loading it: the child inherits a Go
+ *     runtime without its threads and hangs on its first blocking call.
+ *     (Python users: use the "spawn" or "forkserver" multiprocessing start
+ *     methods.)
+ *   - glibc 2.34 or newer.
+ */
+#ifndef GOSSH_H
+#define GOSSH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Versions                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define GOSSH_VERSION_MAJOR 0
+#define GOSSH_VERSION_MINOR 1
+#define GOSSH_VERSION_PATCH 0
+/* GOSSH_VERSION_NUMBER is MAJOR*10000 + MINOR*100 + PATCH. */
+#define GOSSH_VERSION_NUMBER                                                  \
+    (GOSSH_VERSION_MAJOR * 10000 + GOSSH_VERSION_MINOR * 100 +                \
+     GOSSH_VERSION_PATCH)
+
+/*
+ * gossh_version — the library's version as GOSSH_VERSION_NUMBER computes it,
+ * so that a program or binding can check that header and library agree.
+ * Does not block. Never fails. If version_string is not NULL it receives a
+ * static string such as "0.1.0" that the caller must not free.
+ */
+int gossh_version(const char **version_string);
+
+/* ------------------------------------------------------------------------ */
+/* Error codes                                                               */
+/* ------------------------------------------------------------------------ */
+
+#define GOSSH_OK 0
+#define GOSSH_E_INVALID -1      /* invalid argument: NULL, bad value, bad option name */
+#define GOSSH_E_BADHANDLE -2    /* freed, stale, wrong-type or garbage handle */
+#define GOSSH_E_INTERNAL -3     /* a bug in gossh (a recovered panic) */
+#define GOSSH_E_CONNECT -4      /* TCP connection refused or host unreachable; name not resolved */
+#define GOSSH_E_TIMEOUT -5      /* a timeout expired (connect, banner, auth, read, wait) */
+#define GOSSH_E_AUTH -6         /* authentication failed; detail "allowed_types" */
+#define GOSSH_E_BADAUTHTYPE -7  /* the server does not allow the methods we could try; detail "allowed_types" */
+#define GOSSH_E_PASSWORD_REQUIRED -8 /* a private key is encrypted and no passphrase was given */
+#define GOSSH_E_HOSTKEY_UNKNOWN -9   /* unknown host rejected by the missing-host-key policy */
+#define GOSSH_E_HOSTKEY_MISMATCH -10 /* known host presented a different key; details hostname, key, expected_key */
+#define GOSSH_E_PROTOCOL -11    /* SSH protocol error, or the peer is not an SSH server */
+#define GOSSH_E_CLOSED -12      /* the client or channel is closed, or the connection was lost */
+#define GOSSH_E_CHANNEL -13     /* the server refused to open a channel or run a request */
+#define GOSSH_E_KEY -14         /* a key could not be parsed, or is of an unsupported type */
+#define GOSSH_E_NOT_CONNECTED -15 /* the client is not connected yet */
+#define GOSSH_E_IO -16          /* a local file could not be read or written */
+
+/* ------------------------------------------------------------------------ */
+/* Opaque handle types                                                       */
+/* ------------------------------------------------------------------------ */
+
+typedef struct gossh_error gossh_error;
+typedef struct gossh_options gossh_options;
+typedef struct gossh_client gossh_client;
+typedef struct gossh_channel gossh_channel;
+typedef struct gossh_key gossh_key;
+
+/* ------------------------------------------------------------------------ */
+/* Memory and errors                                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * gossh_free — releases memory that the library handed over as a plain
+ * pointer (strings returned through `char **out`). NULL is a no-op. Does not
+ * block. Never call libc free() on such memory, nor gossh_free() on anything
+ * else.
+ */
+void gossh_free(void *p);
+
+/*
+ * gossh_error_code — the GOSSH_E_* code of an error object, or
+ * GOSSH_E_BADHANDLE if e is not a live error handle (GOSSH_E_INVALID for NULL).
+ */
+int gossh_error_code(const gossh_error *e);
+
+/*
+ * gossh_error_message — a human-readable message. The string belongs to the
+ * error object and is valid until gossh_error_free(e). Returns a static
+ * string describing the problem if e is NULL or not a live error handle.
+ */
+const char *gossh_error_message(const gossh_error *e);
+
+/*
+ * gossh_error_detail — one named detail of an error, or NULL if the error has
+ * no such detail. The string belongs to the error object and is valid until
+ * gossh_error_free(e). Details by code:
+ *   GOSSH_E_AUTH, GOSSH_E_BADAUTHTYPE: "allowed_types" (comma-separated
+ *       method names the server still accepts, e.g. "publickey,password").
+ *   GOSSH_E_HOSTKEY_UNKNOWN: "hostname", "key" (the server's key as
+ *       "type base64").
+ *   GOSSH_E_HOSTKEY_MISMATCH: "hostname", "key" (presented) and
+ *       "expected_key" (known), each as "type base64".
+ *   GOSSH_E_CONNECT: "address" (host:port that could not be reached).
+ *   GOSSH_E_TIMEOUT: "stage" (connect, banner, auth, read, write, wait).
+ */
+const char *gossh_error_detail(const gossh_error *e, const char *name);
+
+/* gossh_error_free — releases an error object. NULL and repeats are no-ops. */
+void gossh_error_free(gossh_error *e);
+
+/* ------------------------------------------------------------------------ */
+/* Keys                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * gossh_key_from_file — loads a private key from a file (OpenSSH format, PEM
+ * PKCS#1/SEC1, PKCS#8). passphrase may be NULL for an unencrypted key.
+ * Blocks on file I/O only.
+ * Returns 0 and *out (caller frees with gossh_key_free); GOSSH_E_INVALID for
+ * NULL path/out; GOSSH_E_IO if the file cannot be read;
+ * GOSSH_E_PASSWORD_REQUIRED if the key is encrypted and passphrase is NULL or
+ * empty; GOSSH_E_KEY if it does not parse or the passphrase is wrong.
+ */
+int gossh_key_from_file(const char *path, const char *passphrase, gossh_key **out,
+                        gossh_error **err);
+
+/*
+ * gossh_key_from_data — as gossh_key_from_file, from len bytes of key text in
+ * memory.
+ */
+int gossh_key_from_data(const void *data, size_t len, const char *passphrase,
+                        gossh_key **out, gossh_error **err);
+
+/*
+ * gossh_key_type — the key's SSH type name ("ssh-ed25519", "ssh-rsa",
+ * "ecdsa-sha2-nistp256", ...) in *out, a string the caller frees with
+ * gossh_free(). Does not block.
+ */
+int gossh_key_type(const gossh_key *key, char **out, gossh_error **err);
+
+/*
+ * gossh_key_public_text — the public key as one authorized_keys line
+ * ("type base64", no comment) in *out; caller frees with gossh_free().
+ */
+int gossh_key_public_text(const gossh_key *key, char **out, gossh_error **err);
+
+/*
+ * gossh_key_fingerprint — the SHA256 fingerprint as ssh-keygen -l prints it
+ * ("SHA256:..."), in *out; caller frees with gossh_free().
+ */
+int gossh_key_fingerprint(const gossh_key *key, char **out, gossh_error **err);
+
+/* gossh_key_free — releases a key. NULL and repeats are no-ops. */
+void gossh_key_free(gossh_key *key);
+
+/* ------------------------------------------------------------------------ */
+/* Connect options                                                           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * gossh_options_new — a new, empty set of connect options with paramiko's
+ * defaults (port 22, username = the local user, allow_agent and
+ * look_for_keys on, no timeouts except banner_timeout 15 s). Caller frees
+ * with gossh_options_free(). Does not block.
+ */
+int gossh_options_new(gossh_options **out, gossh_error **err);
+
+/*
+ * gossh_options_set — sets one option by name from its text form. Names and
+ * values (paramiko's connect() parameters):
+ *   "hostname"       host name or address (required before connect)
+ *   "port"           decimal port, 1..65535
+ *   "username"       login name
+ *   "password"       password; also unlocks encrypted keys when no passphrase
+ *   "passphrase"     unlocks encrypted private keys
+ *   "key_filename"   path to a private key; each call APPENDS one path, in
+ *                    the order keys are tried
+ *   "allow_agent"    "1"/"0" (also true/false/yes/no): use SSH_AUTH_SOCK
+ *   "look_for_keys"  "1"/"0": try ~/.ssh/id_rsa, id_ecdsa, id_ed25519, id_dsa
+ *   "timeout"        seconds (decimal, e.g. "2.5") for the TCP connect;
+ *                    "0" or "" means none
+ *   "banner_timeout" seconds to wait for the server's SSH banner
+ *   "auth_timeout"   seconds for key exchange and authentication
+ *   "agent_socket"   path of an agent socket to use instead of SSH_AUTH_SOCK
+ * Returns GOSSH_E_INVALID for an unknown name or a value that does not parse
+ * (the message names the option). Does not block.
+ */
+int gossh_options_set(gossh_options *opts, const char *name, const char *value,
+                      gossh_error **err);
+
+/*
+ * gossh_options_add_key — appends an already-loaded private key (paramiko's
+ * pkey). Keys added this way are tried first, before key_filename. The
+ * options keep their own reference; the caller may free key afterwards.
+ */
+int gossh_options_add_key(gossh_options *opts, const gossh_key *key, gossh_error **err);
+
+/* gossh_options_free — releases options. NULL and repeats are no-ops. */
+void gossh_options_free(gossh_options *opts);
+
+/* ------------------------------------------------------------------------ */
+/* Host-key policy                                                           */
+/* ------------------------------------------------------------------------ */
+
+#define GOSSH_POLICY_REJECT 0   /* default: an unknown host fails with GOSSH_E_HOSTKEY_UNKNOWN */
+#define GOSSH_POLICY_AUTOADD 1  /* accept, add to the client's host keys, save if a file was loaded */
+#define GOSSH_POLICY_WARNING 2  /* accept without adding (the binding warns) */
+
+/*
+ * gossh_hostkey_cb — a custom missing-host-key policy, called once per
+ * connection when the server's host key is not in the client's host keys.
+ *   hostname:   the name looked up, "[host]:port" when port != 22
+ *   key_type:   e.g. "ssh-ed25519"
+ *   key_base64: the key blob, base64 as in known_hosts
+ *   fingerprint: "SHA256:..." as ssh-keygen -l prints it
+ * Return 1 to accept (the key is then also added to the client's host keys
+ * if the callback asked for it with GOSSH_HOSTKEY_ACCEPT_ADD = 2), 0 to
+ * reject. Any other value is treated as 1 if positive, 0 otherwise. Runs on
+ * an unspecified thread while gossh_client_connect() is blocked. The strings
+ * are valid only during the call.
+ */
+#define GOSSH_HOSTKEY_REJECT 0
+#define GOSSH_HOSTKEY_ACCEPT 1
+#define GOSSH_HOSTKEY_ACCEPT_ADD 2
+typedef int (*gossh_hostkey_cb)(const char *hostname, const char *key_type,
+                                const char *key_base64, const char *fingerprint,
+                                void *userdata);
+
+/* ------------------------------------------------------------------------ */
+/* Client                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * gossh_client_new — a new, unconnected client with the reject policy and no
+ * host keys. Caller frees with gossh_client_free(). Does not block.
+ */
+int gossh_client_new(gossh_client **out, gossh_error **err);
+
+/*
+ * gossh_client_set_policy — selects a built-in missing-host-key policy
+ * (GOSSH_POLICY_*). Replaces any callback set earlier. GOSSH_E_INVALID for
+ * an unknown policy.
+ */
+int gossh_client_set_policy(gossh_client *c, int policy, gossh_error **err);
+
+/*
+ * gossh_client_set_policy_callback — installs a custom missing-host-key
+ * policy (see gossh_hostkey_cb). cb NULL restores the reject policy. The
+ * caller keeps userdata alive until the client is freed or another policy is
+ * set.
+ */
+int gossh_client_set_policy_callback(gossh_client *c, gossh_hostkey_cb cb,
+                                     void *userdata, gossh_error **err);
+
+/*
+ * gossh_client_load_system_host_keys — loads an OpenSSH known_hosts file as
+ * "system" host keys, which are never saved back. path NULL or "" means
+ * ~/.ssh/known_hosts, and then a missing file is silently ignored.
+ * Malformed lines are skipped. GOSSH_E_IO if a named file cannot be read.
+ */
+int gossh_client_load_system_host_keys(gossh_client *c, const char *path,
+                                       gossh_error **err);
+
+/*
+ * gossh_client_load_host_keys — loads a known_hosts file, merged over earlier
+ * loads (new entries replace old for the same host and key type), and
+ * remembers it as the file that gossh_client_save_host_keys() and the
+ * auto-add policy write to. A missing file is not an error (it will be
+ * created on save). Malformed lines are skipped.
+ */
+int gossh_client_load_host_keys(gossh_client *c, const char *path, gossh_error **err);
+
+/*
+ * gossh_client_save_host_keys — writes the client's (non-system) host keys to
+ * path in known_hosts format. GOSSH_E_IO on failure.
+ */
+int gossh_client_save_host_keys(gossh_client *c, const char *path, gossh_error **err);
+
+/*
+ * gossh_client_connect — connects, checks the host key and authenticates,
+ * following paramiko's SSHClient.connect(): keys added with
+ * gossh_options_add_key, then key_filename keys, then agent keys
+ * (allow_agent), then ~/.ssh/id_* (look_for_keys), then the password (with
+ * keyboard-interactive as fallback). RSA keys sign with rsa-sha2-256/512
+ * where the server allows it.
+ * BLOCKS for up to timeout + banner_timeout + auth_timeout (each as set in
+ * opts) plus the time a policy callback takes.
+ * Returns 0, or GOSSH_E_CONNECT, GOSSH_E_TIMEOUT, GOSSH_E_PROTOCOL,
+ * GOSSH_E_HOSTKEY_UNKNOWN, GOSSH_E_HOSTKEY_MISMATCH, GOSSH_E_AUTH,
+ * GOSSH_E_BADAUTHTYPE, GOSSH_E_PASSWORD_REQUIRED, GOSSH_E_CLOSED (closed
+ * during connect), GOSSH_E_INVALID (already connected, no hostname).
+ * opts is only read; the caller still owns it.
+ */
+int gossh_client_connect(gossh_client *c, const gossh_options *opts, gossh_error **err);
+
+/*
+ * gossh_client_is_active — 1 if the client is connected and the connection
+ * is alive, 0 otherwise (also for bad handles). Does not block.
+ */
+int gossh_client_is_active(const gossh_client *c);
+
+/*
+ * gossh_client_is_authenticated — 1 if the client has authenticated and is
+ * still connected, 0 otherwise. Does not block.
+ */
+int gossh_client_is_authenticated(const gossh_client *c);
+
+/*
+ * gossh_client_exec — opens a session channel and runs command on it, as
+ * paramiko's exec_command(). stdout and stderr are drained concurrently in the
+ * background, so reading one stream first never deadlocks on the other.
+ * BLOCKS until the server accepts or refuses the channel and the command,
+ * for at most timeout_ms (< 0: no limit).
+ * Returns 0 and *out (caller frees with gossh_channel_free); GOSSH_E_CHANNEL
+ * if the server refuses; GOSSH_E_NOT_CONNECTED; GOSSH_E_CLOSED;
+ * GOSSH_E_TIMEOUT.
+ */
+int gossh_client_exec(gossh_client *c, const char *command, int timeout_ms,
+                      gossh_channel **out, gossh_error **err);
+
+/*
+ * gossh_client_close — closes the connection and every channel on it. Calls
+ * blocked on this client or its channels in other threads return
+ * GOSSH_E_CLOSED promptly. Safe to call twice and from any thread. Returns 0
+ * (also when already closed or never connected).
+ */
+int gossh_client_close(gossh_client *c, gossh_error **err);
+
+/*
+ * gossh_client_free — closes (as gossh_client_close) and releases the
+ * client. Channels opened on it stay valid handles but report
+ * GOSSH_E_CLOSED. NULL and repeats are no-ops.
+ */
+void gossh_client_free(gossh_client *c);
+
+/* ------------------------------------------------------------------------ */
+/* Channels                                                                  */
+/* ------------------------------------------------------------------------ */
+
+#define GOSSH_STREAM_STDOUT 0
+#define GOSSH_STREAM_STDERR 1
+
+/*
+ * gossh_channel_read — reads up to cap bytes from stream (GOSSH_STREAM_*)
+ * into buf. *nread receives the count; 0 with return 0 means end of stream.
+ * BLOCKS until at least one byte is available, the stream ends, or
+ * timeout_ms passes (< 0: no limit; 0: do not wait).
+ * Returns 0, GOSSH_E_TIMEOUT (nothing read, *nread = 0), GOSSH_E_CLOSED,
+ * GOSSH_E_INVALID (NULL buf/nread or a bad stream number).
+ */
+int gossh_channel_read(gossh_channel *ch, int stream, void *buf, size_t cap,
+                       int timeout_ms, size_t *nread, gossh_error **err);
+
+/*
+ * gossh_channel_read_any — reads up to cap bytes from whichever stream has
+ * data (stdout first when both have), storing GOSSH_STREAM_STDOUT or
+ * GOSSH_STREAM_STDERR in *stream and the count in *nread. When both streams
+ * have ended and nothing is left, returns 0 with *nread = 0 and *stream = -1.
+ * Lets an event-loop binding keep a single blocking call in flight per
+ * channel. BLOCKS as gossh_channel_read. Returns 0, GOSSH_E_TIMEOUT,
+ * GOSSH_E_CLOSED, GOSSH_E_INVALID.
+ */
+int gossh_channel_read_any(gossh_channel *ch, void *buf, size_t cap, int timeout_ms,
+                           int *stream, size_t *nread, gossh_error **err);
+
+/*
+ * gossh_channel_read_ready — number of bytes that a read of stream would
+ * return at once (0 if none), or 1 if the stream has ended with nothing
+ * left (so that a read returns EOF without waiting). Negative code on error.
+ * Does not block.
+ */
+int64_t gossh_channel_read_ready(gossh_channel *ch, int stream);
+
+/*
+ * gossh_channel_write — writes all len bytes to the command's stdin.
+ * BLOCKS while the server's window is full, for at most timeout_ms
+ * (< 0: no limit). Returns 0, GOSSH_E_TIMEOUT, GOSSH_E_CLOSED (also after
+ * gossh_channel_send_eof).
+ */
+int gossh_channel_write(gossh_channel *ch, const void *buf, size_t len, int timeout_ms,
+                        gossh_error **err);
+
+/*
+ * gossh_channel_send_eof — tells the command that its stdin has ended
+ * (paramiko's shutdown_write). Repeats are no-ops. Does not block long.
+ */
+int gossh_channel_send_eof(gossh_channel *ch, gossh_error **err);
+
+/*
+ * gossh_channel_exit_status — waits for the command to finish and stores its
+ * exit status in *status (-1 if the server sent none, e.g. killed by a
+ * signal). Output not yet read stays readable.
+ * BLOCKS for at most timeout_ms (< 0: no limit). Returns 0, GOSSH_E_TIMEOUT,
+ * GOSSH_E_CLOSED (connection lost before an exit status arrived).
+ */
+int gossh_channel_exit_status(gossh_channel *ch, int timeout_ms, int *status,
+                              gossh_error **err);
+
+/*
+ * gossh_channel_exit_status_ready — 1 if the exit status has arrived, 0 if
+ * not, negative code on error. Does not block.
+ */
+int gossh_channel_exit_status_ready(gossh_channel *ch);
+
+/*
+ * gossh_channel_close — closes the channel. Blocked reads and writes on it
+ * return GOSSH_E_CLOSED (reads first return data already received). Safe to
+ * call twice and from any thread.
+ */
+int gossh_channel_close(gossh_channel *ch, gossh_error **err);
+
+/* gossh_channel_free — closes and releases. NULL and repeats are no-ops. */
+void gossh_channel_free(gossh_channel *ch);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GOSSH_H */

@@ -1,0 +1,81 @@
+"""gossh — an SSH client with a Go core (golang.org/x/crypto/ssh), with
+paramiko's client API, so that a paramiko program moves over by changing its
+import::
+
+    import gossh as paramiko
+
+    client = paramiko.SSHClient()
+    client.load_system_host_keys()
+    client.connect("example.com", username="me")
+    stdin, stdout, stderr = client.exec_command("uname -a")
+    print(stdout.read().decode())
+
+The work happens in libgossh.so with the GIL released, so threads run
+connections in parallel.  Loading the library starts a Go runtime: after
+``import gossh`` do not ``fork()`` without ``exec`` (use the "spawn" or
+"forkserver" multiprocessing start methods).
+
+Logging goes to the standard ``logging`` module under paramiko's logger
+name, "paramiko.transport".
+"""
+
+from ._lib import library_path as _library_path
+from ._lib import version_string as _library_version
+from .channel import Channel, ChannelFile, ChannelStderrFile, ChannelStdinFile
+from .client import SSHClient, Transport
+from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, RSAKey, UnknownKeyType
+from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
+from .ssh_exception import (
+    AuthenticationException,
+    BadAuthenticationType,
+    BadHostKeyException,
+    ChannelException,
+    ConfigParseError,
+    CouldNotCanonicalize,
+    IncompatiblePeer,
+    MessageOrderError,
+    NoValidConnectionsError,
+    PartialAuthentication,
+    PasswordRequiredException,
+    ProxyCommandFailure,
+    SSHException,
+    SSHTimeout,
+    UnableToAuthenticate,
+)
+
+__version__ = "0.1.0"
+__version_info__ = (0, 1, 0)
+
+__all__ = [
+    "SSHClient",
+    "Transport",
+    "Channel",
+    "ChannelFile",
+    "ChannelStderrFile",
+    "ChannelStdinFile",
+    "MissingHostKeyPolicy",
+    "AutoAddPolicy",
+    "RejectPolicy",
+    "WarningPolicy",
+    "PKey",
+    "RSAKey",
+    "ECDSAKey",
+    "Ed25519Key",
+    "DSSKey",
+    "UnknownKeyType",
+    "SSHException",
+    "AuthenticationException",
+    "PasswordRequiredException",
+    "BadAuthenticationType",
+    "PartialAuthentication",
+    "UnableToAuthenticate",
+    "ChannelException",
+    "BadHostKeyException",
+    "IncompatiblePeer",
+    "ProxyCommandFailure",
+    "NoValidConnectionsError",
+    "CouldNotCanonicalize",
+    "ConfigParseError",
+    "MessageOrderError",
+    "SSHTimeout",
+]

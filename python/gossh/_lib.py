@@ -1,0 +1,364 @@
+"""Loads libgossh and declares its C API (include/gossh.h) for ctypes.
+
+Everything that touches ctypes directly lives here: the one table of
+prototypes, the opaque handle types, the error-object translation
+(``call``/``_check``) and the string-ownership helpers.  The rest of the
+package calls ``lib.gossh_*`` through ``call()``.
+
+``ctypes.CDLL`` releases the GIL for the duration of each call, so blocking
+calls (connect, exec, read) let other Python threads run.
+"""
+
+import ctypes
+import errno
+import os
+import socket
+from ctypes import POINTER, c_char_p, c_int, c_int64, c_size_t, c_void_p
+
+from . import ssh_exception as _exc
+
+EXPECTED_MAJOR = 0
+
+# --------------------------------------------------------------------------
+# Codes (gossh.h)
+# --------------------------------------------------------------------------
+
+OK = 0
+E_INVALID = -1
+E_BADHANDLE = -2
+E_INTERNAL = -3
+E_CONNECT = -4
+E_TIMEOUT = -5
+E_AUTH = -6
+E_BADAUTHTYPE = -7
+E_PASSWORD_REQUIRED = -8
+E_HOSTKEY_UNKNOWN = -9
+E_HOSTKEY_MISMATCH = -10
+E_PROTOCOL = -11
+E_CLOSED = -12
+E_CHANNEL = -13
+E_KEY = -14
+E_NOT_CONNECTED = -15
+E_IO = -16
+
+POLICY_REJECT = 0
+POLICY_AUTOADD = 1
+POLICY_WARNING = 2
+
+HOSTKEY_REJECT = 0
+HOSTKEY_ACCEPT = 1
+HOSTKEY_ACCEPT_ADD = 2
+
+STREAM_STDOUT = 0
+STREAM_STDERR = 1
+
+# --------------------------------------------------------------------------
+# Opaque handle types: a distinct pointer type per kind, so that passing a
+# channel where a client is expected fails in ctypes, before reaching C.
+# --------------------------------------------------------------------------
+
+
+class _gossh_client(ctypes.Structure):
+    pass
+
+
+class _gossh_channel(ctypes.Structure):
+    pass
+
+
+class _gossh_options(ctypes.Structure):
+    pass
+
+
+class _gossh_key(ctypes.Structure):
+    pass
+
+
+class _gossh_error(ctypes.Structure):
+    pass
+
+
+client_p = POINTER(_gossh_client)
+channel_p = POINTER(_gossh_channel)
+options_p = POINTER(_gossh_options)
+key_p = POINTER(_gossh_key)
+error_p = POINTER(_gossh_error)
+
+# char * handed over by the library (freed with gossh_free): declared as
+# POINTER(c_char) so that ctypes does not convert it (and lose the pointer).
+owned_str_p = POINTER(ctypes.c_char)
+
+# int (*gossh_hostkey_cb)(hostname, key_type, key_base64, fingerprint, userdata)
+HOSTKEY_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_char_p, c_char_p, c_void_p)
+
+_err_pp = POINTER(error_p)
+
+# --------------------------------------------------------------------------
+# The prototypes: (name, argtypes, restype), copied from gossh.h.
+# --------------------------------------------------------------------------
+
+_PROTOTYPES = [
+    ("gossh_version", [POINTER(c_char_p)], c_int),
+    ("gossh_free", [c_void_p], None),
+    # errors
+    ("gossh_error_code", [error_p], c_int),
+    ("gossh_error_message", [error_p], c_char_p),
+    ("gossh_error_detail", [error_p, c_char_p], c_char_p),
+    ("gossh_error_free", [error_p], None),
+    # keys
+    ("gossh_key_from_file", [c_char_p, c_char_p, POINTER(key_p), _err_pp], c_int),
+    ("gossh_key_from_data", [c_char_p, c_size_t, c_char_p, POINTER(key_p), _err_pp], c_int),
+    ("gossh_key_type", [key_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_key_public_text", [key_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_key_fingerprint", [key_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_key_free", [key_p], None),
+    # options
+    ("gossh_options_new", [POINTER(options_p), _err_pp], c_int),
+    ("gossh_options_set", [options_p, c_char_p, c_char_p, _err_pp], c_int),
+    ("gossh_options_add_key", [options_p, key_p, _err_pp], c_int),
+    ("gossh_options_free", [options_p], None),
+    # client
+    ("gossh_client_new", [POINTER(client_p), _err_pp], c_int),
+    ("gossh_client_set_policy", [client_p, c_int, _err_pp], c_int),
+    ("gossh_client_set_policy_callback", [client_p, HOSTKEY_CB, c_void_p, _err_pp], c_int),
+    ("gossh_client_load_system_host_keys", [client_p, c_char_p, _err_pp], c_int),
+    ("gossh_client_load_host_keys", [client_p, c_char_p, _err_pp], c_int),
+    ("gossh_client_save_host_keys", [client_p, c_char_p, _err_pp], c_int),
+    ("gossh_client_connect", [client_p, options_p, _err_pp], c_int),
+    ("gossh_client_is_active", [client_p], c_int),
+    ("gossh_client_is_authenticated", [client_p], c_int),
+    ("gossh_client_exec", [client_p, c_char_p, c_int, POINTER(channel_p), _err_pp], c_int),
+    ("gossh_client_close", [client_p, _err_pp], c_int),
+    ("gossh_client_free", [client_p], None),
+    # channels
+    ("gossh_channel_read",
+     [channel_p, c_int, c_void_p, c_size_t, c_int, POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_channel_read_any",
+     [channel_p, c_void_p, c_size_t, c_int, POINTER(c_int), POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_channel_read_ready", [channel_p, c_int], c_int64),
+    ("gossh_channel_write", [channel_p, c_char_p, c_size_t, c_int, _err_pp], c_int),
+    ("gossh_channel_send_eof", [channel_p, _err_pp], c_int),
+    ("gossh_channel_exit_status", [channel_p, c_int, POINTER(c_int), _err_pp], c_int),
+    ("gossh_channel_exit_status_ready", [channel_p], c_int),
+    ("gossh_channel_close", [channel_p, _err_pp], c_int),
+    ("gossh_channel_free", [channel_p], None),
+]
+
+# --------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _candidates():
+    env = os.environ.get("GOSSH_LIBRARY")
+    if env:
+        return [env]
+    repo_build = os.path.join(os.path.dirname(os.path.dirname(_HERE)), "build")
+    return [
+        os.path.join(_HERE, "libgossh.so"),
+        os.path.join(repo_build, "libgossh.so"),
+        os.path.join(repo_build, "libgossh.so.0"),
+    ]
+
+
+def _load():
+    tried = []
+    for path in _candidates():
+        if not os.path.exists(path) and not os.environ.get("GOSSH_LIBRARY"):
+            tried.append(path + " (missing)")
+            continue
+        try:
+            return ctypes.CDLL(path), path
+        except OSError as e:
+            tried.append("{} ({})".format(path, e))
+            if os.environ.get("GOSSH_LIBRARY"):
+                break
+    raise ImportError(
+        "gossh: cannot load libgossh.so; tried: {}. Build it with `make` in the "
+        "repository root, or set GOSSH_LIBRARY to its path.".format("; ".join(tried))
+    )
+
+
+lib, library_path = _load()
+
+class _Missing:
+    """Stands in for a function the loaded library does not export: calling
+    it raises NotImplementedError naming the function."""
+
+    def __init__(self, name):
+        self.__name__ = name
+
+    def __call__(self, *args):
+        raise NotImplementedError(
+            "gossh: {} does not export {}".format(library_path, self.__name__)
+        )
+
+
+# Names of header functions the loaded library lacks (normally empty).
+missing = []
+
+for _name, _argtypes, _restype in _PROTOTYPES:
+    try:
+        _fn = getattr(lib, _name)
+    except AttributeError:
+        missing.append(_name)
+        setattr(lib, _name, _Missing(_name))
+        continue
+    _fn.argtypes = _argtypes
+    _fn.restype = _restype
+
+
+def _version():
+    s = c_char_p()
+    n = lib.gossh_version(ctypes.byref(s))
+    return n, (s.value.decode() if s.value else "%d.%d.%d" % (n // 10000, n // 100 % 100, n % 100))
+
+
+version_number, version_string = _version()
+if version_number // 10000 != EXPECTED_MAJOR:
+    raise ImportError(
+        "gossh: {} is version {}, this binding needs major version {}".format(
+            library_path, version_string, EXPECTED_MAJOR
+        )
+    )
+
+# --------------------------------------------------------------------------
+# Strings
+# --------------------------------------------------------------------------
+
+
+def enc(s):
+    """str/bytes/PathLike/None -> bytes or None for a const char * argument."""
+    if s is None:
+        return None
+    if isinstance(s, bytes):
+        return s
+    if isinstance(s, os.PathLike):
+        return os.fsencode(s)
+    return str(s).encode("utf-8")
+
+
+def take_string(p):
+    """Copies a library-owned char * into a str and releases it with gossh_free."""
+    if not p:
+        return None
+    try:
+        return ctypes.string_at(p).decode("utf-8", "replace")
+    finally:
+        lib.gossh_free(ctypes.cast(p, c_void_p))
+
+
+# --------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------
+
+
+def _detail(err, name):
+    v = lib.gossh_error_detail(err, name.encode())
+    return v.decode("utf-8", "replace") if v is not None else None
+
+
+def _public_key(text):
+    from .pkey import PKey
+
+    if not text:
+        return None
+    try:
+        return PKey.from_public_text(text)
+    except Exception:
+        return None
+
+
+def _connect_error(message, address):
+    host, port = address or "?", 0
+    if address and ":" in address:
+        h, _, p = address.rpartition(":")
+        host = h.strip("[]")
+        try:
+            port = int(p)
+        except ValueError:
+            pass
+    cause = ConnectionRefusedError(errno.ECONNREFUSED, message)
+    return _exc.NoValidConnectionsError({(host, port): cause})
+
+
+def make_exception(code, message, details):
+    """Builds the paramiko-style exception for a GOSSH_E_* code.
+
+    ``details`` is a callable name -> str or None.
+    """
+    if code == E_AUTH:
+        return _exc.AuthenticationException(message)
+    if code == E_BADAUTHTYPE:
+        types = [t for t in (details("allowed_types") or "").split(",") if t]
+        return _exc.BadAuthenticationType(message, types)
+    if code == E_PASSWORD_REQUIRED:
+        return _exc.PasswordRequiredException(message)
+    if code == E_HOSTKEY_UNKNOWN:
+        host = details("hostname")
+        if host:
+            return _exc.SSHException("Server {!r} not found in known_hosts".format(host))
+        return _exc.SSHException(message)
+    if code == E_HOSTKEY_MISMATCH:
+        e = _exc.BadHostKeyException(
+            details("hostname"),
+            _public_key(details("key")),
+            _public_key(details("expected_key")),
+        )
+        e.message = message
+        return e
+    if code == E_CONNECT:
+        return _connect_error(message, details("address"))
+    if code == E_TIMEOUT:
+        e = _exc.SSHTimeout(message)
+        e.stage = details("stage")
+        return e
+    if code == E_CHANNEL:
+        return _exc.ChannelException(code, message)
+    if code == E_INVALID:
+        return ValueError(message)
+    if code == E_IO:
+        return IOError(message)
+    # CLOSED, PROTOCOL, KEY, BADHANDLE, INTERNAL, NOT_CONNECTED and unknown
+    return _exc.SSHException(message)
+
+
+def _check(rc, err):
+    """Raises the exception for a failed call (rc < 0) and frees err."""
+    if rc >= 0:
+        if err:
+            lib.gossh_error_free(err)
+        return rc
+    if not err:
+        raise make_exception(rc, "gossh error %d" % rc, lambda name: None)
+    try:
+        code = lib.gossh_error_code(err)
+        if code >= 0 or code == E_BADHANDLE and rc != E_BADHANDLE:
+            code = rc
+        msg = lib.gossh_error_message(err)
+        msg = msg.decode("utf-8", "replace") if msg else "gossh error %d" % rc
+        exc = make_exception(code, msg, lambda name: _detail(err, name))
+        exc.gossh_code = code
+    finally:
+        lib.gossh_error_free(err)
+    raise exc
+
+
+def call(fn, *args):
+    """Calls a gossh function whose last parameter is ``gossh_error **err``.
+
+    Returns its (non-negative) result or raises the matching exception.
+    """
+    err = error_p()
+    rc = fn(*args, ctypes.byref(err))
+    return _check(rc, err)
+
+
+def call_code(fn, *args):
+    """As call(), but returns (rc, exception-or-None) instead of raising."""
+    try:
+        return call(fn, *args), None
+    except Exception as e:  # noqa: BLE001 - handed back to the caller
+        return getattr(e, "gossh_code", -1), e

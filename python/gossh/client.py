@@ -1,0 +1,360 @@
+"""SSHClient, paramiko's high-level client, over libgossh.
+
+Every SSH decision (auth order, host-key checks, timeouts) is made in
+libgossh; this module translates paramiko's arguments into connect options
+and libgossh's errors into paramiko's exceptions.
+"""
+
+import ctypes
+import inspect
+import logging
+import os
+import threading
+
+from . import _lib
+from ._lib import call, lib
+from .channel import Channel, ChannelFile, ChannelStderrFile, ChannelStdinFile, _timeout_ms
+from .pkey import PKey
+from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
+from .ssh_exception import SSHException
+
+__all__ = ["SSHClient", "Transport"]
+
+_log = logging.getLogger("paramiko.transport")
+
+
+def _bool(v):
+    return "1" if v else "0"
+
+
+def _seconds(v):
+    return repr(float(v))
+
+
+class Transport:
+    """The connection under an SSHClient, as far as gossh exposes it:
+    ``is_active()``, ``is_authenticated()``, ``getpeername()``,
+    ``get_username()``, ``close()``.  Returned by
+    ``SSHClient.get_transport()``; not constructed directly."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def is_active(self):
+        h = self._client._handle
+        return bool(h is not None and lib.gossh_client_is_active(h) == 1)
+
+    def is_authenticated(self):
+        h = self._client._handle
+        return bool(h is not None and lib.gossh_client_is_authenticated(h) == 1)
+
+    def getpeername(self):
+        return self._client._peer
+
+    def get_username(self):
+        return self._client._username
+
+    def set_keepalive(self, interval):
+        if interval:
+            _log.warning("gossh: set_keepalive(%r) is not supported yet; ignored", interval)
+
+    def open_session(self, *args, **kwargs):
+        raise NotImplementedError(
+            "gossh: Transport.open_session is not supported yet; use "
+            "SSHClient.exec_command"
+        )
+
+    def close(self):
+        self._client.close()
+
+    def __repr__(self):
+        state = "active" if self.is_active() else "inactive"
+        return "<gossh.Transport {} ({})>".format(self._client._peer, state)
+
+
+class SSHClient:
+    """A high-level SSH client (paramiko.SSHClient).
+
+    ::
+
+        client = SSHClient()
+        client.load_system_host_keys()
+        client.connect("host", username="me")
+        stdin, stdout, stderr = client.exec_command("ls")
+
+    The default missing-host-key policy is RejectPolicy.  Closing is
+    idempotent; the client also closes when garbage-collected.
+    """
+
+    def __init__(self):
+        h = _lib.client_p()
+        call(lib.gossh_client_new, ctypes.byref(h))
+        self._handle = h
+        self._lock = threading.Lock()
+        self._policy = RejectPolicy()
+        self._policy_cb = None  # the CFUNCTYPE object, kept alive for Go
+        self._policy_exc = None
+        self._policy_add = False
+        self._host_keys_filename = None
+        self._system_host_keys_filenames = []
+        self._connected = False
+        self._closed = False
+        self._peer = None
+        self._username = None
+        self._channel_timeout = None
+        self._transport = None
+
+    # -- host keys --------------------------------------------------------------
+
+    def load_system_host_keys(self, filename=None):
+        """Loads known_hosts entries that are never saved back.  Without a
+        filename, ~/.ssh/known_hosts (silently ignored when missing)."""
+        call(lib.gossh_client_load_system_host_keys, self._h(),
+             _lib.enc(os.path.expanduser(filename) if filename else None))
+        self._system_host_keys_filenames.append(filename)
+
+    def load_host_keys(self, filename):
+        """Loads a known_hosts file and remembers it: AutoAddPolicy and
+        save_host_keys() write to it.  A missing file is created on save."""
+        call(lib.gossh_client_load_host_keys, self._h(), _lib.enc(filename))
+        self._host_keys_filename = filename
+
+    def save_host_keys(self, filename):
+        """Writes the (non-system) host keys to filename, known_hosts format."""
+        call(lib.gossh_client_save_host_keys, self._h(), _lib.enc(filename))
+
+    def get_host_keys(self):
+        raise NotImplementedError(
+            "gossh: a HostKeys view of the client's keys is not supported yet; "
+            "use load_host_keys/save_host_keys"
+        )
+
+    def _add_host_key(self, hostname, key):
+        # Called by AutoAddPolicy.missing_host_key (a subclass run through the
+        # callback): libgossh adds the key when the callback answers
+        # GOSSH_HOSTKEY_ACCEPT_ADD.
+        self._policy_add = True
+
+    # -- policy -----------------------------------------------------------------
+
+    def set_missing_host_key_policy(self, policy):
+        """Sets the policy for servers whose key is not known: a
+        MissingHostKeyPolicy class or instance (RejectPolicy by default)."""
+        if inspect.isclass(policy):
+            policy = policy()
+        if type(policy) is RejectPolicy:
+            call(lib.gossh_client_set_policy, self._h(), _lib.POLICY_REJECT)
+            self._policy_cb = None
+        elif type(policy) is AutoAddPolicy:
+            call(lib.gossh_client_set_policy, self._h(), _lib.POLICY_AUTOADD)
+            self._policy_cb = None
+        else:
+            if not hasattr(policy, "missing_host_key"):
+                raise TypeError("policy must have a missing_host_key method")
+            cb = _lib.HOSTKEY_CB(self._make_callback(policy))
+            call(lib.gossh_client_set_policy_callback, self._h(), cb, None)
+            # Keep the callback alive for as long as Go may call it: until
+            # another policy is set or the client is freed.
+            self._policy_cb = cb
+        self._policy = policy
+
+    def _make_callback(self, policy):
+        def on_missing_host_key(hostname, key_type, key_base64, fingerprint, userdata):
+            # A Python exception must never escape into C: ctypes would
+            # return garbage.  Anything raised rejects the key and is raised
+            # again from connect().
+            try:
+                host = hostname.decode("utf-8", "replace")
+                key = PKey.from_public_text(
+                    "{} {}".format(key_type.decode("ascii"), key_base64.decode("ascii"))
+                )
+                self._policy_add = False
+                policy.missing_host_key(self, host, key)
+                return _lib.HOSTKEY_ACCEPT_ADD if self._policy_add else _lib.HOSTKEY_ACCEPT
+            except BaseException as e:  # noqa: BLE001
+                self._policy_exc = e
+                return _lib.HOSTKEY_REJECT
+
+        return on_missing_host_key
+
+    # -- connecting -------------------------------------------------------------
+
+    def _h(self):
+        h = self._handle
+        if h is None:
+            raise SSHException("SSH client is closed")
+        return h
+
+    def connect(
+        self,
+        hostname,
+        port=22,
+        username=None,
+        password=None,
+        pkey=None,
+        key_filename=None,
+        timeout=None,
+        allow_agent=True,
+        look_for_keys=True,
+        compress=False,
+        sock=None,
+        gss_auth=False,
+        gss_kex=False,
+        gss_deleg_creds=True,
+        gss_host=None,
+        banner_timeout=None,
+        auth_timeout=None,
+        channel_timeout=None,
+        gss_trust_dns=True,
+        passphrase=None,
+        disabled_algorithms=None,
+        transport_factory=None,
+        auth_strategy=None,
+    ):
+        """Connects to an SSH server and authenticates, as paramiko's
+        connect(): pkey, then key_filename, then the agent (allow_agent),
+        then ~/.ssh/id_* (look_for_keys), then password.
+
+        Raises BadHostKeyException, AuthenticationException (and its
+        subclasses), SSHException, NoValidConnectionsError or a timeout
+        (SSHTimeout: both SSHException and socket.timeout).
+        """
+        unsupported = []
+        if sock is not None:
+            unsupported.append("sock")
+        if compress:
+            unsupported.append("compress=True (x/crypto/ssh has no compression)")
+        if gss_auth or gss_kex:
+            unsupported.append("gss_auth/gss_kex (GSS-API)")
+        if disabled_algorithms:
+            unsupported.append("disabled_algorithms")
+        if transport_factory is not None:
+            unsupported.append("transport_factory")
+        if auth_strategy is not None:
+            unsupported.append("auth_strategy")
+        if unsupported:
+            raise NotImplementedError(
+                "gossh: connect() does not support " + ", ".join(unsupported)
+            )
+        if self._closed:
+            raise SSHException("SSH client is closed")
+
+        opts = _lib.options_p()
+        call(lib.gossh_options_new, ctypes.byref(opts))
+        try:
+            def setopt(name, value):
+                call(lib.gossh_options_set, opts, name.encode(), _lib.enc(value))
+
+            setopt("hostname", hostname)
+            setopt("port", str(int(port)))
+            if username is not None:
+                setopt("username", username)
+            if password is not None:
+                setopt("password", password)
+            if passphrase is not None:
+                setopt("passphrase", passphrase)
+            if key_filename is not None:
+                if isinstance(key_filename, (str, bytes, os.PathLike)):
+                    key_filename = [key_filename]
+                for path in key_filename:
+                    setopt("key_filename", os.fspath(path))
+            setopt("allow_agent", _bool(allow_agent))
+            setopt("look_for_keys", _bool(look_for_keys))
+            if timeout is not None:
+                setopt("timeout", _seconds(timeout))
+            if banner_timeout is not None:
+                setopt("banner_timeout", _seconds(banner_timeout))
+            if auth_timeout is not None:
+                setopt("auth_timeout", _seconds(auth_timeout))
+            if pkey is not None:
+                if getattr(pkey, "_handle", None) is None:
+                    raise SSHException("gossh: pkey has no private key loaded")
+                call(lib.gossh_options_add_key, opts, pkey._handle)
+
+            self._policy_exc = None
+            _log.debug("gossh: connecting to %s:%s", hostname, port)
+            try:
+                call(lib.gossh_client_connect, self._h(), opts)
+            except Exception:
+                exc, self._policy_exc = self._policy_exc, None
+                if exc is not None:
+                    # The policy rejected the key by raising: raise that.
+                    raise exc from None
+                raise
+        finally:
+            lib.gossh_options_free(opts)
+
+        self._connected = True
+        self._peer = (hostname, int(port))
+        self._username = username
+        self._channel_timeout = channel_timeout
+        self._transport = Transport(self)
+        _log.info("gossh: connected to %s:%s", hostname, port)
+
+    def get_transport(self):
+        """The Transport of a connected client, None before connect() and
+        after close(), as paramiko."""
+        return self._transport
+
+    # -- commands ---------------------------------------------------------------
+
+    def exec_command(self, command, bufsize=-1, timeout=None, get_pty=False,
+                     environment=None):
+        """Runs command on the server; returns (stdin, stdout, stderr) files.
+
+        ``timeout`` bounds opening the channel and is then set on the channel
+        (Channel.settimeout), so a read waiting longer raises socket.timeout.
+        """
+        if get_pty:
+            raise NotImplementedError("gossh: exec_command(get_pty=True) is not supported yet")
+        if environment:
+            raise NotImplementedError("gossh: exec_command(environment=...) is not supported yet")
+        if self._closed or not self._connected:
+            raise SSHException("SSH session not active")
+        if isinstance(command, bytes):
+            command = command.decode("utf-8")
+        open_timeout = timeout if timeout is not None else self._channel_timeout
+        ch = _lib.channel_p()
+        call(lib.gossh_client_exec, self._h(), _lib.enc(command),
+             _timeout_ms(open_timeout) if open_timeout is not None else -1,
+             ctypes.byref(ch))
+        chan = Channel(ch, self)
+        chan.settimeout(timeout)
+        return (
+            ChannelStdinFile(chan, "wb", bufsize),
+            ChannelFile(chan, "r", bufsize),
+            ChannelStderrFile(chan, "r", bufsize),
+        )
+
+    def invoke_shell(self, *args, **kwargs):
+        raise NotImplementedError("gossh: invoke_shell is not supported yet")
+
+    def open_sftp(self):
+        raise NotImplementedError("gossh: SFTP is not supported yet")
+
+    # -- lifetime -----------------------------------------------------------
+
+    def close(self):
+        """Closes the connection and its channels.  Safe to call twice."""
+        self._closed = True
+        self._transport = None
+        h = self._handle
+        if h is not None:
+            err = _lib.error_p()
+            lib.gossh_client_close(h, ctypes.byref(err))
+            if err:
+                lib.gossh_error_free(err)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        h, self._handle = getattr(self, "_handle", None), None
+        if h is not None:
+            try:
+                lib.gossh_client_free(h)
+            except Exception:  # interpreter shutdown
+                pass

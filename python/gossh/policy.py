@@ -1,0 +1,63 @@
+"""Missing-host-key policies, as paramiko's.
+
+``RejectPolicy`` and ``AutoAddPolicy`` (exactly these classes, not
+subclasses) run inside libgossh (``gossh_client_set_policy``): no Python runs
+during the handshake.  ``WarningPolicy`` and any other policy object run
+through the C callback: the server's key is handed to
+``policy.missing_host_key(client, hostname, key)``; returning normally
+accepts the key, raising rejects it and ``connect()`` raises that same
+exception.
+"""
+
+import logging
+import warnings
+from binascii import hexlify
+
+from .ssh_exception import SSHException
+
+__all__ = ["MissingHostKeyPolicy", "AutoAddPolicy", "RejectPolicy", "WarningPolicy"]
+
+_log = logging.getLogger("paramiko.transport")
+
+
+class MissingHostKeyPolicy:
+    """Interface for a policy deciding what to do with an unknown host key.
+
+    Subclass it and override ``missing_host_key``: return to accept the key,
+    raise to reject it.
+    """
+
+    def missing_host_key(self, client, hostname, key):
+        pass
+
+
+class AutoAddPolicy(MissingHostKeyPolicy):
+    """Accept the key, add it to the client's host keys and save them to the
+    file given to ``load_host_keys`` (if any)."""
+
+    def missing_host_key(self, client, hostname, key):
+        # Used only if called directly: SSHClient hands this policy to
+        # libgossh, which adds and saves the key itself.
+        client._add_host_key(hostname, key)
+        _log.debug("Adding %s host key for %s: %s", key.get_name(), hostname,
+                   hexlify(key.get_fingerprint()))
+
+
+class RejectPolicy(MissingHostKeyPolicy):
+    """Reject the unknown host key (the default)."""
+
+    def missing_host_key(self, client, hostname, key):
+        _log.debug("Rejecting %s host key for %s: %s", key.get_name(), hostname,
+                   hexlify(key.get_fingerprint()))
+        raise SSHException("Server {!r} not found in known_hosts".format(hostname))
+
+
+class WarningPolicy(MissingHostKeyPolicy):
+    """Log and warn about the unknown host key, then accept it without
+    saving."""
+
+    def missing_host_key(self, client, hostname, key):
+        msg = "Unknown %s host key for %s: %s" % (
+            key.get_name(), hostname, hexlify(key.get_fingerprint()))
+        _log.warning(msg)
+        warnings.warn(msg)

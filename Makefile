@@ -20,7 +20,7 @@ $(LIB): $(GOSRC)
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath \
 	  -ldflags='-s -w -extldflags "-Wl,-soname,$(SONAME) -Wl,--version-script=$(CURDIR)/capi/gossh.map"' \
 	  -o $(LIB) ./capi
-	@rm -f $(BUILD)/$(SONAME:.so.0=.h)
+	@rm -f $(BUILD)/libgossh.so.h  # the cgo-generated header is an artefact, never installed
 
 $(BUILD)/libgossh.so: $(LIB)
 	ln -sf $(SONAME) $@

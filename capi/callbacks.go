@@ -1,0 +1,53 @@
+package main
+
+/*
+#include <stdint.h>
+#include <stdlib.h>
+
+typedef int (*gossh_hostkey_cb)(const char *hostname, const char *key_type,
+                                const char *key_base64, const char *fingerprint,
+                                void *userdata);
+
+// Go cannot call a C function pointer: these trampolines do.
+static int gossh_call_hostkey_cb(uintptr_t cb, const char *hostname, const char *key_type,
+                                 const char *key_base64, const char *fingerprint,
+                                 uintptr_t userdata) {
+	return ((gossh_hostkey_cb)cb)(hostname, key_type, key_base64, fingerprint, (void *)userdata);
+}
+*/
+import "C"
+
+import (
+	"encoding/base64"
+	"unsafe"
+
+	"github.com/gossh/gossh/core"
+	"golang.org/x/crypto/ssh"
+)
+
+// callbackPolicy is a missing-host-key policy implemented by a C function.
+type callbackPolicy struct {
+	cb, userdata C.uintptr_t
+}
+
+// MissingHostKey calls the C function; its answer maps to a core.Decision
+// (2 accept and add, other positive accept, 0 or negative reject).
+func (p callbackPolicy) MissingHostKey(hostname string, key ssh.PublicKey) (core.Decision, error) {
+	h := C.CString(hostname)
+	t := C.CString(key.Type())
+	b := C.CString(base64.StdEncoding.EncodeToString(key.Marshal()))
+	f := C.CString(ssh.FingerprintSHA256(key))
+	defer func() {
+		for _, s := range []*C.char{h, t, b, f} {
+			C.free(unsafe.Pointer(s))
+		}
+	}()
+	switch r := C.gossh_call_hostkey_cb(p.cb, h, t, b, f, p.userdata); {
+	case r == 2:
+		return core.AcceptAdd, nil
+	case r > 0:
+		return core.Accept, nil
+	default:
+		return core.Reject, nil
+	}
+}

@@ -1,0 +1,17 @@
+// Command capi is built with -buildmode=c-shared into libgossh.so. It only
+// translates between C and core: C values in, core calls, handles and error
+// objects out. No SSH decision is made here.
+//
+// Handles and callback pointers cross the boundary as uintptr_t so that the
+// Go runtime never holds a caller's (possibly garbage) handle as a pointer;
+// on every supported ABI a uintptr_t is passed exactly as a pointer, so the
+// hand-written include/gossh.h declares them as opaque pointer types.
+package main
+
+/*
+#include <stdint.h>
+#include <stdlib.h>
+*/
+import "C"
+
+func main() {}

@@ -1,0 +1,52 @@
+package main
+
+/*
+#include <stdint.h>
+*/
+import "C"
+
+import "github.com/gossh/gossh/core"
+
+//export gossh_options_new
+func gossh_options_new(out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	if out == nil {
+		return finish(core.InvalidArgument("out is NULL"), errOut)
+	}
+	*out = putHandle(kindOptions, core.NewOptions())
+	return finish(nil, errOut)
+}
+
+//export gossh_options_set
+func gossh_options_set(h C.uintptr_t, name, value *C.char, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	cfg, err := getOptions(h)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	if name == nil {
+		return finish(core.InvalidArgument("option name is NULL"), errOut)
+	}
+	return finish(cfg.Set(C.GoString(name), cString(value)), errOut)
+}
+
+//export gossh_options_add_key
+func gossh_options_add_key(h C.uintptr_t, key C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	cfg, err := getOptions(h)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	k, err := getKey(key)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	cfg.AddKey(k)
+	return finish(nil, errOut)
+}
+
+//export gossh_options_free
+func gossh_options_free(h C.uintptr_t) {
+	defer guardVoid()
+	dropHandle(h, kindOptions)
+}

@@ -1,0 +1,374 @@
+package core
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Client is an SSH client with paramiko's SSHClient semantics. All methods
+// are safe for concurrent use; Close from another goroutine ends a Connect or
+// any blocked channel call with a KindClosed error.
+type Client struct {
+	mu           sync.Mutex
+	policy       Policy
+	systemKeys   *HostKeys // load_system_host_keys: never saved
+	hostKeys     *HostKeys // load_host_keys and added keys
+	hostKeysFile string    // where AcceptAdd saves
+	log          *Logger
+
+	conn          *ssh.Client
+	netConn       net.Conn
+	cancel        context.CancelFunc // cancels a Connect in progress
+	connecting    bool
+	authenticated bool
+	closed        bool // Close was called since the last Connect
+	dead          chan struct{}
+	channels      map[*Channel]struct{}
+	serverKey     ssh.PublicKey
+}
+
+// NewClient returns an unconnected client with the reject policy and empty
+// host keys.
+func NewClient() *Client {
+	return &Client{
+		policy:     RejectPolicy{},
+		systemKeys: NewHostKeys(),
+		hostKeys:   NewHostKeys(),
+		log:        defaultLogger,
+		channels:   map[*Channel]struct{}{},
+	}
+}
+
+// SetPolicy sets the missing-host-key policy; nil means RejectPolicy.
+func (c *Client) SetPolicy(p Policy) {
+	if p == nil {
+		p = RejectPolicy{}
+	}
+	c.mu.Lock()
+	c.policy = p
+	c.mu.Unlock()
+}
+
+// LoadSystemHostKeys loads known_hosts entries that are never saved back.
+// An empty path means ~/.ssh/known_hosts, and then a missing file is not an
+// error.
+func (c *Client) LoadSystemHostKeys(path string) error {
+	if path == "" {
+		err := c.systemKeys.Load(expandHome("~/.ssh/known_hosts"))
+		if err != nil && IsNotExist(err) {
+			return nil
+		}
+		return err
+	}
+	return c.systemKeys.Load(path)
+}
+
+// LoadHostKeys merges a known_hosts file over earlier loads and remembers it
+// as the file to save to. A missing file is not an error.
+func (c *Client) LoadHostKeys(path string) error {
+	c.mu.Lock()
+	c.hostKeysFile = path
+	c.mu.Unlock()
+	err := c.hostKeys.Load(path)
+	if err != nil && IsNotExist(err) {
+		return nil
+	}
+	return err
+}
+
+// SaveHostKeys writes the client's (non-system) host keys to path.
+func (c *Client) SaveHostKeys(path string) error { return c.hostKeys.Save(path) }
+
+// HostKeys returns the client's own host-key store (paramiko's get_host_keys).
+func (c *Client) HostKeys() *HostKeys { return c.hostKeys }
+
+// SystemHostKeys returns the store of system host keys.
+func (c *Client) SystemHostKeys() *HostKeys { return c.systemKeys }
+
+// knownKeys returns the keys known for hostname: system keys first, as paramiko.
+func (c *Client) knownKeys(hostname string) []ssh.PublicKey {
+	keys := c.systemKeys.Lookup(hostname)
+	if len(keys) == 0 {
+		keys = c.hostKeys.Lookup(hostname)
+	}
+	return keys
+}
+
+// checkHostKey is the host-key decision, made once per connection: a
+// re-key must present the same key.
+func (c *Client) checkHostKey(name string, key ssh.PublicKey, pc *phaseConn, accepted *ssh.PublicKey) error {
+	if *accepted != nil {
+		if keysEqual(*accepted, key) {
+			return nil
+		}
+		return newError(KindHostKeyMismatch, nil, "host key for %s changed during re-key", name).
+			with("hostname", name).with("key", PublicKeyText(key)).with("expected_key", PublicKeyText(*accepted))
+	}
+	if c.systemKeys.IsRevoked(name, key) || c.hostKeys.IsRevoked(name, key) {
+		return newError(KindHostKeyMismatch, nil, "host key for %s is marked as revoked", name).
+			with("hostname", name).with("key", PublicKeyText(key)).with("expected_key", "")
+	}
+	known := c.knownKeys(name)
+	if len(known) > 0 {
+		for _, k := range known {
+			if keysEqual(k, key) {
+				*accepted = key
+				c.log.Debugf("transport", "host key for %s matches known_hosts (%s %s)", name, key.Type(), ssh.FingerprintSHA256(key))
+				return nil
+			}
+		}
+		// paramiko: a known host with a different key, of this type or another, is a mismatch.
+		expected := known[0]
+		for _, k := range known {
+			if k.Type() == key.Type() {
+				expected = k
+				break
+			}
+		}
+		return newError(KindHostKeyMismatch, nil, "host key for server %s does not match: got %s, expected %s",
+			name, ssh.FingerprintSHA256(key), ssh.FingerprintSHA256(expected)).
+			with("hostname", name).with("key", PublicKeyText(key)).with("expected_key", PublicKeyText(expected))
+	}
+	c.mu.Lock()
+	policy := c.policy
+	file := c.hostKeysFile
+	c.mu.Unlock()
+	pc.pause()
+	decision, err := policy.MissingHostKey(name, key)
+	pc.resume()
+	if err != nil {
+		return err
+	}
+	switch decision {
+	case Accept:
+		c.log.Warnf("transport", "unknown %s host key for %s: %s (accepted, not saved)", key.Type(), name, ssh.FingerprintSHA256(key))
+	case AcceptAdd:
+		c.log.Infof("transport", "adding %s host key for %s: %s", key.Type(), name, ssh.FingerprintSHA256(key))
+		c.hostKeys.Add(name, key)
+		if file != "" {
+			if err := c.hostKeys.Save(file); err != nil {
+				c.log.Warnf("transport", "cannot save host keys: %v", err)
+			}
+		}
+	default:
+		return newError(KindHostKeyUnknown, nil, "server %s not found in known_hosts", name).
+			with("hostname", name).with("key", PublicKeyText(key))
+	}
+	*accepted = key
+	return nil
+}
+
+// Connect connects, checks the host key and authenticates (see Config).
+func (c *Client) Connect(cfg *Config) error {
+	if cfg == nil || cfg.Hostname == "" {
+		return InvalidArgument("no hostname given")
+	}
+	cfg = cfg.Clone()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.mu.Lock()
+	if c.conn != nil || c.connecting {
+		c.mu.Unlock()
+		return InvalidArgument("client is already connected")
+	}
+	c.connecting, c.closed, c.cancel = true, false, cancel
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.connecting, c.cancel = false, nil
+		c.mu.Unlock()
+	}()
+
+	c.log.Infof("transport", "connecting to %s", net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)))
+	raw, err := dial(ctx, cfg)
+	if err != nil {
+		c.log.Infof("transport", "%v", err)
+		return err
+	}
+	pc := &phaseConn{Conn: raw, authTimeout: cfg.AuthTimeout}
+	pc.setDeadline(cfg.BannerTimeout)
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		raw.Close()
+		return newError(KindClosed, nil, "connect cancelled: client closed")
+	}
+	c.netConn = raw
+	c.mu.Unlock()
+
+	name := HostKeyName(cfg.Hostname, cfg.Port)
+	st := &authState{allowed: map[string]bool{}}
+	signers, closeAgent := collectSigners(cfg, st)
+	defer closeAgent()
+	var accepted ssh.PublicKey
+	var hostErr error
+	sshCfg := &ssh.ClientConfig{
+		User: cfg.Username,
+		Auth: authMethods(cfg, signers, st),
+		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
+			err := c.checkHostKey(name, key, pc, &accepted)
+			if err != nil {
+				hostErr = err
+			}
+			return err
+		},
+		HostKeyAlgorithms: hostKeyAlgorithms(c.knownKeys(name)),
+		ClientVersion:     "SSH-2.0-gossh_" + Version,
+	}
+	sconn, chans, reqs, err := ssh.NewClientConn(pc, net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)), sshCfg)
+	if err != nil {
+		raw.Close()
+		c.mu.Lock()
+		c.netConn = nil
+		c.mu.Unlock()
+		err = handshakeError(err, pc, st, hostErr, ctx, cfg)
+		c.log.Infof("transport", "connect failed: %v", err)
+		return err
+	}
+	_ = raw.SetDeadline(time.Time{})
+	client := ssh.NewClient(sconn, chans, reqs)
+	dead := make(chan struct{})
+	go func() {
+		_ = client.Wait()
+		close(dead)
+	}()
+	c.mu.Lock()
+	if c.closed { // Close raced with the end of the handshake
+		c.mu.Unlock()
+		client.Close()
+		return newError(KindClosed, nil, "connect cancelled: client closed")
+	}
+	c.conn, c.dead, c.authenticated, c.serverKey = client, dead, true, accepted
+	c.mu.Unlock()
+	c.log.Infof("transport", "authenticated as %s to %s (%s)", cfg.Username, name, string(sconn.ServerVersion()))
+	return nil
+}
+
+// IsActive reports whether the connection is up.
+func (c *Client) IsActive() bool {
+	c.mu.Lock()
+	dead, conn := c.dead, c.conn
+	c.mu.Unlock()
+	if conn == nil {
+		return false
+	}
+	select {
+	case <-dead:
+		return false
+	default:
+		return true
+	}
+}
+
+// IsAuthenticated reports whether the client has authenticated and is still connected.
+func (c *Client) IsAuthenticated() bool {
+	c.mu.Lock()
+	auth := c.authenticated
+	c.mu.Unlock()
+	return auth && c.IsActive()
+}
+
+// sshClient returns the live connection or the error to report.
+func (c *Client) sshClient() (*ssh.Client, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil {
+		if c.closed {
+			return nil, newError(KindClosed, nil, "client is closed")
+		}
+		return nil, newError(KindNotConnected, nil, "client is not connected")
+	}
+	select {
+	case <-c.dead:
+		return nil, newError(KindClosed, nil, "connection lost")
+	default:
+	}
+	return c.conn, nil
+}
+
+// Close closes the connection and all its channels, and cancels a Connect in
+// progress. Safe to call twice and from any goroutine.
+func (c *Client) Close() error {
+	c.mu.Lock()
+	c.closed = true
+	conn, raw, cancel := c.conn, c.netConn, c.cancel
+	c.conn, c.netConn, c.authenticated = nil, nil, false
+	chans := make([]*Channel, 0, len(c.channels))
+	for ch := range c.channels {
+		chans = append(chans, ch)
+	}
+	c.channels = map[*Channel]struct{}{}
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	for _, ch := range chans {
+		ch.closeWith(newError(KindClosed, nil, "client closed"))
+	}
+	if conn != nil {
+		c.log.Infof("transport", "closing connection")
+		conn.Close()
+	}
+	if raw != nil {
+		raw.Close()
+	}
+	return nil
+}
+
+// track registers a channel so that Close closes it; untrack forgets it.
+func (c *Client) track(ch *Channel) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.conn == nil {
+		return false
+	}
+	c.channels[ch] = struct{}{}
+	return true
+}
+
+func (c *Client) untrack(ch *Channel) {
+	c.mu.Lock()
+	delete(c.channels, ch)
+	c.mu.Unlock()
+}
+
+// Exec opens a session channel and starts command on it (paramiko's
+// exec_command). It waits at most timeout (0: no limit) for the server to
+// open the channel and accept the command.
+func (c *Client) Exec(command string, timeout time.Duration) (*Channel, error) {
+	conn, err := c.sshClient()
+	if err != nil {
+		return nil, err
+	}
+	type result struct {
+		ch  *Channel
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ch, err := startExec(c, conn, command)
+		done <- result{ch, err}
+	}()
+	var timer <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		timer = t.C
+	}
+	select {
+	case r := <-done:
+		return r.ch, r.err
+	case <-timer:
+		go func() { // the channel may still open: close it when it does
+			if r := <-done; r.ch != nil {
+				r.ch.Close()
+			}
+		}()
+		return nil, newError(KindTimeout, nil, "timed out opening a channel after %v", timeout).with("stage", "channel")
+	}
+}

@@ -1,0 +1,334 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+)
+
+// phaseConn enforces the banner and auth timeouts that x/crypto/ssh does not
+// have: until the server's "SSH-" version line has arrived the deadline is
+// the banner timeout; from then until the handshake ends it is the auth
+// timeout (key exchange and authentication).
+type phaseConn struct {
+	net.Conn
+	mu          sync.Mutex
+	line        []byte // the line being read while waiting for the banner
+	bannerSeen  bool
+	authTimeout time.Duration
+	paused      bool // a policy callback is running: no deadline
+}
+
+func (p *phaseConn) Read(b []byte) (int, error) {
+	n, err := p.Conn.Read(b)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.bannerSeen {
+		for _, c := range b[:n] {
+			if c != '\n' {
+				if len(p.line) < 256 {
+					p.line = append(p.line, c)
+				}
+				continue
+			}
+			if strings.HasPrefix(string(p.line), "SSH-") {
+				p.bannerSeen = true
+				p.setDeadline(p.authTimeout)
+				break
+			}
+			p.line = p.line[:0]
+		}
+	}
+	return n, err
+}
+
+// stage names the phase a timeout happened in.
+func (p *phaseConn) stage() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bannerSeen {
+		return "auth"
+	}
+	return "banner"
+}
+
+// setDeadline sets a deadline d from now (none for 0). Caller holds mu.
+func (p *phaseConn) setDeadline(d time.Duration) {
+	if d > 0 && !p.paused {
+		_ = p.Conn.SetDeadline(time.Now().Add(d))
+	} else {
+		_ = p.Conn.SetDeadline(time.Time{})
+	}
+}
+
+// pause lifts the deadline while user code (a policy callback) runs; resume
+// restores the auth deadline.
+func (p *phaseConn) pause() {
+	p.mu.Lock()
+	p.paused = true
+	p.setDeadline(0)
+	p.mu.Unlock()
+}
+
+func (p *phaseConn) resume() {
+	p.mu.Lock()
+	p.paused = false
+	p.setDeadline(p.authTimeout)
+	p.mu.Unlock()
+}
+
+// dial opens the TCP connection, honouring cfg.Timeout and ctx.
+func dial(ctx context.Context, cfg *Config) (net.Conn, error) {
+	addr := net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port))
+	d := net.Dialer{Timeout: cfg.Timeout}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err == nil {
+		return conn, nil
+	}
+	if ctx.Err() != nil {
+		return nil, newError(KindClosed, err, "connect to %s cancelled: client closed", addr)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return nil, newError(KindTimeout, err, "timed out connecting to %s after %v", addr, cfg.Timeout).with("stage", "connect").with("address", addr)
+	}
+	return nil, newError(KindConnect, err, "unable to connect to %s: %v", addr, unwrapOpError(err)).with("address", addr)
+}
+
+// unwrapOpError strips net.OpError's "dial tcp ...:" prefix for a readable message.
+func unwrapOpError(err error) error {
+	var se *os.SyscallError
+	if errors.As(err, &se) {
+		return se.Err
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return dnsErr
+	}
+	return err
+}
+
+// authState records what the server allowed while x/crypto ran the auth chain.
+type authState struct {
+	mu             sync.Mutex
+	allowed        map[string]bool
+	passwordTried  bool
+	keyErrors      []error // keys that could not be loaded
+	attemptedKeys  int
+}
+
+func (a *authState) saw(method string) {
+	a.mu.Lock()
+	a.allowed[method] = true
+	a.mu.Unlock()
+}
+
+func (a *authState) allowedTypes() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for m := range a.allowed {
+		out = append(out, m)
+	}
+	sort.Strings(out)
+	return out
+}
+
+var errNoPassword = errors.New("no password available")
+
+// collectSigners gathers the keys to offer, in paramiko's order: pkey, then
+// key_filename, then agent keys, then ~/.ssh/id_*. It returns a closer for
+// the agent connection.
+func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
+	var signers []ssh.Signer
+	for _, k := range cfg.Keys {
+		if k != nil && k.Signer() != nil {
+			signers = append(signers, k.Signer())
+		}
+	}
+	secret := cfg.Passphrase
+	if secret == "" {
+		secret = cfg.Password
+	}
+	for _, path := range cfg.KeyFilenames {
+		k, err := LoadPrivateKeyFile(expandHome(path), secret)
+		if err != nil {
+			st.keyErrors = append(st.keyErrors, err)
+			continue
+		}
+		signers = append(signers, k.Signer())
+	}
+	closer := func() {}
+	if cfg.AllowAgent {
+		sock := cfg.AgentSocket
+		if sock == "" {
+			sock = os.Getenv("SSH_AUTH_SOCK")
+		}
+		if sock != "" {
+			if conn, err := net.DialTimeout("unix", sock, 2*time.Second); err == nil {
+				if as, err := agent.NewClient(conn).Signers(); err == nil {
+					signers = append(signers, as...)
+				}
+				closer = func() { conn.Close() }
+			}
+		}
+	}
+	if cfg.LookForKeys {
+		if home, err := os.UserHomeDir(); err == nil {
+			for _, name := range []string{"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"} {
+				path := filepath.Join(home, ".ssh", name)
+				if _, err := os.Stat(path); err != nil {
+					continue
+				}
+				k, err := LoadPrivateKeyFile(path, secret)
+				if err != nil {
+					st.keyErrors = append(st.keyErrors, err)
+					continue
+				}
+				signers = append(signers, k.Signer())
+			}
+		}
+	}
+	return signers, closer
+}
+
+// expandHome expands a leading "~/".
+func expandHome(p string) string {
+	if strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[2:])
+		}
+	}
+	return p
+}
+
+// authMethods builds x/crypto's auth chain. Every method records that the
+// server offered it, so that a failure can name the allowed types.
+func authMethods(cfg *Config, signers []ssh.Signer, st *authState) []ssh.AuthMethod {
+	methods := []ssh.AuthMethod{
+		ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
+			st.saw("publickey")
+			st.attemptedKeys = len(signers)
+			return signers, nil
+		}),
+		ssh.PasswordCallback(func() (string, error) {
+			st.saw("password")
+			if cfg.Password == "" {
+				return "", errNoPassword
+			}
+			st.passwordTried = true
+			return cfg.Password, nil
+		}),
+		ssh.KeyboardInteractive(func(name, instruction string, questions []string, echos []bool) ([]string, error) {
+			st.saw("keyboard-interactive")
+			if len(questions) == 0 {
+				return nil, nil
+			}
+			if cfg.Password == "" {
+				return nil, errNoPassword
+			}
+			st.passwordTried = true
+			answers := make([]string, len(questions))
+			for i := range answers {
+				answers[i] = cfg.Password
+			}
+			return answers, nil
+		}),
+	}
+	return methods
+}
+
+// handshakeError turns x/crypto's handshake failure into a classified Error.
+func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx context.Context, cfg *Config) error {
+	if hostErr != nil {
+		return hostErr
+	}
+	var own *Error
+	if errors.As(err, &own) {
+		return own
+	}
+	if ctx.Err() != nil {
+		return newError(KindClosed, err, "connect cancelled: client closed")
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		stage := pc.stage()
+		what := "authentication"
+		limit := cfg.AuthTimeout
+		if stage == "banner" {
+			what, limit = "waiting for the SSH protocol banner", cfg.BannerTimeout
+		}
+		return newError(KindTimeout, err, "timed out %s after %v", what, limit).with("stage", stage)
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "unable to authenticate") || errors.Is(err, errNoPassword) {
+		allowed := strings.Join(st.allowedTypes(), ",")
+		if len(st.allowed) == 0 {
+			e := newError(KindBadAuthType, err, "bad authentication type: the server allows none of the methods we can use")
+			return e.with("allowed_types", allowed)
+		}
+		if !st.passwordTried && cfg.Password != "" && !st.allowed["publickey"] {
+			return newError(KindBadAuthType, err, "bad authentication type; allowed types: %s", allowed).with("allowed_types", allowed)
+		}
+		if len(st.keyErrors) > 0 && !st.passwordTried {
+			// paramiko raises the saved key error when nothing else was tried.
+			if KindOf(st.keyErrors[0]) == KindPasswordRequired || st.attemptedKeys == 0 {
+				ke := AsError(st.keyErrors[0])
+				return (&Error{Kind: ke.Kind, Msg: ke.Msg, Err: err}).with("allowed_types", allowed)
+			}
+		}
+		if st.attemptedKeys == 0 && !st.passwordTried {
+			return newError(KindAuth, err, "no authentication methods available (no keys or password given); server allows: %s", allowed).with("allowed_types", allowed)
+		}
+		return newError(KindAuth, err, "authentication failed; server allows: %s", allowed).with("allowed_types", allowed)
+	}
+	if !pc.bannerSeen && (errors.Is(err, syscall.ECONNRESET) || strings.Contains(msg, "EOF") || strings.Contains(msg, "version")) {
+		return newError(KindProtocol, err, "error reading SSH protocol banner: %v", err)
+	}
+	if errors.Is(err, net.ErrClosed) || strings.Contains(msg, "EOF") || errors.Is(err, syscall.ECONNRESET) {
+		return newError(KindClosed, err, "connection closed by the server during the handshake: %v", err)
+	}
+	return newError(KindProtocol, err, "SSH handshake failed: %v", err)
+}
+
+// hostKeyAlgorithms lists the algorithms that can present one of keys, to be
+// offered before the rest, so that a server with several keys shows the one
+// we know.
+func hostKeyAlgorithms(keys []ssh.PublicKey) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(a string) {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	for _, k := range keys {
+		switch k.Type() {
+		case ssh.KeyAlgoRSA:
+			add(ssh.KeyAlgoRSASHA512)
+			add(ssh.KeyAlgoRSASHA256)
+			add(ssh.KeyAlgoRSA)
+		default:
+			add(k.Type())
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	for _, a := range ssh.SupportedAlgorithms().HostKeys {
+		add(a)
+	}
+	return out
+}

@@ -1,0 +1,110 @@
+// Package core is gossh's SSH client: every SSH decision lives here. It is a
+// plain Go package (no cgo) that capi/ exports to C and that a Go program can
+// import directly.
+package core
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies an Error. The C API maps each kind to one GOSSH_E_* code and
+// the bindings map it to their languages' exceptions.
+type Kind int
+
+// The kinds of error, in the order of the C API's codes.
+const (
+	KindInvalid          Kind = iota + 1 // invalid argument
+	KindBadHandle                        // stale or wrong handle (used by capi)
+	KindInternal                         // a bug: a recovered panic
+	KindConnect                          // TCP connect refused/unreachable, name not resolved
+	KindTimeout                          // a timeout expired; detail "stage"
+	KindAuth                             // authentication failed; detail "allowed_types"
+	KindBadAuthType                      // no method we could try is allowed; detail "allowed_types"
+	KindPasswordRequired                 // an encrypted key and no passphrase
+	KindHostKeyUnknown                   // unknown host rejected by the policy
+	KindHostKeyMismatch                  // known host, different key
+	KindProtocol                         // SSH protocol error
+	KindClosed                           // closed, or the connection was lost
+	KindChannel                          // channel open or request refused
+	KindKey                              // key does not parse / unsupported
+	KindNotConnected                     // not connected yet
+	KindIO                               // local file I/O
+)
+
+var kindNames = map[Kind]string{
+	KindInvalid: "invalid argument", KindBadHandle: "bad handle", KindInternal: "internal error",
+	KindConnect: "connection failed", KindTimeout: "timeout", KindAuth: "authentication failed",
+	KindBadAuthType: "bad authentication type", KindPasswordRequired: "password required",
+	KindHostKeyUnknown: "unknown host key", KindHostKeyMismatch: "host key mismatch",
+	KindProtocol: "protocol error", KindClosed: "closed", KindChannel: "channel error",
+	KindKey: "key error", KindNotConnected: "not connected", KindIO: "I/O error",
+}
+
+// String names the kind.
+func (k Kind) String() string {
+	if s, ok := kindNames[k]; ok {
+		return s
+	}
+	return fmt.Sprintf("kind(%d)", int(k))
+}
+
+// Error is the error type of every failing core call: a kind, a message and
+// named details (hostname, key, expected_key, allowed_types, stage, address).
+type Error struct {
+	Kind    Kind
+	Msg     string
+	Details map[string]string
+	Err     error // the underlying cause, if any
+}
+
+// Error returns the message.
+func (e *Error) Error() string { return e.Msg }
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Detail returns the named detail, or "".
+func (e *Error) Detail(name string) string { return e.Details[name] }
+
+// newError makes an Error with a formatted message.
+func newError(kind Kind, cause error, format string, args ...any) *Error {
+	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...), Err: cause}
+}
+
+// with returns e with one more detail set.
+func (e *Error) with(name, value string) *Error {
+	if e.Details == nil {
+		e.Details = map[string]string{}
+	}
+	e.Details[name] = value
+	return e
+}
+
+// KindOf returns the kind of err: the Kind of the first *Error in its chain,
+// KindInternal for any other non-nil error, 0 for nil.
+func KindOf(err error) Kind {
+	if err == nil {
+		return 0
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}
+
+// AsError returns err as an *Error, wrapping a foreign error as KindInternal.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Kind: KindInternal, Msg: err.Error(), Err: err}
+}
+
+// InvalidArgument is an Error of KindInvalid, for callers (capi) that check
+// arguments before reaching core.
+func InvalidArgument(format string, args ...any) *Error {
+	return newError(KindInvalid, nil, format, args...)
+}

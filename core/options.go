@@ -1,0 +1,174 @@
+package core
+
+import (
+	"math"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config holds paramiko's connect() parameters.
+type Config struct {
+	Hostname      string
+	Port          int
+	Username      string
+	Password      string
+	Passphrase    string
+	Keys          []*Key   // pkey: tried first
+	KeyFilenames  []string // key_filename: tried next, in order
+	AllowAgent    bool     // keys from the agent at AgentSocket or SSH_AUTH_SOCK
+	AgentSocket   string
+	LookForKeys   bool          // ~/.ssh/id_rsa, id_dsa, id_ecdsa, id_ed25519
+	Timeout       time.Duration // TCP connect; 0: none
+	BannerTimeout time.Duration // server's version banner; 0: none
+	AuthTimeout   time.Duration // key exchange and authentication; 0: none
+}
+
+// Defaults as paramiko's.
+const (
+	DefaultPort          = 22
+	DefaultBannerTimeout = 15 * time.Second
+	DefaultAuthTimeout   = 30 * time.Second
+)
+
+// NewConfig returns paramiko's defaults: port 22, the local user, agent and
+// key discovery on, banner timeout 15 s, auth timeout 30 s.
+func NewConfig() *Config {
+	return &Config{
+		Port:          DefaultPort,
+		Username:      localUsername(),
+		AllowAgent:    true,
+		LookForKeys:   true,
+		BannerTimeout: DefaultBannerTimeout,
+		AuthTimeout:   DefaultAuthTimeout,
+	}
+}
+
+// localUsername is the name of the user running the process.
+func localUsername() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	for _, v := range []string{"USER", "LOGNAME"} {
+		if s := os.Getenv(v); s != "" {
+			return s
+		}
+	}
+	return "root"
+}
+
+// Clone returns a copy that shares no slices with c.
+func (c *Config) Clone() *Config {
+	d := *c
+	d.Keys = append([]*Key(nil), c.Keys...)
+	d.KeyFilenames = append([]string(nil), c.KeyFilenames...)
+	return &d
+}
+
+// Set sets one option from its text form, by paramiko's parameter name. It is
+// the one place where option names are known, so that C, Python and Node
+// pass options through unchanged. "key_filename" appends.
+func (c *Config) Set(name, value string) error {
+	var err error
+	switch name {
+	case "hostname":
+		c.Hostname = value
+	case "port":
+		var p int
+		p, err = strconv.Atoi(strings.TrimSpace(value))
+		if err == nil && (p < 1 || p > 65535) {
+			return InvalidArgument("option port: %d is not in 1..65535", p)
+		}
+		c.Port = p
+	case "username":
+		c.Username = value
+	case "password":
+		c.Password = value
+	case "passphrase":
+		c.Passphrase = value
+	case "key_filename":
+		if value == "" {
+			return InvalidArgument("option key_filename: empty path")
+		}
+		c.KeyFilenames = append(c.KeyFilenames, value)
+	case "allow_agent":
+		c.AllowAgent, err = parseBool(value)
+	case "look_for_keys":
+		c.LookForKeys, err = parseBool(value)
+	case "agent_socket":
+		c.AgentSocket = value
+	case "timeout":
+		c.Timeout, err = parseSeconds(value)
+	case "banner_timeout":
+		c.BannerTimeout, err = parseSeconds(value)
+	case "auth_timeout":
+		c.AuthTimeout, err = parseSeconds(value)
+	default:
+		return InvalidArgument("unknown option %q", name)
+	}
+	if err != nil {
+		return InvalidArgument("option %s: cannot use %q: %v", name, value, err)
+	}
+	return nil
+}
+
+// parseBool accepts 1/0, true/false, yes/no, on/off.
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off", "":
+		return false, nil
+	}
+	return false, strconv.ErrSyntax
+}
+
+// parseSeconds reads decimal seconds; "" or 0 means no timeout.
+func parseSeconds(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, err
+	}
+	if f < 0 || math.IsNaN(f) || f > 1e9 {
+		return 0, strconv.ErrRange
+	}
+	return time.Duration(f * float64(time.Second)), nil
+}
+
+// Options is a Config that is safe for concurrent use: what the C API's
+// gossh_options holds.
+type Options struct {
+	mu  sync.Mutex
+	cfg *Config
+}
+
+// NewOptions returns options holding NewConfig's defaults.
+func NewOptions() *Options { return &Options{cfg: NewConfig()} }
+
+// Set sets one option by name (see Config.Set).
+func (o *Options) Set(name, value string) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.cfg.Set(name, value)
+}
+
+// AddKey appends a private key to try first (paramiko's pkey).
+func (o *Options) AddKey(k *Key) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.cfg.Keys = append(o.cfg.Keys, k)
+}
+
+// Config returns a snapshot of the options.
+func (o *Options) Config() *Config {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.cfg.Clone()
+}

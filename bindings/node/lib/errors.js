@@ -1,0 +1,150 @@
+'use strict';
+// Error classes, one per GOSSH_E_* code, and the translation of a native
+// gossh_error object into one of them. No SSH logic: codes and details come
+// from libgossh (include/gossh.h, "Error codes" and gossh_error_detail()).
+
+const CODES = Object.freeze({
+  GOSSH_OK: 0,
+  GOSSH_E_INVALID: -1,
+  GOSSH_E_BADHANDLE: -2,
+  GOSSH_E_INTERNAL: -3,
+  GOSSH_E_CONNECT: -4,
+  GOSSH_E_TIMEOUT: -5,
+  GOSSH_E_AUTH: -6,
+  GOSSH_E_BADAUTHTYPE: -7,
+  GOSSH_E_PASSWORD_REQUIRED: -8,
+  GOSSH_E_HOSTKEY_UNKNOWN: -9,
+  GOSSH_E_HOSTKEY_MISMATCH: -10,
+  GOSSH_E_PROTOCOL: -11,
+  GOSSH_E_CLOSED: -12,
+  GOSSH_E_CHANNEL: -13,
+  GOSSH_E_KEY: -14,
+  GOSSH_E_NOT_CONNECTED: -15,
+  GOSSH_E_IO: -16,
+});
+
+const NAMES = {};
+for (const [name, value] of Object.entries(CODES)) NAMES[value] = name;
+
+/** Base class of every error gossh raises. `code` is the GOSSH_E_* name, `errno` its number. */
+class SSHError extends Error {
+  constructor(message, code = 'GOSSH_E_INTERNAL', details = {}) {
+    super(message);
+    this.name = this.constructor.name;
+    this.code = code;
+    this.errno = CODES[code] !== undefined ? CODES[code] : CODES.GOSSH_E_INTERNAL;
+    Object.defineProperty(this, 'details', { value: details, enumerable: false });
+  }
+}
+
+/** Invalid argument (GOSSH_E_INVALID), also raised by the binding for bad options. */
+class InvalidArgumentError extends SSHError {}
+/** A freed, stale or wrong-type handle (GOSSH_E_BADHANDLE). */
+class BadHandleError extends SSHError {}
+/** TCP connection refused, host unreachable or name not resolved (GOSSH_E_CONNECT). */
+class ConnectionError extends SSHError {
+  constructor(message, code, details = {}) {
+    super(message, code, details);
+    this.address = details.address || null;
+  }
+}
+/** A timeout expired; `stage` says where (connect, banner, auth, read, write, wait). */
+class TimeoutError extends SSHError {
+  constructor(message, code, details = {}) {
+    super(message, code, details);
+    this.stage = details.stage || null;
+  }
+}
+/** Authentication failed (GOSSH_E_AUTH); `allowedTypes` lists the methods the server still accepts. */
+class AuthenticationError extends SSHError {
+  constructor(message, code, details = {}) {
+    super(message, code, details);
+    this.allowedTypes = details.allowed_types ? details.allowed_types.split(',').filter(Boolean) : [];
+  }
+}
+/** The server allows none of the methods gossh could try (GOSSH_E_BADAUTHTYPE). */
+class BadAuthenticationTypeError extends AuthenticationError {}
+/** A private key is encrypted and no passphrase was given (GOSSH_E_PASSWORD_REQUIRED). */
+class PasswordRequiredError extends AuthenticationError {}
+/**
+ * The server's host key was not accepted: unknown host rejected by the policy
+ * (GOSSH_E_HOSTKEY_UNKNOWN). `key` is "type base64".
+ */
+class HostKeyError extends SSHError {
+  constructor(message, code, details = {}) {
+    super(message, code, details);
+    this.hostname = details.hostname || null;
+    this.key = details.key || null;
+  }
+}
+/** A known host presented a different key (GOSSH_E_HOSTKEY_MISMATCH). */
+class HostKeyMismatchError extends HostKeyError {
+  constructor(message, code, details = {}) {
+    super(message, code, details);
+    this.expectedKey = details.expected_key || null;
+  }
+}
+/** SSH protocol error, or the peer is not an SSH server (GOSSH_E_PROTOCOL). */
+class ProtocolError extends SSHError {}
+/** The client or channel is closed, or the connection was lost (GOSSH_E_CLOSED). */
+class ClosedError extends SSHError {}
+/** The client is not connected yet (GOSSH_E_NOT_CONNECTED). */
+class NotConnectedError extends SSHError {}
+/** The server refused to open a channel or run a request (GOSSH_E_CHANNEL). */
+class ChannelError extends SSHError {}
+/** A key could not be parsed or is of an unsupported type (GOSSH_E_KEY). */
+class KeyError extends SSHError {}
+/** A local file could not be read or written (GOSSH_E_IO). */
+class FileError extends SSHError {}
+
+const CLASS_BY_CODE = {
+  GOSSH_E_INVALID: InvalidArgumentError,
+  GOSSH_E_BADHANDLE: BadHandleError,
+  GOSSH_E_INTERNAL: SSHError,
+  GOSSH_E_CONNECT: ConnectionError,
+  GOSSH_E_TIMEOUT: TimeoutError,
+  GOSSH_E_AUTH: AuthenticationError,
+  GOSSH_E_BADAUTHTYPE: BadAuthenticationTypeError,
+  GOSSH_E_PASSWORD_REQUIRED: PasswordRequiredError,
+  GOSSH_E_HOSTKEY_UNKNOWN: HostKeyError,
+  GOSSH_E_HOSTKEY_MISMATCH: HostKeyMismatchError,
+  GOSSH_E_PROTOCOL: ProtocolError,
+  GOSSH_E_CLOSED: ClosedError,
+  GOSSH_E_CHANNEL: ChannelError,
+  GOSSH_E_KEY: KeyError,
+  GOSSH_E_NOT_CONNECTED: NotConnectedError,
+  GOSSH_E_IO: FileError,
+};
+
+// The detail names gossh_error_detail() knows (gossh.h).
+const DETAIL_NAMES = ['allowed_types', 'hostname', 'key', 'expected_key', 'address', 'stage'];
+
+/** Builds the right SSHError subclass from a numeric code, a message and details. */
+function makeError(rc, message, details = {}) {
+  const code = NAMES[rc] || 'GOSSH_E_INTERNAL';
+  const Cls = CLASS_BY_CODE[code] || SSHError;
+  return new Cls(message || `${code} (${rc})`, code, details);
+}
+
+module.exports = {
+  CODES,
+  NAMES,
+  DETAIL_NAMES,
+  makeError,
+  SSHError,
+  InvalidArgumentError,
+  BadHandleError,
+  ConnectionError,
+  TimeoutError,
+  AuthenticationError,
+  BadAuthenticationTypeError,
+  PasswordRequiredError,
+  HostKeyError,
+  HostKeyMismatchError,
+  ProtocolError,
+  ClosedError,
+  NotConnectedError,
+  ChannelError,
+  KeyError,
+  FileError,
+};

@@ -1,0 +1,218 @@
+'use strict';
+// Loads libgossh.so with koffi and declares the C API of include/gossh.h.
+//
+// Everything that can block (connect, exec, read, write, exit status, close)
+// is called only through koffi's `.async` form (see callAsync), which runs on
+// libuv's thread pool: a synchronous call from Node's main thread costs about
+// 100 µs (Go re-reads /proc/self/maps there) and one that waits on a callback
+// fired from another thread deadlocks. Cheap calls (option setters, error
+// accessors, _free) are made synchronously.
+
+const fs = require('fs');
+const path = require('path');
+const koffi = require('koffi');
+const { makeError, DETAIL_NAMES } = require('./errors');
+
+const SUPPORTED_MAJOR = 0;
+const MIN_MINOR = 1; // this binding was written against 0.1
+
+function candidates() {
+  const list = [];
+  if (process.env.GOSSH_LIBRARY) list.push(process.env.GOSSH_LIBRARY);
+  const pkg = path.resolve(__dirname, '..');
+  list.push(path.join(pkg, 'native', 'libgossh.so'));
+  list.push(path.resolve(pkg, '..', '..', 'build', 'libgossh.so'));
+  return list;
+}
+
+function loadLibrary() {
+  const tried = [];
+  for (const file of candidates()) {
+    if (file !== process.env.GOSSH_LIBRARY && !fs.existsSync(file)) {
+      tried.push(`${file} (not found)`);
+      continue;
+    }
+    try {
+      return { lib: koffi.load(file), file };
+    } catch (e) {
+      tried.push(`${file} (${e.message})`);
+      if (file === process.env.GOSSH_LIBRARY) break; // an explicit choice is final
+    }
+  }
+  throw new Error(
+    'gossh: cannot load libgossh.so; tried:\n  ' + tried.join('\n  ') +
+    '\nSet GOSSH_LIBRARY to its path, or run `make` in the gossh repository.');
+}
+
+// Opaque handle types. The pointer values are registry keys inside the
+// library, never addresses, so a stale one yields GOSSH_E_BADHANDLE.
+koffi.opaque('gossh_error');
+koffi.opaque('gossh_options');
+koffi.opaque('gossh_client');
+koffi.opaque('gossh_channel');
+koffi.opaque('gossh_key');
+
+const HostKeyCallback = koffi.proto(
+  'int gossh_hostkey_cb(const char *hostname, const char *key_type, ' +
+  'const char *key_base64, const char *fingerprint, void *userdata)');
+
+// One table, copied from gossh.h. `_Out_ T **` parameters take a one-element
+// array that koffi fills in. Strings the library hands over (char **out) are
+// declared as void ** so that we can read them and then gossh_free() them.
+const PROTOTYPES = [
+  'int gossh_version(_Out_ const char **version_string)',
+
+  'void gossh_free(void *p)',
+  'int gossh_error_code(const gossh_error *e)',
+  'const char *gossh_error_message(const gossh_error *e)',
+  'const char *gossh_error_detail(const gossh_error *e, const char *name)',
+  'void gossh_error_free(gossh_error *e)',
+
+  'int gossh_key_from_file(const char *path, const char *passphrase, _Out_ gossh_key **out, _Out_ gossh_error **err)',
+  'int gossh_key_from_data(const void *data, size_t len, const char *passphrase, _Out_ gossh_key **out, _Out_ gossh_error **err)',
+  'int gossh_key_type(const gossh_key *key, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_key_public_text(const gossh_key *key, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_key_fingerprint(const gossh_key *key, _Out_ void **out, _Out_ gossh_error **err)',
+  'void gossh_key_free(gossh_key *key)',
+
+  'int gossh_options_new(_Out_ gossh_options **out, _Out_ gossh_error **err)',
+  'int gossh_options_set(gossh_options *opts, const char *name, const char *value, _Out_ gossh_error **err)',
+  'int gossh_options_add_key(gossh_options *opts, const gossh_key *key, _Out_ gossh_error **err)',
+  'void gossh_options_free(gossh_options *opts)',
+
+  'int gossh_client_new(_Out_ gossh_client **out, _Out_ gossh_error **err)',
+  'int gossh_client_set_policy(gossh_client *c, int policy, _Out_ gossh_error **err)',
+  'int gossh_client_set_policy_callback(gossh_client *c, gossh_hostkey_cb *cb, void *userdata, _Out_ gossh_error **err)',
+  'int gossh_client_load_system_host_keys(gossh_client *c, const char *path, _Out_ gossh_error **err)',
+  'int gossh_client_load_host_keys(gossh_client *c, const char *path, _Out_ gossh_error **err)',
+  'int gossh_client_save_host_keys(gossh_client *c, const char *path, _Out_ gossh_error **err)',
+  'int gossh_client_connect(gossh_client *c, const gossh_options *opts, _Out_ gossh_error **err)',
+  'int gossh_client_is_active(const gossh_client *c)',
+  'int gossh_client_is_authenticated(const gossh_client *c)',
+  'int gossh_client_exec(gossh_client *c, const char *command, int timeout_ms, _Out_ gossh_channel **out, _Out_ gossh_error **err)',
+  'int gossh_client_close(gossh_client *c, _Out_ gossh_error **err)',
+  'void gossh_client_free(gossh_client *c)',
+
+  'int gossh_channel_read(gossh_channel *ch, int stream, void *buf, size_t cap, int timeout_ms, _Out_ size_t *nread, _Out_ gossh_error **err)',
+  'int gossh_channel_read_any(gossh_channel *ch, void *buf, size_t cap, int timeout_ms, _Out_ int *stream, _Out_ size_t *nread, _Out_ gossh_error **err)',
+  'int64_t gossh_channel_read_ready(gossh_channel *ch, int stream)',
+  'int gossh_channel_write(gossh_channel *ch, const void *buf, size_t len, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_channel_send_eof(gossh_channel *ch, _Out_ gossh_error **err)',
+  'int gossh_channel_exit_status(gossh_channel *ch, int timeout_ms, _Out_ int *status, _Out_ gossh_error **err)',
+  'int gossh_channel_exit_status_ready(gossh_channel *ch)',
+  'int gossh_channel_close(gossh_channel *ch, _Out_ gossh_error **err)',
+  'void gossh_channel_free(gossh_channel *ch)',
+];
+
+const { lib, file: libraryPath } = loadLibrary();
+
+const fn = {};
+for (const proto of PROTOTYPES) {
+  const f = lib.func(proto);
+  const name = /\b(gossh_[a-z_]+)\s*\(/.exec(proto)[1];
+  fn[name] = f;
+}
+
+// Version check: the header and the library must agree on the major version.
+const versionOut = [null];
+const versionNumber = fn.gossh_version(versionOut);
+const version = versionOut[0] || String(versionNumber);
+{
+  const major = Math.floor(versionNumber / 10000);
+  const minor = Math.floor(versionNumber / 100) % 100;
+  if (major !== SUPPORTED_MAJOR || (major === 0 && minor < MIN_MINOR)) {
+    throw new Error(`gossh: ${libraryPath} is libgossh ${version}; this binding needs ` +
+      `${SUPPORTED_MAJOR}.${MIN_MINOR} or a later ${SUPPORTED_MAJOR}.x`);
+  }
+}
+
+/**
+ * Turns an `_Out_ gossh_error **` slot into a JS error (or null on success)
+ * and always frees the native error object.
+ */
+function takeError(rc, errSlot) {
+  const e = errSlot ? errSlot[0] : null;
+  if (rc === 0 || rc === undefined) {
+    if (e) fn.gossh_error_free(e);
+    return null;
+  }
+  if (!e) return makeError(rc, null);
+  try {
+    const code = fn.gossh_error_code(e);
+    const message = fn.gossh_error_message(e);
+    const details = {};
+    for (const name of DETAIL_NAMES) {
+      const v = fn.gossh_error_detail(e, name);
+      if (v !== null && v !== undefined) details[name] = v;
+    }
+    return makeError(code < 0 ? code : rc, message, details);
+  } finally {
+    fn.gossh_error_free(e);
+  }
+}
+
+/** Synchronous call for cheap functions: the last argument is the error slot. */
+function callSync(name, ...args) {
+  const err = [null];
+  const rc = fn[name](...args, err);
+  const e = takeError(rc, err);
+  if (e) throw e;
+  return rc;
+}
+
+/**
+ * Asynchronous call on libuv's thread pool. Resolves with the return code
+ * (0) or rejects with the translated error. `args` must not include the
+ * error slot; callAsync adds it. Out-parameter arrays in `args` are filled
+ * in when the promise resolves.
+ */
+function callAsync(name, ...args) {
+  const err = [null];
+  return new Promise((resolve, reject) => {
+    fn[name].async(...args, err, (ffiError, rc) => {
+      if (ffiError) return reject(ffiError);
+      const e = takeError(rc, err);
+      if (e) reject(e); else resolve(rc);
+    });
+  });
+}
+
+/** Reads a library-owned string from a void* and frees it with gossh_free. */
+function takeString(ptr) {
+  if (!ptr) return null;
+  try {
+    return koffi.decode(ptr, 'char', -1);
+  } finally {
+    fn.gossh_free(ptr);
+  }
+}
+
+function registerHostKeyCallback(jsfn) {
+  return koffi.register(jsfn, koffi.pointer(HostKeyCallback));
+}
+
+function unregisterCallback(ptr) {
+  koffi.unregister(ptr);
+}
+
+module.exports = {
+  koffi,
+  fn,
+  libraryPath,
+  version,
+  versionNumber,
+  callSync,
+  callAsync,
+  takeError,
+  takeString,
+  registerHostKeyCallback,
+  unregisterCallback,
+  POLICY_REJECT: 0,
+  POLICY_AUTOADD: 1,
+  POLICY_WARNING: 2,
+  HOSTKEY_REJECT: 0,
+  HOSTKEY_ACCEPT: 1,
+  HOSTKEY_ACCEPT_ADD: 2,
+  STREAM_STDOUT: 0,
+  STREAM_STDERR: 1,
+};

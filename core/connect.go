@@ -121,11 +121,11 @@ func unwrapOpError(err error) error {
 
 // authState records what the server allowed while x/crypto ran the auth chain.
 type authState struct {
-	mu             sync.Mutex
-	allowed        map[string]bool
-	passwordTried  bool
-	keyErrors      []error // keys that could not be loaded
-	attemptedKeys  int
+	mu            sync.Mutex
+	allowed       map[string]bool
+	passwordTried bool
+	keyErrors     []error // keys that could not be loaded
+	attemptedKeys int
 }
 
 func (a *authState) saw(method string) {

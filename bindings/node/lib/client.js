@@ -64,6 +64,7 @@ class Client {
       this._connecting = null; // a failed connect may be retried
       throw e;
     }
+    return this;
   }
 
   async _connect(o) {
@@ -253,6 +254,11 @@ class Client {
       this._setCallback(null);
     })();
     return this._closePromise;
+  }
+
+  /** `await using c = ...` closes the client (where Symbol.asyncDispose exists). */
+  [Symbol.asyncDispose || Symbol.for('nodejs.asyncDispose')]() {
+    return this.close();
   }
 
   /** True if connected and the connection is alive. */

@@ -1,0 +1,150 @@
+// Type definitions for gossh (Node binding of libgossh).
+/// <reference types="node" />
+import { EventEmitter } from 'events';
+import { Readable, Writable } from 'stream';
+
+export interface HostKeyInfo {
+  /** SSH key type, e.g. "ssh-ed25519". */
+  type: string;
+  /** The key blob, base64 as in known_hosts. */
+  base64: string;
+  /** "SHA256:..." as ssh-keygen -l prints it. */
+  fingerprint: string;
+}
+
+/**
+ * A custom missing-host-key policy, called once per connection when the
+ * server's key is not in the client's host keys. `hostname` is "[host]:port"
+ * when port != 22. Return true to accept, "add" to accept and add the key to
+ * the client's host keys (saved if a known_hosts file was loaded), false to
+ * reject. It must decide synchronously: async functions are refused with a
+ * TypeError. If it throws, the connection is rejected and connect() rejects
+ * with the thrown error.
+ */
+export type HostKeyPolicyFunction = (hostname: string, key: HostKeyInfo) => boolean | 'add';
+
+export interface ConnectOptions {
+  host: string;
+  /** Default 22. */
+  port?: number;
+  /** Default: the local user name. */
+  username?: string;
+  password?: string;
+  /** A path, key text (string containing a PEM/OpenSSH block), a Buffer of key text, or an array of those. */
+  privateKey?: string | Buffer | Array<string | Buffer>;
+  /** Unlocks encrypted private keys. */
+  passphrase?: string;
+  /** A known_hosts file: loaded, and written back by the 'autoadd' policy. */
+  knownHosts?: string;
+  /** true: load ~/.ssh/known_hosts (if present) as read-only host keys; a string: that file. */
+  systemKnownHosts?: boolean | string;
+  /** Default 'reject'. */
+  hostKeyPolicy?: 'reject' | 'autoadd' | 'warning' | HostKeyPolicyFunction;
+  /** Use the SSH agent (SSH_AUTH_SOCK); a string names the agent socket. Default true. */
+  agent?: boolean | string;
+  /** Try ~/.ssh/id_*. Default true. */
+  lookForKeys?: boolean;
+  /** TCP connect timeout, ms. */
+  timeout?: number;
+  /** Time to wait for the server's SSH banner, ms (library default 15 s). */
+  bannerTimeout?: number;
+  /** Time for key exchange and authentication, ms. */
+  authTimeout?: number;
+}
+
+export interface ExecOptions {
+  /** Data for the command's stdin; EOF is sent after it. */
+  stdin?: Buffer | string;
+  /** 'utf8' (default), any Buffer encoding, or 'buffer' for Buffers. */
+  encoding?: BufferEncoding | 'buffer' | null;
+  /** Overall time limit in ms; on expiry the channel is closed and exec rejects with TimeoutError. */
+  timeout?: number;
+}
+
+export interface ExecResult<T = string> {
+  stdout: T;
+  stderr: T;
+  /** Exit status; -1 if the server sent none (e.g. killed by a signal). */
+  code: number;
+}
+
+export interface SpawnOptions {
+  /** Time limit in ms for the server to accept the channel and the command. */
+  timeout?: number;
+}
+
+/** A running remote command, shaped like Node's ChildProcess. */
+export class Process extends EventEmitter {
+  readonly command: string;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** end() sends EOF to the command. */
+  readonly stdin: Writable;
+  /** Resolves with the exit status (-1 if none was sent); rejects if the channel closes first. */
+  readonly exit: Promise<number>;
+  exitCode: number | null;
+  /** Closes the channel (idempotent); unread output is dropped. */
+  close(): Promise<void>;
+  on(event: 'exit', listener: (code: number) => void): this;
+  on(event: 'close', listener: (code: number | null) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+export class Client {
+  constructor();
+  /** Connects, checks the host key and authenticates. Resolves with the client. */
+  connect(options: ConnectOptions): Promise<this>;
+  exec(command: string, options: ExecOptions & { encoding: 'buffer' | null }): Promise<ExecResult<Buffer>>;
+  exec(command: string, options?: ExecOptions): Promise<ExecResult<string>>;
+  spawn(command: string, options?: SpawnOptions): Promise<Process>;
+  /** Writes the client's (non-system) host keys in known_hosts format. */
+  saveHostKeys(path: string): Promise<void>;
+  /** Closes the connection and its channels. Idempotent. */
+  close(): Promise<void>;
+  isActive(): boolean;
+  isAuthenticated(): boolean;
+}
+
+export type ErrorCode =
+  | 'GOSSH_E_INVALID' | 'GOSSH_E_BADHANDLE' | 'GOSSH_E_INTERNAL' | 'GOSSH_E_CONNECT'
+  | 'GOSSH_E_TIMEOUT' | 'GOSSH_E_AUTH' | 'GOSSH_E_BADAUTHTYPE' | 'GOSSH_E_PASSWORD_REQUIRED'
+  | 'GOSSH_E_HOSTKEY_UNKNOWN' | 'GOSSH_E_HOSTKEY_MISMATCH' | 'GOSSH_E_PROTOCOL'
+  | 'GOSSH_E_CLOSED' | 'GOSSH_E_CHANNEL' | 'GOSSH_E_KEY' | 'GOSSH_E_NOT_CONNECTED' | 'GOSSH_E_IO';
+
+export class SSHError extends Error {
+  /** The GOSSH_E_* name. */
+  code: ErrorCode;
+  /** The numeric GOSSH_E_* value (negative). */
+  errno: number;
+}
+export class InvalidArgumentError extends SSHError {}
+export class BadHandleError extends SSHError {}
+export class ConnectionError extends SSHError { address: string | null; }
+export class TimeoutError extends SSHError {
+  /** connect, banner, auth, read, write or wait. */
+  stage: string | null;
+}
+export class AuthenticationError extends SSHError { allowedTypes: string[]; }
+export class BadAuthenticationTypeError extends AuthenticationError {}
+export class PasswordRequiredError extends AuthenticationError {}
+export class HostKeyError extends SSHError {
+  hostname: string | null;
+  /** The server's key, "type base64". */
+  key: string | null;
+}
+export class HostKeyMismatchError extends HostKeyError {
+  /** The key on record, "type base64". */
+  expectedKey: string | null;
+}
+export class ProtocolError extends SSHError {}
+export class ClosedError extends SSHError {}
+export class NotConnectedError extends SSHError {}
+export class ChannelError extends SSHError {}
+export class KeyError extends SSHError {}
+export class FileError extends SSHError {}
+
+/** libgossh's version string, e.g. "0.1.0". */
+export const version: string;
+/** The libgossh.so that was loaded. */
+export const libraryPath: string;
+export const codes: Readonly<Record<'GOSSH_OK' | ErrorCode, number>>;

@@ -1,0 +1,16 @@
+// Compiles include/gossh.h as C++ and calls through it, so the header stays
+// usable from C++ (extern "C", no C-only constructs).
+#include "gossh.h"
+
+#include <cstdio>
+
+int main() {
+    const char *v = nullptr;
+    int n = gossh_version(&v);
+    gossh_client *c = nullptr;
+    gossh_error *err = nullptr;
+    if (gossh_client_new(&c, &err) != GOSSH_OK) return 1;
+    gossh_client_free(c);
+    std::printf("C++: libgossh %s (%d)\n", v, n);
+    return n == GOSSH_VERSION_NUMBER ? 0 : 1;
+}

@@ -1,0 +1,427 @@
+/*
+ * test_capi.c — tests the C API of libgossh against the real sshd that
+ * testenv/with-sshd.sh starts. Prints one line per check and a closing
+ * "N passed, N failed" line; exits non-zero on any failure.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "gossh.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                       \
+    do {                                                                       \
+        if (cond) {                                                            \
+            passed++;                                                          \
+        } else {                                                               \
+            failed++;                                                          \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                      \
+            printf(__VA_ARGS__);                                               \
+            printf("\n");                                                      \
+        }                                                                      \
+    } while (0)
+
+static const char *host, *port, *user, *keydir, *password, *passphrase;
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static char *keypath(const char *name) {
+    static char buf[8][512];
+    static int i;
+    char *p = buf[i++ % 8];
+    snprintf(p, 512, "%s/%s", keydir, name);
+    return p;
+}
+
+/* options for the test server with one key file (or none) */
+static gossh_options *opts_for(const char *key) {
+    gossh_options *o = NULL;
+    if (gossh_options_new(&o, NULL) != 0) return NULL;
+    gossh_options_set(o, "hostname", host, NULL);
+    gossh_options_set(o, "port", port, NULL);
+    gossh_options_set(o, "username", user, NULL);
+    gossh_options_set(o, "allow_agent", "0", NULL);
+    gossh_options_set(o, "look_for_keys", "0", NULL);
+    if (key) gossh_options_set(o, "key_filename", keypath(key), NULL);
+    return o;
+}
+
+/* connects a client that knows the server; returns NULL and prints on failure */
+static gossh_client *connect_with(gossh_options *o, int *rc_out, gossh_error **err) {
+    gossh_client *c = NULL;
+    gossh_client_new(&c, NULL);
+    gossh_client_load_host_keys(c, keypath("known_hosts"), NULL);
+    int rc = gossh_client_connect(c, o, err);
+    if (rc_out) *rc_out = rc;
+    return c;
+}
+
+/* reads a whole stream into a malloc'd buffer */
+static size_t read_all(gossh_channel *ch, int stream, char **out) {
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (cap - len < 65536) buf = realloc(buf, cap *= 2);
+        size_t n = 0;
+        gossh_error *err = NULL;
+        int rc = gossh_channel_read(ch, stream, buf + len, cap - len, 30000, &n, &err);
+        if (rc != 0) {
+            printf("read error %d: %s\n", rc, gossh_error_message(err));
+            gossh_error_free(err);
+            break;
+        }
+        if (n == 0) break;
+        len += n;
+    }
+    *out = buf;
+    return len;
+}
+
+static void test_version_and_bad_input(void) {
+    const char *vs = NULL;
+    int v = gossh_version(&vs);
+    CHECK(v == GOSSH_VERSION_NUMBER, "library version %d, header %d", v, GOSSH_VERSION_NUMBER);
+    CHECK(vs && strlen(vs) > 0, "version string");
+
+    gossh_error *err = NULL;
+    CHECK(gossh_client_new(NULL, &err) == GOSSH_E_INVALID, "client_new(NULL)");
+    CHECK(gossh_error_code(err) == GOSSH_E_INVALID, "error object code");
+    CHECK(strlen(gossh_error_message(err)) > 0, "error message");
+    gossh_error_free(err);
+    gossh_error_free(err); /* second free: no-op */
+    CHECK(gossh_error_code(err) == GOSSH_E_BADHANDLE, "freed error is a bad handle");
+    CHECK(gossh_error_message(NULL) != NULL, "message of NULL error is a static string");
+
+    CHECK(gossh_client_connect(NULL, NULL, NULL) == GOSSH_E_INVALID, "connect(NULL)");
+    CHECK(gossh_client_connect((gossh_client *)(uintptr_t)0xdeadbeef, NULL, &err) == GOSSH_E_BADHANDLE,
+          "garbage client handle");
+    gossh_error_free(err);
+
+    gossh_client *c = NULL;
+    gossh_options *o = NULL;
+    gossh_client_new(&c, NULL);
+    gossh_options_new(&o, NULL);
+    CHECK(gossh_client_connect((gossh_client *)o, o, &err) == GOSSH_E_BADHANDLE, "options passed as client");
+    CHECK(strstr(gossh_error_message(err), "gossh_client") != NULL, "wrong-type message names the type: %s",
+          gossh_error_message(err));
+    gossh_error_free(err);
+    CHECK(gossh_client_connect(c, o, &err) == GOSSH_E_INVALID, "connect without hostname");
+    gossh_error_free(err);
+    CHECK(gossh_options_set(o, "no_such_option", "1", &err) == GOSSH_E_INVALID, "unknown option");
+    CHECK(err && strstr(gossh_error_message(err), "no_such_option"), "message names the option");
+    gossh_error_free(err);
+    CHECK(gossh_options_set(o, "port", "99999", NULL) == GOSSH_E_INVALID, "bad port");
+    gossh_client_free(c);
+    gossh_client_free(c); /* second free: no-op */
+    CHECK(gossh_client_exec(c, "true", -1, &(gossh_channel *){NULL}, NULL) == GOSSH_E_BADHANDLE, "freed client");
+    gossh_channel *ch = NULL;
+    size_t n = 0;
+    char buf[4];
+    CHECK(gossh_channel_read(ch, 0, buf, sizeof buf, 0, &n, NULL) == GOSSH_E_INVALID, "read on NULL channel");
+    gossh_options_free(o);
+    gossh_options_free(NULL);
+    gossh_free(NULL);
+
+    gossh_key *k = NULL;
+    CHECK(gossh_key_from_data("garbage", 7, NULL, &k, &err) == GOSSH_E_KEY, "garbage key");
+    gossh_error_free(err);
+    CHECK(gossh_key_from_file(keypath("id_ed25519_enc"), NULL, &k, NULL) == GOSSH_E_PASSWORD_REQUIRED,
+          "encrypted key without passphrase");
+    CHECK(gossh_key_from_file(keypath("no_such_file"), NULL, &k, NULL) == GOSSH_E_IO, "missing key file");
+}
+
+static void test_keys_and_auth(void) {
+    const char *names[] = {"id_ed25519", "id_ecdsa", "id_rsa", "id_rsa_pem"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        gossh_options *o = opts_for(names[i]);
+        gossh_error *err = NULL;
+        int rc;
+        gossh_client *c = connect_with(o, &rc, &err);
+        CHECK(rc == 0, "key auth with %s: %s", names[i], err ? gossh_error_message(err) : "");
+        CHECK(gossh_client_is_authenticated(c) == 1, "authenticated with %s", names[i]);
+        gossh_error_free(err);
+        gossh_client_free(c);
+        gossh_options_free(o);
+    }
+    /* a loaded key (pkey) with its passphrase, and its fingerprint */
+    gossh_key *k = NULL;
+    int rc = gossh_key_from_file(keypath("id_ed25519_enc"), passphrase, &k, NULL);
+    CHECK(rc == 0, "encrypted key with passphrase");
+    char *fp = NULL, *type = NULL, *pub = NULL;
+    gossh_key_fingerprint(k, &fp, NULL);
+    gossh_key_type(k, &type, NULL);
+    gossh_key_public_text(k, &pub, NULL);
+    CHECK(fp && strncmp(fp, "SHA256:", 7) == 0, "fingerprint %s", fp ? fp : "(null)");
+    CHECK(type && strcmp(type, "ssh-ed25519") == 0, "type %s", type ? type : "(null)");
+    CHECK(pub && strncmp(pub, "ssh-ed25519 AAAA", 16) == 0, "public text");
+    gossh_free(fp);
+    gossh_free(type);
+    gossh_free(pub);
+    gossh_options *o = opts_for(NULL);
+    gossh_options_add_key(o, k, NULL);
+    gossh_key_free(k); /* the options keep their own reference */
+    gossh_error *err = NULL;
+    gossh_client *c = connect_with(o, &rc, &err);
+    CHECK(rc == 0, "auth with a loaded key: %s", err ? gossh_error_message(err) : "");
+    gossh_error_free(err);
+    gossh_client_free(c);
+    gossh_options_free(o);
+
+    o = opts_for("id_wrong");
+    c = connect_with(o, &rc, &err);
+    CHECK(rc == GOSSH_E_AUTH, "wrong key gives GOSSH_E_AUTH, got %d", rc);
+    const char *allowed = gossh_error_detail(err, "allowed_types");
+    CHECK(allowed && strstr(allowed, "publickey"), "allowed_types detail: %s", allowed ? allowed : "(null)");
+    CHECK(gossh_error_detail(err, "no_such_detail") == NULL, "absent detail is NULL");
+    gossh_error_free(err);
+    gossh_client_free(c);
+    gossh_options_free(o);
+
+    o = opts_for("id_ed25519_enc");
+    c = connect_with(o, &rc, NULL);
+    CHECK(rc == GOSSH_E_PASSWORD_REQUIRED, "encrypted key file without passphrase: %d", rc);
+    gossh_client_free(c);
+    gossh_options_free(o);
+
+    if (password && *password) {
+        o = opts_for(NULL);
+        gossh_options_set(o, "password", password, NULL);
+        c = connect_with(o, &rc, &err);
+        CHECK(rc == 0, "password auth: %s", err ? gossh_error_message(err) : "");
+        gossh_error_free(err);
+        gossh_client_free(c);
+        gossh_options_set(o, "password", "wrong-password", NULL);
+        c = connect_with(o, &rc, NULL);
+        CHECK(rc == GOSSH_E_AUTH, "wrong password: %d", rc);
+        gossh_client_free(c);
+        gossh_options_free(o);
+    } else {
+        printf("skip: password auth (no test password)\n");
+    }
+}
+
+static int cb_calls;
+static int policy_cb(const char *hostname, const char *key_type, const char *key_base64,
+                     const char *fingerprint, void *userdata) {
+    cb_calls++;
+    (void)hostname;
+    (void)key_base64;
+    (void)fingerprint;
+    return key_type && *(int *)userdata;
+}
+
+static void test_host_keys(void) {
+    gossh_options *o = opts_for("id_ed25519");
+    gossh_client *c = NULL;
+    gossh_error *err = NULL;
+    gossh_client_new(&c, NULL);
+    int rc = gossh_client_connect(c, o, &err);
+    CHECK(rc == GOSSH_E_HOSTKEY_UNKNOWN, "unknown host rejected by default: %d", rc);
+    CHECK(gossh_error_detail(err, "hostname") && gossh_error_detail(err, "key"), "unknown host details");
+    CHECK(gossh_client_is_active(c) == 0, "rejected client not active");
+    gossh_error_free(err);
+
+    int answer = 0;
+    gossh_client_set_policy_callback(c, policy_cb, &answer, NULL);
+    rc = gossh_client_connect(c, o, NULL);
+    CHECK(rc == GOSSH_E_HOSTKEY_UNKNOWN && cb_calls == 1, "callback rejecting: rc %d, calls %d", rc, cb_calls);
+    answer = 1;
+    rc = gossh_client_connect(c, o, NULL);
+    CHECK(rc == 0 && cb_calls == 2, "callback accepting: rc %d, calls %d", rc, cb_calls);
+    gossh_client_free(c);
+
+    char path[600];
+    snprintf(path, sizeof path, "%s/autoadd_known_hosts", keydir);
+    unlink(path);
+    gossh_client_new(&c, NULL);
+    gossh_client_load_host_keys(c, path, NULL);
+    gossh_client_set_policy(c, GOSSH_POLICY_AUTOADD, NULL);
+    rc = gossh_client_connect(c, o, NULL);
+    CHECK(rc == 0, "auto-add connects");
+    CHECK(access(path, R_OK) == 0, "auto-add saved the known_hosts file");
+    CHECK(gossh_client_set_policy(c, 42, NULL) == GOSSH_E_INVALID, "unknown policy");
+    gossh_client_free(c);
+
+    gossh_client_new(&c, NULL);
+    gossh_client_load_host_keys(c, keypath("known_hosts_wrong"), NULL);
+    rc = gossh_client_connect(c, o, &err);
+    CHECK(rc == GOSSH_E_HOSTKEY_MISMATCH, "mismatch: %d", rc);
+    const char *k = gossh_error_detail(err, "key"), *e = gossh_error_detail(err, "expected_key");
+    CHECK(k && e && strcmp(k, e) != 0, "mismatch details key/expected_key");
+    gossh_error_free(err);
+    gossh_client_free(c);
+    gossh_options_free(o);
+}
+
+struct big_args {
+    gossh_channel *ch;
+    size_t out, err;
+    int status;
+};
+
+static void *big_reader(void *p) {
+    struct big_args *a = p;
+    char *buf;
+    a->out = read_all(a->ch, GOSSH_STREAM_STDOUT, &buf);
+    free(buf);
+    a->err = read_all(a->ch, GOSSH_STREAM_STDERR, &buf);
+    free(buf);
+    gossh_channel_exit_status(a->ch, 30000, &a->status, NULL);
+    return NULL;
+}
+
+static void test_exec(void) {
+    gossh_options *o = opts_for("id_ed25519");
+    int rc;
+    gossh_client *c = connect_with(o, &rc, NULL);
+    CHECK(rc == 0, "connect for exec");
+
+    gossh_channel *ch = NULL;
+    gossh_error *err = NULL;
+    rc = gossh_client_exec(c, "echo out; echo err >&2; exit 7", 10000, &ch, &err);
+    CHECK(rc == 0, "exec: %s", err ? gossh_error_message(err) : "");
+    char *out, *errs;
+    size_t n1 = read_all(ch, GOSSH_STREAM_STDOUT, &out), n2 = read_all(ch, GOSSH_STREAM_STDERR, &errs);
+    CHECK(n1 == 4 && memcmp(out, "out\n", 4) == 0, "stdout");
+    CHECK(n2 == 4 && memcmp(errs, "err\n", 4) == 0, "stderr");
+    free(out);
+    free(errs);
+    int status = 0;
+    CHECK(gossh_channel_exit_status(ch, 10000, &status, NULL) == 0 && status == 7, "exit status %d", status);
+    CHECK(gossh_channel_exit_status_ready(ch) == 1, "exit status ready");
+    gossh_channel_free(ch);
+    gossh_channel_free(ch);
+
+    /* stdin round trip */
+    gossh_client_exec(c, "cat", 10000, &ch, NULL);
+    const char msg[] = "hello through stdin\n";
+    CHECK(gossh_channel_write(ch, msg, strlen(msg), 5000, NULL) == 0, "write");
+    CHECK(gossh_channel_send_eof(ch, NULL) == 0, "send eof");
+    CHECK(gossh_channel_write(ch, msg, 1, 5000, NULL) == GOSSH_E_CLOSED, "write after eof");
+    n1 = read_all(ch, GOSSH_STREAM_STDOUT, &out);
+    CHECK(n1 == strlen(msg) && memcmp(out, msg, n1) == 0, "stdin echoed back");
+    free(out);
+    gossh_channel_free(ch);
+
+    /* read_any */
+    gossh_client_exec(c, "printf a; printf b >&2", 10000, &ch, NULL);
+    char buf[16];
+    size_t got_out = 0, got_err = 0;
+    for (;;) {
+        int stream = 9;
+        size_t n = 0;
+        rc = gossh_channel_read_any(ch, buf, sizeof buf, 10000, &stream, &n, NULL);
+        if (rc != 0 || n == 0) {
+            CHECK(rc == 0 && stream == -1, "read_any ends with stream -1");
+            break;
+        }
+        if (stream == GOSSH_STREAM_STDOUT) got_out += n;
+        if (stream == GOSSH_STREAM_STDERR) got_err += n;
+    }
+    CHECK(got_out == 1 && got_err == 1, "read_any saw both streams");
+    gossh_channel_free(ch);
+
+    /* read timeout, then close from another thread */
+    gossh_client_exec(c, "sleep 20", 10000, &ch, NULL);
+    size_t n = 0;
+    double t0 = now();
+    rc = gossh_channel_read(ch, GOSSH_STREAM_STDOUT, buf, sizeof buf, 200, &n, &err);
+    CHECK(rc == GOSSH_E_TIMEOUT && now() - t0 < 3, "read timeout: %d", rc);
+    CHECK(gossh_error_detail(err, "stage") && strcmp(gossh_error_detail(err, "stage"), "read") == 0, "stage");
+    gossh_error_free(err);
+    CHECK(gossh_channel_read(ch, 5, buf, sizeof buf, 0, &n, NULL) == GOSSH_E_INVALID, "bad stream");
+    gossh_channel_free(ch);
+
+    /* 10 MB on each stream, stdout read first: no deadlock */
+    gossh_client_exec(c, "head -c 10485760 /dev/zero >&2; head -c 10485760 /dev/zero", 10000, &ch, NULL);
+    struct big_args a = {ch, 0, 0, -2};
+    pthread_t th;
+    pthread_create(&th, NULL, big_reader, &a);
+    pthread_join(th, NULL);
+    CHECK(a.out == 10485760 && a.err == 10485760 && a.status == 0, "10 MB each: %zu/%zu status %d", a.out,
+          a.err, a.status);
+    gossh_channel_free(ch);
+
+    CHECK(gossh_client_close(c, NULL) == 0 && gossh_client_close(c, NULL) == 0, "close twice");
+    rc = gossh_client_exec(c, "true", 1000, &ch, NULL);
+    CHECK(rc == GOSSH_E_CLOSED, "exec after close: %d", rc);
+    gossh_client_free(c);
+    gossh_options_free(o);
+}
+
+static void test_network_errors(void) {
+    /* a closed port */
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    bind(s, (struct sockaddr *)&sa, sizeof sa);
+    getsockname(s, (struct sockaddr *)&sa, &len);
+    char portbuf[16];
+    snprintf(portbuf, sizeof portbuf, "%d", ntohs(sa.sin_port));
+    close(s);
+    gossh_options *o = NULL;
+    gossh_options_new(&o, NULL);
+    gossh_options_set(o, "hostname", "127.0.0.1", NULL);
+    gossh_options_set(o, "port", portbuf, NULL);
+    gossh_client *c = NULL;
+    gossh_client_new(&c, NULL);
+    gossh_error *err = NULL;
+    int rc = gossh_client_connect(c, o, &err);
+    CHECK(rc == GOSSH_E_CONNECT, "closed port: %d", rc);
+    CHECK(gossh_error_detail(err, "address") != NULL, "address detail");
+    gossh_error_free(err);
+
+    /* a listener that never speaks: the kernel completes the handshake */
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    sa.sin_port = 0;
+    bind(s, (struct sockaddr *)&sa, sizeof sa);
+    listen(s, 8);
+    len = sizeof sa;
+    getsockname(s, (struct sockaddr *)&sa, &len);
+    snprintf(portbuf, sizeof portbuf, "%d", ntohs(sa.sin_port));
+    gossh_options_set(o, "port", portbuf, NULL);
+    gossh_options_set(o, "banner_timeout", "0.5", NULL);
+    double t0 = now();
+    rc = gossh_client_connect(c, o, &err);
+    double took = now() - t0;
+    CHECK(rc == GOSSH_E_TIMEOUT && took < 3, "silent server: rc %d after %.2fs", rc, took);
+    CHECK(gossh_error_detail(err, "stage") && strcmp(gossh_error_detail(err, "stage"), "banner") == 0,
+          "banner stage");
+    gossh_error_free(err);
+    close(s);
+    gossh_client_free(c);
+    gossh_options_free(o);
+}
+
+int main(void) {
+    host = getenv("GOSSH_TEST_HOST");
+    port = getenv("GOSSH_TEST_PORT");
+    user = getenv("GOSSH_TEST_USER");
+    keydir = getenv("GOSSH_TEST_KEYDIR");
+    password = getenv("GOSSH_TEST_PASSWORD");
+    passphrase = getenv("GOSSH_TEST_PASSPHRASE");
+    if (!host || !port || !keydir) {
+        fprintf(stderr, "no test sshd: run through `make test` or testenv/with-sshd.sh\n");
+        return 2;
+    }
+    test_version_and_bad_input();
+    test_keys_and_auth();
+    test_host_keys();
+    test_exec();
+    test_network_errors();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

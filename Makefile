@@ -34,3 +34,61 @@ bindings/node/native/libgossh.so: $(LIB)
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+# ---------------------------------------------------------------- tests ----
+TESTBIN := $(BUILD)/tests
+NODE_MODULES := bindings/node/node_modules/.package-lock.json
+# Examples run against the test sshd with the demo's variables.
+EXAMPLE_ENV = GOSSH_DEMO_HOST=$$GOSSH_TEST_HOST GOSSH_DEMO_PORT=$$GOSSH_TEST_PORT \
+  GOSSH_DEMO_USER=$$GOSSH_TEST_USER GOSSH_DEMO_KEY=$$GOSSH_TEST_KEYDIR/id_ed25519 \
+  GOSSH_DEMO_KNOWN_HOSTS=$$GOSSH_TEST_KNOWN_HOSTS PYTHONPATH=$(CURDIR)/python
+
+$(NODE_MODULES): bindings/node/package.json bindings/node/package-lock.json
+	cd bindings/node && npm ci --no-audit --no-fund
+
+$(TESTBIN)/test_capi: tests/c/test_capi.c include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(TESTBIN)
+	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
+
+$(TESTBIN)/header_cxx: tests/c/header_cxx.cpp include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(TESTBIN)
+	$(CXX) $(CXXFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
+
+$(BUILD)/examples/exec_demo: examples/c/exec_demo.c include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(BUILD)/examples
+	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
+
+test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/header_cxx $(BUILD)/examples/exec_demo ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
+	testenv/with-sshd.sh $(MAKE) --no-print-directory test-suites
+
+test-suites: test-go test-c test-python test-node test-examples
+
+test-go: ## Go: gofmt, vet, and go test -race on core (needs the sshd env)
+	@test -z "$$(gofmt -l core capi cmd)" || { echo "gofmt needed:"; gofmt -l core capi cmd; exit 1; }
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./core/...
+
+test-c: ## C: the C API test program and the header compiled as C++
+	$(TESTBIN)/header_cxx
+	$(TESTBIN)/test_capi
+
+test-python: ## Python: pytest against the sshd
+	PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests
+
+test-node: ## Node: node --test against the sshd
+	cd bindings/node && node --test test/
+
+test-examples: ## run the C, Python and Node examples against the sshd
+	$(EXAMPLE_ENV) $(BUILD)/examples/exec_demo
+	$(EXAMPLE_ENV) python3 examples/python/exec_demo.py
+	$(EXAMPLE_ENV) node examples/node/exec_demo.js
+
+# ----------------------------------------------------------------- demo ----
+demo: lib $(NODE_MODULES) $(BUILD)/examples/exec_demo ## run the C, Python and Node examples against an embedded loopback server
+	testenv/with-demo-server.sh sh -c '\
+	  echo "== C";      $(BUILD)/examples/exec_demo && \
+	  echo "== Python"; PYTHONPATH=$(CURDIR)/python python3 examples/python/exec_demo.py && \
+	  echo "== Node";   node examples/node/exec_demo.js'
+
+clean: ## remove build outputs
+	rm -rf $(BUILD) python/gossh/libgossh.so bindings/node/native

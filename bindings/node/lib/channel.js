@@ -28,11 +28,12 @@ class Sink {
   constructor() {
     this.want = true;     // the consumer wants more data
     this.ended = false;   // EOF seen (or gave up)
+    this.discard = false; // the consumer went away: read and drop
     this.onData = null;   // (chunk) => boolean (false: stop reading this stream)
     this.onEnd = null;    // () => void
   }
   push(chunk) {
-    if (this.ended) return;
+    if (this.ended || this.discard) return;
     if (this.onData(chunk) === false) this.want = false;
   }
   end() {
@@ -239,7 +240,11 @@ class Process extends EventEmitter {
         read() { sink.want = true; core.wake(); },
       });
       sink.onData = (chunk) => r.push(chunk);
-      sink.onEnd = () => r.push(null);
+      sink.onEnd = () => { if (!r.destroyed) r.push(null); };
+      // A stream destroyed before its end: keep draining so the channel can finish.
+      r.once('close', () => {
+        if (!sink.ended) { sink.discard = true; sink.want = true; core.wake(); }
+      });
       return r;
     };
     this.stdout = makeReadable(core.sinks[0]);

@@ -107,8 +107,10 @@ class Client {
             const data = Buffer.isBuffer(k) ? k : Buffer.from(k, 'utf8');
             const keyOut = [null];
             // Decrypting a key runs a KDF: off the main thread.
+            // As for key_filename: the passphrase, else the password, unlocks it.
+            const secret = o.passphrase !== undefined && o.passphrase !== null ? o.passphrase : o.password;
             await native.callAsync('gossh_key_from_data', data, data.length,
-              o.passphrase === undefined ? null : (o.passphrase === null ? null : String(o.passphrase)), keyOut);
+              secret === undefined || secret === null ? null : String(secret), keyOut);
             keys.push(keyOut[0]);
             native.callSync('gossh_options_add_key', opts, keyOut[0]);
           } else if (typeof k === 'string') {

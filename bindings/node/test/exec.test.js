@@ -159,3 +159,11 @@ test('exec before connect is an SSHError', async () => {
     await c.close();
   }
 });
+
+test('spawn: destroying an output stream early still lets the command finish', { timeout: 30000 }, async () => {
+  const proc = await client.spawn('head -c 5000000 /dev/zero; echo done >&2');
+  proc.stdout.destroy();
+  const err = await collect(proc.stderr);
+  assert.strictEqual(err.toString(), 'done\n');
+  assert.strictEqual(await proc.exit, 0);
+});

@@ -12,7 +12,6 @@ calls (connect, exec, read) let other Python threads run.
 import ctypes
 import errno
 import os
-import socket
 from ctypes import POINTER, c_char_p, c_int, c_int64, c_size_t, c_void_p
 
 from . import ssh_exception as _exc

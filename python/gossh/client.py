@@ -10,12 +10,13 @@ import inspect
 import logging
 import os
 import threading
+import weakref
 
 from . import _lib
 from ._lib import call, lib
 from .channel import Channel, ChannelFile, ChannelStderrFile, ChannelStdinFile, _timeout_ms
 from .pkey import PKey
-from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
+from .policy import AutoAddPolicy, RejectPolicy
 from .ssh_exception import SSHException
 
 __all__ = ["SSHClient", "Transport"]
@@ -159,10 +160,17 @@ class SSHClient:
         self._policy = policy
 
     def _make_callback(self, policy):
+        # A weak reference: the client holds the callback, and a cycle would
+        # keep an unclosed client's connection open until the cyclic GC ran.
+        ref = weakref.ref(self)
+
         def on_missing_host_key(hostname, key_type, key_base64, fingerprint, userdata):
             # A Python exception must never escape into C: ctypes would
             # return garbage.  Anything raised rejects the key and is raised
             # again from connect().
+            self = ref()
+            if self is None:
+                return _lib.HOSTKEY_REJECT
             try:
                 host = hostname.decode("utf-8", "replace")
                 key = PKey.from_public_text(

@@ -157,3 +157,25 @@ def test_load_missing_system_host_keys_file(env, tmp_path):
     with pytest.raises(IOError):
         c.load_system_host_keys(str(tmp_path / "nope"))
     c.close()
+
+
+class CountingAutoAdd(gossh.AutoAddPolicy):
+    """A subclass runs through the callback; AutoAddPolicy's own
+    missing_host_key asks libgossh to add the key."""
+
+    calls = 0
+
+    def missing_host_key(self, client, hostname, key):
+        CountingAutoAdd.calls += 1
+        super().missing_host_key(client, hostname, key)
+
+
+def test_auto_add_subclass_adds_key(env, tmp_path):
+    c = gossh.SSHClient()
+    c.set_missing_host_key_policy(CountingAutoAdd())
+    c.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519")))
+    assert CountingAutoAdd.calls == 1
+    out = tmp_path / "saved"
+    c.save_host_keys(str(out))
+    c.close()
+    assert "[{}]:{}".format(env.host, env.port) in out.read_text()

@@ -99,3 +99,19 @@ test('password auth, and a wrong password', async (t) => {
     await c.close();
   }
 });
+
+test('a key that does not parse: KeyError; a missing key file: FileError', async () => {
+  const { KeyError, FileError } = require('..');
+  const garbage = Buffer.from('-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n');
+  for (const [privateKey, Cls] of [[garbage, KeyError], ['/nonexistent/gossh-key', FileError]]) {
+    const c = new Client();
+    try {
+      await assert.rejects(c.connect(connectOptions({ privateKey })), (e) => {
+        assert.ok(e instanceof Cls, `got ${e && e.name}: ${e && e.message}`);
+        return true;
+      });
+    } finally {
+      await c.close();
+    }
+  }
+});

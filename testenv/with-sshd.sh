@@ -19,6 +19,7 @@
 #   GOSSH_TEST_SSHD_LOG     sshd's log file
 #   GOSSH_TEST_DIR          the temporary directory (removed at exit unless
 #                           GOSSH_TEST_KEEP=1)
+#   GOSSH_TEST_SSHD_PID     the sshd listener's pid
 #
 # With no CMD it prints the environment and exits (useful with GOSSH_TEST_KEEP=1,
 # but sshd is stopped then; to keep a server for manual work run e.g.
@@ -247,13 +248,13 @@ export GOSSH_TEST_KEYDIR=$KEYDIR
 export GOSSH_TEST_KNOWN_HOSTS=$KEYDIR/known_hosts
 export GOSSH_TEST_SSHD_LOG=$LOG
 export GOSSH_TEST_DIR=$TMP
+export GOSSH_TEST_SSHD_PID=$SSHD_PID
 
 for v in GOSSH_TEST_HOST GOSSH_TEST_PORT GOSSH_TEST_USER GOSSH_TEST_PASSWORD \
     GOSSH_TEST_PASSPHRASE GOSSH_TEST_KEYDIR GOSSH_TEST_KNOWN_HOSTS \
-    GOSSH_TEST_SSHD_LOG GOSSH_TEST_DIR; do
+    GOSSH_TEST_SSHD_LOG GOSSH_TEST_DIR GOSSH_TEST_SSHD_PID; do
     printf 'export %s=%q\n' "$v" "${!v}"
 done >"$TMP/env.sh"
-echo "export GOSSH_TEST_SSHD_PID=$SSHD_PID" >>"$TMP/env.sh"
 
 if [ "$#" -eq 0 ]; then
     cat "$TMP/env.sh"

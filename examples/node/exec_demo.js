@@ -4,6 +4,7 @@
 //
 //   GOSSH_DEMO_HOST=example.org GOSSH_DEMO_USER=me GOSSH_DEMO_KEY=~/.ssh/id_ed25519 \
 //   GOSSH_DEMO_KNOWN_HOSTS=~/.ssh/known_hosts node examples/node/exec_demo.js
+// (GOSSH_DEMO_PASSWORD, if set, is tried after the key.)
 //
 // Without GOSSH_DEMO_* it uses the test server's variables, so that
 // `testenv/with-sshd.sh node examples/node/exec_demo.js` works from the
@@ -31,6 +32,7 @@ function settings() {
     port: Number(e.GOSSH_DEMO_PORT || e.GOSSH_TEST_PORT || 22),
     username: e.GOSSH_DEMO_USER || e.GOSSH_TEST_USER,
     privateKey: e.GOSSH_DEMO_KEY || (e.GOSSH_TEST_KEYDIR && path.join(e.GOSSH_TEST_KEYDIR, 'id_ed25519')),
+    password: e.GOSSH_DEMO_PASSWORD || undefined,
     knownHosts: e.GOSSH_DEMO_KNOWN_HOSTS || e.GOSSH_TEST_KNOWN_HOSTS,
     // The default policy rejects hosts not in knownHosts.
   };

@@ -195,7 +195,7 @@ class ChannelCore {
     this.wake();
     this._closePromise = (async () => {
       if (!this.released) {
-        try { await native.callAsync('gossh_channel_close', this.handle); } catch (_) { /* already gone */ }
+        await native.callClose('gossh_channel_close', this.handle);
       }
       await this._loop;
       this._maybeRelease();

@@ -246,9 +246,7 @@ class Client {
       const reason = new ClosedError('the client was closed', 'GOSSH_E_CLOSED');
       const channels = [...this._channels];
       for (const c of channels) c.detach(reason);
-      try {
-        await native.callAsync('gossh_client_close', this._handle);
-      } catch (_) { /* close never fails in a way the caller can act on */ }
+      await native.callClose('gossh_client_close', this._handle);
       await Promise.all(channels.map((c) => c._loop.catch(() => {})));
       if (this._connecting) await this._connecting.catch(() => {});
       finalizer.unregister(this);

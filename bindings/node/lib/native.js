@@ -177,6 +177,32 @@ function callAsync(name, ...args) {
   });
 }
 
+/**
+ * For calls that only tear down (gossh_client_close, gossh_channel_close):
+ * asynchronous, but if the thread pool has not run the call within
+ * `fallbackMs` (every pool thread busy with a blocking connect, read or
+ * write), makes the call synchronously on the main thread instead. These
+ * calls return promptly in Go, and a close must never queue behind the very
+ * calls it is meant to end. Both are safe to call twice.
+ */
+function callClose(name, handle, fallbackMs = 200) {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      if (done) return;
+      try { callSync(name, handle); } catch (_) { /* closing an already closed handle */ }
+      finish();
+    }, fallbackMs);
+    callAsync(name, handle).then(finish, finish);
+  });
+}
+
 /** Reads a library-owned string from a void* and frees it with gossh_free. */
 function takeString(ptr) {
   if (!ptr) return null;
@@ -203,6 +229,7 @@ module.exports = {
   versionNumber,
   callSync,
   callAsync,
+  callClose,
   takeError,
   takeString,
   registerHostKeyCallback,

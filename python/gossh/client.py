@@ -104,21 +104,46 @@ class SSHClient:
         self._username = None
         self._channel_timeout = None
         self._transport = None
+        # Host-key loads, replayed on a fresh handle when a closed client
+        # connects again (paramiko allows close() then connect()).
+        self._setup = []
+
+    def _reopen(self):
+        old = self._handle
+        h = _lib.client_p()
+        call(lib.gossh_client_new, ctypes.byref(h))
+        try:
+            for fn, arg in self._setup:
+                call(fn, h, arg)
+            if self._policy_cb is not None:
+                call(lib.gossh_client_set_policy_callback, h, self._policy_cb, None)
+            elif type(self._policy) is AutoAddPolicy:
+                call(lib.gossh_client_set_policy, h, _lib.POLICY_AUTOADD)
+        except BaseException:
+            lib.gossh_client_free(h)
+            raise
+        self._handle = h
+        self._closed = False
+        self._connected = False
+        if old is not None:
+            lib.gossh_client_free(old)
 
     # -- host keys --------------------------------------------------------------
 
     def load_system_host_keys(self, filename=None):
         """Loads known_hosts entries that are never saved back.  Without a
         filename, ~/.ssh/known_hosts (silently ignored when missing)."""
-        call(lib.gossh_client_load_system_host_keys, self._h(),
-             _lib.enc(os.path.expanduser(filename) if filename else None))
+        path = _lib.enc(os.path.expanduser(filename) if filename else None)
+        call(lib.gossh_client_load_system_host_keys, self._h(), path)
         self._system_host_keys_filenames.append(filename)
+        self._setup.append((lib.gossh_client_load_system_host_keys, path))
 
     def load_host_keys(self, filename):
         """Loads a known_hosts file and remembers it: AutoAddPolicy and
         save_host_keys() write to it.  A missing file is created on save."""
         call(lib.gossh_client_load_host_keys, self._h(), _lib.enc(filename))
         self._host_keys_filename = filename
+        self._setup.append((lib.gossh_client_load_host_keys, _lib.enc(filename)))
 
     def save_host_keys(self, filename):
         """Writes the (non-system) host keys to filename, known_hosts format."""
@@ -245,7 +270,7 @@ class SSHClient:
                 "gossh: connect() does not support " + ", ".join(unsupported)
             )
         if self._closed:
-            raise SSHException("SSH client is closed")
+            self._reopen()
 
         opts = _lib.options_p()
         call(lib.gossh_options_new, ctypes.byref(opts))

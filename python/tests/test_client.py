@@ -116,3 +116,11 @@ def test_unsupported_connect_options(env):
 def test_connect_twice(connected, env):
     with pytest.raises((ValueError, gossh.SSHException)):
         connected.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519")))
+
+
+def test_reconnect_after_close(env, connected):
+    connected.close()
+    # paramiko lets a closed client connect again; host keys stay loaded.
+    connected.connect(**env.connect_kwargs(key_filename=env.key("id_ecdsa")))
+    _, out, _ = connected.exec_command("echo again")
+    assert out.read() == b"again\n"

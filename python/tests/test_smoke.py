@@ -47,3 +47,14 @@ def test_example_runs(env):
     assert r.returncode == 0, r.stderr
     assert "hello from gossh" in r.stdout
     assert "exit status: 0" in r.stdout
+
+
+def test_conftest_fails_without_server(tmp_path):
+    # Without the test server's environment the suite must fail loudly.
+    here = os.path.dirname(os.path.abspath(__file__))
+    pyenv = {k: v for k, v in os.environ.items() if not k.startswith("GOSSH_TEST_")}
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                        os.path.join(here, "test_smoke.py")],
+                       capture_output=True, text=True, env=pyenv, timeout=60, cwd=str(tmp_path))
+    assert r.returncode != 0
+    assert "with-sshd.sh" in r.stdout + r.stderr

@@ -19,18 +19,20 @@ $(LIB): $(GOSRC)
 	@mkdir -p $(BUILD)
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath \
 	  -ldflags='-s -w -extldflags "-Wl,-soname,$(SONAME) -Wl,--version-script=$(CURDIR)/capi/gossh.map"' \
-	  -o $(LIB) ./capi
-	@rm -f $(BUILD)/libgossh.so.h  # the cgo-generated header is an artefact, never installed
+	  -o $(LIB).tmp ./capi
+	mv -f $(LIB).tmp $(LIB)
+	@rm -f $(BUILD)/libgossh.so.h $(BUILD)/libgossh.so.0.h  # the cgo-generated header is an artefact, never installed
 
 $(BUILD)/libgossh.so: $(LIB)
 	ln -sf $(SONAME) $@
 
+# Copy then rename: rewriting a library in place crashes processes that have it loaded.
 python/gossh/libgossh.so: $(LIB)
-	cp $(LIB) $@
+	cp $(LIB) $@.tmp && mv -f $@.tmp $@
 
 bindings/node/native/libgossh.so: $(LIB)
 	@mkdir -p bindings/node/native
-	cp $(LIB) $@
+	cp $(LIB) $@.tmp && mv -f $@.tmp $@
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16

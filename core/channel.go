@@ -32,55 +32,51 @@ type stream struct {
 	eof bool
 }
 
-// Channel is a session channel running a command: stdout and stderr are
-// drained concurrently into buffers, stdin is written through, and the exit
-// status is collected in the background.
+// Channel is an SSH channel (a session, a direct-tcpip or a forwarded-tcpip
+// channel): stdout (the channel's data) and stderr (its extended data) are
+// drained concurrently into buffers, writes go straight through, and the
+// exit status is collected in the background.
 type Channel struct {
 	client  *Client
-	session *ssh.Session
-	stdin   io.WriteCloser
+	id      int
+	Type    string // "session", "direct-tcpip" or "forwarded-tcpip"
+	raw     ssh.Channel
 	writeMu sync.Mutex // serialises writes
+
+	// Origin and Dest are set on forwarded-tcpip channels: the address that
+	// connected to the server's listener, and the listener's address.
+	Origin, Dest string
 
 	mu         sync.Mutex
 	changed    chan struct{} // closed and replaced on every state change
 	streams    [2]stream
 	waiting    [3]int // goroutines blocked on stdout, stderr, exit status
-	exited     bool
+	combine    bool   // stderr goes into stdout
+	exited     bool   // an exit status arrived, or the channel closed without one
 	exitStatus int
-	exitErr    error  // set if the connection was lost before an exit status
-	closeErr   *Error // set once closed
+	exitSignal string
+	remoteEOF  bool   // the server closed the channel
+	closeErr   *Error // set once closed locally or by the client
 	eofSent    bool
+	ready      *readyPipe // fileno(), made on demand
 }
 
-// startExec opens a session and starts command; called by Client.Exec.
-func startExec(c *Client, conn *ssh.Client, command string) (*Channel, error) {
-	session, err := conn.NewSession()
-	if err != nil {
-		return nil, channelOpenError(err)
-	}
-	ch := &Channel{client: c, session: session, changed: make(chan struct{})}
-	stdout, err1 := session.StdoutPipe()
-	stderr, err2 := session.StderrPipe()
-	stdin, err3 := session.StdinPipe()
-	if err := errors.Join(err1, err2, err3); err != nil {
-		session.Close()
-		return nil, newError(KindInternal, err, "cannot set up session pipes: %v", err)
-	}
-	ch.stdin = stdin
-	if err := session.Start(command); err != nil {
-		session.Close()
-		return nil, newError(KindChannel, err, "server refused to run the command: %v", err)
-	}
+// newChannel wraps an open channel and starts its drains and request handler.
+func newChannel(c *Client, raw ssh.Channel, reqs <-chan *ssh.Request, typ string) (*Channel, error) {
+	ch := &Channel{client: c, raw: raw, Type: typ, changed: make(chan struct{}), exitStatus: -1}
 	if !c.track(ch) {
-		session.Close()
+		raw.Close()
 		return nil, newError(KindClosed, nil, "client closed")
 	}
-	c.log.Debugf("channel", "exec %q", command)
-	go ch.drain(Stdout, stdout)
-	go ch.drain(Stderr, stderr)
-	go ch.waitExit()
+	c.log.Debugf("channel", "opened %s channel %d", typ, ch.id)
+	go ch.drain(Stdout, raw)
+	go ch.drain(Stderr, raw.Stderr())
+	go ch.handleRequests(reqs)
 	return ch, nil
 }
+
+// ID is the channel's number, unique within its client (paramiko's get_id).
+func (ch *Channel) ID() int { return ch.id }
 
 // channelOpenError classifies a failure to open a channel.
 func channelOpenError(err error) error {
@@ -91,10 +87,13 @@ func channelOpenError(err error) error {
 	return newError(KindClosed, err, "cannot open channel: %v", err)
 }
 
-// broadcast wakes every waiter. Caller holds mu.
+// broadcast wakes every waiter and updates fileno's readiness. Caller holds mu.
 func (ch *Channel) broadcast() {
 	close(ch.changed)
 	ch.changed = make(chan struct{})
+	if ch.ready != nil {
+		ch.ready.set(ch.streams[Stdout].buf.Len() > 0 || ch.streams[Stdout].eof || ch.closeErr != nil)
+	}
 }
 
 // drain copies one x/crypto stream into its buffer until EOF.
@@ -113,7 +112,11 @@ func (ch *Channel) drain(i int, r io.Reader) {
 		n, err := r.Read(tmp)
 		ch.mu.Lock()
 		if n > 0 {
-			ch.streams[i].buf.Write(tmp[:n])
+			if ch.combine {
+				ch.streams[Stdout].buf.Write(tmp[:n])
+			} else {
+				ch.streams[i].buf.Write(tmp[:n])
+			}
 		}
 		if err != nil {
 			ch.streams[i].eof = true
@@ -126,30 +129,39 @@ func (ch *Channel) drain(i int, r io.Reader) {
 	}
 }
 
-// waitExit records the exit status when the command ends.
-func (ch *Channel) waitExit() {
-	err := ch.session.Wait()
-	status := 0
-	var exitErr *ssh.ExitError
-	var missing *ssh.ExitMissingError
-	switch {
-	case err == nil:
-	case errors.As(err, &exitErr):
-		status = exitErr.ExitStatus()
-		if exitErr.Signal() != "" {
-			status = -1
+// handleRequests records exit-status and exit-signal, refuses anything else
+// that wants a reply, and marks the end when the server closes the channel.
+func (ch *Channel) handleRequests(reqs <-chan *ssh.Request) {
+	for req := range reqs {
+		switch req.Type {
+		case "exit-status":
+			var msg struct{ Status uint32 }
+			if ssh.Unmarshal(req.Payload, &msg) == nil {
+				ch.mu.Lock()
+				ch.exitStatus, ch.exited = int(msg.Status), true
+				ch.broadcast()
+				ch.mu.Unlock()
+			}
+		case "exit-signal":
+			var msg struct {
+				Signal     string
+				CoreDumped bool
+				Error      string
+				Lang       string
+			}
+			if ssh.Unmarshal(req.Payload, &msg) == nil {
+				ch.mu.Lock()
+				ch.exitStatus, ch.exitSignal, ch.exited = -1, msg.Signal, true
+				ch.broadcast()
+				ch.mu.Unlock()
+			}
 		}
-		err = nil
-	case errors.As(err, &missing):
-		status, err = -1, nil
-	default:
-		status = -1
+		if req.WantReply {
+			_ = req.Reply(false, nil)
+		}
 	}
 	ch.mu.Lock()
-	ch.exited, ch.exitStatus = true, status
-	if err != nil {
-		ch.exitErr = newError(KindClosed, err, "connection lost before the command's exit status arrived")
-	}
+	ch.remoteEOF, ch.exited = true, true
 	ch.broadcast()
 	ch.mu.Unlock()
 }
@@ -272,7 +284,7 @@ func (ch *Channel) Write(p []byte, timeout time.Duration) error {
 	go func() {
 		ch.writeMu.Lock()
 		defer ch.writeMu.Unlock()
-		_, err := ch.stdin.Write(p)
+		_, err := ch.raw.Write(p)
 		done <- err
 	}()
 	deadline, stop := timer(timeout)
@@ -304,12 +316,13 @@ func (ch *Channel) SendEOF() error {
 	ch.mu.Unlock()
 	ch.writeMu.Lock()
 	defer ch.writeMu.Unlock()
-	_ = ch.stdin.Close()
+	_ = ch.raw.CloseWrite()
 	return nil
 }
 
 // ExitStatus waits at most timeout (<0: no limit) for the command to end and
-// returns its exit status (-1 if the server sent none).
+// returns its exit status: -1 if the server sent none (killed by a signal, or
+// the channel or connection closed first), as paramiko.
 func (ch *Channel) ExitStatus(timeout time.Duration) (int, error) {
 	deadline, stop := timer(timeout)
 	defer stop()
@@ -317,9 +330,6 @@ func (ch *Channel) ExitStatus(timeout time.Duration) (int, error) {
 	defer ch.mu.Unlock()
 	for {
 		if ch.exited {
-			if ch.exitErr != nil {
-				return -1, ch.exitErr
-			}
 			return ch.exitStatus, nil
 		}
 		if ch.closeErr != nil {
@@ -356,5 +366,11 @@ func (ch *Channel) closeWith(err *Error) {
 	ch.broadcast()
 	ch.mu.Unlock()
 	ch.client.untrack(ch)
-	_ = ch.session.Close()
+	_ = ch.raw.Close()
+	ch.mu.Lock()
+	if ch.ready != nil {
+		ch.ready.close()
+		ch.ready = nil
+	}
+	ch.mu.Unlock()
 }

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"net"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -29,6 +30,7 @@ type Client struct {
 	closed        bool // Close was called since the last Connect
 	dead          chan struct{}
 	channels      map[*Channel]struct{}
+	nextChannelID int
 	serverKey     ssh.PublicKey
 }
 
@@ -327,6 +329,8 @@ func (c *Client) track(ch *Channel) bool {
 	if c.conn == nil {
 		return false
 	}
+	c.nextChannelID++
+	ch.id = c.nextChannelID
 	c.channels[ch] = struct{}{}
 	return true
 }
@@ -337,10 +341,10 @@ func (c *Client) untrack(ch *Channel) {
 	c.mu.Unlock()
 }
 
-// Exec opens a session channel and starts command on it (paramiko's
-// exec_command). It waits at most timeout (0: no limit) for the server to
-// open the channel and accept the command.
-func (c *Client) Exec(command string, timeout time.Duration) (*Channel, error) {
+// openChannel opens a channel of type typ, waiting at most timeout (0: no
+// limit) for the server's answer. A channel that opens after the timeout is
+// closed.
+func (c *Client) openChannel(typ string, extra []byte, timeout time.Duration) (*Channel, error) {
 	conn, err := c.sshClient()
 	if err != nil {
 		return nil, err
@@ -351,7 +355,12 @@ func (c *Client) Exec(command string, timeout time.Duration) (*Channel, error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		ch, err := startExec(c, conn, command)
+		raw, reqs, err := conn.OpenChannel(typ, extra)
+		if err != nil {
+			done <- result{nil, channelOpenError(err)}
+			return
+		}
+		ch, err := newChannel(c, raw, reqs, typ)
 		done <- result{ch, err}
 	}()
 	var timer <-chan time.Time
@@ -364,11 +373,80 @@ func (c *Client) Exec(command string, timeout time.Duration) (*Channel, error) {
 	case r := <-done:
 		return r.ch, r.err
 	case <-timer:
-		go func() { // the channel may still open: close it when it does
+		go func() {
 			if r := <-done; r.ch != nil {
 				r.ch.Close()
 			}
 		}()
-		return nil, newError(KindTimeout, nil, "timed out opening a channel after %v", timeout).with("stage", "channel")
+		return nil, newError(KindTimeout, nil, "timed out opening a %s channel after %v", typ, timeout).with("stage", "channel")
 	}
+}
+
+// OpenSession opens a "session" channel (paramiko's open_session), waiting
+// at most timeout (0: no limit).
+func (c *Client) OpenSession(timeout time.Duration) (*Channel, error) {
+	return c.openChannel("session", nil, timeout)
+}
+
+// Exec opens a session channel and starts command on it (paramiko's
+// exec_command). It waits at most timeout (0: no limit) for the server to
+// open the channel and accept the command.
+func (c *Client) Exec(command string, timeout time.Duration) (*Channel, error) {
+	return c.ExecWith(command, nil, nil, timeout)
+}
+
+// ExecWith is Exec with a pseudo-terminal (pty != nil) and environment
+// variables set first, as paramiko's exec_command(get_pty, environment).
+func (c *Client) ExecWith(command string, pty *PtyRequest, env map[string]string, timeout time.Duration) (*Channel, error) {
+	ch, err := c.OpenSession(timeout)
+	if err != nil {
+		return nil, err
+	}
+	if err := ch.prepare(pty, env, timeout); err != nil {
+		ch.Close()
+		return nil, err
+	}
+	if err := ch.Exec(command, timeout); err != nil {
+		ch.Close()
+		return nil, err
+	}
+	return ch, nil
+}
+
+// Shell opens a session with a pseudo-terminal and starts a shell on it
+// (paramiko's invoke_shell).
+func (c *Client) Shell(pty PtyRequest, env map[string]string, timeout time.Duration) (*Channel, error) {
+	ch, err := c.OpenSession(timeout)
+	if err != nil {
+		return nil, err
+	}
+	if err := ch.prepare(&pty, env, timeout); err != nil {
+		ch.Close()
+		return nil, err
+	}
+	if err := ch.Shell(timeout); err != nil {
+		ch.Close()
+		return nil, err
+	}
+	return ch, nil
+}
+
+// prepare requests a pty and sets the environment, in paramiko's order.
+func (ch *Channel) prepare(pty *PtyRequest, env map[string]string, timeout time.Duration) error {
+	if pty != nil {
+		if err := ch.RequestPty(*pty, timeout); err != nil {
+			return err
+		}
+	}
+	keys := make([]string, 0, len(env))
+	for k := range env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := ch.Setenv(k, env[k], timeout); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -1,0 +1,59 @@
+package core
+
+import "syscall"
+
+// readyPipe backs Channel.Fileno: a pipe whose read end is readable exactly
+// when the channel has stdout data or has ended, so select, poll and event
+// loops (asyncio's add_reader) can wait on a channel as paramiko's fileno()
+// allows.
+type readyPipe struct {
+	r, w     int
+	signaled bool
+}
+
+func newReadyPipe() (*readyPipe, error) {
+	var fds [2]int
+	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+		return nil, newError(KindIO, err, "cannot create a pipe for fileno: %v", err)
+	}
+	return &readyPipe{r: fds[0], w: fds[1]}, nil
+}
+
+// set makes the read end readable (true) or not (false).
+func (p *readyPipe) set(ready bool) {
+	if ready == p.signaled {
+		return
+	}
+	var b [1]byte
+	if ready {
+		_, _ = syscall.Write(p.w, b[:])
+	} else {
+		_, _ = syscall.Read(p.r, b[:])
+	}
+	p.signaled = ready
+}
+
+func (p *readyPipe) close() {
+	syscall.Close(p.r)
+	syscall.Close(p.w)
+}
+
+// Fileno returns a file descriptor that is readable when Read(Stdout) would
+// not block. It stays valid until the channel is closed; the caller must not
+// close it.
+func (ch *Channel) Fileno() (int, error) {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.closeErr != nil {
+		return -1, ch.closeErr
+	}
+	if ch.ready == nil {
+		p, err := newReadyPipe()
+		if err != nil {
+			return -1, err
+		}
+		ch.ready = p
+		p.set(ch.streams[Stdout].buf.Len() > 0 || ch.streams[Stdout].eof)
+	}
+	return ch.ready.r, nil
+}

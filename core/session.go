@@ -1,0 +1,152 @@
+package core
+
+import (
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// Session requests on a "session" channel (RFC 4254 section 6), as paramiko's
+// Channel sends them: get_pty, update_environment, exec_command,
+// invoke_shell, invoke_subsystem, resize_pty and signals.
+
+// PtyRequest describes a pseudo-terminal (paramiko's get_pty arguments).
+type PtyRequest struct {
+	Term                      string // e.g. "vt100", "xterm"
+	Cols, Rows                int    // characters
+	WidthPixels, HeightPixels int
+}
+
+// DefaultPty is paramiko's default: vt100, 80x24.
+var DefaultPty = PtyRequest{Term: "vt100", Cols: 80, Rows: 24}
+
+// request sends a channel request that wants a reply, waiting at most timeout
+// (<=0: no limit). A refusal is KindChannel; on timeout the channel is closed,
+// since its state is then unknown.
+func (ch *Channel) request(name string, payload []byte, timeout time.Duration) error {
+	if err := ch.usable(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() {
+		ok, err := ch.raw.SendRequest(name, true, payload)
+		if err == nil && !ok {
+			err = newError(KindChannel, nil, "server refused the %s request", name)
+		}
+		done <- err
+	}()
+	var deadline <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			return nil
+		}
+		if KindOf(err) == KindChannel {
+			return err
+		}
+		return newError(KindClosed, err, "channel closed during the %s request", name)
+	case <-deadline:
+		ch.Close()
+		return newError(KindTimeout, nil, "timed out waiting for the server to answer the %s request", name).with("stage", "channel")
+	}
+}
+
+// usable returns the error for a channel that can no longer carry requests.
+func (ch *Channel) usable() error {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.closeErr != nil {
+		return ch.closeErr
+	}
+	if ch.remoteEOF {
+		return newError(KindClosed, nil, "channel closed by the server")
+	}
+	return nil
+}
+
+// ptyModes is the encoded terminal-modes string: TTY_OP_END only, as paramiko.
+var ptyModes = string([]byte{0})
+
+// RequestPty asks for a pseudo-terminal.
+func (ch *Channel) RequestPty(p PtyRequest, timeout time.Duration) error {
+	if p.Term == "" {
+		p.Term = DefaultPty.Term
+	}
+	payload := ssh.Marshal(struct {
+		Term             string
+		Cols, Rows, W, H uint32
+		Modes            string
+	}{p.Term, uint32(p.Cols), uint32(p.Rows), uint32(p.WidthPixels), uint32(p.HeightPixels), ptyModes})
+	return ch.request("pty-req", payload, timeout)
+}
+
+// ResizePty tells the server the terminal's new size (no reply is asked for).
+func (ch *Channel) ResizePty(cols, rows, widthPixels, heightPixels int) error {
+	if err := ch.usable(); err != nil {
+		return err
+	}
+	payload := ssh.Marshal(struct{ Cols, Rows, W, H uint32 }{uint32(cols), uint32(rows), uint32(widthPixels), uint32(heightPixels)})
+	_, err := ch.raw.SendRequest("window-change", false, payload)
+	return closedIf(err)
+}
+
+// Setenv sets one environment variable for the command or shell to come.
+// OpenSSH refuses names not listed in its AcceptEnv: that is KindChannel.
+func (ch *Channel) Setenv(name, value string, timeout time.Duration) error {
+	return ch.request("env", ssh.Marshal(struct{ Name, Value string }{name, value}), timeout)
+}
+
+// Exec runs command on the channel.
+func (ch *Channel) Exec(command string, timeout time.Duration) error {
+	ch.client.log.Debugf("channel", "exec on channel %d: %d bytes of command", ch.id, len(command))
+	return ch.request("exec", ssh.Marshal(struct{ Command string }{command}), timeout)
+}
+
+// Shell starts the user's login shell on the channel.
+func (ch *Channel) Shell(timeout time.Duration) error {
+	return ch.request("shell", nil, timeout)
+}
+
+// Subsystem starts a subsystem such as "sftp" on the channel.
+func (ch *Channel) Subsystem(name string, timeout time.Duration) error {
+	return ch.request("subsystem", ssh.Marshal(struct{ Name string }{name}), timeout)
+}
+
+// Signal sends a signal ("TERM", "KILL", "INT", ...) to the remote process.
+func (ch *Channel) Signal(name string) error {
+	if err := ch.usable(); err != nil {
+		return err
+	}
+	_, err := ch.raw.SendRequest("signal", false, ssh.Marshal(struct{ Signal string }{name}))
+	return closedIf(err)
+}
+
+// ExitSignal is the signal that ended the command ("" if none, or not yet).
+func (ch *Channel) ExitSignal() string {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.exitSignal
+}
+
+// SetCombineStderr makes stderr data arrive on stdout from now on, as
+// paramiko's set_combine_stderr; data already buffered stays where it is.
+func (ch *Channel) SetCombineStderr(on bool) bool {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	old := ch.combine
+	ch.combine = on
+	return old
+}
+
+// closedIf classifies the error of a request that wants no reply.
+func closedIf(err error) error {
+	if err != nil {
+		return newError(KindClosed, err, "channel closed: %v", err)
+	}
+	return nil
+}

@@ -94,3 +94,10 @@ demo: lib $(NODE_MODULES) $(BUILD)/examples/exec_demo ## run the C, Python and N
 
 clean: ## remove build outputs
 	rm -rf $(BUILD) python/gossh/libgossh.so bindings/node/native
+
+# ---------------------------------------------------------------- bench ----
+# BENCH_N (default 20) and BENCH_BYTES (default 268435456) change the sizes;
+# results also go to build/bench-results.md. Peers that cannot be installed
+# (PyPI/npm unreachable) show up as "skipped: why" rows.
+bench: lib ## run gossh and its peers (ssh, paramiko, asyncssh, Node ssh2) side by side
+	testenv/with-sshd.sh python3 bench/run.py

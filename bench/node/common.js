@@ -1,0 +1,26 @@
+'use strict';
+// Shared by the Node benches: settings from the test sshd's environment,
+// statistics-free timing and the one-line JSON report.
+const path = require('path');
+
+const e = process.env;
+for (const v of ['GOSSH_TEST_HOST', 'GOSSH_TEST_PORT', 'GOSSH_TEST_USER', 'GOSSH_TEST_KEYDIR', 'GOSSH_TEST_KNOWN_HOSTS']) {
+  if (!e[v]) {
+    console.error(`${v} is not set: run under testenv/with-sshd.sh`);
+    process.exit(2);
+  }
+}
+
+module.exports = {
+  host: e.GOSSH_TEST_HOST,
+  port: Number(e.GOSSH_TEST_PORT),
+  username: e.GOSSH_TEST_USER,
+  keyPath: path.join(e.GOSSH_TEST_KEYDIR, 'id_ed25519'),
+  knownHosts: e.GOSSH_TEST_KNOWN_HOSTS,
+  N: Number(e.BENCH_N || 20),
+  SIZE: Number(e.BENCH_BYTES || 268435456),
+  now: () => Number(process.hrtime.bigint()) / 1e6, // ms
+  report(obj) {
+    process.stdout.write(JSON.stringify(obj) + '\n');
+  },
+};

@@ -1,0 +1,366 @@
+#!/usr/bin/env python3
+"""make bench: gossh (Go core, C API, Python, Node) and its peers (OpenSSH ssh,
+paramiko, asyncssh, Node ssh2) against the SAME loopback sshd, one after
+another, with ratios.
+
+Run under testenv/with-sshd.sh from the repository root (make bench does):
+
+    testenv/with-sshd.sh python3 bench/run.py
+
+Environment: BENCH_N (connections for the latency test, default 20),
+BENCH_BYTES (bytes of stdout for the throughput test, default 256 MiB),
+BENCH_ONLY (comma-separated client names to run, default all),
+BENCH_TIMEOUT (seconds per client, default 240).
+
+It builds/installs what it needs (go build, cc, a venv at build/bench-venv
+with paramiko + asyncssh, npm ci in bench/node); a peer that cannot be set up
+is reported as a "skipped: why" row. The table goes to stdout and to
+build/bench-results.md. Standard library only.
+"""
+
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+OUT = os.path.join(BUILD, "bench")
+VENV = os.path.join(BUILD, "bench-venv")
+VENV_PY = os.path.join(VENV, "bin", "python")
+RESULTS = os.path.join(BUILD, "bench-results.md")
+
+E = os.environ
+N = int(E.get("BENCH_N", "20"))
+SIZE = int(E.get("BENCH_BYTES", str(256 << 20)))
+TIMEOUT = float(E.get("BENCH_TIMEOUT", "240"))
+ONLY = {s.strip() for s in E.get("BENCH_ONLY", "").split(",") if s.strip()}
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+class Skip(Exception):
+    pass
+
+
+def sh(cmd, cwd=ROOT, env=None, timeout=600):
+    """Runs a setup command; raises Skip with its last output lines on failure."""
+    log("$ " + " ".join(cmd))
+    try:
+        p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout)
+    except FileNotFoundError as e:
+        raise Skip("%s not found" % e.filename)
+    except subprocess.TimeoutExpired:
+        raise Skip("%s timed out" % cmd[0])
+    if p.returncode != 0:
+        tail = p.stdout.decode(errors="replace").strip().splitlines()[-3:]
+        raise Skip("%s failed: %s" % (" ".join(cmd[:3]), " / ".join(tail)))
+    return p.stdout.decode(errors="replace")
+
+
+# ------------------------------------------------------------------ setup ----
+
+def need_env():
+    missing = [v for v in ("GOSSH_TEST_HOST", "GOSSH_TEST_PORT", "GOSSH_TEST_USER",
+                           "GOSSH_TEST_KEYDIR", "GOSSH_TEST_KNOWN_HOSTS") if not E.get(v)]
+    if missing:
+        sys.exit("bench/run.py: %s not set; run it as `testenv/with-sshd.sh python3 bench/run.py` "
+                 "(or `make bench`)" % ", ".join(missing))
+
+
+def setup_go():
+    os.makedirs(OUT, exist_ok=True)
+    exe = os.path.join(OUT, "gossh-bench-go")
+    sh([E.get("GO", "go"), "build", "-o", exe, "./bench/go"])
+    return [exe]
+
+
+def setup_c():
+    if not os.path.exists(os.path.join(BUILD, "libgossh.so")):
+        raise Skip("build/libgossh.so missing (run make lib)")
+    os.makedirs(OUT, exist_ok=True)
+    exe = os.path.join(OUT, "gossh-bench-c")
+    sh([E.get("CC", "cc"), "-O2", "-g", "-Wall", "-Wextra", "-Werror", "-std=c11",
+        "-Iinclude", "bench/c/bench.c", "-Lbuild", "-lgossh", "-Wl,-rpath,$ORIGIN/..",
+        "-o", exe])
+    return [exe]
+
+
+_venv_state = {}
+
+
+def venv_python():
+    """build/bench-venv with bench/python/requirements.txt; memoised (also
+    the failure)."""
+    if "py" in _venv_state:
+        return _venv_state["py"]
+    if "err" in _venv_state:
+        raise Skip(_venv_state["err"])
+    try:
+        req = os.path.join(ROOT, "bench", "python", "requirements.txt")
+        stamp = os.path.join(VENV, ".bench-requirements")
+        want = open(req).read()
+        if not (os.path.exists(VENV_PY) and os.path.exists(stamp) and open(stamp).read() == want):
+            if not os.path.exists(VENV_PY):
+                sh([sys.executable, "-m", "venv", VENV])
+            sh([VENV_PY, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                "-r", req], timeout=600)
+            with open(stamp, "w") as f:
+                f.write(want)
+        _venv_state["py"] = VENV_PY
+        return VENV_PY
+    except Skip as e:
+        _venv_state["err"] = "venv/pip: " + str(e)
+        raise Skip(_venv_state["err"])
+
+
+def venv_has(module):
+    py = venv_python()
+    r = subprocess.run([py, "-c", "import " + module], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        raise Skip("import %s failed in %s: %s" % (module, VENV, r.stderr.decode().strip()[-200:]))
+    return py
+
+
+def setup_gossh_python():
+    if not os.path.exists(os.path.join(ROOT, "python", "gossh", "libgossh.so")):
+        raise Skip("python/gossh/libgossh.so missing (run make lib)")
+    # The venv's interpreter when there is one, so that gossh and paramiko
+    # run on the same Python; gossh itself needs only ctypes.
+    try:
+        py = venv_python()
+    except Skip:
+        py = sys.executable
+    return [py, "bench/python/bench_gossh.py", "gossh"]
+
+
+def setup_paramiko():
+    return [venv_has("paramiko"), "bench/python/bench_gossh.py", "paramiko"]
+
+
+def setup_asyncssh():
+    return [venv_has("asyncssh"), "bench/python/bench_asyncssh.py"]
+
+
+def node():
+    n = shutil.which("node")
+    if not n:
+        raise Skip("node not found")
+    return n
+
+
+def setup_gossh_node():
+    nd = node()
+    bn = os.path.join(ROOT, "bindings", "node")
+    if not os.path.exists(os.path.join(bn, "native", "libgossh.so")):
+        raise Skip("bindings/node/native/libgossh.so missing (run make lib)")
+    if not os.path.exists(os.path.join(bn, "node_modules", ".package-lock.json")):
+        sh(["npm", "ci", "--no-audit", "--no-fund"], cwd=bn)
+    return [nd, "bench/node/bench_gossh.js"]
+
+
+def setup_ssh2():
+    nd = node()
+    d = os.path.join(ROOT, "bench", "node")
+    installed = os.path.join(d, "node_modules", ".package-lock.json")
+    lock = os.path.join(d, "package-lock.json")
+    if not (os.path.exists(installed) and os.path.exists(os.path.join(d, "node_modules", "ssh2"))
+            and os.path.getmtime(installed) >= os.path.getmtime(lock)):
+        sh(["npm", "ci", "--no-audit", "--no-fund"], cwd=d)
+    return [nd, "bench/node/bench_ssh2.js"]
+
+
+def setup_ssh():
+    ssh = shutil.which("ssh")
+    if not ssh:
+        raise Skip("ssh (openssh-client) not found")
+    return [ssh]
+
+
+# ------------------------------------------------------------------- runs ----
+
+def ssh_args(ssh):
+    return [ssh, "-F", "/dev/null",
+            "-i", os.path.join(E["GOSSH_TEST_KEYDIR"], "id_ed25519"),
+            "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
+            "-o", "UserKnownHostsFile=" + E["GOSSH_TEST_KNOWN_HOSTS"],
+            "-o", "GlobalKnownHostsFile=/dev/null",
+            "-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes",
+            "-o", "ControlMaster=no", "-o", "ControlPath=none",
+            "-o", "ConnectTimeout=10",
+            "-p", E["GOSSH_TEST_PORT"], "%s@%s" % (E["GOSSH_TEST_USER"], E["GOSSH_TEST_HOST"])]
+
+
+def run_ssh(cmd):
+    base = ssh_args(cmd[0])
+    deadline = time.monotonic() + TIMEOUT
+    lat = []
+    for _ in range(N):
+        t0 = time.perf_counter()
+        r = subprocess.run(base + ["true"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           timeout=max(1, deadline - time.monotonic()))
+        lat.append((time.perf_counter() - t0) * 1000)
+        if r.returncode != 0:
+            raise RuntimeError("ssh true exited %d: %s" % (r.returncode, r.stderr.decode().strip()))
+    with open(os.devnull, "wb") as devnull:
+        t0 = time.perf_counter()
+        r = subprocess.run(base + ["head -c %d /dev/zero" % SIZE], stdin=subprocess.DEVNULL,
+                           stdout=devnull, stderr=subprocess.PIPE,
+                           timeout=max(1, deadline - time.monotonic()))
+        secs = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise RuntimeError("ssh head exited %d: %s" % (r.returncode, r.stderr.decode().strip()))
+    ver = subprocess.run([cmd[0], "-V"], stderr=subprocess.PIPE).stderr.decode().split(",")[0].strip()
+    return {"client": "openssh-ssh", "host_key_check": "known_hosts (StrictHostKeyChecking=yes)",
+            "version": ver, "latency_ms": lat, "throughput_mibs": SIZE / 1048576 / secs}
+
+
+def run_program(cmd):
+    env = dict(E)
+    env["BENCH_N"] = str(N)
+    env["BENCH_BYTES"] = str(SIZE)
+    env["PYTHONPATH"] = os.path.join(ROOT, "python")
+    env.pop("SSH_AUTH_SOCK", None)
+    r = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+    if r.returncode != 0:
+        raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.decode(errors="replace").strip()[-400:]))
+    lines = [l for l in r.stdout.decode().splitlines() if l.startswith("{")]
+    if not lines:
+        raise RuntimeError("no JSON line in output: %r" % r.stdout[-200:])
+    return json.loads(lines[-1])
+
+
+# name, setup, runner, what it is
+CLIENTS = [
+    ("openssh-ssh", setup_ssh, run_ssh),
+    ("gossh-go", setup_go, run_program),
+    ("gossh-c", setup_c, run_program),
+    ("gossh-python", setup_gossh_python, run_program),
+    ("paramiko", setup_paramiko, run_program),
+    ("asyncssh", setup_asyncssh, run_program),
+    ("gossh-node", setup_gossh_node, run_program),
+    ("node-ssh2", setup_ssh2, run_program),
+]
+
+
+# ------------------------------------------------------------------ table ----
+
+def pct(values, p):
+    """Nearest-rank percentile."""
+    s = sorted(values)
+    return s[max(0, math.ceil(p / 100 * len(s)) - 1)]
+
+
+def ratio(a, b, suffix):
+    if a is None or b is None or b == 0:
+        return "n/a"
+    return "%.2fx %s" % (a / b, suffix)
+
+
+def table(results):
+    ref_ssh = results.get("openssh-ssh") or {}
+    ref_pm = results.get("paramiko") or {}
+    head = ["client", "median ms", "p90 ms", "MiB/s", "latency vs ssh", "latency vs paramiko",
+            "throughput vs ssh", "throughput vs paramiko", "host key check"]
+    rows = []
+    for name, _, _ in CLIENTS:
+        r = results.get(name)
+        if r is None:
+            continue
+        if "skipped" in r:
+            rows.append([name, "skipped: " + r["skipped"]] + [""] * (len(head) - 2))
+            continue
+        rows.append([
+            name, "%.1f" % r["median"], "%.1f" % r["p90"], "%.1f" % r["throughput_mibs"],
+            ratio(r["median"], ref_ssh.get("median"), "ssh"),
+            ratio(r["median"], ref_pm.get("median"), "paramiko"),
+            ratio(r["throughput_mibs"], ref_ssh.get("throughput_mibs"), "ssh"),
+            ratio(r["throughput_mibs"], ref_pm.get("throughput_mibs"), "paramiko"),
+            r.get("host_key_check", "?"),
+        ])
+    widths = [max(len(head[i]), *(len(row[i]) for row in rows if not row[1].startswith("skipped")))
+              if rows else len(head[i]) for i in range(len(head))]
+
+    def line(cells):
+        if cells[1].startswith("skipped"):
+            return "| %s | %s |" % (cells[0].ljust(widths[0]), cells[1])
+        return "| " + " | ".join(c.rjust(widths[i]) if 0 < i < 4 else c.ljust(widths[i])
+                                 for i, c in enumerate(cells)) + " |"
+    out = [line(head), "|" + "|".join(("-" * (w + 1) + ":" if 0 < i < 4 else "-" * (w + 2))
+                                      for i, w in enumerate(widths)) + "|"]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def main():
+    need_env()
+    os.chdir(ROOT)
+    results = {}
+    t_start = time.monotonic()
+    for name, setup, runner in CLIENTS:
+        if ONLY and name not in ONLY:
+            continue
+        try:
+            cmd = setup()
+        except Skip as e:
+            log("%s skipped: %s" % (name, e))
+            results[name] = {"skipped": str(e)}
+            continue
+        log("running %s (N=%d, %d bytes)" % (name, N, SIZE))
+        t0 = time.monotonic()
+        try:
+            r = runner(cmd)
+        except subprocess.TimeoutExpired:
+            r = {"skipped": "did not finish within %.0f s" % TIMEOUT}
+        except Exception as e:  # noqa: BLE001 - reported as a row
+            r = {"skipped": "failed: %s" % e}
+        if "skipped" not in r:
+            lat = r["latency_ms"]
+            r["median"] = statistics.median(lat)
+            r["p90"] = pct(lat, 90)
+            log("%s: median %.1f ms, p90 %.1f ms, %.1f MiB/s (%.1f s)"
+                % (name, r["median"], r["p90"], r["throughput_mibs"], time.monotonic() - t0))
+        else:
+            log("%s: %s" % (name, r["skipped"]))
+        results[name] = r
+
+    notes = []
+    for name, r in results.items():
+        extra = ", ".join("%s %s" % (k, r[k]) for k in ("version", "read") if k in r)
+        if extra:
+            notes.append("- %s: %s" % (name, extra))
+    header = ("gossh bench: %s N=%d connections (connect+auth+exec true+EOF+exit status+close), "
+              "throughput = stdout of `head -c %d /dev/zero` (%.0f MiB), MiB = 1048576 bytes\n"
+              "sshd 127.0.0.1:%s, ed25519 key auth, %d CPUs, %s, Python %s; total %.0f s\n"
+              % (time.strftime("%Y-%m-%d %H:%M:%S"), N, SIZE, SIZE / 1048576, E["GOSSH_TEST_PORT"],
+                 os.cpu_count() or 0, platform.platform(terse=True), platform.python_version(),
+                 time.monotonic() - t_start))
+    body = table(results)
+    footer = ("\nLatency is measured inside each client process (per connection) except "
+              "openssh-ssh, which is one `ssh ... true` process per connection timed by this "
+              "driver (fork+exec included). Ratios: latency = client median / reference "
+              "median (lower is better); throughput = client MiB/s / reference MiB/s "
+              "(higher is better).\n" + "\n".join(notes) + "\n")
+    text = header + "\n" + body + "\n" + footer
+    print(text)
+    os.makedirs(BUILD, exist_ok=True)
+    with open(RESULTS, "w") as f:
+        f.write("# gossh bench\n\n" + text)
+    log("wrote " + os.path.relpath(RESULTS, ROOT))
+    ok = [r for r in results.values() if "skipped" not in r]
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -186,9 +186,132 @@ def setup_ssh():
     return [ssh]
 
 
+def setup_ssh_curve25519():
+    # The same ssh, kept off OpenSSH 9.x's default post-quantum
+    # sntrup761x25519 key exchange, which the other clients do not offer.
+    return setup_ssh() + ["-o", "KexAlgorithms=curve25519-sha256"]
+
+
+# ------------------------------------------------ negotiated algorithms ----
+# A one-connection probe of each client through a sniffing TCP proxy reads
+# both KEXINIT packets (they are sent in clear) and works out the algorithms
+# the pair negotiated (RFC 4253 7.1: the client's first choice the server
+# also offers). The timed runs do not go through the proxy.
+
+def _kexinit(buf):
+    """Parses the SSH version line and first binary packet in buf; returns
+    the ten name-lists of KEXINIT, or None if buf is still too short."""
+    i = buf.find(b"SSH-")
+    if i < 0:
+        return None
+    j = buf.find(b"\n", i)
+    if j < 0:
+        return None
+    p = buf[j + 1:]
+    if len(p) < 5:
+        return None
+    plen = int.from_bytes(p[:4], "big")
+    if len(p) < 4 + plen:
+        return None
+    payload = p[5:4 + plen - p[4]]
+    if not payload or payload[0] != 20:
+        return None
+    off, lists = 17, []
+    for _ in range(10):
+        n = int.from_bytes(payload[off:off + 4], "big")
+        lists.append(payload[off + 4:off + 4 + n].decode().split(","))
+        off += 4 + n
+    return lists
+
+
+class Sniffer:
+    def __init__(self, port):
+        import socket
+        import threading
+        self.target = ("127.0.0.1", port)
+        self.seen = []  # (client lists, server lists) per connection
+        self.lock = threading.Lock()
+        self.srv = socket.socket()
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(16)
+        self.port = self.srv.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket
+        import threading
+        while True:
+            try:
+                a, _ = self.srv.accept()
+            except OSError:
+                return
+            b = socket.create_connection(self.target)
+            rec = [None, None]
+            with self.lock:
+                self.seen.append(rec)
+            threading.Thread(target=self._pump, args=(a, b, rec, 0), daemon=True).start()
+            threading.Thread(target=self._pump, args=(b, a, rec, 1), daemon=True).start()
+
+    def _pump(self, src, dst, rec, side):
+        import socket
+        buf = b""
+        try:
+            while True:
+                d = src.recv(1 << 16)
+                if not d:
+                    break
+                if rec[side] is None and len(buf) < 1 << 16:
+                    buf += d
+                    rec[side] = _kexinit(buf)
+                dst.sendall(d)
+        except OSError:
+            pass
+        for s in (dst, src):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.srv.close()
+
+    def negotiated(self):
+        with self.lock:
+            done = [r for r in self.seen if r[0] and r[1]]
+        if not done:
+            return None
+        c, s = done[0]
+
+        def pick(k):
+            return next((a for a in c[k] if a in s[k]), "?")
+        cipher = pick(2)
+        aead = "gcm" in cipher or "poly1305" in cipher
+        return "%s, %s%s" % (pick(0), cipher, "" if aead else " + " + pick(4))
+
+
+def probe(name, setup_cmd, runner):
+    """Runs the client once (BENCH_N=1, 1 byte) through a Sniffer; returns
+    'kex, cipher[ + mac]' or a short reason."""
+    kh = os.path.join(OUT, "probe_known_hosts")
+    sn = Sniffer(int(E["GOSSH_TEST_PORT"]))
+    try:
+        prefix = "[127.0.0.1]:%s " % E["GOSSH_TEST_PORT"]
+        with open(E["GOSSH_TEST_KNOWN_HOSTS"]) as f, open(kh, "w") as g:
+            for line in f:
+                if line.startswith(prefix):
+                    g.write("[127.0.0.1]:%d %s" % (sn.port, line[len(prefix):]))
+        env = dict(E, GOSSH_TEST_PORT=str(sn.port), GOSSH_TEST_KNOWN_HOSTS=kh)
+        runner(setup_cmd, env=env, n=1, size=1, timeout=60)
+        return sn.negotiated() or "?"
+    except Exception as e:  # noqa: BLE001 - informational only
+        return "probe failed: %s" % str(e)[:80]
+    finally:
+        sn.close()
+
+
 # ------------------------------------------------------------------- runs ----
 
-def ssh_args(ssh):
+def ssh_args(ssh, E=E):
     return [ssh, "-F", "/dev/null",
             "-i", os.path.join(E["GOSSH_TEST_KEYDIR"], "id_ed25519"),
             "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none",
@@ -200,8 +323,9 @@ def ssh_args(ssh):
             "-p", E["GOSSH_TEST_PORT"], "%s@%s" % (E["GOSSH_TEST_USER"], E["GOSSH_TEST_HOST"])]
 
 
-def run_ssh(cmd):
-    base = ssh_args(cmd[0])
+def run_ssh(cmd, env=E, n=N, size=SIZE, timeout=TIMEOUT):
+    E, N, SIZE, TIMEOUT = env, n, size, timeout
+    base = [cmd[0]] + cmd[1:] + ssh_args(cmd[0], E)[1:]
     deadline = time.monotonic() + TIMEOUT
     lat = []
     for _ in range(N):
@@ -225,10 +349,11 @@ def run_ssh(cmd):
             "version": ver, "latency_ms": lat, "throughput_mibs": SIZE / 1048576 / secs}
 
 
-def run_program(cmd):
-    env = dict(E)
-    env["BENCH_N"] = str(N)
-    env["BENCH_BYTES"] = str(SIZE)
+def run_program(cmd, env=E, n=N, size=SIZE, timeout=TIMEOUT):
+    TIMEOUT = timeout
+    env = dict(env)
+    env["BENCH_N"] = str(n)
+    env["BENCH_BYTES"] = str(size)
     env["PYTHONPATH"] = os.path.join(ROOT, "python")
     env.pop("SSH_AUTH_SOCK", None)
     r = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
@@ -244,6 +369,7 @@ def run_program(cmd):
 # name, setup, runner, what it is
 CLIENTS = [
     ("openssh-ssh", setup_ssh, run_ssh),
+    ("openssh-ssh-curve25519", setup_ssh_curve25519, run_ssh),
     ("gossh-go", setup_go, run_program),
     ("gossh-c", setup_c, run_program),
     ("gossh-python", setup_gossh_python, run_program),
@@ -272,7 +398,7 @@ def table(results):
     ref_ssh = results.get("openssh-ssh") or {}
     ref_pm = results.get("paramiko") or {}
     head = ["client", "median ms", "p90 ms", "MiB/s", "latency vs ssh", "latency vs paramiko",
-            "throughput vs ssh", "throughput vs paramiko", "host key check"]
+            "throughput vs ssh", "throughput vs paramiko", "host key check", "negotiated kex, cipher"]
     rows = []
     for name, _, _ in CLIENTS:
         r = results.get(name)
@@ -288,6 +414,7 @@ def table(results):
             ratio(r["throughput_mibs"], ref_ssh.get("throughput_mibs"), "ssh"),
             ratio(r["throughput_mibs"], ref_pm.get("throughput_mibs"), "paramiko"),
             r.get("host_key_check", "?"),
+            r.get("algorithms", "?"),
         ])
     widths = [max(len(head[i]), *(len(row[i]) for row in rows if not row[1].startswith("skipped")))
               if rows else len(head[i]) for i in range(len(head))]
@@ -329,8 +456,10 @@ def main():
             lat = r["latency_ms"]
             r["median"] = statistics.median(lat)
             r["p90"] = pct(lat, 90)
-            log("%s: median %.1f ms, p90 %.1f ms, %.1f MiB/s (%.1f s)"
-                % (name, r["median"], r["p90"], r["throughput_mibs"], time.monotonic() - t0))
+            r["algorithms"] = probe(name, cmd, runner)
+            log("%s: median %.1f ms, p90 %.1f ms, %.1f MiB/s (%.1f s); %s"
+                % (name, r["median"], r["p90"], r["throughput_mibs"], time.monotonic() - t0,
+                   r["algorithms"]))
         else:
             log("%s: %s" % (name, r["skipped"]))
         results[name] = r
@@ -351,7 +480,8 @@ def main():
               "openssh-ssh, which is one `ssh ... true` process per connection timed by this "
               "driver (fork+exec included). Ratios: latency = client median / reference "
               "median (lower is better); throughput = client MiB/s / reference MiB/s "
-              "(higher is better).\n" + "\n".join(notes) + "\n")
+              "(higher is better). The negotiated algorithms come from a separate "
+              "one-connection probe through a KEXINIT-sniffing proxy.\n" + "\n".join(notes) + "\n")
     text = header + "\n" + body + "\n" + footer
     print(text)
     os.makedirs(BUILD, exist_ok=True)

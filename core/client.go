@@ -32,6 +32,9 @@ type Client struct {
 	channels      map[*Channel]struct{}
 	nextChannelID int
 	serverKey     ssh.PublicKey
+	banner        string
+	stopKeepalive chan struct{}
+	fw            forwards
 }
 
 // NewClient returns an unconnected client with the reject policy and empty
@@ -41,10 +44,17 @@ func NewClient() *Client {
 		policy:     RejectPolicy{},
 		systemKeys: NewHostKeys(),
 		hostKeys:   NewHostKeys(),
-		log:        defaultLogger,
+		log:        NewLogger("gossh"),
 		channels:   map[*Channel]struct{}{},
 	}
 }
+
+// SetLogChannel names the client's log records "<name>.transport" and
+// "<name>.channel" (paramiko's set_log_channel).
+func (c *Client) SetLogChannel(name string) { c.log.SetChannel(name) }
+
+// LogChannel returns the client's log channel name.
+func (c *Client) LogChannel() string { return c.log.Channel() }
 
 // SetPolicy sets the missing-host-key policy; nil means RejectPolicy.
 func (c *Client) SetPolicy(p Policy) {
@@ -220,7 +230,13 @@ func (c *Client) Connect(cfg *Config) error {
 			return err
 		},
 		HostKeyAlgorithms: hostKeyAlgorithms(c.knownKeys(name)),
-		ClientVersion:     "SSH-2.0-gossh_" + Version,
+		BannerCallback: func(msg string) error {
+			c.mu.Lock()
+			c.banner = msg
+			c.mu.Unlock()
+			return nil
+		},
+		ClientVersion: "SSH-2.0-gossh_" + Version,
 	}
 	sconn, chans, reqs, err := ssh.NewClientConn(pc, net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)), sshCfg)
 	if err != nil {
@@ -298,6 +314,10 @@ func (c *Client) sshClient() (*ssh.Client, error) {
 func (c *Client) Close() error {
 	c.mu.Lock()
 	c.closed = true
+	if c.stopKeepalive != nil {
+		close(c.stopKeepalive)
+		c.stopKeepalive = nil
+	}
 	conn, raw, cancel := c.conn, c.netConn, c.cancel
 	c.conn, c.netConn, c.authenticated = nil, nil, false
 	chans := make([]*Channel, 0, len(c.channels))

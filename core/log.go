@@ -17,43 +17,68 @@ const (
 	LevelError = 40
 )
 
-// LogSink receives log records: a level, a logger name relative to the
-// library's (e.g. "transport", "channel") and a message. Secrets are never logged.
+// LogSink receives log records: a level, a logger name ("<channel>.<area>",
+// e.g. "gossh.transport") and a message. Secrets are never logged.
 type LogSink func(level int, name, msg string)
 
-// Logger sends records to a sink that can be swapped at run time.
-type Logger struct {
-	sink atomic.Pointer[LogSink]
+// The process-wide sink and the lowest level it wants.
+var (
+	logSink     atomic.Pointer[LogSink]
+	logMinLevel atomic.Int32
+)
+
+// SetLogSink installs the process-wide sink for records at minLevel and
+// above; nil discards every record.
+func SetLogSink(s LogSink, minLevel int) {
+	logMinLevel.Store(int32(minLevel))
+	if s == nil {
+		logSink.Store(nil)
+		return
+	}
+	logSink.Store(&s)
 }
 
-// defaultLogger is shared by clients until one gets its own.
-var defaultLogger = &Logger{}
+// Logger names a client's records: its channel (paramiko's log channel,
+// "gossh" by default) followed by the area ("transport", "channel").
+type Logger struct {
+	channel atomic.Pointer[string]
+}
 
-// DefaultLogger returns the process-wide logger that clients use.
+// NewLogger returns a logger whose records are named after channel.
+func NewLogger(channel string) *Logger {
+	l := &Logger{}
+	l.SetChannel(channel)
+	return l
+}
+
+// defaultLogger serves code that runs outside any client.
+var defaultLogger = NewLogger("gossh")
+
+// DefaultLogger returns the logger used outside any client.
 func DefaultLogger() *Logger { return defaultLogger }
 
-// SetSink installs a sink; nil discards records.
-func (l *Logger) SetSink(s LogSink) {
-	if s == nil {
-		l.sink.Store(nil)
-		return
-	}
-	l.sink.Store(&s)
-}
+// SetChannel renames the logger (paramiko's set_log_channel).
+func (l *Logger) SetChannel(name string) { l.channel.Store(&name) }
 
-func (l *Logger) logf(level int, name, format string, args ...any) {
-	p := l.sink.Load()
-	if p == nil {
+// Channel returns the logger's channel name.
+func (l *Logger) Channel() string { return *l.channel.Load() }
+
+func (l *Logger) logf(level int, area, format string, args ...any) {
+	p := logSink.Load()
+	if p == nil || int32(level) < logMinLevel.Load() {
 		return
 	}
-	(*p)(level, name, fmt.Sprintf(format, args...))
+	(*p)(level, l.Channel()+"."+area, fmt.Sprintf(format, args...))
 }
 
 // Debugf logs at debug level.
-func (l *Logger) Debugf(name, format string, args ...any) { l.logf(LevelDebug, name, format, args...) }
+func (l *Logger) Debugf(area, format string, args ...any) { l.logf(LevelDebug, area, format, args...) }
 
 // Infof logs at info level.
-func (l *Logger) Infof(name, format string, args ...any) { l.logf(LevelInfo, name, format, args...) }
+func (l *Logger) Infof(area, format string, args ...any) { l.logf(LevelInfo, area, format, args...) }
 
 // Warnf logs at warning level.
-func (l *Logger) Warnf(name, format string, args ...any) { l.logf(LevelWarn, name, format, args...) }
+func (l *Logger) Warnf(area, format string, args ...any) { l.logf(LevelWarn, area, format, args...) }
+
+// Errorf logs at error level.
+func (l *Logger) Errorf(area, format string, args ...any) { l.logf(LevelError, area, format, args...) }

@@ -1,0 +1,138 @@
+package core
+
+import (
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// forward is one remote port forwarding (tcpip-forward) and its listener.
+type forward struct {
+	listener net.Listener
+	addr     string // as requested, "address:port"
+}
+
+// forwards holds a client's remote forwardings and the connections they
+// accepted that nobody has taken yet (paramiko's Transport.accept queue).
+type forwards struct {
+	mu       sync.Mutex
+	byAddr   map[string]*forward
+	accepted chan *Channel
+}
+
+// acceptQueue is how many forwarded connections wait for Accept before the
+// server's further connections are refused.
+const acceptQueue = 64
+
+// RequestPortForward asks the server to listen on address:port and forward
+// connections to the client (paramiko's request_port_forward). Port 0 lets
+// the server choose; the port bound is returned. Forwarded connections are
+// taken with AcceptForward.
+func (c *Client) RequestPortForward(address string, port int) (int, error) {
+	conn, err := c.sshClient()
+	if err != nil {
+		return 0, err
+	}
+	if address == "" {
+		address = "localhost"
+	}
+	l, err := conn.Listen("tcp", net.JoinHostPort(address, strconv.Itoa(port)))
+	if err != nil {
+		return 0, newError(KindChannel, err, "server refused to forward %s:%d: %v", address, port, err)
+	}
+	bound := port
+	if ta, ok := l.Addr().(*net.TCPAddr); ok && ta.Port != 0 {
+		bound = ta.Port
+	}
+	key := net.JoinHostPort(address, strconv.Itoa(bound))
+	fw := &forward{listener: l, addr: key}
+	c.fw.mu.Lock()
+	if c.fw.byAddr == nil {
+		c.fw.byAddr = map[string]*forward{}
+	}
+	if c.fw.accepted == nil {
+		c.fw.accepted = make(chan *Channel, acceptQueue)
+	}
+	c.fw.byAddr[key] = fw
+	queue := c.fw.accepted
+	c.fw.mu.Unlock()
+	c.log.Infof("transport", "remote forwarding %s", key)
+	go c.serveForward(fw, queue)
+	return bound, nil
+}
+
+// serveForward wraps each connection the server forwards as a Channel.
+func (c *Client) serveForward(fw *forward, queue chan *Channel) {
+	for {
+		conn, err := fw.listener.Accept()
+		if err != nil {
+			return
+		}
+		raw, ok := conn.(ssh.Channel)
+		if !ok { // x/crypto's forwarded conns embed their ssh.Channel
+			conn.Close()
+			continue
+		}
+		ch, err := newChannel(c, raw, nil, "forwarded-tcpip")
+		if err != nil {
+			conn.Close()
+			return
+		}
+		ch.Origin, ch.Dest = conn.RemoteAddr().String(), fw.addr
+		select {
+		case queue <- ch:
+		default:
+			c.log.Warnf("transport", "forwarded connection from %s dropped: %d are waiting for accept", ch.Origin, acceptQueue)
+			ch.Close()
+		}
+	}
+}
+
+// AcceptForward returns the next connection forwarded by the server, waiting
+// at most timeout (<0: no limit; 0: no wait).
+func (c *Client) AcceptForward(timeout time.Duration) (*Channel, error) {
+	c.fw.mu.Lock()
+	if c.fw.accepted == nil {
+		c.fw.accepted = make(chan *Channel, acceptQueue)
+	}
+	queue := c.fw.accepted
+	c.fw.mu.Unlock()
+	c.mu.Lock()
+	dead := c.dead
+	c.mu.Unlock()
+	if dead == nil {
+		return nil, newError(KindNotConnected, nil, "client is not connected")
+	}
+	deadline, stop := timer(timeout)
+	defer stop()
+	select {
+	case ch := <-queue:
+		return ch, nil
+	case <-dead:
+		return nil, newError(KindClosed, nil, "connection closed")
+	case <-deadline:
+		return nil, newError(KindTimeout, nil, "no forwarded connection within %v", timeout).with("stage", "accept")
+	}
+}
+
+// CancelPortForward stops a remote forwarding made by RequestPortForward.
+func (c *Client) CancelPortForward(address string, port int) error {
+	if address == "" {
+		address = "localhost"
+	}
+	key := net.JoinHostPort(address, strconv.Itoa(port))
+	c.fw.mu.Lock()
+	fw := c.fw.byAddr[key]
+	delete(c.fw.byAddr, key)
+	c.fw.mu.Unlock()
+	if fw == nil {
+		return InvalidArgument("no port forwarding on %s", key)
+	}
+	if err := fw.listener.Close(); err != nil {
+		return newError(KindChannel, err, "cancelling the forwarding on %s: %v", key, err)
+	}
+	return nil
+}

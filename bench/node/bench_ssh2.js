@@ -61,14 +61,18 @@ async function main() {
     lat.push(B.now() - t0);
   }
   const c = await connect();
-  const t0 = B.now();
-  const total = await run(c, `head -c ${B.SIZE} /dev/zero`);
-  const secs = (B.now() - t0) / 1000;
+  const runs = [];
+  for (let i = 0; i < B.RUNS; i++) {
+    const t0 = B.now();
+    const total = await run(c, `head -c ${B.SIZE} /dev/zero`);
+    const secs = (B.now() - t0) / 1000;
+    if (total !== B.SIZE) throw new Error(`read ${total} bytes, want ${B.SIZE}`);
+    runs.push(B.SIZE / 1048576 / secs);
+  }
   await close(c);
-  if (total !== B.SIZE) throw new Error(`read ${total} bytes, want ${B.SIZE}`);
   const version = require('ssh2/package.json').version;
   B.report({ client: 'node-ssh2', host_key_check: 'known_hosts (hostVerifier)', version,
-    latency_ms: lat, throughput_mibs: B.SIZE / 1048576 / secs });
+    latency_ms: lat, throughput_runs_mibs: runs });
 }
 
 main().catch((err) => { console.error('ssh2 bench:', err); process.exit(1); });

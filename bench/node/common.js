@@ -19,6 +19,7 @@ module.exports = {
   knownHosts: e.GOSSH_TEST_KNOWN_HOSTS,
   N: Number(e.BENCH_N || 20),
   SIZE: Number(e.BENCH_BYTES || 268435456),
+  RUNS: Number(e.BENCH_TPUT_RUNS || 3),
   now: () => Number(process.hrtime.bigint()) / 1e6, // ms
   report(obj) {
     process.stdout.write(JSON.stringify(obj) + '\n');

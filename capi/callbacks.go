@@ -8,7 +8,14 @@ typedef int (*gossh_hostkey_cb)(const char *hostname, const char *key_type,
                                 const char *key_base64, const char *fingerprint,
                                 void *userdata);
 
+typedef void (*gossh_log_cb)(int level, const char *name, const char *message, void *userdata);
+
 // Go cannot call a C function pointer: these trampolines do.
+static void gossh_call_log_cb(uintptr_t cb, int level, const char *name, const char *message,
+                              uintptr_t userdata) {
+	((gossh_log_cb)cb)(level, name, message, (void *)userdata);
+}
+
 static int gossh_call_hostkey_cb(uintptr_t cb, const char *hostname, const char *key_type,
                                  const char *key_base64, const char *fingerprint,
                                  uintptr_t userdata) {
@@ -50,4 +57,20 @@ func (p callbackPolicy) MissingHostKey(hostname string, key ssh.PublicKey) (core
 	default:
 		return core.Reject, nil
 	}
+}
+
+//export gossh_set_log_callback
+func gossh_set_log_callback(cb C.uintptr_t, minLevel C.int, userdata C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	if cb == 0 {
+		core.SetLogSink(nil, 0)
+		return finish(nil, errOut)
+	}
+	core.SetLogSink(func(level int, name, msg string) {
+		n, m := C.CString(name), C.CString(msg)
+		defer C.free(unsafe.Pointer(n))
+		defer C.free(unsafe.Pointer(m))
+		C.gossh_call_log_cb(cb, C.int(level), n, m, userdata)
+	}, int(minLevel))
+	return finish(nil, errOut)
 }

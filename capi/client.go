@@ -148,11 +148,7 @@ func gossh_client_exec(h C.uintptr_t, command *C.char, timeoutMs C.int, out *C.u
 	if err != nil {
 		return finish(err, errOut)
 	}
-	timeout := msToDuration(timeoutMs)
-	if timeout < 0 {
-		timeout = 0 // core: 0 means no limit for Exec
-	}
-	ch, err := c.Exec(C.GoString(command), timeout)
+	ch, err := c.Exec(C.GoString(command), openTimeout(timeoutMs))
 	if err != nil {
 		return finish(err, errOut)
 	}

@@ -150,3 +150,19 @@ func closedIf(err error) error {
 	}
 	return nil
 }
+
+// Info returns one fact about the channel by name: "type", "origin", "dest",
+// "exit_signal". The second result is false for an unknown name.
+func (ch *Channel) Info(name string) (string, bool) {
+	switch name {
+	case "type":
+		return ch.Type, true
+	case "origin":
+		return ch.Origin, true
+	case "dest":
+		return ch.Dest, true
+	case "exit_signal":
+		return ch.ExitSignal(), true
+	}
+	return "", false
+}

@@ -462,6 +462,208 @@ int gossh_channel_close(gossh_channel *ch, gossh_error **err);
 /* gossh_channel_free — closes and releases. NULL and repeats are no-ops. */
 void gossh_channel_free(gossh_channel *ch);
 
+/*
+ * gossh_channel_id — the channel's number, unique within its client
+ * (paramiko's get_id), or a negative code. Does not block.
+ */
+int gossh_channel_id(gossh_channel *ch);
+
+/*
+ * gossh_channel_info — one fact about the channel by name, in *out (caller
+ * frees with gossh_free): "type" ("session", "direct-tcpip",
+ * "forwarded-tcpip"), "origin" and "dest" (host:port of a forwarded or
+ * direct-tcpip channel; "" otherwise), "exit_signal" (the signal name that
+ * ended the command, e.g. "TERM", or ""). GOSSH_E_INVALID for an unknown
+ * name. Does not block.
+ */
+int gossh_channel_info(gossh_channel *ch, const char *name, char **out, gossh_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Session channels step by step (paramiko's Channel)                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * gossh_client_open_session — opens a "session" channel with no command yet
+ * (paramiko's Transport.open_session). Follow with request_pty / set_env and
+ * then exactly one of exec, shell or subsystem.
+ * BLOCKS until the server answers, at most timeout_ms (< 0: no limit).
+ * Returns 0 and *out (caller frees with gossh_channel_free), GOSSH_E_CHANNEL
+ * (refused), GOSSH_E_TIMEOUT, GOSSH_E_NOT_CONNECTED, GOSSH_E_CLOSED.
+ */
+int gossh_client_open_session(gossh_client *c, int timeout_ms, gossh_channel **out,
+                              gossh_error **err);
+
+/*
+ * gossh_channel_request_pty — asks for a pseudo-terminal (paramiko's
+ * get_pty). term NULL means "vt100". Sizes in characters and pixels.
+ * BLOCKS for the server's answer, at most timeout_ms (< 0: no limit; on
+ * timeout the channel is closed). Returns 0, GOSSH_E_CHANNEL (refused),
+ * GOSSH_E_TIMEOUT, GOSSH_E_CLOSED.
+ */
+int gossh_channel_request_pty(gossh_channel *ch, const char *term, int cols, int rows,
+                              int width_pixels, int height_pixels, int timeout_ms,
+                              gossh_error **err);
+
+/*
+ * gossh_channel_resize_pty — tells the server the terminal's new size
+ * (window-change). Does not wait for an answer. Returns 0 or GOSSH_E_CLOSED.
+ */
+int gossh_channel_resize_pty(gossh_channel *ch, int cols, int rows, int width_pixels,
+                             int height_pixels, gossh_error **err);
+
+/*
+ * gossh_channel_set_env — sets one environment variable for the command or
+ * shell to come (paramiko's set_environment_variable). OpenSSH refuses names
+ * its AcceptEnv does not list: GOSSH_E_CHANNEL. BLOCKS as request_pty.
+ */
+int gossh_channel_set_env(gossh_channel *ch, const char *name, const char *value,
+                          int timeout_ms, gossh_error **err);
+
+/*
+ * gossh_channel_exec — runs command on a session channel (paramiko's
+ * Channel.exec_command). BLOCKS as request_pty. Returns 0,
+ * GOSSH_E_CHANNEL, GOSSH_E_TIMEOUT, GOSSH_E_CLOSED.
+ */
+int gossh_channel_exec(gossh_channel *ch, const char *command, int timeout_ms,
+                       gossh_error **err);
+
+/* gossh_channel_shell — starts the login shell (invoke_shell). As exec. */
+int gossh_channel_shell(gossh_channel *ch, int timeout_ms, gossh_error **err);
+
+/* gossh_channel_subsystem — starts a subsystem such as "sftp". As exec. */
+int gossh_channel_subsystem(gossh_channel *ch, const char *name, int timeout_ms,
+                            gossh_error **err);
+
+/*
+ * gossh_channel_signal — sends a signal by name without "SIG" ("TERM",
+ * "INT", "KILL", ...) to the remote process. Does not wait; OpenSSH honours
+ * it only for commands without a pty in recent versions. Returns 0 or
+ * GOSSH_E_CLOSED.
+ */
+int gossh_channel_signal(gossh_channel *ch, const char *name, gossh_error **err);
+
+/*
+ * gossh_channel_set_combine_stderr — on != 0: stderr data that arrives from
+ * now on is delivered on stdout (paramiko's set_combine_stderr). *previous
+ * (may be NULL) receives the former setting. Does not block.
+ */
+int gossh_channel_set_combine_stderr(gossh_channel *ch, int on, int *previous,
+                                     gossh_error **err);
+
+/*
+ * gossh_channel_fileno — a file descriptor that is readable exactly when a
+ * read of stdout would not block (data, end of stream, or closed), for
+ * select/poll/epoll and event loops. The library owns it: do not read it
+ * or close it; it stays valid until the channel is closed or freed. Does
+ * not block. Returns 0 and *fd, or GOSSH_E_CLOSED, GOSSH_E_IO.
+ */
+int gossh_channel_fileno(gossh_channel *ch, int *fd, gossh_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Transport (paramiko's Transport)                                          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * gossh_client_info — one fact about the live connection by name, in *out
+ * (caller frees with gossh_free): "peer_host", "peer_port", "username",
+ * "server_version", "client_version", "banner" (the server's userauth
+ * banner, "" if none), "server_key" ("type base64"), "kex",
+ * "host_key_algorithm", "cipher_out", "cipher_in", "mac_out", "mac_in"
+ * (the MAC is "" for AEAD ciphers). Does not block. Returns 0,
+ * GOSSH_E_INVALID (unknown name), GOSSH_E_NOT_CONNECTED, GOSSH_E_CLOSED.
+ */
+int gossh_client_info(gossh_client *c, const char *name, char **out, gossh_error **err);
+
+/*
+ * gossh_client_set_keepalive — sends keepalive@openssh.com every interval_ms
+ * (0 turns it off). After three intervals in a row without an answer the
+ * peer is taken for dead and the client is closed: calls blocked on it
+ * return GOSSH_E_CLOSED. Does not block.
+ */
+int gossh_client_set_keepalive(gossh_client *c, int interval_ms, gossh_error **err);
+
+/*
+ * gossh_client_send_ignore — sends a message the server discards (keeps NAT
+ * state alive). Does not block long. Returns 0 or GOSSH_E_CLOSED.
+ */
+int gossh_client_send_ignore(gossh_client *c, gossh_error **err);
+
+/*
+ * gossh_client_open_direct_tcpip — asks the server to connect to
+ * dest_host:dest_port for us (paramiko's open_channel("direct-tcpip", ...)).
+ * src_host may be NULL ("127.0.0.1"). The channel's stdout is the data from
+ * the destination; write to send. BLOCKS as gossh_client_open_session.
+ * Returns 0 and *out, GOSSH_E_CHANNEL (refused or unreachable),
+ * GOSSH_E_TIMEOUT, GOSSH_E_NOT_CONNECTED, GOSSH_E_CLOSED.
+ */
+int gossh_client_open_direct_tcpip(gossh_client *c, const char *dest_host, int dest_port,
+                                   const char *src_host, int src_port, int timeout_ms,
+                                   gossh_channel **out, gossh_error **err);
+
+/*
+ * gossh_client_request_port_forward — asks the server to listen on
+ * address:port (address NULL or "" means "localhost"; port 0 lets the server
+ * choose) and forward each connection to us (remote forwarding). *bound_port
+ * (may be NULL) receives the port bound. Take connections with
+ * gossh_client_accept_forward. BLOCKS for the server's answer. Returns 0,
+ * GOSSH_E_CHANNEL (refused), GOSSH_E_NOT_CONNECTED, GOSSH_E_CLOSED.
+ */
+int gossh_client_request_port_forward(gossh_client *c, const char *address, int port,
+                                      int *bound_port, gossh_error **err);
+
+/*
+ * gossh_client_accept_forward — the next connection forwarded by the server
+ * (from any forwarding), as a channel whose info "origin" and "dest" say who
+ * connected where. BLOCKS at most timeout_ms (< 0: no limit; 0: no wait).
+ * At most 64 connections wait; more are refused. Returns 0 and *out,
+ * GOSSH_E_TIMEOUT, GOSSH_E_CLOSED, GOSSH_E_NOT_CONNECTED.
+ */
+int gossh_client_accept_forward(gossh_client *c, int timeout_ms, gossh_channel **out,
+                                gossh_error **err);
+
+/*
+ * gossh_client_cancel_port_forward — stops a forwarding made with
+ * request_port_forward (address and the bound port). GOSSH_E_INVALID if
+ * there is no such forwarding.
+ */
+int gossh_client_cancel_port_forward(gossh_client *c, const char *address, int port,
+                                     gossh_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Logging                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Levels, numbered as Python's logging module. */
+#define GOSSH_LOG_DEBUG 10
+#define GOSSH_LOG_INFO 20
+#define GOSSH_LOG_WARNING 30
+#define GOSSH_LOG_ERROR 40
+
+/*
+ * gossh_log_cb — receives one log record: level (GOSSH_LOG_*), a logger
+ * name "<channel>.<area>" (e.g. "gossh.transport", "gossh.channel"), and
+ * the message. Runs on an unspecified thread, possibly several at once;
+ * the strings are valid only during the call. Secrets (passwords,
+ * passphrases, key material) are never logged.
+ */
+typedef void (*gossh_log_cb)(int level, const char *name, const char *message,
+                             void *userdata);
+
+/*
+ * gossh_set_log_callback — installs the process-wide log callback for
+ * records at min_level and above; cb NULL turns logging off (the default).
+ * The caller keeps userdata alive until logging is turned off or replaced.
+ * Does not block.
+ */
+int gossh_set_log_callback(gossh_log_cb cb, int min_level, void *userdata, gossh_error **err);
+
+/*
+ * gossh_client_set_log_channel — names the client's log records
+ * "<name>.transport" and "<name>.channel" (paramiko's set_log_channel;
+ * default "gossh").
+ */
+int gossh_client_set_log_channel(gossh_client *c, const char *name, gossh_error **err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -3,7 +3,7 @@
  * testenv/with-sshd.sh starts. Prints one line per check and a closing
  * "N passed, N failed" line; exits non-zero on any failure.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
 #include "gossh.h"
 
 #include <arpa/inet.h>
@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -406,6 +407,158 @@ static void test_network_errors(void) {
     gossh_options_free(o);
 }
 
+
+static int log_records;
+static char log_names[256];
+static void log_cb(int level, const char *name, const char *message, void *userdata) {
+    (void)message;
+    (void)userdata;
+    if (level >= GOSSH_LOG_DEBUG) __atomic_add_fetch(&log_records, 1, __ATOMIC_SEQ_CST);
+    if (strstr(name, "ctest.transport")) snprintf(log_names, sizeof log_names, "%s", name);
+}
+
+/* a one-shot echo server for direct-tcpip */
+static void *echo_server(void *p) {
+    int s = *(int *)p;
+    int c = accept(s, NULL, NULL);
+    char buf[256];
+    ssize_t n;
+    while ((n = read(c, buf, sizeof buf)) > 0)
+        if (write(c, buf, n) != n) break;
+    close(c);
+    return NULL;
+}
+
+static void test_channels_and_transport(void) {
+    CHECK(gossh_set_log_callback(log_cb, GOSSH_LOG_DEBUG, NULL, NULL) == 0, "log callback");
+    gossh_options *o = opts_for("id_ed25519");
+    gossh_client *c = NULL;
+    gossh_client_new(&c, NULL);
+    gossh_client_set_log_channel(c, "ctest", NULL);
+    gossh_client_load_host_keys(c, keypath("known_hosts"), NULL);
+    int rc = gossh_client_connect(c, o, NULL);
+    CHECK(rc == 0, "connect");
+    CHECK(log_records > 0 && strcmp(log_names, "ctest.transport") == 0, "log records (%d) named %s", log_records,
+          log_names);
+    gossh_set_log_callback(NULL, 0, NULL, NULL);
+
+    char *v = NULL;
+    CHECK(gossh_client_info(c, "server_version", &v, NULL) == 0 && strncmp(v, "SSH-2.0-OpenSSH", 15) == 0,
+          "server_version %s", v ? v : "");
+    gossh_free(v);
+    CHECK(gossh_client_info(c, "peer_port", &v, NULL) == 0 && strcmp(v, port) == 0, "peer_port");
+    gossh_free(v);
+    CHECK(gossh_client_info(c, "kex", &v, NULL) == 0 && strlen(v) > 0, "kex %s", v);
+    gossh_free(v);
+    CHECK(gossh_client_info(c, "bogus", &v, NULL) == GOSSH_E_INVALID, "unknown info name");
+    CHECK(gossh_client_send_ignore(c, NULL) == 0, "send_ignore");
+    CHECK(gossh_client_set_keepalive(c, 1000, NULL) == 0, "set_keepalive");
+
+    /* a session step by step: pty, env, exec */
+    gossh_channel *ch = NULL;
+    CHECK(gossh_client_open_session(c, 5000, &ch, NULL) == 0, "open_session");
+    CHECK(gossh_channel_id(ch) > 0, "channel id");
+    CHECK(gossh_channel_request_pty(ch, "xterm", 132, 43, 0, 0, 5000, NULL) == 0, "request_pty");
+    CHECK(gossh_channel_set_env(ch, "GOSSH_C_VAR", "c-env-ok", 5000, NULL) == 0, "set_env");
+    CHECK(gossh_channel_exec(ch, "echo $TERM $GOSSH_C_VAR; stty size", 5000, NULL) == 0, "channel exec");
+    char *out;
+    size_t n = read_all(ch, GOSSH_STREAM_STDOUT, &out);
+    out[n < 1000 ? n : 999] = 0;
+    CHECK(strstr(out, "xterm c-env-ok") && strstr(out, "43 132"), "pty/env output: %s", out);
+    free(out);
+    CHECK(gossh_channel_info(ch, "type", &v, NULL) == 0 && strcmp(v, "session") == 0, "channel type");
+    gossh_free(v);
+    gossh_channel_free(ch);
+
+    /* a shell, resized */
+    gossh_client_open_session(c, 5000, &ch, NULL);
+    gossh_channel_request_pty(ch, NULL, 80, 24, 0, 0, 5000, NULL);
+    CHECK(gossh_channel_shell(ch, 5000, NULL) == 0, "shell");
+    CHECK(gossh_channel_resize_pty(ch, 100, 50, 0, 0, NULL) == 0, "resize");
+    usleep(100000);
+    const char *cmd = "stty size; exit 3\n";
+    gossh_channel_write(ch, cmd, strlen(cmd), 5000, NULL);
+    n = read_all(ch, GOSSH_STREAM_STDOUT, &out);
+    out[n < 1000 ? n : 999] = 0;
+    CHECK(strstr(out, "50 100") != NULL, "resized shell: %s", out);
+    free(out);
+    int status = 0;
+    gossh_channel_exit_status(ch, 5000, &status, NULL);
+    CHECK(status == 3, "shell exit status %d", status);
+    gossh_channel_free(ch);
+
+    /* subsystem, combine stderr, fileno, signal */
+    gossh_client_open_session(c, 5000, &ch, NULL);
+    CHECK(gossh_channel_subsystem(ch, "no-such-subsystem", 5000, NULL) == GOSSH_E_CHANNEL, "refused subsystem");
+    gossh_channel_free(ch);
+    gossh_client_open_session(c, 5000, &ch, NULL);
+    int prev = 7;
+    CHECK(gossh_channel_set_combine_stderr(ch, 1, &prev, NULL) == 0 && prev == 0, "combine stderr");
+    int fd = -1;
+    CHECK(gossh_channel_fileno(ch, &fd, NULL) == 0 && fd >= 0, "fileno");
+    gossh_channel_exec(ch, "sleep 0.2; echo e >&2", 5000, NULL);
+    fd_set set;
+    FD_ZERO(&set);
+    FD_SET(fd, &set);
+    struct timeval tv = {5, 0};
+    CHECK(select(fd + 1, &set, NULL, NULL, &tv) == 1, "fileno became readable");
+    n = read_all(ch, GOSSH_STREAM_STDOUT, &out);
+    CHECK(n == 2 && memcmp(out, "e\n", 2) == 0, "stderr arrived on stdout");
+    free(out);
+    gossh_channel_free(ch);
+    gossh_client_exec(c, "sleep 30", 5000, &ch, NULL);
+    CHECK(gossh_channel_signal(ch, "KILL", NULL) == 0, "signal");
+    gossh_channel_exit_status(ch, 10000, &status, NULL);
+    CHECK(gossh_channel_info(ch, "exit_signal", &v, NULL) == 0, "exit_signal info");
+    CHECK(status == -1 && strcmp(v, "KILL") == 0, "killed: status %d signal %s", status, v);
+    gossh_free(v);
+    gossh_channel_free(ch);
+
+    /* direct-tcpip to a local echo server */
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    bind(s, (struct sockaddr *)&sa, sizeof sa);
+    listen(s, 1);
+    getsockname(s, (struct sockaddr *)&sa, &len);
+    pthread_t th;
+    pthread_create(&th, NULL, echo_server, &s);
+    rc = gossh_client_open_direct_tcpip(c, "127.0.0.1", ntohs(sa.sin_port), NULL, 0, 5000, &ch, NULL);
+    CHECK(rc == 0, "direct-tcpip: %d", rc);
+    gossh_channel_write(ch, "ping", 4, 5000, NULL);
+    gossh_channel_send_eof(ch, NULL);
+    n = read_all(ch, GOSSH_STREAM_STDOUT, &out);
+    CHECK(n == 4 && memcmp(out, "ping", 4) == 0, "echo through direct-tcpip");
+    free(out);
+    gossh_channel_free(ch);
+    pthread_join(th, NULL);
+    close(s);
+
+    /* remote forwarding */
+    int bound = 0;
+    rc = gossh_client_request_port_forward(c, "127.0.0.1", 0, &bound, NULL);
+    CHECK(rc == 0 && bound > 0, "request_port_forward: rc %d port %d", rc, bound);
+    int cs = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in fa = {.sin_family = AF_INET, .sin_port = htons(bound),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    CHECK(connect(cs, (struct sockaddr *)&fa, sizeof fa) == 0, "connect to forwarded port");
+    CHECK(write(cs, "fwd", 3) == 3, "write to forwarded port");
+    shutdown(cs, SHUT_WR);
+    rc = gossh_client_accept_forward(c, 5000, &ch, NULL);
+    CHECK(rc == 0, "accept_forward: %d", rc);
+    n = read_all(ch, GOSSH_STREAM_STDOUT, &out);
+    CHECK(n == 3 && memcmp(out, "fwd", 3) == 0, "data through the forwarding");
+    free(out);
+    gossh_channel_free(ch);
+    close(cs);
+    CHECK(gossh_client_cancel_port_forward(c, "127.0.0.1", bound, NULL) == 0, "cancel forward");
+    CHECK(gossh_client_accept_forward(c, 0, &ch, NULL) == GOSSH_E_TIMEOUT, "nothing left to accept");
+
+    gossh_client_free(c);
+    CHECK(gossh_client_info(c, "kex", &v, NULL) == GOSSH_E_BADHANDLE, "info on freed client");
+    gossh_options_free(o);
+}
+
 int main(void) {
     host = getenv("GOSSH_TEST_HOST");
     port = getenv("GOSSH_TEST_PORT");
@@ -422,6 +575,7 @@ int main(void) {
     test_host_keys();
     test_exec();
     test_network_errors();
+    test_channels_and_transport();
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }

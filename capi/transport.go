@@ -1,0 +1,115 @@
+package main
+
+/*
+#include <stdint.h>
+*/
+import "C"
+
+import (
+	"github.com/gossh/gossh/core"
+)
+
+// clientCall serves the exports that take a client and return a code.
+func clientCall(h C.uintptr_t, errOut *C.uintptr_t, f func(*core.Client) error) C.int {
+	c, err := getClient(h)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	return finish(f(c), errOut)
+}
+
+//export gossh_client_info
+func gossh_client_info(h C.uintptr_t, name *C.char, out **C.char, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	if name == nil || out == nil {
+		return finish(core.InvalidArgument("name and out must not be NULL"), errOut)
+	}
+	return clientCall(h, errOut, func(c *core.Client) error {
+		info, err := c.Info()
+		if err != nil {
+			return err
+		}
+		v, ok := info.Get(C.GoString(name))
+		if !ok {
+			return core.InvalidArgument("unknown client info %q", C.GoString(name))
+		}
+		return putString(out, v)
+	})
+}
+
+//export gossh_client_set_keepalive
+func gossh_client_set_keepalive(h C.uintptr_t, intervalMs C.int, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return clientCall(h, errOut, func(c *core.Client) error { return c.SetKeepalive(openTimeout(intervalMs)) })
+}
+
+//export gossh_client_send_ignore
+func gossh_client_send_ignore(h C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return clientCall(h, errOut, (*core.Client).SendIgnore)
+}
+
+// channelOut registers a channel made by f in *out.
+func channelOut(h C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t, f func(*core.Client) (*core.Channel, error)) C.int {
+	if out == nil {
+		return finish(core.InvalidArgument("out is NULL"), errOut)
+	}
+	*out = 0
+	return clientCall(h, errOut, func(c *core.Client) error {
+		ch, err := f(c)
+		if err == nil {
+			*out = putHandle(kindChannel, ch)
+		}
+		return err
+	})
+}
+
+//export gossh_client_open_direct_tcpip
+func gossh_client_open_direct_tcpip(h C.uintptr_t, destHost *C.char, destPort C.int, srcHost *C.char, srcPort C.int, timeoutMs C.int, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	if destHost == nil {
+		return finish(core.InvalidArgument("dest_host is NULL"), errOut)
+	}
+	dh, sh := C.GoString(destHost), cString(srcHost)
+	return channelOut(h, out, errOut, func(c *core.Client) (*core.Channel, error) {
+		return c.OpenDirectTCPIP(dh, int(destPort), sh, int(srcPort), openTimeout(timeoutMs))
+	})
+}
+
+//export gossh_client_request_port_forward
+func gossh_client_request_port_forward(h C.uintptr_t, address *C.char, port C.int, bound *C.int, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	addr := cString(address)
+	return clientCall(h, errOut, func(c *core.Client) error {
+		p, err := c.RequestPortForward(addr, int(port))
+		if err == nil && bound != nil {
+			*bound = C.int(p)
+		}
+		return err
+	})
+}
+
+//export gossh_client_accept_forward
+func gossh_client_accept_forward(h C.uintptr_t, timeoutMs C.int, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return channelOut(h, out, errOut, func(c *core.Client) (*core.Channel, error) {
+		return c.AcceptForward(msToDuration(timeoutMs))
+	})
+}
+
+//export gossh_client_cancel_port_forward
+func gossh_client_cancel_port_forward(h C.uintptr_t, address *C.char, port C.int, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	addr := cString(address)
+	return clientCall(h, errOut, func(c *core.Client) error { return c.CancelPortForward(addr, int(port)) })
+}
+
+//export gossh_client_set_log_channel
+func gossh_client_set_log_channel(h C.uintptr_t, name *C.char, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	if name == nil {
+		return finish(core.InvalidArgument("name is NULL"), errOut)
+	}
+	n := C.GoString(name)
+	return clientCall(h, errOut, func(c *core.Client) error { c.SetLogChannel(n); return nil })
+}

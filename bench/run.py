@@ -366,7 +366,8 @@ def run_program(cmd, env=E, n=N, size=SIZE, timeout=TIMEOUT):
     r = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
     if r.returncode != 0:
-        raise RuntimeError("exit %d: %s" % (r.returncode, r.stderr.decode(errors="replace").strip()[-400:]))
+        last = (r.stderr.decode(errors="replace").strip().splitlines() or ["(no stderr)"])[-1]
+        raise RuntimeError("exit %d: %s" % (r.returncode, last[-300:]))
     lines = [l for l in r.stdout.decode().splitlines() if l.startswith("{")]
     if not lines:
         raise RuntimeError("no JSON line in output: %r" % r.stdout[-200:])
@@ -412,7 +413,8 @@ def table(results):
         if r is None:
             continue
         if "skipped" in r:
-            rows.append([name, "skipped: " + r["skipped"]] + [""] * (len(head) - 2))
+            why = " ".join(r["skipped"].split())[:300]
+            rows.append([name, "skipped: " + why] + [""] * (len(head) - 2))
             continue
         rows.append([
             name, "%.1f" % r["median"], "%.1f" % r["p90"], "%.1f" % r["throughput_mibs"],
@@ -481,8 +483,8 @@ def main():
         if extra:
             notes.append("- %s: %s" % (name, extra))
     header = ("gossh bench: %s N=%d connections (connect+auth+exec true+EOF+exit status+close), "
-              "throughput = median of %d execs of `head -c %d /dev/zero` (%.0f MiB) on one connection "
-              "(ssh: one process each), MiB = 1048576 bytes\n"
+              "throughput = median of %d execs of `head -c %d /dev/zero` (%.0f MiB), each on its own "
+              "connection (connect not timed; ssh: one process each, timed whole), MiB = 1048576 bytes\n"
               "sshd 127.0.0.1:%s, ed25519 key auth, %d CPUs, %s, Python %s; total %.0f s\n"
               % (time.strftime("%Y-%m-%d %H:%M:%S"), N, RUNS, SIZE, SIZE / 1048576, E["GOSSH_TEST_PORT"],
                  os.cpu_count() or 0, platform.platform(terse=True), platform.python_version(),

@@ -53,9 +53,9 @@ async def main():
             await run(conn, "true")
         lat.append((time.perf_counter() - t0) * 1000)
 
-    runs = []
-    async with connect() as conn:
-        for _ in range(RUNS):
+    runs = []  # a fresh connection (not timed) per run
+    for _ in range(RUNS):
+        async with connect() as conn:
             t0 = time.perf_counter()
             got = await run(conn, "head -c %d /dev/zero" % SIZE)
             secs = time.perf_counter() - t0

@@ -56,11 +56,13 @@ $(TESTBIN)/header_cxx: tests/c/header_cxx.cpp include/gossh.h $(BUILD)/libgossh.
 	@mkdir -p $(TESTBIN)
 	$(CXX) $(CXXFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-$(BUILD)/examples/exec_demo: examples/c/exec_demo.c include/gossh.h $(BUILD)/libgossh.so
+C_EXAMPLES := $(BUILD)/examples/exec_demo $(BUILD)/examples/shell_demo
+
+$(BUILD)/examples/%: examples/c/%.c include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(BUILD)/examples
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/header_cxx $(BUILD)/examples/exec_demo ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
+test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/header_cxx $(C_EXAMPLES) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-suites
 
 test-suites: test-go test-c test-python test-node test-examples
@@ -82,13 +84,15 @@ test-node: ## Node: node --test against the sshd
 
 test-examples: ## run the C, Python and Node examples against the sshd
 	$(EXAMPLE_ENV) $(BUILD)/examples/exec_demo
+	printf 'echo shell says hi; exit 3\n' | $(EXAMPLE_ENV) $(BUILD)/examples/shell_demo | grep -q 'shell says hi'
 	$(EXAMPLE_ENV) python3 examples/python/exec_demo.py
 	$(EXAMPLE_ENV) node examples/node/exec_demo.js
 
 # ----------------------------------------------------------------- demo ----
-demo: lib $(NODE_MODULES) $(BUILD)/examples/exec_demo ## run the C, Python and Node examples against an embedded loopback server
+demo: lib $(NODE_MODULES) $(C_EXAMPLES) ## run the C, Python and Node examples against an embedded loopback server
 	testenv/with-demo-server.sh sh -c '\
 	  echo "== C";      $(BUILD)/examples/exec_demo && \
+	  echo "== C shell"; printf "echo typed into a remote shell; exit 3\n" | $(BUILD)/examples/shell_demo && \
 	  echo "== Python"; PYTHONPATH=$(CURDIR)/python python3 examples/python/exec_demo.py && \
 	  echo "== Node";   node examples/node/exec_demo.js'
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -440,4 +441,58 @@ func TestOptionsSet(t *testing.T) {
 	for _, kv := range [][2]string{{"nope", "1"}, {"port", "70000"}, {"port", "x"}, {"timeout", "-1"}, {"look_for_keys", "maybe"}} {
 		wantKind(t, cfg.Set(kv[0], kv[1]), KindInvalid)
 	}
+}
+
+func TestAgentKeys(t *testing.T) {
+	s := sshd(t)
+	agentPath, err := exec.LookPath("ssh-agent")
+	if err != nil {
+		t.Fatal("ssh-agent not installed (openssh-client)")
+	}
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	agent := exec.Command(agentPath, "-D", "-a", sock)
+	if err := agent.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { agent.Process.Kill(); agent.Wait() }()
+	for i := 0; i < 100; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	add := exec.Command("ssh-add", filepath.Join(s.keydir, "id_ecdsa"))
+	add.Env = append(os.Environ(), "SSH_AUTH_SOCK="+sock)
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("ssh-add: %v %s", err, out)
+	}
+	cfg := s.config()
+	cfg.AllowAgent, cfg.AgentSocket = true, sock
+	if err := s.client(t).Connect(cfg); err != nil {
+		t.Fatalf("agent auth: %v", err)
+	}
+	// The same through SSH_AUTH_SOCK.
+	t.Setenv("SSH_AUTH_SOCK", sock)
+	cfg.AgentSocket = ""
+	if err := s.client(t).Connect(cfg); err != nil {
+		t.Fatalf("agent auth via SSH_AUTH_SOCK: %v", err)
+	}
+	cfg.AllowAgent = false
+	wantKind(t, s.client(t).Connect(cfg), KindAuth)
+}
+
+func TestLookForKeys(t *testing.T) {
+	s := sshd(t)
+	home := t.TempDir()
+	os.Mkdir(filepath.Join(home, ".ssh"), 0o700)
+	key, _ := os.ReadFile(filepath.Join(s.keydir, "id_ed25519"))
+	os.WriteFile(filepath.Join(home, ".ssh", "id_ed25519"), key, 0o600)
+	t.Setenv("HOME", home)
+	cfg := s.config()
+	cfg.LookForKeys = true
+	if err := s.client(t).Connect(cfg); err != nil {
+		t.Fatalf("look_for_keys: %v", err)
+	}
+	cfg.LookForKeys = false
+	wantKind(t, s.client(t).Connect(cfg), KindAuth)
 }

@@ -336,8 +336,12 @@ func TestConnectionRefused(t *testing.T) {
 	cfg := NewConfig()
 	cfg.Hostname, cfg.Port = "127.0.0.1", port
 	e := wantKind(t, NewClient().Connect(cfg), KindConnect)
-	if e.Detail("address") == "" {
-		t.Fatal("no address detail")
+	if e.Detail("address") == "" || e.Detail("reason") != "refused" {
+		t.Fatalf("details %v", e.Details)
+	}
+	cfg.Hostname = "no-such-host.invalid"
+	if e := wantKind(t, NewClient().Connect(cfg), KindConnect); e.Detail("reason") != "resolve" {
+		t.Fatalf("details %v", e.Details)
 	}
 }
 

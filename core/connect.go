@@ -103,7 +103,21 @@ func dial(ctx context.Context, cfg *Config) (net.Conn, error) {
 	if errors.As(err, &ne) && ne.Timeout() {
 		return nil, newError(KindTimeout, err, "timed out connecting to %s after %v", addr, cfg.Timeout).with("stage", "connect").with("address", addr)
 	}
-	return nil, newError(KindConnect, err, "unable to connect to %s: %v", addr, unwrapOpError(err)).with("address", addr)
+	return nil, newError(KindConnect, err, "unable to connect to %s: %v", addr, unwrapOpError(err)).
+		with("address", addr).with("reason", connectReason(err))
+}
+
+// connectReason names why a dial failed: "resolve" (the name did not
+// resolve: paramiko raises socket.gaierror), "refused", or "unreachable".
+func connectReason(err error) string {
+	var dnsErr *net.DNSError
+	switch {
+	case errors.As(err, &dnsErr):
+		return "resolve"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	}
+	return "unreachable"
 }
 
 // unwrapOpError strips net.OpError's "dial tcp ...:" prefix for a readable message.

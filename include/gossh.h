@@ -150,7 +150,9 @@ const char *gossh_error_message(const gossh_error *e);
  *       "type base64").
  *   GOSSH_E_HOSTKEY_MISMATCH: "hostname", "key" (presented) and
  *       "expected_key" (known), each as "type base64".
- *   GOSSH_E_CONNECT: "address" (host:port that could not be reached).
+ *   GOSSH_E_CONNECT: "address" (host:port that could not be reached) and
+ *       "reason": "resolve" (the name did not resolve), "refused" or
+ *       "unreachable".
  *   GOSSH_E_TIMEOUT: "stage" (connect, banner, auth, read, write, wait).
  */
 const char *gossh_error_detail(const gossh_error *e, const char *name);

@@ -193,6 +193,14 @@ func timer(timeout time.Duration) (<-chan time.Time, func()) {
 	return t.C, func() { t.Stop() }
 }
 
+// limit is timer for the calls where a timeout of 0 means no limit.
+func limit(timeout time.Duration) (<-chan time.Time, func()) {
+	if timeout <= 0 {
+		return nil, func() {}
+	}
+	return timer(timeout)
+}
+
 // Read reads up to len(p) bytes of stream i. It returns (0, nil) at the end
 // of the stream. It waits at most timeout (<0: no limit; 0: no wait) and
 // then returns a KindTimeout error.

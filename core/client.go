@@ -383,16 +383,12 @@ func (c *Client) openChannel(typ string, extra []byte, timeout time.Duration) (*
 		ch, err := newChannel(c, raw, reqs, typ)
 		done <- result{ch, err}
 	}()
-	var timer <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		timer = t.C
-	}
+	deadline, stop := limit(timeout)
+	defer stop()
 	select {
 	case r := <-done:
 		return r.ch, r.err
-	case <-timer:
+	case <-deadline:
 		go func() {
 			if r := <-done; r.ch != nil {
 				r.ch.Close()

@@ -35,12 +35,8 @@ func (ch *Channel) request(name string, payload []byte, timeout time.Duration) e
 		}
 		done <- err
 	}()
-	var deadline <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		deadline = t.C
-	}
+	deadline, stop := limit(timeout)
+	defer stop()
 	select {
 	case err := <-done:
 		if err == nil {

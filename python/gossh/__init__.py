@@ -22,7 +22,8 @@ name, "paramiko.transport".
 from ._lib import library_path as _library_path
 from ._lib import version_string as _library_version
 from .channel import Channel, ChannelFile, ChannelStderrFile, ChannelStdinFile
-from .client import SSHClient, Transport
+from .client import SSHClient
+from .transport import SecurityOptions, Transport
 from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, RSAKey, UnknownKeyType
 from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
 from .ssh_exception import (
@@ -49,6 +50,7 @@ __version_info__ = (0, 1, 0)
 __all__ = [
     "SSHClient",
     "Transport",
+    "SecurityOptions",
     "Channel",
     "ChannelFile",
     "ChannelStderrFile",

@@ -90,6 +90,9 @@ owned_str_p = POINTER(ctypes.c_char)
 # int (*gossh_hostkey_cb)(hostname, key_type, key_base64, fingerprint, userdata)
 HOSTKEY_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_char_p, c_char_p, c_void_p)
 
+# void (*gossh_log_cb)(level, name, message, userdata)
+LOG_CB = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_char_p, c_void_p)
+
 _err_pp = POINTER(error_p)
 
 # --------------------------------------------------------------------------
@@ -141,6 +144,33 @@ _PROTOTYPES = [
     ("gossh_channel_exit_status_ready", [channel_p], c_int),
     ("gossh_channel_close", [channel_p, _err_pp], c_int),
     ("gossh_channel_free", [channel_p], None),
+    ("gossh_channel_id", [channel_p], c_int),
+    ("gossh_channel_info", [channel_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
+    # session channels step by step
+    ("gossh_client_open_session", [client_p, c_int, POINTER(channel_p), _err_pp], c_int),
+    ("gossh_channel_request_pty",
+     [channel_p, c_char_p, c_int, c_int, c_int, c_int, c_int, _err_pp], c_int),
+    ("gossh_channel_resize_pty", [channel_p, c_int, c_int, c_int, c_int, _err_pp], c_int),
+    ("gossh_channel_set_env", [channel_p, c_char_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_channel_exec", [channel_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_channel_shell", [channel_p, c_int, _err_pp], c_int),
+    ("gossh_channel_subsystem", [channel_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_channel_signal", [channel_p, c_char_p, _err_pp], c_int),
+    ("gossh_channel_set_combine_stderr", [channel_p, c_int, POINTER(c_int), _err_pp], c_int),
+    ("gossh_channel_fileno", [channel_p, POINTER(c_int), _err_pp], c_int),
+    # transport
+    ("gossh_client_info", [client_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_client_set_keepalive", [client_p, c_int, _err_pp], c_int),
+    ("gossh_client_send_ignore", [client_p, _err_pp], c_int),
+    ("gossh_client_open_direct_tcpip",
+     [client_p, c_char_p, c_int, c_char_p, c_int, c_int, POINTER(channel_p), _err_pp], c_int),
+    ("gossh_client_request_port_forward", [client_p, c_char_p, c_int, POINTER(c_int), _err_pp],
+     c_int),
+    ("gossh_client_accept_forward", [client_p, c_int, POINTER(channel_p), _err_pp], c_int),
+    ("gossh_client_cancel_port_forward", [client_p, c_char_p, c_int, _err_pp], c_int),
+    # logging
+    ("gossh_set_log_callback", [LOG_CB, c_int, c_void_p, _err_pp], c_int),
+    ("gossh_client_set_log_channel", [client_p, c_char_p, _err_pp], c_int),
 ]
 
 # --------------------------------------------------------------------------

@@ -5,9 +5,23 @@ A ``Channel`` wraps a ``gossh_channel`` handle.  Output is drained by
 libgossh in the background, so reading stdout to the end before stderr never
 deadlocks.  Reads move up to 256 KiB per C call; the file objects buffer
 what they read for ``readline``.
+
+Timeouts: ``settimeout(t)`` bounds each read and write (``socket.timeout``
+when it passes; gossh's ``SSHTimeout`` is both that and an SSHException) and
+each request (pty, env, exec, shell, subsystem).  ``setblocking(0)`` makes
+``recv`` raise ``socket.timeout`` at once when nothing is buffered, as
+paramiko.  A write in non-blocking mode waits for window space: libgossh
+writes all or nothing, and a timed-out write may still be sent later, so
+retrying it could send the data twice.
+
+Closing: ``Channel.close()`` makes later reads return ``b""`` (paramiko's
+EOF).  ``SSHClient.close()`` (from any thread) or a lost connection ends a
+blocked ``recv``/``read`` promptly with an ``SSHException`` instead, so a
+truncated output is never mistaken for a complete one.
 """
 
 import ctypes
+import os
 import socket
 import threading
 
@@ -30,6 +44,14 @@ def _timeout_ms(t):
     return max(1, int(t * 1000 + 0.5))
 
 
+def _request_ms(t):
+    """A timeout for requests that must reach the server: 0 (non-blocking)
+    would fail them at once, so it means no limit here."""
+    if t is None or float(t) <= 0:
+        return -1
+    return _timeout_ms(t)
+
+
 class _ReadBuf:
     __slots__ = ("lock", "buf")
 
@@ -38,39 +60,194 @@ class _ReadBuf:
         self.buf = None
 
 
-class Channel:
-    """A session channel running one command (paramiko.Channel)."""
+def _hostport(s):
+    """"host:port" (or "[v6]:port") -> (host, int port); ("", 0) for ""."""
+    if not s:
+        return ("", 0)
+    host, _, port = s.rpartition(":")
+    try:
+        return (host.strip("[]"), int(port))
+    except ValueError:
+        return (s, 0)
 
-    def __init__(self, handle, client=None, chanid=0):
+
+class Channel:
+    """An SSH channel (paramiko.Channel): a session (exec, shell,
+    subsystem), a direct-tcpip or a forwarded-tcpip channel.
+
+    Made by ``Transport.open_session()``/``open_channel()``,
+    ``SSHClient.exec_command()``/``invoke_shell()`` or ``Transport.accept()``;
+    not constructed directly.
+    """
+
+    def __init__(self, handle, client=None, chanid=None, transport=None, open_timeout=None):
         self._handle = handle
         # Keep the client (and with it the connection) alive as long as a
         # channel on it is in use, as paramiko's transport thread does.
         self._client = client
+        if chanid is None:
+            chanid = lib.gossh_channel_id(handle) if handle else -1
         self.chanid = chanid
+        self.transport = transport
         self._timeout = None
+        self._open_timeout = open_timeout
         self._bufs = {_lib.STREAM_STDOUT: _ReadBuf(), _lib.STREAM_STDERR: _ReadBuf()}
-        self.closed = False
+        self._closed = False
+        self._eof = {_lib.STREAM_STDOUT: False, _lib.STREAM_STDERR: False}
+        self._read_shut = False
         self.eof_sent = False
+        self.combine_stderr = False
+        self._name = str(chanid)
+        self._fd = None
+        self._fd_lock = threading.Lock()
+        self.origin_addr = None
 
     # -- helpers --------------------------------------------------------------
 
     def _h(self):
         h = self._handle
-        if h is None:
+        if h is None or self._closed:
             raise SSHException("Channel is closed")
         return h
 
+    def _conn_closed(self):
+        """True if the connection under this channel is closed or lost."""
+        c = self._client
+        if c is None:
+            return False
+        if getattr(c, "_closed", False):
+            return True
+        h = getattr(c, "_handle", None)
+        return h is None or lib.gossh_client_is_active(h) != 1
+
+    def _info(self, name):
+        h = self._handle
+        if h is None:
+            return ""
+        p = _lib.owned_str_p()
+        call(lib.gossh_channel_info, h, name.encode(), ctypes.byref(p))
+        return _lib.take_string(p) or ""
+
+    def _req_ms(self):
+        """Timeout for a request: the channel's timeout if positive, else
+        connect()'s channel_timeout, else none."""
+        if self._timeout is not None and self._timeout > 0:
+            return _timeout_ms(self._timeout)
+        return _request_ms(self._open_timeout)
+
     def get_id(self):
+        """The channel's number, unique within its connection."""
         return self.chanid
 
+    def get_name(self):
+        return self._name
+
+    def set_name(self, name):
+        self._name = name
+
+    def get_transport(self):
+        return self.transport
+
+    @property
+    def closed(self):
+        """True once the channel is closed: by close(), by the connection
+        closing, or by the server (its output ended and its exit status, if
+        any, arrived)."""
+        if self._closed or self._handle is None:
+            return True
+        if self._conn_closed():
+            return True
+        return self._eof[_lib.STREAM_STDOUT] and self.exit_status_ready()
+
+    @property
+    def active(self):
+        """True while the channel is open (paramiko's ``active``)."""
+        return not self.closed
+
+    @property
+    def eof_received(self):
+        """True once the server's output (stdout) has been read to its end,
+        or after shutdown_read()."""
+        return self._read_shut or self._eof[_lib.STREAM_STDOUT]
+
     def __repr__(self):
-        return "<gossh.Channel {}{}>".format(self.chanid, " (closed)" if self.closed else "")
+        out = "<gossh.Channel {}".format(self.chanid)
+        if self.closed:
+            out += " (closed)"
+        else:
+            if self.eof_received:
+                out += " (EOF received)"
+            if self.eof_sent:
+                out += " (EOF sent)"
+        return out + ">"
+
+    # -- session requests -------------------------------------------------------
+
+    def get_pty(self, term="vt100", width=80, height=24, width_pixels=0, height_pixels=0):
+        """Asks for a pseudo-terminal.  Raises SSHException (ChannelException)
+        if the server refuses."""
+        call(lib.gossh_channel_request_pty, self._h(), _lib.enc(term or "vt100"), int(width),
+             int(height), int(width_pixels), int(height_pixels), self._req_ms())
+
+    def resize_pty(self, width=80, height=24, width_pixels=0, height_pixels=0):
+        """Tells the server the terminal's new size."""
+        call(lib.gossh_channel_resize_pty, self._h(), int(width), int(height),
+             int(width_pixels), int(height_pixels))
+
+    def set_environment_variable(self, name, value):
+        """Sets one environment variable for the command or shell to come.
+        Unlike paramiko (which never asks), raises ChannelException when the
+        server refuses it (OpenSSH: a name its AcceptEnv does not list)."""
+        call(lib.gossh_channel_set_env, self._h(), _lib.enc(name), _lib.enc(value),
+             self._req_ms())
+
+    def update_environment(self, environment):
+        """Sets each variable of a dict (see set_environment_variable)."""
+        for name, value in environment.items():
+            self.set_environment_variable(name, value)
+
+    def exec_command(self, command):
+        """Runs command on this session channel."""
+        if isinstance(command, bytes):
+            command = command.decode("utf-8")
+        call(lib.gossh_channel_exec, self._h(), _lib.enc(command), self._req_ms())
+
+    def invoke_shell(self):
+        """Starts the login shell (usually after get_pty())."""
+        call(lib.gossh_channel_shell, self._h(), self._req_ms())
+
+    def invoke_subsystem(self, subsystem):
+        """Starts a subsystem such as "sftp"."""
+        call(lib.gossh_channel_subsystem, self._h(), _lib.enc(subsystem), self._req_ms())
+
+    def send_signal(self, name):
+        """gossh extension: sends a signal ("TERM", "INT", ...) to the
+        remote process."""
+        call(lib.gossh_channel_signal, self._h(), _lib.enc(name))
+
+    def set_combine_stderr(self, combine):
+        """Delivers stderr data arriving from now on through recv() (and
+        stdout).  Returns the previous setting."""
+        prev = ctypes.c_int(0)
+        call(lib.gossh_channel_set_combine_stderr, self._h(), 1 if combine else 0,
+             ctypes.byref(prev))
+        self.combine_stderr = bool(combine)
+        return bool(prev.value)
+
+    def request_x11(self, *args, **kwargs):
+        raise NotImplementedError("gossh: X11 forwarding is not supported")
+
+    def request_forward_agent(self, handler):
+        raise NotImplementedError("gossh: agent forwarding is not supported")
+
+    def send_exit_status(self, status):
+        raise NotImplementedError("gossh: send_exit_status is server-side; gossh is a client")
 
     # -- timeouts -------------------------------------------------------------
 
     def settimeout(self, timeout):
-        """Seconds a blocking read or write may wait (None: forever; 0:
-        non-blocking).  A read that times out raises socket.timeout."""
+        """Seconds a blocking read, write or request may wait (None: forever;
+        0: non-blocking).  A read that times out raises socket.timeout."""
         self._timeout = None if timeout is None else float(timeout)
 
     def gettimeout(self):
@@ -83,8 +260,11 @@ class Channel:
 
     def _read(self, stream, nbytes):
         """One C read of up to nbytes from stream; b"" at end of stream."""
-        if nbytes <= 0:
+        if nbytes <= 0 or self._read_shut and stream == _lib.STREAM_STDOUT:
             return b""
+        h = self._handle
+        if h is None or self._closed:
+            return b""  # after close, paramiko reads return EOF
         cap = min(int(nbytes), CHUNK)
         tmo = _timeout_ms(self._timeout)
         n = ctypes.c_size_t(0)
@@ -96,20 +276,26 @@ class Channel:
                 if st.buf is None:
                     st.buf = ctypes.create_string_buffer(CHUNK)
                 buf = st.buf
-                call(lib.gossh_channel_read, self._h(), stream, buf, cap, tmo,
-                     ctypes.byref(n))
-                return ctypes.string_at(buf, n.value)
+                call(lib.gossh_channel_read, h, stream, buf, cap, tmo, ctypes.byref(n))
+                data = ctypes.string_at(buf, n.value)
         except SSHTimeout:
             raise  # a socket.timeout, as paramiko raises
         except SSHException as e:
-            # After close, paramiko reads return b"" (EOF) rather than fail.
-            if self.closed or getattr(e, "gossh_code", None) == _lib.E_CLOSED:
+            if self._closed:
+                return b""  # closed by us: EOF, as paramiko
+            if getattr(e, "gossh_code", None) == _lib.E_CLOSED and self._conn_closed():
+                raise SSHException("gossh: the connection is closed") from None
+            if getattr(e, "gossh_code", None) == _lib.E_CLOSED:
                 return b""
             raise
+        if not data:
+            self._eof[stream] = True
+        return data
 
     def recv(self, nbytes):
-        """Up to nbytes of the command's stdout; b"" when it has ended.
-        Raises socket.timeout if a timeout is set and nothing arrived."""
+        """Up to nbytes of stdout (the channel's data); b"" when it has
+        ended.  Raises socket.timeout if nothing arrived within the timeout
+        (at once in non-blocking mode)."""
         return self._read(_lib.STREAM_STDOUT, nbytes)
 
     def recv_stderr(self, nbytes):
@@ -117,12 +303,13 @@ class Channel:
         return self._read(_lib.STREAM_STDERR, nbytes)
 
     def _ready(self, stream):
-        if self._handle is None:
+        h = self._handle
+        if h is None or self._closed:
             return False
-        return lib.gossh_channel_read_ready(self._handle, stream) > 0
+        return lib.gossh_channel_read_ready(h, stream) > 0
 
     def recv_ready(self):
-        """True if a recv() would return at once."""
+        """True if a recv() would return at once (data, or the end)."""
         return self._ready(_lib.STREAM_STDOUT)
 
     def recv_stderr_ready(self):
@@ -130,21 +317,40 @@ class Channel:
 
     # -- writing --------------------------------------------------------------
 
-    def sendall(self, data):
-        """Writes all of data (bytes or str) to the command's stdin."""
+    def _write(self, data):
         if isinstance(data, str):
             data = data.encode("utf-8")
         data = bytes(data)
-        if self.closed:
+        if self._closed or self._handle is None:
             raise socket.error("Socket is closed")
-        call(lib.gossh_channel_write, self._h(), data, len(data), _timeout_ms(self._timeout))
+        if self.eof_sent:
+            raise socket.error("Socket is closed (EOF sent)")
+        t = self._timeout
+        tmo = -1 if t is None or t <= 0 else _timeout_ms(t)
+        try:
+            call(lib.gossh_channel_write, self._handle, data, len(data), tmo)
+        except SSHTimeout:
+            raise
+        except SSHException as e:
+            if getattr(e, "gossh_code", None) == _lib.E_CLOSED:
+                raise socket.error("Socket is closed") from e
+            raise
+        return len(data)
+
+    def sendall(self, data):
+        """Writes all of data (bytes or str) to stdin (the channel)."""
+        self._write(data)
 
     def send(self, data):
-        """Writes data to stdin; returns the number of bytes sent (all)."""
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        self.sendall(data)
-        return len(data)
+        """Writes data; returns the number of bytes sent (always all of it:
+        libgossh waits for window space rather than send part)."""
+        return self._write(data)
+
+    def send_ready(self):
+        """True if a send() would be accepted (the channel is open and EOF
+        not sent).  libgossh does not expose the window, so a send may still
+        wait for window space."""
+        return not self.closed and not self.eof_sent
 
     def sendall_stderr(self, data):
         raise NotImplementedError("gossh: a client cannot write to a command's stderr")
@@ -153,42 +359,73 @@ class Channel:
 
     def shutdown_write(self):
         """Sends EOF: the command's stdin ends.  Repeats are no-ops."""
-        if self._handle is None or self.eof_sent:
+        if self._handle is None or self._closed or self.eof_sent:
             return
         self.eof_sent = True
         call(lib.gossh_channel_send_eof, self._handle)
 
+    def shutdown_read(self):
+        """Stops receiving: later recv() calls return b""."""
+        self._read_shut = True
+
     def shutdown(self, how):
-        """paramiko's shutdown: 1 or 2 stop writing (send EOF); reading stops
-        with close()."""
+        """0: stop receiving; 1: stop sending (EOF); 2: both."""
+        if how in (0, 2):
+            self.shutdown_read()
         if how in (1, 2):
             self.shutdown_write()
-
-    def shutdown_read(self):
-        pass
 
     # -- exit status ----------------------------------------------------------
 
     def exit_status_ready(self):
-        if self._handle is None:
+        """True once the command's exit status has arrived (or the channel
+        closed without one)."""
+        h = self._handle
+        if h is None:
             return True
-        return lib.gossh_channel_exit_status_ready(self._handle) == 1
+        r = lib.gossh_channel_exit_status_ready(h)
+        return r == 1 or r < 0
 
     def recv_exit_status(self):
         """Waits for the command to finish and returns its exit status (-1 if
-        the server sent none).  Output not read yet stays readable."""
+        the server sent none, or the channel or connection closed first).
+        Output not read yet stays readable."""
+        h = self._handle
+        if h is None:
+            return -1
         st = ctypes.c_int(-1)
         try:
-            call(lib.gossh_channel_exit_status, self._h(), -1, ctypes.byref(st))
+            call(lib.gossh_channel_exit_status, h, -1, ctypes.byref(st))
         except SSHException as e:
-            if getattr(e, "gossh_code", None) == _lib.E_CLOSED:
+            if getattr(e, "gossh_code", None) in (_lib.E_CLOSED, _lib.E_BADHANDLE):
                 return -1
             raise
         return st.value
 
+    @property
+    def exit_status(self):
+        """The exit status if it has arrived, else -1 (paramiko's attribute)."""
+        h = self._handle
+        if h is None or lib.gossh_channel_exit_status_ready(h) != 1:
+            return -1
+        st = ctypes.c_int(-1)
+        rc, _ = _lib.call_code(lib.gossh_channel_exit_status, h, 0, ctypes.byref(st))
+        return st.value if rc == 0 else -1
+
+    @property
+    def exit_signal(self):
+        """gossh extension: the signal name that ended the command ("TERM"),
+        or None."""
+        try:
+            return self._info("exit_signal") or None
+        except SSHException:
+            return None
+
     # -- files ------------------------------------------------------------------
 
     def makefile(self, mode="r", bufsize=-1):
+        """A file over stdout (read() gives bytes; lines are str unless "b"
+        is in mode)."""
         return ChannelFile(self, mode, bufsize)
 
     def makefile_stderr(self, mode="r", bufsize=-1):
@@ -198,22 +435,38 @@ class Channel:
         return ChannelStdinFile(self, mode, bufsize)
 
     def fileno(self):
-        raise NotImplementedError("gossh: channels have no file descriptor")
-
-    def get_pty(self, *args, **kwargs):
-        raise NotImplementedError("gossh: pseudo-terminals are not supported yet")
-
-    def invoke_shell(self):
-        raise NotImplementedError("gossh: interactive shells are not supported yet")
-
-    def exec_command(self, command):
-        raise NotImplementedError("gossh: use SSHClient.exec_command")
+        """A file descriptor that is readable when recv() would not block
+        (data, end of output, or closed), for select, selectors and asyncio's
+        add_reader.  Do not read it or close it.  It stays valid, and
+        readable once the channel has closed, until the Channel object is
+        garbage-collected (as paramiko's)."""
+        with self._fd_lock:
+            if self._fd is not None:
+                return self._fd
+            fd = ctypes.c_int(-1)
+            h = self._handle
+            rc, _ = (-1, None) if h is None or self._closed else _lib.call_code(
+                lib.gossh_channel_fileno, h, ctypes.byref(fd))
+            if rc == 0:
+                # libgossh closes its descriptor when the channel closes, and
+                # the number could then be reused under a selector that still
+                # watches it.  A duplicate refers to the same pipe, stays open
+                # until this object goes, and becomes readable for good (the
+                # write end is gone) when the channel closes.
+                self._fd = os.dup(fd.value)
+            else:
+                # Already closed: a pipe that is readable forever.
+                r, w = os.pipe()
+                os.close(w)
+                self._fd = r
+            return self._fd
 
     # -- lifetime -----------------------------------------------------------
 
     def close(self):
-        """Closes the channel.  Safe to call twice."""
-        self.closed = True
+        """Closes the channel.  Later reads return b"".  Safe to call twice
+        and from any thread (a blocked recv returns)."""
+        self._closed = True
         h = self._handle
         if h is not None:
             err = _lib.error_p()
@@ -229,10 +482,16 @@ class Channel:
 
     def __del__(self):
         h, self._handle = getattr(self, "_handle", None), None
+        fd, self._fd = getattr(self, "_fd", None), None
         if h is not None:
             try:
                 lib.gossh_channel_free(h)
             except Exception:  # interpreter shutdown
+                pass
+        if fd is not None:
+            try:
+                os.close(fd)
+            except Exception:
                 pass
 
 

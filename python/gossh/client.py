@@ -14,10 +14,12 @@ import weakref
 
 from . import _lib
 from ._lib import call, lib
-from .channel import Channel, ChannelFile, ChannelStderrFile, ChannelStdinFile, _timeout_ms
+from . import log as _gossh_log
+from .channel import Channel, _request_ms
 from .pkey import PKey
 from .policy import AutoAddPolicy, RejectPolicy
 from .ssh_exception import SSHException
+from .transport import Transport
 
 __all__ = ["SSHClient", "Transport"]
 
@@ -30,47 +32,6 @@ def _bool(v):
 
 def _seconds(v):
     return repr(float(v))
-
-
-class Transport:
-    """The connection under an SSHClient, as far as gossh exposes it:
-    ``is_active()``, ``is_authenticated()``, ``getpeername()``,
-    ``get_username()``, ``close()``.  Returned by
-    ``SSHClient.get_transport()``; not constructed directly."""
-
-    def __init__(self, client):
-        self._client = client
-
-    def is_active(self):
-        h = self._client._handle
-        return bool(h is not None and lib.gossh_client_is_active(h) == 1)
-
-    def is_authenticated(self):
-        h = self._client._handle
-        return bool(h is not None and lib.gossh_client_is_authenticated(h) == 1)
-
-    def getpeername(self):
-        return self._client._peer
-
-    def get_username(self):
-        return self._client._username
-
-    def set_keepalive(self, interval):
-        if interval:
-            _log.warning("gossh: set_keepalive(%r) is not supported yet; ignored", interval)
-
-    def open_session(self, *args, **kwargs):
-        raise NotImplementedError(
-            "gossh: Transport.open_session is not supported yet; use "
-            "SSHClient.exec_command"
-        )
-
-    def close(self):
-        self._client.close()
-
-    def __repr__(self):
-        state = "active" if self.is_active() else "inactive"
-        return "<gossh.Transport {} ({})>".format(self._client._peer, state)
 
 
 class SSHClient:
@@ -88,10 +49,13 @@ class SSHClient:
     """
 
     def __init__(self):
+        _gossh_log.install()
         h = _lib.client_p()
         call(lib.gossh_client_new, ctypes.byref(h))
         self._handle = h
         self._lock = threading.Lock()
+        self._log_channel = _gossh_log.DEFAULT_CHANNEL
+        call(lib.gossh_client_set_log_channel, h, _lib.enc(self._log_channel))
         self._policy = RejectPolicy()
         self._policy_cb = None  # the CFUNCTYPE object, kept alive for Go
         self._policy_exc = None
@@ -105,8 +69,9 @@ class SSHClient:
         self._channel_timeout = None
         self._transport = None
         # Host-key loads, replayed on a fresh handle when a closed client
-        # connects again (paramiko allows close() then connect()).
-        self._setup = []
+        # connects again (paramiko allows close() then connect()).  The log
+        # channel starts as "paramiko" on every handle (as a new Transport).
+        self._setup = [(lib.gossh_client_set_log_channel, _lib.enc(self._log_channel))]
 
     def _reopen(self):
         old = self._handle
@@ -305,7 +270,6 @@ class SSHClient:
                 call(lib.gossh_options_add_key, opts, pkey._handle)
 
             self._policy_exc = None
-            _log.debug("gossh: connecting to %s:%s", hostname, port)
             try:
                 call(lib.gossh_client_connect, self._h(), opts)
             except Exception:
@@ -322,7 +286,6 @@ class SSHClient:
         self._username = username
         self._channel_timeout = channel_timeout
         self._transport = Transport(self)
-        _log.info("gossh: connected to %s:%s", hostname, port)
 
     def get_transport(self):
         """The Transport of a connected client, None before connect() and
@@ -333,34 +296,60 @@ class SSHClient:
 
     def exec_command(self, command, bufsize=-1, timeout=None, get_pty=False,
                      environment=None):
-        """Runs command on the server; returns (stdin, stdout, stderr) files.
+        """Runs command on the server; returns (stdin, stdout, stderr) files,
+        as paramiko: open_session(timeout), get_pty() if get_pty,
+        update_environment(environment), settimeout(timeout), exec_command.
 
-        ``timeout`` bounds opening the channel and is then set on the channel
-        (Channel.settimeout), so a read waiting longer raises socket.timeout.
+        ``timeout`` bounds opening the channel and each request, and is then
+        the channel's timeout, so a read waiting longer raises socket.timeout.
         """
-        if get_pty:
-            raise NotImplementedError("gossh: exec_command(get_pty=True) is not supported yet")
-        if environment:
-            raise NotImplementedError("gossh: exec_command(environment=...) is not supported yet")
-        if self._closed or not self._connected:
+        if self._closed or not self._connected or self._transport is None:
             raise SSHException("SSH session not active")
         if isinstance(command, bytes):
             command = command.decode("utf-8")
-        open_timeout = timeout if timeout is not None else self._channel_timeout
-        ch = _lib.channel_p()
-        call(lib.gossh_client_exec, self._h(), _lib.enc(command),
-             _timeout_ms(open_timeout) if open_timeout is not None else -1,
-             ctypes.byref(ch))
-        chan = Channel(ch, self)
-        chan.settimeout(timeout)
+        if get_pty or environment:
+            chan = self._transport.open_session(timeout=timeout)
+            try:
+                chan.settimeout(timeout)  # also bounds the requests below
+                if get_pty:
+                    chan.get_pty()
+                if environment:
+                    chan.update_environment(environment)
+                chan.exec_command(command)
+            except BaseException:
+                chan.close()
+                raise
+        else:
+            # One C call opens the channel and runs the command.
+            open_timeout = timeout if timeout is not None else self._channel_timeout
+            ch = _lib.channel_p()
+            call(lib.gossh_client_exec, self._h(), _lib.enc(command),
+                 _request_ms(open_timeout), ctypes.byref(ch))
+            chan = Channel(ch, self, transport=self._transport,
+                           open_timeout=self._channel_timeout)
+            chan.settimeout(timeout)
         return (
-            ChannelStdinFile(chan, "wb", bufsize),
-            ChannelFile(chan, "r", bufsize),
-            ChannelStderrFile(chan, "r", bufsize),
+            chan.makefile_stdin("wb", bufsize),
+            chan.makefile("r", bufsize),
+            chan.makefile_stderr("r", bufsize),
         )
 
-    def invoke_shell(self, *args, **kwargs):
-        raise NotImplementedError("gossh: invoke_shell is not supported yet")
+    def invoke_shell(self, term="vt100", width=80, height=24, width_pixels=0,
+                     height_pixels=0, environment=None):
+        """Starts an interactive shell on a pseudo-terminal; returns its
+        Channel."""
+        if self._closed or not self._connected or self._transport is None:
+            raise SSHException("SSH session not active")
+        chan = self._transport.open_session()
+        try:
+            chan.get_pty(term, width, height, width_pixels, height_pixels)
+            if environment:
+                chan.update_environment(environment)
+            chan.invoke_shell()
+        except BaseException:
+            chan.close()
+            raise
+        return chan
 
     def open_sftp(self):
         raise NotImplementedError("gossh: SFTP is not supported yet")

@@ -150,8 +150,8 @@ def test_many_channels_on_one_client(connected):
         assert out.read() == "{}\n".format(i).encode()
 
 
-def test_unsupported_exec_options(connected):
-    with pytest.raises(NotImplementedError):
-        connected.exec_command("true", get_pty=True)
-    with pytest.raises(NotImplementedError):
-        connected.exec_command("true", environment={"A": "1"})
+def test_exec_options_pty_and_environment(connected):
+    # get_pty and environment are supported now (test_channel.py covers more).
+    _, out, _ = connected.exec_command("test -t 1 && echo tty; echo $A", get_pty=True,
+                                       environment={"A": "1"})
+    assert out.read() == b"tty\r\n1\r\n"

@@ -105,3 +105,11 @@ clean: ## remove build outputs
 # (PyPI/npm unreachable) show up as "skipped: why" rows.
 bench: lib ## run gossh and its peers (ssh, paramiko, asyncssh, Node ssh2) side by side
 	testenv/with-sshd.sh python3 bench/run.py
+
+# ----------------------------------------------------------------- fuzz ----
+FUZZTIME ?= 10s
+fuzz: ## run each fuzz target for a short bounded time
+	@for t in $$($(GO) test -list '^Fuzz' ./core/ | grep '^Fuzz'); do \
+	  echo "== $$t ($(FUZZTIME))"; \
+	  $(GO) test -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) ./core/ || exit 1; \
+	done

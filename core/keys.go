@@ -1,24 +1,46 @@
 package core
 
 import (
+	"crypto"
+	"crypto/dsa" //nolint:staticcheck // DSA is deprecated; gossh supports it for paramiko parity
+	"crypto/ed25519"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
 	"errors"
 	"os"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/ssh"
 )
 
-// Key is a private key (with a signer) or a public key alone.
+// Key is a private key (with a signer) or a public key alone, optionally
+// with an OpenSSH certificate attached (LoadCertificate). A Key is safe for
+// concurrent use.
 type Key struct {
-	signer ssh.Signer
-	public ssh.PublicKey
+	signer ssh.Signer        // nil for a public-only key; never the cert signer
+	public ssh.PublicKey     // the plain public key (never the certificate)
+	raw    crypto.PrivateKey // *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey or *dsa.PrivateKey
+
+	mu         sync.RWMutex
+	cert       *ssh.Certificate
+	certSigner ssh.Signer
 }
 
-// Signer returns the key's signer, or nil for a public-only key.
-func (k *Key) Signer() ssh.Signer { return k.signer }
+// Signer returns the signer used to authenticate: the certificate signer
+// when a certificate is attached, else the key's own signer; nil for a
+// public-only key.
+func (k *Key) Signer() ssh.Signer {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if k.certSigner != nil {
+		return k.certSigner
+	}
+	return k.signer
+}
 
-// PublicKey returns the public half.
+// PublicKey returns the public half (never the certificate).
 func (k *Key) PublicKey() ssh.PublicKey { return k.public }
 
 // Type is the SSH key type name, e.g. "ssh-ed25519".
@@ -35,20 +57,76 @@ func PublicKeyText(pk ssh.PublicKey) string {
 	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(pk)))
 }
 
-// NewKeyFromSigner wraps an existing signer.
+// NewKeyFromSigner wraps an existing signer (its private key cannot be
+// written out).
 func NewKeyFromSigner(s ssh.Signer) *Key { return &Key{signer: s, public: s.PublicKey()} }
 
-// ParsePrivateKey parses a private key in OpenSSH, PEM (PKCS#1, SEC1) or
-// PKCS#8 form. An encrypted key needs passphrase: without one the error is
+// newKeyFromRaw wraps a parsed or generated private key.
+func newKeyFromRaw(raw crypto.PrivateKey) (*Key, error) {
+	if p, ok := raw.(*ed25519.PrivateKey); ok {
+		raw = *p
+	}
+	var s ssh.Signer
+	var err error
+	if d, ok := raw.(*dsa.PrivateKey); ok {
+		s = newDSASigner(d)
+	} else if s, err = ssh.NewSignerFromKey(raw); err != nil {
+		return nil, newError(KindKey, err, "unsupported private key: %v", err)
+	}
+	return &Key{signer: s, public: s.PublicKey(), raw: raw}, nil
+}
+
+// ParsePrivateKey parses a private key in OpenSSH format (plain or
+// bcrypt-encrypted), PEM (PKCS#1 RSA, SEC1 EC, OpenSSL DSA; plain or with
+// legacy PEM encryption) or unencrypted PKCS#8, for RSA, ECDSA, Ed25519 and
+// DSA. An encrypted key needs passphrase: without one the error is
 // KindPasswordRequired; a wrong one or garbage is KindKey.
 func ParsePrivateKey(data []byte, passphrase string) (*Key, error) {
-	signer, err := ssh.ParsePrivateKey(data)
+	raw, err := parseRawPrivateKey(data, []byte(passphrase))
+	if err != nil {
+		return nil, err
+	}
+	return newKeyFromRaw(raw)
+}
+
+func parseRawPrivateKey(data, passphrase []byte) (crypto.PrivateKey, error) {
+	block, _ := pem.Decode(data)
+	if block == nil {
+		return nil, newError(KindKey, nil, "cannot parse private key: no PEM or OpenSSH key block found")
+	}
+	var dk *dsa.PrivateKey
+	var err error
+	switch {
+	case block.Type == "OPENSSH PRIVATE KEY" && opensshKeyType(block.Bytes) == keyAlgoDSA:
+		dk, err = parseOpenSSHDSA(block.Bytes, passphrase)
+	case block.Type == "DSA PRIVATE KEY":
+		dk, err = parsePEMDSA(block, passphrase)
+	case block.Type == "PRIVATE KEY":
+		dk, err = parsePKCS8DSA(block.Bytes)
+		if dk == nil && err == nil {
+			break
+		}
+	case block.Type == "ENCRYPTED PRIVATE KEY":
+		return nil, newError(KindKey, nil, "cannot parse private key: encrypted PKCS#8 keys are not supported (convert with ssh-keygen -p -f FILE, which writes OpenSSH format)")
+	}
+	if dk != nil || err != nil {
+		switch {
+		case err == errNeedPassphrase:
+			return nil, newError(KindPasswordRequired, err, "private key file is encrypted")
+		case err == errBadPassphrase:
+			return nil, newError(KindKey, err, "cannot decrypt private key: wrong passphrase")
+		case err != nil:
+			return nil, newError(KindKey, err, "cannot parse private key: %v", err)
+		}
+		return dk, nil
+	}
+	raw, err := ssh.ParseRawPrivateKey(data)
 	var missing *ssh.PassphraseMissingError
 	if errors.As(err, &missing) {
-		if passphrase == "" {
+		if len(passphrase) == 0 {
 			return nil, newError(KindPasswordRequired, err, "private key file is encrypted")
 		}
-		signer, err = ssh.ParsePrivateKeyWithPassphrase(data, []byte(passphrase))
+		raw, err = ssh.ParseRawPrivateKeyWithPassphrase(data, passphrase)
 		if err != nil {
 			if errors.Is(err, x509.IncorrectPasswordError) || strings.Contains(err.Error(), "decryption password incorrect") {
 				return nil, newError(KindKey, err, "cannot decrypt private key: wrong passphrase")
@@ -58,7 +136,7 @@ func ParsePrivateKey(data []byte, passphrase string) (*Key, error) {
 	} else if err != nil {
 		return nil, newError(KindKey, err, "cannot parse private key: %v", err)
 	}
-	return NewKeyFromSigner(signer), nil
+	return raw, nil
 }
 
 // LoadPrivateKeyFile reads and parses a private key file (see ParsePrivateKey).
@@ -77,11 +155,61 @@ func LoadPrivateKeyFile(path, passphrase string) (*Key, error) {
 	return k, nil
 }
 
-// ParsePublicKeyText parses "type base64 [comment]" (authorized_keys form).
-func ParsePublicKeyText(text string) (*Key, error) {
+// ParsePublicKey parses "type base64 [comment]" (authorized_keys form) as a Key,
+// including "ssh-dss" keys. A certificate parses as its key plus the
+// certificate attached.
+func ParsePublicKey(text string) (*Key, error) {
 	pk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(text))
+	if err != nil {
+		// x/crypto no longer knows ssh-dss: read "type base64" ourselves.
+		f := strings.Fields(text)
+		if len(f) >= 2 && f[0] == keyAlgoDSA {
+			if blob, berr := base64.StdEncoding.DecodeString(f[1]); berr == nil {
+				return ParsePublicKeyBlob(blob)
+			}
+		}
+		return nil, newError(KindKey, err, "cannot parse public key: %v", err)
+	}
+	return publicKeyOrCert(pk), nil
+}
+
+// ParsePublicKeyBlob parses a public key in SSH wire format (paramiko's
+// PKey(data=blob)), including "ssh-dss".
+func ParsePublicKeyBlob(blob []byte) (*Key, error) {
+	pk, err := parsePublicBlob(blob)
 	if err != nil {
 		return nil, newError(KindKey, err, "cannot parse public key: %v", err)
 	}
-	return &Key{public: pk}, nil
+	return publicKeyOrCert(pk), nil
+}
+
+func parsePublicBlob(blob []byte) (ssh.PublicKey, error) {
+	pk, err := ssh.ParsePublicKey(blob)
+	if err == nil {
+		return pk, nil
+	}
+	var name struct {
+		Name string
+		Rest []byte `ssh:"rest"`
+	}
+	if ssh.Unmarshal(blob, &name) == nil && name.Name == keyAlgoDSA {
+		dk, rest, derr := parseDSAPublicBlob(name.Rest)
+		if derr != nil {
+			return nil, derr
+		}
+		if len(rest) > 0 {
+			return nil, errors.New("ssh: trailing junk in public key")
+		}
+		return dk, nil
+	}
+	return nil, err
+}
+
+// publicKeyOrCert makes a public-only Key; a certificate becomes its
+// underlying key with the certificate attached.
+func publicKeyOrCert(pk ssh.PublicKey) *Key {
+	if c, ok := pk.(*ssh.Certificate); ok {
+		return &Key{public: c.Key, cert: c}
+	}
+	return &Key{public: pk}
 }

@@ -1,0 +1,352 @@
+package core
+
+// Private key file formats that x/crypto/ssh does not read or write: DSA in
+// OpenSSH's "openssh-key-v1" format (plain, or bcrypt + aes256-ctr/cbc), DSA
+// in PEM ("DSA PRIVATE KEY", OpenSSL's sequence, optionally with legacy PEM
+// encryption) and unencrypted PKCS#8 DSA. The layout is PROTOCOL.key in
+// openssh-portable; x/crypto's parseOpenSSHPrivateKey is the model.
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/dsa" //nolint:staticcheck // DSA is deprecated; gossh supports it for paramiko parity
+	"crypto/rand"
+	"crypto/sha512"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"golang.org/x/crypto/blowfish"
+	"golang.org/x/crypto/ssh"
+)
+
+const opensshMagic = "openssh-key-v1\x00"
+
+// maxBcryptRounds caps the KDF rounds read from a file, as x/crypto does:
+// the cost is linear in rounds (OpenSSH's default is 16) and a hostile file
+// must not tie the caller up.
+const maxBcryptRounds = 1 << 11
+
+type opensshOuter struct {
+	CipherName   string
+	KdfName      string
+	KdfOpts      string
+	NumKeys      uint32
+	PubKey       []byte
+	PrivKeyBlock []byte
+	Rest         []byte `ssh:"rest"`
+}
+
+// errNeedPassphrase is returned by the parsers in this file for an
+// encrypted key and an empty passphrase; errBadPassphrase for a wrong one.
+var (
+	errNeedPassphrase = errors.New("private key is encrypted")
+	errBadPassphrase  = errors.New("wrong passphrase")
+)
+
+// opensshKeyType returns the key type named in an openssh-key-v1 body's
+// public key, or "" if it cannot be read.
+func opensshKeyType(body []byte) string {
+	if len(body) < len(opensshMagic) || string(body[:len(opensshMagic)]) != opensshMagic {
+		return ""
+	}
+	var w opensshOuter
+	if ssh.Unmarshal(body[len(opensshMagic):], &w) != nil {
+		return ""
+	}
+	var name struct {
+		Name string
+		Rest []byte `ssh:"rest"`
+	}
+	if ssh.Unmarshal(w.PubKey, &name) != nil {
+		return ""
+	}
+	return name.Name
+}
+
+// parseOpenSSHDSA parses an openssh-key-v1 body (the PEM block's bytes)
+// holding one "ssh-dss" key.
+func parseOpenSSHDSA(body []byte, passphrase []byte) (*dsa.PrivateKey, error) {
+	if len(body) < len(opensshMagic) || string(body[:len(opensshMagic)]) != opensshMagic {
+		return nil, errors.New("ssh: invalid openssh private key format")
+	}
+	var w opensshOuter
+	if err := ssh.Unmarshal(body[len(opensshMagic):], &w); err != nil {
+		return nil, err
+	}
+	if w.NumKeys != 1 {
+		return nil, errors.New("ssh: multi-key files are not supported")
+	}
+	block := append([]byte(nil), w.PrivKeyBlock...)
+	encrypted := w.CipherName != "none" || w.KdfName != "none"
+	if encrypted {
+		if len(passphrase) == 0 {
+			return nil, errNeedPassphrase
+		}
+		if w.KdfName != "bcrypt" {
+			return nil, fmt.Errorf("ssh: unknown KDF %q, only bcrypt is supported", w.KdfName)
+		}
+		var opts struct {
+			Salt   string
+			Rounds uint32
+		}
+		if err := ssh.Unmarshal([]byte(w.KdfOpts), &opts); err != nil {
+			return nil, err
+		}
+		if opts.Rounds > maxBcryptRounds {
+			return nil, fmt.Errorf("ssh: bcrypt KDF rounds %d exceed maximum %d", opts.Rounds, maxBcryptRounds)
+		}
+		k, err := bcryptPBKDF(passphrase, []byte(opts.Salt), int(opts.Rounds), 32+aes.BlockSize)
+		if err != nil {
+			return nil, err
+		}
+		c, _ := aes.NewCipher(k[:32])
+		switch w.CipherName {
+		case "aes256-ctr":
+			cipher.NewCTR(c, k[32:]).XORKeyStream(block, block)
+		case "aes256-cbc":
+			if len(block)%aes.BlockSize != 0 {
+				return nil, errors.New("ssh: invalid encrypted private key length")
+			}
+			cipher.NewCBCDecrypter(c, k[32:]).CryptBlocks(block, block)
+		default:
+			return nil, fmt.Errorf("ssh: unsupported cipher %q for an encrypted DSA key (aes256-ctr and aes256-cbc are)", w.CipherName)
+		}
+	} else if w.KdfOpts != "" {
+		return nil, errors.New("ssh: invalid openssh private key")
+	}
+	var inner struct {
+		Check1, Check2 uint32
+		Keytype        string
+		P, Q, G, Y, X  *big.Int
+		Comment        string
+		Pad            []byte `ssh:"rest"`
+	}
+	if err := ssh.Unmarshal(block, &inner); err != nil || inner.Check1 != inner.Check2 {
+		if encrypted {
+			return nil, errBadPassphrase
+		}
+		return nil, errors.New("ssh: malformed OpenSSH key")
+	}
+	if inner.Keytype != keyAlgoDSA {
+		return nil, fmt.Errorf("ssh: expected an ssh-dss key, found %q", inner.Keytype)
+	}
+	for i, b := range inner.Pad {
+		if int(b) != i+1 {
+			return nil, errors.New("ssh: padding not as expected")
+		}
+	}
+	k := &dsa.PrivateKey{PublicKey: dsa.PublicKey{Parameters: dsa.Parameters{P: inner.P, Q: inner.Q, G: inner.G}, Y: inner.Y}, X: inner.X}
+	if err := checkDSAPrivate(k); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// marshalOpenSSHDSA writes k as an "OPENSSH PRIVATE KEY" PEM block,
+// encrypted with bcrypt (16 rounds) and aes256-ctr when passphrase is set,
+// as ssh-keygen does.
+func marshalOpenSSHDSA(k *dsa.PrivateKey, comment string, passphrase []byte) (*pem.Block, error) {
+	var check [4]byte
+	if _, err := rand.Read(check[:]); err != nil {
+		return nil, err
+	}
+	c := uint32(check[0])<<24 | uint32(check[1])<<16 | uint32(check[2])<<8 | uint32(check[3])
+	inner := ssh.Marshal(struct {
+		Check1, Check2 uint32
+		Keytype        string
+		P, Q, G, Y, X  *big.Int
+		Comment        string
+	}{c, c, keyAlgoDSA, k.P, k.Q, k.G, k.Y, k.X, comment})
+	outer := opensshOuter{CipherName: "none", KdfName: "none", NumKeys: 1,
+		PubKey: (*dsaPublicKey)(&k.PublicKey).Marshal()}
+	blockSize := 8
+	if len(passphrase) > 0 {
+		blockSize = aes.BlockSize
+	}
+	for i := 1; len(inner)%blockSize != 0; i++ {
+		inner = append(inner, byte(i))
+	}
+	if len(passphrase) > 0 {
+		salt := make([]byte, 16)
+		if _, err := rand.Read(salt); err != nil {
+			return nil, err
+		}
+		const rounds = 16
+		key, err := bcryptPBKDF(passphrase, salt, rounds, 32+aes.BlockSize)
+		if err != nil {
+			return nil, err
+		}
+		ciph, _ := aes.NewCipher(key[:32])
+		cipher.NewCTR(ciph, key[32:]).XORKeyStream(inner, inner)
+		outer.CipherName, outer.KdfName = "aes256-ctr", "bcrypt"
+		outer.KdfOpts = string(ssh.Marshal(struct {
+			Salt   []byte
+			Rounds uint32
+		}{salt, rounds}))
+	}
+	outer.PrivKeyBlock = inner
+	return &pem.Block{Type: "OPENSSH PRIVATE KEY", Bytes: append([]byte(opensshMagic), ssh.Marshal(outer)...)}, nil
+}
+
+// opensslDSAKey is OpenSSL's "DSA PRIVATE KEY" sequence.
+type opensslDSAKey struct {
+	Version       int
+	P, Q, G, Y, X *big.Int
+}
+
+// parsePEMDSA parses a "DSA PRIVATE KEY" block, decrypting legacy PEM
+// encryption (Proc-Type/DEK-Info) with passphrase.
+func parsePEMDSA(block *pem.Block, passphrase []byte) (*dsa.PrivateKey, error) {
+	der := block.Bytes
+	encrypted := x509.IsEncryptedPEMBlock(block) //nolint:staticcheck // legacy PEM encryption is what ssh-keygen -m PEM writes
+	if encrypted {
+		if len(passphrase) == 0 {
+			return nil, errNeedPassphrase
+		}
+		var err error
+		der, err = x509.DecryptPEMBlock(block, passphrase) //nolint:staticcheck // as above
+		if err != nil {
+			if errors.Is(err, x509.IncorrectPasswordError) {
+				return nil, errBadPassphrase
+			}
+			return nil, err
+		}
+	}
+	var s opensslDSAKey
+	rest, err := asn1.Unmarshal(der, &s)
+	if err != nil || len(rest) != 0 || s.Version != 0 {
+		if encrypted {
+			return nil, errBadPassphrase
+		}
+		if err == nil {
+			err = errors.New("trailing data or unknown version")
+		}
+		return nil, fmt.Errorf("ssh: malformed DSA private key: %v", err)
+	}
+	k := &dsa.PrivateKey{PublicKey: dsa.PublicKey{Parameters: dsa.Parameters{P: s.P, Q: s.Q, G: s.G}, Y: s.Y}, X: s.X}
+	if err := checkDSAPrivate(k); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// marshalPEMDSA writes k as an unencrypted "DSA PRIVATE KEY" block (used by
+// tests to exercise parsePEMDSA on keys not made by ssh-keygen).
+func marshalPEMDSA(k *dsa.PrivateKey) (*pem.Block, error) {
+	der, err := asn1.Marshal(opensslDSAKey{0, k.P, k.Q, k.G, k.Y, k.X})
+	if err != nil {
+		return nil, err
+	}
+	return &pem.Block{Type: "DSA PRIVATE KEY", Bytes: der}, nil
+}
+
+var oidDSA = asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 1}
+
+// parsePKCS8DSA parses an unencrypted PKCS#8 "PRIVATE KEY" body whose
+// algorithm is DSA (x509.ParsePKCS8PrivateKey refuses DSA). It returns
+// (nil, nil) if the algorithm is not DSA.
+func parsePKCS8DSA(der []byte) (*dsa.PrivateKey, error) {
+	var p8 struct {
+		Version    int
+		Algo       pkix.AlgorithmIdentifier
+		PrivateKey []byte
+	}
+	if _, err := asn1.Unmarshal(der, &p8); err != nil {
+		return nil, nil
+	}
+	if !p8.Algo.Algorithm.Equal(oidDSA) {
+		return nil, nil
+	}
+	var params struct{ P, Q, G *big.Int }
+	if rest, err := asn1.Unmarshal(p8.Algo.Parameters.FullBytes, &params); err != nil || len(rest) != 0 {
+		return nil, errors.New("ssh: malformed PKCS#8 DSA parameters")
+	}
+	x := new(big.Int)
+	if rest, err := asn1.Unmarshal(p8.PrivateKey, &x); err != nil || len(rest) != 0 {
+		return nil, errors.New("ssh: malformed PKCS#8 DSA private value")
+	}
+	if params.P == nil || params.Q == nil || params.G == nil || params.P.Sign() <= 0 || params.P.BitLen() > 10000 {
+		return nil, errors.New("ssh: malformed PKCS#8 DSA parameters")
+	}
+	if x.Sign() <= 0 || params.Q.Sign() <= 0 || x.Cmp(params.Q) >= 0 || params.G.Sign() <= 0 {
+		return nil, errors.New("ssh: PKCS#8 DSA private value out of range")
+	}
+	y := new(big.Int).Exp(params.G, x, params.P)
+	k := &dsa.PrivateKey{PublicKey: dsa.PublicKey{Parameters: dsa.Parameters{P: params.P, Q: params.Q, G: params.G}, Y: y}, X: x}
+	if err := checkDSAPrivate(k); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// bcryptPBKDF is OpenBSD's bcrypt_pbkdf(3), as OpenSSH uses it to derive the
+// key of an encrypted private key. Copied from x/crypto's
+// ssh/internal/bcrypt_pbkdf (BSD licence, The Go Authors), which is internal.
+func bcryptPBKDF(password, salt []byte, rounds, keyLen int) ([]byte, error) {
+	const blockSize = 32
+	if rounds < 1 {
+		return nil, errors.New("bcrypt_pbkdf: number of rounds is too small")
+	}
+	if len(password) == 0 {
+		return nil, errors.New("bcrypt_pbkdf: empty password")
+	}
+	if len(salt) == 0 || len(salt) > 1<<20 {
+		return nil, errors.New("bcrypt_pbkdf: bad salt length")
+	}
+	if keyLen > 1024 {
+		return nil, errors.New("bcrypt_pbkdf: keyLen is too large")
+	}
+	numBlocks := (keyLen + blockSize - 1) / blockSize
+	key := make([]byte, numBlocks*blockSize)
+	h := sha512.New()
+	h.Write(password)
+	shapass := h.Sum(nil)
+	shasalt := make([]byte, 0, sha512.Size)
+	cnt, tmp := make([]byte, 4), make([]byte, blockSize)
+	for block := 1; block <= numBlocks; block++ {
+		h.Reset()
+		h.Write(salt)
+		cnt[0], cnt[1], cnt[2], cnt[3] = byte(block>>24), byte(block>>16), byte(block>>8), byte(block)
+		h.Write(cnt)
+		bcryptHash(tmp, shapass, h.Sum(shasalt))
+		out := make([]byte, blockSize)
+		copy(out, tmp)
+		for i := 2; i <= rounds; i++ {
+			h.Reset()
+			h.Write(tmp)
+			bcryptHash(tmp, shapass, h.Sum(shasalt))
+			for j := range out {
+				out[j] ^= tmp[j]
+			}
+		}
+		for i, v := range out {
+			key[i*numBlocks+(block-1)] = v
+		}
+	}
+	return key[:keyLen], nil
+}
+
+func bcryptHash(out, shapass, shasalt []byte) {
+	c, err := blowfish.NewSaltedCipher(shapass, shasalt)
+	if err != nil {
+		panic(err) // cannot happen: shapass is 64 bytes
+	}
+	for i := 0; i < 64; i++ {
+		blowfish.ExpandKey(shasalt, c)
+		blowfish.ExpandKey(shapass, c)
+	}
+	copy(out, "OxychromaticBlowfishSwatDynamite")
+	for i := 0; i < 32; i += 8 {
+		for j := 0; j < 64; j++ {
+			c.Encrypt(out[i:i+8], out[i:i+8])
+		}
+	}
+	for i := 0; i < 32; i += 4 {
+		out[i+3], out[i+2], out[i+1], out[i] = out[i], out[i+1], out[i+2], out[i+3]
+	}
+}

@@ -1,0 +1,292 @@
+package core
+
+// Key generation, writing private keys, accessors, signing and
+// certificates: what paramiko's PKey offers beyond loading.
+
+import (
+	"crypto/dsa" //nolint:staticcheck // DSA is deprecated; gossh supports it for paramiko parity
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/pem"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// DefaultRSABits is the RSA size GenerateKey uses when bits is 0 (as
+// ssh-keygen).
+const DefaultRSABits = 3072
+
+// GenerateKey makes a new private key. keyType is "rsa", "ecdsa",
+// "ed25519" or "dsa" (the SSH names "ssh-rsa", "ecdsa-sha2-nistp256", ...,
+// "ssh-ed25519", "ssh-dss" and paramiko's "dss" work too). bits 0 picks the
+// default: RSA 3072, ECDSA 256 (or the curve named by the type), DSA 1024.
+// RSA takes 1024..16384 bits, ECDSA 256, 384 or 521, Ed25519 only 256 and
+// DSA only 1024 (the one size OpenSSH uses). Anything else is KindInvalid.
+func GenerateKey(keyType string, bits int) (*Key, error) {
+	t := strings.ToLower(strings.TrimSpace(keyType))
+	if bits < 0 {
+		return nil, InvalidArgument("bits must not be negative")
+	}
+	var raw any
+	var err error
+	switch t {
+	case "rsa", "ssh-rsa":
+		if bits == 0 {
+			bits = DefaultRSABits
+		}
+		if bits < 1024 || bits > 16384 {
+			return nil, InvalidArgument("RSA keys take 1024 to 16384 bits, not %d", bits)
+		}
+		raw, err = rsa.GenerateKey(rand.Reader, bits)
+	case "ecdsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521":
+		if strings.HasPrefix(t, "ecdsa-sha2-nistp") {
+			named := 0
+			fmt.Sscanf(t[len("ecdsa-sha2-nistp"):], "%d", &named)
+			if bits != 0 && bits != named {
+				return nil, InvalidArgument("%s is a %d-bit curve, not %d", t, named, bits)
+			}
+			bits = named
+		}
+		var curve elliptic.Curve
+		switch bits {
+		case 0, 256:
+			curve = elliptic.P256()
+		case 384:
+			curve = elliptic.P384()
+		case 521:
+			curve = elliptic.P521()
+		default:
+			return nil, InvalidArgument("ECDSA keys take 256, 384 or 521 bits, not %d", bits)
+		}
+		raw, err = ecdsa.GenerateKey(curve, rand.Reader)
+	case "ed25519", "ssh-ed25519":
+		if bits != 0 && bits != 256 {
+			return nil, InvalidArgument("Ed25519 keys are 256 bits, not %d", bits)
+		}
+		_, raw, err = ed25519.GenerateKey(rand.Reader)
+	case "dsa", "dss", "ssh-dss":
+		if bits != 0 && bits != 1024 {
+			return nil, InvalidArgument("DSA keys are 1024 bits (as OpenSSH), not %d", bits)
+		}
+		k := new(dsa.PrivateKey)
+		if err = dsa.GenerateParameters(&k.Parameters, rand.Reader, dsa.L1024N160); err == nil {
+			err = dsa.GenerateKey(k, rand.Reader)
+		}
+		raw = k
+	default:
+		return nil, InvalidArgument("unknown key type %q (rsa, ecdsa, ed25519, dsa)", keyType)
+	}
+	if err != nil {
+		return nil, newError(KindInternal, err, "key generation failed: %v", err)
+	}
+	return newKeyFromRaw(raw)
+}
+
+// CanSign reports whether the private half is present.
+func (k *Key) CanSign() bool { return k.signer != nil }
+
+// Blob is the public key in SSH wire format (paramiko's asbytes()).
+func (k *Key) Blob() []byte { return k.public.Marshal() }
+
+// MD5 is the MD5 digest of the public blob (paramiko's get_fingerprint()).
+func (k *Key) MD5() []byte {
+	sum := md5.Sum(k.public.Marshal())
+	return sum[:]
+}
+
+// Bits is the key size as paramiko's get_bits(): the RSA modulus bits, the
+// ECDSA curve bits, 256 for Ed25519, the DSA p bits; 0 if unknown.
+func (k *Key) Bits() int {
+	switch p := k.public.(type) {
+	case *dsaPublicKey:
+		return p.P.BitLen()
+	case ssh.CryptoPublicKey:
+		switch c := p.CryptoPublicKey().(type) {
+		case *rsa.PublicKey:
+			return c.N.BitLen()
+		case *ecdsa.PublicKey:
+			return c.Curve.Params().BitSize
+		case ed25519.PublicKey:
+			return 256
+		}
+	}
+	return 0
+}
+
+// Sign signs data and returns the SSH signature blob as it travels on the
+// wire: string format, string signature (paramiko's sign_ssh_data returns
+// the same bytes wrapped in a Message). algorithm "" picks the key's type,
+// except for RSA, where it picks "rsa-sha2-512" (paramiko's default is the
+// SHA-1 "ssh-rsa", which OpenSSH no longer accepts); for RSA "ssh-rsa",
+// "rsa-sha2-256" and "rsa-sha2-512" are accepted. A public-only key or an
+// algorithm that does not fit the key is KindKey.
+func (k *Key) Sign(data []byte, algorithm string) ([]byte, error) {
+	if k.signer == nil {
+		return nil, newError(KindKey, nil, "cannot sign: this key has no private half")
+	}
+	if algorithm == "" {
+		algorithm = k.public.Type()
+		if algorithm == ssh.KeyAlgoRSA {
+			algorithm = ssh.KeyAlgoRSASHA512
+		}
+	}
+	as, ok := k.signer.(ssh.AlgorithmSigner)
+	if !ok {
+		if algorithm != k.public.Type() {
+			return nil, newError(KindKey, nil, "this key signs only with %s", k.public.Type())
+		}
+		sig, err := k.signer.Sign(rand.Reader, data)
+		if err != nil {
+			return nil, newError(KindKey, err, "cannot sign: %v", err)
+		}
+		return ssh.Marshal(sig), nil
+	}
+	sig, err := as.SignWithAlgorithm(rand.Reader, data, algorithm)
+	if err != nil {
+		return nil, newError(KindKey, err, "cannot sign with %s: %v", algorithm, err)
+	}
+	return ssh.Marshal(sig), nil
+}
+
+// Verify checks a signature blob (as Sign returns) over data: nil if it is
+// valid, KindKey if not (or if sig does not parse).
+func (k *Key) Verify(data, sig []byte) error {
+	var s ssh.Signature
+	if err := ssh.Unmarshal(sig, &s); err != nil {
+		return newError(KindKey, err, "signature does not parse: %v", err)
+	}
+	if err := k.public.Verify(data, &s); err != nil {
+		return newError(KindKey, err, "signature is not valid: %v", err)
+	}
+	return nil
+}
+
+// MarshalPrivate returns the private key as an OpenSSH-format PEM file
+// ("-----BEGIN OPENSSH PRIVATE KEY-----"), for every key type, encrypted
+// with bcrypt and aes256-ctr when passphrase is not empty (as ssh-keygen).
+// paramiko writes PEM for RSA/ECDSA/DSA; OpenSSH format is what ssh-keygen
+// writes today and what every OpenSSH since 6.5 reads. A public-only key,
+// or one made from a bare signer, is KindKey.
+func (k *Key) MarshalPrivate(passphrase, comment string) ([]byte, error) {
+	if k.raw == nil {
+		return nil, newError(KindKey, nil, "cannot write the private key: this key has no private half")
+	}
+	var block *pem.Block
+	var err error
+	switch raw := k.raw.(type) {
+	case *dsa.PrivateKey:
+		block, err = marshalOpenSSHDSA(raw, comment, []byte(passphrase))
+	default:
+		if passphrase == "" {
+			block, err = ssh.MarshalPrivateKey(raw, comment)
+		} else {
+			block, err = ssh.MarshalPrivateKeyWithPassphrase(raw, comment, []byte(passphrase))
+		}
+	}
+	if err != nil {
+		return nil, newError(KindKey, err, "cannot write the private key: %v", err)
+	}
+	return pem.EncodeToMemory(block), nil
+}
+
+// WritePrivateFile writes MarshalPrivate's output to path with mode 0600
+// (via a temporary file in the same directory and a rename, so that a
+// reader never sees half a key). KindIO if the file cannot be written.
+func (k *Key) WritePrivateFile(path, passphrase string) error {
+	data, err := k.MarshalPrivate(passphrase, "")
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return newError(KindIO, err, "cannot write %s: %v", path, err)
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Chmod(tmp, 0o600) // CreateTemp makes 0600 already; keep it explicit
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return newError(KindIO, werr, "cannot write %s: %v", path, werr)
+	}
+	return nil
+}
+
+// LoadCertificate attaches an OpenSSH certificate (the contents of a
+// "-cert.pub" file, or the path of one) to the key. The certificate must be
+// for this key. From then on Signer() authenticates with the certificate.
+// KindIO if a path cannot be read, KindKey if it is not a certificate or
+// not this key's.
+func (k *Key) LoadCertificate(pathOrText string) error {
+	text := strings.TrimSpace(pathOrText)
+	if !looksLikePublicKeyText(text) {
+		data, err := os.ReadFile(pathOrText)
+		if err != nil {
+			return newError(KindIO, err, "cannot read certificate %s: %v", pathOrText, err)
+		}
+		text = string(data)
+	}
+	pk, _, _, _, err := ssh.ParseAuthorizedKey([]byte(text))
+	if err != nil {
+		return newError(KindKey, err, "cannot parse certificate: %v", err)
+	}
+	cert, ok := pk.(*ssh.Certificate)
+	if !ok {
+		return newError(KindKey, nil, "not a certificate: a %s public key", pk.Type())
+	}
+	if string(cert.Key.Marshal()) != string(k.public.Marshal()) {
+		return newError(KindKey, nil, "the certificate is for another key (%s, this key is %s)",
+			ssh.FingerprintSHA256(cert.Key), ssh.FingerprintSHA256(k.public))
+	}
+	var cs ssh.Signer
+	if k.signer != nil {
+		cs, err = ssh.NewCertSigner(cert, k.signer)
+		if err != nil {
+			return newError(KindKey, err, "cannot use the certificate: %v", err)
+		}
+	}
+	k.mu.Lock()
+	k.cert, k.certSigner = cert, cs
+	k.mu.Unlock()
+	return nil
+}
+
+// Certificate returns the attached certificate, or nil.
+func (k *Key) Certificate() *ssh.Certificate {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.cert
+}
+
+// CertificateText is the attached certificate as "type base64", or "".
+func (k *Key) CertificateText() string {
+	if c := k.Certificate(); c != nil {
+		return PublicKeyText(c)
+	}
+	return ""
+}
+
+// looksLikePublicKeyText tells key text ("type base64 ...") from a path.
+func looksLikePublicKeyText(s string) bool {
+	f := strings.Fields(s)
+	if len(f) < 2 || strings.ContainsAny(f[0], "/\\") {
+		return false
+	}
+	return strings.HasPrefix(f[0], "ssh-") || strings.HasPrefix(f[0], "ecdsa-") ||
+		strings.HasPrefix(f[0], "sk-") || strings.HasPrefix(f[0], "rsa-")
+}

@@ -1,0 +1,160 @@
+package core
+
+// Fuzz targets for the key parsers: whatever the input, they return a key
+// or an error, never panic. Seeds are keys of every type and format gossh
+// reads, made here (so the corpus needs no files); run with `make fuzz`.
+
+import (
+	"crypto/dsa" //nolint:staticcheck // DSA is deprecated; gossh supports it for paramiko parity
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"sync"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+)
+
+var (
+	fuzzDSAOnce sync.Once
+	fuzzDSA     *dsa.PrivateKey
+)
+
+// seedDSA is one DSA key for all seeds (parameter generation is slow).
+func seedDSA(f *testing.F) *dsa.PrivateKey {
+	fuzzDSAOnce.Do(func() {
+		k := new(dsa.PrivateKey)
+		if err := dsa.GenerateParameters(&k.Parameters, rand.Reader, dsa.L1024N160); err != nil {
+			f.Fatal(err)
+		}
+		if err := dsa.GenerateKey(k, rand.Reader); err != nil {
+			f.Fatal(err)
+		}
+		fuzzDSA = k
+	})
+	return fuzzDSA
+}
+
+func seedPrivateKeys(f *testing.F) [][]byte {
+	var out [][]byte
+	add := func(b *pem.Block, err error) {
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, pem.EncodeToMemory(b))
+	}
+	rk, _ := rsa.GenerateKey(rand.Reader, 1024)
+	ek, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	_, edk, _ := ed25519.GenerateKey(rand.Reader)
+	for _, k := range []any{rk, ek, edk} {
+		add(ssh.MarshalPrivateKey(k, "c"))
+		add(ssh.MarshalPrivateKeyWithPassphrase(k, "c", []byte("pw")))
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		add(&pem.Block{Type: "PRIVATE KEY", Bytes: der}, err)
+	}
+	add(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rk)}, nil)
+	ecder, err := x509.MarshalECPrivateKey(ek)
+	add(&pem.Block{Type: "EC PRIVATE KEY", Bytes: ecder}, err)
+	dk := seedDSA(f)
+	add(marshalOpenSSHDSA(dk, "c", nil))
+	add(marshalOpenSSHDSA(dk, "c", []byte("pw")))
+	add(marshalPEMDSA(dk))
+	return out
+}
+
+func FuzzParsePrivateKey(f *testing.F) {
+	for _, s := range seedPrivateKeys(f) {
+		f.Add(s, "")
+		f.Add(s, "pw")
+	}
+	f.Add([]byte("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END OPENSSH PRIVATE KEY-----\n"), "")
+	f.Fuzz(func(t *testing.T, data []byte, pass string) {
+		k, err := ParsePrivateKey(data, pass)
+		if err != nil {
+			if KindOf(err) != KindKey && KindOf(err) != KindPasswordRequired {
+				t.Fatalf("error of kind %v: %v", KindOf(err), err)
+			}
+			return
+		}
+		// A key that parsed must work.
+		_ = k.Bits()
+		sig, err := k.Sign([]byte("x"), "")
+		if err != nil {
+			t.Fatalf("parsed key cannot sign: %v", err)
+		}
+		if err := k.Verify([]byte("x"), sig); err != nil {
+			t.Fatalf("parsed key's signature does not verify: %v", err)
+		}
+	})
+}
+
+// FuzzParseOpenSSHDSA drives gossh's own openssh-key-v1 DSA parser directly
+// with the body of a PEM block.
+func FuzzParseOpenSSHDSA(f *testing.F) {
+	dk := seedDSA(f)
+	for _, pass := range []string{"", "pw"} {
+		b, err := marshalOpenSSHDSA(dk, "c", []byte(pass))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b.Bytes, pass)
+	}
+	f.Fuzz(func(t *testing.T, body []byte, pass string) {
+		k, err := parseOpenSSHDSA(body, []byte(pass))
+		if err == nil {
+			if checkDSAPrivate(k) != nil {
+				t.Fatal("parser returned an inconsistent key")
+			}
+		}
+	})
+}
+
+func FuzzParsePublicKey(f *testing.F) {
+	dk := seedDSA(f)
+	rk, _ := rsa.GenerateKey(rand.Reader, 1024)
+	ek, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	edpub, _, _ := ed25519.GenerateKey(rand.Reader)
+	for _, pub := range []any{&rk.PublicKey, &ek.PublicKey, edpub} {
+		pk, err := ssh.NewPublicKey(pub)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(PublicKeyText(pk), pk.Marshal())
+	}
+	dp := (*dsaPublicKey)(&dk.PublicKey)
+	f.Add(PublicKeyText(dp), dp.Marshal())
+	// A certificate.
+	_, caPriv, _ := ed25519.GenerateKey(rand.Reader)
+	ca, _ := ssh.NewSignerFromKey(caPriv)
+	userPub, _ := ssh.NewPublicKey(edpub)
+	cert := &ssh.Certificate{Key: userPub, Serial: 1, CertType: ssh.UserCert, ValidPrincipals: []string{"u"},
+		ValidBefore: ssh.CertTimeInfinity}
+	if err := cert.SignCert(rand.Reader, ca); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(PublicKeyText(cert), cert.Marshal())
+	f.Add("ssh-dss AAAA", []byte{0, 0, 0, 7, 's', 's', 'h', '-', 'd', 's', 's', 0, 0, 0, 1, 1})
+	f.Fuzz(func(t *testing.T, text string, blob []byte) {
+		for _, parse := range []func() (*Key, error){
+			func() (*Key, error) { return ParsePublicKey(text) },
+			func() (*Key, error) { return ParsePublicKeyBlob(blob) },
+		} {
+			k, err := parse()
+			if err != nil {
+				if KindOf(err) != KindKey {
+					t.Fatalf("error of kind %v: %v", KindOf(err), err)
+				}
+				continue
+			}
+			_, _, _ = k.Bits(), k.MD5(), k.Fingerprint()
+			_ = k.Verify([]byte("x"), blob)
+			if k.CanSign() {
+				t.Fatal("a public key can sign")
+			}
+		}
+	})
+}

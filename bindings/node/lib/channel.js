@@ -10,7 +10,7 @@
 // its _read() is called; libgossh keeps draining the channel in the
 // background, so leaving one stream unread never stalls the other.
 
-const { Readable, Writable } = require('stream');
+const { Readable, Writable, Duplex } = require('stream');
 const { EventEmitter } = require('events');
 const native = require('./native');
 const { ClosedError, SSHError, TimeoutError, BadHandleError } = require('./errors');
@@ -18,11 +18,41 @@ const { ClosedError, SSHError, TimeoutError, BadHandleError } = require('./error
 const READ_CHUNK = 256 * 1024;
 const READ_ANY_TIMEOUT_MS = 1000; // both streams wanted
 const READ_ONE_TIMEOUT_MS = 250;  // one wanted: come back soon in case the other is wanted again
-const EXIT_POLL_MS = 250;
+const EXIT_POLL_MS = 250;         // exit wanted while output is still being read
+const EXIT_WAIT_MS = 1000;        // output done, waiting for the exit status
+const POLL_MIN_MS = 5;            // non-blocking polling backoff (see `waits`)
+const POLL_MAX_MS = 200;
 const STREAM_HWM = 1024 * 1024;
 
 const isTimeout = (e) => e instanceof SSHError && e.code === 'GOSSH_E_TIMEOUT';
 const isClosedLike = (e) => e instanceof ClosedError || e instanceof BadHandleError;
+
+/**
+ * A budget of blocking waits (reads, exit status, accept) that may occupy
+ * libuv's thread pool at once. A waiting call holds a pool thread until data
+ * arrives or its timeout passes, so without a limit 16 idle channels (shells,
+ * forwards, `tail -f`) would take every thread and queue each new exec, write
+ * and close behind one-second reads. Within the budget a channel waits in a
+ * blocking call (lowest latency); beyond it, it polls with a zero timeout and
+ * a growing pause on a JS timer (5 to 200 ms), which costs no thread. A few
+ * threads are always left for short calls.
+ */
+const waits = {
+  limit: null,
+  inUse: 0,
+  _limit() {
+    if (this.limit === null) {
+      const size = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+      this.limit = Math.max(0, size - Math.max(2, Math.ceil(size / 4)));
+    }
+    return this.limit;
+  },
+  tryAcquire() {
+    if (this.inUse < this._limit()) { this.inUse++; return true; }
+    return false;
+  },
+  release() { this.inUse--; },
+};
 
 class Sink {
   constructor() {
@@ -44,14 +74,31 @@ class Sink {
   }
 }
 
+/** Reads a library-owned string fact about a channel (gossh_channel_info), or null. */
+function channelInfo(handle, name) {
+  const out = [null];
+  try {
+    native.callSync('gossh_channel_info', handle, name, out);
+  } catch (_) {
+    return null;
+  }
+  return native.takeString(out[0]);
+}
+
 /**
  * The binding's side of one gossh_channel. Not public: users see `exec()`
- * results and `Process` objects.
+ * results, `Process` objects and `Channel` streams.
+ *
+ * `hasExit`: a session channel, whose end is an exit status. Other channels
+ * (direct-tcpip, forwarded-tcpip) end when both directions are done: the
+ * loop stops at the server's EOF and the handle is released once the writer
+ * is done too (`writerOpen` false) or the channel is closed.
  */
 class ChannelCore {
-  constructor(handle, owner) {
+  constructor(handle, owner, { hasExit = true } = {}) {
     this.handle = handle;
     this.owner = owner;           // the Client; notified on release
+    this.hasExit = hasExit;
     this.sinks = [new Sink(), new Sink()];
     this.buf = Buffer.allocUnsafe(READ_CHUNK);
     this.closing = false;         // close() called by us
@@ -59,17 +106,30 @@ class ChannelCore {
     this.closeReason = null;      // an error to report instead of ClosedError
     this.wantExit = false;
     this.exit = undefined;        // exit status once known
+    this.exitSignal = null;       // e.g. 'TERM' when the command was killed by a signal
     this.exitError = null;
     this.failure = null;          // a read-side error that stopped the loop
     this.writesInFlight = 0;
+    this.writerOpen = false;      // a Duplex's writable side is still open
+    this.backoff = 0;             // current polling pause (ms), 0 after data
     this._wake = null;
     this._exitWaiters = [];
-    this._idleWaiters = [];
     this.loopDone = false;
-    this._loop = this._run();
+    this._pump = null;
   }
 
-  /** Wakes the loop if it is idle. */
+  /** Starts the pump (once the sinks have consumers). */
+  start() {
+    if (!this._pump) this._pump = this._run();
+    return this;
+  }
+
+  /** Resolves when the pump has stopped (at once if it never started). */
+  get _loop() {
+    return this._pump || Promise.resolve();
+  }
+
+  /** Wakes the loop if it is idle or pausing. */
   wake() {
     const w = this._wake;
     this._wake = null;
@@ -86,45 +146,70 @@ class ChannelCore {
     return null;
   }
 
+  /** A pause between non-blocking polls; ends early on wake(). */
+  _pause() {
+    this.backoff = this.backoff ? Math.min(this.backoff * 2, POLL_MAX_MS) : POLL_MIN_MS;
+    return new Promise((resolve) => {
+      const done = () => { clearTimeout(timer); this._wake = null; resolve(); };
+      const timer = setTimeout(done, this.backoff);
+      this._wake = done;
+    });
+  }
+
+  /**
+   * One read-side step: a blocking call within the `waits` budget (bounded
+   * timeout), otherwise a zero-timeout poll followed by a pause.
+   */
+  async _step(name, before, after, blockMs) {
+    const blocking = waits.tryAcquire();
+    try {
+      await native.callAsync(name, this.handle, ...before, blocking ? blockMs : 0, ...after);
+      return true;
+    } catch (err) {
+      if (!isTimeout(err)) throw err;
+      if (!blocking && !this.closing) await this._pause();
+      return false;
+    } finally {
+      if (blocking) waits.release();
+    }
+  }
+
   async _run() {
     const nread = [0];
     const stream = [0];
     const status = [0];
+    const buf = this.buf;
     try {
       for (;;) {
         if (this.closing) break;
         const [o, e] = this.sinks;
         const which = this._stream();
-        try {
-          if (which === 'any') {
-            nread[0] = 0; stream[0] = -1;
-            await native.callAsync('gossh_channel_read_any', this.handle, this.buf, this.buf.length,
-              READ_ANY_TIMEOUT_MS, stream, nread);
-            const n = Number(nread[0]);
-            if (n === 0 && stream[0] === -1) { o.end(); e.end(); continue; }
-            if (n === 0) continue;
-            this.sinks[stream[0]].push(Buffer.from(this.buf.subarray(0, n)));
-          } else if (which !== null) {
-            nread[0] = 0;
-            await native.callAsync('gossh_channel_read', this.handle, which, this.buf, this.buf.length,
-              READ_ONE_TIMEOUT_MS, nread);
-            const n = Number(nread[0]);
-            if (n === 0) { this.sinks[which].end(); continue; }
-            this.sinks[which].push(Buffer.from(this.buf.subarray(0, n)));
-          } else if (this.exit === undefined && !this.exitError &&
-                     (this.wantExit || (o.ended && e.ended))) {
-            const both = o.ended && e.ended;
-            await native.callAsync('gossh_channel_exit_status', this.handle,
-              both ? -1 : EXIT_POLL_MS, status);
-            this._setExit(status[0], null);
-          } else if (o.ended && e.ended) {
-            break; // nothing left to do
-          } else {
-            await new Promise((resolve) => { this._wake = resolve; });
-          }
-        } catch (err) {
-          if (isTimeout(err)) continue;
-          throw err;
+        if (which === 'any') {
+          nread[0] = 0; stream[0] = -1;
+          if (!await this._step('gossh_channel_read_any', [buf, buf.length], [stream, nread], READ_ANY_TIMEOUT_MS)) continue;
+          const n = Number(nread[0]);
+          if (n === 0 && stream[0] === -1) { o.end(); e.end(); continue; }
+          if (n === 0) continue;
+          this.backoff = 0;
+          this.sinks[stream[0]].push(Buffer.from(buf.subarray(0, n)));
+        } else if (which !== null) {
+          nread[0] = 0;
+          if (!await this._step('gossh_channel_read', [which, buf, buf.length], [nread], READ_ONE_TIMEOUT_MS)) continue;
+          const n = Number(nread[0]);
+          if (n === 0) { this.sinks[which].end(); continue; }
+          this.backoff = 0;
+          this.sinks[which].push(Buffer.from(buf.subarray(0, n)));
+        } else if (this.hasExit && this.exit === undefined && !this.exitError &&
+                   (this.wantExit || (o.ended && e.ended))) {
+          const both = o.ended && e.ended;
+          if (!await this._step('gossh_channel_exit_status', [], [status], both ? EXIT_WAIT_MS : EXIT_POLL_MS)) continue;
+          // No exit status: killed by a signal, whose name the server may have sent.
+          if (status[0] === -1) this.exitSignal = channelInfo(this.handle, 'exit_signal') || null;
+          this._setExit(status[0], null);
+        } else if (o.ended && e.ended) {
+          break; // nothing left to do
+        } else {
+          await new Promise((resolve) => { this._wake = resolve; });
         }
       }
     } catch (err) {
@@ -134,7 +219,7 @@ class ChannelCore {
       const err = this.closeReason || this.failure ||
         new ClosedError('the channel was closed before the command exited', 'GOSSH_E_CLOSED');
       for (const s of this.sinks) s.end();
-      if (this.exit === undefined && !this.exitError) this._setExit(undefined, err);
+      if (this.hasExit && this.exit === undefined && !this.exitError) this._setExit(undefined, err);
       this._maybeRelease();
     }
   }
@@ -159,9 +244,13 @@ class ChannelCore {
     return p;
   }
 
-  /** Writes all of buf to the command's stdin. */
+  _closedError() {
+    return this.closeReason || this.failure || new ClosedError('the channel is closed', 'GOSSH_E_CLOSED');
+  }
+
+  /** Writes all of buf to the channel (the command's stdin). */
   async write(buf) {
-    if (this.closing || this.released) throw this.closeReason || new ClosedError('the channel is closed', 'GOSSH_E_CLOSED');
+    if (this.closing || this.released) throw this._closedError();
     this.writesInFlight++;
     try {
       await native.callAsync('gossh_channel_write', this.handle, buf, buf.length, -1);
@@ -184,6 +273,34 @@ class ChannelCore {
     }
   }
 
+  /** The writer is done (EOF sent, or it went away). */
+  writerDone() {
+    this.writerOpen = false;
+    this._maybeRelease();
+  }
+
+  /** Sends a signal ('TERM', 'SIGINT', ...) to the remote process. Does not wait. */
+  signal(name) {
+    if (typeof name !== 'string' || !name) throw new TypeError('signal must be a name such as "TERM"');
+    if (this.closing || this.released) throw this._closedError();
+    native.callSync('gossh_channel_signal', this.handle, name.replace(/^SIG/, ''));
+  }
+
+  /** window-change: the terminal's new size. Does not wait. */
+  resize(cols, rows, width = 0, height = 0) {
+    for (const [n, v] of [['cols', cols], ['rows', rows], ['width', width], ['height', height]]) {
+      if (!Number.isInteger(v) || v < 0) throw new TypeError(`${n} must be a non-negative integer`);
+    }
+    if (this.closing || this.released) throw this._closedError();
+    native.callSync('gossh_channel_resize_pty', this.handle, cols, rows, width, height);
+  }
+
+  /** A fact from gossh_channel_info ('type', 'origin', 'dest', 'exit_signal'). */
+  info(name) {
+    if (this.released) return null;
+    return channelInfo(this.handle, name);
+  }
+
   /**
    * Closes the channel: blocked calls end with GOSSH_E_CLOSED, unread output
    * is dropped. `reason` (optional) is what pending exit waiters get.
@@ -197,7 +314,7 @@ class ChannelCore {
       if (!this.released) {
         await native.callClose('gossh_channel_close', this.handle);
       }
-      await this._loop;
+      if (this._pump) await this._pump; else this.loopDone = true;
       this._maybeRelease();
     })();
     return this._closePromise;
@@ -210,23 +327,63 @@ class ChannelCore {
       if (reason) this.closeReason = reason;
       this.wake();
     }
+    if (!this._pump) { this.loopDone = true; this._maybeRelease(); }
+  }
+
+  /** Resolves when the pump has stopped. */
+  settled() {
+    return this._loop;
   }
 
   _maybeRelease() {
     if (this.released || !this.loopDone || this.writesInFlight > 0) return;
-    if (!this.closing && this.exit === undefined && !this.exitError) return;
+    if (!this.closing) {
+      if (this.hasExit && this.exit === undefined && !this.exitError) return;
+      if (!this.hasExit && this.writerOpen) return;
+    }
     this.released = true;
     native.fn.gossh_channel_free(this.handle); // closes too; cheap once the loop is done
     this.buf = null;
     if (this.owner) this.owner._forgetChannel(this);
+    if (this.onRelease) this.onRelease();
   }
+}
+
+/** A Readable fed by one of a channel's sinks. */
+function makeReadable(core, sink) {
+  const r = new Readable({
+    highWaterMark: STREAM_HWM,
+    read() { sink.want = true; core.wake(); },
+  });
+  sink.onData = (chunk) => r.push(chunk);
+  sink.onEnd = () => { if (!r.destroyed) r.push(null); };
+  // A stream destroyed before its end: keep draining so the channel can finish.
+  r.once('close', () => {
+    if (!sink.ended) { sink.discard = true; sink.want = true; core.wake(); }
+  });
+  return r;
+}
+
+/** A sink whose data nobody wants (stderr of a non-session channel): drained and dropped. */
+function drainSink(sink) {
+  sink.onData = () => true;
+  sink.onEnd = () => {};
+  sink.discard = true;
+}
+
+/** Signal names as the SSH protocol sends them: 'TERM', not 'SIGTERM'. */
+function signalName(signal) {
+  if (signal === undefined || signal === null) return 'TERM';
+  if (typeof signal !== 'string') throw new TypeError('signal must be a name such as "TERM" or "SIGTERM"');
+  return signal.replace(/^SIG/, '');
 }
 
 /**
  * A running remote command, shaped like Node's ChildProcess:
  * `stdout`/`stderr` are Readable streams, `stdin` a Writable (end() sends
- * EOF), `exit` a Promise of the exit status. Emits 'exit' (code) and
- * 'close' (code) once both output streams have ended and the status is known.
+ * EOF), `exit` a Promise of the exit status. Emits 'exit' (code, signal) once
+ * the status is known and 'close' (code, signal) once both output streams
+ * have ended too.
  */
 class Process extends EventEmitter {
   constructor(core, command) {
@@ -234,21 +391,9 @@ class Process extends EventEmitter {
     this._core = core;
     this.command = command;
     this.exitCode = null;
-    const makeReadable = (sink) => {
-      const r = new Readable({
-        highWaterMark: STREAM_HWM,
-        read() { sink.want = true; core.wake(); },
-      });
-      sink.onData = (chunk) => r.push(chunk);
-      sink.onEnd = () => { if (!r.destroyed) r.push(null); };
-      // A stream destroyed before its end: keep draining so the channel can finish.
-      r.once('close', () => {
-        if (!sink.ended) { sink.discard = true; sink.want = true; core.wake(); }
-      });
-      return r;
-    };
-    this.stdout = makeReadable(core.sinks[0]);
-    this.stderr = makeReadable(core.sinks[1]);
+    this.signalCode = null;
+    this.stdout = makeReadable(core, core.sinks[0]);
+    this.stderr = makeReadable(core, core.sinks[1]);
     this.stdin = new Writable({
       highWaterMark: 256 * 1024,
       write(chunk, _enc, cb) { core.write(chunk).then(() => cb(), cb); },
@@ -257,15 +402,19 @@ class Process extends EventEmitter {
       },
       final(cb) { core.sendEof().then(() => cb(), cb); },
     });
+    core.start();
     // Every stream of a child process ends with its channel, never hangs.
     this._exit = core.waitExit();
     this._exit.then((code) => {
       this.exitCode = code;
-      this.emit('exit', code);
+      this.signalCode = core.exitSignal;
+      this.emit('exit', code, core.exitSignal);
     }, () => {});
     let ended = 0;
     const onEnd = () => {
-      if (++ended === 2) this._exit.then((code) => this.emit('close', code), () => this.emit('close', null));
+      if (++ended === 2) {
+        this._exit.then((code) => this.emit('close', code, core.exitSignal), () => this.emit('close', null, null));
+      }
     };
     this.stdout.once('end', onEnd);
     this.stderr.once('end', onEnd);
@@ -276,10 +425,133 @@ class Process extends EventEmitter {
     return this._exit;
   }
 
+  /**
+   * Sends a signal to the remote command ('TERM' by default; 'SIGTERM' works
+   * too). Returns true if sent, false if the channel is already closed.
+   * OpenSSH honours signals for commands without a pty.
+   */
+  kill(signal = 'TERM') {
+    const name = signalName(signal);
+    try {
+      this._core.signal(name);
+      return true;
+    } catch (e) {
+      if (isClosedLike(e)) return false;
+      throw e;
+    }
+  }
+
   /** Closes the channel (idempotent). Unread output is dropped. */
   async close() {
     await this._core.close();
     if (!this.stdin.destroyed && !this.stdin.writableFinished) this.stdin.destroy();
+  }
+}
+
+/**
+ * A channel as one Duplex stream: what is written goes to the channel (the
+ * shell's or subsystem's stdin, or the forwarded connection), what is read
+ * is its output. For session channels (shell, subsystem) `stderr` is a
+ * Readable and `exit` a Promise of the exit status; 'exit' is emitted with
+ * (code, signal). end() sends EOF. Forwarded channels (forwardOut,
+ * forwardIn) have no exit status; if the connection is lost they are
+ * destroyed with the error, like a reset socket.
+ */
+class Channel extends Duplex {
+  constructor(core, { type = 'session', session = true } = {}) {
+    super({ highWaterMark: STREAM_HWM, writableHighWaterMark: 256 * 1024, allowHalfOpen: true });
+    this._core = core;
+    this.type = type;
+    core.writerOpen = true;
+    const out = core.sinks[0];
+    out.onData = (chunk) => this.push(chunk);
+    out.onEnd = () => { if (!this.destroyed) this.push(null); };
+    this._sink = out;
+    this.stderr = null;
+    if (session) {
+      this.stderr = makeReadable(core, core.sinks[1]);
+    } else {
+      drainSink(core.sinks[1]);
+    }
+    core.start();
+    this.exitCode = null;
+    this.signalCode = null;
+    this._exit = null;
+    if (session) {
+      this._exit = core.waitExit();
+      this._exit.then((code) => {
+        this.exitCode = code;
+        this.signalCode = core.exitSignal;
+        this.emit('exit', code, core.exitSignal);
+      }, () => {});
+    }
+    core.settled().then(() => {
+      if (!session && core.failure && !this.destroyed) this.destroy(core.failure);
+    });
+    // Once the channel is gone, writing is over: end the writable side so
+    // that 'close' follows the readable's 'end'.
+    core.onRelease = () => {
+      if (!this.writableEnded && !this.destroyed) this.end();
+    };
+  }
+
+  /** Promise of the exit status (session channels; null for forwarded ones). */
+  get exit() {
+    return this._exit;
+  }
+
+  _read() {
+    this._sink.want = true;
+    this._core.wake();
+  }
+
+  _write(chunk, _enc, cb) {
+    this._core.write(chunk).then(() => cb(), cb);
+  }
+
+  _writev(chunks, cb) {
+    this._core.write(Buffer.concat(chunks.map((c) => c.chunk))).then(() => cb(), cb);
+  }
+
+  _final(cb) {
+    this._core.sendEof().then(() => { this._core.writerDone(); cb(); }, (e) => { this._core.writerDone(); cb(e); });
+  }
+
+  _destroy(err, cb) {
+    const core = this._core;
+    if (this.stderr && !this.stderr.destroyed) this.stderr.destroy();
+    if (!this._sink.ended) { this._sink.discard = true; this._sink.want = true; }
+    core.writerOpen = false;
+    if (core.released) return cb(err);
+    core.close().then(() => cb(err), () => cb(err));
+  }
+
+  /** Resizes the pseudo-terminal (ssh2's argument order: rows, cols, height, width). */
+  setWindow(rows, cols, height = 0, width = 0) {
+    this._core.resize(cols, rows, width, height);
+  }
+
+  /** Resizes the pseudo-terminal: `{ cols, rows, width, height }` (pixels optional). */
+  resize({ cols, rows, width = 0, height = 0 } = {}) {
+    this._core.resize(cols, rows, width, height);
+  }
+
+  /** Sends a signal (default 'TERM'); false if the channel is already closed. */
+  kill(signal = 'TERM') {
+    const name = signalName(signal);
+    try {
+      this._core.signal(name);
+      return true;
+    } catch (e) {
+      if (isClosedLike(e)) return false;
+      throw e;
+    }
+  }
+
+  /** Closes the channel now (idempotent); unread output is dropped. */
+  close() {
+    if (!this.destroyed) this.destroy();
+    return this._core.close().catch(() => {});
   }
 }
 
@@ -290,6 +562,7 @@ async function runToCompletion(core, { stdin, encoding = 'utf8', timeout } = {})
   core.sinks[0].onData = (c) => { out.push(c); return true; };
   core.sinks[1].onData = (c) => { err.push(c); return true; };
   core.sinks[0].onEnd = core.sinks[1].onEnd = () => {};
+  core.start();
   let timer = null;
   if (timeout !== undefined && timeout !== null) {
     timer = setTimeout(() => {
@@ -306,12 +579,14 @@ async function runToCompletion(core, { stdin, encoding = 'utf8', timeout } = {})
       })());
     }
     const [code] = await Promise.all(work);
-    await core._loop;
+    await core.settled();
     const decode = (chunks) => {
       const b = Buffer.concat(chunks);
       return (encoding === 'buffer' || encoding === null) ? b : b.toString(encoding);
     };
-    return { stdout: decode(out), stderr: decode(err), code };
+    const result = { stdout: decode(out), stderr: decode(err), code };
+    if (core.exitSignal) result.signal = core.exitSignal;
+    return result;
   } catch (e) {
     await core.close().catch(() => {});
     throw core.closeReason || e;
@@ -320,4 +595,4 @@ async function runToCompletion(core, { stdin, encoding = 'utf8', timeout } = {})
   }
 }
 
-module.exports = { ChannelCore, Process, runToCompletion, READ_CHUNK };
+module.exports = { ChannelCore, Process, Channel, runToCompletion, waits, READ_CHUNK };

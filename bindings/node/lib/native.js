@@ -56,6 +56,10 @@ const HostKeyCallback = koffi.proto(
   'int gossh_hostkey_cb(const char *hostname, const char *key_type, ' +
   'const char *key_base64, const char *fingerprint, void *userdata)');
 
+// Log records arrive on Go threads; koffi queues them to the main thread.
+const LogCallback = koffi.proto(
+  'void gossh_log_cb(int level, const char *name, const char *message, void *userdata)');
+
 // One table, copied from gossh.h. `_Out_ T **` parameters take a one-element
 // array that koffi fills in. Strings the library hands over (char **out) are
 // declared as void ** so that we can read them and then gossh_free() them.
@@ -102,6 +106,32 @@ const PROTOTYPES = [
   'int gossh_channel_exit_status_ready(gossh_channel *ch)',
   'int gossh_channel_close(gossh_channel *ch, _Out_ gossh_error **err)',
   'void gossh_channel_free(gossh_channel *ch)',
+  'int gossh_channel_id(gossh_channel *ch)',
+  'int gossh_channel_info(gossh_channel *ch, const char *name, _Out_ void **out, _Out_ gossh_error **err)',
+
+  // Session channels step by step.
+  'int gossh_client_open_session(gossh_client *c, int timeout_ms, _Out_ gossh_channel **out, _Out_ gossh_error **err)',
+  'int gossh_channel_request_pty(gossh_channel *ch, const char *term, int cols, int rows, int width_pixels, int height_pixels, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_channel_resize_pty(gossh_channel *ch, int cols, int rows, int width_pixels, int height_pixels, _Out_ gossh_error **err)',
+  'int gossh_channel_set_env(gossh_channel *ch, const char *name, const char *value, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_channel_exec(gossh_channel *ch, const char *command, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_channel_shell(gossh_channel *ch, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_channel_subsystem(gossh_channel *ch, const char *name, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_channel_signal(gossh_channel *ch, const char *name, _Out_ gossh_error **err)',
+  'int gossh_channel_set_combine_stderr(gossh_channel *ch, int on, _Out_ int *previous, _Out_ gossh_error **err)',
+
+  // Transport.
+  'int gossh_client_info(gossh_client *c, const char *name, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_client_set_keepalive(gossh_client *c, int interval_ms, _Out_ gossh_error **err)',
+  'int gossh_client_send_ignore(gossh_client *c, _Out_ gossh_error **err)',
+  'int gossh_client_open_direct_tcpip(gossh_client *c, const char *dest_host, int dest_port, const char *src_host, int src_port, int timeout_ms, _Out_ gossh_channel **out, _Out_ gossh_error **err)',
+  'int gossh_client_request_port_forward(gossh_client *c, const char *address, int port, _Out_ int *bound_port, _Out_ gossh_error **err)',
+  'int gossh_client_accept_forward(gossh_client *c, int timeout_ms, _Out_ gossh_channel **out, _Out_ gossh_error **err)',
+  'int gossh_client_cancel_port_forward(gossh_client *c, const char *address, int port, _Out_ gossh_error **err)',
+
+  // Logging.
+  'int gossh_set_log_callback(gossh_log_cb *cb, int min_level, void *userdata, _Out_ gossh_error **err)',
+  'int gossh_client_set_log_channel(gossh_client *c, const char *name, _Out_ gossh_error **err)',
 ];
 
 const { lib, file: libraryPath } = loadLibrary();
@@ -213,6 +243,10 @@ function takeString(ptr) {
   }
 }
 
+function registerLogCallback(jsfn) {
+  return koffi.register(jsfn, koffi.pointer(LogCallback));
+}
+
 function registerHostKeyCallback(jsfn) {
   return koffi.register(jsfn, koffi.pointer(HostKeyCallback));
 }
@@ -233,6 +267,7 @@ module.exports = {
   takeError,
   takeString,
   registerHostKeyCallback,
+  registerLogCallback,
   unregisterCallback,
   POLICY_REJECT: 0,
   POLICY_AUTOADD: 1,

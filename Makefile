@@ -52,6 +52,10 @@ $(TESTBIN)/test_capi: tests/c/test_capi.c include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
 
+$(TESTBIN)/test_keys: tests/c/test_keys.c include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(TESTBIN)
+	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
+
 $(TESTBIN)/header_cxx: tests/c/header_cxx.cpp include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CXX) $(CXXFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
@@ -62,7 +66,7 @@ $(BUILD)/examples/%: examples/c/%.c include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(BUILD)/examples
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/header_cxx $(C_EXAMPLES) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
+test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/header_cxx $(C_EXAMPLES) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-suites
 
 test-suites: test-go test-c test-python test-node test-examples
@@ -75,6 +79,7 @@ test-go: ## Go: gofmt, vet, and go test -race on core (needs the sshd env)
 test-c: ## C: the C API test program and the header compiled as C++
 	$(TESTBIN)/header_cxx
 	$(TESTBIN)/test_capi
+	$(TESTBIN)/test_keys
 
 test-python: ## Python: pytest against the sshd
 	PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests

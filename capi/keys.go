@@ -7,6 +7,7 @@ package main
 import "C"
 
 import (
+	"encoding/hex"
 	"unsafe"
 
 	"github.com/gossh/gossh/core"
@@ -82,4 +83,212 @@ func gossh_key_fingerprint(h C.uintptr_t, out **C.char, errOut *C.uintptr_t) (rc
 func gossh_key_free(h C.uintptr_t) {
 	defer guardVoid()
 	dropHandle(h, kindKey)
+}
+
+// putBytes hands b to C through *out/*n as memory released with gossh_free.
+func putBytes(out *unsafe.Pointer, n *C.size_t, b []byte) error {
+	if out == nil || n == nil {
+		return core.InvalidArgument("out and len must not be NULL")
+	}
+	*out = C.CBytes(b)
+	*n = C.size_t(len(b))
+	return nil
+}
+
+// goBytes copies n bytes at p; NULL with n == 0 is an empty slice.
+func goBytes(p unsafe.Pointer, n C.size_t) ([]byte, error) {
+	if n == 0 {
+		return []byte{}, nil
+	}
+	if p == nil {
+		return nil, core.InvalidArgument("data is NULL but len is %d", uint64(n))
+	}
+	if uint64(n) > 1<<31-1 {
+		return nil, core.InvalidArgument("data is too large")
+	}
+	return C.GoBytes(p, C.int(n)), nil
+}
+
+//export gossh_key_generate
+func gossh_key_generate(keyType *C.char, bits C.int, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	if keyType == nil || out == nil {
+		return finish(core.InvalidArgument("type and out must not be NULL"), errOut)
+	}
+	*out = 0
+	k, err := core.GenerateKey(C.GoString(keyType), int(bits))
+	if err != nil {
+		return finish(err, errOut)
+	}
+	*out = putHandle(kindKey, k)
+	return finish(nil, errOut)
+}
+
+//export gossh_key_from_public
+func gossh_key_from_public(text *C.char, blob unsafe.Pointer, n C.size_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	if out == nil || (text == nil && blob == nil) {
+		return finish(core.InvalidArgument("out and one of text or blob must not be NULL"), errOut)
+	}
+	*out = 0
+	var k *core.Key
+	var err error
+	if text != nil {
+		k, err = core.ParsePublicKey(C.GoString(text))
+	} else {
+		var b []byte
+		if b, err = goBytes(blob, n); err == nil {
+			k, err = core.ParsePublicKeyBlob(b)
+		}
+	}
+	if err != nil {
+		return finish(err, errOut)
+	}
+	*out = putHandle(kindKey, k)
+	return finish(nil, errOut)
+}
+
+//export gossh_key_bits
+func gossh_key_bits(h C.uintptr_t, bits *C.int, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	k, err := getKey(h)
+	if err == nil && bits == nil {
+		err = core.InvalidArgument("bits is NULL")
+	}
+	if err != nil {
+		return finish(err, errOut)
+	}
+	*bits = C.int(k.Bits())
+	return finish(nil, errOut)
+}
+
+//export gossh_key_can_sign
+func gossh_key_can_sign(h C.uintptr_t) (rc C.int) {
+	defer func() {
+		if recover() != nil {
+			rc = 0
+		}
+	}()
+	k, err := getKey(h)
+	if err != nil || !k.CanSign() {
+		return 0
+	}
+	return 1
+}
+
+//export gossh_key_blob
+func gossh_key_blob(h C.uintptr_t, out *unsafe.Pointer, n *C.size_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	k, err := getKey(h)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	return finish(putBytes(out, n, k.Blob()), errOut)
+}
+
+//export gossh_key_fingerprint_md5
+func gossh_key_fingerprint_md5(h C.uintptr_t, out **C.char, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return keyString(h, out, errOut, func(k *core.Key) string { return hex.EncodeToString(k.MD5()) })
+}
+
+//export gossh_key_certificate
+func gossh_key_certificate(h C.uintptr_t, out **C.char, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	k, err := getKey(h)
+	if err == nil && out == nil {
+		err = core.InvalidArgument("out is NULL")
+	}
+	if err != nil {
+		return finish(err, errOut)
+	}
+	*out = nil
+	if s := k.CertificateText(); s != "" {
+		*out = C.CString(s)
+	}
+	return finish(nil, errOut)
+}
+
+//export gossh_key_load_certificate
+func gossh_key_load_certificate(h C.uintptr_t, pathOrText *C.char, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	k, err := getKey(h)
+	if err == nil && pathOrText == nil {
+		err = core.InvalidArgument("path_or_text is NULL")
+	}
+	if err != nil {
+		return finish(err, errOut)
+	}
+	return finish(k.LoadCertificate(C.GoString(pathOrText)), errOut)
+}
+
+//export gossh_key_write_private
+func gossh_key_write_private(h C.uintptr_t, passphrase *C.char, out **C.char, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	k, err := getKey(h)
+	if err == nil && out == nil {
+		err = core.InvalidArgument("out is NULL")
+	}
+	if err != nil {
+		return finish(err, errOut)
+	}
+	*out = nil
+	data, err := k.MarshalPrivate(cString(passphrase), "")
+	if err != nil {
+		return finish(err, errOut)
+	}
+	return finish(putString(out, string(data)), errOut)
+}
+
+//export gossh_key_write_private_file
+func gossh_key_write_private_file(h C.uintptr_t, path, passphrase *C.char, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	k, err := getKey(h)
+	if err == nil && path == nil {
+		err = core.InvalidArgument("path is NULL")
+	}
+	if err != nil {
+		return finish(err, errOut)
+	}
+	return finish(k.WritePrivateFile(C.GoString(path), cString(passphrase)), errOut)
+}
+
+//export gossh_key_sign
+func gossh_key_sign(h C.uintptr_t, data unsafe.Pointer, n C.size_t, algorithm *C.char, sig *unsafe.Pointer, siglen *C.size_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	k, err := getKey(h)
+	if err == nil && (sig == nil || siglen == nil) {
+		err = core.InvalidArgument("sig and siglen must not be NULL")
+	}
+	if err != nil {
+		return finish(err, errOut)
+	}
+	*sig, *siglen = nil, 0
+	b, err := goBytes(data, n)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	s, err := k.Sign(b, cString(algorithm))
+	if err != nil {
+		return finish(err, errOut)
+	}
+	return finish(putBytes(sig, siglen, s), errOut)
+}
+
+//export gossh_key_verify
+func gossh_key_verify(h C.uintptr_t, data unsafe.Pointer, n C.size_t, sig unsafe.Pointer, siglen C.size_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	k, err := getKey(h)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	b, err := goBytes(data, n)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	s, err := goBytes(sig, siglen)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	return finish(k.Verify(b, s), errOut)
 }

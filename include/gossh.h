@@ -202,6 +202,133 @@ int gossh_key_public_text(const gossh_key *key, char **out, gossh_error **err);
  */
 int gossh_key_fingerprint(const gossh_key *key, char **out, gossh_error **err);
 
+/*
+ * Every function below is safe to call from any thread, also on the same key
+ * at once (a key is immutable except for an attached certificate, which is
+ * swapped atomically). Keys are of type RSA, ECDSA (nistp256/384/521),
+ * Ed25519 or DSA ("ssh-dss", 1024 bits, loaded and generated for paramiko
+ * parity; OpenSSH servers refuse it unless configured to accept it).
+ */
+
+/*
+ * gossh_key_generate — makes a new private key.
+ *   type: "rsa", "ecdsa", "ed25519" or "dsa" (also "ssh-rsa",
+ *         "ecdsa-sha2-nistp256/384/521", "ssh-ed25519", "ssh-dss", "dss").
+ *   bits: 0 for the default (RSA 3072, ECDSA 256 or the curve the type
+ *         names, Ed25519 256, DSA 1024); RSA 1024..16384; ECDSA 256, 384 or
+ *         521; Ed25519 only 256; DSA only 1024.
+ * BLOCKS while the key is made: RSA 3072 takes around a second, DSA
+ * (parameter generation) up to a few seconds; the others are instant.
+ * Returns 0 and *out (caller frees with gossh_key_free); GOSSH_E_INVALID for
+ * NULL type/out, an unknown type or a size the type does not take.
+ */
+int gossh_key_generate(const char *type, int bits, gossh_key **out, gossh_error **err);
+
+/*
+ * gossh_key_from_public — a public-only key (it cannot sign; it can verify).
+ *   text: "type base64 [comment]" as in authorized_keys / .pub files; or NULL
+ *         to use the blob instead.
+ *   blob, len: the public key in SSH wire format (as gossh_key_blob returns);
+ *         read only when text is NULL.
+ * An OpenSSH certificate ("...-cert-v01@openssh.com") gives its key, with the
+ * certificate attached (see gossh_key_certificate). Does not block.
+ * Returns 0 and *out (caller frees with gossh_key_free); GOSSH_E_INVALID if
+ * out, or both text and blob, are NULL; GOSSH_E_KEY if it does not parse.
+ */
+int gossh_key_from_public(const char *text, const void *blob, size_t len, gossh_key **out,
+                          gossh_error **err);
+
+/*
+ * gossh_key_bits — the key size in *bits as paramiko's get_bits(): RSA
+ * modulus bits, ECDSA curve bits (256/384/521), 256 for Ed25519, DSA p bits.
+ * Does not block. GOSSH_E_INVALID if bits is NULL.
+ */
+int gossh_key_bits(const gossh_key *key, int *bits, gossh_error **err);
+
+/*
+ * gossh_key_can_sign — 1 if the key has its private half, 0 if it is
+ * public-only (and 0 for NULL or bad handles). Does not block.
+ */
+int gossh_key_can_sign(const gossh_key *key);
+
+/*
+ * gossh_key_blob — the public key in SSH wire format (paramiko's asbytes()):
+ * *out receives *len bytes that the caller frees with gossh_free(). Never the
+ * certificate, even when one is attached. Does not block.
+ * GOSSH_E_INVALID if out or len is NULL.
+ */
+int gossh_key_blob(const gossh_key *key, void **out, size_t *len, gossh_error **err);
+
+/*
+ * gossh_key_fingerprint_md5 — the MD5 digest of the public blob (paramiko's
+ * get_fingerprint()) as 32 lowercase hex digits without separators, in *hex;
+ * caller frees with gossh_free(). Does not block.
+ */
+int gossh_key_fingerprint_md5(const gossh_key *key, char **hex, gossh_error **err);
+
+/*
+ * gossh_key_sign — signs len bytes at data (NULL is allowed when len is 0)
+ * and returns the SSH signature blob as it travels on the wire (string
+ * algorithm, string signature) in *sig / *siglen; caller frees *sig with
+ * gossh_free(). algorithm NULL or "" picks the key's type, except for RSA,
+ * where it picks "rsa-sha2-512"; RSA also takes "rsa-sha2-256" and the SHA-1
+ * "ssh-rsa". Does not block (RSA signing takes about a millisecond).
+ * Returns GOSSH_E_KEY for a public-only key or an algorithm that does not
+ * fit the key; GOSSH_E_INVALID for NULL sig/siglen.
+ */
+int gossh_key_sign(const gossh_key *key, const void *data, size_t len, const char *algorithm,
+                   void **sig, size_t *siglen, gossh_error **err);
+
+/*
+ * gossh_key_verify — checks a signature blob (as gossh_key_sign returns) over
+ * len bytes at data with the key's public half. Does not block.
+ * Returns 0 if the signature is valid, GOSSH_E_KEY if it is not (wrong key,
+ * other data, unparsable blob).
+ */
+int gossh_key_verify(const gossh_key *key, const void *data, size_t len, const void *sig,
+                     size_t siglen, gossh_error **err);
+
+/*
+ * gossh_key_write_private — the private key as the text of an OpenSSH-format
+ * key file ("-----BEGIN OPENSSH PRIVATE KEY-----", for every key type: what
+ * ssh-keygen writes; paramiko writes PEM for RSA/ECDSA/DSA), encrypted with
+ * bcrypt + aes256-ctr when passphrase is neither NULL nor "". *out receives
+ * the text, which the caller frees with gossh_free(). BLOCKS briefly when
+ * encrypting (the key derivation takes some tens of milliseconds).
+ * Returns GOSSH_E_KEY for a public-only key; GOSSH_E_INVALID for NULL out.
+ */
+int gossh_key_write_private(const gossh_key *key, const char *passphrase, char **out,
+                            gossh_error **err);
+
+/*
+ * gossh_key_write_private_file — as gossh_key_write_private, written to path
+ * with mode 0600 (through a temporary file in the same directory renamed
+ * over path, so that no reader sees half a key). BLOCKS on file I/O.
+ * Returns GOSSH_E_IO if the file cannot be written, GOSSH_E_KEY for a
+ * public-only key, GOSSH_E_INVALID for a NULL path.
+ */
+int gossh_key_write_private_file(const gossh_key *key, const char *path, const char *passphrase,
+                                 gossh_error **err);
+
+/*
+ * gossh_key_load_certificate — attaches an OpenSSH certificate to the key
+ * (paramiko's load_certificate): path_or_text is either the text of a
+ * "-cert.pub" file ("ssh-ed25519-cert-v01@openssh.com AAAA...") or its path.
+ * From then on, authenticating with this key (gossh_options_add_key) offers
+ * the certificate. Replaces a certificate attached earlier. Blocks on file
+ * I/O only.
+ * Returns GOSSH_E_IO if a path cannot be read; GOSSH_E_KEY if it is not a
+ * certificate or is a certificate for another key; GOSSH_E_INVALID for NULL.
+ */
+int gossh_key_load_certificate(gossh_key *key, const char *path_or_text, gossh_error **err);
+
+/*
+ * gossh_key_certificate — the attached certificate as "type base64" in *out
+ * (caller frees with gossh_free()), or *out = NULL (and 0) if there is none.
+ * Does not block.
+ */
+int gossh_key_certificate(const gossh_key *key, char **out, gossh_error **err);
+
 /* gossh_key_free — releases a key. NULL and repeats are no-ops. */
 void gossh_key_free(gossh_key *key);
 

@@ -1,0 +1,291 @@
+/*
+ * test_keys.c — tests the key functions of the C API (gossh_key_*) against
+ * ssh-keygen and the real sshd that testenv/with-sshd.sh starts; the
+ * certificate test starts a second sshd with TrustedUserCAKeys through
+ * testenv/extra-sshd.sh (run from the repository root). Prints failures and
+ * a closing "N passed, N failed" line; exits non-zero on any failure.
+ */
+#define _DEFAULT_SOURCE
+#include "gossh.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                       \
+    do {                                                                       \
+        if (cond) {                                                            \
+            passed++;                                                          \
+        } else {                                                               \
+            failed++;                                                          \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                      \
+            printf(__VA_ARGS__);                                               \
+            printf("\n");                                                      \
+        }                                                                      \
+    } while (0)
+
+static const char *host, *port, *user, *keydir;
+static char tmpdir[256];
+
+static const char *msg(gossh_error *e) { return e ? gossh_error_message(e) : ""; }
+
+/* runs a shell command and returns its first output line (static buffer) */
+static const char *run(const char *cmd) {
+    static char line[8192];
+    line[0] = 0;
+    FILE *f = popen(cmd, "r");
+    if (!f) return line;
+    if (!fgets(line, sizeof line, f)) line[0] = 0;
+    pclose(f);
+    line[strcspn(line, "\n")] = 0;
+    return line;
+}
+
+/* the first two fields ("type base64") of a line, in place */
+static char *two_fields(char *s) {
+    char *sp = strchr(s, ' ');
+    if (sp && (sp = strchr(sp + 1, ' '))) *sp = 0;
+    return s;
+}
+
+static void test_generate_write_sign(void) {
+    static const struct { const char *type; int bits; const char *want; int want_bits; } cases[] = {
+        {"rsa", 2048, "ssh-rsa", 2048},
+        {"ecdsa", 384, "ecdsa-sha2-nistp384", 384},
+        {"ed25519", 0, "ssh-ed25519", 256},
+        {"dsa", 0, "ssh-dss", 1024},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gossh_error *err = NULL;
+        gossh_key *k = NULL;
+        int rc = gossh_key_generate(cases[i].type, cases[i].bits, &k, &err);
+        CHECK(rc == 0, "generate %s: %s", cases[i].type, msg(err));
+        if (rc != 0) { gossh_error_free(err); continue; }
+        char *type = NULL, *pub = NULL, *md5 = NULL;
+        int bits = 0;
+        gossh_key_type(k, &type, NULL);
+        gossh_key_public_text(k, &pub, NULL);
+        gossh_key_bits(k, &bits, NULL);
+        CHECK(type && strcmp(type, cases[i].want) == 0, "type %s", type ? type : "(null)");
+        CHECK(bits == cases[i].want_bits, "%s bits %d", cases[i].type, bits);
+        CHECK(gossh_key_can_sign(k) == 1, "generated key can sign");
+        CHECK(gossh_key_fingerprint_md5(k, &md5, NULL) == 0 && md5 && strlen(md5) == 32, "md5 hex");
+
+        /* the blob makes a public-only key equal to it */
+        void *blob = NULL;
+        size_t blen = 0;
+        CHECK(gossh_key_blob(k, &blob, &blen, NULL) == 0 && blen > 20, "blob");
+        gossh_key *pk = NULL;
+        CHECK(gossh_key_from_public(NULL, blob, blen, &pk, &err) == 0, "from blob: %s", msg(err));
+        char *pub2 = NULL;
+        gossh_key_public_text(pk, &pub2, NULL);
+        CHECK(pub && pub2 && strcmp(pub, pub2) == 0, "public key from blob");
+        CHECK(gossh_key_can_sign(pk) == 0, "public-only key cannot sign");
+
+        /* sign with the private key, verify with the public one */
+        void *sig = NULL;
+        size_t siglen = 0;
+        rc = gossh_key_sign(k, "hello", 5, NULL, &sig, &siglen, &err);
+        CHECK(rc == 0 && siglen > 0, "sign %s: %s", cases[i].type, msg(err));
+        CHECK(gossh_key_verify(pk, "hello", 5, sig, siglen, NULL) == 0, "verify");
+        CHECK(gossh_key_verify(pk, "hellO", 5, sig, siglen, NULL) == GOSSH_E_KEY, "verify other data");
+        void *sig2 = (void *)1;
+        size_t siglen2 = 1;
+        CHECK(gossh_key_sign(pk, "hello", 5, NULL, &sig2, &siglen2, NULL) == GOSSH_E_KEY && sig2 == NULL,
+              "public-only key does not sign");
+        gossh_free(sig);
+
+        /* written out (plain and encrypted), ssh-keygen -y reads it back */
+        for (int enc = 0; enc < 2; enc++) {
+            char path[512], cmd[1024];
+            snprintf(path, sizeof path, "%s/%s-%d", tmpdir, cases[i].type, enc);
+            rc = gossh_key_write_private_file(k, path, enc ? "pass phrase" : NULL, &err);
+            CHECK(rc == 0, "write %s: %s", path, msg(err));
+            struct stat st;
+            CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600, "mode 0600");
+            snprintf(cmd, sizeof cmd, "ssh-keygen -y -f %s %s 2>&1", path, enc ? "-P 'pass phrase'" : "");
+            char out[8192];
+            snprintf(out, sizeof out, "%s", run(cmd));
+            CHECK(pub && strcmp(two_fields(out), pub) == 0, "ssh-keygen -y %s: %s", path, out);
+            gossh_key *back = NULL;
+            rc = gossh_key_from_file(path, NULL, &back, NULL);
+            CHECK(rc == (enc ? GOSSH_E_PASSWORD_REQUIRED : 0), "read back without passphrase: %d", rc);
+            gossh_key_free(back);
+        }
+        char *text = NULL;
+        CHECK(gossh_key_write_private(k, NULL, &text, NULL) == 0 && text &&
+                  strncmp(text, "-----BEGIN OPENSSH PRIVATE KEY-----", 35) == 0, "write to memory");
+        char *none = (char *)1;
+        CHECK(gossh_key_write_private(pk, NULL, &none, NULL) == GOSSH_E_KEY && none == NULL,
+              "a public-only key cannot be written as private");
+        gossh_free(text);
+        gossh_free(type);
+        gossh_free(pub);
+        gossh_free(pub2);
+        gossh_free(md5);
+        gossh_free(blob);
+        gossh_key_free(pk);
+        gossh_key_free(k);
+    }
+}
+
+static void test_bad_input(void) {
+    gossh_key *k = NULL;
+    gossh_error *err = NULL;
+    CHECK(gossh_key_generate("rsa", 512, &k, NULL) == GOSSH_E_INVALID, "rsa 512");
+    CHECK(gossh_key_generate("nope", 0, &k, NULL) == GOSSH_E_INVALID, "unknown type");
+    CHECK(gossh_key_generate(NULL, 0, &k, NULL) == GOSSH_E_INVALID, "NULL type");
+    CHECK(gossh_key_from_public(NULL, NULL, 0, &k, NULL) == GOSSH_E_INVALID, "no text nor blob");
+    CHECK(gossh_key_from_public("ssh-rsa AAAA", NULL, 0, &k, &err) == GOSSH_E_KEY, "bad public text");
+    CHECK(gossh_error_code(err) == GOSSH_E_KEY, "error object");
+    gossh_error_free(err);
+    CHECK(gossh_key_from_public(NULL, "\0\0\0\1x", 5, &k, NULL) == GOSSH_E_KEY, "bad blob");
+    int bits = 0;
+    CHECK(gossh_key_bits(NULL, &bits, NULL) == GOSSH_E_INVALID, "NULL key");
+    CHECK(gossh_key_bits((gossh_key *)(uintptr_t)0x7fffffff, &bits, NULL) == GOSSH_E_BADHANDLE, "bad handle");
+    gossh_options *o = NULL;
+    gossh_options_new(&o, NULL);
+    CHECK(gossh_key_bits((gossh_key *)o, &bits, NULL) == GOSSH_E_BADHANDLE, "wrong-type handle");
+    gossh_options_free(o);
+    CHECK(gossh_key_can_sign(NULL) == 0, "can_sign NULL");
+    gossh_key_generate("ed25519", 0, &k, NULL);
+    CHECK(gossh_key_bits(k, NULL, NULL) == GOSSH_E_INVALID, "NULL bits");
+    void *sig = NULL;
+    size_t siglen = 0;
+    CHECK(gossh_key_sign(k, NULL, 3, NULL, &sig, &siglen, NULL) == GOSSH_E_INVALID, "NULL data with len");
+    CHECK(gossh_key_sign(k, NULL, 0, NULL, &sig, &siglen, NULL) == 0, "sign empty data");
+    CHECK(gossh_key_verify(k, NULL, 0, sig, siglen, NULL) == 0, "verify empty data");
+    CHECK(gossh_key_sign(k, "x", 1, "rsa-sha2-256", &sig, &siglen, NULL) == GOSSH_E_KEY, "wrong algorithm");
+    CHECK(gossh_key_verify(k, "x", 1, "junk", 4, NULL) == GOSSH_E_KEY, "junk signature");
+    CHECK(gossh_key_load_certificate(k, "/nonexistent-cert.pub", NULL) == GOSSH_E_IO, "missing cert file");
+    char *cert = (char *)1;
+    CHECK(gossh_key_certificate(k, &cert, NULL) == 0 && cert == NULL, "no certificate");
+    CHECK(gossh_key_write_private_file(k, "/nonexistent-dir/key", NULL, NULL) == GOSSH_E_IO, "unwritable");
+    gossh_free(sig);
+    gossh_key_free(k);
+    gossh_key_free(k); /* a second free is a no-op */
+    CHECK(gossh_key_can_sign(k) == 0, "freed key");
+}
+
+/* starts testenv/extra-sshd.sh on a free port; returns its pid (0 on failure) */
+static pid_t extra_sshd(const char *known_hosts, char **args, int nargs, int *port_out) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t al = sizeof a;
+        bind(s, (struct sockaddr *)&a, sizeof a);
+        getsockname(s, (struct sockaddr *)&a, &al);
+        int p = ntohs(a.sin_port);
+        close(s);
+        char ps[16];
+        snprintf(ps, sizeof ps, "%d", p);
+        char *argv[16] = {"testenv/extra-sshd.sh", ps, (char *)known_hosts};
+        for (int i = 0; i < nargs && i < 12; i++) argv[3 + i] = args[i];
+        pid_t pid = fork();
+        if (pid == 0) {
+            execv(argv[0], argv);
+            _exit(127);
+        }
+        for (int i = 0; i < 100; i++) {
+            if (waitpid(pid, NULL, WNOHANG) == pid) { pid = 0; break; }
+            int c = socket(AF_INET, SOCK_STREAM, 0);
+            a.sin_port = htons(p);
+            int ok = connect(c, (struct sockaddr *)&a, sizeof a) == 0;
+            close(c);
+            if (ok) { *port_out = p; return pid; }
+            usleep(50000);
+        }
+        if (pid) { kill(pid, SIGKILL); waitpid(pid, NULL, 0); }
+    }
+    return 0;
+}
+
+static void test_certificate_auth(void) {
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "ssh-keygen -q -t ed25519 -N '' -f %1$s/ca && ssh-keygen -q -t ed25519 -N '' -f %1$s/user && "
+             "ssh-keygen -q -s %1$s/ca -I gossh-c -n %2$s %1$s/user.pub && echo ok", tmpdir, user);
+    CHECK(strcmp(run(cmd), "ok") == 0, "ssh-keygen made a CA and a certificate");
+    char ca_opt[512], kh[512], keyf[512], certf[512];
+    snprintf(ca_opt, sizeof ca_opt, "TrustedUserCAKeys=%s/ca.pub", tmpdir);
+    snprintf(kh, sizeof kh, "%s/known_hosts", tmpdir);
+    snprintf(keyf, sizeof keyf, "%s/user", tmpdir);
+    snprintf(certf, sizeof certf, "%s/user-cert.pub", tmpdir);
+    char *args[] = {"-o", ca_opt};
+    int p = 0;
+    pid_t pid = extra_sshd(kh, args, 2, &p);
+    CHECK(pid > 0, "second sshd started");
+    if (pid <= 0) return;
+    char ps[16];
+    snprintf(ps, sizeof ps, "%d", p);
+
+    for (int with_cert = 0; with_cert < 2; with_cert++) {
+        gossh_key *k = NULL;
+        gossh_error *err = NULL;
+        gossh_key_from_file(keyf, NULL, &k, NULL);
+        if (with_cert) {
+            CHECK(gossh_key_load_certificate(k, certf, &err) == 0, "load certificate: %s", msg(err));
+            char *cert = NULL;
+            gossh_key_certificate(k, &cert, NULL);
+            CHECK(cert && strncmp(cert, "ssh-ed25519-cert-v01@openssh.com ", 33) == 0, "certificate text");
+            gossh_free(cert);
+        }
+        gossh_options *o = NULL;
+        gossh_options_new(&o, NULL);
+        gossh_options_set(o, "hostname", host, NULL);
+        gossh_options_set(o, "port", ps, NULL);
+        gossh_options_set(o, "username", user, NULL);
+        gossh_options_set(o, "allow_agent", "0", NULL);
+        gossh_options_set(o, "look_for_keys", "0", NULL);
+        gossh_options_add_key(o, k, NULL);
+        gossh_key_free(k);
+        gossh_client *c = NULL;
+        gossh_client_new(&c, NULL);
+        gossh_client_load_host_keys(c, kh, NULL);
+        int rc = gossh_client_connect(c, o, &err);
+        if (with_cert)
+            CHECK(rc == 0, "auth with the certificate: %s", msg(err));
+        else
+            CHECK(rc == GOSSH_E_AUTH, "the key alone is refused: %d %s", rc, msg(err));
+        gossh_error_free(err);
+        gossh_client_free(c);
+        gossh_options_free(o);
+    }
+    /* a certificate for another key is refused */
+    gossh_key *other = NULL;
+    gossh_key_generate("ed25519", 0, &other, NULL);
+    CHECK(gossh_key_load_certificate(other, certf, NULL) == GOSSH_E_KEY, "certificate for another key");
+    gossh_key_free(other);
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+}
+
+int main(void) {
+    host = getenv("GOSSH_TEST_HOST");
+    port = getenv("GOSSH_TEST_PORT");
+    user = getenv("GOSSH_TEST_USER");
+    keydir = getenv("GOSSH_TEST_KEYDIR");
+    if (!host || !port || !user || !keydir) {
+        fprintf(stderr, "run under testenv/with-sshd.sh\n");
+        return 2;
+    }
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/gossh-keys-XXXXXX");
+    if (!mkdtemp(tmpdir)) return 2;
+    test_generate_write_sign();
+    test_bad_input();
+    test_certificate_auth();
+    char rm[300];
+    snprintf(rm, sizeof rm, "rm -rf %s", tmpdir);
+    if (system(rm) != 0) printf("could not remove %s\n", tmpdir);
+    printf("test_keys: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -68,25 +68,28 @@ func (c *Client) SetPolicy(p Policy) {
 
 // LoadSystemHostKeys loads known_hosts entries that are never saved back.
 // An empty path means ~/.ssh/known_hosts, and then a missing file is not an
-// error.
+// error. Malformed lines are skipped and logged.
 func (c *Client) LoadSystemHostKeys(path string) error {
+	system, _ := c.stores()
 	if path == "" {
-		err := c.systemKeys.Load(expandHome("~/.ssh/known_hosts"))
+		err := system.load(expandHome("~/.ssh/known_hosts"), c.log)
 		if err != nil && IsNotExist(err) {
 			return nil
 		}
 		return err
 	}
-	return c.systemKeys.Load(path)
+	return system.load(path, c.log)
 }
 
 // LoadHostKeys merges a known_hosts file over earlier loads and remembers it
-// as the file to save to. A missing file is not an error.
+// as the file to save to. A missing file is not an error. Malformed lines
+// are skipped and logged.
 func (c *Client) LoadHostKeys(path string) error {
 	c.mu.Lock()
 	c.hostKeysFile = path
+	own := c.hostKeys
 	c.mu.Unlock()
-	err := c.hostKeys.Load(path)
+	err := own.load(path, c.log)
 	if err != nil && IsNotExist(err) {
 		return nil
 	}
@@ -94,58 +97,122 @@ func (c *Client) LoadHostKeys(path string) error {
 }
 
 // SaveHostKeys writes the client's (non-system) host keys to path.
-func (c *Client) SaveHostKeys(path string) error { return c.hostKeys.Save(path) }
+func (c *Client) SaveHostKeys(path string) error {
+	_, own := c.stores()
+	return own.Save(path)
+}
 
-// HostKeys returns the client's own host-key store (paramiko's get_host_keys).
-func (c *Client) HostKeys() *HostKeys { return c.hostKeys }
+// HostKeys returns the client's own host-key store (paramiko's
+// get_host_keys): the live store, whose changes the next check sees.
+func (c *Client) HostKeys() *HostKeys {
+	_, own := c.stores()
+	return own
+}
 
 // SystemHostKeys returns the store of system host keys.
-func (c *Client) SystemHostKeys() *HostKeys { return c.systemKeys }
+func (c *Client) SystemHostKeys() *HostKeys {
+	system, _ := c.stores()
+	return system
+}
+
+// ShareHostKeys makes c use from's host-key stores and save file, so that a
+// binding replacing a closed client by a new one keeps its host keys (a
+// paramiko SSHClient keeps them across close and connect).
+func (c *Client) ShareHostKeys(from *Client) {
+	from.mu.Lock()
+	system, own, file := from.systemKeys, from.hostKeys, from.hostKeysFile
+	from.mu.Unlock()
+	c.mu.Lock()
+	c.systemKeys, c.hostKeys, c.hostKeysFile = system, own, file
+	c.mu.Unlock()
+}
+
+// stores returns the system and own host-key stores.
+func (c *Client) stores() (system, own *HostKeys) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.systemKeys, c.hostKeys
+}
 
 // knownKeys returns the keys known for hostname: system keys first, as paramiko.
 func (c *Client) knownKeys(hostname string) []ssh.PublicKey {
-	keys := c.systemKeys.Lookup(hostname)
+	system, own := c.stores()
+	keys := system.Lookup(hostname)
 	if len(keys) == 0 {
-		keys = c.hostKeys.Lookup(hostname)
+		keys = own.Lookup(hostname)
 	}
 	return keys
 }
 
+// hostKeyAlgorithms is the host-key algorithms to offer for hostname:
+// certificate algorithms first when a @cert-authority applies to it, then
+// those of the keys known for it, then the rest.
+func (c *Client) hostKeyAlgorithms(hostname string) []string {
+	system, own := c.stores()
+	if len(system.CertAuthorities(hostname)) == 0 && len(own.CertAuthorities(hostname)) == 0 {
+		return hostKeyAlgorithms(c.knownKeys(hostname))
+	}
+	algos := certAlgorithms()
+	seen := map[string]bool{}
+	for _, a := range algos {
+		seen[a] = true
+	}
+	rest := hostKeyAlgorithms(c.knownKeys(hostname))
+	if rest == nil {
+		rest = ssh.SupportedAlgorithms().HostKeys
+	}
+	for _, a := range rest {
+		if !seen[a] {
+			seen[a] = true
+			algos = append(algos, a)
+		}
+	}
+	return algos
+}
+
+// hostKeyError is the error for a refused host key: KindHostKeyMismatch
+// with details hostname, key, expected_key and reason.
+func hostKeyError(name string, key, expected ssh.PublicKey, reason, format string, args ...any) *Error {
+	exp := ""
+	if expected != nil {
+		exp = PublicKeyText(expected)
+	}
+	return newError(KindHostKeyMismatch, nil, format, args...).
+		with("hostname", name).with("key", PublicKeyText(key)).with("expected_key", exp).with("reason", reason)
+}
+
 // checkHostKey is the host-key decision, made once per connection: a
-// re-key must present the same key.
+// re-key must present the same key. See verifyHostKey for the rules.
 func (c *Client) checkHostKey(name string, key ssh.PublicKey, pc *phaseConn, accepted *ssh.PublicKey) error {
 	if *accepted != nil {
 		if keysEqual(*accepted, key) {
 			return nil
 		}
-		return newError(KindHostKeyMismatch, nil, "host key for %s changed during re-key", name).
-			with("hostname", name).with("key", PublicKeyText(key)).with("expected_key", PublicKeyText(*accepted))
+		return hostKeyError(name, key, *accepted, "changed", "host key for %s changed during re-key: got %s, expected %s",
+			name, ssh.FingerprintSHA256(key), ssh.FingerprintSHA256(*accepted))
 	}
-	if c.systemKeys.IsRevoked(name, key) || c.hostKeys.IsRevoked(name, key) {
-		return newError(KindHostKeyMismatch, nil, "host key for %s is marked as revoked", name).
-			with("hostname", name).with("key", PublicKeyText(key)).with("expected_key", "")
-	}
-	known := c.knownKeys(name)
-	if len(known) > 0 {
-		for _, k := range known {
-			if keysEqual(k, key) {
-				*accepted = key
-				c.log.Debugf("transport", "host key for %s matches known_hosts (%s %s)", name, key.Type(), ssh.FingerprintSHA256(key))
-				return nil
-			}
+	system, own := c.stores()
+	v := verifyHostKey([]*HostKeys{system, own}, name, key)
+	switch v.status {
+	case hostKeyOK:
+		*accepted = key
+		how := "matches known_hosts"
+		if v.viaCA {
+			how = "is a valid certificate from a known @cert-authority"
 		}
-		// paramiko: a known host with a different key, of this type or another, is a mismatch.
-		expected := known[0]
-		for _, k := range known {
-			if k.Type() == key.Type() {
-				expected = k
-				break
-			}
-		}
-		return newError(KindHostKeyMismatch, nil, "host key for server %s does not match: got %s, expected %s",
-			name, ssh.FingerprintSHA256(key), ssh.FingerprintSHA256(expected)).
-			with("hostname", name).with("key", PublicKeyText(key)).with("expected_key", PublicKeyText(expected))
+		c.log.Debugf("transport", "host key for %s %s (%s %s)", name, how, key.Type(), ssh.FingerprintSHA256(key))
+		return nil
+	case hostKeyRevoked:
+		return hostKeyError(name, key, nil, "revoked", "host key for %s is marked as revoked (%s %s)",
+			name, key.Type(), ssh.FingerprintSHA256(key))
+	case hostKeyBadCert:
+		return hostKeyError(name, key, nil, "certificate", "host certificate for %s is not valid: %v", name, v.err)
+	case hostKeyMismatch:
+		return hostKeyError(name, v.plain, v.expected, "mismatch", "host key for server %s does not match: got %s, expected %s",
+			name, ssh.FingerprintSHA256(v.plain), ssh.FingerprintSHA256(v.expected))
 	}
+	presented := key
+	key = v.plain // a certificate whose CA we do not know: its plain key, as OpenSSH
 	c.mu.Lock()
 	policy := c.policy
 	file := c.hostKeysFile
@@ -161,9 +228,9 @@ func (c *Client) checkHostKey(name string, key ssh.PublicKey, pc *phaseConn, acc
 		c.log.Warnf("transport", "unknown %s host key for %s: %s (accepted, not saved)", key.Type(), name, ssh.FingerprintSHA256(key))
 	case AcceptAdd:
 		c.log.Infof("transport", "adding %s host key for %s: %s", key.Type(), name, ssh.FingerprintSHA256(key))
-		c.hostKeys.Add(name, key)
+		own.Add(name, key)
 		if file != "" {
-			if err := c.hostKeys.Save(file); err != nil {
+			if err := own.Save(file); err != nil {
 				c.log.Warnf("transport", "cannot save host keys: %v", err)
 			}
 		}
@@ -171,7 +238,7 @@ func (c *Client) checkHostKey(name string, key ssh.PublicKey, pc *phaseConn, acc
 		return newError(KindHostKeyUnknown, nil, "server %s not found in known_hosts", name).
 			with("hostname", name).with("key", PublicKeyText(key))
 	}
-	*accepted = key
+	*accepted = presented
 	return nil
 }
 
@@ -229,7 +296,7 @@ func (c *Client) Connect(cfg *Config) error {
 			}
 			return err
 		},
-		HostKeyAlgorithms: hostKeyAlgorithms(c.knownKeys(name)),
+		HostKeyAlgorithms: c.hostKeyAlgorithms(name),
 		BannerCallback: func(msg string) error {
 			c.mu.Lock()
 			c.banner = msg

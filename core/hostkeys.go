@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -73,6 +74,18 @@ func (e *HostKeyEntry) Matches(hostname string) bool {
 	return matched
 }
 
+// names reports whether the entry names hostname exactly: one of its
+// patterns is hostname itself, or a hash of it. Wildcard patterns do not
+// name a host (paramiko's add/remove semantics).
+func (e *HostKeyEntry) names(hostname string) (int, bool) {
+	for i, p := range e.Patterns {
+		if p == hostname || (strings.HasPrefix(p, "|1|") && patternMatches(p, hostname)) {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
 // patternMatches matches one pattern: a hashed |1|salt|hash, or a glob with * and ?.
 func patternMatches(pattern, host string) bool {
 	if strings.HasPrefix(pattern, "|1|") {
@@ -85,42 +98,47 @@ func patternMatches(pattern, host string) bool {
 		if err1 != nil || err2 != nil {
 			return false
 		}
-		mac := hmac.New(sha1.New, salt)
-		mac.Write([]byte(host))
-		return hmac.Equal(mac.Sum(nil), want)
+		if hashMatches(salt, want, host) {
+			return true
+		}
+		// OpenSSH lowercases the host name before hashing it.
+		lower := strings.ToLower(host)
+		return lower != host && hashMatches(salt, want, lower)
 	}
 	return globMatch(strings.ToLower(pattern), strings.ToLower(host))
 }
 
-// globMatch matches OpenSSH-style wildcards: * (any run) and ? (one character).
+func hashMatches(salt, want []byte, host string) bool {
+	mac := hmac.New(sha1.New, salt)
+	mac.Write([]byte(host))
+	return hmac.Equal(mac.Sum(nil), want)
+}
+
+// globMatch matches OpenSSH-style wildcards: * (any run) and ? (one
+// character). It runs in O(len(pattern)*len(s)) (greedy with one backtrack
+// point), so hostile patterns cannot make it explode.
 func globMatch(pattern, s string) bool {
-	for len(pattern) > 0 {
-		switch pattern[0] {
-		case '*':
-			for len(pattern) > 0 && pattern[0] == '*' {
-				pattern = pattern[1:]
-			}
-			if pattern == "" {
-				return true
-			}
-			for i := 0; i <= len(s); i++ {
-				if globMatch(pattern, s[i:]) {
-					return true
-				}
-			}
-			return false
-		case '?':
-			if s == "" {
-				return false
-			}
+	pi, si := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(pattern) && (pattern[pi] == '?' || pattern[pi] == s[si]):
+			pi++
+			si++
+		case pi < len(pattern) && pattern[pi] == '*':
+			starP, starS = pi, si
+			pi++
+		case starP >= 0:
+			starS++
+			pi, si = starP+1, starS
 		default:
-			if s == "" || s[0] != pattern[0] {
-				return false
-			}
+			return false
 		}
-		pattern, s = pattern[1:], s[1:]
 	}
-	return s == ""
+	for pi < len(pattern) && pattern[pi] == '*' {
+		pi++
+	}
+	return pi == len(pattern)
 }
 
 // HashHostname returns OpenSSH's hashed form |1|salt|hash of hostname. A nil
@@ -135,6 +153,23 @@ func HashHostname(hostname string, salt []byte) string {
 	return "|1|" + base64.StdEncoding.EncodeToString(salt) + "|" + base64.StdEncoding.EncodeToString(mac.Sum(nil))
 }
 
+// HashHostnameSalt is paramiko's HostKeys.hash_host: salt is "" (a random
+// salt), the salt in base64, or a whole "|1|salt|hash" whose salt is reused
+// (so that the result can be compared with it).
+func HashHostnameSalt(hostname, salt string) (string, error) {
+	if salt == "" {
+		return HashHostname(hostname, nil), nil
+	}
+	if strings.HasPrefix(salt, "|1|") {
+		salt = strings.Split(salt[3:], "|")[0]
+	}
+	raw, err := base64.StdEncoding.DecodeString(salt)
+	if err != nil {
+		return "", newError(KindInvalid, err, "salt is not base64: %v", err)
+	}
+	return HashHostname(hostname, raw), nil
+}
+
 // HostKeyName is the name a host is looked up by: hostname for port 22,
 // "[hostname]:port" otherwise, as OpenSSH and paramiko do.
 func HostKeyName(hostname string, port int) string {
@@ -144,16 +179,34 @@ func HostKeyName(hostname string, port int) string {
 	return "[" + hostname + "]:" + strconv.Itoa(port)
 }
 
-// ParseKnownHostsLine parses one known_hosts line. Blank and comment lines
-// give (nil, nil).
+// hostOfName strips the "[...]:port" of a HostKeyName: the name that host
+// certificates list as principals.
+func hostOfName(name string) string {
+	if strings.HasPrefix(name, "[") {
+		if i := strings.LastIndex(name, "]:"); i > 0 {
+			return name[1:i]
+		}
+	}
+	return name
+}
+
+// ParseKnownHostsLine parses one known_hosts line (fields separated by
+// spaces or tabs). Blank and comment lines give (nil, nil). The error never
+// quotes key material.
 func ParseKnownHostsLine(line string) (*HostKeyEntry, error) {
 	trimmed := strings.TrimSpace(line)
 	if trimmed == "" || strings.HasPrefix(trimmed, "#") {
 		return nil, nil
 	}
+	if strings.ContainsAny(trimmed, "\n\r") {
+		return nil, newError(KindKey, nil, "malformed known_hosts line: more than one line")
+	}
 	marker, hosts, key, comment, _, err := ssh.ParseKnownHosts([]byte(trimmed))
 	if err != nil {
 		return nil, newError(KindKey, err, "malformed known_hosts line: %v", err)
+	}
+	if key == nil {
+		return nil, newError(KindKey, nil, "malformed known_hosts line: no key")
 	}
 	switch marker {
 	case "":
@@ -164,15 +217,41 @@ func ParseKnownHostsLine(line string) (*HostKeyEntry, error) {
 	default:
 		return nil, newError(KindKey, nil, "unknown known_hosts marker @%s", marker)
 	}
+	for _, h := range hosts {
+		if h == "" || h == "!" {
+			return nil, newError(KindKey, nil, "malformed known_hosts line: empty host pattern")
+		}
+	}
 	return &HostKeyEntry{Marker: marker, Patterns: hosts, Key: key, Comment: comment, raw: trimmed}, nil
 }
 
-// HostKeys is an OpenSSH known_hosts store: load, look up, add, save. It is
-// safe for concurrent use.
+// ParsePublicKeyText parses "type base64 [comment]" (an authorized_keys or
+// known_hosts key) and checks that the type matches the blob.
+func ParsePublicKeyText(text string) (ssh.PublicKey, error) {
+	f := strings.Fields(text)
+	if len(f) < 2 {
+		return nil, newError(KindKey, nil, "not a public key: want \"type base64\"")
+	}
+	blob, err := base64.StdEncoding.DecodeString(f[1])
+	if err != nil {
+		return nil, newError(KindKey, err, "public key is not valid base64: %v", err)
+	}
+	key, err := ssh.ParsePublicKey(blob)
+	if err != nil {
+		return nil, newError(KindKey, err, "cannot parse %s public key: %v", f[0], err)
+	}
+	if key.Type() != f[0] {
+		return nil, newError(KindKey, nil, "public key type %q does not match its blob (%s)", f[0], key.Type())
+	}
+	return key, nil
+}
+
+// HostKeys is an OpenSSH known_hosts store: load, look up, add, remove,
+// save. It is safe for concurrent use; no lock is held while any caller's
+// code runs.
 type HostKeys struct {
 	mu      sync.Mutex
 	entries []*HostKeyEntry
-	// Skipped counts malformed lines passed over by Load.
 	skipped int
 }
 
@@ -180,27 +259,46 @@ type HostKeys struct {
 func NewHostKeys() *HostKeys { return &HostKeys{} }
 
 // Load reads a known_hosts file and merges it in: an entry with the same
-// patterns and key type as an existing one replaces it. Malformed lines are
-// skipped (counted in Skipped). A missing file gives an error wrapping
-// fs.ErrNotExist.
-func (h *HostKeys) Load(path string) error {
+// marker, patterns and key type as an existing one replaces it. Malformed
+// lines are skipped, counted (Skipped) and logged as warnings with file and
+// line number. A missing file gives an error wrapping fs.ErrNotExist.
+func (h *HostKeys) Load(path string) error { return h.load(path, DefaultLogger()) }
+
+func (h *HostKeys) load(path string, log *Logger) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return newError(KindIO, err, "cannot read known_hosts %s: %v", path, err)
 	}
+	h.LoadData(data, path, log)
+	return nil
+}
+
+// LoadData merges known_hosts text as Load does; source names it in log
+// records. log nil means DefaultLogger. It returns the number of lines
+// skipped.
+func (h *HostKeys) LoadData(data []byte, source string, log *Logger) int {
+	if log == nil {
+		log = DefaultLogger()
+	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	var parsed []*HostKeyEntry
-	skipped := 0
+	skipped, lineno := 0, 0
 	for sc.Scan() {
+		lineno++
 		e, err := ParseKnownHostsLine(sc.Text())
 		if err != nil {
 			skipped++
+			log.Warnf("hostkeys", "%s:%d: skipping malformed known_hosts line: %v", source, lineno, err)
 			continue
 		}
 		if e != nil {
 			parsed = append(parsed, e)
 		}
+	}
+	if err := sc.Err(); err != nil {
+		skipped++
+		log.Warnf("hostkeys", "%s:%d: stopped reading known_hosts: %v", source, lineno+1, err)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -208,7 +306,7 @@ func (h *HostKeys) Load(path string) error {
 	for _, e := range parsed {
 		h.put(e)
 	}
-	return nil
+	return skipped
 }
 
 // IsNotExist reports whether err says a file does not exist.
@@ -234,11 +332,90 @@ func (h *HostKeys) put(e *HostKeyEntry) {
 }
 
 // Add records key for hostname (an exact name such as "[host]:port"),
-// replacing the key of the same type recorded for that name.
+// replacing the key of the same type recorded for that name (paramiko's
+// add). An entry that names hostname alone (plainly or hashed) gets the new
+// key and keeps its form, so a hashed entry stays hashed; an entry that
+// names hostname among other hosts loses that name, and a new entry is
+// appended.
 func (h *HostKeys) Add(hostname string, key ssh.PublicKey) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.put(&HostKeyEntry{Patterns: []string{hostname}, Key: key})
+	for i := 0; i < len(h.entries); i++ {
+		e := h.entries[i]
+		if e.Marker != MarkerNone || e.Key.Type() != key.Type() {
+			continue
+		}
+		idx, ok := e.names(hostname)
+		if !ok {
+			continue
+		}
+		if len(e.Patterns) == 1 {
+			h.entries[i] = &HostKeyEntry{Patterns: e.Patterns, Key: key, Comment: e.Comment}
+			return
+		}
+		h.entries[i] = withoutPattern(e, idx)
+	}
+	h.entries = append(h.entries, &HostKeyEntry{Patterns: []string{hostname}, Key: key})
+}
+
+// AddLine adds one known_hosts line (which may carry @cert-authority or
+// @revoked), merged as Load merges.
+func (h *HostKeys) AddLine(line string) error {
+	e, err := ParseKnownHostsLine(line)
+	if err != nil {
+		return err
+	}
+	if e == nil {
+		return newError(KindInvalid, nil, "empty known_hosts line")
+	}
+	h.mu.Lock()
+	h.put(e)
+	h.mu.Unlock()
+	return nil
+}
+
+// withoutPattern is e without its idx-th pattern (reformatted when written).
+func withoutPattern(e *HostKeyEntry, idx int) *HostKeyEntry {
+	pats := append(append([]string(nil), e.Patterns[:idx]...), e.Patterns[idx+1:]...)
+	return &HostKeyEntry{Marker: e.Marker, Patterns: pats, Key: e.Key, Comment: e.Comment}
+}
+
+// Remove forgets every plain key recorded under hostname exactly (plainly
+// or hashed; wildcard patterns are left alone, as are @cert-authority and
+// @revoked lines). An entry naming other hosts too keeps them. It reports
+// whether anything was removed.
+func (h *HostKeys) Remove(hostname string) bool { return h.RemoveType(hostname, "") }
+
+// RemoveType is Remove for keys of one type only ("" for every type).
+func (h *HostKeys) RemoveType(hostname, keyType string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	removed := false
+	out := h.entries[:0]
+	for _, e := range h.entries {
+		if e.Marker == MarkerNone && (keyType == "" || e.Key.Type() == keyType) {
+			if idx, ok := e.names(hostname); ok {
+				removed = true
+				if len(e.Patterns) == 1 {
+					continue
+				}
+				e = withoutPattern(e, idx)
+			}
+		}
+		out = append(out, e)
+	}
+	for i := len(out); i < len(h.entries); i++ {
+		h.entries[i] = nil
+	}
+	h.entries = out
+	return removed
+}
+
+// Clear forgets every entry.
+func (h *HostKeys) Clear() {
+	h.mu.Lock()
+	h.entries = nil
+	h.mu.Unlock()
 }
 
 // Lookup returns the keys recorded for hostname (plain entries only, not CA
@@ -255,47 +432,123 @@ func (h *HostKeys) Lookup(hostname string) []ssh.PublicKey {
 	return keys
 }
 
-// IsRevoked reports whether key appears in a @revoked line that applies to hostname.
+// LookupByType returns the key recorded for hostname per key type (the
+// first in file order), as paramiko's lookup. Empty if none.
+func (h *HostKeys) LookupByType(hostname string) map[string]ssh.PublicKey {
+	out := map[string]ssh.PublicKey{}
+	for _, k := range h.Lookup(hostname) {
+		if _, ok := out[k.Type()]; !ok {
+			out[k.Type()] = k
+		}
+	}
+	return out
+}
+
+// Check reports whether key is accepted for hostname by this store alone:
+// not revoked, and either recorded for hostname (same type, same key) or a
+// valid host certificate signed by a @cert-authority for hostname.
+func (h *HostKeys) Check(hostname string, key ssh.PublicKey) bool {
+	v := verifyHostKey([]*HostKeys{h}, hostname, key)
+	return v.status == hostKeyOK
+}
+
+// IsRevoked reports whether key appears in a @revoked line that applies to
+// hostname. For a certificate, its plain key and its signing CA count too.
 func (h *HostKeys) IsRevoked(hostname string, key ssh.PublicKey) bool {
+	cands := []ssh.PublicKey{key}
+	if cert, ok := key.(*ssh.Certificate); ok {
+		cands = append(cands, cert.Key, cert.SignatureKey)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, e := range h.entries {
-		if e.Marker == MarkerRevoked && e.Matches(hostname) && keysEqual(e.Key, key) {
-			return true
+		if e.Marker != MarkerRevoked || !e.Matches(hostname) {
+			continue
+		}
+		for _, k := range cands {
+			if keysEqual(e.Key, k) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-// Entries returns a copy of the entries.
-func (h *HostKeys) Entries() []*HostKeyEntry {
+// CertAuthorities returns the @cert-authority keys that apply to hostname.
+func (h *HostKeys) CertAuthorities(hostname string) []ssh.PublicKey {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]*HostKeyEntry(nil), h.entries...)
+	var keys []ssh.PublicKey
+	for _, e := range h.entries {
+		if e.Marker == MarkerCertAuthority && e.Matches(hostname) {
+			keys = append(keys, e.Key)
+		}
+	}
+	return keys
 }
 
-// Len is the number of entries.
+// Hostnames lists the host patterns of the plain entries, each once, in
+// file order; a hashed entry gives its "|1|salt|hash" (paramiko's keys()).
+func (h *HostKeys) Hostnames() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range h.entries {
+		if e.Marker != MarkerNone {
+			continue
+		}
+		for _, p := range e.Patterns {
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// Entries returns a copy of the entries.
+func (h *HostKeys) Entries() []HostKeyEntry {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]HostKeyEntry, len(h.entries))
+	for i, e := range h.entries {
+		out[i] = *e
+		out[i].Patterns = append([]string(nil), e.Patterns...)
+	}
+	return out
+}
+
+// Len is the number of entries (lines), markers included.
 func (h *HostKeys) Len() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.entries)
 }
 
-// Save writes every entry to path in known_hosts format (entries read from a
-// file are written as they were read), through a temporary file and rename.
-func (h *HostKeys) Save(path string) error {
+// Text is the store in known_hosts format, one entry a line: entries read
+// from a file as they were read, then those added since.
+func (h *HostKeys) Text() string {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	var b strings.Builder
 	for _, e := range h.entries {
 		b.WriteString(e.Line())
 		b.WriteByte('\n')
 	}
-	h.mu.Unlock()
+	return b.String()
+}
+
+// Save writes every entry to path in known_hosts format (see Text), through
+// a temporary file and rename, mode 0600.
+func (h *HostKeys) Save(path string) error {
+	text := h.Text()
 	if dir := filepath.Dir(path); dir != "" {
 		_ = os.MkdirAll(dir, 0o700)
 	}
 	tmp := fmt.Sprintf("%s.tmp%d", path, os.Getpid())
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+	if err := os.WriteFile(tmp, []byte(text), 0o600); err != nil {
 		return newError(KindIO, err, "cannot write known_hosts %s: %v", path, err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -308,4 +561,121 @@ func (h *HostKeys) Save(path string) error {
 // keysEqual compares two public keys by their wire form.
 func keysEqual(a, b ssh.PublicKey) bool {
 	return bytes.Equal(a.Marshal(), b.Marshal())
+}
+
+// The outcome of checking a presented host key against stores.
+type hostKeyStatus int
+
+const (
+	hostKeyUnknown  hostKeyStatus = iota // nothing known: ask the policy (about plain)
+	hostKeyOK                            // accepted
+	hostKeyMismatch                      // known host, other key (expected is set)
+	hostKeyRevoked                       // listed in @revoked
+	hostKeyBadCert                       // a CA is known but the certificate does not pass (err says why)
+)
+
+type hostKeyVerdict struct {
+	status   hostKeyStatus
+	plain    ssh.PublicKey // the key to record or show: the certificate's own key when no CA applies
+	expected ssh.PublicKey // for hostKeyMismatch
+	err      error         // for hostKeyBadCert
+	viaCA    bool          // accepted through @cert-authority
+}
+
+// certClock is the time host certificates are checked against (tests move it).
+var certClock = time.Now
+
+// verifyHostKey decides on a key presented by the host looked up as name
+// ("host" or "[host]:port"), against stores in order (paramiko: system host
+// keys, then the client's own; the first store that knows the host
+// decides):
+//   - a key (or a certificate, its key, its CA) in a @revoked line for name
+//     in any store is refused;
+//   - a host certificate, when some store lists a @cert-authority for name,
+//     must be of host type, signed by one of those CAs, valid now, and list
+//     the host name (without "[...]:port") among its principals; if no CA
+//     applies, the certificate's plain key is checked as OpenSSH does;
+//   - otherwise the key must equal one recorded for name.
+func verifyHostKey(stores []*HostKeys, name string, key ssh.PublicKey) hostKeyVerdict {
+	for _, s := range stores {
+		if s.IsRevoked(name, key) {
+			return hostKeyVerdict{status: hostKeyRevoked, plain: key}
+		}
+	}
+	plain := key
+	if cert, ok := key.(*ssh.Certificate); ok {
+		var cas []ssh.PublicKey
+		for _, s := range stores {
+			cas = append(cas, s.CertAuthorities(name)...)
+		}
+		if len(cas) > 0 {
+			if err := checkHostCert(cas, name, cert); err != nil {
+				return hostKeyVerdict{status: hostKeyBadCert, plain: key, err: err}
+			}
+			return hostKeyVerdict{status: hostKeyOK, plain: key, viaCA: true}
+		}
+		plain = cert.Key
+	}
+	for _, s := range stores {
+		known := s.Lookup(name)
+		if len(known) == 0 {
+			continue
+		}
+		for _, k := range known {
+			if keysEqual(k, plain) {
+				return hostKeyVerdict{status: hostKeyOK, plain: plain}
+			}
+		}
+		// paramiko: a known host with a different key, of this type or another, is a mismatch.
+		expected := known[0]
+		for _, k := range known {
+			if k.Type() == plain.Type() {
+				expected = k
+				break
+			}
+		}
+		return hostKeyVerdict{status: hostKeyMismatch, plain: plain, expected: expected}
+	}
+	return hostKeyVerdict{status: hostKeyUnknown, plain: plain}
+}
+
+// checkHostCert validates a host certificate against the CAs listed for name.
+func checkHostCert(cas []ssh.PublicKey, name string, cert *ssh.Certificate) error {
+	if cert.CertType != ssh.HostCert {
+		return fmt.Errorf("certificate is a user certificate, not a host certificate")
+	}
+	signed := false
+	for _, ca := range cas {
+		if keysEqual(ca, cert.SignatureKey) {
+			signed = true
+			break
+		}
+	}
+	if !signed {
+		return fmt.Errorf("certificate is signed by %s %s, not by a @cert-authority listed for %s",
+			cert.SignatureKey.Type(), ssh.FingerprintSHA256(cert.SignatureKey), name)
+	}
+	host := strings.ToLower(hostOfName(name))
+	checker := &ssh.CertChecker{Clock: certClock}
+	principal := host
+	for _, p := range cert.ValidPrincipals {
+		if strings.ToLower(p) == host {
+			principal = p
+		}
+	}
+	if err := checker.CheckCert(principal, cert); err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "ssh: "))
+	}
+	return nil
+}
+
+// certAlgorithms are the host-key algorithms that present certificates.
+func certAlgorithms() []string {
+	var out []string
+	for _, a := range ssh.SupportedAlgorithms().HostKeys {
+		if strings.Contains(a, "-cert-") {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -12,11 +12,14 @@ if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = '16';
 const native = require('./lib/native');
 const errors = require('./lib/errors');
 const { Client } = require('./lib/client');
-const { Process } = require('./lib/channel');
+const { Process, Channel } = require('./lib/channel');
+const { setLogger } = require('./lib/log');
 
 module.exports = {
   Client,
   Process,
+  Channel,
+  setLogger,
   version: native.version,
   libraryPath: native.libraryPath,
   codes: errors.CODES,

@@ -1,9 +1,13 @@
 'use strict';
 // The public Client: connect / exec / spawn / close, as Promises.
 
+const { EventEmitter } = require('events');
 const native = require('./native');
 const { ChannelCore, Process, runToCompletion } = require('./channel');
 const { ClosedError, InvalidArgumentError } = require('./errors');
+const session = require('./session');
+const forward = require('./forward');
+const log = require('./log');
 
 // Backstop: a Client that is garbage-collected without close() frees its handle.
 const finalizer = new FinalizationRegistry((state) => {
@@ -29,8 +33,17 @@ function isAsyncFunction(f) {
   return typeof f === 'function' && f.constructor && f.constructor.name === 'AsyncFunction';
 }
 
-class Client {
+// Facts of gossh_client_info, by the name info() gives them.
+const INFO_NAMES = {
+  peerHost: 'peer_host', peerPort: 'peer_port', username: 'username',
+  serverVersion: 'server_version', clientVersion: 'client_version', banner: 'banner',
+  serverKey: 'server_key', kex: 'kex', hostKeyAlgorithm: 'host_key_algorithm',
+  cipherOut: 'cipher_out', cipherIn: 'cipher_in', macOut: 'mac_out', macIn: 'mac_in',
+};
+
+class Client extends EventEmitter {
   constructor() {
+    super();
     const out = [null];
     native.callSync('gossh_client_new', out);
     this._state = { handle: out[0], callback: null };
@@ -40,7 +53,15 @@ class Client {
     this._connecting = null;
     this._channels = new Set();
     this._policyError = null;
+    this._channelTimeout = null;  // connect({ channelTimeout }): opening channels and requests
+    this._closeHooks = [];
     finalizer.register(this, this._state, this);
+  }
+
+  /** Runs fn (may return a Promise) when the client closes. */
+  _onClose(fn) {
+    if (this._closed) { fn(); return; }
+    this._closeHooks.push(fn);
   }
 
   _checkOpen() {
@@ -97,6 +118,15 @@ class Client {
       set('timeout', msToSeconds(o.timeout, 'timeout'));
       set('banner_timeout', msToSeconds(o.bannerTimeout, 'bannerTimeout'));
       set('auth_timeout', msToSeconds(o.authTimeout, 'authTimeout'));
+      if (o.channelTimeout !== undefined && o.channelTimeout !== null) {
+        msToSeconds(o.channelTimeout, 'channelTimeout'); // validates
+        this._channelTimeout = o.channelTimeout;
+      }
+      if (o.log !== undefined && o.log !== null) {
+        if (!this._detachLog) this._detachLog = log.attachClientLogger(h, o.log, o.logLevel, o.logChannel);
+      } else if (o.logChannel !== undefined && o.logChannel !== null) {
+        native.callSync('gossh_client_set_log_channel', h, String(o.logChannel));
+      }
 
       // Private keys: a path (key_filename), or key text / a Buffer (loaded here).
       let pk = o.privateKey;
@@ -173,6 +203,7 @@ class Client {
 
       try {
         await native.callAsync('gossh_client_connect', h, opts);
+        if (o.keepaliveInterval) this.setKeepalive(o.keepaliveInterval);
       } catch (e) {
         if (this._closed) throw new ClosedError('the client was closed during connect', 'GOSSH_E_CLOSED');
         const thrown = this._policyError;
@@ -198,7 +229,12 @@ class Client {
     if (old && old !== cb) native.unregisterCallback(old);
   }
 
-  async _open(command, timeoutMs) {
+  async _open(command, timeoutMs, options) {
+    if (options && ((options.pty !== undefined && options.pty !== null && options.pty !== false) ||
+                    (options.env !== undefined && options.env !== null))) {
+      return session.openExec(this, command, { pty: options.pty || null, env: options.env, timeout: timeoutMs });
+    }
+    if (timeoutMs === undefined || timeoutMs === null) timeoutMs = this._channelTimeout;
     this._checkOpen();
     if (typeof command !== 'string') throw new TypeError('command must be a string');
     const out = [null];
@@ -222,20 +258,76 @@ class Client {
    * `{ stdout, stderr, code }` (strings, or Buffers with encoding 'buffer').
    */
   async exec(command, options = {}) {
-    const { stdin, encoding = 'utf8', timeout } = options || {};
+    const { stdin, encoding = 'utf8', timeout, pty, env } = options || {};
     if (encoding !== 'buffer' && encoding !== null && !Buffer.isEncoding(encoding)) {
       throw new TypeError(`unknown encoding: ${encoding}`);
     }
     const started = Date.now();
-    const core = await this._open(command, timeout);
+    const core = await this._open(command, timeout, { pty, env });
     const left = timeout === undefined || timeout === null ? undefined : Math.max(0, timeout - (Date.now() - started));
     return runToCompletion(core, { stdin, encoding, timeout: left });
   }
 
   /** Starts a command and returns a ChildProcess-like Process with streams. */
   async spawn(command, options = {}) {
-    const core = await this._open(command, options && options.timeout);
+    const core = await this._open(command, options && options.timeout, options);
     return new Process(core, command);
+  }
+
+  /** A login shell (with a pty unless `pty: false`) as a Duplex Channel. */
+  shell(options = {}) {
+    return session.shell(this, options);
+  }
+
+  /** A subsystem ("sftp", ...) as a Duplex Channel. */
+  subsystem(name, options = {}) {
+    return session.subsystem(this, name, options);
+  }
+
+  /** A direct-tcpip channel to dstHost:dstPort, as a Duplex Channel (ssh2's forwardOut). */
+  forwardOut(srcHost, srcPort, dstHost, dstPort, options = {}) {
+    return forward.forwardOut(this, srcHost, srcPort, dstHost, dstPort, options);
+  }
+
+  /** A listening net.Server whose connections go through direct-tcpip channels to dstHost:dstPort. */
+  forwardLocal(options) {
+    return forward.forwardLocal(this, options);
+  }
+
+  /** Remote forwarding: resolves with the bound port; connections arrive as 'tcp connection' events. */
+  forwardIn(address, port) {
+    return forward.forwardIn(this, address, port);
+  }
+
+  /** Stops a remote forwarding (address and bound port). */
+  unforwardIn(address, port) {
+    return forward.unforwardIn(this, address, port);
+  }
+
+  /** Facts about the live connection: peer, versions, banner, server key, algorithms. */
+  info() {
+    this._checkOpen();
+    const r = {};
+    for (const [key, name] of Object.entries(INFO_NAMES)) {
+      const out = [null];
+      native.callSync('gossh_client_info', this._handle, name, out);
+      r[key] = native.takeString(out[0]);
+    }
+    r.peerPort = Number(r.peerPort);
+    return r;
+  }
+
+  /** Sends keepalive@openssh.com every ms milliseconds (0: off); three unanswered close the client. */
+  setKeepalive(ms) {
+    this._checkOpen();
+    if (!Number.isInteger(ms) || ms < 0) throw new TypeError('setKeepalive(ms): ms must be a non-negative integer');
+    native.callSync('gossh_client_set_keepalive', this._handle, ms);
+  }
+
+  /** Sends an SSH_MSG_IGNORE (keeps NAT state alive). */
+  async sendIgnore() {
+    this._checkOpen();
+    await native.callAsync('gossh_client_send_ignore', this._handle);
   }
 
   /** Closes the connection and every channel on it. Idempotent. */
@@ -247,11 +339,14 @@ class Client {
       const channels = [...this._channels];
       for (const c of channels) c.detach(reason);
       await native.callClose('gossh_client_close', this._handle);
+      const hooks = this._closeHooks.splice(0);
+      await Promise.all(hooks.map((fn) => Promise.resolve().then(fn).catch(() => {})));
       await Promise.all(channels.map((c) => c._loop.catch(() => {})));
       if (this._connecting) await this._connecting.catch(() => {});
       finalizer.unregister(this);
       native.fn.gossh_client_free(this._handle);
       this._setCallback(null);
+      if (this._detachLog) { this._detachLog(); this._detachLog = null; }
     })();
     return this._closePromise;
   }

@@ -21,11 +21,12 @@ const (
 	kindClient
 	kindChannel
 	kindKey
+	kindHostKeys
 )
 
 var kindName = map[handleKind]string{
 	kindError: "gossh_error", kindOptions: "gossh_options", kindClient: "gossh_client",
-	kindChannel: "gossh_channel", kindKey: "gossh_key",
+	kindChannel: "gossh_channel", kindKey: "gossh_key", kindHostKeys: "gossh_hostkeys",
 }
 
 type entry struct {

@@ -114,6 +114,7 @@ typedef struct gossh_options gossh_options;
 typedef struct gossh_client gossh_client;
 typedef struct gossh_channel gossh_channel;
 typedef struct gossh_key gossh_key;
+typedef struct gossh_hostkeys gossh_hostkeys;
 
 /* ------------------------------------------------------------------------ */
 /* Memory and errors                                                         */
@@ -149,7 +150,15 @@ const char *gossh_error_message(const gossh_error *e);
  *   GOSSH_E_HOSTKEY_UNKNOWN: "hostname", "key" (the server's key as
  *       "type base64").
  *   GOSSH_E_HOSTKEY_MISMATCH: "hostname", "key" (presented) and
- *       "expected_key" (known), each as "type base64".
+ *       "expected_key" (known; "" when no key was expected), each as
+ *       "type base64", and "reason": "mismatch" (known host, other key),
+ *       "revoked" (the key, or a certificate's key or CA, is in a @revoked
+ *       line: refused even where another line would accept it),
+ *       "certificate" (a @cert-authority applies to the host but its
+ *       certificate does not pass: wrong CA, expired, not yet valid, host
+ *       name not among its principals, not a host certificate; the message
+ *       says which), "changed" (a re-key presented another key; the
+ *       connection ends).
  *   GOSSH_E_CONNECT: "address" (host:port that could not be reached) and
  *       "reason": "resolve" (the name did not resolve), "refused" or
  *       "unreachable".
@@ -404,6 +413,162 @@ void gossh_options_free(gossh_options *opts);
 typedef int (*gossh_hostkey_cb)(const char *hostname, const char *key_type,
                                 const char *key_base64, const char *fingerprint,
                                 void *userdata);
+
+/* ------------------------------------------------------------------------ */
+/* Host keys (an OpenSSH known_hosts store, paramiko's HostKeys)             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A gossh_hostkeys handle is a known_hosts store: entries of host patterns
+ * and a key, as OpenSSH writes them. Host names are looked up as OpenSSH
+ * and paramiko do: "host" for port 22, "[host]:port" otherwise. Patterns
+ * may use "*" and "?", "!" negates, "|1|salt|hash" is a hashed name.
+ * "@cert-authority PATTERNS KEY" lines make certificates signed by KEY
+ * acceptable for the hosts (checked by gossh_client_connect: host type,
+ * valid now, the host name without "[...]:port" among the principals; the
+ * certificate algorithms are offered first to such hosts). "@revoked
+ * PATTERNS KEY" lines refuse KEY (also as a certificate's key or CA) even
+ * where another line accepts it. Keys are passed as "type base64" text (an
+ * optional trailing comment is ignored).
+ * All functions are safe to call from any thread on the same store; none
+ * blocks except on local file I/O (load, save). A store handle obtained from
+ * a client (gossh_client_get_host_keys) is the client's live store: changes
+ * through it are seen by the client's next host-key check.
+ */
+
+/* gossh_hostkeys_new — a new, empty store; caller frees with gossh_hostkeys_free. */
+int gossh_hostkeys_new(gossh_hostkeys **out, gossh_error **err);
+
+/*
+ * gossh_hostkeys_free — releases the handle. A handle from
+ * gossh_client_get_host_keys only lets go of the store: the client keeps
+ * using it. NULL and repeats are no-ops.
+ */
+void gossh_hostkeys_free(gossh_hostkeys *hk);
+
+/*
+ * gossh_hostkeys_load — reads a known_hosts file and merges it in (an entry
+ * for the same patterns, marker and key type as an existing one replaces
+ * it). Fields may be separated by spaces or tabs. Malformed lines are
+ * skipped and logged as warnings ("<logchannel>.hostkeys", with file:line;
+ * never quoting key material). Returns 0, GOSSH_E_IO (cannot read; also for
+ * a missing file), GOSSH_E_INVALID (NULL path).
+ */
+int gossh_hostkeys_load(gossh_hostkeys *hk, const char *path, gossh_error **err);
+
+/*
+ * gossh_hostkeys_save — writes every entry to path (mode 0600, through a
+ * temporary file and rename): lines that were loaded exactly as they were
+ * read (hashed entries stay hashed), then entries added since. Comments and
+ * malformed lines of the loaded file are not kept. Returns 0, GOSSH_E_IO,
+ * GOSSH_E_INVALID.
+ */
+int gossh_hostkeys_save(gossh_hostkeys *hk, const char *path, gossh_error **err);
+
+/*
+ * gossh_hostkeys_add — records key ("type base64") for hostname, an exact
+ * name such as "example.com" or "[example.com]:2222" (paramiko's add). A key
+ * of the same type recorded under that name is replaced (a hashed entry
+ * keeps its hashed name); if the name shared a line with other hosts, it is
+ * taken off that line. Returns 0, GOSSH_E_KEY (key does not parse, or its
+ * type does not match the blob), GOSSH_E_INVALID (NULL or empty hostname).
+ */
+int gossh_hostkeys_add(gossh_hostkeys *hk, const char *hostname, const char *key,
+                       gossh_error **err);
+
+/*
+ * gossh_hostkeys_add_line — adds one known_hosts line, markers allowed
+ * ("@cert-authority *.example.com ssh-ed25519 AAAA..."), merged as
+ * gossh_hostkeys_load merges. Returns 0, GOSSH_E_KEY (malformed line),
+ * GOSSH_E_INVALID (NULL, blank or comment line).
+ */
+int gossh_hostkeys_add_line(gossh_hostkeys *hk, const char *line, gossh_error **err);
+
+/*
+ * gossh_hostkeys_remove — forgets the keys recorded under hostname exactly
+ * (plainly or hashed), only those of key_type unless it is NULL or "".
+ * Wildcard patterns, @cert-authority and @revoked lines are left alone; a
+ * line naming other hosts too keeps them. Returns 1 if something was
+ * removed, 0 if nothing matched, GOSSH_E_INVALID for a NULL hostname.
+ */
+int gossh_hostkeys_remove(gossh_hostkeys *hk, const char *hostname, const char *key_type,
+                          gossh_error **err);
+
+/* gossh_hostkeys_clear — forgets every entry. Returns 0. */
+int gossh_hostkeys_clear(gossh_hostkeys *hk, gossh_error **err);
+
+/*
+ * gossh_hostkeys_lookup — the keys that plain lines record for hostname
+ * (patterns and hashes matched), one per key type (the first in file
+ * order), as "type base64\n" lines in *out ("" if none; caller frees with
+ * gossh_free). Returns 0, GOSSH_E_INVALID.
+ */
+int gossh_hostkeys_lookup(gossh_hostkeys *hk, const char *hostname, char **out,
+                          gossh_error **err);
+
+/*
+ * gossh_hostkeys_check — 1 if this store alone accepts key ("type base64")
+ * for hostname: not revoked, and recorded for it or a valid host
+ * certificate from a @cert-authority for it. 0 if not (also for a key that
+ * does not parse). GOSSH_E_BADHANDLE / GOSSH_E_INVALID for a bad handle or
+ * NULL strings.
+ */
+int gossh_hostkeys_check(gossh_hostkeys *hk, const char *hostname, const char *key);
+
+/*
+ * gossh_hostkeys_count — the number of entries (lines, markers included),
+ * or a negative code for a bad handle.
+ */
+int gossh_hostkeys_count(gossh_hostkeys *hk);
+
+/*
+ * gossh_hostkeys_entries — the whole store as known_hosts text (what
+ * gossh_hostkeys_save would write) in *out; caller frees with gossh_free.
+ */
+int gossh_hostkeys_entries(gossh_hostkeys *hk, char **out, gossh_error **err);
+
+/*
+ * gossh_hostkeys_hostnames — the host patterns of the plain lines, each once,
+ * in file order, one per line ("" if none); a hashed entry gives its
+ * "|1|salt|hash" (paramiko's HostKeys.keys()). Caller frees *out with
+ * gossh_free.
+ */
+int gossh_hostkeys_hostnames(gossh_hostkeys *hk, char **out, gossh_error **err);
+
+/*
+ * gossh_hostkeys_hash_host — OpenSSH's hashed form "|1|salt|hash" of
+ * hostname (paramiko's HostKeys.hash_host). salt NULL or "" draws a random
+ * salt; otherwise it is the salt in base64, or a whole "|1|salt|hash" whose
+ * salt is reused (hashing a name with an entry's salt and comparing tells
+ * whether the entry is for that name). *out: caller frees with gossh_free.
+ * Returns 0, GOSSH_E_INVALID (NULL hostname, salt not base64).
+ */
+int gossh_hostkeys_hash_host(const char *hostname, const char *salt, char **out,
+                             gossh_error **err);
+
+/*
+ * gossh_client_get_host_keys — a new handle to the client's own live store
+ * (loaded with gossh_client_load_host_keys, added to by the auto-add policy,
+ * written by gossh_client_save_host_keys; paramiko's get_host_keys()).
+ * Changes through it affect the client's checks; freeing the handle does not
+ * affect the client. Caller frees with gossh_hostkeys_free.
+ */
+int gossh_client_get_host_keys(gossh_client *c, gossh_hostkeys **out, gossh_error **err);
+
+/*
+ * gossh_client_get_system_host_keys — as gossh_client_get_host_keys, for the
+ * system store (gossh_client_load_system_host_keys; consulted first, never
+ * saved).
+ */
+int gossh_client_get_system_host_keys(gossh_client *c, gossh_hostkeys **out,
+                                      gossh_error **err);
+
+/*
+ * gossh_client_share_host_keys — makes c use from's stores (system and own)
+ * and the file its auto-add policy saves to, from now on. For a binding that
+ * replaces a closed client with a new one but must keep its host keys.
+ */
+int gossh_client_share_host_keys(gossh_client *c, const gossh_client *from, gossh_error **err);
 
 /* ------------------------------------------------------------------------ */
 /* Client                                                                    */

@@ -1,0 +1,252 @@
+/*
+ * test_hostkeys.c — tests the known_hosts store of the C API
+ * (gossh_hostkeys_*, gossh_client_get_host_keys) against the real sshd that
+ * testenv/with-sshd.sh starts, and against ssh-keygen. Prints failures and a
+ * closing "N passed, N failed" line; exits non-zero on any failure.
+ */
+#define _DEFAULT_SOURCE
+#include "gossh.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                       \
+    do {                                                                       \
+        if (cond) {                                                            \
+            passed++;                                                          \
+        } else {                                                               \
+            failed++;                                                          \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);                      \
+            printf(__VA_ARGS__);                                               \
+            printf("\n");                                                      \
+        }                                                                      \
+    } while (0)
+
+static const char *host, *port, *user, *keydir;
+static char tmpdir[256];
+static char name[128]; /* "[127.0.0.1]:PORT" */
+
+static const char *msg(gossh_error *e) { return e ? gossh_error_message(e) : ""; }
+
+static char *path_in(const char *dir, const char *file) {
+    static char buf[4][512];
+    static int i;
+    char *p = buf[i++ % 4];
+    snprintf(p, 512, "%s/%s", dir, file);
+    return p;
+}
+
+/* the first line of a file whose text contains needle, as "type base64" */
+static int key_line(const char *file, const char *needle, char *out, size_t cap) {
+    FILE *f = fopen(file, "r");
+    char line[8192];
+    int found = 0;
+    if (!f) return 0;
+    while (fgets(line, sizeof line, f)) {
+        if (!strstr(line, needle)) continue;
+        char *t = strchr(line, ' ');
+        if (!t) continue;
+        t++;
+        t[strcspn(t, "\n")] = 0;
+        snprintf(out, cap, "%s", t);
+        found = 1;
+        break;
+    }
+    fclose(f);
+    return found;
+}
+
+static gossh_options *opts(void) {
+    gossh_options *o = NULL;
+    gossh_options_new(&o, NULL);
+    gossh_options_set(o, "hostname", host, NULL);
+    gossh_options_set(o, "port", port, NULL);
+    gossh_options_set(o, "username", user, NULL);
+    gossh_options_set(o, "allow_agent", "0", NULL);
+    gossh_options_set(o, "look_for_keys", "0", NULL);
+    gossh_options_set(o, "key_filename", path_in(keydir, "id_ed25519"), NULL);
+    return o;
+}
+
+static void test_store(void) {
+    gossh_error *err = NULL;
+    gossh_hostkeys *hk = NULL;
+    char ed[4096], wrong[4096];
+    CHECK(key_line(path_in(keydir, "known_hosts"), "ssh-ed25519", ed, sizeof ed), "ed25519 line");
+    CHECK(key_line(path_in(keydir, "known_hosts_wrong"), "ssh-ed25519", wrong, sizeof wrong), "wrong line");
+
+    CHECK(gossh_hostkeys_new(&hk, &err) == 0 && hk, "new: %s", msg(err));
+    CHECK(gossh_hostkeys_count(hk) == 0, "empty");
+    CHECK(gossh_hostkeys_load(hk, path_in(keydir, "known_hosts"), &err) == 0, "load: %s", msg(err));
+    CHECK(gossh_hostkeys_count(hk) == 3, "3 entries, got %d", gossh_hostkeys_count(hk));
+    CHECK(gossh_hostkeys_check(hk, name, ed) == 1, "check known key");
+    CHECK(gossh_hostkeys_check(hk, name, wrong) == 0, "check wrong key");
+    CHECK(gossh_hostkeys_check(hk, "other", ed) == 0, "check other host");
+    CHECK(gossh_hostkeys_check(hk, name, "garbage") == 0, "check garbage key");
+
+    char *out = NULL;
+    CHECK(gossh_hostkeys_lookup(hk, name, &out, &err) == 0 && out, "lookup: %s", msg(err));
+    int lines = 0;
+    for (char *p = out; p && *p; p++) lines += *p == '\n';
+    CHECK(lines == 3 && strstr(out, ed), "lookup gives 3 lines with the ed25519 key: %s", out);
+    gossh_free(out);
+    CHECK(gossh_hostkeys_lookup(hk, "nobody", &out, NULL) == 0 && out && !*out, "lookup of unknown host is empty");
+    gossh_free(out);
+
+    /* add replaces the key of the same type */
+    CHECK(gossh_hostkeys_add(hk, name, wrong, &err) == 0, "add: %s", msg(err));
+    CHECK(gossh_hostkeys_check(hk, name, wrong) == 1 && gossh_hostkeys_check(hk, name, ed) == 0,
+          "add replaced the ed25519 key");
+    CHECK(gossh_hostkeys_count(hk) == 3, "still 3 entries");
+    CHECK(gossh_hostkeys_add(hk, name, "ssh-ed25519 notbase64!", &err) == GOSSH_E_KEY, "add bad key");
+    gossh_error_free(err);
+    CHECK(gossh_hostkeys_add(hk, NULL, ed, &err) == GOSSH_E_INVALID, "add NULL host");
+    gossh_error_free(err);
+
+    /* hostnames, remove by type, remove, entries */
+    CHECK(gossh_hostkeys_hostnames(hk, &out, NULL) == 0 && out && strstr(out, name), "hostnames %s", out);
+    gossh_free(out);
+    CHECK(gossh_hostkeys_remove(hk, name, "ssh-ed25519", &err) == 1, "remove type: %s", msg(err));
+    CHECK(gossh_hostkeys_remove(hk, name, "ssh-ed25519", NULL) == 0, "second remove finds nothing");
+    CHECK(gossh_hostkeys_count(hk) == 2, "2 entries left");
+    CHECK(gossh_hostkeys_remove(hk, name, NULL, NULL) == 1 && gossh_hostkeys_count(hk) == 0, "remove host");
+
+    /* markers through add_line; @revoked wins */
+    char line[8300];
+    snprintf(line, sizeof line, "%s %s", name, ed);
+    CHECK(gossh_hostkeys_add_line(hk, line, &err) == 0, "add_line: %s", msg(err));
+    CHECK(gossh_hostkeys_check(hk, name, ed) == 1, "plain line accepts");
+    snprintf(line, sizeof line, "@revoked * %s", ed);
+    CHECK(gossh_hostkeys_add_line(hk, line, &err) == 0, "add_line revoked: %s", msg(err));
+    CHECK(gossh_hostkeys_check(hk, name, ed) == 0, "revoked key refused");
+    CHECK(gossh_hostkeys_add_line(hk, "# comment", &err) == GOSSH_E_INVALID, "comment line");
+    gossh_error_free(err);
+    CHECK(gossh_hostkeys_add_line(hk, "host ssh-ed25519", &err) == GOSSH_E_KEY, "malformed line");
+    gossh_error_free(err);
+    CHECK(gossh_hostkeys_entries(hk, &out, NULL) == 0 && out && strstr(out, "@revoked * "), "entries %s", out);
+    gossh_free(out);
+
+    /* hashing: ssh-keygen -F finds a hashed entry we saved */
+    char *hashed = NULL, *again = NULL;
+    CHECK(gossh_hostkeys_hash_host("hashed.example", NULL, &hashed, &err) == 0 && hashed &&
+              strncmp(hashed, "|1|", 3) == 0, "hash_host: %s", msg(err));
+    CHECK(gossh_hostkeys_hash_host("hashed.example", hashed, &again, NULL) == 0 && again &&
+              strcmp(again, hashed) == 0, "hash with the entry's salt is the same");
+    gossh_free(again);
+    CHECK(gossh_hostkeys_hash_host("x", "not base64!", &again, &err) == GOSSH_E_INVALID, "bad salt");
+    gossh_error_free(err);
+    gossh_hostkeys_clear(hk, NULL);
+    CHECK(gossh_hostkeys_count(hk) == 0, "clear");
+    CHECK(gossh_hostkeys_add(hk, hashed, ed, NULL) == 0, "add under a hashed name");
+    CHECK(gossh_hostkeys_check(hk, "hashed.example", ed) == 1, "hashed entry matches");
+    char *file = path_in(tmpdir, "saved");
+    CHECK(gossh_hostkeys_save(hk, file, &err) == 0, "save: %s", msg(err));
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "ssh-keygen -F hashed.example -f %s | grep -q 'found: line 1'", file);
+    CHECK(system(cmd) == 0, "ssh-keygen -F finds our hashed entry");
+    gossh_free(hashed);
+
+    CHECK(gossh_hostkeys_load(hk, path_in(tmpdir, "missing"), &err) == GOSSH_E_IO, "load missing file");
+    gossh_error_free(err);
+    CHECK(gossh_hostkeys_save(hk, path_in(file, "kh"), &err) == GOSSH_E_IO, "save under a file");
+    gossh_error_free(err);
+
+    /* bad handles */
+    gossh_hostkeys_free(hk);
+    gossh_hostkeys_free(hk);
+    gossh_hostkeys_free(NULL);
+    CHECK(gossh_hostkeys_count(hk) == GOSSH_E_BADHANDLE, "freed store");
+    CHECK(gossh_hostkeys_load(hk, file, &err) == GOSSH_E_BADHANDLE, "load on freed store");
+    gossh_error_free(err);
+    CHECK(gossh_hostkeys_count(NULL) == GOSSH_E_INVALID, "NULL store");
+    gossh_options *o = opts();
+    CHECK(gossh_hostkeys_count((gossh_hostkeys *)o) == GOSSH_E_BADHANDLE, "options as a store");
+    gossh_options_free(o);
+}
+
+static void test_client_store(void) {
+    gossh_error *err = NULL;
+    char ed[4096], wrong[4096];
+    key_line(path_in(keydir, "known_hosts"), "ssh-ed25519", ed, sizeof ed);
+    key_line(path_in(keydir, "known_hosts_wrong"), "ssh-ed25519", wrong, sizeof wrong);
+
+    gossh_client *c = NULL;
+    gossh_client_new(&c, NULL);
+    gossh_hostkeys *live = NULL, *sys = NULL;
+    CHECK(gossh_client_get_host_keys(c, &live, &err) == 0 && live, "get_host_keys: %s", msg(err));
+    CHECK(gossh_client_get_system_host_keys(c, &sys, &err) == 0 && sys, "get_system_host_keys");
+    gossh_options *o = opts();
+
+    /* unknown: rejected; add through the live store: accepted */
+    CHECK(gossh_client_connect(c, o, &err) == GOSSH_E_HOSTKEY_UNKNOWN, "unknown host: %s", msg(err));
+    gossh_error_free(err);
+    CHECK(gossh_hostkeys_load(live, path_in(keydir, "known_hosts"), NULL) == 0, "load into live store");
+    CHECK(gossh_client_connect(c, o, &err) == 0, "connect after adding through the store: %s", msg(err));
+    gossh_client_close(c, NULL);
+
+    /* a revoked key is refused even though a line accepts it; reason detail */
+    char line[8300];
+    snprintf(line, sizeof line, "@revoked %s %s", name, ed);
+    gossh_hostkeys_add_line(live, line, NULL);
+    gossh_hostkeys_remove(live, name, "ecdsa-sha2-nistp256", NULL);
+    gossh_hostkeys_remove(live, name, "ssh-rsa", NULL);
+    CHECK(gossh_client_connect(c, o, &err) == GOSSH_E_HOSTKEY_MISMATCH, "revoked: %s", msg(err));
+    const char *reason = gossh_error_detail(err, "reason");
+    CHECK(reason && strcmp(reason, "revoked") == 0, "reason %s", reason ? reason : "(null)");
+    gossh_error_free(err);
+
+    /* a wrong key: mismatch with the expected key */
+    gossh_hostkeys_clear(live, NULL);
+    gossh_hostkeys_add(live, name, wrong, NULL);
+    CHECK(gossh_client_connect(c, o, &err) == GOSSH_E_HOSTKEY_MISMATCH, "mismatch: %s", msg(err));
+    reason = gossh_error_detail(err, "reason");
+    CHECK(reason && strcmp(reason, "mismatch") == 0, "reason %s", reason ? reason : "(null)");
+    const char *exp = gossh_error_detail(err, "expected_key");
+    CHECK(exp && strcmp(exp, wrong) == 0, "expected_key %s", exp ? exp : "(null)");
+    gossh_error_free(err);
+
+    /* system keys are consulted first; freeing the handles leaves the client working */
+    CHECK(gossh_hostkeys_load(sys, path_in(keydir, "known_hosts"), NULL) == 0, "load system");
+    gossh_hostkeys_free(sys);
+    gossh_hostkeys_free(live);
+    CHECK(gossh_client_connect(c, o, &err) == 0, "system keys first: %s", msg(err));
+    gossh_client_close(c, NULL);
+
+    /* share: a new client uses the same stores */
+    gossh_client *d = NULL;
+    gossh_client_new(&d, NULL);
+    CHECK(gossh_client_share_host_keys(d, c, &err) == 0, "share: %s", msg(err));
+    CHECK(gossh_client_connect(d, o, &err) == 0, "shared stores: %s", msg(err));
+    gossh_client_free(d);
+    CHECK(gossh_client_get_host_keys(NULL, &live, &err) == GOSSH_E_INVALID, "get_host_keys(NULL)");
+    gossh_error_free(err);
+    CHECK(gossh_client_get_host_keys(c, NULL, &err) == GOSSH_E_INVALID, "get_host_keys out NULL");
+    gossh_error_free(err);
+    gossh_options_free(o);
+    gossh_client_free(c);
+}
+
+int main(void) {
+    host = getenv("GOSSH_TEST_HOST");
+    port = getenv("GOSSH_TEST_PORT");
+    user = getenv("GOSSH_TEST_USER");
+    keydir = getenv("GOSSH_TEST_KEYDIR");
+    if (!host || !port || !user || !keydir) {
+        fprintf(stderr, "run under testenv/with-sshd.sh\n");
+        return 2;
+    }
+    snprintf(name, sizeof name, "[%s]:%s", host, port);
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/gossh-test-hostkeys.XXXXXX");
+    if (!mkdtemp(tmpdir)) return 2;
+    test_store();
+    test_client_store();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+    if (system(cmd) != 0) printf("could not remove %s\n", tmpdir);
+    printf("test_hostkeys: %d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -24,7 +24,7 @@ from ._lib import version_string as _library_version
 from .channel import Channel, ChannelFile, ChannelStderrFile, ChannelStdinFile
 from .client import SSHClient
 from .transport import SecurityOptions, Transport
-from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, RSAKey, UnknownKeyType
+from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, PublicBlob, RSAKey, UnknownKeyType
 from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
 from .ssh_exception import (
     AuthenticationException,
@@ -64,6 +64,7 @@ __all__ = [
     "ECDSAKey",
     "Ed25519Key",
     "DSSKey",
+    "PublicBlob",
     "UnknownKeyType",
     "SSHException",
     "AuthenticationException",

@@ -113,6 +113,19 @@ _PROTOTYPES = [
     ("gossh_key_type", [key_p, POINTER(owned_str_p), _err_pp], c_int),
     ("gossh_key_public_text", [key_p, POINTER(owned_str_p), _err_pp], c_int),
     ("gossh_key_fingerprint", [key_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_key_generate", [c_char_p, c_int, POINTER(key_p), _err_pp], c_int),
+    ("gossh_key_from_public", [c_char_p, c_char_p, c_size_t, POINTER(key_p), _err_pp], c_int),
+    ("gossh_key_bits", [key_p, POINTER(c_int), _err_pp], c_int),
+    ("gossh_key_can_sign", [key_p], c_int),
+    ("gossh_key_blob", [key_p, POINTER(c_void_p), POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_key_fingerprint_md5", [key_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_key_sign",
+     [key_p, c_char_p, c_size_t, c_char_p, POINTER(c_void_p), POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_key_verify", [key_p, c_char_p, c_size_t, c_char_p, c_size_t, _err_pp], c_int),
+    ("gossh_key_write_private", [key_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_key_write_private_file", [key_p, c_char_p, c_char_p, _err_pp], c_int),
+    ("gossh_key_load_certificate", [key_p, c_char_p, _err_pp], c_int),
+    ("gossh_key_certificate", [key_p, POINTER(owned_str_p), _err_pp], c_int),
     ("gossh_key_free", [key_p], None),
     # options
     ("gossh_options_new", [POINTER(options_p), _err_pp], c_int),
@@ -277,6 +290,16 @@ def take_string(p):
         return ctypes.string_at(p).decode("utf-8", "replace")
     finally:
         lib.gossh_free(ctypes.cast(p, c_void_p))
+
+
+def take_bytes(p, n):
+    """Copies n library-owned bytes at p and releases them with gossh_free."""
+    if not p:
+        return b""
+    try:
+        return ctypes.string_at(p, n)
+    finally:
+        lib.gossh_free(p)
 
 
 # --------------------------------------------------------------------------

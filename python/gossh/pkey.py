@@ -1,14 +1,27 @@
 """Keys: paramiko's ``PKey`` family over libgossh's ``gossh_key`` handles.
 
-A key loaded from a private key file wraps a ``gossh_key`` handle (the
-private half never enters Python).  A public-only key (the server's host key
-handed to a policy, the keys of a ``BadHostKeyException``) holds just its
-type name and public blob.
+A private key (loaded from a file or text, or generated) wraps a
+``gossh_key`` handle: the private half never enters Python.  A public-only
+key (the server's host key handed to a policy, the keys of a
+``BadHostKeyException``, ``RSAKey(data=blob)``) holds its type name and
+public blob, and gets a public-only handle when it is first asked to verify
+a signature or report its size.
+
+Differences from paramiko, all deliberate:
+
+* ``sign_ssh_data`` returns the signature blob as ``bytes`` (paramiko wraps
+  the same bytes in a ``Message``; ``bytes(msg)`` of paramiko's equals ours),
+  and for RSA with ``algorithm=None`` signs with ``rsa-sha2-512`` (paramiko:
+  SHA-1 ``ssh-rsa``, which OpenSSH no longer accepts).
+* ``write_private_key_file`` / ``write_private_key`` write OpenSSH format
+  ("BEGIN OPENSSH PRIVATE KEY", what ``ssh-keygen`` writes today) for every
+  key type, encrypted with bcrypt + aes256-ctr when a password is given;
+  paramiko writes PEM for RSA, ECDSA and DSA.  Both formats load everywhere.
+* Keys cannot be made from ``cryptography`` objects (``key=``).
 """
 
 import base64
 import ctypes
-import hashlib
 import os
 import struct
 
@@ -16,7 +29,7 @@ from . import _lib
 from ._lib import call, lib
 from .ssh_exception import SSHException
 
-__all__ = ["PKey", "RSAKey", "ECDSAKey", "Ed25519Key", "DSSKey", "UnknownKeyType"]
+__all__ = ["PKey", "RSAKey", "ECDSAKey", "Ed25519Key", "DSSKey", "UnknownKeyType", "PublicBlob"]
 
 
 class UnknownKeyType(Exception):
@@ -43,11 +56,6 @@ def _read_strings(blob):
     return out
 
 
-def _mpint_bits(b):
-    b = b.lstrip(b"\x00")
-    return (len(b) - 1) * 8 + b[0].bit_length() if b else 0
-
-
 class PKey:
     """Base class for public keys (paramiko.PKey).
 
@@ -64,9 +72,12 @@ class PKey:
 
     def __init__(self, msg=None, data=None, filename=None, password=None, key=None,
                  file_obj=None):
-        self._handle = None
+        self._handle = None  # gossh_key with the private half, or None
+        self._pub = None  # lazily made public-only gossh_key (see _native)
         self._type = None
         self._blob = None
+        self._fields = []
+        self.public_blob = None  # the certificate, once load_certificate() ran
         if key is not None:
             raise NotImplementedError(
                 "gossh: keys made from cryptography objects are not supported; "
@@ -79,6 +90,7 @@ class PKey:
         elif data is not None or msg is not None:
             blob = data if data is not None else msg.asbytes()
             self._set_public(None, bytes(blob))
+            self._check_public()
 
     # -- construction ---------------------------------------------------------
 
@@ -120,9 +132,9 @@ class PKey:
             self.__class__ = cls
 
     @staticmethod
-    def _out_string(fn, handle):
+    def _out_string(fn, handle, *args):
         p = _lib.owned_str_p()
-        call(fn, handle, ctypes.byref(p))
+        call(fn, handle, *args, ctypes.byref(p))
         return p
 
     def _set_public(self, ktype, blob):
@@ -138,6 +150,17 @@ class PKey:
             cls = _class_for(ktype)
             if cls is not PKey:
                 self.__class__ = cls
+
+    def _check_public(self):
+        """Parses a public-only key's blob in the library (raising
+        SSHException if it does not parse, or is not of this class's type)."""
+        fields = self._fields
+        if not fields or fields[0].decode("ascii", "replace") != self._type:
+            raise SSHException("gossh: key type {!r} does not match its blob".format(self._type))
+        if type(self) is not PKey and self._type not in type(self)._KEY_TYPES:
+            raise SSHException("gossh: not a valid {} key (it is {})".format(
+                type(self).__name__, self._type))
+        self._native()
 
     @classmethod
     def from_private_key_file(cls, filename, password=None):
@@ -173,6 +196,7 @@ class PKey:
         obj = PKey.__new__(PKey)
         PKey.__init__(obj)
         obj._set_public(key_type, bytes(key_bytes))
+        obj._check_public()
         return obj
 
     @classmethod
@@ -215,34 +239,92 @@ class PKey:
         return base64.b64encode(self._blob).decode("ascii")
 
     def get_fingerprint(self):
-        """MD5 digest of the public blob (bytes), as paramiko."""
-        return hashlib.md5(self._blob).digest()
+        """MD5 digest of the public blob (16 bytes), as paramiko."""
+        return bytes.fromhex(_lib.take_string(self._out_string(lib.gossh_key_fingerprint_md5,
+                                                               self._native())))
 
     @property
     def fingerprint(self):
         """SHA256 fingerprint as ssh-keygen -l prints it: "SHA256:..."."""
-        d = base64.b64encode(hashlib.sha256(self._blob).digest()).decode("ascii")
-        return "SHA256:" + d.rstrip("=")
+        return _lib.take_string(self._out_string(lib.gossh_key_fingerprint, self._native()))
 
     def get_bits(self):
-        f = self._fields
-        t = self._type or ""
+        """RSA modulus bits, ECDSA curve bits, 256 for Ed25519, DSA p bits."""
+        bits = ctypes.c_int()
         try:
-            if t == "ssh-rsa" and len(f) >= 3:
-                return _mpint_bits(f[2])
-            if t == "ssh-dss" and len(f) >= 2:
-                return _mpint_bits(f[1])
-            if t.startswith("ecdsa-sha2-nistp"):
-                return int(t[len("ecdsa-sha2-nistp"):])
-            if t.endswith("ed25519") or "ed25519" in t:
-                return 256
-        except (ValueError, IndexError):
-            pass
-        return 0
+            call(lib.gossh_key_bits, self._native(), ctypes.byref(bits))
+        except SSHException:
+            return 0
+        return bits.value
 
     def can_sign(self):
         """True when the private half is loaded."""
         return self._handle is not None
+
+    def sign_ssh_data(self, data, algorithm=None):
+        """Signs ``data`` and returns the SSH signature blob (bytes: string
+        algorithm, string signature) -- the bytes of the ``Message`` paramiko
+        returns.  ``algorithm`` None picks the key type, for RSA
+        "rsa-sha2-512"; RSA also takes "rsa-sha2-256" and "ssh-rsa".
+        Raises SSHException for a public-only key or an algorithm that does
+        not fit the key."""
+        if self._handle is None:
+            raise SSHException("gossh: cannot sign: this key has no private half")
+        data = _as_bytes(data)
+        sig, n = ctypes.c_void_p(), ctypes.c_size_t()
+        call(lib.gossh_key_sign, self._handle, data, len(data), _lib.enc(algorithm),
+             ctypes.byref(sig), ctypes.byref(n))
+        return _lib.take_bytes(sig, n.value)
+
+    def verify_ssh_sig(self, data, msg):
+        """True if ``msg`` (a signature blob as sign_ssh_data returns, or
+        anything with ``asbytes()`` such as paramiko's Message) is a valid
+        signature of ``data`` by this key."""
+        data, sig = _as_bytes(data), _as_bytes(msg)
+        rc, _ = _lib.call_code(lib.gossh_key_verify, self._native(), data, len(data), sig, len(sig))
+        return rc == 0
+
+    def write_private_key_file(self, filename, password=None):
+        """Writes the private key to ``filename`` (mode 0600) in OpenSSH
+        format, encrypted when ``password`` is given (see the module notes:
+        paramiko writes PEM).  Raises SSHException for a public-only key,
+        IOError if the file cannot be written."""
+        if self._handle is None:
+            raise SSHException("gossh: cannot write a private key: this key has no private half")
+        call(lib.gossh_key_write_private_file, self._handle, _lib.enc(os.fspath(filename)),
+             _lib.enc(password))
+
+    def write_private_key(self, file_obj, password=None):
+        """Writes the private key as OpenSSH-format text to a file object."""
+        if self._handle is None:
+            raise SSHException("gossh: cannot write a private key: this key has no private half")
+        text = _lib.take_string(self._out_string(lib.gossh_key_write_private, self._handle,
+                                                 _lib.enc(password)))
+        try:
+            file_obj.write(text)
+        except TypeError:
+            file_obj.write(text.encode("ascii"))
+
+    def load_certificate(self, value):
+        """Attaches an OpenSSH certificate to this key (paramiko's
+        load_certificate): ``value`` is the path of a ``-cert.pub`` file, its
+        text, or a PublicBlob.  Connecting with this key then authenticates
+        with the certificate.  Raises ValueError if the certificate is not
+        for this key (as paramiko), IOError if the file cannot be read."""
+        if isinstance(value, PublicBlob):
+            value = "{} {}".format(value.key_type, base64.b64encode(value.key_blob).decode())
+        elif isinstance(value, bytes):
+            value = value.decode("utf-8")
+        elif isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        try:
+            call(lib.gossh_key_load_certificate, self._native(), _lib.enc(value))
+        except SSHException as e:
+            if "another key" in str(e):
+                raise ValueError(str(e))
+            raise
+        text = _lib.take_string(self._out_string(lib.gossh_key_certificate, self._native()))
+        self.public_blob = PublicBlob.from_string(text) if text else None
 
     def __eq__(self, other):
         return isinstance(other, PKey) and self._blob == other._blob
@@ -256,21 +338,41 @@ class PKey:
     def __repr__(self):
         return "<{} {} {}>".format(type(self).__name__, self._type, self.fingerprint)
 
-    def write_private_key_file(self, filename, password=None):
-        raise NotImplementedError("gossh: writing private keys is not supported")
+    # -- native handles -------------------------------------------------------
 
-    def write_private_key(self, file_obj, password=None):
-        raise NotImplementedError("gossh: writing private keys is not supported")
+    def _native(self):
+        """The gossh_key to ask: the private handle, or a public-only one
+        made from the blob on first use."""
+        if self._handle is not None:
+            return self._handle
+        if self._pub is None:
+            if self._blob is None:
+                raise SSHException("gossh: empty key")
+            h = _lib.key_p()
+            call(lib.gossh_key_from_public, None, self._blob, len(self._blob), ctypes.byref(h))
+            self._pub = h
+        return self._pub
+
+    @classmethod
+    def _generate(cls, key_type, bits):
+        h = _lib.key_p()
+        call(lib.gossh_key_generate, key_type.encode(), int(bits or 0), ctypes.byref(h))
+        obj = cls.__new__(cls)
+        PKey.__init__(obj)
+        obj._take(h)
+        return obj
 
     # -- lifetime -----------------------------------------------------------
 
     def _free(self):
-        h, self._handle = getattr(self, "_handle", None), None
-        if h is not None:
-            try:
-                lib.gossh_key_free(h)
-            except Exception:  # interpreter shutdown
-                pass
+        for attr in ("_handle", "_pub"):
+            h = getattr(self, attr, None)
+            setattr(self, attr, None)
+            if h is not None:
+                try:
+                    lib.gossh_key_free(h)
+                except Exception:  # interpreter shutdown
+                    pass
 
     def __del__(self):
         self._free()
@@ -280,20 +382,97 @@ class RSAKey(PKey):
     name = "ssh-rsa"
     _KEY_TYPES = ("ssh-rsa",)
 
+    @classmethod
+    def generate(cls, bits=3072, progress_func=None):
+        """A new RSA key of ``bits`` bits (1024..16384; paramiko requires the
+        argument, gossh defaults to 3072 as ssh-keygen)."""
+        return cls._generate("rsa", bits)
+
 
 class DSSKey(PKey):
     name = "ssh-dss"
     _KEY_TYPES = ("ssh-dss",)
+
+    @classmethod
+    def generate(cls, bits=1024, progress_func=None):
+        """A new DSA key; 1024 bits is the only size OpenSSH uses."""
+        return cls._generate("dsa", bits)
 
 
 class ECDSAKey(PKey):
     name = "ecdsa-sha2-nistp256"
     _KEY_TYPES = ("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
 
+    @classmethod
+    def generate(cls, curve=None, progress_func=None, bits=None):
+        """A new ECDSA key on the curve given by ``bits`` (256, 384 or 521)
+        or by ``curve`` (an object with ``key_size``, such as cryptography's
+        ``ec.SECP384R1()``, or a name like "nistp384"); default P-256."""
+        if bits is None and curve is not None:
+            bits = getattr(curve, "key_size", None)
+            if bits is None:
+                digits = "".join(ch for ch in str(curve) if ch.isdigit())
+                bits = int(digits[:3]) if digits else 0
+        return cls._generate("ecdsa", bits or 256)
+
 
 class Ed25519Key(PKey):
     name = "ssh-ed25519"
     _KEY_TYPES = ("ssh-ed25519",)
+
+    @classmethod
+    def generate(cls, bits=None, progress_func=None):
+        """A new Ed25519 key (paramiko has no generate() here; gossh adds it)."""
+        return cls._generate("ed25519", bits or 0)
+
+
+class PublicBlob:
+    """paramiko's PublicBlob: a key type name, a blob and a comment, as in
+    a ``.pub`` / ``-cert.pub`` file.  ``PKey.public_blob`` holds the
+    certificate after ``load_certificate``."""
+
+    def __init__(self, type_, blob, comment=None):
+        self.key_type = type_
+        self.key_blob = blob
+        self.comment = comment
+
+    @classmethod
+    def from_file(cls, filename):
+        with open(filename) as f:
+            return cls.from_string(f.read())
+
+    @classmethod
+    def from_string(cls, string):
+        fields = string.strip().split(None, 2)
+        if len(fields) < 2:
+            raise ValueError("Not enough fields for public blob: {}".format(fields))
+        blob = base64.b64decode(fields[1])
+        inner = _read_strings(blob)
+        if not inner or inner[0].decode("ascii", "replace") != fields[0]:
+            raise ValueError("Invalid PublicBlob contents: type {!r}".format(fields[0]))
+        return cls(fields[0], blob, fields[2] if len(fields) > 2 else None)
+
+    def __str__(self):
+        ret = "{} public key/certificate".format(self.key_type)
+        if self.comment:
+            ret += "- {}".format(self.comment)
+        return ret
+
+    def __eq__(self, other):
+        return isinstance(other, PublicBlob) and self.key_blob == other.key_blob
+
+    def __ne__(self, other):
+        return not self == other
+
+    __hash__ = None
+
+
+def _as_bytes(x):
+    if isinstance(x, str):
+        return x.encode("utf-8")
+    if hasattr(x, "asbytes"):
+        return bytes(x.asbytes())
+    return bytes(x)
 
 
 def _class_for(ktype):

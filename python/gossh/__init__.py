@@ -22,6 +22,7 @@ name, "paramiko.transport".
 from ._lib import library_path as _library_path
 from ._lib import version_string as _library_version
 from .channel import Channel, ChannelFile, ChannelStderrFile, ChannelStdinFile
+from .hostkeys import HostKeyEntry, HostKeys, InvalidHostKey
 from .client import SSHClient
 from .transport import SecurityOptions, Transport
 from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, PublicBlob, RSAKey, UnknownKeyType
@@ -59,6 +60,9 @@ __all__ = [
     "AutoAddPolicy",
     "RejectPolicy",
     "WarningPolicy",
+    "HostKeys",
+    "HostKeyEntry",
+    "InvalidHostKey",
     "PKey",
     "RSAKey",
     "ECDSAKey",

@@ -77,11 +77,16 @@ class _gossh_error(ctypes.Structure):
     pass
 
 
+class _gossh_hostkeys(ctypes.Structure):
+    pass
+
+
 client_p = POINTER(_gossh_client)
 channel_p = POINTER(_gossh_channel)
 options_p = POINTER(_gossh_options)
 key_p = POINTER(_gossh_key)
 error_p = POINTER(_gossh_error)
+hostkeys_p = POINTER(_gossh_hostkeys)
 
 # char * handed over by the library (freed with gossh_free): declared as
 # POINTER(c_char) so that ctypes does not convert it (and lose the pointer).
@@ -181,6 +186,24 @@ _PROTOTYPES = [
      c_int),
     ("gossh_client_accept_forward", [client_p, c_int, POINTER(channel_p), _err_pp], c_int),
     ("gossh_client_cancel_port_forward", [client_p, c_char_p, c_int, _err_pp], c_int),
+    # host keys
+    ("gossh_hostkeys_new", [POINTER(hostkeys_p), _err_pp], c_int),
+    ("gossh_hostkeys_free", [hostkeys_p], None),
+    ("gossh_hostkeys_load", [hostkeys_p, c_char_p, _err_pp], c_int),
+    ("gossh_hostkeys_save", [hostkeys_p, c_char_p, _err_pp], c_int),
+    ("gossh_hostkeys_add", [hostkeys_p, c_char_p, c_char_p, _err_pp], c_int),
+    ("gossh_hostkeys_add_line", [hostkeys_p, c_char_p, _err_pp], c_int),
+    ("gossh_hostkeys_remove", [hostkeys_p, c_char_p, c_char_p, _err_pp], c_int),
+    ("gossh_hostkeys_clear", [hostkeys_p, _err_pp], c_int),
+    ("gossh_hostkeys_lookup", [hostkeys_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_hostkeys_check", [hostkeys_p, c_char_p, c_char_p], c_int),
+    ("gossh_hostkeys_count", [hostkeys_p], c_int),
+    ("gossh_hostkeys_entries", [hostkeys_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_hostkeys_hostnames", [hostkeys_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_hostkeys_hash_host", [c_char_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_client_get_host_keys", [client_p, POINTER(hostkeys_p), _err_pp], c_int),
+    ("gossh_client_get_system_host_keys", [client_p, POINTER(hostkeys_p), _err_pp], c_int),
+    ("gossh_client_share_host_keys", [client_p, client_p, _err_pp], c_int),
     # logging
     ("gossh_set_log_callback", [LOG_CB, c_int, c_void_p, _err_pp], c_int),
     ("gossh_client_set_log_channel", [client_p, c_char_p, _err_pp], c_int),

@@ -16,6 +16,7 @@ from . import _lib
 from ._lib import call, lib
 from . import log as _gossh_log
 from .channel import Channel, _request_ms
+from .hostkeys import HostKeys
 from .pkey import PKey
 from .policy import AutoAddPolicy, RejectPolicy
 from .ssh_exception import SSHException
@@ -61,6 +62,7 @@ class SSHClient:
         self._policy_exc = None
         self._policy_add = False
         self._host_keys_filename = None
+        self._host_keys_view = None  # get_host_keys(): the live store, shared across reopen
         self._system_host_keys_filenames = []
         self._connected = False
         self._closed = False
@@ -68,8 +70,9 @@ class SSHClient:
         self._username = None
         self._channel_timeout = None
         self._transport = None
-        # Host-key loads, replayed on a fresh handle when a closed client
-        # connects again (paramiko allows close() then connect()).  The log
+        # Settings replayed on a fresh handle when a closed client connects
+        # again (paramiko allows close() then connect()); host keys are
+        # shared with the old handle instead (see _reopen).  The log
         # channel starts as "paramiko" on every handle (as a new Transport).
         self._setup = [(lib.gossh_client_set_log_channel, _lib.enc(self._log_channel))]
 
@@ -80,6 +83,11 @@ class SSHClient:
         try:
             for fn, arg in self._setup:
                 call(fn, h, arg)
+            if old is not None:
+                # Host keys (loaded, added, the save file) live on: the new
+                # handle shares the old one's stores, as paramiko's client
+                # keeps its HostKeys across close() and connect().
+                call(lib.gossh_client_share_host_keys, h, old)
             if self._policy_cb is not None:
                 call(lib.gossh_client_set_policy_callback, h, self._policy_cb, None)
             elif type(self._policy) is AutoAddPolicy:
@@ -101,24 +109,39 @@ class SSHClient:
         path = _lib.enc(os.path.expanduser(filename) if filename else None)
         call(lib.gossh_client_load_system_host_keys, self._h(), path)
         self._system_host_keys_filenames.append(filename)
-        self._setup.append((lib.gossh_client_load_system_host_keys, path))
 
     def load_host_keys(self, filename):
         """Loads a known_hosts file and remembers it: AutoAddPolicy and
         save_host_keys() write to it.  A missing file is created on save."""
         call(lib.gossh_client_load_host_keys, self._h(), _lib.enc(filename))
         self._host_keys_filename = filename
-        self._setup.append((lib.gossh_client_load_host_keys, _lib.enc(filename)))
 
     def save_host_keys(self, filename):
         """Writes the (non-system) host keys to filename, known_hosts format."""
         call(lib.gossh_client_save_host_keys, self._h(), _lib.enc(filename))
 
     def get_host_keys(self):
-        raise NotImplementedError(
-            "gossh: a HostKeys view of the client's keys is not supported yet; "
-            "use load_host_keys/save_host_keys"
-        )
+        """The client's own host keys (not the system ones) as a HostKeys
+        bound to the live store: keys added or removed through it count at
+        the next connect, and AutoAddPolicy adds to it.  It may be used from
+        inside a missing-host-key policy."""
+        view = self._host_keys_view
+        if view is None:
+            hk = _lib.hostkeys_p()
+            call(lib.gossh_client_get_host_keys, self._h(), ctypes.byref(hk))
+            view = self._host_keys_view = HostKeys._bind(hk)
+        return view
+
+    @property
+    def _host_keys(self):
+        return self.get_host_keys()
+
+    @property
+    def _system_host_keys(self):
+        """paramiko's attribute: the system host keys (never saved)."""
+        hk = _lib.hostkeys_p()
+        call(lib.gossh_client_get_system_host_keys, self._h(), ctypes.byref(hk))
+        return HostKeys._bind(hk)
 
     def _add_host_key(self, hostname, key):
         # Called by AutoAddPolicy.missing_host_key (a subclass run through the

@@ -294,8 +294,11 @@ class Transport:
     def set_log_channel(self, name):
         """Names this connection's log records "<name>.transport" and
         "<name>.channel" (default "paramiko")."""
+        from . import log
+
         call(lib.gossh_client_set_log_channel, self._h(), _lib.enc(name))
         self._log_channel = name
+        log.refresh(name)
 
     def get_log_channel(self):
         return self._log_channel

@@ -368,3 +368,14 @@ def test_connect_timeouts(banner, kw):
     finally:
         c.close()
         srv.close()
+
+
+def test_log_level_given_to_libgossh_follows_logging(env, client, caplog):
+    from gossh import log
+
+    caplog.set_level(logging.DEBUG, logger="paramiko.channel")
+    client.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519")))
+    assert log._level == logging.DEBUG  # worked out again at connect()
+    _, out, _ = client.exec_command("true")
+    out.read()
+    assert any(r.name == "paramiko.channel" for r in caplog.records)

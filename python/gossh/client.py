@@ -293,6 +293,7 @@ class SSHClient:
                 call(lib.gossh_options_add_key, opts, pkey._handle)
 
             self._policy_exc = None
+            _gossh_log.refresh()  # the log level for the logging config in force now
             try:
                 call(lib.gossh_client_connect, self._h(), opts)
             except Exception:

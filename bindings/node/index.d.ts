@@ -99,6 +99,10 @@ export class Client {
   spawn(command: string, options?: SpawnOptions): Promise<Process>;
   /** Writes the client's (non-system) host keys in known_hosts format. */
   saveHostKeys(path: string): Promise<void>;
+  /** The client's own host keys, live: changes count at the next connect. */
+  getHostKeys(): HostKeys;
+  /** The system host keys (consulted first, never saved), live. */
+  getSystemHostKeys(): HostKeys;
   /** Closes the connection and its channels. Idempotent. */
   close(): Promise<void>;
   isActive(): boolean;
@@ -133,8 +137,40 @@ export class HostKeyError extends SSHError {
   key: string | null;
 }
 export class HostKeyMismatchError extends HostKeyError {
-  /** The key on record, "type base64". */
+  /** The key on record, "type base64" (null when none was expected, e.g. revoked). */
   expectedKey: string | null;
+  /** Why: a known host with another key, a @revoked key, a certificate that does not pass, a re-key with another key. */
+  reason: 'mismatch' | 'revoked' | 'certificate' | 'changed' | null;
+}
+
+/** A key for HostKeys: "type base64", the key a hostKeyPolicy receives, or a Key. */
+export type HostKeyLike = string | { type: string; base64: string } | { readonly publicText: string };
+
+/** An OpenSSH known_hosts store (patterns, hashed names, @cert-authority, @revoked). */
+export class HostKeys {
+  constructor();
+  /** Merges a known_hosts file in; malformed lines are skipped and logged. */
+  load(path: string): Promise<this>;
+  /** Writes loaded lines as read (hashed stay hashed), then added ones. */
+  save(path: string): Promise<void>;
+  /** Records key for hostname ("host" or "[host]:port"), replacing one of the same type. */
+  add(hostname: string, key: HostKeyLike): this;
+  /** Adds one known_hosts line, markers allowed. */
+  addLine(line: string): this;
+  /** Forgets hostname's keys (of keyType only, if given); true if something was removed. */
+  remove(hostname: string, keyType?: string): boolean;
+  clear(): void;
+  /** Key type -> "type base64" for the keys recorded for hostname. */
+  lookup(hostname: string): Record<string, string>;
+  check(hostname: string, key: HostKeyLike): boolean;
+  /** Number of entries (lines, markers included). */
+  readonly size: number;
+  /** Host patterns of the plain lines (hashed entries as "|1|salt|hash"). */
+  hostnames(): string[];
+  /** The store as known_hosts text. */
+  entries(): string;
+  static hashHost(hostname: string, salt?: string | null): string;
+  free(): void;
 }
 export class ProtocolError extends SSHError {}
 export class ClosedError extends SSHError {}

@@ -14,11 +14,13 @@ const errors = require('./lib/errors');
 const { Client } = require('./lib/client');
 const { Process, Channel } = require('./lib/channel');
 const { setLogger } = require('./lib/log');
+const { HostKeys } = require('./lib/hostkeys');
 
 module.exports = {
   Client,
   Process,
   Channel,
+  HostKeys,
   setLogger,
   version: native.version,
   libraryPath: native.libraryPath,

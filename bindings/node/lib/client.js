@@ -8,6 +8,7 @@ const { ClosedError, InvalidArgumentError } = require('./errors');
 const session = require('./session');
 const forward = require('./forward');
 const log = require('./log');
+const { HostKeys } = require('./hostkeys');
 
 // Backstop: a Client that is garbage-collected without close() frees its handle.
 const finalizer = new FinalizationRegistry((state) => {
@@ -370,6 +371,29 @@ class Client extends EventEmitter {
   async saveHostKeys(path) {
     this._checkOpen();
     await native.callAsync('gossh_client_save_host_keys', this._handle, String(path));
+  }
+
+  /**
+   * The client's own host keys (knownHosts, keys added by 'autoadd') as a
+   * HostKeys bound to the live store: changes count at the next connect. May
+   * be used from inside a hostKeyPolicy function.
+   */
+  getHostKeys() {
+    this._checkOpen();
+    if (!this._hostKeys) {
+      const out = [null];
+      native.callSync('gossh_client_get_host_keys', this._handle, out);
+      this._hostKeys = HostKeys._bind(out[0], this);
+    }
+    return this._hostKeys;
+  }
+
+  /** The system host keys (systemKnownHosts: consulted first, never saved), live. */
+  getSystemHostKeys() {
+    this._checkOpen();
+    const out = [null];
+    native.callSync('gossh_client_get_system_host_keys', this._handle, out);
+    return HostKeys._bind(out[0], this);
   }
 }
 

@@ -82,6 +82,9 @@ class HostKeyMismatchError extends HostKeyError {
   constructor(message, code, details = {}) {
     super(message, code, details);
     this.expectedKey = details.expected_key || null;
+    // 'mismatch', 'revoked', 'certificate' (a @cert-authority applies but the
+    // certificate does not pass) or 'changed' (during a re-key).
+    this.reason = details.reason || null;
   }
 }
 /** SSH protocol error, or the peer is not an SSH server (GOSSH_E_PROTOCOL). */
@@ -117,7 +120,7 @@ const CLASS_BY_CODE = {
 };
 
 // The detail names gossh_error_detail() knows (gossh.h).
-const DETAIL_NAMES = ['allowed_types', 'hostname', 'key', 'expected_key', 'address', 'stage'];
+const DETAIL_NAMES = ['allowed_types', 'hostname', 'key', 'expected_key', 'address', 'stage', 'reason'];
 
 /** Builds the right SSHError subclass from a numeric code, a message and details. */
 function makeError(rc, message, details = {}) {

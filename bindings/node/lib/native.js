@@ -51,6 +51,7 @@ koffi.opaque('gossh_options');
 koffi.opaque('gossh_client');
 koffi.opaque('gossh_channel');
 koffi.opaque('gossh_key');
+koffi.opaque('gossh_hostkeys');
 
 const HostKeyCallback = koffi.proto(
   'int gossh_hostkey_cb(const char *hostname, const char *key_type, ' +
@@ -128,6 +129,24 @@ const PROTOTYPES = [
   'int gossh_client_request_port_forward(gossh_client *c, const char *address, int port, _Out_ int *bound_port, _Out_ gossh_error **err)',
   'int gossh_client_accept_forward(gossh_client *c, int timeout_ms, _Out_ gossh_channel **out, _Out_ gossh_error **err)',
   'int gossh_client_cancel_port_forward(gossh_client *c, const char *address, int port, _Out_ gossh_error **err)',
+
+  // Host keys.
+  'int gossh_hostkeys_new(_Out_ gossh_hostkeys **out, _Out_ gossh_error **err)',
+  'void gossh_hostkeys_free(gossh_hostkeys *hk)',
+  'int gossh_hostkeys_load(gossh_hostkeys *hk, const char *path, _Out_ gossh_error **err)',
+  'int gossh_hostkeys_save(gossh_hostkeys *hk, const char *path, _Out_ gossh_error **err)',
+  'int gossh_hostkeys_add(gossh_hostkeys *hk, const char *hostname, const char *key, _Out_ gossh_error **err)',
+  'int gossh_hostkeys_add_line(gossh_hostkeys *hk, const char *line, _Out_ gossh_error **err)',
+  'int gossh_hostkeys_remove(gossh_hostkeys *hk, const char *hostname, const char *key_type, _Out_ gossh_error **err)',
+  'int gossh_hostkeys_clear(gossh_hostkeys *hk, _Out_ gossh_error **err)',
+  'int gossh_hostkeys_lookup(gossh_hostkeys *hk, const char *hostname, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_hostkeys_check(gossh_hostkeys *hk, const char *hostname, const char *key)',
+  'int gossh_hostkeys_count(gossh_hostkeys *hk)',
+  'int gossh_hostkeys_entries(gossh_hostkeys *hk, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_hostkeys_hostnames(gossh_hostkeys *hk, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_hostkeys_hash_host(const char *hostname, const char *salt, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_client_get_host_keys(gossh_client *c, _Out_ gossh_hostkeys **out, _Out_ gossh_error **err)',
+  'int gossh_client_get_system_host_keys(gossh_client *c, _Out_ gossh_hostkeys **out, _Out_ gossh_error **err)',
 
   // Logging.
   'int gossh_set_log_callback(gossh_log_cb *cb, int min_level, void *userdata, _Out_ gossh_error **err)',

@@ -330,6 +330,12 @@ class Transport:
         self._accept_stop.set()
         self._client.close()
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
     def __repr__(self):
         state = "active" if self.is_active() else "inactive"
         peer = self._client._peer

@@ -379,3 +379,17 @@ def test_log_level_given_to_libgossh_follows_logging(env, client, caplog):
     _, out, _ = client.exec_command("true")
     out.read()
     assert any(r.name == "paramiko.channel" for r in caplog.records)
+
+
+def test_log_channel_default_after_reconnect(env, connected, caplog):
+    connected.get_transport().set_log_channel("other")
+    connected.close()
+    caplog.set_level(logging.INFO, logger="paramiko")
+    connected.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519")))
+    t = connected.get_transport()
+    assert t.get_log_channel() == "paramiko"
+    assert any(r.name == "paramiko.transport" and "authenticated" in r.getMessage()
+               for r in caplog.records)
+    with t:
+        assert t.is_active()
+    assert not t.is_active()

@@ -16,14 +16,28 @@ def name_of(env):
     return "[{}]:{}".format(env.host, env.port)
 
 
+def server_lines(env):
+    """The harness's known_hosts lines for this server (other tests may have
+    added lines for other servers to the file)."""
+    return [l for l in open(env.known_hosts).read().splitlines()
+            if l.startswith(name_of(env) + " ")]
+
+
 def server_keys(env):
     """The server's keys from the harness's known_hosts: {type: PKey}."""
     out = {}
-    for line in open(env.known_hosts):
+    for line in server_lines(env):
         parts = line.split()
-        if len(parts) >= 3:
-            out[parts[1]] = gossh.PKey.from_public_text(" ".join(parts[1:3]))
+        out[parts[1]] = gossh.PKey.from_public_text(" ".join(parts[1:3]))
     return out
+
+
+@pytest.fixture
+def known_hosts(env, tmp_path):
+    """A known_hosts file with only this server's lines."""
+    f = tmp_path / "known_hosts_server"
+    f.write_text("\n".join(server_lines(env)) + "\n")
+    return str(f)
 
 
 def wrong_key(env):
@@ -31,8 +45,8 @@ def wrong_key(env):
     return gossh.PKey.from_public_text(" ".join(parts[1:3]))
 
 
-def test_mapping_interface(env, tmp_path):
-    hk = gossh.HostKeys(env.known_hosts)
+def test_mapping_interface(env, known_hosts):
+    hk = gossh.HostKeys(known_hosts)
     name = name_of(env)
     keys = server_keys(env)
     assert len(hk) == 1 and hk.keys() == [name] and list(hk) == [name]
@@ -71,7 +85,7 @@ def test_mapping_interface(env, tmp_path):
         hk.add("x", "ssh-rsa", keys["ssh-ed25519"])
 
 
-def test_hash_host_and_hashed_entries(env, tmp_path):
+def test_hash_host_and_hashed_entries(env, tmp_path, known_hosts):
     h = gossh.HostKeys.hash_host("example.com")
     assert h.startswith("|1|")
     assert gossh.HostKeys.hash_host("example.com", h) == h
@@ -83,7 +97,7 @@ def test_hash_host_and_hashed_entries(env, tmp_path):
     # a file hashed by ssh-keygen -H: keys() are the hashes, lookups match,
     # save writes the lines back unchanged
     f = tmp_path / "kh"
-    f.write_text(open(env.known_hosts).read())
+    f.write_text(open(known_hosts).read())
     subprocess.run(["ssh-keygen", "-H", "-f", str(f)], check=True, capture_output=True)
     hashed = f.read_text()
     hk = gossh.HostKeys(str(f))
@@ -103,9 +117,9 @@ def test_hash_host_and_hashed_entries(env, tmp_path):
     assert "found: line" in r.stdout
 
 
-def test_malformed_lines_are_skipped_and_logged(env, tmp_path, caplog):
+def test_malformed_lines_are_skipped_and_logged(env, tmp_path, caplog, known_hosts):
     f = tmp_path / "kh"
-    good = open(env.known_hosts).read()
+    good = open(known_hosts).read()
     f.write_text("garbage line\n" + good + "host\tssh-ed25519 !!!\n@cert-authority *.example.com "
                  + " ".join(good.split()[1:3]) + "\n")
     with caplog.at_level(logging.WARNING):
@@ -147,13 +161,13 @@ def test_get_host_keys_is_the_live_store(env):
     c.close()
 
 
-def test_load_host_keys_merges_and_saves(env, tmp_path):
+def test_load_host_keys_merges_and_saves(env, tmp_path, known_hosts):
     c = gossh.SSHClient()
     c.load_host_keys(env.key("known_hosts_wrong"))
     with pytest.raises(gossh.BadHostKeyException):
         c.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519")))
     c.close()
-    c.load_host_keys(env.known_hosts)  # new replaces old for the same host and type
+    c.load_host_keys(known_hosts)  # new replaces old for the same host and type
     c.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519")))
     c.close()
     out = tmp_path / "saved"
@@ -161,11 +175,11 @@ def test_load_host_keys_merges_and_saves(env, tmp_path):
     assert sorted(l.split()[1] for l in out.read_text().splitlines()) == sorted(server_keys(env))
 
 
-def test_system_host_keys_never_saved(env, tmp_path, monkeypatch):
+def test_system_host_keys_never_saved(env, tmp_path, monkeypatch, known_hosts):
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.ssh/known_hosts: silently ignored
     c = gossh.SSHClient()
     c.load_system_host_keys()
-    c.load_system_host_keys(env.known_hosts)
+    c.load_system_host_keys(known_hosts)
     kh = tmp_path / "mine"
     c.load_host_keys(str(kh))
     c.set_missing_host_key_policy(gossh.AutoAddPolicy())
@@ -219,9 +233,9 @@ def test_warning_policy_logs_type_and_fingerprint(env, caplog):
     assert recs and any(t in recs[0] for t in server_keys(env)), recs
 
 
-def test_revoked_key_is_refused(env, tmp_path):
+def test_revoked_key_is_refused(env, tmp_path, known_hosts):
     f = tmp_path / "kh"
-    lines = open(env.known_hosts).read()
+    lines = open(known_hosts).read()
     f.write_text(lines + "".join("@revoked * " + " ".join(l.split()[1:3]) + "\n"
                                  for l in lines.splitlines() if l.strip()))
     c = gossh.SSHClient()

@@ -82,7 +82,9 @@ static void test_store(void) {
     CHECK(gossh_hostkeys_new(&hk, &err) == 0 && hk, "new: %s", msg(err));
     CHECK(gossh_hostkeys_count(hk) == 0, "empty");
     CHECK(gossh_hostkeys_load(hk, path_in(keydir, "known_hosts"), &err) == 0, "load: %s", msg(err));
-    CHECK(gossh_hostkeys_count(hk) == 3, "3 entries, got %d", gossh_hostkeys_count(hk));
+    /* other tests (test_keys) may add lines for other servers to the file */
+    int n0 = gossh_hostkeys_count(hk);
+    CHECK(n0 >= 3, "at least 3 entries, got %d", n0);
     CHECK(gossh_hostkeys_check(hk, name, ed) == 1, "check known key");
     CHECK(gossh_hostkeys_check(hk, name, wrong) == 0, "check wrong key");
     CHECK(gossh_hostkeys_check(hk, "other", ed) == 0, "check other host");
@@ -101,7 +103,7 @@ static void test_store(void) {
     CHECK(gossh_hostkeys_add(hk, name, wrong, &err) == 0, "add: %s", msg(err));
     CHECK(gossh_hostkeys_check(hk, name, wrong) == 1 && gossh_hostkeys_check(hk, name, ed) == 0,
           "add replaced the ed25519 key");
-    CHECK(gossh_hostkeys_count(hk) == 3, "still 3 entries");
+    CHECK(gossh_hostkeys_count(hk) == n0, "still %d entries", n0);
     CHECK(gossh_hostkeys_add(hk, name, "ssh-ed25519 notbase64!", &err) == GOSSH_E_KEY, "add bad key");
     gossh_error_free(err);
     CHECK(gossh_hostkeys_add(hk, NULL, ed, &err) == GOSSH_E_INVALID, "add NULL host");
@@ -112,8 +114,9 @@ static void test_store(void) {
     gossh_free(out);
     CHECK(gossh_hostkeys_remove(hk, name, "ssh-ed25519", &err) == 1, "remove type: %s", msg(err));
     CHECK(gossh_hostkeys_remove(hk, name, "ssh-ed25519", NULL) == 0, "second remove finds nothing");
-    CHECK(gossh_hostkeys_count(hk) == 2, "2 entries left");
-    CHECK(gossh_hostkeys_remove(hk, name, NULL, NULL) == 1 && gossh_hostkeys_count(hk) == 0, "remove host");
+    CHECK(gossh_hostkeys_count(hk) == n0 - 1, "one entry fewer");
+    CHECK(gossh_hostkeys_remove(hk, name, NULL, NULL) == 1 && gossh_hostkeys_count(hk) == n0 - 3, "remove host");
+    gossh_hostkeys_clear(hk, NULL);
 
     /* markers through add_line; @revoked wins */
     char line[8300];

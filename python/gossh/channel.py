@@ -158,7 +158,8 @@ class Channel:
             return True
         if self._conn_closed():
             return True
-        return self._eof[_lib.STREAM_STDOUT] and self.exit_status_ready()
+        return self._eof[_lib.STREAM_STDOUT] and \
+            lib.gossh_channel_exit_status_ready(self._handle) == 1
 
     @property
     def active(self):
@@ -328,12 +329,17 @@ class Channel:
 
     def _ready(self, stream):
         h = self._handle
-        if h is None or self._closed:
+        if h is None or self._closed or self._eof[stream]:
+            return False
+        if stream == _lib.STREAM_STDOUT and self._read_shut:
             return False
         return lib.gossh_channel_read_ready(h, stream) > 0
 
     def recv_ready(self):
-        """True if a recv() would return at once (data, or the end)."""
+        """True if a recv() would return at once.  As paramiko's, False once
+        recv() has returned the end (b""), so that the common loop
+        ``while not exit_status_ready() or recv_ready(): ...`` ends.  (The
+        one recv() that returns the end may follow a True.)"""
         return self._ready(_lib.STREAM_STDOUT)
 
     def recv_stderr_ready(self):
@@ -402,13 +408,14 @@ class Channel:
     # -- exit status ----------------------------------------------------------
 
     def exit_status_ready(self):
-        """True once the command's exit status has arrived (or the channel
-        closed without one)."""
+        """True once the command's exit status has arrived, or the channel
+        or connection closed without one (as paramiko: then
+        recv_exit_status() returns -1 at once)."""
         h = self._handle
-        if h is None:
+        if h is None or self._closed:
             return True
         r = lib.gossh_channel_exit_status_ready(h)
-        return r == 1 or r < 0
+        return r == 1 or r < 0 or self._conn_closed()
 
     def recv_exit_status(self):
         """Waits for the command to finish and returns its exit status (-1 if

@@ -431,3 +431,60 @@ def test_operations_after_client_close(connected):
     with pytest.raises(gossh.SSHException):
         chan.exec_command("true")
     assert chan.recv_exit_status() == -1
+
+
+# -- paramiko's polling loops end -----------------------------------------------
+
+
+def test_poll_loop_exit_status_or_recv_ready(connected):
+    # A loop found in many paramiko programs; it must end at EOF.
+    _, stdout, _ = connected.exec_command("for i in 1 2 3; do echo $i; sleep 0.05; done")
+    ch = stdout.channel
+
+    def loop():
+        out = b""
+        while not ch.exit_status_ready() or ch.recv_ready():
+            if ch.recv_ready():
+                out += ch.recv(1024)
+            else:
+                time.sleep(0.01)
+        return out + ch.recv(1024)
+
+    out = run_with_deadline(loop, 10)
+    assert out == b"1\n2\n3\n"
+    assert not ch.recv_ready()
+
+
+def test_poll_loop_recv_ready_false_after_eof(connected):
+    chan = connected.get_transport().open_session()
+    chan.exec_command("echo x")
+    assert read_all(chan) == b"x\n"
+    assert not chan.recv_ready()
+    assert chan.recv_stderr(10) == b""  # stderr's end was not read yet
+    assert not chan.recv_stderr_ready()
+
+
+def test_poll_loop_until_closed(connected):
+    chan = connected.get_transport().open_session()
+    chan.exec_command("echo a; sleep 0.2; echo b")
+
+    def loop():
+        out = b""
+        while not chan.closed:
+            if chan.recv_ready():
+                out += chan.recv(1024)
+            else:
+                time.sleep(0.01)
+        return out
+
+    assert run_with_deadline(loop, 10) == b"a\nb\n"
+
+
+def test_exit_status_ready_after_client_close(connected):
+    chan = connected.get_transport().open_session()
+    chan.exec_command("sleep 30")
+    assert not chan.exit_status_ready()
+    connected.close()
+    assert chan.exit_status_ready()
+    assert chan.recv_exit_status() == -1
+    assert chan.exit_status == -1

@@ -102,6 +102,7 @@ class Channel:
         self._fd = None
         self._fd_lock = threading.Lock()
         self.origin_addr = None
+        self._type = None
 
     # -- helpers --------------------------------------------------------------
 
@@ -293,8 +294,26 @@ class Channel:
         if not data and stream == _lib.STREAM_STDOUT and self.combine_stderr:
             data = self._combined_tail(h, cap)
         if not data:
+            if self._lost():
+                raise SSHException("gossh: the connection was lost before the command ended")
             self._eof[stream] = True
         return data
+
+    def _lost(self):
+        """Works around libgossh 0.1.0 reporting a clean end of output when
+        the connection dies (keepalive timeout, server gone) instead of
+        GOSSH_E_CLOSED: a session's output that ends while the connection
+        is down and before any exit status or signal arrived was cut off."""
+        if self._closed or not self._conn_closed():
+            return False
+        if self._type is None:
+            try:
+                self._type = self._info("type")
+            except SSHException:
+                return False
+        if self._type != "session":
+            return False
+        return self.exit_status == -1 and not self.exit_signal
 
     def _combined_tail(self, h, cap):
         """Works around a libgossh race (0.1.0): with combine_stderr, stdout

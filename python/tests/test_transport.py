@@ -393,3 +393,59 @@ def test_log_channel_default_after_reconnect(env, connected, caplog):
     with t:
         assert t.is_active()
     assert not t.is_active()
+
+
+# -- a server that stops answering ----------------------------------------------
+
+
+def _descendants(pid):
+    """PIDs of all descendants of pid (from /proc)."""
+    import os
+
+    children = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/{}/stat".format(name)) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(name))
+    out, todo = set(), [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            if c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
+
+
+def test_keepalive_ends_reads_when_server_stalls(env, client):
+    import os
+    import signal
+
+    master = int(os.environ.get("GOSSH_TEST_SSHD_PID") or 0)
+    if not master:
+        pytest.skip("GOSSH_TEST_SSHD_PID not set")
+    before = _descendants(master)
+    client.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519")))
+    _, out, _ = client.exec_command("sleep 60")
+    ours = _descendants(master) - before
+    if not ours:
+        pytest.skip("cannot find the sshd processes serving this connection")
+    client.get_transport().set_keepalive(0.2)
+    for pid in ours:
+        os.kill(pid, signal.SIGSTOP)  # the server stops answering, the socket stays open
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(gossh.SSHException):
+            run_with_deadline(out.read, 10)
+        assert time.monotonic() - t0 < 5
+        assert not client.get_transport().is_active()
+    finally:
+        for pid in ours:
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except OSError:
+                pass

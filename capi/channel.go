@@ -134,6 +134,16 @@ func gossh_channel_close(h C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 func gossh_channel_free(h C.uintptr_t) {
 	defer guardVoid()
 	if o := dropHandle(h, kindChannel); o != nil {
-		o.(*core.Channel).Close()
+		o.(*core.Channel).Release()
 	}
+}
+
+//export gossh_channel_state
+func gossh_channel_state(h C.uintptr_t) (rc C.int) {
+	defer guard(&rc, nil)
+	ch, err := getChannel(h)
+	if err != nil {
+		return code(core.KindOf(err))
+	}
+	return C.int(ch.State())
 }

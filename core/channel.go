@@ -28,8 +28,9 @@ const drainChunk = 256 << 10
 
 // stream is one buffered output stream of a channel.
 type stream struct {
-	buf bytes.Buffer
-	eof bool
+	buf  bytes.Buffer
+	eof  bool
+	lost bool // the end came from a lost connection or a local close, not from the server
 }
 
 // Channel is an SSH channel (a session, a direct-tcpip or a forwarded-tcpip
@@ -55,6 +56,8 @@ type Channel struct {
 	exited     bool   // an exit status arrived, or the channel closed without one
 	exitStatus int
 	exitSignal string
+	gotStatus  bool   // exit-status or exit-signal arrived
+	exitErr    *Error // the connection was lost before an exit status
 	remoteEOF  bool   // the server closed the channel
 	closeErr   *Error // set once closed locally or by the client
 	eofSent    bool
@@ -92,7 +95,7 @@ func (ch *Channel) broadcast() {
 	close(ch.changed)
 	ch.changed = make(chan struct{})
 	if ch.ready != nil {
-		ch.ready.set(ch.streams[Stdout].buf.Len() > 0 || ch.streams[Stdout].eof || ch.closeErr != nil)
+		ch.ready.set(ch.streams[Stdout].buf.Len() > 0 || ch.ended(Stdout) || ch.closeErr != nil)
 	}
 }
 
@@ -120,6 +123,7 @@ func (ch *Channel) drain(i int, r io.Reader) {
 		}
 		if err != nil {
 			ch.streams[i].eof = true
+			ch.streams[i].lost = ch.closeErr != nil || ch.client.connLost()
 		}
 		ch.broadcast()
 		ch.mu.Unlock()
@@ -138,7 +142,7 @@ func (ch *Channel) handleRequests(reqs <-chan *ssh.Request) {
 			var msg struct{ Status uint32 }
 			if ssh.Unmarshal(req.Payload, &msg) == nil {
 				ch.mu.Lock()
-				ch.exitStatus, ch.exited = int(msg.Status), true
+				ch.exitStatus, ch.exited, ch.gotStatus = int(msg.Status), true, true
 				ch.broadcast()
 				ch.mu.Unlock()
 			}
@@ -151,7 +155,7 @@ func (ch *Channel) handleRequests(reqs <-chan *ssh.Request) {
 			}
 			if ssh.Unmarshal(req.Payload, &msg) == nil {
 				ch.mu.Lock()
-				ch.exitStatus, ch.exitSignal, ch.exited = -1, msg.Signal, true
+				ch.exitStatus, ch.exitSignal, ch.exited, ch.gotStatus = -1, msg.Signal, true, true
 				ch.broadcast()
 				ch.mu.Unlock()
 			}
@@ -160,8 +164,12 @@ func (ch *Channel) handleRequests(reqs <-chan *ssh.Request) {
 			_ = req.Reply(false, nil)
 		}
 	}
+	lost := ch.client.connLost()
 	ch.mu.Lock()
-	ch.remoteEOF, ch.exited = true, true
+	ch.remoteEOF, ch.exited = !lost, true
+	if lost && !ch.gotStatus && ch.Type == "session" {
+		ch.exitErr = newError(KindClosed, nil, "connection lost before the command's exit status arrived")
+	}
 	ch.broadcast()
 	ch.mu.Unlock()
 }
@@ -233,11 +241,14 @@ func (ch *Channel) read(which []int, p []byte, timeout time.Duration) (int, int,
 				ch.broadcast() // room for a paused drain
 				return i, n, nil
 			}
-			if s.eof {
+			if ch.ended(i) {
 				ended++
 			}
 		}
 		if ended == len(which) {
+			if err := ch.cutOff(which); err != nil {
+				return -1, 0, err
+			}
 			if len(which) == 1 {
 				return which[0], 0, nil
 			}
@@ -256,6 +267,66 @@ func (ch *Channel) read(which []int, p []byte, timeout time.Duration) (int, int,
 	}
 }
 
+// ended reports whether stream i has ended. With combined stderr, stdout
+// ends only when both drains have, so stderr's last data is not lost. Caller
+// holds mu.
+func (ch *Channel) ended(i int) bool {
+	if i == Stdout && ch.combine {
+		return ch.streams[Stdout].eof && ch.streams[Stderr].eof
+	}
+	return ch.streams[i].eof
+}
+
+// cutOff returns the error for ended streams that did not end cleanly: the
+// connection was lost or the channel closed locally, and no exit status
+// says the command finished. Caller holds mu.
+func (ch *Channel) cutOff(which []int) *Error {
+	if ch.gotStatus {
+		return nil
+	}
+	for _, i := range which {
+		if ch.streams[i].lost || (i == Stdout && ch.combine && ch.streams[Stderr].lost) {
+			if ch.closeErr != nil {
+				return ch.closeErr
+			}
+			return newError(KindClosed, nil, "connection lost before the stream ended")
+		}
+	}
+	return nil
+}
+
+// Channel states, as a bit mask (State).
+const (
+	StateStdoutEOF    = 1  // a read of stdout returns the end at once
+	StateStderrEOF    = 2  // a read of stderr returns the end at once
+	StateRemoteClosed = 4  // the server closed the channel
+	StateExitReady    = 8  // the exit status is known (or will never come)
+	StateClosed       = 16 // closed locally, or the connection is gone
+)
+
+// State returns the channel's state as a mask of State* bits.
+func (ch *Channel) State() int {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	st := 0
+	if ch.ended(Stdout) && ch.streams[Stdout].buf.Len() == 0 {
+		st |= StateStdoutEOF
+	}
+	if ch.ended(Stderr) && ch.streams[Stderr].buf.Len() == 0 {
+		st |= StateStderrEOF
+	}
+	if ch.remoteEOF {
+		st |= StateRemoteClosed
+	}
+	if ch.exited {
+		st |= StateExitReady
+	}
+	if ch.closeErr != nil || ch.client.connLost() {
+		st |= StateClosed
+	}
+	return st
+}
+
 // ReadReady returns the bytes buffered for stream i, or 1 if it has ended
 // with nothing left (so that a read would not wait).
 func (ch *Channel) ReadReady(i int) (int, error) {
@@ -268,7 +339,7 @@ func (ch *Channel) ReadReady(i int) (int, error) {
 	if n := s.buf.Len(); n > 0 {
 		return n, nil
 	}
-	if s.eof || ch.closeErr != nil {
+	if ch.ended(i) || ch.closeErr != nil {
 		return 1, nil
 	}
 	return 0, nil
@@ -338,6 +409,9 @@ func (ch *Channel) ExitStatus(timeout time.Duration) (int, error) {
 	defer ch.mu.Unlock()
 	for {
 		if ch.exited {
+			if ch.exitErr != nil {
+				return -1, ch.exitErr
+			}
 			return ch.exitStatus, nil
 		}
 		if ch.closeErr != nil {
@@ -375,6 +449,13 @@ func (ch *Channel) closeWith(err *Error) {
 	ch.mu.Unlock()
 	ch.client.untrack(ch)
 	_ = ch.raw.Close()
+}
+
+// Release closes the channel and frees its fileno descriptor. Close alone
+// leaves that descriptor open and readable, so that a selector still
+// watching it sees the end rather than a closed or reused descriptor.
+func (ch *Channel) Release() {
+	ch.Close()
 	ch.mu.Lock()
 	if ch.ready != nil {
 		ch.ready.close()

@@ -32,6 +32,7 @@ type Client struct {
 	channels      map[*Channel]struct{}
 	nextChannelID int
 	serverKey     ssh.PublicKey
+	transport     *phaseConn // the live connection's conn, for connLost
 	banner        string
 	stopKeepalive chan struct{}
 	fw            forwards
@@ -328,10 +329,18 @@ func (c *Client) Connect(cfg *Config) error {
 		client.Close()
 		return newError(KindClosed, nil, "connect cancelled: client closed")
 	}
-	c.conn, c.dead, c.authenticated, c.serverKey = client, dead, true, accepted
+	c.conn, c.dead, c.authenticated, c.serverKey, c.transport = client, dead, true, accepted, pc
 	c.mu.Unlock()
 	c.log.Infof("transport", "authenticated as %s to %s (%s)", cfg.Username, name, string(sconn.ServerVersion()))
 	return nil
+}
+
+// connLost reports whether the current connection has failed or been closed.
+func (c *Client) connLost() bool {
+	c.mu.Lock()
+	t := c.transport
+	c.mu.Unlock()
+	return t == nil || t.lost.Load()
 }
 
 // IsActive reports whether the connection is up.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,10 +29,23 @@ type phaseConn struct {
 	bannerSeen  bool
 	authTimeout time.Duration
 	paused      bool // a policy callback is running: no deadline
+	// lost is set when the connection fails or is closed. A read error
+	// reaches here before x/crypto ends the channels with a plain EOF, so
+	// a channel can tell a cut-off stream from one that really ended.
+	lost atomic.Bool
+}
+
+// Close closes the connection and marks it lost.
+func (p *phaseConn) Close() error {
+	p.lost.Store(true)
+	return p.Conn.Close()
 }
 
 func (p *phaseConn) Read(b []byte) (int, error) {
 	n, err := p.Conn.Read(b)
+	if err != nil {
+		p.lost.Store(true)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.bannerSeen {

@@ -39,8 +39,8 @@ func (p *readyPipe) close() {
 }
 
 // Fileno returns a file descriptor that is readable when Read(Stdout) would
-// not block. It stays valid until the channel is closed; the caller must not
-// close it.
+// not block. It stays valid, and readable once the channel is closed, until
+// Release; the caller must not close it.
 func (ch *Channel) Fileno() (int, error) {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
@@ -53,7 +53,7 @@ func (ch *Channel) Fileno() (int, error) {
 			return -1, err
 		}
 		ch.ready = p
-		p.set(ch.streams[Stdout].buf.Len() > 0 || ch.streams[Stdout].eof)
+		p.set(ch.streams[Stdout].buf.Len() > 0 || ch.ended(Stdout))
 	}
 	return ch.ready.r, nil
 }

@@ -440,3 +440,86 @@ func TestLogSink(t *testing.T) {
 		}
 	}
 }
+
+func TestLostConnectionIsNotACleanEOF(t *testing.T) {
+	s := sshd(t)
+	f := newFreezer(t, net.JoinHostPort(s.host, strconv.Itoa(s.port)))
+	c := s.client(t)
+	cfg := s.config("id_ed25519")
+	cfg.Port = f.l.Addr().(*net.TCPAddr).Port
+	c.SetPolicy(AutoAddPolicy{})
+	if err := c.Connect(cfg); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := c.Exec("echo partial; sleep 60", 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	if n, err := ch.Read(Stdout, buf, 5*time.Second); err != nil || string(buf[:n]) != "partial\n" {
+		t.Fatalf("read %q %v", buf[:n], err)
+	}
+	f.freeze()
+	c.SetKeepalive(50 * time.Millisecond)
+	for i := 0; i < 100 && c.IsActive(); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if c.IsActive() {
+		t.Fatal("keepalive did not notice the dead peer")
+	}
+	time.Sleep(50 * time.Millisecond) // let the drains see the end
+	_, err = ch.Read(Stdout, buf, time.Second)
+	wantKind(t, err, KindClosed)
+	_, err = ch.ExitStatus(time.Second)
+	wantKind(t, err, KindClosed)
+	if ch.State()&StateClosed == 0 {
+		t.Fatalf("state %b lacks StateClosed", ch.State())
+	}
+}
+
+func TestCombinedStderrKeepsItsTail(t *testing.T) {
+	c, _ := connected(t)
+	for i := 0; i < 40; i++ {
+		ch, err := c.OpenSession(5 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch.SetCombineStderr(true)
+		if err := ch.Exec("echo out; printf tail >&2", 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		out := string(readAll(t, ch, Stdout))
+		ch.Release()
+		if !strings.Contains(out, "tail") {
+			t.Fatalf("run %d lost stderr's tail: %q", i, out)
+		}
+	}
+}
+
+func TestStateAndFilenoAfterClose(t *testing.T) {
+	c, _ := connected(t)
+	ch, err := c.Exec("echo x", 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd, _ := ch.Fileno()
+	readAll(t, ch, Stdout)
+	readAll(t, ch, Stderr)
+	ch.ExitStatus(5 * time.Second)
+	st := ch.State()
+	if st&(StateStdoutEOF|StateStderrEOF|StateExitReady) != StateStdoutEOF|StateStderrEOF|StateExitReady || st&StateClosed != 0 {
+		t.Fatalf("state %b", st)
+	}
+	ch.Close()
+	if !readable(fd, 0) {
+		t.Fatal("fileno not readable after Close")
+	}
+	if ch.State()&StateClosed == 0 {
+		t.Fatal("no StateClosed after Close")
+	}
+	// A cleanly ended stream still reads as ended after Close.
+	if n, err := ch.Read(Stdout, make([]byte, 4), 0); n != 0 || err != nil {
+		t.Fatalf("read after close: %d %v", n, err)
+	}
+	ch.Release()
+}

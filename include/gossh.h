@@ -686,7 +686,10 @@ void gossh_client_free(gossh_client *c);
 
 /*
  * gossh_channel_read — reads up to cap bytes from stream (GOSSH_STREAM_*)
- * into buf. *nread receives the count; 0 with return 0 means end of stream.
+ * into buf. *nread receives the count; 0 with return 0 means the stream
+ * really ended. A stream cut off by a lost connection or a local close
+ * (with no exit status to show the command finished) returns
+ * GOSSH_E_CLOSED after its data, never a clean end.
  * BLOCKS until at least one byte is available, the stream ends, or
  * timeout_ms passes (< 0: no limit; 0: do not wait).
  * Returns 0, GOSSH_E_TIMEOUT (nothing read, *nread = 0), GOSSH_E_CLOSED,
@@ -746,9 +749,24 @@ int gossh_channel_exit_status(gossh_channel *ch, int timeout_ms, int *status,
  */
 int gossh_channel_exit_status_ready(gossh_channel *ch);
 
+/* Channel state bits returned by gossh_channel_state. */
+#define GOSSH_CHANNEL_STDOUT_EOF 1     /* a read of stdout returns the end at once */
+#define GOSSH_CHANNEL_STDERR_EOF 2     /* a read of stderr returns the end at once */
+#define GOSSH_CHANNEL_REMOTE_CLOSED 4  /* the server closed the channel */
+#define GOSSH_CHANNEL_EXIT_READY 8     /* the exit status is known, or will never come */
+#define GOSSH_CHANNEL_CLOSED 16        /* closed locally, or the connection is gone */
+
+/*
+ * gossh_channel_state — the channel's state as a mask of GOSSH_CHANNEL_*
+ * bits (>= 0), or a negative code for a bad handle. Does not block.
+ */
+int gossh_channel_state(gossh_channel *ch);
+
 /*
  * gossh_channel_close — closes the channel. Blocked reads and writes on it
- * return GOSSH_E_CLOSED (reads first return data already received). Safe to
+ * return GOSSH_E_CLOSED (reads first return data already received; a
+ * stream that had already ended cleanly still reads as ended). The fileno
+ * descriptor stays open, and readable, until gossh_channel_free. Safe to
  * call twice and from any thread.
  */
 int gossh_channel_close(gossh_channel *ch, gossh_error **err);
@@ -848,7 +866,8 @@ int gossh_channel_set_combine_stderr(gossh_channel *ch, int on, int *previous,
  * gossh_channel_fileno — a file descriptor that is readable exactly when a
  * read of stdout would not block (data, end of stream, or closed), for
  * select/poll/epoll and event loops. The library owns it: do not read it
- * or close it; it stays valid until the channel is closed or freed. Does
+ * or close it; it stays valid until gossh_channel_free (after
+ * gossh_channel_close it stays readable). Does
  * not block. Returns 0 and *fd, or GOSSH_E_CLOSED, GOSSH_E_IO.
  */
 int gossh_channel_fileno(gossh_channel *ch, int *fd, gossh_error **err);

@@ -31,7 +31,7 @@ export interface ConnectOptions {
   username?: string;
   password?: string;
   /** A path, key text (string containing a PEM/OpenSSH block), a Buffer of key text, or an array of those. */
-  privateKey?: string | Buffer | Array<string | Buffer>;
+  privateKey?: string | Buffer | Key | Array<string | Buffer | Key>;
   /** Unlocks encrypted private keys. */
   passphrase?: string;
   /** A known_hosts file: loaded, and written back by the 'autoadd' policy. */
@@ -114,6 +114,49 @@ export type ErrorCode =
   | 'GOSSH_E_TIMEOUT' | 'GOSSH_E_AUTH' | 'GOSSH_E_BADAUTHTYPE' | 'GOSSH_E_PASSWORD_REQUIRED'
   | 'GOSSH_E_HOSTKEY_UNKNOWN' | 'GOSSH_E_HOSTKEY_MISMATCH' | 'GOSSH_E_PROTOCOL'
   | 'GOSSH_E_CLOSED' | 'GOSSH_E_CHANNEL' | 'GOSSH_E_KEY' | 'GOSSH_E_NOT_CONNECTED' | 'GOSSH_E_IO';
+
+/**
+ * An SSH key (include/gossh.h, "Keys"): a private key loaded, parsed or
+ * generated, or a public key alone. Types: "ssh-rsa",
+ * "ecdsa-sha2-nistp256/384/521", "ssh-ed25519", "ssh-dss".
+ */
+export class Key {
+  /** Loads a private key file (OpenSSH, PEM, PKCS#8); rejects with PasswordRequiredError if it is encrypted and no passphrase was given, KeyError if it does not parse or the passphrase is wrong, FileError if unreadable. */
+  static fromFile(path: string, passphrase?: string): Promise<Key>;
+  /** Parses private key text. */
+  static parse(data: string | Buffer, passphrase?: string): Promise<Key>;
+  /** A new private key: type 'rsa' | 'ecdsa' | 'ed25519' (default) | 'dsa'; bits 0 = default (RSA 3072, ECDSA 256). */
+  static generate(type?: 'rsa' | 'ecdsa' | 'ed25519' | 'dsa' | string, bits?: number): Promise<Key>;
+  /** A public-only key from "type base64 [comment]" text or an SSH wire-format blob. */
+  static fromPublic(textOrBlob: string | Buffer | Uint8Array): Key;
+  readonly type: string;
+  /** RSA modulus bits, ECDSA curve bits, 256 for Ed25519, DSA p bits. */
+  readonly bits: number;
+  /** "SHA256:..." as ssh-keygen -l prints it. */
+  readonly fingerprint: string;
+  /** "MD5:aa:bb:..." as ssh-keygen -E md5 -l prints it. */
+  readonly md5: string;
+  /** "type base64" (no comment). */
+  readonly publicText: string;
+  /** The public key in SSH wire format. */
+  readonly blob: Buffer;
+  readonly canSign: boolean;
+  /** The attached certificate as "type base64", or null. */
+  readonly certificate: string | null;
+  /** The SSH signature blob (string algorithm, string signature); RSA defaults to rsa-sha2-512. Throws KeyError for a public-only key. */
+  sign(data: Buffer | Uint8Array | string, algorithm?: string): Buffer;
+  /** True if signature is this key's signature over data. */
+  verify(data: Buffer | Uint8Array | string, signature: Buffer | Uint8Array): boolean;
+  /** The private key as OpenSSH-format text, encrypted (bcrypt + aes256-ctr) when passphrase is given. */
+  toPrivate(passphrase?: string): Promise<string>;
+  /** Writes toPrivate()'s text to path with mode 0600. */
+  writePrivateFile(path: string, passphrase?: string): Promise<void>;
+  /** Attaches an OpenSSH certificate (text or path); connecting with this key then uses it. Throws KeyError if it is not this key's certificate. */
+  loadCertificate(pathOrText: string | Buffer): this;
+  equals(other: unknown): boolean;
+  /** Releases the native key now (otherwise on garbage collection). */
+  free(): void;
+}
 
 export class SSHError extends Error {
   /** The GOSSH_E_* name. */

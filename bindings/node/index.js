@@ -14,12 +14,14 @@ const errors = require('./lib/errors');
 const { Client } = require('./lib/client');
 const { Process, Channel } = require('./lib/channel');
 const { setLogger } = require('./lib/log');
+const { Key } = require('./lib/keys');
 const { HostKeys } = require('./lib/hostkeys');
 
 module.exports = {
   Client,
   Process,
   Channel,
+  Key,
   HostKeys,
   setLogger,
   version: native.version,

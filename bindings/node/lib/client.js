@@ -8,6 +8,7 @@ const { ClosedError, InvalidArgumentError } = require('./errors');
 const session = require('./session');
 const forward = require('./forward');
 const log = require('./log');
+const { Key } = require('./keys');
 const { HostKeys } = require('./hostkeys');
 
 // Backstop: a Client that is garbage-collected without close() frees its handle.
@@ -134,7 +135,9 @@ class Client extends EventEmitter {
       if (pk !== undefined && pk !== null) {
         if (!Array.isArray(pk)) pk = [pk];
         for (const k of pk) {
-          if (Buffer.isBuffer(k) || (typeof k === 'string' && looksLikeKeyText(k))) {
+          if (k instanceof Key) {
+            native.callSync('gossh_options_add_key', opts, k._handle);
+          } else if (Buffer.isBuffer(k) || (typeof k === 'string' && looksLikeKeyText(k))) {
             const data = Buffer.isBuffer(k) ? k : Buffer.from(k, 'utf8');
             const keyOut = [null];
             // Decrypting a key runs a KDF: off the main thread.
@@ -147,7 +150,7 @@ class Client extends EventEmitter {
           } else if (typeof k === 'string') {
             set('key_filename', k);
           } else {
-            throw new TypeError('privateKey must be a path, key text, a Buffer, or an array of those');
+            throw new TypeError('privateKey must be a path, key text, a Buffer, a Key, or an array of those');
           }
         }
       }

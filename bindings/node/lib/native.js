@@ -78,6 +78,18 @@ const PROTOTYPES = [
   'int gossh_key_type(const gossh_key *key, _Out_ void **out, _Out_ gossh_error **err)',
   'int gossh_key_public_text(const gossh_key *key, _Out_ void **out, _Out_ gossh_error **err)',
   'int gossh_key_fingerprint(const gossh_key *key, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_key_generate(const char *type, int bits, _Out_ gossh_key **out, _Out_ gossh_error **err)',
+  'int gossh_key_from_public(const char *text, const void *blob, size_t len, _Out_ gossh_key **out, _Out_ gossh_error **err)',
+  'int gossh_key_bits(const gossh_key *key, _Out_ int *bits, _Out_ gossh_error **err)',
+  'int gossh_key_can_sign(const gossh_key *key)',
+  'int gossh_key_blob(const gossh_key *key, _Out_ void **out, _Out_ size_t *len, _Out_ gossh_error **err)',
+  'int gossh_key_fingerprint_md5(const gossh_key *key, _Out_ void **hex, _Out_ gossh_error **err)',
+  'int gossh_key_sign(const gossh_key *key, const void *data, size_t len, const char *algorithm, _Out_ void **sig, _Out_ size_t *siglen, _Out_ gossh_error **err)',
+  'int gossh_key_verify(const gossh_key *key, const void *data, size_t len, const void *sig, size_t siglen, _Out_ gossh_error **err)',
+  'int gossh_key_write_private(const gossh_key *key, const char *passphrase, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_key_write_private_file(const gossh_key *key, const char *path, const char *passphrase, _Out_ gossh_error **err)',
+  'int gossh_key_load_certificate(gossh_key *key, const char *path_or_text, _Out_ gossh_error **err)',
+  'int gossh_key_certificate(const gossh_key *key, _Out_ void **out, _Out_ gossh_error **err)',
   'void gossh_key_free(gossh_key *key)',
 
   'int gossh_options_new(_Out_ gossh_options **out, _Out_ gossh_error **err)',
@@ -158,7 +170,7 @@ const { lib, file: libraryPath } = loadLibrary();
 const fn = {};
 for (const proto of PROTOTYPES) {
   const f = lib.func(proto);
-  const name = /\b(gossh_[a-z_]+)\s*\(/.exec(proto)[1];
+  const name = /\b(gossh_[a-z0-9_]+)\s*\(/.exec(proto)[1];
   fn[name] = f;
 }
 

@@ -3,14 +3,19 @@ package core
 // Private key file formats that x/crypto/ssh does not read or write: DSA in
 // OpenSSH's "openssh-key-v1" format (plain, or bcrypt + aes256-ctr/cbc), DSA
 // in PEM ("DSA PRIVATE KEY", OpenSSL's sequence, optionally with legacy PEM
-// encryption) and unencrypted PKCS#8 DSA. The layout is PROTOCOL.key in
+// encryption), PKCS#8 DSA, and encrypted PKCS#8 (PBES2) for every type. The layout is PROTOCOL.key in
 // openssh-portable; x/crypto's parseOpenSSHPrivateKey is the model.
 
 import (
+	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/des"
 	"crypto/dsa" //nolint:staticcheck // DSA is deprecated; gossh supports it for paramiko parity
+	"crypto/pbkdf2"
 	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -349,4 +354,142 @@ func bcryptHash(out, shapass, shasalt []byte) {
 	for i := 0; i < 32; i += 4 {
 		out[i+3], out[i+2], out[i+1], out[i] = out[i], out[i+1], out[i+2], out[i+3]
 	}
+}
+
+// Encrypted PKCS#8 ("ENCRYPTED PRIVATE KEY", RFC 8018 PBES2), as
+// `ssh-keygen -m PKCS8 -N pass` writes through OpenSSL: PBKDF2 with
+// HMAC-SHA1/224/256/384/512 and AES-128/192/256-CBC or 3DES-CBC.
+
+var (
+	oidPBES2      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 13}
+	oidPBKDF2     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 5, 12}
+	oidHMACSHA1   = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 7}
+	oidHMACSHA224 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 8}
+	oidHMACSHA256 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 9}
+	oidHMACSHA384 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 10}
+	oidHMACSHA512 = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 11}
+	oidAES128CBC  = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 2}
+	oidAES192CBC  = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 22}
+	oidAES256CBC  = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 1, 42}
+	oidDESEDE3CBC = asn1.ObjectIdentifier{1, 2, 840, 113549, 3, 7}
+)
+
+// maxPBKDF2Iterations bounds the work a hostile file can demand (OpenSSL
+// writes 2048).
+const maxPBKDF2Iterations = 1 << 20
+
+// decryptPKCS8 returns the PKCS#8 DER inside an "ENCRYPTED PRIVATE KEY".
+func decryptPKCS8(der, passphrase []byte) ([]byte, error) {
+	var epki struct {
+		Algo pkix.AlgorithmIdentifier
+		Data []byte
+	}
+	if rest, err := asn1.Unmarshal(der, &epki); err != nil || len(rest) != 0 {
+		return nil, errors.New("ssh: malformed encrypted PKCS#8 key")
+	}
+	if !epki.Algo.Algorithm.Equal(oidPBES2) {
+		return nil, fmt.Errorf("ssh: encrypted PKCS#8 scheme %v is not supported (only PBES2)", epki.Algo.Algorithm)
+	}
+	var params struct {
+		KDF pkix.AlgorithmIdentifier
+		Enc pkix.AlgorithmIdentifier
+	}
+	if _, err := asn1.Unmarshal(epki.Algo.Parameters.FullBytes, &params); err != nil {
+		return nil, errors.New("ssh: malformed PBES2 parameters")
+	}
+	if !params.KDF.Algorithm.Equal(oidPBKDF2) {
+		return nil, fmt.Errorf("ssh: PBES2 key derivation %v is not supported (only PBKDF2)", params.KDF.Algorithm)
+	}
+	var kdf struct {
+		Salt       []byte
+		Iterations int
+		KeyLength  int                      `asn1:"optional"`
+		PRF        pkix.AlgorithmIdentifier `asn1:"optional"`
+	}
+	if _, err := asn1.Unmarshal(params.KDF.Parameters.FullBytes, &kdf); err != nil {
+		return nil, errors.New("ssh: malformed PBKDF2 parameters")
+	}
+	if kdf.Iterations < 1 || kdf.Iterations > maxPBKDF2Iterations {
+		return nil, fmt.Errorf("ssh: PBKDF2 iteration count %d out of range", kdf.Iterations)
+	}
+	var block cipher.Block
+	var keyLen int
+	newBlock := func(key []byte) (cipher.Block, error) { return aes.NewCipher(key) }
+	switch {
+	case params.Enc.Algorithm.Equal(oidAES128CBC):
+		keyLen = 16
+	case params.Enc.Algorithm.Equal(oidAES192CBC):
+		keyLen = 24
+	case params.Enc.Algorithm.Equal(oidAES256CBC):
+		keyLen = 32
+	case params.Enc.Algorithm.Equal(oidDESEDE3CBC):
+		keyLen = 24
+		newBlock = des.NewTripleDESCipher
+	default:
+		return nil, fmt.Errorf("ssh: PKCS#8 cipher %v is not supported", params.Enc.Algorithm)
+	}
+	var iv []byte
+	if _, err := asn1.Unmarshal(params.Enc.Parameters.FullBytes, &iv); err != nil {
+		return nil, errors.New("ssh: malformed PKCS#8 cipher parameters")
+	}
+	var key []byte
+	var err error
+	pass := string(passphrase)
+	switch prf := kdf.PRF.Algorithm; {
+	case len(prf) == 0 || prf.Equal(oidHMACSHA1):
+		key, err = pbkdf2.Key(sha1.New, pass, kdf.Salt, kdf.Iterations, keyLen)
+	case prf.Equal(oidHMACSHA224):
+		key, err = pbkdf2.Key(sha256.New224, pass, kdf.Salt, kdf.Iterations, keyLen)
+	case prf.Equal(oidHMACSHA256):
+		key, err = pbkdf2.Key(sha256.New, pass, kdf.Salt, kdf.Iterations, keyLen)
+	case prf.Equal(oidHMACSHA384):
+		key, err = pbkdf2.Key(sha512.New384, pass, kdf.Salt, kdf.Iterations, keyLen)
+	case prf.Equal(oidHMACSHA512):
+		key, err = pbkdf2.Key(sha512.New, pass, kdf.Salt, kdf.Iterations, keyLen)
+	default:
+		return nil, fmt.Errorf("ssh: PBKDF2 PRF %v is not supported", prf)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if block, err = newBlock(key); err != nil {
+		return nil, err
+	}
+	bs := block.BlockSize()
+	if len(iv) != bs || len(epki.Data) == 0 || len(epki.Data)%bs != 0 {
+		return nil, errors.New("ssh: malformed encrypted PKCS#8 data")
+	}
+	out := make([]byte, len(epki.Data))
+	cipher.NewCBCDecrypter(block, iv).CryptBlocks(out, epki.Data)
+	// PKCS#7 padding; a wrong passphrase almost always breaks it.
+	pad := int(out[len(out)-1])
+	if pad < 1 || pad > bs {
+		return nil, errBadPassphrase
+	}
+	for _, b := range out[len(out)-pad:] {
+		if int(b) != pad {
+			return nil, errBadPassphrase
+		}
+	}
+	return out[:len(out)-pad], nil
+}
+
+// parseEncryptedPKCS8 decrypts and parses an "ENCRYPTED PRIVATE KEY" body.
+func parseEncryptedPKCS8(der, passphrase []byte) (crypto.PrivateKey, error) {
+	if len(passphrase) == 0 {
+		return nil, errNeedPassphrase
+	}
+	plain, err := decryptPKCS8(der, passphrase)
+	if err != nil {
+		return nil, err
+	}
+	if dk, err := parsePKCS8DSA(plain); dk != nil || err != nil {
+		return dk, err
+	}
+	k, err := x509.ParsePKCS8PrivateKey(plain)
+	if err != nil {
+		// The padding happened to look right but the key is noise.
+		return nil, errBadPassphrase
+	}
+	return k, nil
 }

@@ -78,8 +78,8 @@ func newKeyFromRaw(raw crypto.PrivateKey) (*Key, error) {
 
 // ParsePrivateKey parses a private key in OpenSSH format (plain or
 // bcrypt-encrypted), PEM (PKCS#1 RSA, SEC1 EC, OpenSSL DSA; plain or with
-// legacy PEM encryption) or unencrypted PKCS#8, for RSA, ECDSA, Ed25519 and
-// DSA. An encrypted key needs passphrase: without one the error is
+// legacy PEM encryption) or PKCS#8 (plain or PBES2-encrypted), for RSA,
+// ECDSA, Ed25519 and DSA. An encrypted key needs passphrase: without one the error is
 // KindPasswordRequired; a wrong one or garbage is KindKey.
 func ParsePrivateKey(data []byte, passphrase string) (*Key, error) {
 	raw, err := parseRawPrivateKey(data, []byte(passphrase))
@@ -107,7 +107,10 @@ func parseRawPrivateKey(data, passphrase []byte) (crypto.PrivateKey, error) {
 			break
 		}
 	case block.Type == "ENCRYPTED PRIVATE KEY":
-		return nil, newError(KindKey, nil, "cannot parse private key: encrypted PKCS#8 keys are not supported (convert with ssh-keygen -p -f FILE, which writes OpenSSH format)")
+		var raw crypto.PrivateKey
+		if raw, err = parseEncryptedPKCS8(block.Bytes, passphrase); err == nil {
+			return raw, nil
+		}
 	}
 	if dk != nil || err != nil {
 		switch {

@@ -148,22 +148,24 @@ func colonHex(b []byte) string {
 func TestEncryptedKeysMadeBySSHKeygen(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range keyCases {
+		if c.typ == "ed25519" && c.format != "" {
+			continue // ssh-keygen writes OpenSSH format for it anyway
+		}
 		t.Run(c.name(), func(t *testing.T) {
 			t.Parallel()
 			path := c.make(t, dir, "sekrit")
 			data, _ := os.ReadFile(path)
-			if bytes.HasPrefix(data, []byte("-----BEGIN ENCRYPTED PRIVATE KEY")) {
-				// x/crypto cannot decrypt PKCS#8 (PBES2): a clear KindKey error.
-				_, err := ParsePrivateKey(data, "sekrit")
-				if e := wantKind(t, err, KindKey); !strings.Contains(e.Msg, "PKCS#8") {
-					t.Fatalf("message %q does not say why", e.Msg)
-				}
-				return
+			if c.format == "PKCS8" && c.typ != "ed25519" && !bytes.HasPrefix(data, []byte("-----BEGIN ENCRYPTED PRIVATE KEY")) {
+				t.Fatalf("ssh-keygen wrote %.40q", data)
 			}
 			_, err := ParsePrivateKey(data, "")
 			wantKind(t, err, KindPasswordRequired)
-			_, err = ParsePrivateKey(data, "wrong")
-			wantKind(t, err, KindKey)
+			// A wrong passphrase costs a bcrypt run for OpenSSH-format keys
+			// (over a second under -race): try it on the formats that differ.
+			if c.format != "" || c.typ == "dsa" || c.typ == "ed25519" {
+				_, err = ParsePrivateKey(data, "wrong")
+				wantKind(t, err, KindKey)
+			}
 			k, err := ParsePrivateKey(data, "sekrit")
 			if err != nil {
 				t.Fatal(err)
@@ -200,7 +202,11 @@ func TestGenerateWriteAndReadBackWithSSHKeygen(t *testing.T) {
 			if k.Type() != c.wantType || k.Bits() != c.wantBits {
 				t.Fatalf("generated %s %d", k.Type(), k.Bits())
 			}
-			for _, pass := range []string{"", "pass phrase"} {
+			passes := []string{""}
+			if c.bits == 0 && (c.typ == "rsa" || c.typ == "ed25519" || c.typ == "dsa") { // encryption is type-independent (DSA: own writer); bcrypt is slow under -race
+				passes = append(passes, "pass phrase")
+			}
+			for _, pass := range passes {
 				path := filepath.Join(dir, fmt.Sprintf("%s-%d-%t", c.typ, c.bits, pass != ""))
 				if err := k.WritePrivateFile(path, pass); err != nil {
 					t.Fatal(err)

@@ -91,10 +91,16 @@ def test_encrypted(tmp_path, t, bits, fmt):
     assert "{} {}".format(k.get_name(), k.get_base64()) == pub_of(path + ".pub")
 
 
-def test_encrypted_pkcs8_is_a_clear_error(tmp_path):
-    path = make(tmp_path, "rsa", "2048", "PKCS8", password="sekrit")
-    with pytest.raises(gossh.SSHException, match="PKCS#8"):
-        gossh.RSAKey.from_private_key_file(path, password="sekrit")
+@pytest.mark.parametrize("t,bits", [("rsa", "2048"), ("ecdsa", "384"), ("dsa", None)])
+def test_encrypted_pkcs8(tmp_path, t, bits):
+    path = make(tmp_path, t, bits, "PKCS8", password="sekrit")
+    assert open(path).read().startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    with pytest.raises(gossh.PasswordRequiredException):
+        gossh.PKey.from_private_key_file(path)
+    with pytest.raises(gossh.SSHException):
+        gossh.PKey.from_private_key_file(path, password="wrong")
+    k = gossh.PKey.from_private_key_file(path, password="sekrit")
+    assert "{} {}".format(k.get_name(), k.get_base64()) == pub_of(path + ".pub")
 
 
 def test_bad_input(tmp_path):

@@ -65,7 +65,7 @@ for (const [type, bits, format, want, wantBits] of CASES) {
 }
 
 test('encrypted keys: passphrase required, wrong, right', async () => {
-  for (const [type, format] of [['ed25519', null], ['rsa', 'PEM'], ['dsa', null], ['dsa', 'PEM']]) {
+  for (const [type, format] of [['ed25519', null], ['rsa', 'PEM'], ['ecdsa', 'PKCS8'], ['dsa', null], ['dsa', 'PEM']]) {
     const p = make(type, type === 'rsa' ? '2048' : null, format, 'sekrit');
     await assert.rejects(Key.fromFile(p), PasswordRequiredError);
     await assert.rejects(Key.fromFile(p, 'wrong'), KeyError);

@@ -174,9 +174,12 @@ void gossh_error_free(gossh_error *e);
 /* ------------------------------------------------------------------------ */
 
 /*
- * gossh_key_from_file — loads a private key from a file (OpenSSH format, PEM
- * PKCS#1/SEC1, PKCS#8). passphrase may be NULL for an unencrypted key.
- * Blocks on file I/O only.
+ * gossh_key_from_file — loads a private key from a file: OpenSSH format
+ * (plain, or bcrypt + aes256-ctr/cbc as ssh-keygen writes), PEM PKCS#1 RSA /
+ * SEC1 EC / OpenSSL DSA (plain or with legacy PEM encryption), PKCS#8 (plain
+ * or PBES2-encrypted); RSA, ECDSA, Ed25519 and DSA keys. passphrase may be
+ * NULL for an unencrypted key. Blocks on file I/O and, for an encrypted key,
+ * on the key derivation (tens of milliseconds).
  * Returns 0 and *out (caller frees with gossh_key_free); GOSSH_E_INVALID for
  * NULL path/out; GOSSH_E_IO if the file cannot be read;
  * GOSSH_E_PASSWORD_REQUIRED if the key is encrypted and passphrase is NULL or

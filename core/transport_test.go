@@ -322,16 +322,23 @@ func (f *freezer) pipe(dst, src net.Conn) {
 	}
 }
 
+// proxyClient accepts the host seen through a proxy's port without touching
+// the shared known_hosts file (no file is loaded, so nothing is saved).
+func proxyClient(t *testing.T) *Client {
+	c := NewClient()
+	c.SetPolicy(AutoAddPolicy{})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 func (f *freezer) freeze() { f.mu.Lock(); f.frozen = true; f.mu.Unlock() }
 
 func TestKeepaliveDetectsDeadPeer(t *testing.T) {
 	s := sshd(t)
 	f := newFreezer(t, net.JoinHostPort(s.host, strconv.Itoa(s.port)))
-	c := s.client(t)
+	c := proxyClient(t)
 	cfg := s.config("id_ed25519")
 	cfg.Port = f.l.Addr().(*net.TCPAddr).Port
-	// The host is looked up under the proxy's port: accept it.
-	c.SetPolicy(AutoAddPolicy{})
 	if err := c.Connect(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -444,10 +451,9 @@ func TestLogSink(t *testing.T) {
 func TestLostConnectionIsNotACleanEOF(t *testing.T) {
 	s := sshd(t)
 	f := newFreezer(t, net.JoinHostPort(s.host, strconv.Itoa(s.port)))
-	c := s.client(t)
+	c := proxyClient(t)
 	cfg := s.config("id_ed25519")
 	cfg.Port = f.l.Addr().(*net.TCPAddr).Port
-	c.SetPolicy(AutoAddPolicy{})
 	if err := c.Connect(cfg); err != nil {
 		t.Fatal(err)
 	}

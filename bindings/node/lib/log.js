@@ -38,12 +38,17 @@ function parseLevel(level, dflt = LEVELS.info) {
   throw new TypeError(`log level must be 'debug', 'info', 'warning', 'error' or a number, not ${String(level)}`);
 }
 
+const warned = new WeakSet(); // log functions already reported as throwing
+
 function deliver(sink, level, name, message) {
   if (level < sink.level) return;
   try {
     sink.fn(level, name, message);
   } catch (e) {
-    // Never let a logger's exception reach the library (it cannot report it).
+    // Never let a logger's exception reach the library (it cannot report
+    // it): warn once per log function, drop the record.
+    if (warned.has(sink.fn)) return;
+    warned.add(sink.fn);
     try { process.emitWarning(`gossh log function threw: ${e && e.stack ? e.stack : e}`, 'GosshLogWarning'); } catch (_) { /* ignore */ }
   }
 }

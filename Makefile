@@ -73,7 +73,7 @@ $(BUILD)/examples/%: examples/c/%.c include/gossh.h $(BUILD)/libgossh.so
 test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/header_cxx $(C_EXAMPLES) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-suites
 
-test-suites: test-go test-c test-python test-node test-examples
+test-suites: test-go test-c test-python test-node test-examples test-fuzz
 
 test-go: ## Go: gofmt, vet, and go test -race on core (needs the sshd env)
 	@test -z "$$(gofmt -l core capi cmd)" || { echo "gofmt needed:"; gofmt -l core capi cmd; exit 1; }
@@ -118,6 +118,11 @@ bench: lib ## run gossh and its peers (ssh, paramiko, asyncssh, Node ssh2) side 
 
 # ----------------------------------------------------------------- fuzz ----
 FUZZTIME ?= 10s
+test-fuzz: ## the fuzz targets for a few seconds each (part of make test)
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=$(TEST_FUZZTIME)
+
+TEST_FUZZTIME ?= 4s
+
 fuzz: ## run each fuzz target for a short bounded time
 	@for t in $$($(GO) test -list '^Fuzz' ./core/ | grep '^Fuzz'); do \
 	  echo "== $$t ($(FUZZTIME))"; \

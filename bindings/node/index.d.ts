@@ -1,7 +1,8 @@
 // Type definitions for gossh (Node binding of libgossh).
 /// <reference types="node" />
 import { EventEmitter } from 'events';
-import { Readable, Writable } from 'stream';
+import { Readable, Writable, Duplex } from 'stream';
+import { Server } from 'net';
 
 export interface HostKeyInfo {
   /** SSH key type, e.g. "ssh-ed25519". */
@@ -50,9 +51,39 @@ export interface ConnectOptions {
   bannerTimeout?: number;
   /** Time for key exchange and authentication, ms. */
   authTimeout?: number;
+  /** Default time limit, ms, for opening a channel and each of its requests (pty, env, exec, shell, ...). */
+  channelTimeout?: number;
+  /** Sends keepalive@openssh.com every so many ms; three unanswered close the client. */
+  keepaliveInterval?: number;
+  /** This client's logger: receives its records (connection, host key, auth, channels). Never secrets. */
+  log?: LogFunction;
+  /** Lowest level given to `log`. Default 'info'. */
+  logLevel?: LogLevel;
+  /** Log channel: records are named "<logChannel>.transport" / ".channel". Default "gossh.<n>" with `log`, else "gossh". */
+  logChannel?: string;
 }
 
-export interface ExecOptions {
+/** 10 debug, 20 info, 30 warning, 40 error (Python's numbers). */
+export type LogFunction = (level: number, name: string, message: string) => void;
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | number;
+
+/** A pseudo-terminal: term (default 'vt100'), size in characters (80x24) and pixels (0). */
+export interface PtyOptions {
+  term?: string;
+  cols?: number;
+  rows?: number;
+  width?: number;
+  height?: number;
+}
+
+export interface SessionOptions {
+  /** true (vt100 80x24) or a terminal description: run on a pseudo-terminal (stderr is then merged into stdout). */
+  pty?: boolean | PtyOptions;
+  /** Environment variables; the server must accept them (OpenSSH's AcceptEnv), else ChannelError. */
+  env?: Record<string, string | number | boolean>;
+}
+
+export interface ExecOptions extends SessionOptions {
   /** Data for the command's stdin; EOF is sent after it. */
   stdin?: Buffer | string;
   /** 'utf8' (default), any Buffer encoding, or 'buffer' for Buffers. */
@@ -66,9 +97,11 @@ export interface ExecResult<T = string> {
   stderr: T;
   /** Exit status; -1 if the server sent none (e.g. killed by a signal). */
   code: number;
+  /** Present when the command was killed by a signal: its name, e.g. 'TERM'. */
+  signal?: string;
 }
 
-export interface SpawnOptions {
+export interface SpawnOptions extends SessionOptions {
   /** Time limit in ms for the server to accept the channel and the command. */
   timeout?: number;
 }
@@ -83,20 +116,125 @@ export class Process extends EventEmitter {
   /** Resolves with the exit status (-1 if none was sent); rejects if the channel closes first. */
   readonly exit: Promise<number>;
   exitCode: number | null;
+  /** The signal that ended the command ('TERM', ...), or null. */
+  signalCode: string | null;
+  /** Sends a signal ('TERM' by default, 'SIG' prefix optional); false if the channel is already closed. */
+  kill(signal?: string): boolean;
   /** Closes the channel (idempotent); unread output is dropped. */
   close(): Promise<void>;
-  on(event: 'exit', listener: (code: number) => void): this;
-  on(event: 'close', listener: (code: number | null) => void): this;
+  /** code is -1 and signal its name when killed by a signal. */
+  on(event: 'exit', listener: (code: number, signal: string | null) => void): this;
+  /** After 'exit' and the end of both output streams (they must be read). */
+  on(event: 'close', listener: (code: number | null, signal: string | null) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
 }
 
-export class Client {
+export interface ShellOptions extends PtyOptions {
+  /** false: no pseudo-terminal (stdin is read as a script, stderr apart). Default true. */
+  pty?: boolean;
+  env?: Record<string, string | number | boolean>;
+  /** Time limit in ms for opening the channel and its requests (default: connect's channelTimeout). */
+  timeout?: number;
+}
+
+/**
+ * A channel as a Duplex: writes go to the shell / subsystem / forwarded
+ * connection, reads are its output; end() sends EOF. Session channels
+ * (shell, subsystem) have `stderr` and `exit`; forwarded ones have neither
+ * and are destroyed with the error if the connection is lost.
+ */
+export class Channel extends Duplex {
+  readonly type: 'session' | 'direct-tcpip' | 'forwarded-tcpip';
+  /** Session channels: their stderr; null for forwarded channels. */
+  readonly stderr: Readable | null;
+  /** Session channels: resolves with the exit status, rejects with ClosedError if closed first; null otherwise. */
+  readonly exit: Promise<number> | null;
+  exitCode: number | null;
+  signalCode: string | null;
+  /** Resizes the pty, in ssh2's argument order. */
+  setWindow(rows: number, cols: number, height?: number, width?: number): void;
+  /** Resizes the pty. */
+  resize(size: { cols: number; rows: number; width?: number; height?: number }): void;
+  kill(signal?: string): boolean;
+  /** Closes the channel now; unread output is dropped. */
+  close(): Promise<void>;
+  on(event: 'exit', listener: (code: number, signal: string | null) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+/** What client.info() reports about the live connection. */
+export interface TransportInfo {
+  peerHost: string;
+  peerPort: number;
+  username: string;
+  serverVersion: string;
+  clientVersion: string;
+  /** The server's userauth banner, '' if none. */
+  banner: string;
+  /** "type base64". */
+  serverKey: string;
+  kex: string;
+  hostKeyAlgorithm: string;
+  cipherOut: string;
+  cipherIn: string;
+  /** '' for AEAD ciphers. */
+  macOut: string;
+  macIn: string;
+}
+
+/** A connection forwarded by the server (forwardIn). */
+export interface TcpConnectionInfo {
+  /** The address and port the server listens on. */
+  destIP: string;
+  destPort: number;
+  /** Who connected. */
+  srcIP: string;
+  srcPort: number;
+}
+
+export interface ForwardLocalOptions {
+  /** Default '127.0.0.1'. */
+  localHost?: string;
+  /** Default 0 (any free port; see server.address()). */
+  localPort?: number;
+  dstHost: string;
+  dstPort: number;
+  /** Time limit in ms to open each channel. */
+  timeout?: number;
+}
+
+export class Client extends EventEmitter {
   constructor();
   /** Connects, checks the host key and authenticates. Resolves with the client. */
   connect(options: ConnectOptions): Promise<this>;
   exec(command: string, options: ExecOptions & { encoding: 'buffer' | null }): Promise<ExecResult<Buffer>>;
   exec(command: string, options?: ExecOptions): Promise<ExecResult<string>>;
   spawn(command: string, options?: SpawnOptions): Promise<Process>;
+  /** A login shell as a Duplex (on a pty unless pty: false). */
+  shell(options?: ShellOptions): Promise<Channel>;
+  /** A subsystem ("sftp", "netconf", ...) as a Duplex. */
+  subsystem(name: string, options?: { env?: Record<string, string>; timeout?: number }): Promise<Channel>;
+  /** A direct-tcpip channel: the server connects to dstHost:dstPort for us. */
+  forwardOut(srcHost: string | null, srcPort: number, dstHost: string, dstPort: number, options?: { timeout?: number }): Promise<Channel>;
+  /** A listening server whose connections are piped through direct-tcpip channels. Closed with the client. */
+  forwardLocal(options: ForwardLocalOptions): Promise<Server>;
+  /** Remote forwarding: the server listens on address:port (0: it chooses); resolves with the bound port. */
+  forwardIn(address: string, port: number): Promise<number>;
+  /** Stops a remote forwarding (address and bound port). */
+  unforwardIn(address: string, port: number): Promise<void>;
+  /** Facts about the live connection. */
+  info(): TransportInfo;
+  /** keepalive@openssh.com every ms (0: off); three unanswered close the client. */
+  setKeepalive(ms: number): void;
+  /** Sends SSH_MSG_IGNORE. */
+  sendIgnore(): Promise<void>;
+  /**
+   * A connection to a forwardIn port. Call accept() (returns the Channel) or
+   * reject(). With no listener, connections are refused.
+   */
+  on(event: 'tcp connection', listener: (info: TcpConnectionInfo, accept: () => Channel, reject: () => void) => void): this;
+  on(event: 'error', listener: (err: SSHError) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
   /** Writes the client's (non-system) host keys in known_hosts format. */
   saveHostKeys(path: string): Promise<void>;
   /** The client's own host keys, live: changes count at the next connect. */
@@ -221,6 +359,13 @@ export class NotConnectedError extends SSHError {}
 export class ChannelError extends SSHError {}
 export class KeyError extends SSHError {}
 export class FileError extends SSHError {}
+
+/**
+ * The module-level logger: every record of every client, at `level` and
+ * above (default 'info'). null turns it off. Records are made on libgossh's
+ * threads and delivered on the main thread; keep the function quick.
+ */
+export function setLogger(fn: LogFunction | null, level?: LogLevel): void;
 
 /** libgossh's version string, e.g. "0.1.0". */
 export const version: string;

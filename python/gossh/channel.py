@@ -24,7 +24,6 @@ import ctypes
 import os
 import socket
 import threading
-import time
 
 from . import _lib
 from ._lib import call, lib
@@ -102,7 +101,6 @@ class Channel:
         self._fd = None
         self._fd_lock = threading.Lock()
         self.origin_addr = None
-        self._type = None
 
     # -- helpers --------------------------------------------------------------
 
@@ -291,50 +289,9 @@ class Channel:
             if getattr(e, "gossh_code", None) == _lib.E_CLOSED:
                 return b""
             raise
-        if not data and stream == _lib.STREAM_STDOUT and self.combine_stderr:
-            data = self._combined_tail(h, cap)
         if not data:
-            if self._lost():
-                raise SSHException("gossh: the connection was lost before the command ended")
             self._eof[stream] = True
         return data
-
-    def _lost(self):
-        """Works around libgossh 0.1.0 reporting a clean end of output when
-        the connection dies (keepalive timeout, server gone) instead of
-        GOSSH_E_CLOSED: a session's output that ends while the connection
-        is down and before any exit status or signal arrived was cut off."""
-        if self._closed or not self._conn_closed():
-            return False
-        if self._type is None:
-            try:
-                self._type = self._info("type")
-            except SSHException:
-                return False
-        if self._type != "session":
-            return False
-        return self.exit_status == -1 and not self.exit_signal
-
-    def _combined_tail(self, h, cap):
-        """Works around a libgossh race (0.1.0): with combine_stderr, stdout
-        may report its end before the stderr drain has moved its last data
-        into stdout.  Waits (briefly: both streams end with the same channel
-        EOF) until stderr has ended too, then takes what arrived late."""
-        deadline = None
-        if self._timeout is not None:
-            deadline = time.monotonic() + self._timeout
-        # With combining on, stderr's own buffer stays empty, so "ready"
-        # means it has ended (or the channel closed).
-        while lib.gossh_channel_read_ready(h, _lib.STREAM_STDERR) == 0:
-            if deadline is not None and time.monotonic() >= deadline:
-                break
-            time.sleep(0.001)
-        n = ctypes.c_size_t(0)
-        st = self._bufs[_lib.STREAM_STDOUT]
-        with st.lock:
-            rc, _ = _lib.call_code(lib.gossh_channel_read, h, _lib.STREAM_STDOUT, st.buf,
-                                   cap, 0, ctypes.byref(n))
-            return ctypes.string_at(st.buf, n.value) if rc == 0 else b""
 
     def recv(self, nbytes):
         """Up to nbytes of stdout (the channel's data); b"" when it has

@@ -27,23 +27,8 @@ from .client import SSHClient
 from .transport import SecurityOptions, Transport
 from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, PublicBlob, RSAKey, UnknownKeyType
 from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
-from .ssh_exception import (
-    AuthenticationException,
-    BadAuthenticationType,
-    BadHostKeyException,
-    ChannelException,
-    ConfigParseError,
-    CouldNotCanonicalize,
-    IncompatiblePeer,
-    MessageOrderError,
-    NoValidConnectionsError,
-    PartialAuthentication,
-    PasswordRequiredException,
-    ProxyCommandFailure,
-    SSHException,
-    SSHTimeout,
-    UnableToAuthenticate,
-)
+from . import ssh_exception as _ssh_exception
+from .ssh_exception import *  # noqa: F401,F403 - paramiko's exceptions, listed in its __all__
 
 __version__ = "0.1.0"
 __version_info__ = (0, 1, 0)
@@ -70,19 +55,5 @@ __all__ = [
     "DSSKey",
     "PublicBlob",
     "UnknownKeyType",
-    "SSHException",
-    "AuthenticationException",
-    "PasswordRequiredException",
-    "BadAuthenticationType",
-    "PartialAuthentication",
-    "UnableToAuthenticate",
-    "ChannelException",
-    "BadHostKeyException",
-    "IncompatiblePeer",
-    "ProxyCommandFailure",
-    "NoValidConnectionsError",
-    "CouldNotCanonicalize",
-    "ConfigParseError",
-    "MessageOrderError",
-    "SSHTimeout",
 ]
+__all__ += _ssh_exception.__all__

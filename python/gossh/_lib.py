@@ -437,3 +437,46 @@ def call_code(fn, *args):
         return call(fn, *args), None
     except Exception as e:  # noqa: BLE001 - handed back to the caller
         return getattr(e, "gossh_code", -1), e
+
+
+def free_quietly(fn_name, h):
+    """Releases handle h with lib.<fn_name>, ignoring errors (it runs from
+    __del__, possibly during interpreter shutdown)."""
+    if h is not None:
+        try:
+            getattr(lib, fn_name)(h)
+        except Exception:  # noqa: BLE001 - interpreter shutdown
+            pass
+
+
+class NativeHandle:
+    """Owns one libgossh handle in ``self._handle``: ``_close_native()``
+    closes it ignoring errors (close is idempotent), ``__del__`` frees it as
+    a backstop, and the object works as a context manager around
+    ``close()``.  Subclasses name their C functions in ``_close_fn`` and
+    ``_free_fn``."""
+
+    _close_fn = None
+    _free_fn = None
+    _handle = None
+
+    def _close_native(self):
+        h = self._handle
+        if h is not None and self._close_fn:
+            err = error_p()
+            getattr(lib, self._close_fn)(h, ctypes.byref(err))
+            if err:
+                lib.gossh_error_free(err)
+
+    def _free_native(self):
+        h, self._handle = self._handle, None
+        free_quietly(self._free_fn, h)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self._free_native()

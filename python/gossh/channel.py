@@ -71,7 +71,7 @@ def _hostport(s):
         return (s, 0)
 
 
-class Channel:
+class Channel(_lib.NativeHandle):
     """An SSH channel (paramiko.Channel): a session (exec, shell,
     subsystem), a direct-tcpip or a forwarded-tcpip channel.
 
@@ -79,6 +79,9 @@ class Channel:
     ``SSHClient.exec_command()``/``invoke_shell()`` or ``Transport.accept()``;
     not constructed directly.
     """
+
+    _close_fn = "gossh_channel_close"
+    _free_fn = "gossh_channel_free"
 
     def __init__(self, handle, client=None, chanid=None, transport=None, open_timeout=None):
         self._handle = handle
@@ -474,27 +477,11 @@ class Channel:
         """Closes the channel.  Later reads return b"".  Safe to call twice
         and from any thread (a blocked recv returns)."""
         self._closed = True
-        h = self._handle
-        if h is not None:
-            err = _lib.error_p()
-            lib.gossh_channel_close(h, ctypes.byref(err))
-            if err:
-                lib.gossh_error_free(err)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
+        self._close_native()
 
     def __del__(self):
-        h, self._handle = getattr(self, "_handle", None), None
+        self._free_native()
         fd, self._fd = getattr(self, "_fd", None), None
-        if h is not None:
-            try:
-                lib.gossh_channel_free(h)
-            except Exception:  # interpreter shutdown
-                pass
         if fd is not None:
             try:
                 os.close(fd)

@@ -35,7 +35,7 @@ def _seconds(v):
     return repr(float(v))
 
 
-class SSHClient:
+class SSHClient(_lib.NativeHandle):
     """A high-level SSH client (paramiko.SSHClient).
 
     ::
@@ -48,6 +48,9 @@ class SSHClient:
     The default missing-host-key policy is RejectPolicy.  Closing is
     idempotent; the client also closes when garbage-collected.
     """
+
+    _close_fn = "gossh_client_close"
+    _free_fn = "gossh_client_free"
 
     def __init__(self):
         _gossh_log.install()
@@ -384,23 +387,4 @@ class SSHClient:
         """Closes the connection and its channels.  Safe to call twice."""
         self._closed = True
         self._transport = None
-        h = self._handle
-        if h is not None:
-            err = _lib.error_p()
-            lib.gossh_client_close(h, ctypes.byref(err))
-            if err:
-                lib.gossh_error_free(err)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        h, self._handle = getattr(self, "_handle", None), None
-        if h is not None:
-            try:
-                lib.gossh_client_free(h)
-            except Exception:  # interpreter shutdown
-                pass
+        self._close_native()

@@ -274,8 +274,4 @@ class HostKeys(MutableMapping):
 
     def __del__(self):
         h, self._handle = getattr(self, "_handle", None), None
-        if h is not None:
-            try:
-                lib.gossh_hostkeys_free(h)
-            except Exception:  # interpreter shutdown
-                pass
+        _lib.free_quietly("gossh_hostkeys_free", h)

@@ -368,11 +368,7 @@ class PKey:
         for attr in ("_handle", "_pub"):
             h = getattr(self, attr, None)
             setattr(self, attr, None)
-            if h is not None:
-                try:
-                    lib.gossh_key_free(h)
-                except Exception:  # interpreter shutdown
-                    pass
+            _lib.free_quietly("gossh_key_free", h)
 
     def __del__(self):
         self._free()

@@ -70,37 +70,43 @@ func lookup(h C.uintptr_t, k handleKind) (any, error) {
 	return e.obj, nil
 }
 
-// getClient, getChannel, getOptions and getKey are typed lookups.
-func getClient(h C.uintptr_t) (*core.Client, error) {
-	o, err := lookup(h, kindClient)
+// get returns the object of kind k behind h as a T.
+func get[T any](h C.uintptr_t, k handleKind) (T, error) {
+	o, err := lookup(h, k)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
-	return o.(*core.Client), nil
+	return o.(T), nil
 }
 
-func getChannel(h C.uintptr_t) (*core.Channel, error) {
-	o, err := lookup(h, kindChannel)
+// with calls f with the object of kind k behind h and returns the code of
+// its error: the shape of most exports.
+func with[T any](h C.uintptr_t, k handleKind, errOut *C.uintptr_t, f func(T) error) C.int {
+	o, err := get[T](h, k)
 	if err != nil {
-		return nil, err
+		return finish(err, errOut)
 	}
-	return o.(*core.Channel), nil
+	return finish(f(o), errOut)
 }
 
-func getOptions(h C.uintptr_t) (*core.Options, error) {
-	o, err := lookup(h, kindOptions)
-	if err != nil {
-		return nil, err
-	}
-	return o.(*core.Options), nil
+// Typed lookups and calls, one per handle kind.
+func getClient(h C.uintptr_t) (*core.Client, error)     { return get[*core.Client](h, kindClient) }
+func getChannel(h C.uintptr_t) (*core.Channel, error)   { return get[*core.Channel](h, kindChannel) }
+func getOptions(h C.uintptr_t) (*core.Options, error)   { return get[*core.Options](h, kindOptions) }
+func getKey(h C.uintptr_t) (*core.Key, error)           { return get[*core.Key](h, kindKey) }
+func getHostKeys(h C.uintptr_t) (*core.HostKeys, error) { return get[*core.HostKeys](h, kindHostKeys) }
+func clientCall(h C.uintptr_t, e *C.uintptr_t, f func(*core.Client) error) C.int {
+	return with(h, kindClient, e, f)
 }
-
-func getKey(h C.uintptr_t) (*core.Key, error) {
-	o, err := lookup(h, kindKey)
-	if err != nil {
-		return nil, err
-	}
-	return o.(*core.Key), nil
+func channelCall(h C.uintptr_t, e *C.uintptr_t, f func(*core.Channel) error) C.int {
+	return with(h, kindChannel, e, f)
+}
+func keyCall(h C.uintptr_t, e *C.uintptr_t, f func(*core.Key) error) C.int {
+	return with(h, kindKey, e, f)
+}
+func withHostKeys(h C.uintptr_t, e *C.uintptr_t, f func(*core.HostKeys) error) C.int {
+	return with(h, kindHostKeys, e, f)
 }
 
 // dropHandle removes h if it is a live handle of kind k and returns its

@@ -14,23 +14,6 @@ import (
 // The gossh_hostkeys handle: a known_hosts store. Translation only; every
 // rule lives in core/hostkeys.go.
 
-func getHostKeys(h C.uintptr_t) (*core.HostKeys, error) {
-	o, err := lookup(h, kindHostKeys)
-	if err != nil {
-		return nil, err
-	}
-	return o.(*core.HostKeys), nil
-}
-
-// withHostKeys serves the calls that take a store.
-func withHostKeys(h C.uintptr_t, errOut *C.uintptr_t, f func(*core.HostKeys) error) C.int {
-	hk, err := getHostKeys(h)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(f(hk), errOut)
-}
-
 // needString returns the C string, or an invalid-argument error for NULL.
 func needString(s *C.char, what string) (string, error) {
 	if s == nil {

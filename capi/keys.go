@@ -54,11 +54,7 @@ func gossh_key_from_data(data unsafe.Pointer, n C.size_t, passphrase *C.char, ou
 
 // keyString serves the key accessors that return one string.
 func keyString(h C.uintptr_t, out **C.char, errOut *C.uintptr_t, f func(*core.Key) string) C.int {
-	k, err := getKey(h)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(putString(out, f(k)), errOut)
+	return keyCall(h, errOut, func(k *core.Key) error { return putString(out, f(k)) })
 }
 
 //export gossh_key_type
@@ -151,15 +147,13 @@ func gossh_key_from_public(text *C.char, blob unsafe.Pointer, n C.size_t, out *C
 //export gossh_key_bits
 func gossh_key_bits(h C.uintptr_t, bits *C.int, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	k, err := getKey(h)
-	if err == nil && bits == nil {
-		err = core.InvalidArgument("bits is NULL")
-	}
-	if err != nil {
-		return finish(err, errOut)
-	}
-	*bits = C.int(k.Bits())
-	return finish(nil, errOut)
+	return keyCall(h, errOut, func(k *core.Key) error {
+		if bits == nil {
+			return core.InvalidArgument("bits is NULL")
+		}
+		*bits = C.int(k.Bits())
+		return nil
+	})
 }
 
 //export gossh_key_can_sign
@@ -179,11 +173,7 @@ func gossh_key_can_sign(h C.uintptr_t) (rc C.int) {
 //export gossh_key_blob
 func gossh_key_blob(h C.uintptr_t, out *unsafe.Pointer, n *C.size_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	k, err := getKey(h)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(putBytes(out, n, k.Blob()), errOut)
+	return keyCall(h, errOut, func(k *core.Key) error { return putBytes(out, n, k.Blob()) })
 }
 
 //export gossh_key_fingerprint_md5
@@ -195,100 +185,88 @@ func gossh_key_fingerprint_md5(h C.uintptr_t, out **C.char, errOut *C.uintptr_t)
 //export gossh_key_certificate
 func gossh_key_certificate(h C.uintptr_t, out **C.char, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	k, err := getKey(h)
-	if err == nil && out == nil {
-		err = core.InvalidArgument("out is NULL")
-	}
-	if err != nil {
-		return finish(err, errOut)
-	}
-	*out = nil
-	if s := k.CertificateText(); s != "" {
-		*out = C.CString(s)
-	}
-	return finish(nil, errOut)
+	return keyCall(h, errOut, func(k *core.Key) error {
+		if out == nil {
+			return core.InvalidArgument("out is NULL")
+		}
+		*out = nil
+		if s := k.CertificateText(); s != "" {
+			*out = C.CString(s)
+		}
+		return nil
+	})
 }
 
 //export gossh_key_load_certificate
 func gossh_key_load_certificate(h C.uintptr_t, pathOrText *C.char, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	k, err := getKey(h)
-	if err == nil && pathOrText == nil {
-		err = core.InvalidArgument("path_or_text is NULL")
-	}
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(k.LoadCertificate(C.GoString(pathOrText)), errOut)
+	return keyCall(h, errOut, func(k *core.Key) error {
+		if pathOrText == nil {
+			return core.InvalidArgument("path_or_text is NULL")
+		}
+		return k.LoadCertificate(C.GoString(pathOrText))
+	})
 }
 
 //export gossh_key_write_private
 func gossh_key_write_private(h C.uintptr_t, passphrase *C.char, out **C.char, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	k, err := getKey(h)
-	if err == nil && out == nil {
-		err = core.InvalidArgument("out is NULL")
-	}
-	if err != nil {
-		return finish(err, errOut)
-	}
-	*out = nil
-	data, err := k.MarshalPrivate(cString(passphrase), "")
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(putString(out, string(data)), errOut)
+	return keyCall(h, errOut, func(k *core.Key) error {
+		if out == nil {
+			return core.InvalidArgument("out is NULL")
+		}
+		*out = nil
+		data, err := k.MarshalPrivate(cString(passphrase), "")
+		if err != nil {
+			return err
+		}
+		return putString(out, string(data))
+	})
 }
 
 //export gossh_key_write_private_file
 func gossh_key_write_private_file(h C.uintptr_t, path, passphrase *C.char, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	k, err := getKey(h)
-	if err == nil && path == nil {
-		err = core.InvalidArgument("path is NULL")
-	}
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(k.WritePrivateFile(C.GoString(path), cString(passphrase)), errOut)
+	return keyCall(h, errOut, func(k *core.Key) error {
+		if path == nil {
+			return core.InvalidArgument("path is NULL")
+		}
+		return k.WritePrivateFile(C.GoString(path), cString(passphrase))
+	})
 }
 
 //export gossh_key_sign
 func gossh_key_sign(h C.uintptr_t, data unsafe.Pointer, n C.size_t, algorithm *C.char, sig *unsafe.Pointer, siglen *C.size_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	k, err := getKey(h)
-	if err == nil && (sig == nil || siglen == nil) {
-		err = core.InvalidArgument("sig and siglen must not be NULL")
-	}
-	if err != nil {
-		return finish(err, errOut)
-	}
-	*sig, *siglen = nil, 0
-	b, err := goBytes(data, n)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	s, err := k.Sign(b, cString(algorithm))
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(putBytes(sig, siglen, s), errOut)
+	return keyCall(h, errOut, func(k *core.Key) error {
+		if sig == nil || siglen == nil {
+			return core.InvalidArgument("sig and siglen must not be NULL")
+		}
+		*sig, *siglen = nil, 0
+		b, err := goBytes(data, n)
+		if err != nil {
+			return err
+		}
+		s, err := k.Sign(b, cString(algorithm))
+		if err != nil {
+			return err
+		}
+		return putBytes(sig, siglen, s)
+	})
 }
 
 //export gossh_key_verify
 func gossh_key_verify(h C.uintptr_t, data unsafe.Pointer, n C.size_t, sig unsafe.Pointer, siglen C.size_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	k, err := getKey(h)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	b, err := goBytes(data, n)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	s, err := goBytes(sig, siglen)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(k.Verify(b, s), errOut)
+	return keyCall(h, errOut, func(k *core.Key) error {
+		b, err := goBytes(data, n)
+		if err != nil {
+			return err
+		}
+		s, err := goBytes(sig, siglen)
+		if err != nil {
+			return err
+		}
+		return k.Verify(b, s)
+	})
 }

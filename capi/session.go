@@ -11,15 +11,6 @@ import (
 	"github.com/gossh/gossh/core"
 )
 
-// channelCall serves the exports that take a channel and return a code.
-func channelCall(h C.uintptr_t, errOut *C.uintptr_t, f func(*core.Channel) error) C.int {
-	ch, err := getChannel(h)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(f(ch), errOut)
-}
-
 //export gossh_channel_id
 func gossh_channel_id(h C.uintptr_t) (rc C.int) {
 	defer guard(&rc, nil)

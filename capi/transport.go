@@ -9,15 +9,6 @@ import (
 	"github.com/gossh/gossh/core"
 )
 
-// clientCall serves the exports that take a client and return a code.
-func clientCall(h C.uintptr_t, errOut *C.uintptr_t, f func(*core.Client) error) C.int {
-	c, err := getClient(h)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(f(c), errOut)
-}
-
 //export gossh_client_info
 func gossh_client_info(h C.uintptr_t, name *C.char, out **C.char, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)

@@ -48,15 +48,15 @@ EXAMPLE_ENV = GOSSH_DEMO_HOST=$$GOSSH_TEST_HOST GOSSH_DEMO_PORT=$$GOSSH_TEST_POR
 $(NODE_MODULES): bindings/node/package.json bindings/node/package-lock.json
 	cd bindings/node && npm ci --no-audit --no-fund
 
-$(TESTBIN)/test_capi: tests/c/test_capi.c include/gossh.h $(BUILD)/libgossh.so
+$(TESTBIN)/test_capi: tests/c/test_capi.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-$(TESTBIN)/test_keys: tests/c/test_keys.c include/gossh.h $(BUILD)/libgossh.so
+$(TESTBIN)/test_keys: tests/c/test_keys.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-$(TESTBIN)/test_hostkeys: tests/c/test_hostkeys.c include/gossh.h $(BUILD)/libgossh.so
+$(TESTBIN)/test_hostkeys: tests/c/test_hostkeys.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 

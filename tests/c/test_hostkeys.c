@@ -5,32 +5,17 @@
  * closing "N passed, N failed" line; exits non-zero on any failure.
  */
 #define _DEFAULT_SOURCE
-#include "gossh.h"
+#include "check.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static int passed, failed;
 
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        if (cond) {                                                            \
-            passed++;                                                          \
-        } else {                                                               \
-            failed++;                                                          \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                      \
-            printf(__VA_ARGS__);                                               \
-            printf("\n");                                                      \
-        }                                                                      \
-    } while (0)
-
-static const char *host, *port, *user, *keydir;
 static char tmpdir[256];
 static char name[128]; /* "[127.0.0.1]:PORT" */
 
-static const char *msg(gossh_error *e) { return e ? gossh_error_message(e) : ""; }
 
 static char *path_in(const char *dir, const char *file) {
     static char buf[4][512];
@@ -234,14 +219,7 @@ static void test_client_store(void) {
 }
 
 int main(void) {
-    host = getenv("GOSSH_TEST_HOST");
-    port = getenv("GOSSH_TEST_PORT");
-    user = getenv("GOSSH_TEST_USER");
-    keydir = getenv("GOSSH_TEST_KEYDIR");
-    if (!host || !port || !user || !keydir) {
-        fprintf(stderr, "run under testenv/with-sshd.sh\n");
-        return 2;
-    }
+    test_server_from_env();
     snprintf(name, sizeof name, "[%s]:%s", host, port);
     snprintf(tmpdir, sizeof tmpdir, "/tmp/gossh-test-hostkeys.XXXXXX");
     if (!mkdtemp(tmpdir)) return 2;
@@ -250,6 +228,5 @@ int main(void) {
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd) != 0) printf("could not remove %s\n", tmpdir);
-    printf("test_hostkeys: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return summary("test_hostkeys");
 }

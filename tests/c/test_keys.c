@@ -6,7 +6,7 @@
  * a closing "N passed, N failed" line; exits non-zero on any failure.
  */
 #define _DEFAULT_SOURCE
-#include "gossh.h"
+#include "check.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -19,24 +19,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int passed, failed;
 
-#define CHECK(cond, ...)                                                       \
-    do {                                                                       \
-        if (cond) {                                                            \
-            passed++;                                                          \
-        } else {                                                               \
-            failed++;                                                          \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                      \
-            printf(__VA_ARGS__);                                               \
-            printf("\n");                                                      \
-        }                                                                      \
-    } while (0)
-
-static const char *host, *port, *user, *keydir;
 static char tmpdir[256];
 
-static const char *msg(gossh_error *e) { return e ? gossh_error_message(e) : ""; }
 
 /* runs a shell command and returns its first output line (static buffer) */
 static const char *run(const char *cmd) {
@@ -270,14 +255,7 @@ static void test_certificate_auth(void) {
 }
 
 int main(void) {
-    host = getenv("GOSSH_TEST_HOST");
-    port = getenv("GOSSH_TEST_PORT");
-    user = getenv("GOSSH_TEST_USER");
-    keydir = getenv("GOSSH_TEST_KEYDIR");
-    if (!host || !port || !user || !keydir) {
-        fprintf(stderr, "run under testenv/with-sshd.sh\n");
-        return 2;
-    }
+    test_server_from_env();
     snprintf(tmpdir, sizeof tmpdir, "/tmp/gossh-keys-XXXXXX");
     if (!mkdtemp(tmpdir)) return 2;
     test_generate_write_sign();
@@ -286,6 +264,5 @@ int main(void) {
     char rm[300];
     snprintf(rm, sizeof rm, "rm -rf %s", tmpdir);
     if (system(rm) != 0) printf("could not remove %s\n", tmpdir);
-    printf("test_keys: %d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return summary("test_keys");
 }

@@ -88,12 +88,13 @@ test('spawn with env and pty', async () => {
 });
 
 test('spawn: kill() sends TERM; exit event gets (code, signal)', async () => {
-  const proc = await client.spawn('sleep 30');
+  const proc = await client.spawn('echo started; exec sleep 30');
   const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
   const closed = new Promise((resolve) => proc.once('close', (code, signal) => resolve({ code, signal })));
+  // Signal only once the command runs: sshd drops a signal sent before it forks.
+  await new Promise((resolve) => proc.stdout.once('data', resolve));
   proc.stdout.resume(); // 'close' follows the end of both output streams
   proc.stderr.resume();
-  await new Promise((r) => setTimeout(r, 200));
   const t0 = Date.now();
   assert.strictEqual(proc.kill(), true);
   assert.deepStrictEqual(await exited, { code: -1, signal: 'TERM' });

@@ -72,9 +72,10 @@ func newChannel(c *Client, raw ssh.Channel, reqs <-chan *ssh.Request, typ string
 		return nil, newError(KindClosed, nil, "client closed")
 	}
 	c.log.Debugf("channel", "opened %s channel %d", typ, ch.id)
-	go ch.drain(Stdout, raw)
-	go ch.drain(Stderr, raw.Stderr())
-	go ch.handleRequests(reqs)
+	log := c.log
+	goSafe(log, "the stdout drain", func() { ch.drain(Stdout, raw) }, ch.closeWith)
+	goSafe(log, "the stderr drain", func() { ch.drain(Stderr, raw.Stderr()) }, ch.closeWith)
+	goSafe(log, "the channel request handler", func() { ch.handleRequests(reqs) }, ch.closeWith)
 	return ch, nil
 }
 
@@ -360,12 +361,12 @@ func (ch *Channel) Write(p []byte, timeout time.Duration) error {
 	}
 	ch.mu.Unlock()
 	done := make(chan error, 1)
-	go func() {
+	goSafe(ch.client.log, "a channel write", func() {
 		ch.writeMu.Lock()
 		defer ch.writeMu.Unlock()
 		_, err := ch.raw.Write(p)
 		done <- err
-	}()
+	}, func(e *Error) { done <- e })
 	deadline, stop := timer(timeout)
 	defer stop()
 	select {

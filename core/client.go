@@ -450,7 +450,7 @@ func (c *Client) openChannel(typ string, extra []byte, timeout time.Duration) (*
 		err error
 	}
 	done := make(chan result, 1)
-	go func() {
+	goSafe(c.log, "a channel open", func() {
 		raw, reqs, err := conn.OpenChannel(typ, extra)
 		if err != nil {
 			done <- result{nil, channelOpenError(err)}
@@ -458,7 +458,7 @@ func (c *Client) openChannel(typ string, extra []byte, timeout time.Duration) (*
 		}
 		ch, err := newChannel(c, raw, reqs, typ)
 		done <- result{ch, err}
-	}()
+	}, func(e *Error) { done <- result{nil, e} })
 	deadline, stop := limit(timeout)
 	defer stop()
 	select {

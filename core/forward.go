@@ -60,7 +60,7 @@ func (c *Client) RequestPortForward(address string, port int) (int, error) {
 	queue := c.fw.accepted
 	c.fw.mu.Unlock()
 	c.log.Infof("transport", "remote forwarding %s", key)
-	go c.serveForward(fw, queue)
+	goSafe(c.log, "the forwarding accept loop", func() { c.serveForward(fw, queue) }, nil)
 	return bound, nil
 }
 

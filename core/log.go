@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"runtime/debug"
 	"sync/atomic"
 )
 
@@ -82,3 +83,22 @@ func (l *Logger) Warnf(area, format string, args ...any) { l.logf(LevelWarn, are
 
 // Errorf logs at error level.
 func (l *Logger) Errorf(area, format string, args ...any) { l.logf(LevelError, area, format, args...) }
+
+// goSafe runs f on a new goroutine that recovers a panic, logs it, and hands
+// onPanic (if not nil) an internal error for whoever waits on f's result.
+// A bug in a background task must never take down the host program (a
+// Python or Node process, or a C program), nor leave a caller waiting.
+func goSafe(l *Logger, what string, f func(), onPanic func(*Error)) {
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				e := newError(KindInternal, nil, "internal error in %s (please report): %v", what, r)
+				l.Errorf("transport", "%s\n%s", e.Msg, debug.Stack())
+				if onPanic != nil {
+					onPanic(e)
+				}
+			}
+		}()
+		f()
+	}()
+}

@@ -28,13 +28,13 @@ func (ch *Channel) request(name string, payload []byte, timeout time.Duration) e
 		return err
 	}
 	done := make(chan error, 1)
-	go func() {
+	goSafe(ch.client.log, "a channel request", func() {
 		ok, err := ch.raw.SendRequest(name, true, payload)
 		if err == nil && !ok {
 			err = newError(KindChannel, nil, "server refused the %s request", name)
 		}
 		done <- err
-	}()
+	}, func(e *Error) { done <- e })
 	deadline, stop := limit(timeout)
 	defer stop()
 	select {

@@ -118,7 +118,7 @@ func (c *Client) SetKeepalive(interval time.Duration) error {
 	c.stopKeepalive = stop
 	dead := c.dead
 	c.mu.Unlock()
-	go c.keepalive(conn, interval, stop, dead)
+	goSafe(c.log, "the keepalive", func() { c.keepalive(conn, interval, stop, dead) }, nil)
 	return nil
 }
 

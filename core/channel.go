@@ -347,8 +347,9 @@ func (ch *Channel) ReadReady(i int) (int, error) {
 }
 
 // Write writes all of p to the command's stdin, waiting at most timeout
-// (<0: no limit) for window space. On timeout the rest of p may still be sent
-// later, in order, before any later write.
+// (<0: no limit) for window space. On timeout, or when the channel is closed
+// meanwhile (KindClosed), the rest of p may still be sent later, in order,
+// before any later write.
 func (ch *Channel) Write(p []byte, timeout time.Duration) error {
 	ch.mu.Lock()
 	if ch.closeErr != nil {
@@ -369,19 +370,30 @@ func (ch *Channel) Write(p []byte, timeout time.Duration) error {
 	}, func(e *Error) { done <- e })
 	deadline, stop := timer(timeout)
 	defer stop()
-	select {
-	case err := <-done:
-		if err != nil {
-			ch.mu.Lock()
-			defer ch.mu.Unlock()
-			if ch.closeErr != nil {
-				return ch.closeErr
-			}
-			return newError(KindClosed, err, "cannot write to channel: %v", err)
+	for {
+		// Closing the channel must end a write blocked on the window, even
+		// while x/crypto still holds it.
+		ch.mu.Lock()
+		closeErr, changed := ch.closeErr, ch.changed
+		ch.mu.Unlock()
+		if closeErr != nil {
+			return closeErr
 		}
-		return nil
-	case <-deadline:
-		return newError(KindTimeout, nil, "timed out writing to channel").with("stage", "write")
+		select {
+		case err := <-done:
+			if err != nil {
+				ch.mu.Lock()
+				defer ch.mu.Unlock()
+				if ch.closeErr != nil {
+					return ch.closeErr
+				}
+				return newError(KindClosed, err, "cannot write to channel: %v", err)
+			}
+			return nil
+		case <-deadline:
+			return newError(KindTimeout, nil, "timed out writing to channel").with("stage", "write")
+		case <-changed:
+		}
 	}
 }
 

@@ -529,3 +529,34 @@ func TestStateAndFilenoAfterClose(t *testing.T) {
 	}
 	ch.Release()
 }
+
+func TestCloseEndsABlockedWrite(t *testing.T) {
+	for _, which := range []string{"channel", "client"} {
+		t.Run(which, func(t *testing.T) {
+			c, _ := connected(t)
+			ch, err := c.Exec("sleep 30", 5*time.Second) // never reads its stdin
+			if err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- ch.Write(make([]byte, 64<<20), -1) }()
+			select {
+			case err := <-done:
+				t.Fatalf("a 64 MiB write to a command that reads nothing returned: %v", err)
+			case <-time.After(500 * time.Millisecond): // blocked on the window
+			}
+			start := time.Now()
+			if which == "channel" {
+				ch.Close()
+			} else {
+				c.Close()
+			}
+			select {
+			case err := <-done:
+				wantKind(t, err, KindClosed)
+			case <-time.After(5 * time.Second):
+				t.Fatalf("write still blocked %v after %s close", time.Since(start), which)
+			}
+		})
+	}
+}

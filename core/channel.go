@@ -370,28 +370,44 @@ func (ch *Channel) Write(p []byte, timeout time.Duration) error {
 	}, func(e *Error) { done <- e })
 	deadline, stop := timer(timeout)
 	defer stop()
+	err, timedOut := ch.await(done, deadline)
+	switch {
+	case timedOut:
+		return newError(KindTimeout, nil, "timed out writing to channel").with("stage", "write")
+	case err == nil:
+		return nil
+	case KindOf(err) == KindClosed:
+		return err
+	}
+	return newError(KindClosed, err, "cannot write to channel: %v", err)
+}
+
+// await waits for the result of a call that x/crypto may block in (a write
+// waiting for window, a request waiting for its reply), for the deadline, or
+// for the channel to close, whichever comes first: closing a channel must
+// end such a wait even while x/crypto still holds the call. A close gives
+// the close error.
+func (ch *Channel) await(done <-chan error, deadline <-chan time.Time) (err error, timedOut bool) {
 	for {
-		// Closing the channel must end a write blocked on the window, even
-		// while x/crypto still holds it.
 		ch.mu.Lock()
 		closeErr, changed := ch.closeErr, ch.changed
 		ch.mu.Unlock()
 		if closeErr != nil {
-			return closeErr
+			return closeErr, false
 		}
 		select {
 		case err := <-done:
 			if err != nil {
 				ch.mu.Lock()
-				defer ch.mu.Unlock()
-				if ch.closeErr != nil {
-					return ch.closeErr
+				closeErr = ch.closeErr
+				ch.mu.Unlock()
+				if closeErr != nil {
+					return closeErr, false
 				}
-				return newError(KindClosed, err, "cannot write to channel: %v", err)
 			}
-			return nil
+			return err, false
 		case <-deadline:
-			return newError(KindTimeout, nil, "timed out writing to channel").with("stage", "write")
+			return nil, true
 		case <-changed:
 		}
 	}

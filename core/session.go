@@ -37,19 +37,17 @@ func (ch *Channel) request(name string, payload []byte, timeout time.Duration) e
 	}, func(e *Error) { done <- e })
 	deadline, stop := limit(timeout)
 	defer stop()
-	select {
-	case err := <-done:
-		if err == nil {
-			return nil
-		}
-		if KindOf(err) == KindChannel {
-			return err
-		}
-		return newError(KindClosed, err, "channel closed during the %s request", name)
-	case <-deadline:
+	err, timedOut := ch.await(done, deadline)
+	switch {
+	case timedOut:
 		ch.Close()
 		return newError(KindTimeout, nil, "timed out waiting for the server to answer the %s request", name).with("stage", "channel")
+	case err == nil:
+		return nil
+	case KindOf(err) == KindChannel || KindOf(err) == KindClosed:
+		return err
 	}
+	return newError(KindClosed, err, "channel closed during the %s request", name)
 }
 
 // usable returns the error for a channel that can no longer carry requests.

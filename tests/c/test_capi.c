@@ -550,6 +550,47 @@ static void test_channels_and_transport(void) {
     gossh_options_free(o);
 }
 
+struct blocked_write {
+    gossh_channel *ch;
+    int rc;
+    double ended;
+};
+
+static void *write_forever(void *p) {
+    struct blocked_write *w = p;
+    size_t len = 64u << 20;
+    char *big = calloc(1, len);
+    w->rc = gossh_channel_write(w->ch, big, len, -1, NULL);
+    w->ended = now();
+    free(big);
+    return NULL;
+}
+
+/* close() from another thread ends a write blocked on the window */
+static void test_close_ends_blocked_write(void) {
+    gossh_options *o = opts_for("id_ed25519");
+    int rc;
+    gossh_client *c = connect_with(o, &rc, NULL);
+    for (int which = 0; which < 2; which++) {
+        gossh_channel *ch = NULL;
+        gossh_client_exec(c, "sleep 30", 5000, &ch, NULL); /* never reads stdin */
+        struct blocked_write w = {ch, 1, 0};
+        pthread_t th;
+        pthread_create(&th, NULL, write_forever, &w);
+        usleep(500000);
+        CHECK(w.ended == 0, "the 64 MiB write is blocked");
+        double t0 = now();
+        if (which == 0) gossh_channel_close(ch, NULL);
+        else gossh_client_close(c, NULL);
+        pthread_join(th, NULL);
+        CHECK(w.rc == GOSSH_E_CLOSED && w.ended - t0 < 3, "%s close ended the write: rc %d after %.2fs",
+              which ? "client" : "channel", w.rc, w.ended - t0);
+        gossh_channel_free(ch);
+    }
+    gossh_client_free(c);
+    gossh_options_free(o);
+}
+
 int main(void) {
     test_server_from_env();
     test_version_and_bad_input();
@@ -558,5 +599,6 @@ int main(void) {
     test_exec();
     test_network_errors();
     test_channels_and_transport();
+    test_close_ends_blocked_write();
     return summary("test_capi");
 }

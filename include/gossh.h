@@ -722,10 +722,13 @@ int gossh_channel_read_any(gossh_channel *ch, void *buf, size_t cap, int timeout
 int64_t gossh_channel_read_ready(gossh_channel *ch, int stream);
 
 /*
- * gossh_channel_write — writes all len bytes to the command's stdin.
+ * gossh_channel_write — writes all len bytes to the command's stdin. The
+ * bytes are copied before the call returns.
  * BLOCKS while the server's window is full, for at most timeout_ms
- * (< 0: no limit). Returns 0, GOSSH_E_TIMEOUT, GOSSH_E_CLOSED (also after
- * gossh_channel_send_eof).
+ * (< 0: no limit); closing the channel or its client from another thread
+ * ends the wait. Returns 0, GOSSH_E_TIMEOUT, GOSSH_E_CLOSED (closed
+ * meanwhile, or after gossh_channel_send_eof). After GOSSH_E_TIMEOUT or a
+ * close, the part not yet sent may still go out later, in order.
  */
 int gossh_channel_write(gossh_channel *ch, const void *buf, size_t len, int timeout_ms,
                         gossh_error **err);

@@ -94,6 +94,10 @@ function channelInfo(handle, name) {
  * loop stops at the server's EOF and the handle is released once the writer
  * is done too (`writerOpen` false) or the channel is closed.
  */
+// How long a cleanly ended Duplex waits for the exit status before its
+// auto-destroy closes the channel anyway.
+const AUTO_DESTROY_GRACE_MS = 5000;
+
 class ChannelCore {
   constructor(handle, owner, { hasExit = true } = {}) {
     this.handle = handle;
@@ -523,6 +527,16 @@ class Channel extends Duplex {
     if (!this._sink.ended) { this._sink.discard = true; this._sink.want = true; }
     core.writerOpen = false;
     if (core.released) return cb(err);
+    if (!err && this.readableEnded && this.writableFinished && !core.closing) {
+      // autoDestroy after a clean end of both sides: the command is done
+      // or about to be, so let the pump fetch its exit status instead of
+      // closing the channel under it (which rejected `exit` under load).
+      // Bounded, so that 'close' always comes.
+      const timer = setTimeout(() => { core.close().catch(() => {}); }, AUTO_DESTROY_GRACE_MS);
+      const done = () => { clearTimeout(timer); cb(null); };
+      core.settled().then(done, done);
+      return;
+    }
     core.close().then(() => cb(err), () => cb(err));
   }
 

@@ -283,11 +283,24 @@ class ChannelCore {
     this._maybeRelease();
   }
 
-  /** Sends a signal ('TERM', 'SIGINT', ...) to the remote process. Does not wait. */
-  signal(name) {
-    if (typeof name !== 'string' || !name) throw new TypeError('signal must be a name such as "TERM"');
-    if (this.closing || this.released) throw this._closedError();
-    native.callSync('gossh_channel_signal', this.handle, name.replace(/^SIG/, ''));
+  /**
+   * Sends a signal ('TERM' by default; 'SIGTERM' works too) to the remote
+   * process. Does not wait. Returns true if sent, false if the channel is
+   * already closed. OpenSSH honours signals for commands without a pty.
+   */
+  kill(signal = 'TERM') {
+    if (signal === null) signal = 'TERM';
+    if (typeof signal !== 'string' || !signal) {
+      throw new TypeError('signal must be a name such as "TERM" or "SIGTERM"');
+    }
+    if (this.closing || this.released) return false;
+    try {
+      native.callSync('gossh_channel_signal', this.handle, signal.replace(/^SIG/, ''));
+      return true;
+    } catch (e) {
+      if (isClosedLike(e)) return false;
+      throw e;
+    }
   }
 
   /** window-change: the terminal's new size. Does not wait. */
@@ -375,13 +388,6 @@ function drainSink(sink) {
   sink.discard = true;
 }
 
-/** Signal names as the SSH protocol sends them: 'TERM', not 'SIGTERM'. */
-function signalName(signal) {
-  if (signal === undefined || signal === null) return 'TERM';
-  if (typeof signal !== 'string') throw new TypeError('signal must be a name such as "TERM" or "SIGTERM"');
-  return signal.replace(/^SIG/, '');
-}
-
 /**
  * A running remote command, shaped like Node's ChildProcess:
  * `stdout`/`stderr` are Readable streams, `stdin` a Writable (end() sends
@@ -429,20 +435,9 @@ class Process extends EventEmitter {
     return this._exit;
   }
 
-  /**
-   * Sends a signal to the remote command ('TERM' by default; 'SIGTERM' works
-   * too). Returns true if sent, false if the channel is already closed.
-   * OpenSSH honours signals for commands without a pty.
-   */
+  /** Sends a signal (default 'TERM'); false if the channel is already closed. */
   kill(signal = 'TERM') {
-    const name = signalName(signal);
-    try {
-      this._core.signal(name);
-      return true;
-    } catch (e) {
-      if (isClosedLike(e)) return false;
-      throw e;
-    }
+    return this._core.kill(signal);
   }
 
   /** Closes the channel (idempotent). Unread output is dropped. */
@@ -552,14 +547,7 @@ class Channel extends Duplex {
 
   /** Sends a signal (default 'TERM'); false if the channel is already closed. */
   kill(signal = 'TERM') {
-    const name = signalName(signal);
-    try {
-      this._core.signal(name);
-      return true;
-    } catch (e) {
-      if (isClosedLike(e)) return false;
-      throw e;
-    }
+    return this._core.kill(signal);
   }
 
   /** Closes the channel now (idempotent); unread output is dropped. */

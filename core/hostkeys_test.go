@@ -1,7 +1,6 @@
 package core
 
 import (
-	"crypto/ed25519"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -18,20 +17,6 @@ import (
 	"github.com/gossh/gossh/core/sshtest"
 	"golang.org/x/crypto/ssh"
 )
-
-// newSigner makes a fresh ed25519 signer.
-func newSigner(t *testing.T) ssh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 func pubText(k ssh.PublicKey) string { return PublicKeyText(k) }
 
@@ -53,7 +38,7 @@ func captureLog(t *testing.T) func() []string {
 }
 
 func TestKnownHostsParsing(t *testing.T) {
-	a, b, ca := newSigner(t).PublicKey(), newSigner(t).PublicKey(), newSigner(t).PublicKey()
+	a, b, ca := sshtest.MustNewSigner().PublicKey(), sshtest.MustNewSigner().PublicKey(), sshtest.MustNewSigner().PublicKey()
 	text := strings.Join([]string{
 		"# a comment",
 		"",
@@ -119,7 +104,7 @@ func TestKnownHostsParsing(t *testing.T) {
 }
 
 func TestHostPatterns(t *testing.T) {
-	k := newSigner(t).PublicKey()
+	k := sshtest.MustNewSigner().PublicKey()
 	hashed := HashHostname("secret.example", nil)
 	for _, c := range []struct {
 		patterns string
@@ -161,7 +146,7 @@ func TestHostPatterns(t *testing.T) {
 }
 
 func TestHostKeysStoreOperations(t *testing.T) {
-	a, b, c := newSigner(t).PublicKey(), newSigner(t).PublicKey(), newSigner(t).PublicKey()
+	a, b, c := sshtest.MustNewSigner().PublicKey(), sshtest.MustNewSigner().PublicKey(), sshtest.MustNewSigner().PublicKey()
 	hashed := HashHostname("hashed.example", nil)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in")
@@ -413,7 +398,7 @@ func startServer(t *testing.T, cfg sshtest.Config) *sshtest.Server {
 }
 
 func TestHostCertificates(t *testing.T) {
-	ca, otherCA, hostKey := newSigner(t), newSigner(t), newSigner(t)
+	ca, otherCA, hostKey := sshtest.MustNewSigner(), sshtest.MustNewSigner(), sshtest.MustNewSigner()
 	now := time.Now()
 	valid := func(principals ...string) ssh.Signer {
 		return hostCert(t, ca, hostKey, ssh.HostCert, principals, now.Add(-time.Hour), now.Add(time.Hour))
@@ -491,7 +476,7 @@ func (s *switchSigner) Sign(r io.Reader, data []byte) (*ssh.Signature, error) {
 }
 
 func TestRekeyWithAnotherHostKeyEndsConnection(t *testing.T) {
-	sw := &switchSigner{a: newSigner(t), b: newSigner(t)}
+	sw := &switchSigner{a: sshtest.MustNewSigner(), b: sshtest.MustNewSigner()}
 	srv := startServer(t, sshtest.Config{HostKey: sw, RekeyThreshold: 64 << 10})
 	c := NewClient()
 	defer c.Close()
@@ -592,7 +577,7 @@ func TestLiveStoreAndSharing(t *testing.T) {
 
 func TestHostKeyAlgorithmsPutCertificatesFirst(t *testing.T) {
 	c := NewClient()
-	ed := newSigner(t).PublicKey()
+	ed := sshtest.MustNewSigner().PublicKey()
 	c.HostKeys().Add("h", ed)
 	if got := c.hostKeyAlgorithms("h"); got[0] != ssh.KeyAlgoED25519 {
 		t.Fatalf("no CA: %v", got)

@@ -19,9 +19,6 @@
 package main
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,6 +35,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/gossh/gossh/core"
 	"github.com/gossh/gossh/core/sshtest"
 )
 
@@ -133,18 +131,18 @@ func loadOrCreateKey(path, comment string) (ssh.Signer, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	k, err := core.GenerateKey("ed25519", 0)
 	if err != nil {
 		return nil, err
 	}
-	blk, err := ssh.MarshalPrivateKey(priv, comment)
+	text, err := k.MarshalPrivate("", comment)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(path, pem.EncodeToMemory(blk), 0o600); err != nil {
+	if err := writeFileAtomic(path, text, 0o600); err != nil {
 		return nil, err
 	}
-	return ssh.NewSignerFromKey(priv)
+	return k.Signer(), nil
 }
 
 // writeFileAtomic writes data to a temporary file next to path and renames it

@@ -136,15 +136,32 @@ type Server struct {
 	procs  map[*os.Process]struct{}
 }
 
+// NewSigner generates an ed25519 key: the host key a server gets when its
+// Config has none, and a handy client or CA key for tests.
+func NewSigner() (ssh.Signer, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	return ssh.NewSignerFromKey(priv)
+}
+
+// MustNewSigner is NewSigner for tests; it panics if no key can be made
+// (the system has no randomness).
+func MustNewSigner() ssh.Signer {
+	s, err := NewSigner()
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
 // Start starts a server with cfg, listening on cfg.Addr (127.0.0.1 on a
 // free port by default). It returns once the server accepts connections.
 func Start(cfg Config) (*Server, error) {
 	if cfg.HostKey == nil {
-		_, priv, err := ed25519.GenerateKey(rand.Reader)
-		if err != nil {
-			return nil, err
-		}
-		if cfg.HostKey, err = ssh.NewSignerFromKey(priv); err != nil {
+		var err error
+		if cfg.HostKey, err = NewSigner(); err != nil {
 			return nil, err
 		}
 	}

@@ -3,8 +3,6 @@ package sshtest
 import (
 	"bufio"
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"io"
 	"net"
@@ -15,19 +13,6 @@ import (
 
 	"golang.org/x/crypto/ssh"
 )
-
-func newKey(t *testing.T) ssh.Signer {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 func start(t *testing.T, cfg Config) *Server {
 	t.Helper()
@@ -83,7 +68,7 @@ func run(t *testing.T, c *ssh.Client, cmd string, stdin string) (string, string,
 }
 
 func TestExecPasswordAndKey(t *testing.T) {
-	key := newKey(t)
+	key := MustNewSigner()
 	s := start(t, Config{Password: "pw", AuthorizedKeys: []ssh.PublicKey{key.PublicKey()}})
 	for name, auth := range map[string]ssh.AuthMethod{
 		"password": ssh.Password("pw"),
@@ -100,12 +85,12 @@ func TestExecPasswordAndKey(t *testing.T) {
 }
 
 func TestAuthRejected(t *testing.T) {
-	s := start(t, Config{Password: "pw", AuthorizedKeys: []ssh.PublicKey{newKey(t).PublicKey()}})
+	s := start(t, Config{Password: "pw", AuthorizedKeys: []ssh.PublicKey{MustNewSigner().PublicKey()}})
 	if c, err := dial(t, s, ssh.Password("nope")); err == nil {
 		c.Close()
 		t.Fatal("wrong password accepted")
 	}
-	if c, err := dial(t, s, ssh.PublicKeys(newKey(t))); err == nil {
+	if c, err := dial(t, s, ssh.PublicKeys(MustNewSigner())); err == nil {
 		c.Close()
 		t.Fatal("unauthorized key accepted")
 	}

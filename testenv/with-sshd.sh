@@ -31,7 +31,9 @@ TEST_PASSWORD_FIXED='gossh-test-pw'
 TEST_PASSPHRASE='gossh-test-passphrase'
 TEST_USER_ROOT='gosshtest'
 
-die() { echo "with-sshd.sh: $*" >&2; exit 2; }
+SCRIPT_NAME=with-sshd.sh
+# shellcheck source=testenv/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 is_root=0
 [ "$(id -u)" -eq 0 ] && is_root=1
@@ -51,37 +53,7 @@ fi
 command -v ssh-keygen >/dev/null 2>&1 || die "ssh-keygen not found (install openssh-client)"
 
 # --- temp dir and cleanup -----------------------------------------------------
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/gossh-sshd.XXXXXX") || die "mktemp failed"
-SSHD_PID=
-
-cleanup() {
-    if [ -n "$SSHD_PID" ] && kill -0 "$SSHD_PID" 2>/dev/null; then
-        kill "$SSHD_PID" 2>/dev/null
-        for _ in 1 2 3 4 5 6 7 8 9 10; do
-            kill -0 "$SSHD_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$SSHD_PID" 2>/dev/null
-        wait "$SSHD_PID" 2>/dev/null
-    fi
-    if [ "${GOSSH_TEST_KEEP:-0}" = 1 ]; then
-        echo "with-sshd.sh: kept $TMP" >&2
-    else
-        rm -rf "$TMP"
-    fi
-}
-trap cleanup EXIT
-CMD_PID=
-on_signal() { # $1 = signal name, $2 = exit status
-    if [ -n "$CMD_PID" ]; then
-        kill -"$1" "$CMD_PID" 2>/dev/null
-        wait "$CMD_PID" 2>/dev/null
-    fi
-    exit "$2"
-}
-trap 'on_signal INT 130' INT
-trap 'on_signal TERM 143' TERM
-trap 'on_signal HUP 129' HUP
+make_tmp gossh-sshd
 
 chmod 755 "$TMP"
 KEYDIR=$TMP/keys
@@ -203,20 +175,20 @@ for attempt in 1 2 3 4 5; do
     "$SSHD" -t -f "$CONF" >"$LOG" 2>&1 || { cat "$LOG" >&2; die "sshd rejected its config ($CONF)"; }
     : >"$LOG"
     "$SSHD" -D -f "$CONF" -E "$LOG" </dev/null >/dev/null 2>&1 &
-    SSHD_PID=$!
+    SERVER_PID=$!
     # Poll up to ~10 s for the port.
     for _ in $(seq 1 100); do
-        if ! kill -0 "$SSHD_PID" 2>/dev/null; then break; fi
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
         if port_open "$PORT"; then started=1; break; fi
         sleep 0.1
     done
     [ "$started" -eq 1 ] && break
-    if kill -0 "$SSHD_PID" 2>/dev/null; then
-        kill "$SSHD_PID" 2>/dev/null; wait "$SSHD_PID" 2>/dev/null
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null
     else
-        wait "$SSHD_PID" 2>/dev/null
+        wait "$SERVER_PID" 2>/dev/null
     fi
-    SSHD_PID=
+    SERVER_PID=
     if grep -qi 'address already in use' "$LOG"; then
         echo "with-sshd.sh: port $PORT taken, retrying" >&2
         continue
@@ -248,7 +220,7 @@ export GOSSH_TEST_KEYDIR=$KEYDIR
 export GOSSH_TEST_KNOWN_HOSTS=$KEYDIR/known_hosts
 export GOSSH_TEST_SSHD_LOG=$LOG
 export GOSSH_TEST_DIR=$TMP
-export GOSSH_TEST_SSHD_PID=$SSHD_PID
+export GOSSH_TEST_SSHD_PID=$SERVER_PID
 
 for v in GOSSH_TEST_HOST GOSSH_TEST_PORT GOSSH_TEST_USER GOSSH_TEST_PASSWORD \
     GOSSH_TEST_PASSPHRASE GOSSH_TEST_KEYDIR GOSSH_TEST_KNOWN_HOSTS \
@@ -261,14 +233,4 @@ if [ "$#" -eq 0 ]; then
     exit 0
 fi
 
-# Run CMD as a child we wait for, so a signal to this script is handled at once
-# (forwarded to CMD, then cleanup). `<&0` keeps our stdin (a non-interactive
-# shell would otherwise give a background command /dev/null) and `trap -`
-# undoes the SIGINT/SIGQUIT ignore bash applies to background commands, so
-# Ctrl-C reaches CMD as usual.
-( trap - INT QUIT; exec "$@" ) <&0 &
-CMD_PID=$!
-wait "$CMD_PID"
-rc=$?
-CMD_PID=
-exit "$rc"
+run_cmd "$@"

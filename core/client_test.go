@@ -67,6 +67,51 @@ func wantKind(t *testing.T, err error, kind Kind) *Error {
 	return AsError(err)
 }
 
+// freePort returns a loopback port that nothing listened on a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// serveTCP listens on loopback and runs handle on each connection until the
+// test ends, when the listener and every connection still open are closed.
+// It returns the port.
+func serveTCP(t *testing.T, handle func(net.Conn)) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	go func() {
+		for {
+			conn, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, conn)
+			mu.Unlock()
+			go handle(conn)
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
 // run execs cmd and returns stdout, stderr and the exit status.
 func run(t *testing.T, c *Client, cmd string, stdin []byte) (string, string, int) {
 	t.Helper()
@@ -327,14 +372,8 @@ func TestReadTimeoutAndCloseFromAnotherGoroutine(t *testing.T) {
 }
 
 func TestConnectionRefused(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	cfg := NewConfig()
-	cfg.Hostname, cfg.Port = "127.0.0.1", port
+	cfg.Hostname, cfg.Port = "127.0.0.1", freePort(t)
 	e := wantKind(t, NewClient().Connect(cfg), KindConnect)
 	if e.Detail("address") == "" || e.Detail("reason") != "refused" {
 		t.Fatalf("details %v", e.Details)
@@ -346,33 +385,9 @@ func TestConnectionRefused(t *testing.T) {
 }
 
 func TestBannerTimeoutAgainstSilentServer(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			conn, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, conn) // hold it open, say nothing
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
+	port := serveTCP(t, func(net.Conn) {}) // hold each connection open, say nothing
 	cfg := NewConfig()
-	cfg.Hostname, cfg.Port = "127.0.0.1", l.Addr().(*net.TCPAddr).Port
+	cfg.Hostname, cfg.Port = "127.0.0.1", port
 	cfg.BannerTimeout = 500 * time.Millisecond
 	start := time.Now()
 	e := wantKind(t, NewClient().Connect(cfg), KindTimeout)
@@ -394,21 +409,12 @@ func TestBannerTimeoutAgainstSilentServer(t *testing.T) {
 }
 
 func TestNotSSHServer(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		conn, err := l.Accept()
-		if err != nil {
-			return
-		}
+	port := serveTCP(t, func(conn net.Conn) {
 		io.WriteString(conn, "HTTP/1.1 400 Bad Request\r\n\r\n")
 		conn.Close()
-	}()
+	})
 	cfg := NewConfig()
-	cfg.Hostname, cfg.Port = "127.0.0.1", l.Addr().(*net.TCPAddr).Port
+	cfg.Hostname, cfg.Port = "127.0.0.1", port
 	wantKind(t, NewClient().Connect(cfg), KindProtocol)
 }
 

@@ -596,12 +596,7 @@ func startOwnSSHD(t *testing.T, extra []string) int {
 	t.Helper()
 	dir := os.Getenv("GOSSH_TEST_DIR")
 	s := sshd(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	port := freePort(t)
 	tmp := t.TempDir()
 	os.Chmod(tmp, 0o755)
 	conf := filepath.Join(tmp, "sshd_config")

@@ -348,12 +348,7 @@ func extraSSHD(t *testing.T, args ...string) (int, string) {
 	script, _ := filepath.Abs("../testenv/extra-sshd.sh")
 	kh := filepath.Join(t.TempDir(), "known_hosts")
 	for attempt := 0; attempt < 5; attempt++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		l.Close()
+		port := freePort(t)
 		cmd := exec.Command(script, append([]string{strconv.Itoa(port), kh}, args...)...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr

@@ -77,17 +77,24 @@ func TestSubsystemAndRefusedRequest(t *testing.T) {
 	wantKind(t, ch.Subsystem("no-such-subsystem", 5*time.Second), KindChannel)
 }
 
-func TestCombineStderrAndSignal(t *testing.T) {
-	c, _ := connected(t)
+// execCombined runs cmd with stderr combined into stdout and returns the
+// channel and everything it wrote.
+func execCombined(t *testing.T, c *Client, cmd string) (*Channel, string) {
+	t.Helper()
 	ch, err := c.OpenSession(5 * time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ch.SetCombineStderr(true)
-	if err := ch.Exec("echo a; echo b >&2", 5*time.Second); err != nil {
+	if err := ch.Exec(cmd, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	out := string(readAll(t, ch, Stdout))
+	return ch, string(readAll(t, ch, Stdout))
+}
+
+func TestCombineStderrAndSignal(t *testing.T) {
+	c, _ := connected(t)
+	ch, out := execCombined(t, c, "echo a; echo b >&2")
 	if !strings.Contains(out, "a\n") || !strings.Contains(out, "b\n") {
 		t.Fatalf("combined output %q", out)
 	}
@@ -165,20 +172,10 @@ func TestInfo(t *testing.T) {
 
 func TestDirectTCPIP(t *testing.T) {
 	c, _ := connected(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	go func() {
-		conn, err := l.Accept()
-		if err != nil {
-			return
-		}
+	port := serveTCP(t, func(conn net.Conn) {
 		io.Copy(conn, conn) // echo
 		conn.Close()
-	}()
-	port := l.Addr().(*net.TCPAddr).Port
+	})
 	ch, err := c.OpenDirectTCPIP("127.0.0.1", port, "", 0, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -486,15 +483,7 @@ func TestLostConnectionIsNotACleanEOF(t *testing.T) {
 func TestCombinedStderrKeepsItsTail(t *testing.T) {
 	c, _ := connected(t)
 	for i := 0; i < 40; i++ {
-		ch, err := c.OpenSession(5 * time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ch.SetCombineStderr(true)
-		if err := ch.Exec("echo out; printf tail >&2", 5*time.Second); err != nil {
-			t.Fatal(err)
-		}
-		out := string(readAll(t, ch, Stdout))
+		ch, out := execCombined(t, c, "echo out; printf tail >&2")
 		ch.Release()
 		if !strings.Contains(out, "tail") {
 			t.Fatalf("run %d lost stderr's tail: %q", i, out)

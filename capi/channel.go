@@ -7,17 +7,32 @@ package main
 import "C"
 
 import (
+	"math"
 	"unsafe"
 
 	"github.com/gossh/gossh/core"
 )
 
-// cBuffer views C memory as a byte slice without copying.
-func cBuffer(buf unsafe.Pointer, n C.size_t) []byte {
-	if n == 0 {
-		return nil
+// maxRead bounds one read: a read returns at most what is buffered, so a
+// larger capacity would only risk a view past the end of the address space.
+const maxRead = 1 << 30
+
+// readBuffer views a C read buffer of capacity n without copying, capped at
+// maxRead.
+func readBuffer(buf unsafe.Pointer, n C.size_t) []byte {
+	return unsafe.Slice((*byte)(buf), int(min(n, maxRead)))
+}
+
+// writeBuffer views C memory of length n without copying. A length that no
+// Go slice can hold is GOSSH_E_INVALID, never a truncated write.
+func writeBuffer(buf unsafe.Pointer, n C.size_t) ([]byte, error) {
+	if uint64(n) > math.MaxInt {
+		return nil, core.InvalidArgument("len %d is too large", uint64(n))
 	}
-	return unsafe.Slice((*byte)(buf), int(n))
+	if n == 0 {
+		return nil, nil
+	}
+	return unsafe.Slice((*byte)(buf), int(n)), nil
 }
 
 //export gossh_channel_read
@@ -31,7 +46,11 @@ func gossh_channel_read(h C.uintptr_t, stream C.int, buf unsafe.Pointer, capacit
 	if err != nil {
 		return finish(err, errOut)
 	}
-	n, err := ch.Read(int(stream), cBuffer(buf, capacity), msToDuration(timeoutMs))
+	timeout, err := timeoutArg(timeoutMs)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	n, err := ch.Read(int(stream), readBuffer(buf, capacity), timeout)
 	*nread = C.size_t(n)
 	return finish(err, errOut)
 }
@@ -47,7 +66,11 @@ func gossh_channel_read_any(h C.uintptr_t, buf unsafe.Pointer, capacity C.size_t
 	if err != nil {
 		return finish(err, errOut)
 	}
-	s, n, err := ch.ReadAny(cBuffer(buf, capacity), msToDuration(timeoutMs))
+	timeout, err := timeoutArg(timeoutMs)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	s, n, err := ch.ReadAny(readBuffer(buf, capacity), timeout)
 	*nread, *stream = C.size_t(n), C.int(s)
 	return finish(err, errOut)
 }
@@ -71,18 +94,32 @@ func gossh_channel_read_ready(h C.uintptr_t, stream C.int) (n C.int64_t) {
 }
 
 //export gossh_channel_write
-func gossh_channel_write(h C.uintptr_t, buf unsafe.Pointer, n C.size_t, timeoutMs C.int, errOut *C.uintptr_t) (rc C.int) {
+func gossh_channel_write(h C.uintptr_t, buf unsafe.Pointer, n C.size_t, timeoutMs C.int, written *C.size_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
+	if written != nil {
+		*written = 0
+	}
 	if buf == nil && n > 0 {
 		return finish(core.InvalidArgument("buf is NULL"), errOut)
+	}
+	data, err := writeBuffer(buf, n)
+	if err != nil {
+		return finish(err, errOut)
 	}
 	ch, err := getChannel(h)
 	if err != nil {
 		return finish(err, errOut)
 	}
-	// Copy: the write may outlive the call when it times out.
-	data := C.GoBytes(buf, C.int(n))
-	return finish(ch.Write(data, msToDuration(timeoutMs)), errOut)
+	timeout, err := timeoutArg(timeoutMs)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	// core copies what it keeps past the call: data is not retained.
+	sent, err := ch.Write(data, timeout)
+	if written != nil {
+		*written = C.size_t(sent)
+	}
+	return finish(err, errOut)
 }
 
 //export gossh_channel_send_eof
@@ -105,7 +142,11 @@ func gossh_channel_exit_status(h C.uintptr_t, timeoutMs C.int, status *C.int, er
 	if err != nil {
 		return finish(err, errOut)
 	}
-	s, err := ch.ExitStatus(msToDuration(timeoutMs))
+	timeout, err := timeoutArg(timeoutMs)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	s, err := ch.ExitStatus(timeout)
 	*status = C.int(s)
 	return finish(err, errOut)
 }

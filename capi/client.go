@@ -14,13 +14,10 @@ import (
 // Built-in policies, numbered as GOSSH_POLICY_*.
 var builtinPolicies = []core.Policy{core.RejectPolicy{}, core.AutoAddPolicy{}, core.WarningPolicy{}}
 
-// msToDuration converts a C timeout in milliseconds; a negative one means
-// no limit (-1 in core).
-func msToDuration(ms C.int) time.Duration {
-	if ms < 0 {
-		return -1
-	}
-	return time.Duration(ms) * time.Millisecond
+// timeoutArg converts a C timeout_ms by core's one rule (core.Timeout): -1
+// no limit, 0 no wait, positive milliseconds; below -1 is GOSSH_E_INVALID.
+func timeoutArg(ms C.int) (time.Duration, error) {
+	return core.Timeout(int64(ms))
 }
 
 //export gossh_client_new
@@ -148,7 +145,11 @@ func gossh_client_exec(h C.uintptr_t, command *C.char, timeoutMs C.int, out *C.u
 	if err != nil {
 		return finish(err, errOut)
 	}
-	ch, err := c.Exec(C.GoString(command), openTimeout(timeoutMs))
+	timeout, err := timeoutArg(timeoutMs)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	ch, err := c.Exec(C.GoString(command), timeout)
 	if err != nil {
 		return finish(err, errOut)
 	}

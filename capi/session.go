@@ -47,7 +47,11 @@ func gossh_client_open_session(h C.uintptr_t, timeoutMs C.int, out *C.uintptr_t,
 	if err != nil {
 		return finish(err, errOut)
 	}
-	ch, err := c.OpenSession(openTimeout(timeoutMs))
+	timeout, err := timeoutArg(timeoutMs)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	ch, err := c.OpenSession(timeout)
 	if err != nil {
 		return finish(err, errOut)
 	}
@@ -55,19 +59,20 @@ func gossh_client_open_session(h C.uintptr_t, timeoutMs C.int, out *C.uintptr_t,
 	return finish(nil, errOut)
 }
 
-// openTimeout converts a C timeout for the calls where core takes 0 as "no limit".
-func openTimeout(ms C.int) time.Duration {
-	if ms < 0 {
-		return 0
+// timedChannelCall is channelCall for calls that take a timeout_ms.
+func timedChannelCall(h C.uintptr_t, timeoutMs C.int, errOut *C.uintptr_t, f func(*core.Channel, time.Duration) error) C.int {
+	timeout, err := timeoutArg(timeoutMs)
+	if err != nil {
+		return finish(err, errOut)
 	}
-	return msToDuration(ms)
+	return channelCall(h, errOut, func(ch *core.Channel) error { return f(ch, timeout) })
 }
 
 //export gossh_channel_request_pty
 func gossh_channel_request_pty(h C.uintptr_t, term *C.char, cols, rows, wpx, hpx, timeoutMs C.int, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
 	p := core.PtyRequest{Term: cString(term), Cols: int(cols), Rows: int(rows), WidthPixels: int(wpx), HeightPixels: int(hpx)}
-	return channelCall(h, errOut, func(ch *core.Channel) error { return ch.RequestPty(p, openTimeout(timeoutMs)) })
+	return timedChannelCall(h, timeoutMs, errOut, func(ch *core.Channel, timeout time.Duration) error { return ch.RequestPty(p, timeout) })
 }
 
 //export gossh_channel_resize_pty
@@ -85,7 +90,7 @@ func gossh_channel_set_env(h C.uintptr_t, name, value *C.char, timeoutMs C.int, 
 		return finish(core.InvalidArgument("name is NULL"), errOut)
 	}
 	n, v := C.GoString(name), cString(value)
-	return channelCall(h, errOut, func(ch *core.Channel) error { return ch.Setenv(n, v, openTimeout(timeoutMs)) })
+	return timedChannelCall(h, timeoutMs, errOut, func(ch *core.Channel, timeout time.Duration) error { return ch.Setenv(n, v, timeout) })
 }
 
 //export gossh_channel_exec
@@ -95,13 +100,13 @@ func gossh_channel_exec(h C.uintptr_t, command *C.char, timeoutMs C.int, errOut 
 		return finish(core.InvalidArgument("command is NULL"), errOut)
 	}
 	cmd := C.GoString(command)
-	return channelCall(h, errOut, func(ch *core.Channel) error { return ch.Exec(cmd, openTimeout(timeoutMs)) })
+	return timedChannelCall(h, timeoutMs, errOut, func(ch *core.Channel, timeout time.Duration) error { return ch.Exec(cmd, timeout) })
 }
 
 //export gossh_channel_shell
 func gossh_channel_shell(h C.uintptr_t, timeoutMs C.int, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	return channelCall(h, errOut, func(ch *core.Channel) error { return ch.Shell(openTimeout(timeoutMs)) })
+	return timedChannelCall(h, timeoutMs, errOut, func(ch *core.Channel, timeout time.Duration) error { return ch.Shell(timeout) })
 }
 
 //export gossh_channel_subsystem
@@ -111,7 +116,7 @@ func gossh_channel_subsystem(h C.uintptr_t, name *C.char, timeoutMs C.int, errOu
 		return finish(core.InvalidArgument("name is NULL"), errOut)
 	}
 	n := C.GoString(name)
-	return channelCall(h, errOut, func(ch *core.Channel) error { return ch.Subsystem(n, openTimeout(timeoutMs)) })
+	return timedChannelCall(h, timeoutMs, errOut, func(ch *core.Channel, timeout time.Duration) error { return ch.Subsystem(n, timeout) })
 }
 
 //export gossh_channel_signal

@@ -6,6 +6,8 @@ package main
 import "C"
 
 import (
+	"time"
+
 	"github.com/gossh/gossh/core"
 )
 
@@ -31,7 +33,7 @@ func gossh_client_info(h C.uintptr_t, name *C.char, out **C.char, errOut *C.uint
 //export gossh_client_set_keepalive
 func gossh_client_set_keepalive(h C.uintptr_t, intervalMs C.int, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	return clientCall(h, errOut, func(c *core.Client) error { return c.SetKeepalive(openTimeout(intervalMs)) })
+	return clientCall(h, errOut, func(c *core.Client) error { return c.SetKeepalive(time.Duration(intervalMs) * time.Millisecond) })
 }
 
 //export gossh_client_send_ignore
@@ -63,7 +65,11 @@ func gossh_client_open_direct_tcpip(h C.uintptr_t, destHost *C.char, destPort C.
 	}
 	dh, sh := C.GoString(destHost), cString(srcHost)
 	return channelOut(h, out, errOut, func(c *core.Client) (*core.Channel, error) {
-		return c.OpenDirectTCPIP(dh, int(destPort), sh, int(srcPort), openTimeout(timeoutMs))
+		timeout, err := timeoutArg(timeoutMs)
+		if err != nil {
+			return nil, err
+		}
+		return c.OpenDirectTCPIP(dh, int(destPort), sh, int(srcPort), timeout)
 	})
 }
 
@@ -84,7 +90,11 @@ func gossh_client_request_port_forward(h C.uintptr_t, address *C.char, port C.in
 func gossh_client_accept_forward(h C.uintptr_t, timeoutMs C.int, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
 	return channelOut(h, out, errOut, func(c *core.Client) (*core.Channel, error) {
-		return c.AcceptForward(msToDuration(timeoutMs))
+		timeout, err := timeoutArg(timeoutMs)
+		if err != nil {
+			return nil, err
+		}
+		return c.AcceptForward(timeout)
 	})
 }
 

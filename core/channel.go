@@ -38,11 +38,17 @@ type stream struct {
 // drained concurrently into buffers, writes go straight through, and the
 // exit status is collected in the background.
 type Channel struct {
-	client  *Client
-	id      int
-	Type    string // "session", "direct-tcpip" or "forwarded-tcpip"
-	raw     ssh.Channel
-	writeMu sync.Mutex // serialises writes
+	client *Client
+	id     int
+	Type   string // "session", "direct-tcpip" or "forwarded-tcpip"
+	raw    ssh.Channel
+	live   *liveness // the connection's prober: confirms that an EOF was real
+
+	// Writes: one Write or SendEOF at a time (writeMu), each handing
+	// x/crypto one chunk at a time; inflight is the result of the chunk
+	// handed over last, nil once collected.
+	writeMu  sync.Mutex
+	inflight *chunkWrite
 
 	// Origin and Dest are set on forwarded-tcpip channels: the address that
 	// connected to the server's listener, and the listener's address.
@@ -123,8 +129,21 @@ func (ch *Channel) drain(i int, r io.Reader) {
 			}
 		}
 		if err != nil {
+			// Only a plain EOF can be a real end; it is one only if the
+			// connection outlived it (see liveness). Until that is known
+			// the stream has not ended: readers wait.
+			lost := err != io.EOF || ch.closeErr != nil
+			if !lost {
+				ch.broadcast() // the data read with the EOF
+				ch.mu.Unlock()
+				lost = !ch.live.confirm()
+				ch.mu.Lock()
+			}
 			ch.streams[i].eof = true
-			ch.streams[i].lost = ch.closeErr != nil || ch.client.connLost()
+			ch.streams[i].lost = lost || ch.closeErr != nil
+			if ch.streams[i].lost {
+				ch.client.log.Debugf("channel", "channel %d: %s cut off: the connection was lost or the channel closed before its end", ch.id, streamName(i))
+			}
 		}
 		ch.broadcast()
 		ch.mu.Unlock()
@@ -132,6 +151,14 @@ func (ch *Channel) drain(i int, r io.Reader) {
 			return
 		}
 	}
+}
+
+// streamName names stream i for messages.
+func streamName(i int) string {
+	if i == Stderr {
+		return "stderr"
+	}
+	return "stdout"
 }
 
 // handleRequests records exit-status and exit-signal, refuses anything else
@@ -165,10 +192,18 @@ func (ch *Channel) handleRequests(reqs <-chan *ssh.Request) {
 			_ = req.Reply(false, nil)
 		}
 	}
-	lost := ch.client.connLost()
+	// The channel ended: the server closed it, or the connection died.
+	// Without an exit status that matters for a session, so find out which.
+	ch.mu.Lock()
+	needStatus := !ch.gotStatus && ch.Type == "session"
+	ch.mu.Unlock()
+	lost := ch.live.pc.lost.Load()
+	if !lost && needStatus {
+		lost = !ch.live.confirm()
+	}
 	ch.mu.Lock()
 	ch.remoteEOF, ch.exited = !lost, true
-	if lost && !ch.gotStatus && ch.Type == "session" {
+	if lost && needStatus {
 		ch.exitErr = newError(KindClosed, nil, "connection lost before the command's exit status arrived")
 	}
 	ch.broadcast()
@@ -193,7 +228,9 @@ func (ch *Channel) waitFor(slot int, deadline <-chan time.Time) bool {
 	return timedOut
 }
 
-// timer returns a deadline channel for timeout (<0: never; 0: already passed).
+// timer returns a deadline channel for a timeout, by the one rule every
+// blocking call follows: negative waits without limit, 0 does not wait (the
+// deadline has already passed), positive waits that long.
 func timer(timeout time.Duration) (<-chan time.Time, func()) {
 	if timeout < 0 {
 		return nil, func() {}
@@ -202,20 +239,20 @@ func timer(timeout time.Duration) (<-chan time.Time, func()) {
 	return t.C, func() { t.Stop() }
 }
 
-// limit is timer for the calls where a timeout of 0 means no limit.
-func limit(timeout time.Duration) (<-chan time.Time, func()) {
-	if timeout <= 0 {
-		return nil, func() {}
-	}
-	return timer(timeout)
-}
+// errNoRoom refuses a read into an empty buffer: it could only return 0
+// bytes, which means the end of the stream.
+func errNoRoom() error { return InvalidArgument("a read needs room for at least one byte") }
 
 // Read reads up to len(p) bytes of stream i. It returns (0, nil) at the end
-// of the stream. It waits at most timeout (<0: no limit; 0: no wait) and
+// of the stream, and only there: a stream cut off by a lost connection or a
+// local close is KindClosed. It waits at most timeout (<0: no limit; 0: no wait) and
 // then returns a KindTimeout error.
 func (ch *Channel) Read(i int, p []byte, timeout time.Duration) (int, error) {
 	if i != Stdout && i != Stderr {
 		return 0, InvalidArgument("stream must be 0 (stdout) or 1 (stderr), not %d", i)
+	}
+	if len(p) == 0 {
+		return 0, errNoRoom()
 	}
 	_, n, err := ch.read([]int{i}, p, timeout)
 	return n, err
@@ -224,6 +261,9 @@ func (ch *Channel) Read(i int, p []byte, timeout time.Duration) (int, error) {
 // ReadAny reads from whichever stream has data, stdout first. It returns the
 // stream read, or -1 with n = 0 when both streams have ended.
 func (ch *Channel) ReadAny(p []byte, timeout time.Duration) (int, int, error) {
+	if len(p) == 0 {
+		return -1, 0, errNoRoom()
+	}
 	return ch.read([]int{Stdout, Stderr}, p, timeout)
 }
 
@@ -279,12 +319,11 @@ func (ch *Channel) ended(i int) bool {
 }
 
 // cutOff returns the error for ended streams that did not end cleanly: the
-// connection was lost or the channel closed locally, and no exit status
-// says the command finished. Caller holds mu.
+// connection was lost or the channel closed locally before the server
+// ended them. Caller holds mu.
 func (ch *Channel) cutOff(which []int) *Error {
-	if ch.gotStatus {
-		return nil
-	}
+	// An exit status does not excuse a cut stream: OpenSSH sends it when
+	// the command exits, which may be before the last of its output.
 	for _, i := range which {
 		if ch.streams[i].lost || (i == Stdout && ch.combine && ch.streams[Stderr].lost) {
 			if ch.closeErr != nil {
@@ -322,7 +361,7 @@ func (ch *Channel) State() int {
 	if ch.exited {
 		st |= StateExitReady
 	}
-	if ch.closeErr != nil || ch.client.connLost() {
+	if ch.closeErr != nil || ch.live.pc.lost.Load() {
 		st |= StateClosed
 	}
 	return st
@@ -346,71 +385,146 @@ func (ch *Channel) ReadReady(i int) (int, error) {
 	return 0, nil
 }
 
-// Write writes all of p to the command's stdin, waiting at most timeout
-// (<0: no limit) for window space. On timeout, or when the channel is closed
-// meanwhile (KindClosed), the rest of p may still be sent later, in order,
-// before any later write.
-func (ch *Channel) Write(p []byte, timeout time.Duration) error {
+// writeChunk is how much of a write x/crypto is handed at a time. A chunk
+// handed over is sent, in order, unless the channel or connection ends
+// first; it plays the part of a socket's send buffer.
+const writeChunk = 256 << 10
+
+// chunkWrite is one chunk handed to x/crypto: res is set before done closes.
+type chunkWrite struct {
+	done chan struct{}
+	res  struct {
+		sent, len int
+		err       error
+	}
+}
+
+// Write writes p to the command's stdin (the channel's data) and returns
+// how many bytes of p it accepted. Accepted bytes have been sent, or are in
+// the one chunk (at most writeChunk bytes) still waiting for window space,
+// which goes out before any later write or EOF. Write never keeps p: the
+// chunk in flight is a copy.
+//
+// It waits at most timeout for window space (negative: no limit; 0: hand
+// over one chunk and do not wait). If it returns an error, n says exactly
+// how much was accepted (it may be 0): a timeout is KindTimeout with the
+// rest of p not sent, so the caller may retry p[n:] without duplicating
+// data; a closed channel or lost connection is KindClosed.
+func (ch *Channel) Write(p []byte, timeout time.Duration) (int, error) {
+	deadline, stop := timer(timeout)
+	defer stop()
+	ch.writeMu.Lock()
+	defer ch.writeMu.Unlock()
+	n := 0
+	for {
+		last := ch.inflight
+		if err := ch.collect(deadline); err != nil {
+			if KindOf(err) == KindTimeout && n == len(p) {
+				return n, nil // all accepted; the last chunk is on its way
+			}
+			if n > 0 && ch.inflight == nil && last.res.err != nil {
+				n -= last.res.len - last.res.sent // our chunk: not all of it went out
+			}
+			return n, err
+		}
+		if n == len(p) {
+			return n, nil
+		}
+		if err := ch.writable(); err != nil {
+			return n, err
+		}
+		w := &chunkWrite{done: make(chan struct{})}
+		w.res.len = min(len(p)-n, writeChunk)
+		chunk := bytes.Clone(p[n : n+w.res.len])
+		goSafe(ch.client.log, "a channel write", func() {
+			w.res.sent, w.res.err = ch.raw.Write(chunk)
+			close(w.done)
+		}, func(e *Error) {
+			w.res.err = e
+			close(w.done)
+		})
+		ch.inflight = w
+		n += w.res.len
+	}
+}
+
+// collect waits (writeMu held) until the deadline for the chunk in flight,
+// if any. It returns nil when there is none or it was sent; KindTimeout
+// while it still waits for window space (it stays in flight); the close
+// error if the channel closed first (the chunk's fate is then unknown); and
+// KindClosed if x/crypto failed to send it (collected: its res says how
+// much went out).
+func (ch *Channel) collect(deadline <-chan time.Time) error {
+	w := ch.inflight
+	if w == nil {
+		return nil
+	}
+	closeErr, timedOut := ch.await(w.done, deadline)
+	switch {
+	case timedOut:
+		return newError(KindTimeout, nil, "timed out writing to channel: no window space").with("stage", "write")
+	case closeErr != nil:
+		return closeErr
+	}
+	ch.inflight = nil
+	if w.res.err == nil {
+		return nil
+	}
+	if e := ch.closedErr(); e != nil {
+		return e
+	}
+	if KindOf(w.res.err) == KindClosed {
+		return w.res.err
+	}
+	return newError(KindClosed, w.res.err, "cannot write to channel: %v", w.res.err)
+}
+
+// writable returns the error for a channel that takes no more data.
+func (ch *Channel) writable() error {
 	ch.mu.Lock()
+	defer ch.mu.Unlock()
 	if ch.closeErr != nil {
-		ch.mu.Unlock()
 		return ch.closeErr
 	}
 	if ch.eofSent {
-		ch.mu.Unlock()
 		return newError(KindClosed, nil, "stdin already closed (EOF sent)")
 	}
-	ch.mu.Unlock()
-	done := make(chan error, 1)
-	goSafe(ch.client.log, "a channel write", func() {
-		ch.writeMu.Lock()
-		defer ch.writeMu.Unlock()
-		_, err := ch.raw.Write(p)
-		done <- err
-	}, func(e *Error) { done <- e })
-	deadline, stop := timer(timeout)
-	defer stop()
-	err, timedOut := ch.await(done, deadline)
-	switch {
-	case timedOut:
-		return newError(KindTimeout, nil, "timed out writing to channel").with("stage", "write")
-	case err == nil:
-		return nil
-	case KindOf(err) == KindClosed:
-		return err
-	}
-	return newError(KindClosed, err, "cannot write to channel: %v", err)
+	return nil
 }
 
-// await waits for the result of a call that x/crypto may block in (a write
-// waiting for window, a request waiting for its reply), for the deadline, or
-// for the channel to close, whichever comes first: closing a channel must
-// end such a wait even while x/crypto still holds the call. A close gives
-// the close error.
-func (ch *Channel) await(done <-chan error, deadline <-chan time.Time) (err error, timedOut bool) {
+// await waits until done is closed (a call that x/crypto may block in has
+// finished: a write waiting for window space, a request waiting for its
+// reply), the deadline passes, or the channel closes, whichever comes first:
+// closing a channel must end such a wait even while x/crypto still holds
+// the call. It returns the close error if the channel closed first.
+func (ch *Channel) await(done <-chan struct{}, deadline <-chan time.Time) (closeErr *Error, timedOut bool) {
 	for {
 		ch.mu.Lock()
 		closeErr, changed := ch.closeErr, ch.changed
 		ch.mu.Unlock()
+		select {
+		case <-done:
+			return nil, false
+		default:
+		}
 		if closeErr != nil {
 			return closeErr, false
 		}
 		select {
-		case err := <-done:
-			if err != nil {
-				ch.mu.Lock()
-				closeErr = ch.closeErr
-				ch.mu.Unlock()
-				if closeErr != nil {
-					return closeErr, false
-				}
-			}
-			return err, false
+		case <-done:
+			return nil, false
 		case <-deadline:
 			return nil, true
 		case <-changed:
 		}
 	}
+}
+
+// closedErr returns the error of a channel closed locally, or nil.
+func (ch *Channel) closedErr() *Error {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	return ch.closeErr
 }
 
 // SendEOF closes the command's stdin. Repeats are no-ops.
@@ -420,10 +534,16 @@ func (ch *Channel) SendEOF() error {
 		ch.mu.Unlock()
 		return nil
 	}
-	ch.eofSent = true
 	ch.mu.Unlock()
 	ch.writeMu.Lock()
 	defer ch.writeMu.Unlock()
+	ch.mu.Lock()
+	ch.eofSent = true
+	ch.mu.Unlock()
+	// The EOF must follow the last chunk of data, never overtake it.
+	if err := ch.collect(nil); err != nil {
+		return err
+	}
 	_ = ch.raw.CloseWrite()
 	return nil
 }

@@ -32,7 +32,7 @@ type Client struct {
 	channels      map[*Channel]struct{}
 	nextChannelID int
 	serverKey     ssh.PublicKey
-	transport     *phaseConn // the live connection's conn, for connLost
+	live          *liveness // the live connection's prober, for channel ends
 	banner        string
 	stopKeepalive chan struct{}
 	fw            forwards
@@ -329,18 +329,11 @@ func (c *Client) Connect(cfg *Config) error {
 		client.Close()
 		return newError(KindClosed, nil, "connect cancelled: client closed")
 	}
-	c.conn, c.dead, c.authenticated, c.serverKey, c.transport = client, dead, true, accepted, pc
+	c.conn, c.dead, c.authenticated, c.serverKey = client, dead, true, accepted
+	c.live = &liveness{conn: client, pc: pc}
 	c.mu.Unlock()
 	c.log.Infof("transport", "authenticated as %s to %s (%s)", cfg.Username, name, string(sconn.ServerVersion()))
 	return nil
-}
-
-// connLost reports whether the current connection has failed or been closed.
-func (c *Client) connLost() bool {
-	c.mu.Lock()
-	t := c.transport
-	c.mu.Unlock()
-	return t == nil || t.lost.Load()
 }
 
 // IsActive reports whether the connection is up.
@@ -427,6 +420,7 @@ func (c *Client) track(ch *Channel) bool {
 	}
 	c.nextChannelID++
 	ch.id = c.nextChannelID
+	ch.live = c.live
 	c.channels[ch] = struct{}{}
 	return true
 }
@@ -437,8 +431,8 @@ func (c *Client) untrack(ch *Channel) {
 	c.mu.Unlock()
 }
 
-// openChannel opens a channel of type typ, waiting at most timeout (0: no
-// limit) for the server's answer. A channel that opens after the timeout is
+// openChannel opens a channel of type typ, waiting at most timeout
+// (negative: no limit; 0: do not wait) for the server's answer. A channel that opens after the timeout is
 // closed.
 func (c *Client) openChannel(typ string, extra []byte, timeout time.Duration) (*Channel, error) {
 	conn, err := c.sshClient()
@@ -459,7 +453,7 @@ func (c *Client) openChannel(typ string, extra []byte, timeout time.Duration) (*
 		ch, err := newChannel(c, raw, reqs, typ)
 		done <- result{ch, err}
 	}, func(e *Error) { done <- result{nil, e} })
-	deadline, stop := limit(timeout)
+	deadline, stop := timer(timeout)
 	defer stop()
 	select {
 	case r := <-done:
@@ -475,14 +469,14 @@ func (c *Client) openChannel(typ string, extra []byte, timeout time.Duration) (*
 }
 
 // OpenSession opens a "session" channel (paramiko's open_session), waiting
-// at most timeout (0: no limit).
+// at most timeout (negative: no limit).
 func (c *Client) OpenSession(timeout time.Duration) (*Channel, error) {
 	return c.openChannel("session", nil, timeout)
 }
 
 // Exec opens a session channel and starts command on it (paramiko's
-// exec_command). It waits at most timeout (0: no limit) for the server to
-// open the channel and accept the command.
+// exec_command). It waits at most timeout (negative: no limit) for the
+// server to open the channel, and as long again for each request.
 func (c *Client) Exec(command string, timeout time.Duration) (*Channel, error) {
 	return c.ExecWith(command, nil, nil, timeout)
 }

@@ -121,7 +121,7 @@ func run(t *testing.T, c *Client, cmd string, stdin []byte) (string, string, int
 	}
 	defer ch.Close()
 	if stdin != nil {
-		if err := ch.Write(stdin, 5*time.Second); err != nil {
+		if _, err := ch.Write(stdin, 5*time.Second); err != nil {
 			t.Fatal(err)
 		}
 		ch.SendEOF()
@@ -330,7 +330,7 @@ func TestExitStatusBeforeReadingLargeOutput(t *testing.T) {
 	if err := c.Connect(s.config("id_ed25519")); err != nil {
 		t.Fatal(err)
 	}
-	ch, err := c.Exec("head -c 30000000 /dev/zero; exit 4", 0)
+	ch, err := c.Exec("head -c 30000000 /dev/zero; exit 4", -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +349,7 @@ func TestReadTimeoutAndCloseFromAnotherGoroutine(t *testing.T) {
 	if err := c.Connect(s.config("id_ed25519")); err != nil {
 		t.Fatal(err)
 	}
-	ch, err := c.Exec("sleep 30", 0)
+	ch, err := c.Exec("sleep 30", -1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +367,7 @@ func TestReadTimeoutAndCloseFromAnotherGoroutine(t *testing.T) {
 		t.Fatalf("close took %v to end the read", d)
 	}
 	c.Close() // twice is fine
-	_, err = c.Exec("true", 0)
+	_, err = c.Exec("true", -1)
 	wantKind(t, err, KindClosed)
 }
 

@@ -29,10 +29,24 @@ type phaseConn struct {
 	bannerSeen  bool
 	authTimeout time.Duration
 	paused      bool // a policy callback is running: no deadline
-	// lost is set when the connection fails or is closed. A read error
-	// reaches here before x/crypto ends the channels with a plain EOF, so
-	// a channel can tell a cut-off stream from one that really ended.
+	// lost is set when the connection fails (a read or write error) or is
+	// closed. It is a fast path only: x/crypto reads ahead of the packets
+	// it handles, and some failures (a bad MAC) never reach the conn, so a
+	// stream's end is confirmed by liveness, not by this flag.
 	lost atomic.Bool
+}
+
+// Write writes to the connection. A failed write means the connection is
+// unusable: it is marked lost and closed, so that x/crypto's reader ends too
+// and every channel learns of the loss at once instead of waiting for a read
+// that may never fail.
+func (p *phaseConn) Write(b []byte) (int, error) {
+	n, err := p.Conn.Write(b)
+	if err != nil {
+		p.lost.Store(true)
+		_ = p.Conn.Close()
+	}
+	return n, err
 }
 
 // Close closes the connection and marks it lost.

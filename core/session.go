@@ -20,32 +20,43 @@ type PtyRequest struct {
 // DefaultPty is paramiko's default: vt100, 80x24.
 var DefaultPty = PtyRequest{Term: "vt100", Cols: 80, Rows: 24}
 
-// request sends a channel request that wants a reply, waiting at most timeout
-// (<=0: no limit). A refusal is KindChannel; on timeout the channel is closed,
-// since its state is then unknown.
+// request sends a channel request that wants a reply, waiting at most
+// timeout (negative: no limit; 0: do not wait, which fails at once). A
+// refusal is KindChannel; on timeout the channel is closed, since its state
+// is then unknown.
 func (ch *Channel) request(name string, payload []byte, timeout time.Duration) error {
 	if err := ch.usable(); err != nil {
 		return err
 	}
-	done := make(chan error, 1)
+	done := make(chan struct{})
+	var err error
 	goSafe(ch.client.log, "a channel request", func() {
-		ok, err := ch.raw.SendRequest(name, true, payload)
-		if err == nil && !ok {
-			err = newError(KindChannel, nil, "server refused the %s request", name)
+		ok, e := ch.raw.SendRequest(name, true, payload)
+		if e == nil && !ok {
+			e = newError(KindChannel, nil, "server refused the %s request", name)
 		}
-		done <- err
-	}, func(e *Error) { done <- e })
-	deadline, stop := limit(timeout)
+		err = e
+		close(done)
+	}, func(e *Error) {
+		err = e
+		close(done)
+	})
+	deadline, stop := timer(timeout)
 	defer stop()
-	err, timedOut := ch.await(done, deadline)
+	closeErr, timedOut := ch.await(done, deadline)
 	switch {
 	case timedOut:
 		ch.Close()
 		return newError(KindTimeout, nil, "timed out waiting for the server to answer the %s request", name).with("stage", "channel")
+	case closeErr != nil:
+		return closeErr
 	case err == nil:
 		return nil
 	case KindOf(err) == KindChannel || KindOf(err) == KindClosed:
 		return err
+	}
+	if e := ch.closedErr(); e != nil {
+		return e
 	}
 	return newError(KindClosed, err, "channel closed during the %s request", name)
 }

@@ -36,7 +36,7 @@ func TestShellWithPtyEnvAndResize(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(100 * time.Millisecond)
-	if err := ch.Write([]byte("echo TERM=$TERM VAR=$GOSSH_SHELL_VAR SIZE=$(stty size); exit 5\n"), 5*time.Second); err != nil {
+	if _, err := ch.Write([]byte("echo TERM=$TERM VAR=$GOSSH_SHELL_VAR SIZE=$(stty size); exit 5\n"), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	out := string(readAll(t, ch, Stdout))
@@ -181,7 +181,7 @@ func TestDirectTCPIP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ch.Close()
-	if err := ch.Write([]byte("echo through the tunnel"), 5*time.Second); err != nil {
+	if _, err := ch.Write([]byte("echo through the tunnel"), 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	ch.SendEOF()
@@ -528,7 +528,7 @@ func TestCloseEndsABlockedWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			done := make(chan error, 1)
-			go func() { done <- ch.Write(make([]byte, 64<<20), -1) }()
+			go func() { _, err := ch.Write(make([]byte, 64<<20), -1); done <- err }()
 			select {
 			case err := <-done:
 				t.Fatalf("a 64 MiB write to a command that reads nothing returned: %v", err)

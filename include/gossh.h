@@ -36,6 +36,35 @@
  *   functions say so and take a timeout; gossh_client_close() from another
  *   thread ends the client's in-flight calls with GOSSH_E_CLOSED.
  *
+ * Timeouts.  One rule for every `int timeout_ms` parameter:
+ *   -1   waits without limit;
+ *    0   does not wait: the call does what it can at once (a read returns
+ *        buffered data, a write hands over what fits) and otherwise returns
+ *        GOSSH_E_TIMEOUT. A call that needs the server's answer (opening a
+ *        channel, a channel request) therefore fails at once with 0;
+ *   > 0  waits at most that many milliseconds;
+ *   < -1 is GOSSH_E_INVALID.
+ *   A call that times out after sending a channel request closes the
+ *   channel, since its state is then unknown. The connect-time limits
+ *   (timeout, banner_timeout, auth_timeout) are not timeout_ms parameters but
+ *   options, in seconds as paramiko's, where "0" or "" means none: see
+ *   gossh_options_set.
+ *
+ * Lengths.  Buffer lengths are size_t and are never truncated: a length no
+ *   call can take (more than the address space can hold, or over a limit a
+ *   function names) is GOSSH_E_INVALID. A write reports exactly how many
+ *   bytes it accepted, so a retry never duplicates data.
+ *
+ * Ends of streams.  A read returns 0 bytes with GOSSH_OK only at the real
+ *   end of a stream, that is when the server ended it. A stream cut off by a
+ *   lost connection (a reset, a close, a corrupted packet, a keepalive
+ *   timeout) or by a local close returns GOSSH_E_CLOSED after its data. To
+ *   tell the two apart, gossh confirms with one keepalive round trip, after
+ *   a stream's end arrives, that the connection outlived it; the last read
+ *   waits for that answer. If the connection dies within that round trip the
+ *   end is reported as GOSSH_E_CLOSED even though it may have been complete:
+ *   gossh errs on the side of an error, never of a silently short stream.
+ *
  * Callbacks.  Callbacks are C function pointers with `void *userdata` last.
  *   They run on an unspecified thread (not necessarily the caller's). A
  *   callback that returns 0 rejects, so a binding whose callback raised an
@@ -351,7 +380,8 @@ void gossh_key_free(gossh_key *key);
 /*
  * gossh_options_new — a new, empty set of connect options with paramiko's
  * defaults (port 22, username = the local user, allow_agent and
- * look_for_keys on, no timeouts except banner_timeout 15 s). Caller frees
+ * look_for_keys on, banner_timeout 15 s, auth_timeout 30 s, no TCP
+ * connect timeout). Caller frees
  * with gossh_options_free(). Does not block.
  */
 int gossh_options_new(gossh_options **out, gossh_error **err);
@@ -657,7 +687,7 @@ int gossh_client_is_authenticated(const gossh_client *c);
  * paramiko's exec_command(). stdout and stderr are drained concurrently in the
  * background, so reading one stream first never deadlocks on the other.
  * BLOCKS until the server accepts or refuses the channel and the command,
- * for at most timeout_ms (< 0: no limit).
+ * for at most timeout_ms for each of the two (-1: no limit).
  * Returns 0 and *out (caller frees with gossh_channel_free); GOSSH_E_CHANNEL
  * if the server refuses; GOSSH_E_NOT_CONNECTED; GOSSH_E_CLOSED;
  * GOSSH_E_TIMEOUT.
@@ -689,14 +719,15 @@ void gossh_client_free(gossh_client *c);
 
 /*
  * gossh_channel_read — reads up to cap bytes from stream (GOSSH_STREAM_*)
- * into buf. *nread receives the count; 0 with return 0 means the stream
- * really ended. A stream cut off by a lost connection or a local close
- * (with no exit status to show the command finished) returns
- * GOSSH_E_CLOSED after its data, never a clean end.
+ * into buf. *nread receives the count; 0 with return 0 means the server
+ * really ended the stream. A stream cut off by a lost connection or a local
+ * close returns GOSSH_E_CLOSED after its data, never a clean end (see "Ends
+ * of streams" above). cap must be at least 1; one read returns at most
+ * 1 GiB, whatever cap says.
  * BLOCKS until at least one byte is available, the stream ends, or
- * timeout_ms passes (< 0: no limit; 0: do not wait).
+ * timeout_ms passes (see "Timeouts").
  * Returns 0, GOSSH_E_TIMEOUT (nothing read, *nread = 0), GOSSH_E_CLOSED,
- * GOSSH_E_INVALID (NULL buf/nread or a bad stream number).
+ * GOSSH_E_INVALID (NULL buf/nread, cap 0, a bad stream number or timeout).
  */
 int gossh_channel_read(gossh_channel *ch, int stream, void *buf, size_t cap,
                        int timeout_ms, size_t *nread, gossh_error **err);
@@ -722,20 +753,33 @@ int gossh_channel_read_any(gossh_channel *ch, void *buf, size_t cap, int timeout
 int64_t gossh_channel_read_ready(gossh_channel *ch, int stream);
 
 /*
- * gossh_channel_write — writes all len bytes to the command's stdin. The
- * bytes are copied before the call returns.
- * BLOCKS while the server's window is full, for at most timeout_ms
- * (< 0: no limit); closing the channel or its client from another thread
- * ends the wait. Returns 0, GOSSH_E_TIMEOUT, GOSSH_E_CLOSED (closed
- * meanwhile, or after gossh_channel_send_eof). After GOSSH_E_TIMEOUT or a
- * close, the part not yet sent may still go out later, in order.
+ * gossh_channel_write — writes len bytes of buf to the command's stdin (the
+ * channel's data) and stores in *written (may be NULL) how many it
+ * accepted. Any len is taken in full, in chunks; buf is not used after the
+ * call returns.
+ * "Accepted" is what a socket's send buffer means: the bytes have been sent,
+ * or are in the one chunk (at most 256 KiB) still waiting for the server's
+ * window, which goes out before any later write or EOF unless the channel
+ * or connection ends first (a later call then reports it).
+ * BLOCKS while the server's window is full, for at most timeout_ms (see
+ * "Timeouts": 0 hands over one chunk and returns); closing the channel or
+ * its client from another thread ends the wait.
+ * Returns 0 when all len bytes were accepted (*written == len);
+ * GOSSH_E_TIMEOUT when the window stayed full: *written bytes were
+ * accepted and the rest was NOT sent, so writing buf + *written later sends
+ * nothing twice; GOSSH_E_CLOSED (closed meanwhile, the connection lost, or
+ * after gossh_channel_send_eof), with *written as far as it is known;
+ * GOSSH_E_INVALID (NULL buf with len > 0, a bad timeout).
  */
 int gossh_channel_write(gossh_channel *ch, const void *buf, size_t len, int timeout_ms,
-                        gossh_error **err);
+                        size_t *written, gossh_error **err);
 
 /*
  * gossh_channel_send_eof — tells the command that its stdin has ended
- * (paramiko's shutdown_write). Repeats are no-ops. Does not block long.
+ * (paramiko's shutdown_write), after the data already accepted. Repeats are
+ * no-ops. BLOCKS while an accepted chunk still waits for window space
+ * (closing the channel ends the wait). Returns 0, or GOSSH_E_CLOSED when
+ * that chunk could not be sent.
  */
 int gossh_channel_send_eof(gossh_channel *ch, gossh_error **err);
 
@@ -743,8 +787,9 @@ int gossh_channel_send_eof(gossh_channel *ch, gossh_error **err);
  * gossh_channel_exit_status — waits for the command to finish and stores its
  * exit status in *status (-1 if the server sent none, e.g. killed by a
  * signal). Output not yet read stays readable.
- * BLOCKS for at most timeout_ms (< 0: no limit). Returns 0, GOSSH_E_TIMEOUT,
- * GOSSH_E_CLOSED (connection lost before an exit status arrived).
+ * BLOCKS for at most timeout_ms (see "Timeouts"). Returns 0,
+ * GOSSH_E_TIMEOUT, GOSSH_E_CLOSED (the channel was closed locally, or the
+ * connection was lost before an exit status arrived).
  */
 int gossh_channel_exit_status(gossh_channel *ch, int timeout_ms, int *status,
                               gossh_error **err);
@@ -804,7 +849,7 @@ int gossh_channel_info(gossh_channel *ch, const char *name, char **out, gossh_er
  * gossh_client_open_session — opens a "session" channel with no command yet
  * (paramiko's Transport.open_session). Follow with request_pty / set_env and
  * then exactly one of exec, shell or subsystem.
- * BLOCKS until the server answers, at most timeout_ms (< 0: no limit).
+ * BLOCKS until the server answers, at most timeout_ms (see "Timeouts").
  * Returns 0 and *out (caller frees with gossh_channel_free), GOSSH_E_CHANNEL
  * (refused), GOSSH_E_TIMEOUT, GOSSH_E_NOT_CONNECTED, GOSSH_E_CLOSED.
  */
@@ -814,7 +859,7 @@ int gossh_client_open_session(gossh_client *c, int timeout_ms, gossh_channel **o
 /*
  * gossh_channel_request_pty — asks for a pseudo-terminal (paramiko's
  * get_pty). term NULL means "vt100". Sizes in characters and pixels.
- * BLOCKS for the server's answer, at most timeout_ms (< 0: no limit; on
+ * BLOCKS for the server's answer, at most timeout_ms (see "Timeouts"; on
  * timeout the channel is closed). Returns 0, GOSSH_E_CHANNEL (refused),
  * GOSSH_E_TIMEOUT, GOSSH_E_CLOSED.
  */
@@ -933,7 +978,7 @@ int gossh_client_request_port_forward(gossh_client *c, const char *address, int 
 /*
  * gossh_client_accept_forward — the next connection forwarded by the server
  * (from any forwarding), as a channel whose info "origin" and "dest" say who
- * connected where. BLOCKS at most timeout_ms (< 0: no limit; 0: no wait).
+ * connected where. BLOCKS at most timeout_ms (see "Timeouts").
  * At most 64 connections wait; more are refused. Returns 0 and *out,
  * GOSSH_E_TIMEOUT, GOSSH_E_CLOSED, GOSSH_E_NOT_CONNECTED.
  */

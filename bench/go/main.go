@@ -52,7 +52,7 @@ func connect() (*core.Client, error) {
 
 // run executes cmd on c, reads stdout to EOF and returns the byte count.
 func run(c *core.Client, cmd string, buf []byte) (int64, error) {
-	ch, err := c.Exec(cmd, 0)
+	ch, err := c.Exec(cmd, -1)
 	if err != nil {
 		return 0, err
 	}

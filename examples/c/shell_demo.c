@@ -141,7 +141,7 @@ int main(void) {
             if (n <= 0) {
                 stdin_open = 0;
                 gossh_channel_send_eof(ch, NULL);
-            } else if ((rc = gossh_channel_write(ch, buf, (size_t)n, 10000, &err))) {
+            } else if ((rc = gossh_channel_write(ch, buf, (size_t)n, 10000, NULL, &err))) {
                 if (rc != GOSSH_E_CLOSED) return fail("write", rc, err);
                 gossh_error_free(err);
                 err = NULL;

@@ -156,7 +156,7 @@ _PROTOTYPES = [
     ("gossh_channel_read_any",
      [channel_p, c_void_p, c_size_t, c_int, POINTER(c_int), POINTER(c_size_t), _err_pp], c_int),
     ("gossh_channel_read_ready", [channel_p, c_int], c_int64),
-    ("gossh_channel_write", [channel_p, c_char_p, c_size_t, c_int, _err_pp], c_int),
+    ("gossh_channel_write", [channel_p, c_char_p, c_size_t, c_int, POINTER(c_size_t), _err_pp], c_int),
     ("gossh_channel_send_eof", [channel_p, _err_pp], c_int),
     ("gossh_channel_exit_status", [channel_p, c_int, POINTER(c_int), _err_pp], c_int),
     ("gossh_channel_exit_status_ready", [channel_p], c_int),

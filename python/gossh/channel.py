@@ -284,14 +284,10 @@ class Channel(_lib.NativeHandle):
                 data = ctypes.string_at(buf, n.value)
         except SSHTimeout:
             raise  # a socket.timeout, as paramiko raises
-        except SSHException as e:
+        except SSHException:
             if self._closed:
                 return b""  # closed by us: EOF, as paramiko
-            if getattr(e, "gossh_code", None) == _lib.E_CLOSED and self._conn_closed():
-                raise SSHException("gossh: the connection is closed") from None
-            if getattr(e, "gossh_code", None) == _lib.E_CLOSED:
-                return b""
-            raise
+            raise  # the stream was cut off (the connection was lost): never a clean end
         if not data:
             self._eof[stream] = True
         return data
@@ -326,7 +322,11 @@ class Channel(_lib.NativeHandle):
 
     # -- writing --------------------------------------------------------------
 
-    def _write(self, data):
+    def _write(self, data, all_of_it):
+        """Writes data to stdin; returns how many bytes the library accepted.
+        With all_of_it False (send) a timeout after a partial write returns
+        the partial count, as paramiko's send(); otherwise (sendall) it
+        raises socket.timeout."""
         if isinstance(data, str):
             data = data.encode("utf-8")
         data = bytes(data)
@@ -334,26 +334,33 @@ class Channel(_lib.NativeHandle):
             raise socket.error("Socket is closed")
         if self.eof_sent:
             raise socket.error("Socket is closed (EOF sent)")
-        t = self._timeout
-        tmo = -1 if t is None or t <= 0 else _timeout_ms(t)
+        written = ctypes.c_size_t(0)
         try:
-            call(lib.gossh_channel_write, self._handle, data, len(data), tmo)
+            call(lib.gossh_channel_write, self._handle, data, len(data),
+                 _timeout_ms(self._timeout), ctypes.byref(written))
         except SSHTimeout:
+            # The library sent exactly `written` bytes and none of the rest.
+            if written.value and not all_of_it:
+                return written.value
             raise
         except SSHException as e:
             if getattr(e, "gossh_code", None) == _lib.E_CLOSED:
                 raise socket.error("Socket is closed") from e
             raise
-        return len(data)
+        return written.value
 
     def sendall(self, data):
-        """Writes all of data (bytes or str) to stdin (the channel)."""
-        self._write(data)
+        """Writes all of data (bytes or str) to stdin (the channel).  Raises
+        socket.timeout if the channel's timeout passes first (as paramiko;
+        how much was sent is then unknown to the caller, as with sockets)."""
+        self._write(data, True)
 
     def send(self, data):
-        """Writes data; returns the number of bytes sent (always all of it:
-        libgossh waits for window space rather than send part)."""
-        return self._write(data)
+        """Writes data; returns the number of bytes sent, which is less than
+        len(data) only when the channel's timeout (0: non-blocking) passed
+        while the server's window was full.  Raises socket.timeout if
+        nothing could be sent."""
+        return self._write(data, False)
 
     def send_ready(self):
         """True if a send() would be accepted (the channel is open and EOF

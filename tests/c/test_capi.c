@@ -295,9 +295,9 @@ static void test_exec(void) {
     /* stdin round trip */
     gossh_client_exec(c, "cat", 10000, &ch, NULL);
     const char msg[] = "hello through stdin\n";
-    CHECK(gossh_channel_write(ch, msg, strlen(msg), 5000, NULL) == 0, "write");
+    CHECK(gossh_channel_write(ch, msg, strlen(msg), 5000, NULL, NULL) == 0, "write");
     CHECK(gossh_channel_send_eof(ch, NULL) == 0, "send eof");
-    CHECK(gossh_channel_write(ch, msg, 1, 5000, NULL) == GOSSH_E_CLOSED, "write after eof");
+    CHECK(gossh_channel_write(ch, msg, 1, 5000, NULL, NULL) == GOSSH_E_CLOSED, "write after eof");
     n1 = read_all(ch, GOSSH_STREAM_STDOUT, &out);
     CHECK(n1 == strlen(msg) && memcmp(out, msg, n1) == 0, "stdin echoed back");
     free(out);
@@ -463,7 +463,7 @@ static void test_channels_and_transport(void) {
     CHECK(gossh_channel_resize_pty(ch, 100, 50, 0, 0, NULL) == 0, "resize");
     usleep(100000);
     const char *cmd = "stty size; exit 3\n";
-    gossh_channel_write(ch, cmd, strlen(cmd), 5000, NULL);
+    gossh_channel_write(ch, cmd, strlen(cmd), 5000, NULL, NULL);
     n = read_all(ch, GOSSH_STREAM_STDOUT, &out);
     out[n < 1000 ? n : 999] = 0;
     CHECK(strstr(out, "50 100") != NULL, "resized shell: %s", out);
@@ -516,7 +516,7 @@ static void test_channels_and_transport(void) {
     pthread_create(&th, NULL, echo_server, &s);
     rc = gossh_client_open_direct_tcpip(c, "127.0.0.1", ntohs(sa.sin_port), NULL, 0, 5000, &ch, NULL);
     CHECK(rc == 0, "direct-tcpip: %d", rc);
-    gossh_channel_write(ch, "ping", 4, 5000, NULL);
+    gossh_channel_write(ch, "ping", 4, 5000, NULL, NULL);
     gossh_channel_send_eof(ch, NULL);
     n = read_all(ch, GOSSH_STREAM_STDOUT, &out);
     CHECK(n == 4 && memcmp(out, "ping", 4) == 0, "echo through direct-tcpip");
@@ -560,7 +560,7 @@ static void *write_forever(void *p) {
     struct blocked_write *w = p;
     size_t len = 64u << 20;
     char *big = calloc(1, len);
-    w->rc = gossh_channel_write(w->ch, big, len, -1, NULL);
+    w->rc = gossh_channel_write(w->ch, big, len, -1, NULL, NULL);
     w->ended = now();
     free(big);
     return NULL;

@@ -257,7 +257,8 @@ class ChannelCore {
     if (this.closing || this.released) throw this._closedError();
     this.writesInFlight++;
     try {
-      await native.callAsync('gossh_channel_write', this.handle, buf, buf.length, -1);
+      // No timeout: the call returns once all of buf is accepted, or fails.
+      await native.callAsync('gossh_channel_write', this.handle, buf, buf.length, -1, [0]);
     } catch (e) {
       throw (this.closing && this.closeReason) ? this.closeReason : e;
     } finally {

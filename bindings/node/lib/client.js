@@ -243,7 +243,7 @@ class Client extends EventEmitter {
     if (typeof command !== 'string') throw new TypeError('command must be a string');
     const out = [null];
     await native.callAsync('gossh_client_exec', this._handle, command,
-      timeoutMs === undefined || timeoutMs === null ? -1 : Math.max(0, Math.round(timeoutMs)), out);
+      timeoutMs === undefined || timeoutMs === null || timeoutMs <= 0 ? -1 : Math.round(timeoutMs), out);
     if (this._closed) {
       native.fn.gossh_channel_free(out[0]);
       throw new ClosedError('the client is closed', 'GOSSH_E_CLOSED');

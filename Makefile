@@ -75,10 +75,10 @@ test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/t
 
 test-suites: test-go test-c test-python test-node test-examples test-fuzz
 
-test-go: ## Go: gofmt, vet, and go test -race on core (needs the sshd env)
+test-go: ## Go: gofmt, vet, and go test -race on core and capi (needs the sshd env)
 	@test -z "$$(gofmt -l core capi cmd)" || { echo "gofmt needed:"; gofmt -l core capi cmd; exit 1; }
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./core/...
+	$(GO) test -race -count=1 ./core/... ./capi/
 
 test-c: ## C: the C API test program and the header compiled as C++
 	$(TESTBIN)/header_cxx

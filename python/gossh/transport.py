@@ -9,6 +9,7 @@ port forwarding with ``accept()`` or a handler, and the log channel.
 
 import ctypes
 import logging
+import math
 import queue
 import threading
 import time
@@ -160,7 +161,10 @@ class Transport:
         """Sends a keepalive every interval seconds (0 turns them off).  Three
         unanswered keepalives in a row close the connection, so calls blocked
         on it end instead of hanging."""
-        ms = 0 if not interval else max(1, int(float(interval) * 1000 + 0.5))
+        # Rounded to milliseconds, never to 0 (off) from a positive or a
+        # negative interval: the library refuses a negative one.
+        v = float(interval or 0)
+        ms = 0 if v == 0 else int(math.copysign(max(1, int(abs(v) * 1000 + 0.5)), v))
         call(lib.gossh_client_set_keepalive, self._h(), ms)
 
     def send_ignore(self, byte_count=None):

@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"os/user"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,9 +110,13 @@ func (c *Config) Set(name, value string) error {
 	case "auth_timeout":
 		c.AuthTimeout, err = parseSeconds(value)
 	default:
-		// The name is not repeated: a caller who swapped name and value
-		// would see the value (a password?) in the message.
-		return InvalidArgument("unknown option name (the names are %s)", strings.Join(optionNames, ", "))
+		// The name is repeated only when it looks like one: a caller who
+		// swapped name and value must not see the value (a password?).
+		shown := "name (not shown)"
+		if optionNameRE.MatchString(name) {
+			shown = `"` + name + `"`
+		}
+		return InvalidArgument("unknown option %s; the names are %s", shown, strings.Join(optionNames, ", "))
 	}
 	if err != nil {
 		return InvalidArgument("option %s: %s", name, optionWants[name])
@@ -122,6 +127,9 @@ func (c *Config) Set(name, value string) error {
 // optionNames lists the names Set knows, for the message about another.
 var optionNames = []string{"hostname", "port", "username", "password", "passphrase", "key_filename",
 	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout"}
+
+// optionNameRE is what an option name looks like (lower case and "_").
+var optionNameRE = regexp.MustCompile(`^[a-z][a-z_]{0,31}$`)
 
 // optionWants says, for a value that does not parse, what the option takes.
 var optionWants = map[string]string{

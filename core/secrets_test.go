@@ -171,8 +171,9 @@ func TestOptionValuesAreNeverRepeated(t *testing.T) {
 			t.Errorf("port %s: the value is echoed: %q", v, err)
 		}
 	}
-	if err := cfg.Set("unknown", "1"); err == nil || !strings.Contains(err.Error(), "hostname, port") {
-		t.Errorf("the message about an unknown option does not list the names: %v", err)
+	if err := cfg.Set("no_such_option", "1"); err == nil || !strings.Contains(err.Error(), `"no_such_option"`) ||
+		!strings.Contains(err.Error(), "hostname, port") {
+		t.Errorf("the message about an unknown option does not name it and list the names: %v", err)
 	}
 }
 

@@ -60,6 +60,10 @@ $(TESTBIN)/test_hostkeys: tests/c/test_hostkeys.c tests/c/check.h include/gossh.
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
+$(TESTBIN)/test_secrets: tests/c/test_secrets.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(TESTBIN)
+	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
+
 $(TESTBIN)/header_cxx: tests/c/header_cxx.cpp include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CXX) $(CXXFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
@@ -70,21 +74,22 @@ $(BUILD)/examples/%: examples/c/%.c include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(BUILD)/examples
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/header_cxx $(C_EXAMPLES) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
+test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/test_secrets $(TESTBIN)/header_cxx $(C_EXAMPLES) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-suites
 
 test-suites: test-go test-c test-python test-node test-examples test-fuzz
 
-test-go: ## Go: gofmt, vet, and go test -race on core (needs the sshd env)
+test-go: ## Go: gofmt, vet, and go test -race on core and capi (needs the sshd env)
 	@test -z "$$(gofmt -l core capi cmd)" || { echo "gofmt needed:"; gofmt -l core capi cmd; exit 1; }
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./core/...
+	$(GO) test -race -count=1 ./core/... ./capi/
 
 test-c: ## C: the C API test program and the header compiled as C++
 	$(TESTBIN)/header_cxx
 	$(TESTBIN)/test_capi
 	$(TESTBIN)/test_keys
 	$(TESTBIN)/test_hostkeys
+	$(TESTBIN)/test_secrets
 
 test-python: ## Python: pytest against the sshd
 	PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests

@@ -8,7 +8,8 @@ import "C"
 
 import (
 	"fmt"
-	"runtime/debug"
+	"runtime"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -56,11 +57,34 @@ func finish(err error, errOut *C.uintptr_t) C.int {
 }
 
 // guard is deferred by every export that returns a code: a panic becomes
-// GOSSH_E_INTERNAL instead of crossing into C.
+// GOSSH_E_INTERNAL instead of crossing into C. Its message is "internal
+// error in <export>: <panic value>"; the stack goes to the log (error
+// level), never into the message.
 func guard(rc *C.int, errOut *C.uintptr_t) {
 	if r := recover(); r != nil {
-		*rc = finish(&core.Error{Kind: core.KindInternal,
-			Msg: fmt.Sprintf("internal error (please report): %v\n%s", r, debug.Stack())}, errOut)
+		*rc = finish(core.PanicError(nil, exportName(), r), errOut)
+	}
+}
+
+// exportName is the name of the gossh_* export on the calling goroutine's
+// stack ("gossh_client_connect"), or "libgossh" if there is none. Called
+// from a deferred guard, the export is still on the stack below the panic.
+func exportName() string {
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(2, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		// "main.gossh_x" (or "<path>/capi.gossh_x" in tests); a closure
+		// inside the export is "main.gossh_x.func1".
+		fn := f.Function[strings.LastIndex(f.Function, "/")+1:]
+		if _, name, ok := strings.Cut(fn, "."); ok && strings.HasPrefix(name, "gossh_") {
+			name, _, _ = strings.Cut(name, ".")
+			return name
+		}
+		if !more {
+			return "libgossh"
+		}
 	}
 }
 

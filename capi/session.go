@@ -30,7 +30,7 @@ func gossh_channel_info(h C.uintptr_t, name *C.char, out **C.char, errOut *C.uin
 	return channelCall(h, errOut, func(ch *core.Channel) error {
 		v, ok := ch.Info(C.GoString(name))
 		if !ok {
-			return core.InvalidArgument("unknown channel info %q", C.GoString(name))
+			return core.InvalidArgument("unknown channel info %s", core.ShowName(C.GoString(name)))
 		}
 		return putString(out, v)
 	})

@@ -24,7 +24,7 @@ func gossh_client_info(h C.uintptr_t, name *C.char, out **C.char, errOut *C.uint
 		}
 		v, ok := info.Get(C.GoString(name))
 		if !ok {
-			return core.InvalidArgument("unknown client info %q", C.GoString(name))
+			return core.InvalidArgument("unknown client info %s", core.ShowName(C.GoString(name)))
 		}
 		return putString(out, v)
 	})
@@ -33,7 +33,9 @@ func gossh_client_info(h C.uintptr_t, name *C.char, out **C.char, errOut *C.uint
 //export gossh_client_set_keepalive
 func gossh_client_set_keepalive(h C.uintptr_t, intervalMs C.int, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	return clientCall(h, errOut, func(c *core.Client) error { return c.SetKeepalive(time.Duration(intervalMs) * time.Millisecond) })
+	// An interval, not a timeout: a negative one reaches core, which refuses it.
+	interval := time.Duration(intervalMs) * time.Millisecond
+	return clientCall(h, errOut, func(c *core.Client) error { return c.SetKeepalive(interval) })
 }
 
 //export gossh_client_send_ignore

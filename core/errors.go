@@ -69,9 +69,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // Detail returns the named detail, or "".
 func (e *Error) Detail(name string) string { return e.Details[name] }
 
-// newError makes an Error with a formatted message.
+// newError makes an Error with a formatted message. The message passes
+// through Redact: whatever an argument holds, no PEM block or private key
+// text reaches it.
 func newError(kind Kind, cause error, format string, args ...any) *Error {
-	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...), Err: cause}
+	return &Error{Kind: kind, Msg: Redact(fmt.Sprintf(format, args...)), Err: cause}
 }
 
 // with returns e with one more detail set.
@@ -97,12 +99,32 @@ func KindOf(err error) Kind {
 }
 
 // AsError returns err as an *Error, wrapping a foreign error as KindInternal.
+// It is what the C API hands out, so it is the last line of defence: a
+// message or detail holding key material (see Redact) comes back as a
+// redacted copy.
 func AsError(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
+		return e.redacted()
+	}
+	return &Error{Kind: KindInternal, Msg: Redact(err.Error()), Err: err}
+}
+
+// redacted returns e, or a copy with its message and details passed through
+// Redact when they need it.
+func (e *Error) redacted() *Error {
+	clean := Redact(e.Msg) == e.Msg
+	for _, v := range e.Details {
+		clean = clean && Redact(v) == v
+	}
+	if clean {
 		return e
 	}
-	return &Error{Kind: KindInternal, Msg: err.Error(), Err: err}
+	c := &Error{Kind: e.Kind, Msg: Redact(e.Msg), Err: e.Err}
+	for k, v := range e.Details {
+		c.with(k, Redact(v))
+	}
+	return c
 }
 
 // InvalidArgument is an Error of KindInvalid, for callers (capi) that check

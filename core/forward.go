@@ -29,9 +29,12 @@ const acceptQueue = 64
 
 // RequestPortForward asks the server to listen on address:port and forward
 // connections to the client (paramiko's request_port_forward). Port 0 lets
-// the server choose; the port bound is returned. Forwarded connections are
-// taken with AcceptForward.
+// the server choose; the port bound is returned. A port outside 0..65535 is
+// KindInvalid. Forwarded connections are taken with AcceptForward.
 func (c *Client) RequestPortForward(address string, port int) (int, error) {
+	if err := checkPort("port", port, 0); err != nil {
+		return 0, err
+	}
 	conn, err := c.sshClient()
 	if err != nil {
 		return 0, err
@@ -119,7 +122,11 @@ func (c *Client) AcceptForward(timeout time.Duration) (*Channel, error) {
 }
 
 // CancelPortForward stops a remote forwarding made by RequestPortForward.
+// A port outside 0..65535 is KindInvalid.
 func (c *Client) CancelPortForward(address string, port int) error {
+	if err := checkPort("port", port, 0); err != nil {
+		return err
+	}
 	if address == "" {
 		address = "localhost"
 	}
@@ -133,6 +140,16 @@ func (c *Client) CancelPortForward(address string, port int) error {
 	}
 	if err := fw.listener.Close(); err != nil {
 		return newError(KindChannel, err, "cancelling the forwarding on %s: %v", key, err)
+	}
+	return nil
+}
+
+// checkPort checks a TCP port number: min..65535, where min is 0 where the
+// server may choose (a forwarding request, a source port) and 1 where a
+// real port is needed (a destination). KindInvalid otherwise.
+func checkPort(what string, port, min int) error {
+	if port < min || port > 65535 {
+		return InvalidArgument("%s must be in %d..65535", what, min)
 	}
 	return nil
 }

@@ -238,10 +238,10 @@ func ParsePublicKeyText(text string) (ssh.PublicKey, error) {
 	}
 	key, err := ssh.ParsePublicKey(blob)
 	if err != nil {
-		return nil, newError(KindKey, err, "cannot parse %s public key: %v", f[0], err)
+		return nil, newError(KindKey, err, "cannot parse %s public key: %v", ShowName(f[0]), err)
 	}
 	if key.Type() != f[0] {
-		return nil, newError(KindKey, nil, "public key type %q does not match its blob (%s)", f[0], key.Type())
+		return nil, newError(KindKey, nil, "public key type %s does not match its blob (%s)", ShowName(f[0]), key.Type())
 	}
 	return key, nil
 }
@@ -267,7 +267,8 @@ func (h *HostKeys) Load(path string) error { return h.load(path, DefaultLogger()
 func (h *HostKeys) load(path string, log *Logger) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return newError(KindIO, err, "cannot read known_hosts %s: %v", path, err)
+		cause, reason := fileError(err)
+		return newError(KindIO, cause, "cannot read known_hosts %s: %s", ShowPath(path), reason)
 	}
 	h.LoadData(data, path, log)
 	return nil
@@ -289,7 +290,7 @@ func (h *HostKeys) LoadData(data []byte, source string, log *Logger) int {
 		e, err := ParseKnownHostsLine(sc.Text())
 		if err != nil {
 			skipped++
-			log.Warnf("hostkeys", "%s:%d: skipping malformed known_hosts line: %v", source, lineno, err)
+			log.Warnf("hostkeys", "%s:%d: skipping malformed known_hosts line: %v", ShowPath(source), lineno, err)
 			continue
 		}
 		if e != nil {
@@ -298,7 +299,7 @@ func (h *HostKeys) LoadData(data []byte, source string, log *Logger) int {
 	}
 	if err := sc.Err(); err != nil {
 		skipped++
-		log.Warnf("hostkeys", "%s:%d: stopped reading known_hosts: %v", source, lineno+1, err)
+		log.Warnf("hostkeys", "%s:%d: stopped reading known_hosts: %v", ShowPath(source), lineno+1, err)
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -549,11 +550,13 @@ func (h *HostKeys) Save(path string) error {
 	}
 	tmp := fmt.Sprintf("%s.tmp%d", path, os.Getpid())
 	if err := os.WriteFile(tmp, []byte(text), 0o600); err != nil {
-		return newError(KindIO, err, "cannot write known_hosts %s: %v", path, err)
+		cause, reason := fileError(err)
+		return newError(KindIO, cause, "cannot write known_hosts %s: %s", ShowPath(path), reason)
 	}
 	if err := os.Rename(tmp, path); err != nil {
 		_ = os.Remove(tmp)
-		return newError(KindIO, err, "cannot write known_hosts %s: %v", path, err)
+		cause, reason := fileError(err)
+		return newError(KindIO, cause, "cannot write known_hosts %s: %s", ShowPath(path), reason)
 	}
 	return nil
 }

@@ -147,12 +147,13 @@ func parseRawPrivateKey(data, passphrase []byte) (crypto.PrivateKey, error) {
 func LoadPrivateKeyFile(path, passphrase string) (*Key, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, newError(KindIO, err, "cannot read key file %s: %v", path, err)
+		cause, reason := fileError(err)
+		return nil, newError(KindIO, cause, "cannot read key file %s: %s", ShowPath(path), reason)
 	}
 	k, err := ParsePrivateKey(data, passphrase)
 	if err != nil {
 		e := AsError(err)
-		e.Msg = path + ": " + e.Msg
+		e.Msg = ShowPath(path) + ": " + e.Msg
 		return nil, e
 	}
 	return k, nil

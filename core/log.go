@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"runtime/debug"
 	"sync/atomic"
 )
 
@@ -69,7 +68,9 @@ func (l *Logger) logf(level int, area, format string, args ...any) {
 	if p == nil || int32(level) < logMinLevel.Load() {
 		return
 	}
-	(*p)(level, l.Channel()+"."+area, fmt.Sprintf(format, args...))
+	// Redact is the last line of defence: messages never format a secret
+	// (see ShowPath), and if one slipped through it is cut out here.
+	(*p)(level, l.Channel()+"."+area, Redact(fmt.Sprintf(format, args...)))
 }
 
 // Debugf logs at debug level.
@@ -92,8 +93,7 @@ func goSafe(l *Logger, what string, f func(), onPanic func(*Error)) {
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
-				e := newError(KindInternal, nil, "internal error in %s (please report): %v", what, r)
-				l.Errorf("transport", "%s\n%s", e.Msg, debug.Stack())
+				e := PanicError(l, what, r)
 				if onPanic != nil {
 					onPanic(e)
 				}

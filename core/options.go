@@ -4,6 +4,7 @@ import (
 	"math"
 	"os"
 	"os/user"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -70,7 +71,9 @@ func (c *Config) Clone() *Config {
 
 // Set sets one option from its text form, by paramiko's parameter name. It is
 // the one place where option names are known, so that C, Python and Node
-// pass options through unchanged. "key_filename" appends.
+// pass options through unchanged. "key_filename" appends. An error names the
+// option and never repeats the value (it may be a password given to the
+// wrong option).
 func (c *Config) Set(name, value string) error {
 	var err error
 	switch name {
@@ -80,7 +83,7 @@ func (c *Config) Set(name, value string) error {
 		var p int
 		p, err = strconv.Atoi(strings.TrimSpace(value))
 		if err == nil && (p < 1 || p > 65535) {
-			return InvalidArgument("option port: %d is not in 1..65535", p)
+			return InvalidArgument("option port: not a port number in 1..65535")
 		}
 		c.Port = p
 	case "username":
@@ -107,12 +110,35 @@ func (c *Config) Set(name, value string) error {
 	case "auth_timeout":
 		c.AuthTimeout, err = parseSeconds(value)
 	default:
-		return InvalidArgument("unknown option %q", name)
+		// The name is repeated only when it looks like one: a caller who
+		// swapped name and value must not see the value (a password?).
+		shown := "name (not shown)"
+		if optionNameRE.MatchString(name) {
+			shown = `"` + name + `"`
+		}
+		return InvalidArgument("unknown option %s; the names are %s", shown, strings.Join(optionNames, ", "))
 	}
 	if err != nil {
-		return InvalidArgument("option %s: cannot use %q: %v", name, value, err)
+		return InvalidArgument("option %s: %s", name, optionWants[name])
 	}
 	return nil
+}
+
+// optionNames lists the names Set knows, for the message about another.
+var optionNames = []string{"hostname", "port", "username", "password", "passphrase", "key_filename",
+	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout"}
+
+// optionNameRE is what an option name looks like (lower case and "_").
+var optionNameRE = regexp.MustCompile(`^[a-z][a-z_]{0,31}$`)
+
+// optionWants says, for a value that does not parse, what the option takes.
+var optionWants = map[string]string{
+	"port":           "not a port number in 1..65535",
+	"allow_agent":    "not a boolean (1/0, true/false, yes/no, on/off)",
+	"look_for_keys":  "not a boolean (1/0, true/false, yes/no, on/off)",
+	"timeout":        "not a valid number of seconds",
+	"banner_timeout": "not a valid number of seconds",
+	"auth_timeout":   "not a valid number of seconds",
 }
 
 // parseBool accepts 1/0, true/false, yes/no, on/off.

@@ -20,6 +20,25 @@ type PtyRequest struct {
 // DefaultPty is paramiko's default: vt100, 80x24.
 var DefaultPty = PtyRequest{Term: "vt100", Cols: 80, Rows: 24}
 
+// MaxPtySize is the largest terminal size, in characters or pixels, that
+// RequestPty and ResizePty accept: a terminal's size is an unsigned short
+// (struct winsize) on the server.
+const MaxPtySize = 65535
+
+// checkPtySize checks a terminal size: each of cols, rows and the pixel
+// sizes must be in 0..MaxPtySize, else KindInvalid.
+func checkPtySize(cols, rows, widthPixels, heightPixels int) error {
+	for _, v := range []struct {
+		name string
+		n    int
+	}{{"columns", cols}, {"rows", rows}, {"width in pixels", widthPixels}, {"height in pixels", heightPixels}} {
+		if v.n < 0 || v.n > MaxPtySize {
+			return InvalidArgument("pty %s must be in 0..%d", v.name, MaxPtySize)
+		}
+	}
+	return nil
+}
+
 // request sends a channel request that wants a reply, waiting at most
 // timeout (negative: no limit; 0: do not wait, which fails at once). A
 // refusal is KindChannel; on timeout the channel is closed, since its state
@@ -77,8 +96,12 @@ func (ch *Channel) usable() error {
 // ptyModes is the encoded terminal-modes string: TTY_OP_END only, as paramiko.
 var ptyModes = string([]byte{0})
 
-// RequestPty asks for a pseudo-terminal.
+// RequestPty asks for a pseudo-terminal. Sizes outside 0..MaxPtySize are
+// KindInvalid.
 func (ch *Channel) RequestPty(p PtyRequest, timeout time.Duration) error {
+	if err := checkPtySize(p.Cols, p.Rows, p.WidthPixels, p.HeightPixels); err != nil {
+		return err
+	}
 	if p.Term == "" {
 		p.Term = DefaultPty.Term
 	}
@@ -90,8 +113,12 @@ func (ch *Channel) RequestPty(p PtyRequest, timeout time.Duration) error {
 	return ch.request("pty-req", payload, timeout)
 }
 
-// ResizePty tells the server the terminal's new size (no reply is asked for).
+// ResizePty tells the server the terminal's new size (no reply is asked
+// for). Sizes outside 0..MaxPtySize are KindInvalid.
 func (ch *Channel) ResizePty(cols, rows, widthPixels, heightPixels int) error {
+	if err := checkPtySize(cols, rows, widthPixels, heightPixels); err != nil {
+		return err
+	}
 	if err := ch.usable(); err != nil {
 		return err
 	}

@@ -96,11 +96,15 @@ func (c *Client) SendIgnore() error {
 // OpenSSH's ServerAliveCountMax.
 const keepaliveMissed = 3
 
-// SetKeepalive sends keepalive@openssh.com every interval (0 turns it off).
-// When the server leaves keepaliveMissed intervals in a row unanswered, the
-// peer is taken for dead and the client is closed, so blocked calls end with
-// KindClosed instead of hanging.
+// SetKeepalive sends keepalive@openssh.com every interval (0 turns it off;
+// a negative interval is KindInvalid). When the server leaves
+// keepaliveMissed intervals in a row unanswered, the peer is taken for dead
+// and the client is closed, so blocked calls end with KindClosed instead of
+// hanging.
 func (c *Client) SetKeepalive(interval time.Duration) error {
+	if interval < 0 {
+		return InvalidArgument("the keepalive interval must not be negative")
+	}
 	conn, err := c.sshClient()
 	if err != nil {
 		return err
@@ -155,8 +159,15 @@ func (c *Client) keepalive(conn *ssh.Client, interval time.Duration, stop, dead 
 
 // OpenDirectTCPIP opens a direct-tcpip channel: the server connects to
 // destHost:destPort on the client's behalf (paramiko's
-// open_channel("direct-tcpip", dest_addr, src_addr)).
+// open_channel("direct-tcpip", dest_addr, src_addr)). destPort must be in
+// 1..65535 and srcPort in 0..65535, else KindInvalid.
 func (c *Client) OpenDirectTCPIP(destHost string, destPort int, srcHost string, srcPort int, timeout time.Duration) (*Channel, error) {
+	if err := checkPort("the destination port", destPort, 1); err != nil {
+		return nil, err
+	}
+	if err := checkPort("the source port", srcPort, 0); err != nil {
+		return nil, err
+	}
 	if srcHost == "" {
 		srcHost = "127.0.0.1"
 	}

@@ -119,7 +119,8 @@ int gossh_version(const char **version_string);
 #define GOSSH_OK 0
 #define GOSSH_E_INVALID -1      /* invalid argument: NULL, bad value, bad option name */
 #define GOSSH_E_BADHANDLE -2    /* freed, stale, wrong-type or garbage handle */
-#define GOSSH_E_INTERNAL -3     /* a bug in gossh (a recovered panic) */
+#define GOSSH_E_INTERNAL -3     /* a bug in gossh (a recovered panic): message "internal error in <function>: <panic>";
+                                   the stack goes to the log at GOSSH_LOG_ERROR */
 #define GOSSH_E_CONNECT -4      /* TCP connection refused or host unreachable; name not resolved */
 #define GOSSH_E_TIMEOUT -5      /* a timeout expired (connect, banner, auth, read, wait) */
 #define GOSSH_E_AUTH -6         /* authentication failed; detail "allowed_types" */
@@ -164,7 +165,10 @@ void gossh_free(void *p);
 int gossh_error_code(const gossh_error *e);
 
 /*
- * gossh_error_message — a human-readable message. The string belongs to the
+ * gossh_error_message — a human-readable message. No message or detail ever
+ * holds a password, a passphrase, an option's value or key material: a path
+ * that does not look like one (private key text given as a file name) is
+ * shown as "<key material, not shown>". The string belongs to the
  * error object and is valid until gossh_error_free(e). Returns a static
  * string describing the problem if e is NULL or not a live error handle.
  */
@@ -404,7 +408,8 @@ int gossh_options_new(gossh_options **out, gossh_error **err);
  *   "auth_timeout"   seconds for key exchange and authentication
  *   "agent_socket"   path of an agent socket to use instead of SSH_AUTH_SOCK
  * Returns GOSSH_E_INVALID for an unknown name or a value that does not parse
- * (the message names the option). Does not block.
+ * (the message names the option and never repeats the value, which may be a
+ * password set under the wrong name). Does not block.
  */
 int gossh_options_set(gossh_options *opts, const char *name, const char *value,
                       gossh_error **err);
@@ -858,10 +863,11 @@ int gossh_client_open_session(gossh_client *c, int timeout_ms, gossh_channel **o
 
 /*
  * gossh_channel_request_pty — asks for a pseudo-terminal (paramiko's
- * get_pty). term NULL means "vt100". Sizes in characters and pixels.
+ * get_pty). term NULL means "vt100". Sizes in characters and pixels, each
+ * in 0..65535 (a terminal size is an unsigned short on the server).
  * BLOCKS for the server's answer, at most timeout_ms (see "Timeouts"; on
- * timeout the channel is closed). Returns 0, GOSSH_E_CHANNEL (refused),
- * GOSSH_E_TIMEOUT, GOSSH_E_CLOSED.
+ * timeout the channel is closed). Returns 0, GOSSH_E_INVALID (a size out of
+ * range), GOSSH_E_CHANNEL (refused), GOSSH_E_TIMEOUT, GOSSH_E_CLOSED.
  */
 int gossh_channel_request_pty(gossh_channel *ch, const char *term, int cols, int rows,
                               int width_pixels, int height_pixels, int timeout_ms,
@@ -869,7 +875,9 @@ int gossh_channel_request_pty(gossh_channel *ch, const char *term, int cols, int
 
 /*
  * gossh_channel_resize_pty — tells the server the terminal's new size
- * (window-change). Does not wait for an answer. Returns 0 or GOSSH_E_CLOSED.
+ * (window-change); each size in 0..65535, as for request_pty. Does not wait
+ * for an answer. Returns 0, GOSSH_E_INVALID (a size out of range) or
+ * GOSSH_E_CLOSED.
  */
 int gossh_channel_resize_pty(gossh_channel *ch, int cols, int rows, int width_pixels,
                              int height_pixels, gossh_error **err);
@@ -942,7 +950,8 @@ int gossh_client_info(gossh_client *c, const char *name, char **out, gossh_error
  * gossh_client_set_keepalive — sends keepalive@openssh.com every interval_ms
  * (0 turns it off). After three intervals in a row without an answer the
  * peer is taken for dead and the client is closed: calls blocked on it
- * return GOSSH_E_CLOSED. Does not block.
+ * return GOSSH_E_CLOSED. Does not block. Returns 0, GOSSH_E_INVALID (a
+ * negative interval_ms), GOSSH_E_NOT_CONNECTED, GOSSH_E_CLOSED.
  */
 int gossh_client_set_keepalive(gossh_client *c, int interval_ms, gossh_error **err);
 
@@ -955,10 +964,12 @@ int gossh_client_send_ignore(gossh_client *c, gossh_error **err);
 /*
  * gossh_client_open_direct_tcpip — asks the server to connect to
  * dest_host:dest_port for us (paramiko's open_channel("direct-tcpip", ...)).
- * src_host may be NULL ("127.0.0.1"). The channel's stdout is the data from
+ * src_host may be NULL ("127.0.0.1"). dest_port must be in 1..65535 and
+ * src_port in 0..65535. The channel's stdout is the data from
  * the destination; write to send. BLOCKS as gossh_client_open_session.
- * Returns 0 and *out, GOSSH_E_CHANNEL (refused or unreachable),
- * GOSSH_E_TIMEOUT, GOSSH_E_NOT_CONNECTED, GOSSH_E_CLOSED.
+ * Returns 0 and *out, GOSSH_E_INVALID (a port out of range),
+ * GOSSH_E_CHANNEL (refused or unreachable), GOSSH_E_TIMEOUT,
+ * GOSSH_E_NOT_CONNECTED, GOSSH_E_CLOSED.
  */
 int gossh_client_open_direct_tcpip(gossh_client *c, const char *dest_host, int dest_port,
                                    const char *src_host, int src_port, int timeout_ms,
@@ -967,9 +978,10 @@ int gossh_client_open_direct_tcpip(gossh_client *c, const char *dest_host, int d
 /*
  * gossh_client_request_port_forward — asks the server to listen on
  * address:port (address NULL or "" means "localhost"; port 0 lets the server
- * choose) and forward each connection to us (remote forwarding). *bound_port
- * (may be NULL) receives the port bound. Take connections with
- * gossh_client_accept_forward. BLOCKS for the server's answer. Returns 0,
+ * choose; otherwise 1..65535) and forward each connection to us (remote
+ * forwarding). *bound_port (may be NULL) receives the port bound. Take
+ * connections with gossh_client_accept_forward. BLOCKS for the server's
+ * answer. Returns 0, GOSSH_E_INVALID (port not in 0..65535),
  * GOSSH_E_CHANNEL (refused), GOSSH_E_NOT_CONNECTED, GOSSH_E_CLOSED.
  */
 int gossh_client_request_port_forward(gossh_client *c, const char *address, int port,
@@ -988,7 +1000,7 @@ int gossh_client_accept_forward(gossh_client *c, int timeout_ms, gossh_channel *
 /*
  * gossh_client_cancel_port_forward — stops a forwarding made with
  * request_port_forward (address and the bound port). GOSSH_E_INVALID if
- * there is no such forwarding.
+ * there is no such forwarding or port is not in 0..65535.
  */
 int gossh_client_cancel_port_forward(gossh_client *c, const char *address, int port,
                                      gossh_error **err);

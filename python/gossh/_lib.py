@@ -273,6 +273,8 @@ for _name, _argtypes, _restype in _PROTOTYPES:
         continue
     _fn.argtypes = _argtypes
     _fn.restype = _restype
+    # Positions of the C int parameters, range-checked by call().
+    _fn._int_args = tuple(i for i, t in enumerate(_argtypes) if t is c_int)
 
 
 def _version():
@@ -421,11 +423,33 @@ def _check(rc, err):
     raise exc
 
 
+_C_INT_MIN, _C_INT_MAX = -(2 ** 31), 2 ** 31 - 1
+
+
+def _check_int_args(fn, args):
+    """ctypes silently wraps a Python int that does not fit a C int
+    (2**32 + 22 arrives as 22), so such a number never reaches the library:
+    it gets the library's own answer to an out-of-range number,
+    GOSSH_E_INVALID.  The value is not repeated in the message."""
+    for i in getattr(fn, "_int_args", ()):
+        v = args[i] if i < len(args) else None
+        if type(v) is int and not _C_INT_MIN <= v <= _C_INT_MAX:
+            exc = make_exception(
+                E_INVALID,
+                "{}: argument {} is out of range (it does not fit a C int)".format(
+                    getattr(fn, "__name__", "gossh"), i + 1),
+                lambda name: None,
+            )
+            exc.gossh_code = E_INVALID
+            raise exc
+
+
 def call(fn, *args):
     """Calls a gossh function whose last parameter is ``gossh_error **err``.
 
     Returns its (non-negative) result or raises the matching exception.
     """
+    _check_int_args(fn, args)
     err = error_p()
     rc = fn(*args, ctypes.byref(err))
     return _check(rc, err)

@@ -8,6 +8,7 @@ and libgossh's errors into paramiko's exceptions.
 import ctypes
 import inspect
 import logging
+import operator
 import os
 import threading
 import weakref
@@ -32,7 +33,26 @@ def _bool(v):
 
 
 def _seconds(v):
+    # Text goes to the library as it is: its message names the option and
+    # never repeats the value (float("<a password>") would).
+    if isinstance(v, bytes):
+        v = v.decode("utf-8", "replace")
+    if isinstance(v, str):
+        return v
     return repr(float(v))
+
+
+def _port_text(port):
+    """The text of connect()'s port: text as it is (the library parses it
+    and never repeats it, where int("<a password>") would), an integral
+    number as digits.  A TypeError names only the type."""
+    if isinstance(port, bytes):
+        port = port.decode("utf-8", "replace")
+    if isinstance(port, str):
+        return port
+    if isinstance(port, float) and port.is_integer():
+        return str(int(port))
+    return str(operator.index(port))
 
 
 class SSHClient(_lib.NativeHandle):
@@ -270,7 +290,7 @@ class SSHClient(_lib.NativeHandle):
                 call(lib.gossh_options_set, opts, name.encode(), _lib.enc(value))
 
             setopt("hostname", hostname)
-            setopt("port", str(int(port)))
+            setopt("port", _port_text(port))
             if username is not None:
                 setopt("username", username)
             if password is not None:

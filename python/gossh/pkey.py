@@ -205,7 +205,7 @@ class PKey:
         (an authorized_keys / known_hosts key)."""
         parts = text.split()
         if len(parts) < 2:
-            raise SSHException("gossh: not a public key: {!r}".format(text))
+            raise SSHException("gossh: not a public key: want \"type base64\"")
         try:
             blob = base64.b64decode(parts[1], validate=True)
         except Exception as e:
@@ -441,11 +441,11 @@ class PublicBlob:
     def from_string(cls, string):
         fields = string.strip().split(None, 2)
         if len(fields) < 2:
-            raise ValueError("Not enough fields for public blob: {}".format(fields))
+            raise ValueError("Not enough fields for public blob: want \"type base64\"")
         blob = base64.b64decode(fields[1])
         inner = _read_strings(blob)
         if not inner or inner[0].decode("ascii", "replace") != fields[0]:
-            raise ValueError("Invalid PublicBlob contents: type {!r}".format(fields[0]))
+            raise ValueError("Invalid PublicBlob contents: the type does not match the blob")
         return cls(fields[0], blob, fields[2] if len(fields) > 2 else None)
 
     def __str__(self):

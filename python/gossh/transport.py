@@ -9,6 +9,7 @@ port forwarding with ``accept()`` or a handler, and the log channel.
 
 import ctypes
 import logging
+import math
 import queue
 import threading
 import time
@@ -159,8 +160,12 @@ class Transport:
     def set_keepalive(self, interval):
         """Sends a keepalive every interval seconds (0 turns them off).  Three
         unanswered keepalives in a row close the connection, so calls blocked
-        on it end instead of hanging."""
-        ms = 0 if not interval else max(1, int(float(interval) * 1000 + 0.5))
+        on it end instead of hanging.  A negative interval raises ValueError
+        (the library's GOSSH_E_INVALID)."""
+        # Rounded to milliseconds, never to 0 (off) from a positive or a
+        # negative interval: the library refuses a negative one.
+        v = float(interval or 0)
+        ms = 0 if v == 0 else int(math.copysign(max(1, int(abs(v) * 1000 + 0.5)), v))
         call(lib.gossh_client_set_keepalive, self._h(), ms)
 
     def send_ignore(self, byte_count=None):
@@ -218,7 +223,8 @@ class Transport:
 
     def request_port_forward(self, address, port, handler=None):
         """Asks the server to listen on (address, port) (port 0: the server
-        picks) and forward connections to us.  Returns the port bound.
+        picks) and forward connections to us.  Returns the port bound.  A
+        port outside 0..65535 raises ValueError (GOSSH_E_INVALID).
 
         With a handler, ``handler(channel, (origin_addr, origin_port),
         (server_addr, server_port))`` is called for each connection on a

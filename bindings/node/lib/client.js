@@ -321,10 +321,14 @@ class Client extends EventEmitter {
     return r;
   }
 
-  /** Sends keepalive@openssh.com every ms milliseconds (0: off); three unanswered close the client. */
+  /**
+   * Sends keepalive@openssh.com every ms milliseconds (0: off); three
+   * unanswered close the client. A negative interval is an
+   * InvalidArgumentError (the library's GOSSH_E_INVALID).
+   */
   setKeepalive(ms) {
     this._checkOpen();
-    if (!Number.isInteger(ms) || ms < 0) throw new TypeError('setKeepalive(ms): ms must be a non-negative integer');
+    if (!Number.isInteger(ms)) throw new TypeError('setKeepalive(ms): ms must be an integer');
     native.callSync('gossh_client_set_keepalive', this._handle, ms);
   }
 

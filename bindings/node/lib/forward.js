@@ -11,7 +11,7 @@
 const net = require('net');
 const native = require('./native');
 const { ChannelCore, Channel, waits } = require('./channel');
-const { SSHError, ClosedError, BadHandleError } = require('./errors');
+const { SSHError, ClosedError, BadHandleError, InvalidArgumentError } = require('./errors');
 const { deadline } = require('./session');
 
 const ACCEPT_TIMEOUT_MS = 1000;
@@ -45,10 +45,10 @@ function splitHostPort(text) {
   return { host, port: Number(text.slice(i + 1)) || 0 };
 }
 
-function checkPort(port, name, allowZero = false) {
-  if (!Number.isInteger(port) || port < (allowZero ? 0 : 1) || port > 65535) {
-    throw new TypeError(`${name} must be an integer port ${allowZero ? '0' : '1'}..65535`);
-  }
+// The type only: the range (0..65535, 1..65535 for a destination) is the
+// library's to decide (GOSSH_E_INVALID -> InvalidArgumentError).
+function checkPort(port, name) {
+  if (!Number.isInteger(port)) throw new TypeError(`${name} must be an integer port number`);
 }
 
 function wrapChannel(client, handle, type) {
@@ -66,7 +66,7 @@ async function forwardOut(client, srcHost, srcPort, dstHost, dstPort, { timeout 
   if (typeof dstHost !== 'string' || !dstHost) throw new TypeError('dstHost must be a host name or address');
   checkPort(dstPort, 'dstPort');
   srcPort = srcPort === undefined || srcPort === null ? 0 : srcPort;
-  checkPort(srcPort, 'srcPort', true);
+  checkPort(srcPort, 'srcPort');
   const dl = deadline(timeout === undefined || timeout === null ? client._channelTimeout : timeout);
   const out = [null];
   await native.callAsync('gossh_client_open_direct_tcpip', client._handle, dstHost, dstPort,
@@ -86,9 +86,18 @@ async function forwardOut(client, srcHost, srcPort, dstHost, dstPort, { timeout 
 async function forwardLocal(client, options = {}) {
   client._checkOpen();
   const { localHost = '127.0.0.1', localPort = 0, dstHost, dstPort, timeout } = options || {};
-  checkPort(localPort, 'localPort', true);
+  // localPort is this process's own listener: Node's range, checked here.
+  if (!Number.isInteger(localPort) || localPort < 0 || localPort > 65535) {
+    throw new TypeError('localPort must be an integer port 0..65535');
+  }
   if (typeof dstHost !== 'string' || !dstHost) throw new TypeError('dstHost must be a host name or address');
   checkPort(dstPort, 'dstPort');
+  // No connection reaches the library before the listener is up, so the
+  // destination is checked now, with the library's rule and error
+  // (core/transport.go OpenDirectTCPIP: 1..65535, GOSSH_E_INVALID).
+  if (dstPort < 1 || dstPort > 65535) {
+    throw new InvalidArgumentError('the destination port must be in 1..65535', 'GOSSH_E_INVALID');
+  }
   const sockets = new Set();
   // allowHalfOpen: a peer that half-closes still gets the whole answer.
   const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => {
@@ -127,7 +136,7 @@ async function forwardLocal(client, options = {}) {
 async function forwardIn(client, address, port) {
   client._checkOpen();
   address = address === undefined || address === null ? '' : String(address);
-  checkPort(port, 'port', true);
+  checkPort(port, 'port');
   const bound = [0];
   await native.callAsync('gossh_client_request_port_forward', client._handle, address, port, bound);
   const s = stateOf(client);
@@ -141,7 +150,7 @@ async function forwardIn(client, address, port) {
 async function unforwardIn(client, address, port) {
   client._checkOpen();
   address = address === undefined || address === null ? '' : String(address);
-  checkPort(port, 'port', true);
+  checkPort(port, 'port');
   await native.callAsync('gossh_client_cancel_port_forward', client._handle, address, port);
   const s = stateOf(client);
   const key = `${address || 'localhost'}:${port}`;

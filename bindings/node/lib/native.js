@@ -168,10 +168,29 @@ const PROTOTYPES = [
 const { lib, file: libraryPath } = loadLibrary();
 
 const fn = {};
+const intParams = {}; // name -> positions of the plain `int` parameters
 for (const proto of PROTOTYPES) {
   const f = lib.func(proto);
-  const name = /\b(gossh_[a-z0-9_]+)\s*\(/.exec(proto)[1];
+  const m = /\b(gossh_[a-z0-9_]+)\s*\((.*)\)\s*$/.exec(proto);
+  const name = m[1];
   fn[name] = f;
+  intParams[name] = m[2].split(',').map((p, i) => (/^\s*int\s+\w+\s*$/.test(p) ? i : -1)).filter((i) => i >= 0);
+}
+
+/**
+ * koffi silently wraps a number that does not fit a C int (2 ** 32 + 22
+ * arrives as 22, or as INT_MIN), so such a number never reaches the
+ * library: it gets the library's own answer to an out-of-range number,
+ * GOSSH_E_INVALID. The value is not repeated. Ranges themselves (ports,
+ * pty sizes) are decided in the library.
+ */
+function checkIntArgs(name, args) {
+  for (const i of intParams[name] || []) {
+    const v = args[i];
+    if (typeof v === 'number' && !(v >= -2147483648 && v <= 2147483647)) {
+      throw makeError(-1, `${name}: argument ${i + 1} is out of range (it does not fit a C int)`);
+    }
+  }
 }
 
 // Version check: the header and the library must agree on the major version.
@@ -214,6 +233,7 @@ function takeError(rc, errSlot) {
 
 /** Synchronous call for cheap functions: the last argument is the error slot. */
 function callSync(name, ...args) {
+  checkIntArgs(name, args);
   const err = [null];
   const rc = fn[name](...args, err);
   const e = takeError(rc, err);
@@ -230,6 +250,7 @@ function callSync(name, ...args) {
 function callAsync(name, ...args) {
   const err = [null];
   return new Promise((resolve, reject) => {
+    checkIntArgs(name, args);
     fn[name].async(...args, err, (ffiError, rc) => {
       if (ffiError) return reject(ffiError);
       const e = takeError(rc, err);

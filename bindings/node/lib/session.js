@@ -33,7 +33,8 @@ function ptyOptions(pty) {
   };
   for (const k of ['cols', 'rows', 'width', 'height']) {
     if (p[k] === null) p[k] = k === 'cols' ? 80 : k === 'rows' ? 24 : 0;
-    if (!Number.isInteger(p[k]) || p[k] < 0) throw new TypeError(`pty.${k} must be a non-negative integer`);
+    // The range (0..65535) is the library's to decide: InvalidArgumentError.
+    if (!Number.isInteger(p[k])) throw new TypeError(`pty.${k} must be an integer`);
   }
   return p;
 }

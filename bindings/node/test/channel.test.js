@@ -74,8 +74,9 @@ test('exec timeout with a pty: TimeoutError', async () => {
   assert.ok(Date.now() - t0 < 5000);
 });
 
-test('bad pty and env options are TypeErrors', async () => {
-  await assert.rejects(client.exec('true', { pty: { cols: -1 } }), TypeError);
+test('bad pty and env options are TypeErrors (an out-of-range size is the library\'s InvalidArgumentError)', async () => {
+  await assert.rejects(client.exec('true', { pty: { cols: -1 } }), { code: 'GOSSH_E_INVALID' });
+  await assert.rejects(client.exec('true', { pty: { cols: 1.5 } }), TypeError);
   await assert.rejects(client.exec('true', { pty: 'yes' }), TypeError);
   await assert.rejects(client.exec('true', { env: 'A=1' }), TypeError);
 });

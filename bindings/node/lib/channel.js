@@ -318,7 +318,8 @@ class ChannelCore {
   /** window-change: the terminal's new size. Does not wait. */
   resize(cols, rows, width = 0, height = 0) {
     for (const [n, v] of [['cols', cols], ['rows', rows], ['width', width], ['height', height]]) {
-      if (!Number.isInteger(v) || v < 0) throw new TypeError(`${n} must be a non-negative integer`);
+      // The range is the library's to check (GOSSH_E_INVALID); only the type is ours.
+      if (!Number.isInteger(v)) throw new TypeError(`${n} must be an integer`);
     }
     if (this.closing || this.released) throw this._closedError();
     native.callSync('gossh_channel_resize_pty', this.handle, cols, rows, width, height);

@@ -150,9 +150,7 @@ test('out-of-range ports, pty sizes and keepalive are InvalidArgumentError', asy
   }
 });
 
-test('resize to -1 is InvalidArgumentError', {
-  todo: 'lib/channel.js (not this change\'s file) still refuses a negative size itself, with a TypeError',
-}, async () => {
+test('resize to -1 is InvalidArgumentError', async () => {
   const c = new Client();
   await c.connect(connectOptions());
   try {

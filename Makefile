@@ -48,6 +48,16 @@ EXAMPLE_ENV = GOSSH_DEMO_HOST=$$GOSSH_TEST_HOST GOSSH_DEMO_PORT=$$GOSSH_TEST_POR
 $(NODE_MODULES): bindings/node/package.json bindings/node/package-lock.json
 	cd bindings/node && npm ci --no-audit --no-fund
 
+# The fault proxy (core/sshtest.FaultProxy as a program) for the C, Python
+# and Node fault tests, which find it through GOSSH_FAULTPROXY.
+FAULTPROXY := $(BUILD)/gossh-faultproxy
+export GOSSH_FAULTPROXY ?= $(CURDIR)/$(FAULTPROXY)
+
+$(FAULTPROXY): $(shell find core/sshtest cmd/gossh-faultproxy -name '*.go' ! -name '*_test.go') go.mod go.sum
+	@mkdir -p $(BUILD)
+	$(GO) build -trimpath -o $@.tmp ./cmd/gossh-faultproxy
+	mv -f $@.tmp $@
+
 $(TESTBIN)/test_capi: tests/c/test_capi.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
@@ -70,7 +80,7 @@ $(BUILD)/examples/%: examples/c/%.c include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(BUILD)/examples
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/header_cxx $(C_EXAMPLES) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
+test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/header_cxx $(C_EXAMPLES) $(FAULTPROXY) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-suites
 
 test-suites: test-go test-c test-python test-node test-examples test-fuzz

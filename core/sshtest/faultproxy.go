@@ -37,8 +37,9 @@ const (
 	// (so that the client closing its side still ends the connection).
 	ProxyStall ProxyFault = "stall"
 	// ProxyDrip forwards the DripSpan bytes after the offset in 1..7-byte
-	// writes with small sleeps, then the rest normally. Not a failure: the
-	// data arrives intact.
+	// writes with small pauses, then the rest normally: about an SSH
+	// packet's worth of partial packets. Not a failure: the data arrives
+	// intact.
 	ProxyDrip ProxyFault = "drip"
 	// ProxyFlip flips one bit (bit offset%8) of the byte at the offset in
 	// the server→client stream and forwards everything else unchanged: the
@@ -60,7 +61,7 @@ func ParseProxyFault(s string) (ProxyFault, error) {
 }
 
 // DefaultDripSpan is how many bytes ProxyDrip drips when DripSpan is 0.
-const DefaultDripSpan = 64 << 10
+const DefaultDripSpan = 32 << 10
 
 // ProxyConfig describes a FaultProxy.
 type ProxyConfig struct {
@@ -347,7 +348,10 @@ func (c *proxyConn) down() {
 	}
 }
 
-// drip writes p in 1..7-byte pieces with small sleeps.
+// drip writes p in 1..7-byte pieces (each its own TCP segment: Go sets
+// TCP_NODELAY), pausing every dripPauseEvery pieces. A pause is short but,
+// as Go's timers go, about a millisecond, so pausing after every piece
+// would take seconds per connection.
 func (c *proxyConn) drip(p []byte) bool {
 	for i := 0; len(p) > 0; i++ {
 		k := min(1+rand.IntN(7), len(p))
@@ -355,12 +359,15 @@ func (c *proxyConn) drip(p []byte) bool {
 			return false
 		}
 		p = p[k:]
-		if i%8 == 7 {
-			time.Sleep(time.Duration(20+rand.IntN(100)) * time.Microsecond)
+		if i%dripPauseEvery == dripPauseEvery-1 {
+			time.Sleep(100 * time.Microsecond)
 		}
 	}
 	return true
 }
+
+// dripPauseEvery is how many pieces drip writes between pauses.
+const dripPauseEvery = 128
 
 // afterTripDown is the server→client side once close, rst, fin or stall has
 // fired (close and rst have closed both sides already).

@@ -58,6 +58,10 @@ $(FAULTPROXY): $(shell find core/sshtest cmd/gossh-faultproxy -name '*.go' ! -na
 	$(GO) build -trimpath -o $@.tmp ./cmd/gossh-faultproxy
 	mv -f $@.tmp $@
 
+$(TESTBIN)/test_faults: tests/c/test_faults.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(TESTBIN)
+	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
+
 $(TESTBIN)/test_capi: tests/c/test_capi.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
@@ -80,7 +84,7 @@ $(BUILD)/examples/%: examples/c/%.c include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(BUILD)/examples
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/header_cxx $(C_EXAMPLES) $(FAULTPROXY) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
+test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/test_faults $(TESTBIN)/header_cxx $(C_EXAMPLES) $(FAULTPROXY) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-suites
 
 test-suites: test-go test-c test-python test-node test-examples test-fuzz
@@ -95,6 +99,7 @@ test-c: ## C: the C API test program and the header compiled as C++
 	$(TESTBIN)/test_capi
 	$(TESTBIN)/test_keys
 	$(TESTBIN)/test_hostkeys
+	$(TESTBIN)/test_faults
 
 test-python: ## Python: pytest against the sshd
 	PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests

@@ -237,6 +237,9 @@ func runFault(t *testing.T, s testServer, port func(i int) int, fc faultCase, re
 	line := stats.summary(fc.name, time.Since(start))
 	fmt.Println(line) // the summary is wanted without -v too
 	if len(stats.failures) > 0 {
+		slices.SortStableFunc(stats.failures, func(a, b string) int { // the worst first
+			return strings.Count(b, "CLEAN EOF") - strings.Count(a, "CLEAN EOF")
+		})
 		shown := stats.failures
 		if len(shown) > 10 {
 			shown = shown[:10]

@@ -387,7 +387,13 @@ function makeReadable(core, sink) {
   });
   sink.onData = (chunk) => r.push(chunk);
   sink.onEnd = () => { if (!r.destroyed) r.push(null); };
-  sink.onFail = (err) => { if (!r.destroyed) r.destroy(err); };
+  // A cut stream errors for whoever consumes it; one nobody reads (never
+  // flowing, no 'error' listener) just closes, so an unread stderr cannot
+  // crash the process with an unhandled 'error'.
+  sink.onFail = (err) => {
+    if (r.destroyed) return;
+    if (r.readableFlowing !== null || r.listenerCount('error') > 0) r.destroy(err); else r.destroy();
+  };
   // A stream destroyed before its end: keep draining so the channel can finish.
   r.once('close', () => {
     if (!sink.ended) { sink.discard = true; sink.want = true; core.wake(); }

@@ -87,8 +87,14 @@ $(BUILD)/examples/%: examples/c/%.c include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(BUILD)/examples
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/test_secrets $(TESTBIN)/test_faults $(TESTBIN)/header_cxx $(C_EXAMPLES) $(FAULTPROXY) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
+C_TESTS := $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/test_secrets $(TESTBIN)/test_faults $(TESTBIN)/header_cxx
+
+test: lib $(NODE_MODULES) $(C_TESTS) $(C_EXAMPLES) $(FAULTPROXY) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-suites
+
+# Each test-* target also works alone: it starts its own sshd unless one is
+# already described by the harness variables (as under `make test`).
+WITH_SSHD = $(if $(GOSSH_TEST_HOST),,$(CURDIR)/testenv/with-sshd.sh)
 
 test-suites: test-go test-c test-python test-node test-examples test-fuzz
 
@@ -98,22 +104,22 @@ test-suites: test-go test-c test-python test-node test-examples test-fuzz
 test-go: ## Go: gofmt, vet, and go test -race on core and capi, then the fault suite (needs the sshd env)
 	@test -z "$$(gofmt -l core capi cmd)" || { echo "gofmt needed:"; gofmt -l core capi cmd; exit 1; }
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -skip '^TestFaults' ./core/... ./capi/
-	$(GO) test -count=1 -run '^TestFaults' -v ./core/
+	$(WITH_SSHD) $(GO) test -race -count=1 -skip '^TestFaults' ./core/... ./capi/
+	$(WITH_SSHD) $(GO) test -count=1 -run '^TestFaults' -v ./core/
 
-test-c: ## C: the C API test program and the header compiled as C++
+test-c: $(C_TESTS) $(FAULTPROXY) ## C: the C API test programs and the header compiled as C++
 	$(TESTBIN)/header_cxx
-	$(TESTBIN)/test_capi
-	$(TESTBIN)/test_keys
-	$(TESTBIN)/test_hostkeys
-	$(TESTBIN)/test_secrets
-	$(TESTBIN)/test_faults
+	$(WITH_SSHD) $(TESTBIN)/test_capi
+	$(WITH_SSHD) $(TESTBIN)/test_keys
+	$(WITH_SSHD) $(TESTBIN)/test_hostkeys
+	$(WITH_SSHD) $(TESTBIN)/test_secrets
+	$(WITH_SSHD) $(TESTBIN)/test_faults
 
-test-python: ## Python: pytest against the sshd
-	PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests
+test-python: lib $(FAULTPROXY) ## Python: pytest against the sshd
+	$(WITH_SSHD) env PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests
 
-test-node: ## Node: node --test against the sshd
-	cd bindings/node && node --test test/
+test-node: lib $(NODE_MODULES) $(FAULTPROXY) ## Node: node --test against the sshd
+	cd bindings/node && $(WITH_SSHD) node --test test/
 
 test-examples: ## run the C, Python and Node examples against the sshd
 	$(EXAMPLE_ENV) $(BUILD)/examples/exec_demo

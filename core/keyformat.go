@@ -12,14 +12,19 @@ import (
 	"crypto/cipher"
 	"crypto/des"
 	"crypto/dsa" //nolint:staticcheck // DSA is deprecated; gossh supports it for paramiko parity
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/pbkdf2"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/binary"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -152,23 +157,83 @@ func parseOpenSSHDSA(body []byte, passphrase []byte) (*dsa.PrivateKey, error) {
 	return k, nil
 }
 
-// marshalOpenSSHDSA writes k as an "OPENSSH PRIVATE KEY" PEM block,
-// encrypted with bcrypt (16 rounds) and aes256-ctr when passphrase is set,
-// as ssh-keygen does.
-func marshalOpenSSHDSA(k *dsa.PrivateKey, comment string, passphrase []byte) (*pem.Block, error) {
+// defaultBcryptRounds is the bcrypt KDF cost gossh writes encrypted
+// OpenSSH keys with: ssh-keygen's default.
+const defaultBcryptRounds = 16
+
+// opensshKDF derives the AES key and IV of an encrypted OpenSSH key. It is
+// a variable only so that tests that parse thousands of encrypted keys can
+// avoid paying for bcrypt each time.
+var opensshKDF = bcryptPBKDF
+
+// marshalOpenSSH writes raw (*rsa.PrivateKey, *ecdsa.PrivateKey,
+// ed25519.PrivateKey or *dsa.PrivateKey) as an "OPENSSH PRIVATE KEY" PEM
+// block, as ssh-keygen does: plain, or when passphrase is set encrypted with
+// aes256-ctr under a bcrypt KDF of the given rounds. The layout is
+// PROTOCOL.key; the private fields are sshkey_private_serialize's.
+func marshalOpenSSH(raw crypto.PrivateKey, comment string, passphrase []byte, rounds int) (*pem.Block, error) {
+	var rest []byte
+	var pub ssh.PublicKey
+	var err error
+	switch k := raw.(type) {
+	case *rsa.PrivateKey:
+		if len(k.Primes) != 2 {
+			return nil, errors.New("ssh: only two-prime RSA keys can be written")
+		}
+		k.Precompute()
+		rest = ssh.Marshal(struct {
+			N, E, D, Iqmp, P, Q *big.Int
+			Comment             string
+		}{k.N, big.NewInt(int64(k.E)), k.D, k.Precomputed.Qinv, k.Primes[0], k.Primes[1], comment})
+		pub, err = ssh.NewPublicKey(&k.PublicKey)
+	case *ecdsa.PrivateKey:
+		name, ok := ecdsaCurveNames[k.Curve]
+		if !ok {
+			return nil, errors.New("ssh: unsupported elliptic curve")
+		}
+		var point []byte
+		if point, err = k.PublicKey.Bytes(); err != nil {
+			return nil, err
+		}
+		rest = ssh.Marshal(struct {
+			Curve   string
+			Pub     []byte
+			D       *big.Int
+			Comment string
+		}{name, point, k.D, comment})
+		pub, err = ssh.NewPublicKey(&k.PublicKey)
+	case ed25519.PrivateKey:
+		if len(k) != ed25519.PrivateKeySize {
+			return nil, errors.New("ssh: invalid Ed25519 private key")
+		}
+		rest = ssh.Marshal(struct {
+			Pub, Priv []byte
+			Comment   string
+		}{k[ed25519.SeedSize:], k, comment})
+		pub, err = ssh.NewPublicKey(k.Public())
+	case *dsa.PrivateKey:
+		rest = ssh.Marshal(struct {
+			P, Q, G, Y, X *big.Int
+			Comment       string
+		}{k.P, k.Q, k.G, k.Y, k.X, comment})
+		pub = (*dsaPublicKey)(&k.PublicKey)
+	default:
+		return nil, fmt.Errorf("ssh: cannot write a private key of type %T", raw)
+	}
+	if err != nil {
+		return nil, err
+	}
 	var check [4]byte
 	if _, err := rand.Read(check[:]); err != nil {
 		return nil, err
 	}
-	c := uint32(check[0])<<24 | uint32(check[1])<<16 | uint32(check[2])<<8 | uint32(check[3])
+	c := binary.BigEndian.Uint32(check[:])
 	inner := ssh.Marshal(struct {
 		Check1, Check2 uint32
 		Keytype        string
-		P, Q, G, Y, X  *big.Int
-		Comment        string
-	}{c, c, keyAlgoDSA, k.P, k.Q, k.G, k.Y, k.X, comment})
-	outer := opensshOuter{CipherName: "none", KdfName: "none", NumKeys: 1,
-		PubKey: (*dsaPublicKey)(&k.PublicKey).Marshal()}
+		Rest           []byte `ssh:"rest"`
+	}{c, c, pub.Type(), rest})
+	outer := opensshOuter{CipherName: "none", KdfName: "none", NumKeys: 1, PubKey: pub.Marshal()}
 	blockSize := 8
 	if len(passphrase) > 0 {
 		blockSize = aes.BlockSize
@@ -181,8 +246,7 @@ func marshalOpenSSHDSA(k *dsa.PrivateKey, comment string, passphrase []byte) (*p
 		if _, err := rand.Read(salt); err != nil {
 			return nil, err
 		}
-		const rounds = 16
-		key, err := bcryptPBKDF(passphrase, salt, rounds, 32+aes.BlockSize)
+		key, err := opensshKDF(passphrase, salt, rounds, 32+aes.BlockSize)
 		if err != nil {
 			return nil, err
 		}
@@ -192,10 +256,15 @@ func marshalOpenSSHDSA(k *dsa.PrivateKey, comment string, passphrase []byte) (*p
 		outer.KdfOpts = string(ssh.Marshal(struct {
 			Salt   []byte
 			Rounds uint32
-		}{salt, rounds}))
+		}{salt, uint32(rounds)}))
 	}
 	outer.PrivKeyBlock = inner
 	return &pem.Block{Type: "OPENSSH PRIVATE KEY", Bytes: append([]byte(opensshMagic), ssh.Marshal(outer)...)}, nil
+}
+
+// ecdsaCurveNames are the curve names of "ecdsa-sha2-<name>" keys.
+var ecdsaCurveNames = map[elliptic.Curve]string{
+	elliptic.P256(): "nistp256", elliptic.P384(): "nistp384", elliptic.P521(): "nistp521",
 }
 
 // opensslDSAKey is OpenSSL's "DSA PRIVATE KEY" sequence.

@@ -179,18 +179,7 @@ func (k *Key) MarshalPrivate(passphrase, comment string) ([]byte, error) {
 	if k.raw == nil {
 		return nil, newError(KindKey, nil, "cannot write the private key: this key has no private half")
 	}
-	var block *pem.Block
-	var err error
-	switch raw := k.raw.(type) {
-	case *dsa.PrivateKey:
-		block, err = marshalOpenSSHDSA(raw, comment, []byte(passphrase))
-	default:
-		if passphrase == "" {
-			block, err = ssh.MarshalPrivateKey(raw, comment)
-		} else {
-			block, err = ssh.MarshalPrivateKeyWithPassphrase(raw, comment, []byte(passphrase))
-		}
-	}
+	block, err := marshalOpenSSH(k.raw, comment, []byte(passphrase), defaultBcryptRounds)
 	if err != nil {
 		return nil, newError(KindKey, err, "cannot write the private key: %v", err)
 	}

@@ -87,9 +87,9 @@ func seedPrivateKeys(f *testing.F) []seedKey {
 		}
 	}
 	dk := seedDSA(f)
-	add(marshalOpenSSHDSA(dk, "c", nil))
+	add(marshalOpenSSH(dk, "c", nil, defaultBcryptRounds))
 	pass = "pw"
-	add(marshalOpenSSHDSA(dk, "c", []byte("pw")))
+	add(marshalOpenSSH(dk, "c", []byte("pw"), defaultBcryptRounds))
 	pass = ""
 	add(marshalPEMDSA(dk))
 	return out
@@ -125,7 +125,7 @@ func FuzzParsePrivateKey(f *testing.F) {
 func FuzzParseOpenSSHDSA(f *testing.F) {
 	dk := seedDSA(f)
 	for _, pass := range []string{"", "pw"} {
-		b, err := marshalOpenSSHDSA(dk, "c", []byte(pass))
+		b, err := marshalOpenSSH(dk, "c", []byte(pass), defaultBcryptRounds)
 		if err != nil {
 			f.Fatal(err)
 		}

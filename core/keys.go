@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -80,6 +81,12 @@ func newKeyFromRaw(raw crypto.PrivateKey) (*Key, error) {
 	return &Key{signer: s, public: s.PublicKey(), raw: raw}, nil
 }
 
+// MaxPrivateKeySize is the largest private key file gossh reads: the
+// biggest key it takes (16384-bit RSA) is some 12 KiB of PEM, so a larger
+// input is not a key. ParsePrivateKey refuses one with KindKey, and the C
+// API refuses such a length with GOSSH_E_INVALID before reading it.
+const MaxPrivateKeySize = 1 << 20
+
 // ParsePrivateKey parses a private key in OpenSSH format (plain or
 // bcrypt-encrypted), PEM (PKCS#1 RSA, SEC1 EC, OpenSSL DSA; plain or with
 // legacy PEM encryption) or PKCS#8 (plain or PBES2-encrypted), for RSA,
@@ -91,7 +98,10 @@ func newKeyFromRaw(raw crypto.PrivateKey) (*Key, error) {
 // key the file states beside it (the OpenSSH format's outer public key,
 // SEC1's public point, PKCS#8's publicKey) must be that key; so a corrupted
 // file either fails or loads a key whose signatures verify against the
-// file's public key.
+// file's public key. The work a file can ask for is bounded: at most
+// MaxBcryptRounds bcrypt rounds, MaxPBKDF2Iterations PBKDF2 iterations,
+// 16384-bit RSA, and MaxPrivateKeySize bytes; over a limit is KindKey,
+// before any key derivation runs.
 func ParsePrivateKey(data []byte, passphrase string) (*Key, error) {
 	raw, err := parseRawPrivateKey(data, []byte(passphrase))
 	if err != nil {
@@ -101,6 +111,9 @@ func ParsePrivateKey(data []byte, passphrase string) (*Key, error) {
 }
 
 func parseRawPrivateKey(data, passphrase []byte) (crypto.PrivateKey, error) {
+	if len(data) > MaxPrivateKeySize {
+		return nil, newError(KindKey, nil, "not a private key: over gossh's limit of %d bytes (1 MiB)", MaxPrivateKeySize)
+	}
 	block, _ := pem.Decode(data)
 	if block == nil {
 		return nil, newError(KindKey, nil, "cannot parse private key: no PEM or OpenSSH key block found")
@@ -202,9 +215,16 @@ func checkPrivateKey(raw crypto.PrivateKey, stated [][]byte) error {
 }
 
 // LoadPrivateKeyFile reads and parses a private key file (see ParsePrivateKey).
-// A file that cannot be read is KindIO.
+// A file that cannot be read is KindIO. It reads at most MaxPrivateKeySize
+// bytes and one more, so that a huge file or a device is refused (KindKey)
+// without being read to its end.
 func LoadPrivateKeyFile(path, passphrase string) (*Key, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, newError(KindIO, err, "cannot read key file %s: %v", path, err)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxPrivateKeySize+1))
+	f.Close()
 	if err != nil {
 		return nil, newError(KindIO, err, "cannot read key file %s: %v", path, err)
 	}

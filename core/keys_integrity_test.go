@@ -25,6 +25,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -241,6 +242,13 @@ func testPKCS8v2Ed25519(t testing.TB, k ed25519.PrivateKey) []byte {
 // PBKDF2-HMAC-SHA256 with the given iterations, AES-256-CBC), as OpenSSL
 // writes it.
 func testEncryptPKCS8(t testing.TB, der []byte, pass string, iterations int) []byte {
+	return testEncryptPKCS8Declaring(t, der, pass, iterations, iterations)
+}
+
+// testEncryptPKCS8Declaring is testEncryptPKCS8 with the file stating
+// another iteration count than the one used (so that a test can make a file
+// that asks for a costly KDF without running it).
+func testEncryptPKCS8Declaring(t testing.TB, der []byte, pass string, iterations, declared int) []byte {
 	salt, iv := make([]byte, 16), make([]byte, 16)
 	rand.Read(salt)
 	rand.Read(iv)
@@ -257,7 +265,7 @@ func testEncryptPKCS8(t testing.TB, der []byte, pass string, iterations int) []b
 		Salt       []byte
 		Iterations int
 		PRF        pkix.AlgorithmIdentifier
-	}{salt, iterations, pkix.AlgorithmIdentifier{Algorithm: oidHMACSHA256, Parameters: asn1.NullRawValue}})
+	}{salt, declared, pkix.AlgorithmIdentifier{Algorithm: oidHMACSHA256, Parameters: asn1.NullRawValue}})
 	ivDER, _ := asn1.Marshal(iv)
 	pbes2, _ := asn1.Marshal(struct {
 		KDF pkix.AlgorithmIdentifier
@@ -477,4 +485,125 @@ func TestCorruptedKeysDoNotLoad(t *testing.T) {
 			}
 		})
 	}
+}
+
+// withBcryptRounds rewrites the bcrypt rounds an encrypted OpenSSH key file
+// states (without re-encrypting it).
+func withBcryptRounds(t *testing.T, data []byte, rounds uint32) []byte {
+	block, _ := pem.Decode(data)
+	var w opensshOuter
+	if err := ssh.Unmarshal(block.Bytes[len(opensshMagic):], &w); err != nil {
+		t.Fatal(err)
+	}
+	var opts struct {
+		Salt   string
+		Rounds uint32
+	}
+	if err := ssh.Unmarshal([]byte(w.KdfOpts), &opts); err != nil {
+		t.Fatal(err)
+	}
+	opts.Rounds = rounds
+	w.KdfOpts = string(ssh.Marshal(opts))
+	block.Bytes = append([]byte(opensshMagic), ssh.Marshal(w)...)
+	return pem.EncodeToMemory(block)
+}
+
+// The work a key file (or a generate call) can demand is bounded, and a
+// file over a bound fails with a key error naming it, before any KDF runs.
+func TestKeyWorkIsBounded(t *testing.T) {
+	var kdfRounds []int
+	real := opensshKDF
+	opensshKDF = func(password, salt []byte, rounds, keyLen int) ([]byte, error) {
+		kdfRounds = append(kdfRounds, rounds)
+		if rounds > 1 {
+			return make([]byte, keyLen), nil // a wrong key, without bcrypt's cost
+		}
+		return real(password, salt, rounds, keyLen)
+	}
+	t.Cleanup(func() { opensshKDF = real })
+	wantLimit := func(err error, kind Kind, limit int) {
+		t.Helper()
+		wantKind(t, err, kind)
+		if err != nil && !strings.Contains(err.Error(), strconv.Itoa(limit)) {
+			t.Fatalf("the error does not name the limit %d: %v", limit, err)
+		}
+		if testing.Verbose() && err != nil {
+			t.Log(err)
+		}
+	}
+
+	// bcrypt rounds in an OpenSSH key.
+	_, edk, _ := ed25519.GenerateKey(rand.Reader)
+	b, err := marshalOpenSSH(edk, "", []byte("pw"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := pem.EncodeToMemory(b)
+	kdfRounds = nil
+	for _, rounds := range []uint32{MaxBcryptRounds + 1, 2048, 1 << 31, 1<<32 - 1} {
+		for _, pass := range []string{"pw", ""} {
+			_, err := ParsePrivateKey(withBcryptRounds(t, enc, rounds), pass)
+			wantLimit(err, KindKey, MaxBcryptRounds)
+		}
+	}
+	if len(kdfRounds) != 0 {
+		t.Fatalf("the KDF ran for a file over the limit: %v", kdfRounds)
+	}
+	// At the limit the file is read (here the KDF stand-in gives a wrong key).
+	_, err = ParsePrivateKey(withBcryptRounds(t, enc, MaxBcryptRounds), "pw")
+	wantKind(t, err, KindKey)
+	if len(kdfRounds) != 1 || kdfRounds[0] != MaxBcryptRounds {
+		t.Fatalf("KDF runs %v, want one of %d rounds", kdfRounds, MaxBcryptRounds)
+	}
+	if _, err := ParsePrivateKey(enc, "pw"); err != nil {
+		t.Fatal(err)
+	}
+
+	// PBKDF2 iterations in an encrypted PKCS#8 key: a file over the limit
+	// that was really encrypted with 1 iteration. Were the limit not
+	// checked first, PBKDF2 would run (seconds) and report a wrong
+	// passphrase instead.
+	p8, err := x509.MarshalPKCS8PrivateKey(edk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, iter := range []int{MaxPBKDF2Iterations + 1, 1 << 40} {
+		data := pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY",
+			Bytes: testEncryptPKCS8Declaring(t, p8, "pw", 1, iter)})
+		for _, pass := range []string{"pw", ""} {
+			_, err := ParsePrivateKey(data, pass)
+			wantLimit(err, KindKey, MaxPBKDF2Iterations)
+		}
+	}
+	data := pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: testEncryptPKCS8(t, p8, "pw", 3)})
+	if _, err := ParsePrivateKey(data, "pw"); err != nil {
+		t.Fatal(err)
+	}
+
+	// RSA: generation up to MaxRSAGenerateBits; parsing up to 16384 bits,
+	// refused before any arithmetic on a larger modulus.
+	for _, bits := range []int{MaxRSAGenerateBits + 1, 16384, 1 << 20} {
+		_, err := GenerateKey("rsa", bits)
+		wantLimit(err, KindInvalid, MaxRSAGenerateBits)
+	}
+	huge := new(big.Int).Lsh(big.NewInt(1), 20000)
+	der, err := asn1.Marshal(struct {
+		Version               int
+		N                     *big.Int
+		E                     int
+		D, P, Q, Dp, Dq, Qinv *big.Int
+	}{0, huge, 65537, huge, huge, huge, huge, huge, huge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ParsePrivateKey(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: der}), "")
+	wantLimit(err, KindKey, maxRSABits)
+
+	// Size: a file over MaxPrivateKeySize is not a key, and is not read to
+	// its end.
+	oversized := append([]byte("-----BEGIN OPENSSH PRIVATE KEY-----\n"), bytes.Repeat([]byte("AAAA"), MaxPrivateKeySize/4)...)
+	_, err = ParsePrivateKey(oversized, "")
+	wantLimit(err, KindKey, MaxPrivateKeySize)
+	_, err = LoadPrivateKeyFile("/dev/zero", "")
+	wantLimit(err, KindKey, MaxPrivateKeySize)
 }

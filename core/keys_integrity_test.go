@@ -96,6 +96,9 @@ func statedPublicKeys(data []byte, pass string) (blobs [][]byte, ok bool) {
 		if err != nil {
 			return nil, false
 		}
+		if pub == nil {
+			return nil, true // SEC1 without its optional public key
+		}
 		if d, ok := pub.(*dsa.PublicKey); ok {
 			return [][]byte{(*dsaPublicKey)(d).Marshal()}, true
 		}
@@ -197,8 +200,11 @@ func testSEC1Public(der []byte, oid asn1.ObjectIdentifier) (any, error) {
 		oid = k.Curve
 	}
 	curve := testCurves[oid.String()]
-	if curve == nil || len(k.PublicKey.Bytes) == 0 {
-		return nil, fmt.Errorf("no curve or no public key")
+	if curve == nil {
+		return nil, fmt.Errorf("unknown curve")
+	}
+	if len(k.PublicKey.Bytes) == 0 {
+		return nil, nil
 	}
 	return ecdsa.ParseUncompressedPublicKey(curve, k.PublicKey.Bytes)
 }

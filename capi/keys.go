@@ -7,6 +7,7 @@ package main
 import "C"
 
 import (
+	"bytes"
 	"encoding/hex"
 	"unsafe"
 
@@ -44,7 +45,11 @@ func gossh_key_from_data(data unsafe.Pointer, n C.size_t, passphrase *C.char, ou
 		return finish(core.InvalidArgument("data and out must not be NULL"), errOut)
 	}
 	*out = 0
-	k, err := core.ParsePrivateKey(C.GoBytes(data, C.int(n)), cString(passphrase))
+	b, err := goBytes(data, n, core.MaxPrivateKeySize, "key data")
+	if err != nil {
+		return finish(err, errOut)
+	}
+	k, err := core.ParsePrivateKey(b, cString(passphrase))
 	if err != nil {
 		return finish(err, errOut)
 	}
@@ -91,18 +96,29 @@ func putBytes(out *unsafe.Pointer, n *C.size_t, b []byte) error {
 	return nil
 }
 
-// goBytes copies n bytes at p; NULL with n == 0 is an empty slice.
-func goBytes(p unsafe.Pointer, n C.size_t) ([]byte, error) {
+// The most bytes the key functions take from C through a (pointer, size_t)
+// pair (key data: core.MaxPrivateKeySize). Lengths are checked against them
+// before the memory is touched, and never narrowed: C.GoBytes takes a
+// C.int, which truncated 2^32+16 to 16 and made 2^31 negative (a panic).
+const (
+	maxBlobLen     = 1 << 20 // public key blobs and signatures (a few KiB at most)
+	maxSignDataLen = 1 << 30 // data to sign or verify
+)
+
+// goBytes copies n bytes at p, refusing (GOSSH_E_INVALID, naming the
+// limit) a length over limit before reading any of it; NULL with n == 0 is an
+// empty slice.
+func goBytes(p unsafe.Pointer, n C.size_t, limit uint64, what string) ([]byte, error) {
+	if uint64(n) > limit {
+		return nil, core.InvalidArgument("%s length %d is over the limit of %d bytes", what, uint64(n), limit)
+	}
 	if n == 0 {
 		return []byte{}, nil
 	}
 	if p == nil {
-		return nil, core.InvalidArgument("data is NULL but len is %d", uint64(n))
+		return nil, core.InvalidArgument("%s is NULL but its length is %d", what, uint64(n))
 	}
-	if uint64(n) > 1<<31-1 {
-		return nil, core.InvalidArgument("data is too large")
-	}
-	return C.GoBytes(p, C.int(n)), nil
+	return bytes.Clone(unsafe.Slice((*byte)(p), int(n))), nil
 }
 
 //export gossh_key_generate
@@ -133,7 +149,7 @@ func gossh_key_from_public(text *C.char, blob unsafe.Pointer, n C.size_t, out *C
 		k, err = core.ParsePublicKey(C.GoString(text))
 	} else {
 		var b []byte
-		if b, err = goBytes(blob, n); err == nil {
+		if b, err = goBytes(blob, n, maxBlobLen, "blob"); err == nil {
 			k, err = core.ParsePublicKeyBlob(b)
 		}
 	}
@@ -243,7 +259,7 @@ func gossh_key_sign(h C.uintptr_t, data unsafe.Pointer, n C.size_t, algorithm *C
 			return core.InvalidArgument("sig and siglen must not be NULL")
 		}
 		*sig, *siglen = nil, 0
-		b, err := goBytes(data, n)
+		b, err := goBytes(data, n, maxSignDataLen, "data")
 		if err != nil {
 			return err
 		}
@@ -259,11 +275,11 @@ func gossh_key_sign(h C.uintptr_t, data unsafe.Pointer, n C.size_t, algorithm *C
 func gossh_key_verify(h C.uintptr_t, data unsafe.Pointer, n C.size_t, sig unsafe.Pointer, siglen C.size_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
 	return keyCall(h, errOut, func(k *core.Key) error {
-		b, err := goBytes(data, n)
+		b, err := goBytes(data, n, maxSignDataLen, "data")
 		if err != nil {
 			return err
 		}
-		s, err := goBytes(sig, siglen)
+		s, err := goBytes(sig, siglen, maxBlobLen, "signature")
 		if err != nil {
 			return err
 		}

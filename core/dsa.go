@@ -53,16 +53,28 @@ func (k *dsaPublicKey) CryptoPublicKey() *dsa.PublicKey { return (*dsa.PublicKey
 // checkDSAParams refuses parameters that OpenSSH would not accept or that
 // would make arithmetic on them slow (hostile input).
 func checkDSAParams(p, q, g, y *big.Int) error {
-	if p == nil || q == nil || g == nil || y == nil {
+	if err := checkDSADomain(p, q, g); err != nil {
+		return err
+	}
+	if y == nil || y.Sign() <= 0 || y.Cmp(p) >= 0 {
+		return errors.New("ssh: DSA public value out of range")
+	}
+	return nil
+}
+
+// checkDSADomain is checkDSAParams for p, q and g: cheap checks of range and
+// size, made before any arithmetic on them.
+func checkDSADomain(p, q, g *big.Int) error {
+	if p == nil || q == nil || g == nil {
 		return errors.New("ssh: DSA key is missing a parameter")
 	}
-	if p.Sign() <= 0 || q.Sign() <= 0 || g.Sign() <= 0 || y.Sign() <= 0 {
+	if p.Sign() <= 0 || q.Sign() <= 0 || g.Sign() <= 0 {
 		return errors.New("ssh: DSA parameters must be positive")
 	}
 	if p.BitLen() > 10000 || q.BitLen() > 256 || q.BitLen() < 100 {
 		return errors.New("ssh: DSA parameters of an unsupported size")
 	}
-	if g.Cmp(p) >= 0 || y.Cmp(p) >= 0 || q.Cmp(p) >= 0 {
+	if g.Cmp(p) >= 0 || q.Cmp(p) >= 0 {
 		return errors.New("ssh: DSA parameters out of range")
 	}
 	return nil
@@ -119,10 +131,20 @@ func (s *dsaSigner) SignWithAlgorithm(rand io.Reader, data []byte, algorithm str
 
 func (s *dsaSigner) Algorithms() []string { return []string{keyAlgoDSA} }
 
-// checkDSAPrivate checks that x belongs to y (y = g^x mod p).
+// checkDSAPrivate checks that the domain parameters make sense (q is a
+// prime dividing p-1 (Baillie-PSW: exact below 2^64, with no known
+// counterexample above), g has order q) and that x belongs to y (y = g^x mod
+// p), so that the key's signatures verify against its public half.
 func checkDSAPrivate(k *dsa.PrivateKey) error {
 	if err := checkDSAParams(k.P, k.Q, k.G, k.Y); err != nil {
 		return err
+	}
+	one := big.NewInt(1)
+	if new(big.Int).Mod(new(big.Int).Sub(k.P, one), k.Q).Sign() != 0 || !k.Q.ProbablyPrime(0) {
+		return errors.New("ssh: DSA parameters are inconsistent (q is not a prime factor of p-1)")
+	}
+	if k.G.Cmp(one) <= 0 || new(big.Int).Exp(k.G, k.Q, k.P).Cmp(one) != 0 {
+		return errors.New("ssh: DSA parameters are inconsistent (g is not of order q)")
 	}
 	if k.X == nil || k.X.Sign() <= 0 || k.X.Cmp(k.Q) >= 0 {
 		return errors.New("ssh: DSA private value out of range")

@@ -1,13 +1,18 @@
 package core
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/dsa" //nolint:staticcheck // DSA is deprecated; gossh supports it for paramiko parity
+	"crypto/ecdsa"
 	"crypto/ed25519"
-	"crypto/x509"
+	"crypto/rsa"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -76,11 +81,27 @@ func newKeyFromRaw(raw crypto.PrivateKey) (*Key, error) {
 	return &Key{signer: s, public: s.PublicKey(), raw: raw}, nil
 }
 
+// MaxPrivateKeySize is the largest private key file gossh reads: the
+// biggest key it takes (16384-bit RSA) is some 12 KiB of PEM, so a larger
+// input is not a key. ParsePrivateKey refuses one with KindKey, and the C
+// API refuses such a length with GOSSH_E_INVALID before reading it.
+const MaxPrivateKeySize = 1 << 20
+
 // ParsePrivateKey parses a private key in OpenSSH format (plain or
 // bcrypt-encrypted), PEM (PKCS#1 RSA, SEC1 EC, OpenSSL DSA; plain or with
 // legacy PEM encryption) or PKCS#8 (plain or PBES2-encrypted), for RSA,
 // ECDSA, Ed25519 and DSA. An encrypted key needs passphrase: without one the error is
 // KindPasswordRequired; a wrong one or garbage is KindKey.
+//
+// A key whose halves disagree is refused with KindKey, whatever the format:
+// the private key must derive the public key it carries, and every public
+// key the file states beside it (the OpenSSH format's outer public key,
+// SEC1's public point, PKCS#8's publicKey) must be that key; so a corrupted
+// file either fails or loads a key whose signatures verify against the
+// file's public key. The work a file can ask for is bounded: at most
+// MaxBcryptRounds bcrypt rounds, MaxPBKDF2Iterations PBKDF2 iterations,
+// 16384-bit RSA, and MaxPrivateKeySize bytes; over a limit is KindKey,
+// before any key derivation runs.
 func ParsePrivateKey(data []byte, passphrase string) (*Key, error) {
 	raw, err := parseRawPrivateKey(data, []byte(passphrase))
 	if err != nil {
@@ -90,62 +111,120 @@ func ParsePrivateKey(data []byte, passphrase string) (*Key, error) {
 }
 
 func parseRawPrivateKey(data, passphrase []byte) (crypto.PrivateKey, error) {
+	if len(data) > MaxPrivateKeySize {
+		return nil, newError(KindKey, nil, "not a private key: over gossh's limit of %d bytes (1 MiB)", MaxPrivateKeySize)
+	}
 	block, _ := pem.Decode(data)
 	if block == nil {
 		return nil, newError(KindKey, nil, "cannot parse private key: no PEM or OpenSSH key block found")
 	}
-	var dk *dsa.PrivateKey
-	var err error
+	raw, stated, err := parsePrivateKeyBlock(block, passphrase)
+	if err == nil {
+		err = checkPrivateKey(raw, stated)
+	}
+	var e *Error
 	switch {
-	case block.Type == "OPENSSH PRIVATE KEY" && opensshKeyType(block.Bytes) == keyAlgoDSA:
-		dk, err = parseOpenSSHDSA(block.Bytes, passphrase)
-	case block.Type == "DSA PRIVATE KEY":
-		dk, err = parsePEMDSA(block, passphrase)
-	case block.Type == "PRIVATE KEY":
-		dk, err = parsePKCS8DSA(block.Bytes)
-		if dk == nil && err == nil {
-			break
-		}
-	case block.Type == "ENCRYPTED PRIVATE KEY":
-		var raw crypto.PrivateKey
-		if raw, err = parseEncryptedPKCS8(block.Bytes, passphrase); err == nil {
-			return raw, nil
-		}
+	case err == nil:
+		return raw, nil
+	case errors.As(err, &e):
+		return nil, e
+	case err == errNeedPassphrase:
+		return nil, newError(KindPasswordRequired, err, "private key file is encrypted")
+	case err == errBadPassphrase:
+		return nil, newError(KindKey, err, "cannot decrypt private key: wrong passphrase")
 	}
-	if dk != nil || err != nil {
-		switch {
-		case err == errNeedPassphrase:
-			return nil, newError(KindPasswordRequired, err, "private key file is encrypted")
-		case err == errBadPassphrase:
-			return nil, newError(KindKey, err, "cannot decrypt private key: wrong passphrase")
-		case err != nil:
-			return nil, newError(KindKey, err, "cannot parse private key: %v", err)
+	return nil, newError(KindKey, err, "cannot parse private key: %v", err)
+}
+
+// checkPrivateKey is the one check every loaded private key passes: the
+// private half must derive the public half it carries (Ed25519: the seed
+// gives the public key stored after it; ECDSA: D·G is the stored point,
+// which is on the curve; RSA: the numbers agree (Validate); DSA: y = g^x
+// mod p, with sane p, q, g), and each public key in stated (SSH wire
+// format, as the file states them) must be that public half. The cheap
+// comparison comes before the arithmetic. Its errors never quote key
+// material.
+func checkPrivateKey(raw crypto.PrivateKey, stated [][]byte) error {
+	var pub ssh.PublicKey
+	var derive func() error
+	switch k := raw.(type) {
+	case ed25519.PrivateKey:
+		if len(k) != ed25519.PrivateKeySize {
+			return errors.New("ssh: Ed25519 private key of the wrong length")
 		}
-		return dk, nil
-	}
-	raw, err := ssh.ParseRawPrivateKey(data)
-	var missing *ssh.PassphraseMissingError
-	if errors.As(err, &missing) {
-		if len(passphrase) == 0 {
-			return nil, newError(KindPasswordRequired, err, "private key file is encrypted")
-		}
-		raw, err = ssh.ParseRawPrivateKeyWithPassphrase(data, passphrase)
-		if err != nil {
-			if errors.Is(err, x509.IncorrectPasswordError) || strings.Contains(err.Error(), "decryption password incorrect") {
-				return nil, newError(KindKey, err, "cannot decrypt private key: wrong passphrase")
+		derive = func() error {
+			if subtle.ConstantTimeCompare(ed25519.NewKeyFromSeed(k.Seed()), k) != 1 {
+				return errors.New("ssh: Ed25519 private key does not match its public key")
 			}
-			return nil, newError(KindKey, err, "cannot decrypt private key: %v", err)
+			return nil
 		}
-	} else if err != nil {
-		return nil, newError(KindKey, err, "cannot parse private key: %v", err)
+	case *ecdsa.PrivateKey:
+		if _, ok := ecdsaCurveNames[k.Curve]; !ok || k.D == nil || k.X == nil || k.Y == nil {
+			return errors.New("ssh: unsupported or incomplete ECDSA key")
+		}
+		have, err := k.PublicKey.Bytes() // checks that the point is on the curve
+		if err != nil {
+			return errors.New("ssh: ECDSA public key is not on its curve")
+		}
+		derive = func() error {
+			d, err := k.Bytes() // checks that D is in range
+			if err != nil {
+				return errors.New("ssh: ECDSA private key out of range")
+			}
+			derived, err := ecdsa.ParseRawPrivateKey(k.Curve, d)
+			if err != nil {
+				return errors.New("ssh: ECDSA private key out of range")
+			}
+			if want, err := derived.PublicKey.Bytes(); err != nil || !bytes.Equal(want, have) {
+				return errors.New("ssh: ECDSA private key does not match its public key")
+			}
+			return nil
+		}
+	case *rsa.PrivateKey:
+		if k.N == nil || k.N.BitLen() > maxRSABits {
+			return fmt.Errorf("ssh: RSA keys over %d bits are not supported", maxRSABits)
+		}
+		derive = func() error {
+			if err := k.Validate(); err != nil {
+				return errors.New("ssh: RSA private key is inconsistent")
+			}
+			return nil
+		}
+	case *dsa.PrivateKey:
+		if err := checkDSAParams(k.P, k.Q, k.G, k.Y); err != nil {
+			return err
+		}
+		pub = (*dsaPublicKey)(&k.PublicKey)
+		derive = func() error { return checkDSAPrivate(k) }
+	default:
+		return fmt.Errorf("ssh: unsupported private key type %T", raw)
 	}
-	return raw, nil
+	if pub == nil {
+		var err error
+		if pub, err = ssh.NewPublicKey(raw.(crypto.Signer).Public()); err != nil {
+			return err
+		}
+	}
+	blob := pub.Marshal()
+	for _, s := range stated {
+		if !bytes.Equal(s, blob) {
+			return errors.New("ssh: the public key stored in the file does not match the private key")
+		}
+	}
+	return derive()
 }
 
 // LoadPrivateKeyFile reads and parses a private key file (see ParsePrivateKey).
-// A file that cannot be read is KindIO.
+// A file that cannot be read is KindIO. It reads at most MaxPrivateKeySize
+// bytes and one more, so that a huge file or a device is refused (KindKey)
+// without being read to its end.
 func LoadPrivateKeyFile(path, passphrase string) (*Key, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, newError(KindIO, err, "cannot read key file %s: %v", path, err)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxPrivateKeySize+1))
+	f.Close()
 	if err != nil {
 		cause, reason := fileError(err)
 		return nil, newError(KindIO, cause, "cannot read key file %s: %s", ShowPath(path), reason)

@@ -5,6 +5,7 @@ package core
 // reads, made here (so the corpus needs no files); run with `make fuzz`.
 
 import (
+	"bytes"
 	"crypto/dsa" //nolint:staticcheck // DSA is deprecated; gossh supports it for paramiko parity
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -16,31 +17,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
 )
 
-var (
-	fuzzDSAOnce sync.Once
-	fuzzDSA     *dsa.PrivateKey
-)
-
 // seedDSA is one DSA key for all seeds (parameter generation is slow).
-func seedDSA(f *testing.F) *dsa.PrivateKey {
-	fuzzDSAOnce.Do(func() {
-		k := new(dsa.PrivateKey)
-		if err := dsa.GenerateParameters(&k.Parameters, rand.Reader, dsa.L1024N160); err != nil {
-			f.Fatal(err)
-		}
-		if err := dsa.GenerateKey(k, rand.Reader); err != nil {
-			f.Fatal(err)
-		}
-		fuzzDSA = k
-	})
-	return fuzzDSA
-}
+func seedDSA(f *testing.F) *dsa.PrivateKey { return testDSAKey(f) }
 
 type seedKey struct {
 	data []byte
@@ -87,9 +70,9 @@ func seedPrivateKeys(f *testing.F) []seedKey {
 		}
 	}
 	dk := seedDSA(f)
-	add(marshalOpenSSHDSA(dk, "c", nil))
+	add(marshalOpenSSH(dk, "c", nil, defaultBcryptRounds))
 	pass = "pw"
-	add(marshalOpenSSHDSA(dk, "c", []byte("pw")))
+	add(marshalOpenSSH(dk, "c", []byte("pw"), defaultBcryptRounds))
 	pass = ""
 	add(marshalPEMDSA(dk))
 	return out
@@ -100,6 +83,9 @@ func FuzzParsePrivateKey(f *testing.F) {
 		f.Add(s.data, s.pass)
 	}
 	f.Add([]byte("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEA\n-----END OPENSSH PRIVATE KEY-----\n"), "")
+	for _, c := range seedCorruptedKeys(f) {
+		f.Add(c, "")
+	}
 	f.Fuzz(func(t *testing.T, data []byte, pass string) {
 		k, err := ParsePrivateKey(data, pass)
 		if err != nil {
@@ -117,26 +103,64 @@ func FuzzParsePrivateKey(f *testing.F) {
 		if err := k.Verify([]byte("x"), sig); err != nil {
 			t.Fatalf("parsed key's signature does not verify: %v", err)
 		}
+		// ... and against every public key the file states.
+		stated, ok := statedPublicKeys(data, pass)
+		if !ok {
+			t.Fatal("a key loaded from a file whose public key cannot be read")
+		}
+		for _, s := range stated {
+			pk, err := ParsePublicKeyBlob(s)
+			if err != nil || pk.Verify([]byte("x"), sig) != nil {
+				t.Fatal("a loaded key signs for another key than the file states")
+			}
+		}
 	})
 }
 
-// FuzzParseOpenSSHDSA drives gossh's own openssh-key-v1 DSA parser directly
-// with the body of a PEM block.
-func FuzzParseOpenSSHDSA(f *testing.F) {
-	dk := seedDSA(f)
-	for _, pass := range []string{"", "pw"} {
-		b, err := marshalOpenSSHDSA(dk, "c", []byte(pass))
-		if err != nil {
-			f.Fatal(err)
+// seedCorruptedKeys returns unencrypted keys with one base64 character
+// changed: an Ed25519 OpenSSH key corrupted in its outer public key, its
+// seed and the copy of its public key after the seed (three files that
+// loaded, and signed for another key, before gossh checked), and each other
+// plain seed corrupted at a third and two thirds of its body.
+func seedCorruptedKeys(f *testing.F) [][]byte {
+	_, edk, _ := ed25519.GenerateKey(rand.Reader)
+	b, err := marshalOpenSSH(edk, "c", nil, 0)
+	if err != nil {
+		f.Fatal(err)
+	}
+	ed := corruptions(pem.EncodeToMemory(b))
+	// Bytes 43-93 of the body are the outer public key blob, 161-192 the
+	// seed and 193-224 the public key after it; 4 characters encode 3 bytes.
+	out := [][]byte{ed[70*4/3], ed[175*4/3], ed[210*4/3]}
+	for _, s := range seedPrivateKeys(f) {
+		if s.pass != "" || bytes.Contains(s.data, []byte("ENCRYPTED")) {
+			continue
 		}
-		f.Add(b.Bytes, pass)
+		c := corruptions(s.data)
+		out = append(out, c[len(c)/3], c[2*len(c)/3])
+	}
+	return out
+}
+
+// FuzzParseOpenSSH drives gossh's openssh-key-v1 parser directly with the
+// body of a PEM block: whatever it returns must pass checkPrivateKey or be
+// refused by it, never panic.
+func FuzzParseOpenSSH(f *testing.F) {
+	dk := seedDSA(f)
+	_, edk, _ := ed25519.GenerateKey(rand.Reader)
+	for _, k := range []any{dk, edk} {
+		for _, pass := range []string{"", "pw"} {
+			b, err := marshalOpenSSH(k, "c", []byte(pass), 2)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b.Bytes, pass)
+		}
 	}
 	f.Fuzz(func(t *testing.T, body []byte, pass string) {
-		k, err := parseOpenSSHDSA(body, []byte(pass))
+		raw, stated, err := parseOpenSSHPrivateKey(body, []byte(pass))
 		if err == nil {
-			if checkDSAPrivate(k) != nil {
-				t.Fatal("parser returned an inconsistent key")
-			}
+			_ = checkPrivateKey(raw, stated)
 		}
 	})
 }

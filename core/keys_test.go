@@ -311,8 +311,8 @@ func TestDSAOwnWriters(t *testing.T) {
 	}
 	want := PublicKeyText((*dsaPublicKey)(&priv.PublicKey))
 	pemBlock, _ := marshalPEMDSA(&priv)
-	osshBlock, _ := marshalOpenSSHDSA(&priv, "c", nil)
-	encBlock, _ := marshalOpenSSHDSA(&priv, "c", []byte("pw"))
+	osshBlock, _ := marshalOpenSSH(&priv, "c", nil, defaultBcryptRounds)
+	encBlock, _ := marshalOpenSSH(&priv, "c", []byte("pw"), defaultBcryptRounds)
 	for name, data := range map[string][]byte{"pem": pem.EncodeToMemory(pemBlock),
 		"openssh": pem.EncodeToMemory(osshBlock), "openssh-enc": pem.EncodeToMemory(encBlock)} {
 		pass := ""

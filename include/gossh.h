@@ -212,18 +212,37 @@ void gossh_error_free(gossh_error *e);
  * SEC1 EC / OpenSSL DSA (plain or with legacy PEM encryption), PKCS#8 (plain
  * or PBES2-encrypted); RSA, ECDSA, Ed25519 and DSA keys. passphrase may be
  * NULL for an unencrypted key. Blocks on file I/O and, for an encrypted key,
- * on the key derivation (tens of milliseconds).
+ * on the key derivation (tens of milliseconds; at most a few seconds, see the
+ * limits below).
+ * A key is refused (GOSSH_E_KEY) unless its halves agree: its private key
+ * must derive its public key, and every public key the file states beside it
+ * (an OpenSSH file's outer public key, SEC1's public point, PKCS#8's
+ * publicKey) must be that one. So a corrupted file either fails or loads a
+ * key whose signatures verify against the file's public key (a damaged
+ * comment does not matter).
+ * Limits (each refused before any key derivation, with a message naming it):
+ *   - a file of more than 1 MiB (1048576 bytes) is not a key: GOSSH_E_KEY
+ *     (only that much is read);
+ *   - an encrypted OpenSSH key with more than 512 bcrypt rounds: GOSSH_E_KEY,
+ *     with or without a passphrase (512 rounds take some 5 s here, as long as
+ *     in ssh itself; ssh-keygen writes 16, `ssh-keygen -a 100` is common);
+ *   - an encrypted PKCS#8 key with more than 4,000,000 PBKDF2 iterations
+ *     (OpenSSL writes 2048): GOSSH_E_KEY;
+ *   - an RSA key of more than 16384 bits: GOSSH_E_KEY.
  * Returns 0 and *out (caller frees with gossh_key_free); GOSSH_E_INVALID for
  * NULL path/out; GOSSH_E_IO if the file cannot be read;
  * GOSSH_E_PASSWORD_REQUIRED if the key is encrypted and passphrase is NULL or
- * empty; GOSSH_E_KEY if it does not parse or the passphrase is wrong.
+ * empty; GOSSH_E_KEY if it does not parse, its halves disagree, it is over a
+ * limit, or the passphrase is wrong. Messages never quote key material or
+ * the passphrase.
  */
 int gossh_key_from_file(const char *path, const char *passphrase, gossh_key **out,
                         gossh_error **err);
 
 /*
  * gossh_key_from_data — as gossh_key_from_file, from len bytes of key text in
- * memory.
+ * memory. len over 1 MiB (1048576) is GOSSH_E_INVALID, naming the limit,
+ * before any of data is read (len is never narrowed: 2^32+16 is not 16).
  */
 int gossh_key_from_data(const void *data, size_t len, const char *passphrase,
                         gossh_key **out, gossh_error **err);
@@ -260,10 +279,14 @@ int gossh_key_fingerprint(const gossh_key *key, char **out, gossh_error **err);
  *   type: "rsa", "ecdsa", "ed25519" or "dsa" (also "ssh-rsa",
  *         "ecdsa-sha2-nistp256/384/521", "ssh-ed25519", "ssh-dss", "dss").
  *   bits: 0 for the default (RSA 3072, ECDSA 256 or the curve the type
- *         names, Ed25519 256, DSA 1024); RSA 1024..16384; ECDSA 256, 384 or
+ *         names, Ed25519 256, DSA 1024); RSA 1024..8192; ECDSA 256, 384 or
  *         521; Ed25519 only 256; DSA only 1024.
- * BLOCKS while the key is made: RSA 3072 takes around a second, DSA
- * (parameter generation) up to a few seconds; the others are instant.
+ * BLOCKS while the key is made, and cannot be interrupted: RSA 3072 takes
+ * around a second, 4096 bits usually under a second, 8192 bits from 25 s to
+ * over a minute; DSA (parameter generation) up to a few seconds; the others
+ * are instant. RSA keys over 8192 bits (ssh-keygen goes to 16384, which
+ * takes minutes) are GOSSH_E_INVALID, naming the limit; such keys still
+ * load.
  * Returns 0 and *out (caller frees with gossh_key_free); GOSSH_E_INVALID for
  * NULL type/out, an unknown type or a size the type does not take.
  */
@@ -278,7 +301,8 @@ int gossh_key_generate(const char *type, int bits, gossh_key **out, gossh_error 
  * An OpenSSH certificate ("...-cert-v01@openssh.com") gives its key, with the
  * certificate attached (see gossh_key_certificate). Does not block.
  * Returns 0 and *out (caller frees with gossh_key_free); GOSSH_E_INVALID if
- * out, or both text and blob, are NULL; GOSSH_E_KEY if it does not parse.
+ * out, or both text and blob, are NULL, or (blob) len is over 1 MiB;
+ * GOSSH_E_KEY if it does not parse.
  */
 int gossh_key_from_public(const char *text, const void *blob, size_t len, gossh_key **out,
                           gossh_error **err);
@@ -319,7 +343,8 @@ int gossh_key_fingerprint_md5(const gossh_key *key, char **hex, gossh_error **er
  * where it picks "rsa-sha2-512"; RSA also takes "rsa-sha2-256" and the SHA-1
  * "ssh-rsa". Does not block (RSA signing takes about a millisecond).
  * Returns GOSSH_E_KEY for a public-only key or an algorithm that does not
- * fit the key; GOSSH_E_INVALID for NULL sig/siglen.
+ * fit the key; GOSSH_E_INVALID for NULL sig/siglen, or len over 1 GiB
+ * (2^30; checked before data is read).
  */
 int gossh_key_sign(const gossh_key *key, const void *data, size_t len, const char *algorithm,
                    void **sig, size_t *siglen, gossh_error **err);
@@ -328,7 +353,8 @@ int gossh_key_sign(const gossh_key *key, const void *data, size_t len, const cha
  * gossh_key_verify — checks a signature blob (as gossh_key_sign returns) over
  * len bytes at data with the key's public half. Does not block.
  * Returns 0 if the signature is valid, GOSSH_E_KEY if it is not (wrong key,
- * other data, unparsable blob).
+ * other data, unparsable blob); GOSSH_E_INVALID if len is over 1 GiB or
+ * siglen over 1 MiB (checked before the memory is read).
  */
 int gossh_key_verify(const gossh_key *key, const void *data, size_t len, const void *sig,
                      size_t siglen, gossh_error **err);

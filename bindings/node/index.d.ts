@@ -263,7 +263,7 @@ export class Key {
   static fromFile(path: string, passphrase?: string): Promise<Key>;
   /** Parses private key text. */
   static parse(data: string | Buffer, passphrase?: string): Promise<Key>;
-  /** A new private key: type 'rsa' | 'ecdsa' | 'ed25519' (default) | 'dsa'; bits 0 = default (RSA 3072, ECDSA 256). */
+  /** A new private key: type 'rsa' | 'ecdsa' | 'ed25519' (default) | 'dsa'; bits 0 = default (RSA 3072, ECDSA 256); RSA 1024..8192. */
   static generate(type?: 'rsa' | 'ecdsa' | 'ed25519' | 'dsa' | string, bits?: number): Promise<Key>;
   /** A public-only key from "type base64 [comment]" text or an SSH wire-format blob. */
   static fromPublic(textOrBlob: string | Buffer | Uint8Array): Key;

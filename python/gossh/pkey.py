@@ -380,8 +380,9 @@ class RSAKey(PKey):
 
     @classmethod
     def generate(cls, bits=3072, progress_func=None):
-        """A new RSA key of ``bits`` bits (1024..16384; paramiko requires the
-        argument, gossh defaults to 3072 as ssh-keygen)."""
+        """A new RSA key of ``bits`` bits (1024..8192, else ValueError: 8192
+        takes up to a minute; paramiko requires the argument, gossh defaults
+        to 3072 as ssh-keygen)."""
         return cls._generate("rsa", bits)
 
 

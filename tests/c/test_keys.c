@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -40,6 +42,193 @@ static char *two_fields(char *s) {
     char *sp = strchr(s, ' ');
     if (sp && (sp = strchr(sp + 1, ' '))) *sp = 0;
     return s;
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* the body of a PEM text: its base64 characters, without lines or headers */
+static size_t pem_body(const char *pem, char *out, size_t cap) {
+    const char *p = strchr(pem, '\n'), *end = strstr(pem, "-----END");
+    size_t n = 0;
+    for (p = p ? p + 1 : pem; p && p < end && n + 1 < cap; p++)
+        if (*p && strchr(b64, *p)) out[n++] = *p;
+    out[n] = 0;
+    return n;
+}
+
+/* decodes base64 (no padding expected beyond '='); returns the length */
+static size_t b64_decode(const char *in, unsigned char *out) {
+    size_t n = 0;
+    unsigned v = 0;
+    int bits = 0;
+    for (; *in && *in != '='; in++) {
+        v = (v << 6) | (unsigned)(strchr(b64, *in) - b64);
+        bits += 6;
+        if (bits >= 8) { bits -= 8; out[n++] = (unsigned char)(v >> bits); }
+    }
+    return n;
+}
+
+/* writes data as an "OPENSSH PRIVATE KEY" PEM text into out */
+static void openssh_pem(const unsigned char *data, size_t len, char *out) {
+    char *o = out + sprintf(out, "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    size_t col = 0;
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)data[i] << 16 | (i + 1 < len ? (unsigned)data[i + 1] << 8 : 0) |
+                     (i + 2 < len ? data[i + 2] : 0);
+        char q[4] = {b64[v >> 18 & 63], b64[v >> 12 & 63], i + 1 < len ? b64[v >> 6 & 63] : '=',
+                     i + 2 < len ? b64[v & 63] : '='};
+        for (int j = 0; j < 4; j++) {
+            *o++ = q[j];
+            if (++col == 70) { *o++ = '\n'; col = 0; }
+        }
+    }
+    if (col) *o++ = '\n';
+    strcpy(o, "-----END OPENSSH PRIVATE KEY-----\n");
+}
+
+/* reads a whole (small) file into a NUL-terminated static buffer */
+static char *slurp(const char *path) {
+    static char buf[16384];
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = 0;
+    return buf;
+}
+
+/*
+ * A corrupted Ed25519 key (one base64 character of its seed changed) is a key
+ * error, never a key that signs for another one: in memory and from a file.
+ * In an unencrypted OpenSSH key the seed is bytes 161..192 of the body
+ * whatever the comment; base64 character 233 holds bits of bytes 174-175.
+ */
+static void test_corrupted_key(void) {
+    char path[512], cmd[1024];
+    snprintf(path, sizeof path, "%s/corrupt", tmpdir);
+    snprintf(cmd, sizeof cmd, "ssh-keygen -q -t ed25519 -N '' -C c -f %s && echo ok", path);
+    CHECK(strcmp(run(cmd), "ok") == 0, "ssh-keygen made a key");
+    char *text = slurp(path);
+    gossh_key *k = NULL;
+    gossh_error *err = NULL;
+    CHECK(gossh_key_from_data(text, strlen(text), NULL, &k, &err) == 0, "intact key loads: %s", msg(err));
+    gossh_key_free(k);
+    /* find base64 character 233 of the body and change it */
+    size_t seen = 0;
+    char *p = strchr(text, '\n') + 1;
+    for (; *p; p++) {
+        if (*p != '\n' && seen++ == 233) break;
+    }
+    *p = *p == 'A' ? 'B' : 'A';
+    k = NULL;
+    int rc = gossh_key_from_data(text, strlen(text), NULL, &k, &err);
+    CHECK(rc == GOSSH_E_KEY && k == NULL, "corrupted seed: %d (%s)", rc, msg(err));
+    CHECK(err && gossh_error_code(err) == GOSSH_E_KEY, "error object for the corrupted key");
+    gossh_error_free(err);
+    err = NULL;
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    rc = gossh_key_from_file(path, NULL, &k, &err);
+    CHECK(rc == GOSSH_E_KEY && k == NULL, "corrupted seed from a file: %d (%s)", rc, msg(err));
+    gossh_error_free(err);
+}
+
+/*
+ * Key files that ask for too much work fail fast: an encrypted OpenSSH key
+ * whose bcrypt rounds are raised over the limit (512) is a key error naming
+ * it, with or without a passphrase; RSA generation over 8192 bits is
+ * GOSSH_E_INVALID.
+ */
+static void test_limits(void) {
+    gossh_key *k = NULL;
+    gossh_error *err = NULL;
+    gossh_key_generate("ed25519", 0, &k, NULL);
+    char *text = NULL;
+    CHECK(gossh_key_write_private(k, "pw", &text, NULL) == 0 && text, "write an encrypted key");
+    gossh_key_free(k);
+    if (!text) return;
+    static char body[16384], pem[16384];
+    static unsigned char raw[12288];
+    pem_body(text, body, sizeof body);
+    gossh_free(text);
+    size_t n = b64_decode(body, raw);
+    /* magic(15) "aes256-ctr"(4+10) "bcrypt"(4+6) kdfopts len(4) salt(4+16) rounds(4) */
+    CHECK(n > 67 && memcmp(raw + 15 + 4, "aes256-ctr", 10) == 0 && memcmp(raw + 33, "bcrypt", 6) == 0,
+          "layout of the encrypted key");
+    unsigned char *r = raw + 63;
+    CHECK(r[0] == 0 && r[1] == 0 && r[2] == 0 && r[3] == 16, "16 rounds as written");
+    r[0] = 0, r[1] = 1, r[2] = 0x86, r[3] = 0xa0; /* 100000 rounds: hours of bcrypt */
+    openssh_pem(raw, n, pem);
+    for (int pass = 0; pass < 2; pass++) {
+        k = NULL;
+        int rc = gossh_key_from_data(pem, strlen(pem), pass ? "pw" : NULL, &k, &err);
+        CHECK(rc == GOSSH_E_KEY && k == NULL, "100000 bcrypt rounds: %d", rc);
+        CHECK(strstr(msg(err), "512") != NULL, "the error names the limit: %s", msg(err));
+        gossh_error_free(err);
+        err = NULL;
+    }
+    CHECK(gossh_key_generate("rsa", 8193, &k, &err) == GOSSH_E_INVALID, "RSA 8193 bits");
+    CHECK(strstr(msg(err), "8192") != NULL, "the error names the limit: %s", msg(err));
+    gossh_error_free(err);
+}
+
+/*
+ * Lengths are size_t and are never narrowed: 2^31+1 and 2^32+16 (which an
+ * int cast turns into a negative number and into 16) are GOSSH_E_INVALID,
+ * for key data, public key blobs, data to sign or verify and signatures,
+ * checked before the memory is read. Each buffer ends at a page that may not
+ * be read, so a read past it would crash this test.
+ */
+static void test_huge_lengths(void) {
+    long page = sysconf(_SC_PAGESIZE);
+    unsigned char *map = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(map != MAP_FAILED, "mmap");
+    if (map == MAP_FAILED) return;
+    CHECK(mprotect(map + page, (size_t)page, PROT_NONE) == 0, "guard page");
+    gossh_key *k = NULL;
+    gossh_key_generate("ed25519", 0, &k, NULL);
+    char *text = NULL;
+    gossh_key_write_private(k, NULL, &text, NULL);
+    size_t tlen = text ? strlen(text) : 0;
+    char *keybuf = (char *)map + page - tlen;
+    if (text) memcpy(keybuf, text, tlen);
+    gossh_free(text);
+    gossh_key *back = NULL;
+    gossh_error *err = NULL;
+    CHECK(gossh_key_from_data(keybuf, tlen, NULL, &back, &err) == 0, "key at the end of the page: %s", msg(err));
+    gossh_key_free(back);
+
+    void *sig = NULL;
+    size_t siglen = 0;
+    char *data = (char *)map + page - 5;
+    memcpy(data, "hello", 5);
+    CHECK(gossh_key_sign(k, data, 5, NULL, &sig, &siglen, NULL) == 0, "sign");
+
+    const uint64_t lens[] = {(1ull << 31) + 1, (1ull << 32) + 16};
+    for (size_t i = 0; i < 2; i++) {
+        if (lens[i] > SIZE_MAX) continue;
+        size_t len = (size_t)lens[i];
+        back = NULL;
+        int rc = gossh_key_from_data(keybuf, len, NULL, &back, &err);
+        CHECK(rc == GOSSH_E_INVALID && back == NULL, "key_from_data len %zu: %d %s", len, rc, msg(err));
+        CHECK(strstr(msg(err), "1048576") != NULL, "the error names the limit: %s", msg(err));
+        gossh_error_free(err);
+        err = NULL;
+        rc = gossh_key_from_public(NULL, data, len, &back, NULL);
+        CHECK(rc == GOSSH_E_INVALID && back == NULL, "key_from_public blob len %zu: %d", len, rc);
+        void *s2 = NULL;
+        size_t s2len = 0;
+        rc = gossh_key_sign(k, data, len, NULL, &s2, &s2len, NULL);
+        CHECK(rc == GOSSH_E_INVALID && s2 == NULL, "sign len %zu: %d", len, rc);
+        CHECK(gossh_key_verify(k, data, len, sig, siglen, NULL) == GOSSH_E_INVALID, "verify data len %zu", len);
+        memcpy(map + page - siglen, sig, siglen);
+        CHECK(gossh_key_verify(k, "hello", 5, map + page - siglen, len, NULL) == GOSSH_E_INVALID,
+              "verify signature len %zu", len);
+    }
+    gossh_free(sig);
+    gossh_key_free(k);
+    munmap(map, 2 * (size_t)page);
 }
 
 static void test_generate_write_sign(void) {
@@ -260,6 +449,9 @@ int main(void) {
     if (!mkdtemp(tmpdir)) return 2;
     test_generate_write_sign();
     test_bad_input();
+    test_corrupted_key();
+    test_limits();
+    test_huge_lengths();
     test_certificate_auth();
     char rm[300];
     snprintf(rm, sizeof rm, "rm -rf %s", tmpdir);

@@ -51,14 +51,22 @@ class Key {
     registry.register(this, handle, this._token);
   }
 
-  /** Loads a private key file (OpenSSH, PEM, PKCS#8); `passphrase` unlocks an encrypted one. */
+  /**
+   * Loads a private key file (OpenSSH, PEM, PKCS#8); `passphrase` unlocks an
+   * encrypted one. A key whose halves disagree, or a file over a limit
+   * (512 bcrypt rounds, 4,000,000 PBKDF2 iterations, 16384-bit RSA, 1 MiB),
+   * is a KeyError.
+   */
   static async fromFile(path, passphrase) {
     const out = [null];
     await callAsync('gossh_key_from_file', String(path), optString(passphrase), out);
     return new Key(out[0]);
   }
 
-  /** Parses private key text (a string or Buffer holding a key file's contents). */
+  /**
+   * Parses private key text (a string or Buffer holding a key file's
+   * contents), as fromFile; text over 1 MiB is an InvalidArgumentError.
+   */
   static async parse(data, passphrase) {
     const buf = toBuffer(data, 'data');
     const out = [null];
@@ -69,6 +77,7 @@ class Key {
   /**
    * Makes a new private key. `type` is 'rsa', 'ecdsa', 'ed25519' (default)
    * or 'dsa'; `bits` 0/undefined picks the default (RSA 3072, ECDSA 256).
+   * RSA takes 1024 to 8192 bits (InvalidArgumentError otherwise).
    */
   static async generate(type = 'ed25519', bits = 0) {
     if (!Number.isInteger(bits || 0)) throw new TypeError('bits must be an integer');

@@ -205,7 +205,8 @@ func (k *Key) WritePrivateFile(path, passphrase string) error {
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return newError(KindIO, err, "cannot write %s: %v", path, err)
+		cause, reason := fileError(err)
+		return newError(KindIO, cause, "cannot write %s: %s", ShowPath(path), reason)
 	}
 	tmp := f.Name()
 	_, werr := f.Write(data)
@@ -220,7 +221,8 @@ func (k *Key) WritePrivateFile(path, passphrase string) error {
 	}
 	if werr != nil {
 		os.Remove(tmp)
-		return newError(KindIO, werr, "cannot write %s: %v", path, werr)
+		cause, reason := fileError(werr)
+		return newError(KindIO, cause, "cannot write %s: %s", ShowPath(path), reason)
 	}
 	return nil
 }
@@ -235,7 +237,8 @@ func (k *Key) LoadCertificate(pathOrText string) error {
 	if !looksLikePublicKeyText(text) {
 		data, err := os.ReadFile(pathOrText)
 		if err != nil {
-			return newError(KindIO, err, "cannot read certificate %s: %v", pathOrText, err)
+			cause, reason := fileError(err)
+			return newError(KindIO, cause, "cannot read certificate %s: %s", ShowPath(pathOrText), reason)
 		}
 		text = string(data)
 	}

@@ -124,9 +124,10 @@ func TestLoadCertificateKeyTextIsNeverRepeated(t *testing.T) {
 	}
 	err = k.LoadCertificate(text)
 	wantKind(t, err, KindIO)
-	// LoadCertificate (keygen.go) still wraps the *fs.PathError: the
-	// message and details are clean, the Go cause chain is not checked.
-	errNoSecret(t, err, secrets, false)
+	errNoSecret(t, err, secrets, true)
+	err = k.WritePrivateFile(filepath.Join(t.TempDir(), "missing-dir", text), "")
+	wantKind(t, err, KindIO)
+	errNoSecret(t, err, secrets, true)
 }
 
 func TestKnownHostsPathKeyTextIsNeverRepeated(t *testing.T) {

@@ -221,7 +221,8 @@ func checkPrivateKey(raw crypto.PrivateKey, stated [][]byte) error {
 func LoadPrivateKeyFile(path, passphrase string) (*Key, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, newError(KindIO, err, "cannot read key file %s: %v", path, err)
+		cause, reason := fileError(err)
+		return nil, newError(KindIO, cause, "cannot read key file %s: %s", ShowPath(path), reason)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxPrivateKeySize+1))
 	f.Close()

@@ -26,6 +26,10 @@ type Config struct {
 	Timeout       time.Duration // TCP connect; 0: none
 	BannerTimeout time.Duration // server's version banner; 0: none
 	AuthTimeout   time.Duration // key exchange and authentication; 0: none
+	// ChannelTimeout is paramiko's channel_timeout: the limit for opening
+	// a channel and for each channel request when the caller gives none
+	// (a negative timeout); 0: none.
+	ChannelTimeout time.Duration
 }
 
 // Defaults as paramiko's.
@@ -109,6 +113,8 @@ func (c *Config) Set(name, value string) error {
 		c.BannerTimeout, err = parseSeconds(value)
 	case "auth_timeout":
 		c.AuthTimeout, err = parseSeconds(value)
+	case "channel_timeout":
+		c.ChannelTimeout, err = parseSeconds(value)
 	default:
 		// The name is repeated only when it looks like one: a caller who
 		// swapped name and value must not see the value (a password?).
@@ -126,19 +132,20 @@ func (c *Config) Set(name, value string) error {
 
 // optionNames lists the names Set knows, for the message about another.
 var optionNames = []string{"hostname", "port", "username", "password", "passphrase", "key_filename",
-	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout"}
+	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout", "channel_timeout"}
 
 // optionNameRE is what an option name looks like (lower case and "_").
 var optionNameRE = regexp.MustCompile(`^[a-z][a-z_]{0,31}$`)
 
 // optionWants says, for a value that does not parse, what the option takes.
 var optionWants = map[string]string{
-	"port":           "not a port number in 1..65535",
-	"allow_agent":    "not a boolean (1/0, true/false, yes/no, on/off)",
-	"look_for_keys":  "not a boolean (1/0, true/false, yes/no, on/off)",
-	"timeout":        "not a valid number of seconds",
-	"banner_timeout": "not a valid number of seconds",
-	"auth_timeout":   "not a valid number of seconds",
+	"port":            "not a port number in 1..65535",
+	"allow_agent":     "not a boolean (1/0, true/false, yes/no, on/off)",
+	"look_for_keys":   "not a boolean (1/0, true/false, yes/no, on/off)",
+	"timeout":         "not a valid number of seconds",
+	"banner_timeout":  "not a valid number of seconds",
+	"auth_timeout":    "not a valid number of seconds",
+	"channel_timeout": "not a valid number of seconds",
 }
 
 // parseBool accepts 1/0, true/false, yes/no, on/off.

@@ -40,13 +40,14 @@ func checkPtySize(cols, rows, widthPixels, heightPixels int) error {
 }
 
 // request sends a channel request that wants a reply, waiting at most
-// timeout (negative: no limit; 0: do not wait, which fails at once). A
-// refusal is KindChannel; on timeout the channel is closed, since its state
-// is then unknown.
+// timeout (negative: the connection's ChannelTimeout, else no limit; 0: do
+// not wait, which fails at once). A refusal is KindChannel; on timeout the
+// channel is closed, since its state is then unknown.
 func (ch *Channel) request(name string, payload []byte, timeout time.Duration) error {
 	if err := ch.usable(); err != nil {
 		return err
 	}
+	timeout = ch.client.channelTimeout(timeout)
 	done := make(chan struct{})
 	var err error
 	goSafe(ch.client.log, "a channel request", func() {

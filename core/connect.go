@@ -132,10 +132,11 @@ func dial(ctx context.Context, cfg *Config) (net.Conn, error) {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return nil, newError(KindTimeout, err, "timed out connecting to %s after %v", addr, cfg.Timeout).with("stage", "connect").with("address", addr)
+		return nil, newError(KindTimeout, err, "timed out connecting to %s after %v", addr, cfg.Timeout).with("stage", "connect").
+			withAddress(cfg.Hostname, cfg.Port)
 	}
 	return nil, newError(KindConnect, err, "unable to connect to %s: %v", addr, unwrapOpError(err)).
-		with("address", addr).with("reason", connectReason(err))
+		withAddress(cfg.Hostname, cfg.Port).with("reason", connectReason(err))
 }
 
 // connectReason names why a dial failed: "resolve" (the name did not

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"net"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -185,7 +187,8 @@ func closedIf(err error) error {
 }
 
 // Info returns one fact about the channel by name: "type", "origin", "dest",
-// "exit_signal". The second result is false for an unknown name.
+// "origin_host", "origin_port", "dest_host", "dest_port", "exit_signal".
+// The second result is false for an unknown name.
 func (ch *Channel) Info(name string) (string, bool) {
 	switch name {
 	case "type":
@@ -194,8 +197,32 @@ func (ch *Channel) Info(name string) (string, bool) {
 		return ch.Origin, true
 	case "dest":
 		return ch.Dest, true
+	case "origin_host", "origin_port", "dest_host", "dest_port":
+		addr := ch.Origin
+		if strings.HasPrefix(name, "dest") {
+			addr = ch.Dest
+		}
+		host, port := splitAddress(addr)
+		if strings.HasSuffix(name, "_port") {
+			return port, true
+		}
+		return host, true
 	case "exit_signal":
 		return ch.ExitSignal(), true
 	}
 	return "", false
+}
+
+// splitAddress splits "host:port" or "[v6]:port" into host and port; ""
+// gives "" and "0". It is the one place where such an address is parsed:
+// the bindings read the parts (gossh_channel_info's *_host and *_port).
+func splitAddress(addr string) (host, port string) {
+	if addr == "" {
+		return "", "0"
+	}
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, "0"
+	}
+	return h, p
 }

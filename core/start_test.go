@@ -1,6 +1,7 @@
 package core
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -197,4 +198,25 @@ func TestChannelTimeoutOption(t *testing.T) {
 		t.Fatalf("%v %v", cfg.ChannelTimeout, err)
 	}
 	wantKind(t, cfg.Set("channel_timeout", "-1"), KindInvalid)
+}
+
+func TestAddressesComeSplit(t *testing.T) {
+	for _, c := range []struct{ addr, host, port string }{
+		{"127.0.0.1:22", "127.0.0.1", "22"}, {"[::1]:2222", "::1", "2222"}, {"", "", "0"}, {"no-port", "no-port", "0"},
+	} {
+		ch := &Channel{Origin: c.addr, Dest: c.addr}
+		for _, p := range []string{"origin", "dest"} {
+			h, _ := ch.Info(p + "_host")
+			port, _ := ch.Info(p + "_port")
+			if h != c.host || port != c.port {
+				t.Errorf("%s %q: %q %q, want %q %q", p, c.addr, h, port, c.host, c.port)
+			}
+		}
+	}
+	cfg := NewConfig()
+	cfg.Hostname, cfg.Port = "::1", freePort(t)
+	e := wantKind(t, NewClient().Connect(cfg), KindConnect)
+	if e.Detail("host") != "::1" || e.Detail("port") != strconv.Itoa(cfg.Port) || e.Detail("address") != "[::1]:"+strconv.Itoa(cfg.Port) {
+		t.Fatalf("details %v", e.Details)
+	}
 }

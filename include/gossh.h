@@ -199,10 +199,12 @@ const char *gossh_error_message(const gossh_error *e);
  *       name not among its principals, not a host certificate; the message
  *       says which), "changed" (a re-key presented another key; the
  *       connection ends).
- *   GOSSH_E_CONNECT: "address" (host:port that could not be reached) and
- *       "reason": "resolve" (the name did not resolve), "refused" or
- *       "unreachable".
- *   GOSSH_E_TIMEOUT: "stage" (connect, banner, auth, read, write, wait).
+ *   GOSSH_E_CONNECT: "address" (host:port that could not be reached,
+ *       "[v6]:port" for an IPv6 address), "host" and "port" (its parts, so
+ *       that nobody parses the address) and "reason": "resolve" (the name
+ *       did not resolve), "refused" or "unreachable".
+ *   GOSSH_E_TIMEOUT: "stage" (connect, banner, auth, read, write, wait);
+ *       at stage connect also "address", "host" and "port".
  */
 const char *gossh_error_detail(const gossh_error *e, const char *name);
 
@@ -852,7 +854,9 @@ int gossh_channel_id(gossh_channel *ch);
  * gossh_channel_info — one fact about the channel by name, in *out (caller
  * frees with gossh_free): "type" ("session", "direct-tcpip",
  * "forwarded-tcpip"), "origin" and "dest" (host:port of a forwarded or
- * direct-tcpip channel; "" otherwise), "exit_signal" (the signal name that
+ * direct-tcpip channel; "" otherwise), "origin_host", "origin_port",
+ * "dest_host", "dest_port" (their parts: the host without brackets, the
+ * port in decimal, "0" when there is none), "exit_signal" (the signal name that
  * ended the command, e.g. "TERM", or ""). GOSSH_E_INVALID for an unknown
  * name. Does not block.
  */

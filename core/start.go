@@ -1,6 +1,7 @@
 package core
 
 import (
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -89,7 +90,8 @@ func (s *SessionSpec) pty() *PtyRequest {
 //	term, cols, rows, width_pixels, height_pixels
 //	               the pty's terminal type and size (each also turns the pty on)
 //	combine_stderr "1": stderr arrives on stdout
-//	timeout        milliseconds by the one rule (core.Timeout): -1 none given
+//	timeout        milliseconds (a fraction rounds up) by the one rule
+//	               (core.Timeout): -1 none given
 //	               (the connection's channel_timeout, else no limit), 0 do not wait
 //
 // Sizes are checked by Start (0..MaxPtySize). An error names the field and
@@ -133,9 +135,16 @@ func (s *SessionSpec) Set(name, value string) error {
 	case "combine_stderr":
 		s.CombineStderr, err = parseBool(value)
 	case "timeout":
-		var ms int64
-		if ms, err = strconv.ParseInt(strings.TrimSpace(value), 10, 64); err == nil {
-			s.Timeout, err = Timeout(ms)
+		var ms float64
+		if ms, err = strconv.ParseFloat(strings.TrimSpace(value), 64); err == nil {
+			// A fraction of a millisecond rounds up: 0.5 still waits.
+			if ms != math.Trunc(ms) && ms > 0 {
+				ms = math.Ceil(ms)
+			}
+			if ms != math.Trunc(ms) || ms > math.MaxInt64/2 {
+				return InvalidArgument("session timeout: must be -1 (none given), 0 (do not wait) or positive milliseconds")
+			}
+			s.Timeout, err = Timeout(int64(ms))
 			if err != nil {
 				return InvalidArgument("session timeout: must be -1 (none given), 0 (do not wait) or positive milliseconds")
 			}
@@ -158,7 +167,7 @@ var specWants = map[string]string{
 	"shell": "not a boolean (1/0, true/false, yes/no, on/off)", "pty": "not a boolean (1/0, true/false, yes/no, on/off)",
 	"combine_stderr": "not a boolean (1/0, true/false, yes/no, on/off)",
 	"cols":           "not an integer", "rows": "not an integer", "width_pixels": "not an integer", "height_pixels": "not an integer",
-	"timeout": "not an integer number of milliseconds",
+	"timeout": "not a number of milliseconds",
 }
 
 // check refuses a spec that cannot start, before any channel is opened.

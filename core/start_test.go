@@ -172,6 +172,17 @@ func TestSessionSpecSet(t *testing.T) {
 		}
 	}
 	wantKind(t, s.SetEnv("", "x"), KindInvalid)
+	for _, tc := range []struct {
+		in   string
+		want time.Duration
+	}{{"-1", -1}, {"0", 0}, {"1500", 1500 * time.Millisecond}, {"0.2", time.Millisecond}, {"2.5", 3 * time.Millisecond}} {
+		if err := s.Set("timeout", tc.in); err != nil || s.Timeout != tc.want {
+			t.Errorf("timeout %s: %v %v", tc.in, s.Timeout, err)
+		}
+	}
+	for _, bad := range []string{"-1.5", "-2", "NaN", "Inf", "1e300"} {
+		wantKind(t, s.Set("timeout", bad), KindInvalid)
+	}
 	// The last of command, shell and subsystem wins; a pty field turns the pty on.
 	for _, f := range [][2]string{{"command", "ls"}, {"subsystem", "sftp"}, {"cols", "132"}} {
 		if err := s.Set(f[0], f[1]); err != nil {

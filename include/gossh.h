@@ -902,8 +902,9 @@ int gossh_session_spec_new(gossh_session_spec **out, gossh_error **err);
  *                    also turns the pty on
  *   "combine_stderr" "1": stderr arrives on stdout from the start
  *                    (paramiko's set_combine_stderr)
- *   "timeout"        milliseconds for the open and for each request, by
- *                    the one rule (see "Timeouts"): "-1" (the default) none
+ *   "timeout"        milliseconds for the open and for each request (a
+ *                    fraction rounds up), by the one rule (see
+ *                    "Timeouts"): "-1" (the default) none
  *                    given, so the connection's channel_timeout applies;
  *                    "0" fails at once
  * Booleans take 1/0, true/false, yes/no, on/off. value NULL is "".

@@ -3,7 +3,6 @@
 
 const { EventEmitter } = require('events');
 const native = require('./native');
-const { ChannelCore, Process, runToCompletion } = require('./channel');
 const { ClosedError, InvalidArgumentError } = require('./errors');
 const session = require('./session');
 const forward = require('./forward');
@@ -55,7 +54,6 @@ class Client extends EventEmitter {
     this._connecting = null;
     this._channels = new Set();
     this._policyError = null;
-    this._channelTimeout = null;  // connect({ channelTimeout }): opening channels and requests
     this._closeHooks = [];
     finalizer.register(this, this._state, this);
   }
@@ -120,10 +118,7 @@ class Client extends EventEmitter {
       set('timeout', msToSeconds(o.timeout, 'timeout'));
       set('banner_timeout', msToSeconds(o.bannerTimeout, 'bannerTimeout'));
       set('auth_timeout', msToSeconds(o.authTimeout, 'authTimeout'));
-      if (o.channelTimeout !== undefined && o.channelTimeout !== null) {
-        msToSeconds(o.channelTimeout, 'channelTimeout'); // validates
-        this._channelTimeout = o.channelTimeout;
-      }
+      set('channel_timeout', msToSeconds(o.channelTimeout, 'channelTimeout'));
       if (o.log !== undefined && o.log !== null) {
         if (!this._detachLog) this._detachLog = log.attachClientLogger(h, o.log, o.logLevel, o.logChannel);
       } else if (o.logChannel !== undefined && o.logChannel !== null) {
@@ -233,26 +228,6 @@ class Client extends EventEmitter {
     if (old && old !== cb) native.unregisterCallback(old);
   }
 
-  async _open(command, timeoutMs, options) {
-    if (options && ((options.pty !== undefined && options.pty !== null && options.pty !== false) ||
-                    (options.env !== undefined && options.env !== null))) {
-      return session.openExec(this, command, { pty: options.pty || null, env: options.env, timeout: timeoutMs });
-    }
-    if (timeoutMs === undefined || timeoutMs === null) timeoutMs = this._channelTimeout;
-    this._checkOpen();
-    if (typeof command !== 'string') throw new TypeError('command must be a string');
-    const out = [null];
-    await native.callAsync('gossh_client_exec', this._handle, command,
-      timeoutMs === undefined || timeoutMs === null || timeoutMs <= 0 ? -1 : Math.round(timeoutMs), out);
-    if (this._closed) {
-      native.fn.gossh_channel_free(out[0]);
-      throw new ClosedError('the client is closed', 'GOSSH_E_CLOSED');
-    }
-    const core = new ChannelCore(out[0], this);
-    this._channels.add(core);
-    return core;
-  }
-
   _forgetChannel(core) {
     this._channels.delete(core);
   }
@@ -266,16 +241,12 @@ class Client extends EventEmitter {
     if (encoding !== 'buffer' && encoding !== null && !Buffer.isEncoding(encoding)) {
       throw new TypeError(`unknown encoding: ${encoding}`);
     }
-    const started = Date.now();
-    const core = await this._open(command, timeout, { pty, env });
-    const left = timeout === undefined || timeout === null ? undefined : Math.max(0, timeout - (Date.now() - started));
-    return runToCompletion(core, { stdin, encoding, timeout: left });
+    return session.execWith(this, command, { stdin, encoding, timeout, pty, env });
   }
 
   /** Starts a command and returns a ChildProcess-like Process with streams. */
   async spawn(command, options = {}) {
-    const core = await this._open(command, options && options.timeout, options);
-    return new Process(core, command);
+    return session.spawnWith(this, command, options);
   }
 
   /** A login shell (with a pty unless `pty: false`) as a Duplex Channel. */

@@ -193,8 +193,8 @@ func (a *authState) allowedTypes() []string {
 
 var errNoPassword = errors.New("no password available")
 
-// collectSigners gathers the keys to offer, in paramiko's order: pkey, then
-// key_filename, then agent keys, then ~/.ssh/id_*. It returns a closer for
+// collectSigners gathers the keys to offer, in paramiko's order: pkey (and
+// key data), then key_filename, then agent keys, then ~/.ssh/id_*. It returns a closer for
 // the agent connection.
 func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 	var signers []ssh.Signer
@@ -203,9 +203,18 @@ func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 			signers = append(signers, k.Signer())
 		}
 	}
+	// The one rule for unlocking keys: the passphrase, else the password.
 	secret := cfg.Passphrase
 	if secret == "" {
 		secret = cfg.Password
+	}
+	for _, data := range cfg.KeyData {
+		k, err := ParsePrivateKey(data, secret)
+		if err != nil {
+			st.keyErrors = append(st.keyErrors, err)
+			continue
+		}
+		signers = append(signers, k.Signer())
 	}
 	for _, path := range cfg.KeyFilenames {
 		k, err := LoadPrivateKeyFile(expandHome(path), secret)

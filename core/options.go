@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"os/user"
@@ -13,12 +14,16 @@ import (
 
 // Config holds paramiko's connect() parameters.
 type Config struct {
-	Hostname      string
-	Port          int
-	Username      string
-	Password      string
-	Passphrase    string
-	Keys          []*Key   // pkey: tried first
+	Hostname   string
+	Port       int
+	Username   string
+	Password   string
+	Passphrase string
+	Keys       []*Key // pkey: tried first
+	// KeyData are private keys as file text (PEM, OpenSSH), tried after
+	// Keys; they are unlocked at connect as key files are (Passphrase, else
+	// Password), so no caller decides which secret opens them.
+	KeyData       [][]byte
 	KeyFilenames  []string // key_filename: tried next, in order
 	AllowAgent    bool     // keys from the agent at AgentSocket or SSH_AUTH_SOCK
 	AgentSocket   string
@@ -70,6 +75,7 @@ func (c *Config) Clone() *Config {
 	d := *c
 	d.Keys = append([]*Key(nil), c.Keys...)
 	d.KeyFilenames = append([]string(nil), c.KeyFilenames...)
+	d.KeyData = append([][]byte(nil), c.KeyData...)
 	return &d
 }
 
@@ -197,6 +203,14 @@ func (o *Options) AddKey(k *Key) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.cfg.Keys = append(o.cfg.Keys, k)
+}
+
+// AddKeyData appends a private key as file text, loaded at connect (see
+// Config.KeyData). data is copied.
+func (o *Options) AddKeyData(data []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.cfg.KeyData = append(o.cfg.KeyData, bytes.Clone(data))
 }
 
 // Config returns a snapshot of the options.

@@ -433,6 +433,20 @@ int gossh_options_set(gossh_options *opts, const char *name, const char *value,
  */
 int gossh_options_add_key(gossh_options *opts, const gossh_key *key, gossh_error **err);
 
+/*
+ * gossh_options_add_key_data — appends a private key given as the len bytes
+ * of its file text (any format gossh_key_from_data takes), copied before
+ * the call returns. It is parsed by gossh_client_connect and unlocked there
+ * as key_filename keys are: with "passphrase", else "password". Such keys
+ * are tried after those of gossh_options_add_key and before key_filename.
+ * A key that does not parse or unlock is skipped, and its error
+ * (GOSSH_E_KEY, GOSSH_E_PASSWORD_REQUIRED) is what connect reports when
+ * nothing else could authenticate, as for key files. Does not block.
+ * Returns 0; GOSSH_E_INVALID for NULL or empty data or more than 1 MiB.
+ */
+int gossh_options_add_key_data(gossh_options *opts, const void *data, size_t len,
+                               gossh_error **err);
+
 /* gossh_options_free — releases options. NULL and repeats are no-ops. */
 void gossh_options_free(gossh_options *opts);
 

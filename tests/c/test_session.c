@@ -266,6 +266,43 @@ static void test_channel_timeout_option(void) {
     gossh_client_free(c);
 }
 
+/* Key text in the options is unlocked at connect: passphrase, else password. */
+static void test_key_data(void) {
+    FILE *f = fopen(keypath("id_ed25519_enc"), "rb");
+    CHECK(f != NULL, "open id_ed25519_enc");
+    if (!f) return;
+    static char data[16384];
+    size_t n = fread(data, 1, sizeof data, f);
+    fclose(f);
+    const char *secrets[][2] = {{"passphrase", passphrase}, {"password", passphrase}, {NULL, NULL}};
+    for (int i = 0; i < 3; i++) {
+        gossh_options *o = NULL;
+        gossh_options_new(&o, NULL);
+        gossh_options_set(o, "hostname", host, NULL);
+        gossh_options_set(o, "port", port, NULL);
+        gossh_options_set(o, "username", user, NULL);
+        gossh_options_set(o, "allow_agent", "0", NULL);
+        gossh_options_set(o, "look_for_keys", "0", NULL);
+        CHECK(gossh_options_add_key_data(o, data, n, NULL) == 0, "add_key_data");
+        if (secrets[i][0]) gossh_options_set(o, secrets[i][0], secrets[i][1], NULL);
+        gossh_client *c = NULL;
+        gossh_client_new(&c, NULL);
+        gossh_client_load_host_keys(c, keypath("known_hosts"), NULL);
+        gossh_error *e = NULL;
+        int rc = gossh_client_connect(c, o, &e);
+        int want = secrets[i][0] ? 0 : GOSSH_E_PASSWORD_REQUIRED;
+        CHECK(rc == want, "key data unlocked by %s: %d %s", secrets[i][0] ? secrets[i][0] : "nothing", rc, msg(e));
+        gossh_error_free(e);
+        gossh_client_free(c);
+        if (i == 0) {
+            CHECK(gossh_options_add_key_data(o, NULL, 10, NULL) == GOSSH_E_INVALID, "add_key_data NULL");
+            CHECK(gossh_options_add_key_data(o, data, 0, NULL) == GOSSH_E_INVALID, "add_key_data empty");
+            CHECK(gossh_options_add_key_data(o, data, (size_t)2 << 20, NULL) == GOSSH_E_INVALID, "add_key_data 2 MiB");
+        }
+        gossh_options_free(o);
+    }
+}
+
 int main(void) {
     test_server_from_env();
     gossh_client *c = connected(NULL);
@@ -278,5 +315,6 @@ int main(void) {
         gossh_client_free(c);
     }
     test_channel_timeout_option();
+    test_key_data();
     return summary("test_session");
 }

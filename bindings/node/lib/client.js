@@ -93,7 +93,6 @@ class Client extends EventEmitter {
     const optsOut = [null];
     native.callSync('gossh_options_new', optsOut);
     const opts = optsOut[0];
-    const keys = [];
     let callback = null;
     try {
       const set = (name, value) => {
@@ -125,7 +124,7 @@ class Client extends EventEmitter {
         native.callSync('gossh_client_set_log_channel', h, String(o.logChannel));
       }
 
-      // Private keys: a path (key_filename), or key text / a Buffer (loaded here).
+      // Private keys: a path (key_filename), key text / a Buffer (key data), or a Key.
       let pk = o.privateKey;
       if (pk !== undefined && pk !== null) {
         if (!Array.isArray(pk)) pk = [pk];
@@ -133,15 +132,9 @@ class Client extends EventEmitter {
           if (k instanceof Key) {
             native.callSync('gossh_options_add_key', opts, k._handle);
           } else if (Buffer.isBuffer(k) || (typeof k === 'string' && looksLikeKeyText(k))) {
+            // Key text: the library parses and unlocks it at connect, as key files.
             const data = Buffer.isBuffer(k) ? k : Buffer.from(k, 'utf8');
-            const keyOut = [null];
-            // Decrypting a key runs a KDF: off the main thread.
-            // As for key_filename: the passphrase, else the password, unlocks it.
-            const secret = o.passphrase !== undefined && o.passphrase !== null ? o.passphrase : o.password;
-            await native.callAsync('gossh_key_from_data', data, data.length,
-              secret === undefined || secret === null ? null : String(secret), keyOut);
-            keys.push(keyOut[0]);
-            native.callSync('gossh_options_add_key', opts, keyOut[0]);
+            native.callSync('gossh_options_add_key_data', opts, data, data.length);
           } else if (typeof k === 'string') {
             set('key_filename', k);
           } else {
@@ -218,7 +211,6 @@ class Client extends EventEmitter {
       throw e;
     } finally {
       native.fn.gossh_options_free(opts);
-      for (const k of keys) native.fn.gossh_key_free(k);
     }
   }
 

@@ -173,6 +173,7 @@ PROTOTYPES.push(
   'int gossh_session_spec_set_env(gossh_session_spec *spec, const char *name, const char *value, _Out_ gossh_error **err)',
   'void gossh_session_spec_free(gossh_session_spec *spec)',
   'int gossh_client_start(gossh_client *c, const gossh_session_spec *spec, _Out_ gossh_channel **out, _Out_ gossh_error **err)',
+  'int gossh_options_add_key_data(gossh_options *opts, const void *data, size_t len, _Out_ gossh_error **err)',
 );
 
 const { lib, file: libraryPath } = loadLibrary();

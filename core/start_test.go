@@ -231,3 +231,29 @@ func TestAddressesComeSplit(t *testing.T) {
 		t.Fatalf("details %v", e.Details)
 	}
 }
+
+// A closed client connects again and keeps its host keys and policy
+// (paramiko's close() then connect()): no binding needs a new client.
+func TestConnectAfterCloseKeepsHostKeys(t *testing.T) {
+	srv := startServer(t, sshtest.Config{})
+	c := NewClient()
+	defer c.Close()
+	c.SetPolicy(AutoAddPolicy{})
+	if err := c.Connect(testConfig(srv)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	_, err := c.Exec("true", 5*time.Second)
+	wantKind(t, err, KindClosed)
+	c.SetPolicy(RejectPolicy{}) // the key added on the first connect is known now
+	if err := c.Connect(testConfig(srv)); err != nil {
+		t.Fatal(err)
+	}
+	ch, err := c.Start(specOf(t, nil, "command", "echo again"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := string(readAll(t, ch, Stdout)); out != "again\n" {
+		t.Fatalf("got %q", out)
+	}
+}

@@ -629,8 +629,10 @@ int gossh_client_get_system_host_keys(gossh_client *c, gossh_hostkeys **out,
 
 /*
  * gossh_client_share_host_keys — makes c use from's stores (system and own)
- * and the file its auto-add policy saves to, from now on. For a binding that
- * replaces a closed client with a new one but must keep its host keys.
+ * and the file its auto-add policy saves to, from now on, so that two
+ * clients share one set of host keys. Reconnecting needs no new client: a
+ * closed client may gossh_client_connect again and keeps its host keys,
+ * policy and log channel.
  */
 int gossh_client_share_host_keys(gossh_client *c, const gossh_client *from, gossh_error **err);
 
@@ -733,6 +735,8 @@ int gossh_client_exec(gossh_client *c, const char *command, int timeout_ms,
  * blocked on this client or its channels in other threads return
  * GOSSH_E_CLOSED promptly. Safe to call twice and from any thread. Returns 0
  * (also when already closed or never connected).
+ * The client may then connect again (paramiko's close() then connect()),
+ * keeping its host keys, policy and log channel.
  */
 int gossh_client_close(gossh_client *c, gossh_error **err);
 

@@ -221,7 +221,6 @@ _PROTOTYPES = [
     ("gossh_hostkeys_hash_host", [c_char_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
     ("gossh_client_get_host_keys", [client_p, POINTER(hostkeys_p), _err_pp], c_int),
     ("gossh_client_get_system_host_keys", [client_p, POINTER(hostkeys_p), _err_pp], c_int),
-    ("gossh_client_share_host_keys", [client_p, client_p, _err_pp], c_int),
     # logging
     ("gossh_set_log_callback", [LOG_CB, c_int, c_void_p, _err_pp], c_int),
     ("gossh_client_set_log_channel", [client_p, c_char_p, _err_pp], c_int),

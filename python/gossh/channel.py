@@ -182,7 +182,7 @@ class Channel(_lib.NativeHandle):
     def get_pty(self, term="vt100", width=80, height=24, width_pixels=0, height_pixels=0):
         """Asks for a pseudo-terminal.  Raises SSHException (ChannelException)
         if the server refuses."""
-        call(lib.gossh_channel_request_pty, self._h(), _lib.enc(term or "vt100"), int(width),
+        call(lib.gossh_channel_request_pty, self._h(), _lib.enc(term or None), int(width),
              int(height), int(width_pixels), int(height_pixels), self._req_ms())
 
     def resize_pty(self, width=80, height=24, width_pixels=0, height_pixels=0):

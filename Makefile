@@ -65,6 +65,10 @@ $(TESTBIN)/test_capi: tests/c/test_capi.c tests/c/check.h include/gossh.h $(BUIL
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
 
+$(TESTBIN)/test_session: tests/c/test_session.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(TESTBIN)
+	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
+
 $(TESTBIN)/test_keys: tests/c/test_keys.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
@@ -87,7 +91,7 @@ $(BUILD)/examples/%: examples/c/%.c include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(BUILD)/examples
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-C_TESTS := $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/test_secrets $(TESTBIN)/test_faults $(TESTBIN)/header_cxx
+C_TESTS := $(TESTBIN)/test_capi $(TESTBIN)/test_session $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/test_secrets $(TESTBIN)/test_faults $(TESTBIN)/header_cxx
 
 test: lib $(NODE_MODULES) $(C_TESTS) $(C_EXAMPLES) $(FAULTPROXY) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-suites
@@ -110,6 +114,7 @@ test-go: ## Go: gofmt, vet, and go test -race on core and capi, then the fault s
 test-c: $(C_TESTS) $(FAULTPROXY) ## C: the C API test programs and the header compiled as C++
 	$(TESTBIN)/header_cxx
 	$(WITH_SSHD) $(TESTBIN)/test_capi
+	$(WITH_SSHD) $(TESTBIN)/test_session
 	$(WITH_SSHD) $(TESTBIN)/test_keys
 	$(WITH_SSHD) $(TESTBIN)/test_hostkeys
 	$(WITH_SSHD) $(TESTBIN)/test_secrets

@@ -22,11 +22,13 @@ const (
 	kindChannel
 	kindKey
 	kindHostKeys
+	kindSessionSpec
 )
 
 var kindName = map[handleKind]string{
 	kindError: "gossh_error", kindOptions: "gossh_options", kindClient: "gossh_client",
 	kindChannel: "gossh_channel", kindKey: "gossh_key", kindHostKeys: "gossh_hostkeys",
+	kindSessionSpec: "gossh_session_spec",
 }
 
 type entry struct {
@@ -96,6 +98,9 @@ func getChannel(h C.uintptr_t) (*core.Channel, error)   { return get[*core.Chann
 func getOptions(h C.uintptr_t) (*core.Options, error)   { return get[*core.Options](h, kindOptions) }
 func getKey(h C.uintptr_t) (*core.Key, error)           { return get[*core.Key](h, kindKey) }
 func getHostKeys(h C.uintptr_t) (*core.HostKeys, error) { return get[*core.HostKeys](h, kindHostKeys) }
+func getSessionSpec(h C.uintptr_t) (*core.SessionSpecs, error) {
+	return get[*core.SessionSpecs](h, kindSessionSpec)
+}
 func clientCall(h C.uintptr_t, e *C.uintptr_t, f func(*core.Client) error) C.int {
 	return with(h, kindClient, e, f)
 }

@@ -139,14 +139,9 @@ func gossh_hostkeys_lookup(h C.uintptr_t, hostname *C.char, out **C.char, errOut
 		if out == nil {
 			return core.InvalidArgument("out is NULL")
 		}
-		// One key per type, the first in file order, in file order.
 		var lines []string
-		seen := map[string]bool{}
-		for _, k := range hk.Lookup(host) {
-			if !seen[k.Type()] {
-				seen[k.Type()] = true
-				lines = append(lines, core.PublicKeyText(k))
-			}
+		for _, k := range hk.LookupFirstPerType(host) {
+			lines = append(lines, core.PublicKeyText(k))
 		}
 		return putString(out, joinLines(lines))
 	})

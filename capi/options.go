@@ -2,10 +2,18 @@ package main
 
 /*
 #include <stdint.h>
+#include <stddef.h>
 */
 import "C"
 
-import "github.com/gossh/gossh/core"
+import (
+	"unsafe"
+
+	"github.com/gossh/gossh/core"
+)
+
+// maxKeyData bounds a private key given as text: real ones are a few KiB.
+const maxKeyData = 1 << 20
 
 //export gossh_options_new
 func gossh_options_new(out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
@@ -42,6 +50,23 @@ func gossh_options_add_key(h C.uintptr_t, key C.uintptr_t, errOut *C.uintptr_t) 
 		return finish(err, errOut)
 	}
 	cfg.AddKey(k)
+	return finish(nil, errOut)
+}
+
+//export gossh_options_add_key_data
+func gossh_options_add_key_data(h C.uintptr_t, data unsafe.Pointer, n C.size_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	cfg, err := getOptions(h)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	if data == nil || n == 0 {
+		return finish(core.InvalidArgument("no key data given"), errOut)
+	}
+	if n > maxKeyData {
+		return finish(core.InvalidArgument("key data of %d bytes is too large (at most %d)", uint64(n), maxKeyData), errOut)
+	}
+	cfg.AddKeyData(C.GoBytes(data, C.int(n)))
 	return finish(nil, errOut)
 }
 

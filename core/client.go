@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"net"
-	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -36,6 +35,7 @@ type Client struct {
 	banner        string
 	stopKeepalive chan struct{}
 	fw            forwards
+	chanTimeout   time.Duration // Config.ChannelTimeout of the live connection
 }
 
 // NewClient returns an unconnected client with the reject policy and empty
@@ -330,6 +330,7 @@ func (c *Client) Connect(cfg *Config) error {
 		return newError(KindClosed, nil, "connect cancelled: client closed")
 	}
 	c.conn, c.dead, c.authenticated, c.serverKey = client, dead, true, accepted
+	c.chanTimeout = cfg.ChannelTimeout
 	c.live = &liveness{conn: client, pc: pc}
 	c.mu.Unlock()
 	c.log.Infof("transport", "authenticated as %s to %s (%s)", cfg.Username, name, string(sconn.ServerVersion()))
@@ -431,14 +432,30 @@ func (c *Client) untrack(ch *Channel) {
 	c.mu.Unlock()
 }
 
+// channelTimeout is the limit for a channel open or request whose caller
+// gave timeout: a negative timeout (none given) means the connection's
+// ChannelTimeout, or no limit when that is unset.
+func (c *Client) channelTimeout(timeout time.Duration) time.Duration {
+	if timeout >= 0 {
+		return timeout
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.chanTimeout > 0 {
+		return c.chanTimeout
+	}
+	return -1
+}
+
 // openChannel opens a channel of type typ, waiting at most timeout
-// (negative: no limit; 0: do not wait) for the server's answer. A channel that opens after the timeout is
-// closed.
+// (negative: the connection's ChannelTimeout, else no limit; 0: do not wait)
+// for the server's answer. A channel that opens after the timeout is closed.
 func (c *Client) openChannel(typ string, extra []byte, timeout time.Duration) (*Channel, error) {
 	conn, err := c.sshClient()
 	if err != nil {
 		return nil, err
 	}
+	timeout = c.channelTimeout(timeout)
 	type result struct {
 		ch  *Channel
 		err error
@@ -484,55 +501,11 @@ func (c *Client) Exec(command string, timeout time.Duration) (*Channel, error) {
 // ExecWith is Exec with a pseudo-terminal (pty != nil) and environment
 // variables set first, as paramiko's exec_command(get_pty, environment).
 func (c *Client) ExecWith(command string, pty *PtyRequest, env map[string]string, timeout time.Duration) (*Channel, error) {
-	ch, err := c.OpenSession(timeout)
-	if err != nil {
-		return nil, err
-	}
-	if err := ch.prepare(pty, env, timeout); err != nil {
-		ch.Close()
-		return nil, err
-	}
-	if err := ch.Exec(command, timeout); err != nil {
-		ch.Close()
-		return nil, err
-	}
-	return ch, nil
+	return c.Start(&SessionSpec{Start: StartExec, Command: command, Pty: pty, Env: env, Timeout: timeout})
 }
 
 // Shell opens a session with a pseudo-terminal and starts a shell on it
 // (paramiko's invoke_shell).
 func (c *Client) Shell(pty PtyRequest, env map[string]string, timeout time.Duration) (*Channel, error) {
-	ch, err := c.OpenSession(timeout)
-	if err != nil {
-		return nil, err
-	}
-	if err := ch.prepare(&pty, env, timeout); err != nil {
-		ch.Close()
-		return nil, err
-	}
-	if err := ch.Shell(timeout); err != nil {
-		ch.Close()
-		return nil, err
-	}
-	return ch, nil
-}
-
-// prepare requests a pty and sets the environment, in paramiko's order.
-func (ch *Channel) prepare(pty *PtyRequest, env map[string]string, timeout time.Duration) error {
-	if pty != nil {
-		if err := ch.RequestPty(*pty, timeout); err != nil {
-			return err
-		}
-	}
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if err := ch.Setenv(k, env[k], timeout); err != nil {
-			return err
-		}
-	}
-	return nil
+	return c.Start(&SessionSpec{Start: StartShell, Pty: &pty, Env: env, Timeout: timeout})
 }

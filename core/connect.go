@@ -132,10 +132,11 @@ func dial(ctx context.Context, cfg *Config) (net.Conn, error) {
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
-		return nil, newError(KindTimeout, err, "timed out connecting to %s after %v", addr, cfg.Timeout).with("stage", "connect").with("address", addr)
+		return nil, newError(KindTimeout, err, "timed out connecting to %s after %v", addr, cfg.Timeout).with("stage", "connect").
+			withAddress(cfg.Hostname, cfg.Port)
 	}
 	return nil, newError(KindConnect, err, "unable to connect to %s: %v", addr, unwrapOpError(err)).
-		with("address", addr).with("reason", connectReason(err))
+		withAddress(cfg.Hostname, cfg.Port).with("reason", connectReason(err))
 }
 
 // connectReason names why a dial failed: "resolve" (the name did not
@@ -192,8 +193,8 @@ func (a *authState) allowedTypes() []string {
 
 var errNoPassword = errors.New("no password available")
 
-// collectSigners gathers the keys to offer, in paramiko's order: pkey, then
-// key_filename, then agent keys, then ~/.ssh/id_*. It returns a closer for
+// collectSigners gathers the keys to offer, in paramiko's order: pkey (and
+// key data), then key_filename, then agent keys, then ~/.ssh/id_*. It returns a closer for
 // the agent connection.
 func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 	var signers []ssh.Signer
@@ -202,9 +203,18 @@ func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 			signers = append(signers, k.Signer())
 		}
 	}
+	// The one rule for unlocking keys: the passphrase, else the password.
 	secret := cfg.Passphrase
 	if secret == "" {
 		secret = cfg.Password
+	}
+	for _, data := range cfg.KeyData {
+		k, err := ParsePrivateKey(data, secret)
+		if err != nil {
+			st.keyErrors = append(st.keyErrors, err)
+			continue
+		}
+		signers = append(signers, k.Signer())
 	}
 	for _, path := range cfg.KeyFilenames {
 		k, err := LoadPrivateKeyFile(expandHome(path), secret)

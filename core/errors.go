@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
+	"strconv"
 	"time"
 )
 
@@ -148,4 +150,12 @@ func Timeout(ms int64) (time.Duration, error) {
 		return 0, InvalidArgument("timeout_ms %d is too large", ms)
 	}
 	return time.Duration(ms) * time.Millisecond, nil
+}
+
+// withAddress adds the details of the address a connect tried: "address"
+// ("host:port", "[v6]:port"), and "host" and "port" apart, so that no
+// binding parses the address again.
+func (e *Error) withAddress(host string, port int) *Error {
+	return e.with("address", net.JoinHostPort(host, strconv.Itoa(port))).
+		with("host", host).with("port", strconv.Itoa(port))
 }

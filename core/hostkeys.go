@@ -433,14 +433,26 @@ func (h *HostKeys) Lookup(hostname string) []ssh.PublicKey {
 	return keys
 }
 
-// LookupByType returns the key recorded for hostname per key type (the
-// first in file order), as paramiko's lookup. Empty if none.
+// LookupFirstPerType returns, in file order, the key recorded for hostname
+// for each key type: the first of its type in file order (paramiko's
+// lookup, which gives one key per type). What gossh_hostkeys_lookup lists.
+func (h *HostKeys) LookupFirstPerType(hostname string) []ssh.PublicKey {
+	var out []ssh.PublicKey
+	seen := map[string]bool{}
+	for _, k := range h.Lookup(hostname) {
+		if !seen[k.Type()] {
+			seen[k.Type()] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// LookupByType returns LookupFirstPerType's keys by type. Empty if none.
 func (h *HostKeys) LookupByType(hostname string) map[string]ssh.PublicKey {
 	out := map[string]ssh.PublicKey{}
-	for _, k := range h.Lookup(hostname) {
-		if _, ok := out[k.Type()]; !ok {
-			out[k.Type()] = k
-		}
+	for _, k := range h.LookupFirstPerType(hostname) {
+		out[k.Type()] = k
 	}
 	return out
 }

@@ -194,6 +194,12 @@ func TestHostKeysStoreOperations(t *testing.T) {
 	if len(h.LookupByType("two.example")) != 2 {
 		t.Fatal("two types")
 	}
+	// One key per type, the first of its type, in file order.
+	h.Add("two.example", b) // replaces a: still one ed25519 key, first in order
+	if got := h.LookupFirstPerType("two.example"); len(got) != 2 || got[0].Type() != "ssh-ed25519" || got[1].Type() != "ssh-rsa" {
+		t.Fatalf("LookupFirstPerType %v", got)
+	}
+	h.Add("two.example", a)
 	if !h.RemoveType("two.example", "ssh-rsa") || h.RemoveType("two.example", "ssh-rsa") {
 		t.Fatal("RemoveType result")
 	}

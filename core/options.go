@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"math"
 	"os"
 	"os/user"
@@ -13,12 +14,16 @@ import (
 
 // Config holds paramiko's connect() parameters.
 type Config struct {
-	Hostname      string
-	Port          int
-	Username      string
-	Password      string
-	Passphrase    string
-	Keys          []*Key   // pkey: tried first
+	Hostname   string
+	Port       int
+	Username   string
+	Password   string
+	Passphrase string
+	Keys       []*Key // pkey: tried first
+	// KeyData are private keys as file text (PEM, OpenSSH), tried after
+	// Keys; they are unlocked at connect as key files are (Passphrase, else
+	// Password), so no caller decides which secret opens them.
+	KeyData       [][]byte
 	KeyFilenames  []string // key_filename: tried next, in order
 	AllowAgent    bool     // keys from the agent at AgentSocket or SSH_AUTH_SOCK
 	AgentSocket   string
@@ -26,6 +31,10 @@ type Config struct {
 	Timeout       time.Duration // TCP connect; 0: none
 	BannerTimeout time.Duration // server's version banner; 0: none
 	AuthTimeout   time.Duration // key exchange and authentication; 0: none
+	// ChannelTimeout is paramiko's channel_timeout: the limit for opening
+	// a channel and for each channel request when the caller gives none
+	// (a negative timeout); 0: none.
+	ChannelTimeout time.Duration
 }
 
 // Defaults as paramiko's.
@@ -66,6 +75,7 @@ func (c *Config) Clone() *Config {
 	d := *c
 	d.Keys = append([]*Key(nil), c.Keys...)
 	d.KeyFilenames = append([]string(nil), c.KeyFilenames...)
+	d.KeyData = append([][]byte(nil), c.KeyData...)
 	return &d
 }
 
@@ -109,6 +119,8 @@ func (c *Config) Set(name, value string) error {
 		c.BannerTimeout, err = parseSeconds(value)
 	case "auth_timeout":
 		c.AuthTimeout, err = parseSeconds(value)
+	case "channel_timeout":
+		c.ChannelTimeout, err = parseSeconds(value)
 	default:
 		// The name is repeated only when it looks like one: a caller who
 		// swapped name and value must not see the value (a password?).
@@ -126,19 +138,20 @@ func (c *Config) Set(name, value string) error {
 
 // optionNames lists the names Set knows, for the message about another.
 var optionNames = []string{"hostname", "port", "username", "password", "passphrase", "key_filename",
-	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout"}
+	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout", "channel_timeout"}
 
 // optionNameRE is what an option name looks like (lower case and "_").
 var optionNameRE = regexp.MustCompile(`^[a-z][a-z_]{0,31}$`)
 
 // optionWants says, for a value that does not parse, what the option takes.
 var optionWants = map[string]string{
-	"port":           "not a port number in 1..65535",
-	"allow_agent":    "not a boolean (1/0, true/false, yes/no, on/off)",
-	"look_for_keys":  "not a boolean (1/0, true/false, yes/no, on/off)",
-	"timeout":        "not a valid number of seconds",
-	"banner_timeout": "not a valid number of seconds",
-	"auth_timeout":   "not a valid number of seconds",
+	"port":            "not a port number in 1..65535",
+	"allow_agent":     "not a boolean (1/0, true/false, yes/no, on/off)",
+	"look_for_keys":   "not a boolean (1/0, true/false, yes/no, on/off)",
+	"timeout":         "not a valid number of seconds",
+	"banner_timeout":  "not a valid number of seconds",
+	"auth_timeout":    "not a valid number of seconds",
+	"channel_timeout": "not a valid number of seconds",
 }
 
 // parseBool accepts 1/0, true/false, yes/no, on/off.
@@ -190,6 +203,14 @@ func (o *Options) AddKey(k *Key) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.cfg.Keys = append(o.cfg.Keys, k)
+}
+
+// AddKeyData appends a private key as file text, loaded at connect (see
+// Config.KeyData). data is copied.
+func (o *Options) AddKeyData(data []byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.cfg.KeyData = append(o.cfg.KeyData, bytes.Clone(data))
 }
 
 // Config returns a snapshot of the options.

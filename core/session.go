@@ -1,6 +1,8 @@
 package core
 
 import (
+	"net"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -40,13 +42,14 @@ func checkPtySize(cols, rows, widthPixels, heightPixels int) error {
 }
 
 // request sends a channel request that wants a reply, waiting at most
-// timeout (negative: no limit; 0: do not wait, which fails at once). A
-// refusal is KindChannel; on timeout the channel is closed, since its state
-// is then unknown.
+// timeout (negative: the connection's ChannelTimeout, else no limit; 0: do
+// not wait, which fails at once). A refusal is KindChannel; on timeout the
+// channel is closed, since its state is then unknown.
 func (ch *Channel) request(name string, payload []byte, timeout time.Duration) error {
 	if err := ch.usable(); err != nil {
 		return err
 	}
+	timeout = ch.client.channelTimeout(timeout)
 	done := make(chan struct{})
 	var err error
 	goSafe(ch.client.log, "a channel request", func() {
@@ -184,7 +187,8 @@ func closedIf(err error) error {
 }
 
 // Info returns one fact about the channel by name: "type", "origin", "dest",
-// "exit_signal". The second result is false for an unknown name.
+// "origin_host", "origin_port", "dest_host", "dest_port", "exit_signal".
+// The second result is false for an unknown name.
 func (ch *Channel) Info(name string) (string, bool) {
 	switch name {
 	case "type":
@@ -193,8 +197,32 @@ func (ch *Channel) Info(name string) (string, bool) {
 		return ch.Origin, true
 	case "dest":
 		return ch.Dest, true
+	case "origin_host", "origin_port", "dest_host", "dest_port":
+		addr := ch.Origin
+		if strings.HasPrefix(name, "dest") {
+			addr = ch.Dest
+		}
+		host, port := splitAddress(addr)
+		if strings.HasSuffix(name, "_port") {
+			return port, true
+		}
+		return host, true
 	case "exit_signal":
 		return ch.ExitSignal(), true
 	}
 	return "", false
+}
+
+// splitAddress splits "host:port" or "[v6]:port" into host and port; ""
+// gives "" and "0". It is the one place where such an address is parsed:
+// the bindings read the parts (gossh_channel_info's *_host and *_port).
+func splitAddress(addr string) (host, port string) {
+	if addr == "" {
+		return "", "0"
+	}
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, "0"
+	}
+	return h, p
 }

@@ -19,8 +19,8 @@
  *   gossh_error_free(). On success *err is set to NULL. There is no
  *   thread-local "last error".
  *
- * Handles.  gossh_client, gossh_channel, gossh_options, gossh_key and
- *   gossh_error are opaque. The pointer value is a key into a typed registry
+ * Handles.  gossh_client, gossh_channel, gossh_options, gossh_session_spec,
+ *   gossh_key, gossh_hostkeys and gossh_error are opaque. The pointer value is a key into a typed registry
  *   inside the library, not an address: a freed, stale, wrong-type or garbage
  *   handle gets GOSSH_E_BADHANDLE, never a crash. Handle values are never
  *   reused within a process. A NULL handle gets GOSSH_E_INVALID.
@@ -49,6 +49,12 @@
  *   (timeout, banner_timeout, auth_timeout) are not timeout_ms parameters but
  *   options, in seconds as paramiko's, where "0" or "" means none: see
  *   gossh_options_set.
+ *   -1 on a call that opens a channel or makes a channel request (the
+ *   "session", "direct-tcpip" and request functions, gossh_client_exec,
+ *   gossh_client_start) means "none given": the connection's
+ *   channel_timeout option applies, and only when that is unset (the
+ *   default) does the call wait without limit, as paramiko's open_channel
+ *   with timeout=None.
  *
  * Lengths.  Buffer lengths are size_t and are never truncated: a length no
  *   call can take (more than the address space can hold, or over a limit a
@@ -145,6 +151,7 @@ typedef struct gossh_client gossh_client;
 typedef struct gossh_channel gossh_channel;
 typedef struct gossh_key gossh_key;
 typedef struct gossh_hostkeys gossh_hostkeys;
+typedef struct gossh_session_spec gossh_session_spec;
 
 /* ------------------------------------------------------------------------ */
 /* Memory and errors                                                         */
@@ -192,10 +199,12 @@ const char *gossh_error_message(const gossh_error *e);
  *       name not among its principals, not a host certificate; the message
  *       says which), "changed" (a re-key presented another key; the
  *       connection ends).
- *   GOSSH_E_CONNECT: "address" (host:port that could not be reached) and
- *       "reason": "resolve" (the name did not resolve), "refused" or
- *       "unreachable".
- *   GOSSH_E_TIMEOUT: "stage" (connect, banner, auth, read, write, wait).
+ *   GOSSH_E_CONNECT: "address" (host:port that could not be reached,
+ *       "[v6]:port" for an IPv6 address), "host" and "port" (its parts, so
+ *       that nobody parses the address) and "reason": "resolve" (the name
+ *       did not resolve), "refused" or "unreachable".
+ *   GOSSH_E_TIMEOUT: "stage" (connect, banner, auth, read, write, wait);
+ *       at stage connect also "address", "host" and "port".
  */
 const char *gossh_error_detail(const gossh_error *e, const char *name);
 
@@ -411,8 +420,8 @@ void gossh_key_free(gossh_key *key);
  * gossh_options_new — a new, empty set of connect options with paramiko's
  * defaults (port 22, username = the local user, allow_agent and
  * look_for_keys on, banner_timeout 15 s, auth_timeout 30 s, no TCP
- * connect timeout). Caller frees
- * with gossh_options_free(). Does not block.
+ * connect timeout, no channel_timeout). Caller frees with
+ * gossh_options_free(). Does not block.
  */
 int gossh_options_new(gossh_options **out, gossh_error **err);
 
@@ -432,6 +441,9 @@ int gossh_options_new(gossh_options **out, gossh_error **err);
  *                    "0" or "" means none
  *   "banner_timeout" seconds to wait for the server's SSH banner
  *   "auth_timeout"   seconds for key exchange and authentication
+ *   "channel_timeout" seconds that opening a channel and each channel
+ *                    request wait when the call gives no timeout (-1; see
+ *                    "Timeouts"); "0" or "" (the default) means no limit
  *   "agent_socket"   path of an agent socket to use instead of SSH_AUTH_SOCK
  * Returns GOSSH_E_INVALID for an unknown name or a value that does not parse
  * (the message names the option and never repeats the value, which may be a
@@ -446,6 +458,20 @@ int gossh_options_set(gossh_options *opts, const char *name, const char *value,
  * options keep their own reference; the caller may free key afterwards.
  */
 int gossh_options_add_key(gossh_options *opts, const gossh_key *key, gossh_error **err);
+
+/*
+ * gossh_options_add_key_data — appends a private key given as the len bytes
+ * of its file text (any format gossh_key_from_data takes), copied before
+ * the call returns. It is parsed by gossh_client_connect and unlocked there
+ * as key_filename keys are: with "passphrase", else "password". Such keys
+ * are tried after those of gossh_options_add_key and before key_filename.
+ * A key that does not parse or unlock is skipped, and its error
+ * (GOSSH_E_KEY, GOSSH_E_PASSWORD_REQUIRED) is what connect reports when
+ * nothing else could authenticate, as for key files. Does not block.
+ * Returns 0; GOSSH_E_INVALID for NULL or empty data or more than 1 MiB.
+ */
+int gossh_options_add_key_data(gossh_options *opts, const void *data, size_t len,
+                               gossh_error **err);
 
 /* gossh_options_free — releases options. NULL and repeats are no-ops. */
 void gossh_options_free(gossh_options *opts);
@@ -629,8 +655,10 @@ int gossh_client_get_system_host_keys(gossh_client *c, gossh_hostkeys **out,
 
 /*
  * gossh_client_share_host_keys — makes c use from's stores (system and own)
- * and the file its auto-add policy saves to, from now on. For a binding that
- * replaces a closed client with a new one but must keep its host keys.
+ * and the file its auto-add policy saves to, from now on, so that two
+ * clients share one set of host keys. Reconnecting needs no new client: a
+ * closed client may gossh_client_connect again and keeps its host keys,
+ * policy and log channel.
  */
 int gossh_client_share_host_keys(gossh_client *c, const gossh_client *from, gossh_error **err);
 
@@ -718,7 +746,9 @@ int gossh_client_is_authenticated(const gossh_client *c);
  * paramiko's exec_command(). stdout and stderr are drained concurrently in the
  * background, so reading one stream first never deadlocks on the other.
  * BLOCKS until the server accepts or refuses the channel and the command,
- * for at most timeout_ms for each of the two (-1: no limit).
+ * for at most timeout_ms for each of the two (see "Timeouts": -1 is the
+ * channel_timeout option, else no limit). With a pty, variables or combined
+ * stderr, use gossh_client_start.
  * Returns 0 and *out (caller frees with gossh_channel_free); GOSSH_E_CHANNEL
  * if the server refuses; GOSSH_E_NOT_CONNECTED; GOSSH_E_CLOSED;
  * GOSSH_E_TIMEOUT.
@@ -731,6 +761,8 @@ int gossh_client_exec(gossh_client *c, const char *command, int timeout_ms,
  * blocked on this client or its channels in other threads return
  * GOSSH_E_CLOSED promptly. Safe to call twice and from any thread. Returns 0
  * (also when already closed or never connected).
+ * The client may then connect again (paramiko's close() then connect()),
+ * keeping its host keys, policy and log channel.
  */
 int gossh_client_close(gossh_client *c, gossh_error **err);
 
@@ -866,11 +898,96 @@ int gossh_channel_id(gossh_channel *ch);
  * gossh_channel_info — one fact about the channel by name, in *out (caller
  * frees with gossh_free): "type" ("session", "direct-tcpip",
  * "forwarded-tcpip"), "origin" and "dest" (host:port of a forwarded or
- * direct-tcpip channel; "" otherwise), "exit_signal" (the signal name that
+ * direct-tcpip channel; "" otherwise), "origin_host", "origin_port",
+ * "dest_host", "dest_port" (their parts: the host without brackets, the
+ * port in decimal, "0" when there is none), "exit_signal" (the signal name that
  * ended the command, e.g. "TERM", or ""). GOSSH_E_INVALID for an unknown
  * name. Does not block.
  */
 int gossh_channel_info(gossh_channel *ch, const char *name, char **out, gossh_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Starting a session in one call                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A gossh_session_spec says how to start a session channel: what to run, a
+ * pseudo-terminal, environment variables, combined stderr and a time limit.
+ * gossh_client_start carries it out in one order, the library's: open the
+ * channel, request the pty, set the variables sorted by name, combine
+ * stderr, then exec, shell or subsystem. A spec is only read by
+ * gossh_client_start, may be reused for any number of sessions and
+ * clients, and is safe to use from any thread. None of these functions
+ * blocks except gossh_client_start.
+ */
+
+/*
+ * gossh_session_spec_new — a new spec that starts nothing yet, with no pty,
+ * no variables, stderr apart and no timeout given (-1). Caller frees with
+ * gossh_session_spec_free. Returns 0, GOSSH_E_INVALID (NULL out).
+ */
+int gossh_session_spec_new(gossh_session_spec **out, gossh_error **err);
+
+/*
+ * gossh_session_spec_set — sets one field by name from its text form:
+ *   "command"        exec this command (paramiko's exec_command)
+ *   "shell"          "1": start the login shell (invoke_shell); "0": start
+ *                    nothing
+ *   "subsystem"      start this subsystem, e.g. "sftp" (invoke_subsystem)
+ *                    The last of command, shell and subsystem set decides.
+ *                    With none, gossh_client_start opens the session and
+ *                    makes its pty and env requests only: follow with
+ *                    gossh_channel_exec, _shell or _subsystem.
+ *   "pty"            "1": request a pseudo-terminal, vt100 80x24 unless
+ *                    set otherwise; "0": none (the default)
+ *   "term", "cols", "rows", "width_pixels", "height_pixels"
+ *                    the terminal's type and size (sizes in 0..65535,
+ *                    checked by gossh_client_start); setting any of them
+ *                    also turns the pty on
+ *   "combine_stderr" "1": stderr arrives on stdout from the start
+ *                    (paramiko's set_combine_stderr)
+ *   "timeout"        milliseconds for the open and for each request (a
+ *                    fraction rounds up), by the one rule (see
+ *                    "Timeouts"): "-1" (the default) none
+ *                    given, so the connection's channel_timeout applies;
+ *                    "0" fails at once
+ * Booleans take 1/0, true/false, yes/no, on/off. value NULL is "".
+ * Returns 0; GOSSH_E_INVALID for an unknown name, a value that does not
+ * parse, an empty subsystem name or a timeout below -1 (the message names
+ * the field and never repeats the value).
+ */
+int gossh_session_spec_set(gossh_session_spec *spec, const char *name, const char *value,
+                           gossh_error **err);
+
+/*
+ * gossh_session_spec_set_env — sets one environment variable to send
+ * (paramiko's environment; a later value for the same name replaces the
+ * earlier). They are sent sorted by name; OpenSSH refuses names its
+ * AcceptEnv does not list, and then gossh_client_start fails with
+ * GOSSH_E_CHANNEL. value NULL is "". Returns 0; GOSSH_E_INVALID for a
+ * NULL or empty name.
+ */
+int gossh_session_spec_set_env(gossh_session_spec *spec, const char *name, const char *value,
+                               gossh_error **err);
+
+/* gossh_session_spec_free — releases a spec. NULL and repeats are no-ops. */
+void gossh_session_spec_free(gossh_session_spec *spec);
+
+/*
+ * gossh_client_start — opens a session channel on c and starts it as spec
+ * says (see above). stdout and stderr are drained in the background, as
+ * for gossh_client_exec.
+ * BLOCKS until the server has answered the open and every request, each
+ * for at most the spec's timeout (see "Timeouts"). On failure no channel
+ * is left open.
+ * Returns 0 and *out (caller frees with gossh_channel_free);
+ * GOSSH_E_INVALID (NULL out or spec, a pty size out of range, checked
+ * before anything is sent); GOSSH_E_CHANNEL (the server refused the
+ * channel or a request: a pty, a variable, the command, the subsystem);
+ * GOSSH_E_TIMEOUT; GOSSH_E_NOT_CONNECTED; GOSSH_E_CLOSED.
+ */
+int gossh_client_start(gossh_client *c, const gossh_session_spec *spec, gossh_channel **out,
+                       gossh_error **err);
 
 /* ------------------------------------------------------------------------ */
 /* Session channels step by step (paramiko's Channel)                        */

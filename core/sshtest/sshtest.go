@@ -117,6 +117,12 @@ type Config struct {
 	Shell string
 	// Dir is the working directory of commands; the server's own by default.
 	Dir string
+	// RefuseEnv lists environment variable names whose "env" request is
+	// refused (as OpenSSH refuses names its AcceptEnv does not list).
+	RefuseEnv []string
+	// StallEnv is a variable name whose "env" request is never answered
+	// (channel-request timeout tests).
+	StallEnv string
 }
 
 // Server is a running test server. Create it with Start and stop it with
@@ -446,8 +452,13 @@ func (s *Server) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 		case "env":
 			var kv struct{ Name, Value string }
 			if ssh.Unmarshal(req.Payload, &kv) == nil {
-				ss.env = append(ss.env, kv.Name+"="+kv.Value)
-				ok = true
+				if kv.Name != "" && kv.Name == s.cfg.StallEnv {
+					continue // never answered
+				}
+				ok = !slices.Contains(s.cfg.RefuseEnv, kv.Name)
+				if ok {
+					ss.env = append(ss.env, kv.Name+"="+kv.Value)
+				}
 			}
 		case "pty-req":
 			// No real terminal; accept and remember TERM so programs that

@@ -51,6 +51,12 @@ HOSTKEY_ACCEPT_ADD = 2
 STREAM_STDOUT = 0
 STREAM_STDERR = 1
 
+CHANNEL_STDOUT_EOF = 1
+CHANNEL_STDERR_EOF = 2
+CHANNEL_REMOTE_CLOSED = 4
+CHANNEL_EXIT_READY = 8
+CHANNEL_CLOSED = 16
+
 # --------------------------------------------------------------------------
 # Opaque handle types: a distinct pointer type per kind, so that passing a
 # channel where a client is expected fails in ctypes, before reaching C.
@@ -81,12 +87,17 @@ class _gossh_hostkeys(ctypes.Structure):
     pass
 
 
+class _gossh_session_spec(ctypes.Structure):
+    pass
+
+
 client_p = POINTER(_gossh_client)
 channel_p = POINTER(_gossh_channel)
 options_p = POINTER(_gossh_options)
 key_p = POINTER(_gossh_key)
 error_p = POINTER(_gossh_error)
 hostkeys_p = POINTER(_gossh_hostkeys)
+session_spec_p = POINTER(_gossh_session_spec)
 
 # char * handed over by the library (freed with gossh_free): declared as
 # POINTER(c_char) so that ctypes does not convert it (and lose the pointer).
@@ -164,6 +175,13 @@ _PROTOTYPES = [
     ("gossh_channel_free", [channel_p], None),
     ("gossh_channel_id", [channel_p], c_int),
     ("gossh_channel_info", [channel_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_channel_state", [channel_p], c_int),
+    # starting a session in one call
+    ("gossh_session_spec_new", [POINTER(session_spec_p), _err_pp], c_int),
+    ("gossh_session_spec_set", [session_spec_p, c_char_p, c_char_p, _err_pp], c_int),
+    ("gossh_session_spec_set_env", [session_spec_p, c_char_p, c_char_p, _err_pp], c_int),
+    ("gossh_session_spec_free", [session_spec_p], None),
+    ("gossh_client_start", [client_p, session_spec_p, POINTER(channel_p), _err_pp], c_int),
     # session channels step by step
     ("gossh_client_open_session", [client_p, c_int, POINTER(channel_p), _err_pp], c_int),
     ("gossh_channel_request_pty",
@@ -203,7 +221,6 @@ _PROTOTYPES = [
     ("gossh_hostkeys_hash_host", [c_char_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
     ("gossh_client_get_host_keys", [client_p, POINTER(hostkeys_p), _err_pp], c_int),
     ("gossh_client_get_system_host_keys", [client_p, POINTER(hostkeys_p), _err_pp], c_int),
-    ("gossh_client_share_host_keys", [client_p, client_p, _err_pp], c_int),
     # logging
     ("gossh_set_log_callback", [LOG_CB, c_int, c_void_p, _err_pp], c_int),
     ("gossh_client_set_log_channel", [client_p, c_char_p, _err_pp], c_int),
@@ -348,15 +365,12 @@ def _public_key(text):
         return None
 
 
-def _connect_error(message, address):
-    host, port = address or "?", 0
-    if address and ":" in address:
-        h, _, p = address.rpartition(":")
-        host = h.strip("[]")
-        try:
-            port = int(p)
-        except ValueError:
-            pass
+def _connect_error(message, host, port):
+    host = host or "?"
+    try:
+        port = int(port or 0)
+    except ValueError:
+        port = 0
     cause = ConnectionRefusedError(errno.ECONNREFUSED, message)
     return _exc.NoValidConnectionsError({(host, port): cause})
 
@@ -387,7 +401,7 @@ def make_exception(code, message, details):
         e.message = message
         return e
     if code == E_CONNECT:
-        return _connect_error(message, details("address"))
+        return _connect_error(message, details("host"), details("port"))
     if code == E_TIMEOUT:
         e = _exc.SSHTimeout(message)
         e.stage = details("stage")

@@ -46,7 +46,8 @@ def _timeout_ms(t):
 
 def _request_ms(t):
     """A timeout for requests that must reach the server: 0 (non-blocking)
-    would fail them at once, so it means no limit here."""
+    would fail them at once, so it means none given here (-1: the library
+    applies connect()'s channel_timeout, else no limit)."""
     if t is None or float(t) <= 0:
         return -1
     return _timeout_ms(t)
@@ -58,17 +59,6 @@ class _ReadBuf:
     def __init__(self):
         self.lock = threading.Lock()
         self.buf = None
-
-
-def _hostport(s):
-    """"host:port" (or "[v6]:port") -> (host, int port); ("", 0) for ""."""
-    if not s:
-        return ("", 0)
-    host, _, port = s.rpartition(":")
-    try:
-        return (host.strip("[]"), int(port))
-    except ValueError:
-        return (s, 0)
 
 
 class Channel(_lib.NativeHandle):
@@ -83,7 +73,7 @@ class Channel(_lib.NativeHandle):
     _close_fn = "gossh_channel_close"
     _free_fn = "gossh_channel_free"
 
-    def __init__(self, handle, client=None, chanid=None, transport=None, open_timeout=None):
+    def __init__(self, handle, client=None, chanid=None, transport=None):
         self._handle = handle
         # Keep the client (and with it the connection) alive as long as a
         # channel on it is in use, as paramiko's transport thread does.
@@ -93,7 +83,6 @@ class Channel(_lib.NativeHandle):
         self.chanid = chanid
         self.transport = transport
         self._timeout = None
-        self._open_timeout = open_timeout
         self._bufs = {_lib.STREAM_STDOUT: _ReadBuf(), _lib.STREAM_STDERR: _ReadBuf()}
         self._closed = False
         self._eof = {_lib.STREAM_STDOUT: False, _lib.STREAM_STDERR: False}
@@ -113,15 +102,20 @@ class Channel(_lib.NativeHandle):
             raise SSHException("Channel is closed")
         return h
 
-    def _conn_closed(self):
-        """True if the connection under this channel is closed or lost."""
-        c = self._client
-        if c is None:
-            return False
-        if getattr(c, "_closed", False):
-            return True
-        h = getattr(c, "_handle", None)
-        return h is None or lib.gossh_client_is_active(h) != 1
+    def _state(self):
+        """The library's GOSSH_CHANNEL_* bits; CLOSED for a bad handle."""
+        h = self._handle
+        st = lib.gossh_channel_state(h) if h is not None else -1
+        return _lib.CHANNEL_CLOSED if st < 0 else st
+
+    def _addr(self, which):
+        """(host, port) of the channel's "origin" or "dest", as the library
+        splits it."""
+        host = self._info(which + "_host")
+        try:
+            return (host, int(self._info(which + "_port") or 0))
+        except ValueError:
+            return (host, 0)
 
     def _info(self, name):
         h = self._handle
@@ -133,10 +127,8 @@ class Channel(_lib.NativeHandle):
 
     def _req_ms(self):
         """Timeout for a request: the channel's timeout if positive, else
-        connect()'s channel_timeout, else none."""
-        if self._timeout is not None and self._timeout > 0:
-            return _timeout_ms(self._timeout)
-        return _request_ms(self._open_timeout)
+        none given (the library applies connect()'s channel_timeout)."""
+        return _request_ms(self._timeout)
 
     def get_id(self):
         """The channel's number, unique within its connection."""
@@ -158,10 +150,10 @@ class Channel(_lib.NativeHandle):
         any, arrived)."""
         if self._closed or self._handle is None:
             return True
-        if self._conn_closed():
+        st = self._state()
+        if st & _lib.CHANNEL_CLOSED:
             return True
-        return self._eof[_lib.STREAM_STDOUT] and \
-            lib.gossh_channel_exit_status_ready(self._handle) == 1
+        return self._eof[_lib.STREAM_STDOUT] and bool(st & _lib.CHANNEL_EXIT_READY)
 
     @property
     def active(self):
@@ -190,7 +182,7 @@ class Channel(_lib.NativeHandle):
     def get_pty(self, term="vt100", width=80, height=24, width_pixels=0, height_pixels=0):
         """Asks for a pseudo-terminal.  Raises SSHException (ChannelException)
         if the server refuses."""
-        call(lib.gossh_channel_request_pty, self._h(), _lib.enc(term or "vt100"), int(width),
+        call(lib.gossh_channel_request_pty, self._h(), _lib.enc(term or None), int(width),
              int(height), int(width_pixels), int(height_pixels), self._req_ms())
 
     def resize_pty(self, width=80, height=24, width_pixels=0, height_pixels=0):
@@ -400,8 +392,7 @@ class Channel(_lib.NativeHandle):
         h = self._handle
         if h is None or self._closed:
             return True
-        r = lib.gossh_channel_exit_status_ready(h)
-        return r == 1 or r < 0 or self._conn_closed()
+        return bool(self._state() & (_lib.CHANNEL_EXIT_READY | _lib.CHANNEL_CLOSED))
 
     def recv_exit_status(self):
         """Waits for the command to finish and returns its exit status (-1 if

@@ -85,44 +85,13 @@ class SSHClient(_lib.NativeHandle):
         self._policy_exc = None
         self._policy_add = False
         self._host_keys_filename = None
-        self._host_keys_view = None  # get_host_keys(): the live store, shared across reopen
+        self._host_keys_view = None  # get_host_keys(): the live store
         self._system_host_keys_filenames = []
         self._connected = False
         self._closed = False
         self._peer = None
         self._username = None
-        self._channel_timeout = None
         self._transport = None
-        # Settings replayed on a fresh handle when a closed client connects
-        # again (paramiko allows close() then connect()); host keys are
-        # shared with the old handle instead (see _reopen).  The log
-        # channel starts as "paramiko" on every handle (as a new Transport).
-        self._setup = [(lib.gossh_client_set_log_channel, _lib.enc(self._log_channel))]
-
-    def _reopen(self):
-        old = self._handle
-        h = _lib.client_p()
-        call(lib.gossh_client_new, ctypes.byref(h))
-        try:
-            for fn, arg in self._setup:
-                call(fn, h, arg)
-            if old is not None:
-                # Host keys (loaded, added, the save file) live on: the new
-                # handle shares the old one's stores, as paramiko's client
-                # keeps its HostKeys across close() and connect().
-                call(lib.gossh_client_share_host_keys, h, old)
-            if self._policy_cb is not None:
-                call(lib.gossh_client_set_policy_callback, h, self._policy_cb, None)
-            elif type(self._policy) is AutoAddPolicy:
-                call(lib.gossh_client_set_policy, h, _lib.POLICY_AUTOADD)
-        except BaseException:
-            lib.gossh_client_free(h)
-            raise
-        self._handle = h
-        self._closed = False
-        self._connected = False
-        if old is not None:
-            lib.gossh_client_free(old)
 
     # -- host keys --------------------------------------------------------------
 
@@ -281,7 +250,11 @@ class SSHClient(_lib.NativeHandle):
                 "gossh: connect() does not support " + ", ".join(unsupported)
             )
         if self._closed:
-            self._reopen()
+            # paramiko allows close() then connect(): the library's client
+            # connects again, keeping its host keys and policy.  A new
+            # connection logs under the client's channel (as a new Transport).
+            call(lib.gossh_client_set_log_channel, self._h(), _lib.enc(self._log_channel))
+            self._closed = self._connected = False
 
         opts = _lib.options_p()
         call(lib.gossh_options_new, ctypes.byref(opts))
@@ -310,6 +283,8 @@ class SSHClient(_lib.NativeHandle):
                 setopt("banner_timeout", _seconds(banner_timeout))
             if auth_timeout is not None:
                 setopt("auth_timeout", _seconds(auth_timeout))
+            if channel_timeout is not None:
+                setopt("channel_timeout", _seconds(channel_timeout))
             if pkey is not None:
                 if getattr(pkey, "_handle", None) is None:
                     raise SSHException("gossh: pkey has no private key loaded")
@@ -331,7 +306,6 @@ class SSHClient(_lib.NativeHandle):
         self._connected = True
         self._peer = (hostname, int(port))
         self._username = username
-        self._channel_timeout = channel_timeout
         self._transport = Transport(self)
 
     def get_transport(self):
@@ -340,6 +314,26 @@ class SSHClient(_lib.NativeHandle):
         return self._transport
 
     # -- commands ---------------------------------------------------------------
+
+    def _start(self, fields, environment, timeout=None):
+        """Opens a session channel and starts it in one library call
+        (gossh_client_start): the library makes the requests, in its order.
+        fields are the spec's (name, value) pairs."""
+        if self._closed or not self._connected or self._transport is None:
+            raise SSHException("SSH session not active")
+        spec = _lib.session_spec_p()
+        call(lib.gossh_session_spec_new, ctypes.byref(spec))
+        try:
+            fields.append(("timeout", str(_request_ms(timeout))))
+            for name, value in fields:
+                call(lib.gossh_session_spec_set, spec, name.encode(), _lib.enc(value))
+            for name, value in (environment or {}).items():
+                call(lib.gossh_session_spec_set_env, spec, _lib.enc(name), _lib.enc(value))
+            ch = _lib.channel_p()
+            call(lib.gossh_client_start, self._h(), spec, ctypes.byref(ch))
+        finally:
+            lib.gossh_session_spec_free(spec)
+        return Channel(ch, self, transport=self._transport)
 
     def exec_command(self, command, bufsize=-1, timeout=None, get_pty=False,
                      environment=None):
@@ -350,31 +344,13 @@ class SSHClient(_lib.NativeHandle):
         ``timeout`` bounds opening the channel and each request, and is then
         the channel's timeout, so a read waiting longer raises socket.timeout.
         """
-        if self._closed or not self._connected or self._transport is None:
-            raise SSHException("SSH session not active")
         if isinstance(command, bytes):
             command = command.decode("utf-8")
-        if get_pty or environment:
-            chan = self._transport.open_session(timeout=timeout)
-            try:
-                chan.settimeout(timeout)  # also bounds the requests below
-                if get_pty:
-                    chan.get_pty()
-                if environment:
-                    chan.update_environment(environment)
-                chan.exec_command(command)
-            except BaseException:
-                chan.close()
-                raise
-        else:
-            # One C call opens the channel and runs the command.
-            open_timeout = timeout if timeout is not None else self._channel_timeout
-            ch = _lib.channel_p()
-            call(lib.gossh_client_exec, self._h(), _lib.enc(command),
-                 _request_ms(open_timeout), ctypes.byref(ch))
-            chan = Channel(ch, self, transport=self._transport,
-                           open_timeout=self._channel_timeout)
-            chan.settimeout(timeout)
+        fields = [("command", command)]
+        if get_pty:
+            fields.append(("pty", "1"))
+        chan = self._start(fields, environment, timeout)
+        chan.settimeout(timeout)
         return (
             chan.makefile_stdin("wb", bufsize),
             chan.makefile("r", bufsize),
@@ -385,18 +361,9 @@ class SSHClient(_lib.NativeHandle):
                      height_pixels=0, environment=None):
         """Starts an interactive shell on a pseudo-terminal; returns its
         Channel."""
-        if self._closed or not self._connected or self._transport is None:
-            raise SSHException("SSH session not active")
-        chan = self._transport.open_session()
-        try:
-            chan.get_pty(term, width, height, width_pixels, height_pixels)
-            if environment:
-                chan.update_environment(environment)
-            chan.invoke_shell()
-        except BaseException:
-            chan.close()
-            raise
-        return chan
+        return self._start([("shell", "1"), ("term", term or ""), ("cols", str(int(width))),
+                            ("rows", str(int(height))), ("width_pixels", str(int(width_pixels))),
+                            ("height_pixels", str(int(height_pixels)))], environment)
 
     def open_sftp(self):
         raise NotImplementedError("gossh: SFTP is not supported yet")

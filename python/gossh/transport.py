@@ -17,7 +17,7 @@ import weakref
 
 from . import _lib
 from ._lib import call, lib
-from .channel import Channel, _hostport, _request_ms
+from .channel import Channel, _request_ms
 from .ssh_exception import SSHException, SSHTimeout
 
 __all__ = ["Transport", "SecurityOptions"]
@@ -96,15 +96,8 @@ class Transport:
         except Exception:  # noqa: BLE001 - closed or not connected
             return default
 
-    def _open_ms(self, timeout):
-        if timeout is None:
-            timeout = self._client._channel_timeout
-        return _request_ms(timeout)
-
-    def _channel(self, handle, open_timeout=None):
-        return Channel(handle, self._client, transport=self,
-                       open_timeout=self._client._channel_timeout
-                       if open_timeout is None else open_timeout)
+    def _channel(self, handle):
+        return Channel(handle, self._client, transport=self)
 
     # -- state --------------------------------------------------------------
 
@@ -191,7 +184,7 @@ class Transport:
         server refuses, socket.timeout (SSHTimeout) if timeout passes."""
         h = self._h()
         out = _lib.channel_p()
-        ms = self._open_ms(timeout)
+        ms = _request_ms(timeout)  # none given: connect()'s channel_timeout
         if kind == "session":
             call(lib.gossh_client_open_session, h, ms, ctypes.byref(out))
         elif kind == "direct-tcpip":
@@ -277,8 +270,8 @@ class Transport:
     def _dispatch(self, handle):
         """Hands one forwarded channel to its handler or the accept queue."""
         chan = self._channel(handle)
-        origin = _hostport(chan._info("origin"))
-        dest = _hostport(chan._info("dest"))
+        origin = chan._addr("origin")
+        dest = chan._addr("dest")
         chan.origin_addr = origin
         with self._fwd_lock:
             handler = self._forwards.get(dest)

@@ -10,6 +10,10 @@ int main() {
     gossh_client *c = nullptr;
     gossh_error *err = nullptr;
     if (gossh_client_new(&c, &err) != GOSSH_OK) return 1;
+    gossh_session_spec *spec = nullptr;
+    if (gossh_session_spec_new(&spec, &err) != GOSSH_OK) return 1;
+    if (gossh_session_spec_set(spec, "command", "true", &err) != GOSSH_OK) return 1;
+    gossh_session_spec_free(spec);
     gossh_client_free(c);
     std::printf("C++: libgossh %s (%d)\n", v, n);
     return n == GOSSH_VERSION_NUMBER ? 0 : 1;

@@ -3,7 +3,6 @@
 
 const { EventEmitter } = require('events');
 const native = require('./native');
-const { ChannelCore, Process, runToCompletion } = require('./channel');
 const { ClosedError, InvalidArgumentError } = require('./errors');
 const session = require('./session');
 const forward = require('./forward');
@@ -55,7 +54,6 @@ class Client extends EventEmitter {
     this._connecting = null;
     this._channels = new Set();
     this._policyError = null;
-    this._channelTimeout = null;  // connect({ channelTimeout }): opening channels and requests
     this._closeHooks = [];
     finalizer.register(this, this._state, this);
   }
@@ -95,7 +93,6 @@ class Client extends EventEmitter {
     const optsOut = [null];
     native.callSync('gossh_options_new', optsOut);
     const opts = optsOut[0];
-    const keys = [];
     let callback = null;
     try {
       const set = (name, value) => {
@@ -120,17 +117,14 @@ class Client extends EventEmitter {
       set('timeout', msToSeconds(o.timeout, 'timeout'));
       set('banner_timeout', msToSeconds(o.bannerTimeout, 'bannerTimeout'));
       set('auth_timeout', msToSeconds(o.authTimeout, 'authTimeout'));
-      if (o.channelTimeout !== undefined && o.channelTimeout !== null) {
-        msToSeconds(o.channelTimeout, 'channelTimeout'); // validates
-        this._channelTimeout = o.channelTimeout;
-      }
+      set('channel_timeout', msToSeconds(o.channelTimeout, 'channelTimeout'));
       if (o.log !== undefined && o.log !== null) {
         if (!this._detachLog) this._detachLog = log.attachClientLogger(h, o.log, o.logLevel, o.logChannel);
       } else if (o.logChannel !== undefined && o.logChannel !== null) {
         native.callSync('gossh_client_set_log_channel', h, String(o.logChannel));
       }
 
-      // Private keys: a path (key_filename), or key text / a Buffer (loaded here).
+      // Private keys: a path (key_filename), key text / a Buffer (key data), or a Key.
       let pk = o.privateKey;
       if (pk !== undefined && pk !== null) {
         if (!Array.isArray(pk)) pk = [pk];
@@ -138,15 +132,9 @@ class Client extends EventEmitter {
           if (k instanceof Key) {
             native.callSync('gossh_options_add_key', opts, k._handle);
           } else if (Buffer.isBuffer(k) || (typeof k === 'string' && looksLikeKeyText(k))) {
+            // Key text: the library parses and unlocks it at connect, as key files.
             const data = Buffer.isBuffer(k) ? k : Buffer.from(k, 'utf8');
-            const keyOut = [null];
-            // Decrypting a key runs a KDF: off the main thread.
-            // As for key_filename: the passphrase, else the password, unlocks it.
-            const secret = o.passphrase !== undefined && o.passphrase !== null ? o.passphrase : o.password;
-            await native.callAsync('gossh_key_from_data', data, data.length,
-              secret === undefined || secret === null ? null : String(secret), keyOut);
-            keys.push(keyOut[0]);
-            native.callSync('gossh_options_add_key', opts, keyOut[0]);
+            native.callSync('gossh_options_add_key_data', opts, data, data.length);
           } else if (typeof k === 'string') {
             set('key_filename', k);
           } else {
@@ -223,7 +211,6 @@ class Client extends EventEmitter {
       throw e;
     } finally {
       native.fn.gossh_options_free(opts);
-      for (const k of keys) native.fn.gossh_key_free(k);
     }
   }
 
@@ -231,26 +218,6 @@ class Client extends EventEmitter {
     const old = this._state.callback;
     this._state.callback = cb;
     if (old && old !== cb) native.unregisterCallback(old);
-  }
-
-  async _open(command, timeoutMs, options) {
-    if (options && ((options.pty !== undefined && options.pty !== null && options.pty !== false) ||
-                    (options.env !== undefined && options.env !== null))) {
-      return session.openExec(this, command, { pty: options.pty || null, env: options.env, timeout: timeoutMs });
-    }
-    if (timeoutMs === undefined || timeoutMs === null) timeoutMs = this._channelTimeout;
-    this._checkOpen();
-    if (typeof command !== 'string') throw new TypeError('command must be a string');
-    const out = [null];
-    await native.callAsync('gossh_client_exec', this._handle, command,
-      timeoutMs === undefined || timeoutMs === null || timeoutMs <= 0 ? -1 : Math.round(timeoutMs), out);
-    if (this._closed) {
-      native.fn.gossh_channel_free(out[0]);
-      throw new ClosedError('the client is closed', 'GOSSH_E_CLOSED');
-    }
-    const core = new ChannelCore(out[0], this);
-    this._channels.add(core);
-    return core;
   }
 
   _forgetChannel(core) {
@@ -266,16 +233,12 @@ class Client extends EventEmitter {
     if (encoding !== 'buffer' && encoding !== null && !Buffer.isEncoding(encoding)) {
       throw new TypeError(`unknown encoding: ${encoding}`);
     }
-    const started = Date.now();
-    const core = await this._open(command, timeout, { pty, env });
-    const left = timeout === undefined || timeout === null ? undefined : Math.max(0, timeout - (Date.now() - started));
-    return runToCompletion(core, { stdin, encoding, timeout: left });
+    return session.execWith(this, command, { stdin, encoding, timeout, pty, env });
   }
 
   /** Starts a command and returns a ChildProcess-like Process with streams. */
   async spawn(command, options = {}) {
-    const core = await this._open(command, options && options.timeout, options);
-    return new Process(core, command);
+    return session.spawnWith(this, command, options);
   }
 
   /** A login shell (with a pty unless `pty: false`) as a Duplex Channel. */

@@ -12,37 +12,29 @@ const net = require('net');
 const native = require('./native');
 const { ChannelCore, Channel, waits } = require('./channel');
 const { SSHError, ClosedError, BadHandleError, InvalidArgumentError } = require('./errors');
-const { deadline } = require('./session');
 
 const ACCEPT_TIMEOUT_MS = 1000;
 const POLL_MIN_MS = 5;
 const POLL_MAX_MS = 200;
 
-const state = new WeakMap(); // client -> { active: Map(key -> count), loop, pending: Set }
+// client -> { active: number of forwardings the library accepted and has
+// not cancelled, loop, pending: Set }. Which forwarding an address and port
+// name (and the default address) is the library's to decide.
+const state = new WeakMap();
 
 function stateOf(client) {
   let s = state.get(client);
   if (!s) {
-    s = { active: new Map(), loop: null, pending: new Set() };
+    s = { active: 0, loop: null, pending: new Set() };
     state.set(client, s);
     client._onClose(() => {
       for (const h of s.pending) native.fn.gossh_channel_free(h);
       s.pending.clear();
-      s.active.clear();
+      s.active = 0;
       return s.loop;
     });
   }
   return s;
-}
-
-/** "host:port" or "[v6]:port" -> { host, port }. */
-function splitHostPort(text) {
-  if (!text) return { host: '', port: 0 };
-  const i = text.lastIndexOf(':');
-  if (i < 0) return { host: text, port: 0 };
-  let host = text.slice(0, i);
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  return { host, port: Number(text.slice(i + 1)) || 0 };
 }
 
 // The type only: the range (0..65535, 1..65535 for a destination) is the
@@ -67,10 +59,10 @@ async function forwardOut(client, srcHost, srcPort, dstHost, dstPort, { timeout 
   checkPort(dstPort, 'dstPort');
   srcPort = srcPort === undefined || srcPort === null ? 0 : srcPort;
   checkPort(srcPort, 'srcPort');
-  const dl = deadline(timeout === undefined || timeout === null ? client._channelTimeout : timeout);
   const out = [null];
+  // No timeout: -1, and the library applies connect's channelTimeout.
   await native.callAsync('gossh_client_open_direct_tcpip', client._handle, dstHost, dstPort,
-    srcHost ? String(srcHost) : null, srcPort, dl.left(), out);
+    srcHost ? String(srcHost) : null, srcPort, timeout === undefined || timeout === null ? -1 : timeout, out);
   if (client._closed) {
     native.fn.gossh_channel_free(out[0]);
     throw new ClosedError('the client is closed', 'GOSSH_E_CLOSED');
@@ -140,8 +132,7 @@ async function forwardIn(client, address, port) {
   const bound = [0];
   await native.callAsync('gossh_client_request_port_forward', client._handle, address, port, bound);
   const s = stateOf(client);
-  const key = `${address || 'localhost'}:${bound[0]}`;
-  s.active.set(key, (s.active.get(key) || 0) + 1);
+  s.active += 1;
   if (!s.loop) s.loop = acceptLoop(client, s).finally(() => { s.loop = null; });
   return bound[0];
 }
@@ -152,10 +143,9 @@ async function unforwardIn(client, address, port) {
   address = address === undefined || address === null ? '' : String(address);
   checkPort(port, 'port');
   await native.callAsync('gossh_client_cancel_port_forward', client._handle, address, port);
+  // The library cancelled one forwarding (it refuses an unknown one).
   const s = stateOf(client);
-  const key = `${address || 'localhost'}:${port}`;
-  const n = s.active.get(key) || 0;
-  if (n <= 1) s.active.delete(key); else s.active.set(key, n - 1);
+  s.active = Math.max(0, s.active - 1);
 }
 
 function dispatch(client, s, handle) {
@@ -164,9 +154,10 @@ function dispatch(client, s, handle) {
     try { native.callSync('gossh_channel_info', handle, name, out); } catch (_) { return ''; }
     return native.takeString(out[0]) || '';
   };
-  const src = splitHostPort(info('origin'));
-  const dst = splitHostPort(info('dest'));
-  const details = { srcIP: src.host, srcPort: src.port, destIP: dst.host, destPort: dst.port };
+  const details = {
+    srcIP: info('origin_host'), srcPort: Number(info('origin_port')),
+    destIP: info('dest_host'), destPort: Number(info('dest_port')),
+  };
   s.pending.add(handle);
   let decided = false;
   const accept = () => {
@@ -200,7 +191,7 @@ function dispatch(client, s, handle) {
 async function acceptLoop(client, s) {
   const out = [null];
   let backoff = 0;
-  while (!client._closed && s.active.size > 0) {
+  while (!client._closed && s.active > 0) {
     const blocking = waits.tryAcquire();
     let got = false;
     try {
@@ -231,4 +222,4 @@ async function acceptLoop(client, s) {
   }
 }
 
-module.exports = { forwardOut, forwardLocal, forwardIn, unforwardIn, splitHostPort };
+module.exports = { forwardOut, forwardLocal, forwardIn, unforwardIn };

@@ -165,6 +165,17 @@ const PROTOTYPES = [
   'int gossh_client_set_log_channel(gossh_client *c, const char *name, _Out_ gossh_error **err)',
 ];
 
+// Starting a session in one call (gossh.h "Starting a session in one call").
+koffi.opaque('gossh_session_spec');
+PROTOTYPES.push(
+  'int gossh_session_spec_new(_Out_ gossh_session_spec **out, _Out_ gossh_error **err)',
+  'int gossh_session_spec_set(gossh_session_spec *spec, const char *name, const char *value, _Out_ gossh_error **err)',
+  'int gossh_session_spec_set_env(gossh_session_spec *spec, const char *name, const char *value, _Out_ gossh_error **err)',
+  'void gossh_session_spec_free(gossh_session_spec *spec)',
+  'int gossh_client_start(gossh_client *c, const gossh_session_spec *spec, _Out_ gossh_channel **out, _Out_ gossh_error **err)',
+  'int gossh_options_add_key_data(gossh_options *opts, const void *data, size_t len, _Out_ gossh_error **err)',
+);
+
 const { lib, file: libraryPath } = loadLibrary();
 
 const fn = {};

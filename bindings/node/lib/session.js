@@ -1,42 +1,30 @@
 'use strict';
-// Session channels step by step (gossh.h "Session channels step by step"):
-// open_session, then request_pty / set_env, then exactly one of exec, shell
-// or subsystem. Used by Client.exec/spawn (with pty or env), shell() and
-// subsystem(). Every step is an asynchronous call with what is left of the
-// time limit.
+// Session channels: Client.exec/spawn (with pty or env), shell() and
+// subsystem() pass the caller's options into a gossh_session_spec and start
+// the session with one call, gossh_client_start. The library makes the
+// requests (pty, env sorted by name, then exec, shell or subsystem), checks
+// the values, and applies connect's channelTimeout when no timeout is given.
 
 const native = require('./native');
 const { ChannelCore, Process, Channel, runToCompletion } = require('./channel');
-const { ClosedError, InvalidArgumentError } = require('./errors');
+const { ClosedError } = require('./errors');
 
-/** A deadline helper: `left()` is the time_ms to pass to the next step (-1: no limit). */
-function deadline(ms, name = 'timeout') {
-  if (ms === undefined || ms === null) return { left: () => -1, limited: false };
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw new InvalidArgumentError(`${name} must be a non-negative number of milliseconds`, 'GOSSH_E_INVALID');
-  }
-  const end = Date.now() + ms;
-  // 0 would not wait at all (the library's one timeout rule), so never pass 0.
-  return { left: () => Math.max(1, Math.round(end - Date.now())), limited: true };
-}
+// pty option -> spec field.
+const PTY_FIELDS = { term: 'term', cols: 'cols', rows: 'rows', width: 'width_pixels', height: 'height_pixels' };
 
-/** Normalises the `pty` option: true, or { term, cols, rows, width, height }. */
-function ptyOptions(pty) {
+/** The spec's fields for the `pty` option: true, or { term, cols, rows, width, height }. */
+function ptyFields(pty) {
   if (pty === true) pty = {};
   if (!pty || typeof pty !== 'object') throw new TypeError('pty must be true or { term, cols, rows, width, height }');
-  const p = {
-    term: pty.term === undefined || pty.term === null ? 'vt100' : String(pty.term),
-    cols: pty.cols === undefined ? null : pty.cols,
-    rows: pty.rows === undefined ? null : pty.rows,
-    width: pty.width === undefined ? null : pty.width,
-    height: pty.height === undefined ? null : pty.height,
-  };
-  for (const k of ['cols', 'rows', 'width', 'height']) {
-    if (p[k] === null) p[k] = k === 'cols' ? 80 : k === 'rows' ? 24 : 0;
+  const fields = [['pty', '1']];
+  for (const [k, name] of Object.entries(PTY_FIELDS)) {
+    const v = pty[k];
+    if (v === undefined || v === null) continue;
     // The range (0..65535) is the library's to decide: InvalidArgumentError.
-    if (!Number.isInteger(p[k])) throw new TypeError(`pty.${k} must be an integer`);
+    if (k !== 'term' && !Number.isInteger(v)) throw new TypeError(`pty.${k} must be an integer`);
+    fields.push([name, String(v)]);
   }
-  return p;
+  return fields;
 }
 
 function envEntries(env) {
@@ -46,44 +34,44 @@ function envEntries(env) {
 }
 
 /**
- * Opens a session channel on `client`, applies `pty` and `env`, then runs
- * `start(handle, timeoutMs)` (exec, shell or subsystem). Returns the
- * ChannelCore, registered with the client. On failure the channel is freed.
+ * Starts a session channel on `client` from spec `fields` ([name, value]),
+ * `env` and `timeout` (ms; none: connect's channelTimeout). Returns the
+ * ChannelCore, registered with the client.
  */
-async function openSession(client, { pty, env, timeout } = {}, start) {
+async function start(client, fields, { env, timeout } = {}) {
   client._checkOpen();
-  const p = pty ? ptyOptions(pty) : null;
   const vars = envEntries(env);
-  const dl = deadline(timeout === undefined || timeout === null ? client._channelTimeout : timeout);
+  // The value is the library's to check (InvalidArgumentError).
+  if (timeout !== undefined && timeout !== null) fields.push(['timeout', String(timeout)]);
+  const specOut = [null];
+  native.callSync('gossh_session_spec_new', specOut);
+  const spec = specOut[0];
   const out = [null];
-  await native.callAsync('gossh_client_open_session', client._handle, dl.left(), out);
-  const h = out[0];
   try {
-    if (client._closed) throw new ClosedError('the client is closed', 'GOSSH_E_CLOSED');
-    if (p) {
-      await native.callAsync('gossh_channel_request_pty', h, p.term, p.cols, p.rows, p.width, p.height, dl.left());
-    }
-    for (const [name, value] of vars) {
-      await native.callAsync('gossh_channel_set_env', h, name, value, dl.left());
-    }
-    await start(h, dl.left());
-    if (client._closed) throw new ClosedError('the client is closed', 'GOSSH_E_CLOSED');
-  } catch (e) {
-    native.fn.gossh_channel_free(h);
-    throw e;
+    for (const [name, value] of fields) native.callSync('gossh_session_spec_set', spec, name, value);
+    for (const [name, value] of vars) native.callSync('gossh_session_spec_set_env', spec, name, value);
+    await native.callAsync('gossh_client_start', client._handle, spec, out);
+  } finally {
+    native.fn.gossh_session_spec_free(spec);
   }
-  const core = new ChannelCore(h, client);
+  if (client._closed) {
+    native.fn.gossh_channel_free(out[0]);
+    throw new ClosedError('the client is closed', 'GOSSH_E_CLOSED');
+  }
+  const core = new ChannelCore(out[0], client);
   client._channels.add(core);
   return core;
 }
 
-/** exec with pty/env: the ChannelCore of a running command. */
-function openExec(client, command, options) {
+/** exec (with or without pty/env): the ChannelCore of a running command. */
+function openExec(client, command, { pty, env, timeout } = {}) {
   if (typeof command !== 'string') throw new TypeError('command must be a string');
-  return openSession(client, options, (h, t) => native.callAsync('gossh_channel_exec', h, command, t));
+  const fields = [['command', command]];
+  if (pty !== undefined && pty !== null && pty !== false) fields.push(...ptyFields(pty));
+  return start(client, fields, { env, timeout });
 }
 
-/** Client.exec with { pty, env }: runs to completion, as exec without them. */
+/** Client.exec: runs to completion. */
 async function execWith(client, command, { stdin, encoding = 'utf8', timeout, pty, env } = {}) {
   const started = Date.now();
   const core = await openExec(client, command, { pty, env, timeout });
@@ -91,9 +79,9 @@ async function execWith(client, command, { stdin, encoding = 'utf8', timeout, pt
   return runToCompletion(core, { stdin, encoding, timeout: left });
 }
 
-/** Client.spawn with { pty, env }. */
+/** Client.spawn. */
 async function spawnWith(client, command, options = {}) {
-  const core = await openExec(client, command, options);
+  const core = await openExec(client, command, options || {});
   return new Process(core, command);
 }
 
@@ -107,8 +95,9 @@ async function shell(client, options = {}) {
   let pty = options.pty;
   if (pty === undefined) pty = true;
   if (pty === true) pty = { term, cols, rows, width, height };
-  const core = await openSession(client, { pty: pty || null, env, timeout },
-    (h, t) => native.callAsync('gossh_channel_shell', h, t));
+  const fields = [['shell', '1']];
+  if (pty) fields.push(...ptyFields(pty));
+  const core = await start(client, fields, { env, timeout });
   return new Channel(core, { type: 'session' });
 }
 
@@ -116,9 +105,8 @@ async function shell(client, options = {}) {
 async function subsystem(client, name, options = {}) {
   if (typeof name !== 'string' || !name) throw new TypeError('subsystem name must be a non-empty string');
   const { env, timeout } = options || {};
-  const core = await openSession(client, { env, timeout },
-    (h, t) => native.callAsync('gossh_channel_subsystem', h, name, t));
+  const core = await start(client, [['subsystem', name]], { env, timeout });
   return new Channel(core, { type: 'session' });
 }
 
-module.exports = { openSession, openExec, execWith, spawnWith, shell, subsystem, deadline, ptyOptions };
+module.exports = { openExec, execWith, spawnWith, shell, subsystem };

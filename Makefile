@@ -126,18 +126,18 @@ bench: lib ## run gossh and its peers (ssh, paramiko, asyncssh, Node ssh2) side 
 # `make fuzz FUZZTIME=10m` runs each target for a time instead.
 FUZZ_PKGS := core capi
 FUZZ_COUNTS := \
-  core:FuzzParsePrivateKey:3000 \
-  core:FuzzParseOpenSSHDSA:1000 \
-  core:FuzzParsePublicKey:20000 \
-  core:FuzzLoadCertificate:20000 \
-  core:FuzzParseKnownHostsLine:20000 \
-  core:FuzzHostKeyEntryMatches:20000 \
-  core:FuzzHostCertificate:20000 \
-  core:FuzzConfigSet:20000 \
-  core:FuzzChannelTraffic:1500 \
-  core:FuzzConnectBanner:400 \
-  capi:FuzzHandles:20000 \
-  capi:FuzzSizes:5000
+  core:FuzzParsePrivateKey:2000 \
+  core:FuzzParseOpenSSHDSA:800 \
+  core:FuzzParsePublicKey:10000 \
+  core:FuzzLoadCertificate:10000 \
+  core:FuzzParseKnownHostsLine:10000 \
+  core:FuzzHostKeyEntryMatches:10000 \
+  core:FuzzHostCertificate:10000 \
+  core:FuzzConfigSet:10000 \
+  core:FuzzChannelTraffic:1000 \
+  core:FuzzConnectBanner:300 \
+  capi:FuzzHandles:10000 \
+  capi:FuzzSizes:3000
 FUZZ_MINIMIZE ?= 20x
 FUZZTIME ?= 10s
 

@@ -67,6 +67,28 @@ func wantKind(t *testing.T, err error, kind Kind) *Error {
 	return AsError(err)
 }
 
+// hangGuard bounds a wait for a call that must end but has no timeout of
+// its own (or whose end is the point of the test). It is no timing
+// assertion: such calls end in milliseconds, and the bound only turns a
+// hang into a failure, far beyond any slowness a loaded machine causes.
+const hangGuard = 60 * time.Second
+
+// mustReturn runs f and fails the test if f has not returned within
+// hangGuard. f must not call t.Fatal.
+func mustReturn(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(hangGuard):
+		t.Fatalf("%s: still blocked after %v (a hang)", what, hangGuard)
+	}
+}
+
 // freePort returns a loopback port that nothing listened on a moment ago.
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -353,19 +375,16 @@ func TestReadTimeoutAndCloseFromAnotherGoroutine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
+	// The read ends by its own timeout, with a timeout error (not data,
+	// not the end of the stream).
 	_, err = ch.Read(Stdout, make([]byte, 10), 300*time.Millisecond)
 	wantKind(t, err, KindTimeout)
-	if d := time.Since(start); d > 3*time.Second {
-		t.Fatalf("read timeout took %v", d)
-	}
+	// A read without a timeout ends when another goroutine closes the
+	// client: with KindClosed, where the command's own end (after 30 s)
+	// would give the end of the stream.
 	go func() { time.Sleep(200 * time.Millisecond); c.Close() }()
-	start = time.Now()
 	_, err = ch.Read(Stdout, make([]byte, 10), -1)
 	wantKind(t, err, KindClosed)
-	if d := time.Since(start); d > 3*time.Second {
-		t.Fatalf("close took %v to end the read", d)
-	}
 	c.Close() // twice is fine
 	_, err = c.Exec("true", -1)
 	wantKind(t, err, KindClosed)
@@ -391,21 +410,22 @@ func TestBannerTimeoutAgainstSilentServer(t *testing.T) {
 	cfg.BannerTimeout = 500 * time.Millisecond
 	start := time.Now()
 	e := wantKind(t, NewClient().Connect(cfg), KindTimeout)
-	if d := time.Since(start); d < 400*time.Millisecond || d > 3*time.Second {
+	// The timeout is not cut short. (A lower bound only: a loaded machine
+	// makes it later, never earlier.)
+	if d := time.Since(start); d < 400*time.Millisecond {
 		t.Fatalf("banner timeout after %v, want ~500ms", d)
 	}
 	if e.Detail("stage") != "banner" {
 		t.Fatalf("stage %q", e.Detail("stage"))
 	}
-	// Close from another goroutine cancels a connect that waits for the banner.
+	// Close from another goroutine cancels a connect that waits for the
+	// banner with no timeout: nothing else would end it.
 	cfg.BannerTimeout = 0
 	c := NewClient()
 	go func() { time.Sleep(200 * time.Millisecond); c.Close() }()
-	start = time.Now()
-	wantKind(t, c.Connect(cfg), KindClosed)
-	if d := time.Since(start); d > 3*time.Second {
-		t.Fatalf("close took %v to cancel connect", d)
-	}
+	var err error
+	mustReturn(t, "Connect after Close", func() { err = c.Connect(cfg) })
+	wantKind(t, err, KindClosed)
 }
 
 func TestNotSSHServer(t *testing.T) {

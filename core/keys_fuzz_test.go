@@ -13,10 +13,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"golang.org/x/crypto/ssh"
@@ -78,6 +80,37 @@ func seedPrivateKeys(f *testing.F) []seedKey {
 	return out
 }
 
+// slowKDF reports whether an openssh-key-v1 body (as PEM text, or the
+// block's bytes when raw) asks for more bcrypt rounds than a fuzz input
+// should cost. gossh and x/crypto accept up to maxBcryptRounds (2048), at
+// about 10 ms a round on a loaded 2-core machine: up to 20 s for one key,
+// past the fuzzer's 10 s per-input limit, so such an input is reported as
+// a hang although it ends. The target skips inputs above 64 rounds
+// (OpenSSH's default is 16).
+func slowKDF(data []byte, raw bool) bool {
+	body := data
+	if !raw {
+		block, _ := pem.Decode(data)
+		if block == nil || block.Type != "OPENSSH PRIVATE KEY" {
+			return false
+		}
+		body = block.Bytes
+	}
+	if len(body) < len(opensshMagic) || string(body[:len(opensshMagic)]) != opensshMagic {
+		return false
+	}
+	var w opensshOuter
+	var opts struct {
+		Salt   string
+		Rounds uint32
+		Rest   []byte `ssh:"rest"`
+	}
+	if ssh.Unmarshal(body[len(opensshMagic):], &w) != nil || ssh.Unmarshal([]byte(w.KdfOpts), &opts) != nil {
+		return false
+	}
+	return opts.Rounds > 64
+}
+
 func FuzzParsePrivateKey(f *testing.F) {
 	for _, s := range seedPrivateKeys(f) {
 		f.Add(s.data, s.pass)
@@ -87,6 +120,9 @@ func FuzzParsePrivateKey(f *testing.F) {
 		f.Add(c, "")
 	}
 	f.Fuzz(func(t *testing.T, data []byte, pass string) {
+		if pass != "" && slowKDF(data, false) {
+			return
+		}
 		k, err := ParsePrivateKey(data, pass)
 		if err != nil {
 			if KindOf(err) != KindKey && KindOf(err) != KindPasswordRequired {
@@ -158,6 +194,9 @@ func FuzzParseOpenSSH(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, body []byte, pass string) {
+		if pass != "" && slowKDF(body, true) {
+			return
+		}
 		raw, stated, err := parseOpenSSHPrivateKey(body, []byte(pass))
 		if err == nil {
 			_ = checkPrivateKey(raw, stated)
@@ -206,6 +245,81 @@ func FuzzParsePublicKey(f *testing.F) {
 			_ = k.Verify([]byte("x"), blob)
 			if k.CanSign() {
 				t.Fatal("a public key can sign")
+			}
+		}
+	})
+}
+
+// FuzzLoadCertificate: Key.LoadCertificate with any certificate text
+// (mutated certificates, other keys' certificates, plain keys, garbage)
+// attaches it only if it is a certificate for this very key, after which
+// the key signs with it; on failure it is KindKey and the key keeps the
+// certificate it had. It never panics.
+func FuzzLoadCertificate(f *testing.F) {
+	s := fuzzCerts()
+	priv := NewKeyFromSigner(s.hostKey)
+	pub := &Key{public: s.hostKey.PublicKey()}
+	for _, c := range s.seeds {
+		f.Add(c.Marshal(), "")
+	}
+	f.Add(s.hostKey.PublicKey().Marshal(), "") // a plain key, not a certificate
+	f.Add([]byte(nil), "ssh-ed25519-cert-v01@openssh.com AAAA comment")
+	f.Add([]byte(nil), "ssh-rsa-cert-v01@openssh.com !!!")
+	f.Add([]byte(nil), PublicKeyText(s.seeds[0])+" comment\nsecond line")
+	f.Fuzz(func(t *testing.T, blob []byte, text string) {
+		var texts []string
+		if len(blob) > 0 {
+			typ := ssh.CertAlgoED25519v01
+			var name struct {
+				Name string
+				Rest []byte `ssh:"rest"`
+			}
+			b64 := base64.StdEncoding.EncodeToString(blob)
+			if ssh.Unmarshal(blob, &name) == nil && looksLikePublicKeyText(name.Name+" "+b64) {
+				typ = name.Name
+			}
+			texts = append(texts, typ+" "+b64+" fuzz")
+		}
+		// Anything that does not look like key text is read as a path:
+		// keep the fuzzer away from the file system.
+		if looksLikePublicKeyText(strings.TrimSpace(text)) {
+			texts = append(texts, text)
+		}
+		for _, txt := range texts {
+			for _, k := range []*Key{priv, pub} {
+				before := k.Certificate()
+				err := k.LoadCertificate(txt)
+				if err != nil {
+					if KindOf(err) != KindKey {
+						t.Fatalf("LoadCertificate: error of kind %v: %v", KindOf(err), err)
+					}
+					if k.Certificate() != before {
+						t.Fatal("a failed LoadCertificate changed the certificate")
+					}
+					continue
+				}
+				cert := k.Certificate()
+				if cert == nil || !keysEqual(cert.Key, k.PublicKey()) {
+					t.Fatal("attached a certificate for another key")
+				}
+				back, err := ParsePublicKey(k.CertificateText())
+				if err != nil || back.Certificate() == nil || !bytes.Equal(back.Certificate().Marshal(), cert.Marshal()) {
+					t.Fatalf("the attached certificate does not read back: %v", err)
+				}
+				if k == pub {
+					if k.Signer() != nil {
+						t.Fatal("a public key got a signer from a certificate")
+					}
+					continue
+				}
+				signer := k.Signer()
+				if !bytes.Equal(signer.PublicKey().Marshal(), cert.Marshal()) {
+					t.Fatal("the key does not sign with its certificate")
+				}
+				sig, err := signer.Sign(rand.Reader, []byte("data"))
+				if err != nil || k.PublicKey().Verify([]byte("data"), sig) != nil {
+					t.Fatalf("signing with the certificate: %v", err)
+				}
 			}
 		}
 	})

@@ -25,7 +25,7 @@ func TestGoSafeTurnsAPanicIntoAnError(t *testing.T) {
 		if e.Kind != KindInternal || !strings.Contains(e.Msg, "boom") {
 			t.Fatalf("got %v %q", e.Kind, e.Msg)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(hangGuard):
 		t.Fatal("the waiter was never told of the panic")
 	}
 	mu.Lock()

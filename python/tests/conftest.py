@@ -87,6 +87,13 @@ def connected(env, client):
     return client
 
 
+# How long a test waits for something that must happen before it calls it a
+# hang. It is no timing assertion: what is awaited happens at once when all is
+# well, and the bound only turns a hang into a failure, far beyond any
+# slowness of a loaded machine. Tests assert behaviour, never durations.
+HANG_GUARD = 60
+
+
 def run_with_deadline(fn, seconds, *args):
     """Runs fn(*args) in a thread; fails the test if it takes longer than
     seconds (a hang guard that needs no pytest plugin)."""

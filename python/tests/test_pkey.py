@@ -194,7 +194,7 @@ def ca_sshd(env, tmp_path):
         proc = subprocess.Popen([os.path.join(ROOT, "testenv", "extra-sshd.sh"), str(port), kh,
                                  "-o", "TrustedUserCAKeys={}.pub".format(ca)],
                                 stdin=subprocess.DEVNULL)
-        deadline = time.time() + 5
+        deadline = time.time() + 60  # a hang guard: ends once it listens, or exits
         while time.time() < deadline and proc.poll() is None:
             try:
                 socket.create_connection(("127.0.0.1", port), 0.2).close()

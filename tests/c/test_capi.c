@@ -3,12 +3,13 @@
  * testenv/with-sshd.sh starts. Prints one line per check and a closing
  * "N passed, N failed" line; exits non-zero on any failure.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* pthread_timedjoin_np */
 #include "check.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +20,9 @@
 
 
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+/* How long a wait for something that must happen may last before the test
+   calls it a hang. No timing assertion: it happens at once when all is well. */
+#define HANG_GUARD_S 60
 
 static char *keypath(const char *name) {
     static char buf[8][512];
@@ -324,9 +323,9 @@ static void test_exec(void) {
     /* read timeout, then close from another thread */
     gossh_client_exec(c, "sleep 20", 10000, &ch, NULL);
     size_t n = 0;
-    double t0 = now();
+    /* ends by its own 200 ms timeout: a timeout, not data or the end */
     rc = gossh_channel_read(ch, GOSSH_STREAM_STDOUT, buf, sizeof buf, 200, &n, &err);
-    CHECK(rc == GOSSH_E_TIMEOUT && now() - t0 < 3, "read timeout: %d", rc);
+    CHECK(rc == GOSSH_E_TIMEOUT, "read timeout: %d", rc);
     CHECK(gossh_error_detail(err, "stage") && strcmp(gossh_error_detail(err, "stage"), "read") == 0, "stage");
     gossh_error_free(err);
     CHECK(gossh_channel_read(ch, 5, buf, sizeof buf, 0, &n, NULL) == GOSSH_E_INVALID, "bad stream");
@@ -381,10 +380,9 @@ static void test_network_errors(void) {
     snprintf(portbuf, sizeof portbuf, "%d", ntohs(sa.sin_port));
     gossh_options_set(o, "port", portbuf, NULL);
     gossh_options_set(o, "banner_timeout", "0.5", NULL);
-    double t0 = now();
+    /* the listener never speaks: only the banner timeout ends the connect */
     rc = gossh_client_connect(c, o, &err);
-    double took = now() - t0;
-    CHECK(rc == GOSSH_E_TIMEOUT && took < 3, "silent server: rc %d after %.2fs", rc, took);
+    CHECK(rc == GOSSH_E_TIMEOUT, "silent server: rc %d", rc);
     CHECK(gossh_error_detail(err, "stage") && strcmp(gossh_error_detail(err, "stage"), "banner") == 0,
           "banner stage");
     gossh_error_free(err);
@@ -486,7 +484,7 @@ static void test_channels_and_transport(void) {
     fd_set set;
     FD_ZERO(&set);
     FD_SET(fd, &set);
-    struct timeval tv = {5, 0};
+    struct timeval tv = {HANG_GUARD_S, 0}; /* a hang guard: select returns once readable */
     CHECK(select(fd + 1, &set, NULL, NULL, &tv) == 1, "fileno became readable");
     n = read_all(ch, GOSSH_STREAM_STDOUT, &out);
     CHECK(n == 2 && memcmp(out, "e\n", 2) == 0, "stderr arrived on stdout");
@@ -553,7 +551,7 @@ static void test_channels_and_transport(void) {
 struct blocked_write {
     gossh_channel *ch;
     int rc;
-    double ended;
+    atomic_int ended;
 };
 
 static void *write_forever(void *p) {
@@ -561,7 +559,7 @@ static void *write_forever(void *p) {
     size_t len = 64u << 20;
     char *big = calloc(1, len);
     w->rc = gossh_channel_write(w->ch, big, len, -1, NULL, NULL);
-    w->ended = now();
+    atomic_store(&w->ended, 1);
     free(big);
     return NULL;
 }
@@ -573,18 +571,24 @@ static void test_close_ends_blocked_write(void) {
     gossh_client *c = connect_with(o, &rc, NULL);
     for (int which = 0; which < 2; which++) {
         gossh_channel *ch = NULL;
-        gossh_client_exec(c, "sleep 30", 5000, &ch, NULL); /* never reads stdin */
+        /* never reads stdin and never ends by itself, so only the close can
+           end the write; it dies of SIGPIPE once its connection is gone */
+        gossh_client_exec(c, "while sleep 1; do echo .; done", 5000, &ch, NULL);
         struct blocked_write w = {ch, 1, 0};
         pthread_t th;
         pthread_create(&th, NULL, write_forever, &w);
         usleep(500000);
-        CHECK(w.ended == 0, "the 64 MiB write is blocked");
-        double t0 = now();
+        CHECK(!atomic_load(&w.ended), "the 64 MiB write is blocked");
         if (which == 0) gossh_channel_close(ch, NULL);
         else gossh_client_close(c, NULL);
-        pthread_join(th, NULL);
-        CHECK(w.rc == GOSSH_E_CLOSED && w.ended - t0 < 3, "%s close ended the write: rc %d after %.2fs",
-              which ? "client" : "channel", w.rc, w.ended - t0);
+        /* a hang guard, no timing check: the write ends at once, or never */
+        struct timespec guard;
+        clock_gettime(CLOCK_REALTIME, &guard);
+        guard.tv_sec += HANG_GUARD_S;
+        int joined = pthread_timedjoin_np(th, NULL, &guard) == 0;
+        CHECK(joined && w.rc == GOSSH_E_CLOSED, "%s close ended the write: %s, rc %d",
+              which ? "client" : "channel", joined ? "ended" : "still blocked (a hang)", w.rc);
+        if (!joined) pthread_detach(th);
         gossh_channel_free(ch);
     }
     gossh_client_free(c);

@@ -369,7 +369,10 @@ static pid_t extra_sshd(const char *known_hosts, char **args, int nargs, int *po
             execv(argv[0], argv);
             _exit(127);
         }
-        for (int i = 0; i < 100; i++) {
+        /* up to 60 s for it to listen (a hang guard: it usually takes
+           milliseconds, more on a loaded machine); an sshd that exits
+           (port taken) ends the wait at once */
+        for (int i = 0; i < 1200; i++) {
             if (waitpid(pid, NULL, WNOHANG) == pid) { pid = 0; break; }
             int c = socket(AF_INET, SOCK_STREAM, 0);
             a.sin_port = htons(p);

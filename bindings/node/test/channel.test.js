@@ -4,7 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const { Client, Channel, ClosedError, TimeoutError, InvalidArgumentError } = require('..');
-const { connectOptions } = require('../testing/helpers');
+const { connectOptions, HANG_GUARD_MS } = require('../testing/helpers');
 
 let client;
 test.before(async () => {
@@ -69,9 +69,8 @@ test('exec with pty and env and stdin', async () => {
 });
 
 test('exec timeout with a pty: TimeoutError', async () => {
-  const t0 = Date.now();
+  // The command's own end, after 10 s, would resolve instead.
   await assert.rejects(client.exec('sleep 10', { pty: true, timeout: 500 }), TimeoutError);
-  assert.ok(Date.now() - t0 < 5000);
 });
 
 test('bad pty and env options are TypeErrors (an out-of-range size is the library\'s InvalidArgumentError)', async () => {
@@ -96,13 +95,12 @@ test('spawn: kill() sends TERM; exit event gets (code, signal)', async () => {
   await new Promise((resolve) => proc.stdout.once('data', resolve));
   proc.stdout.resume(); // 'close' follows the end of both output streams
   proc.stderr.resume();
-  const t0 = Date.now();
   assert.strictEqual(proc.kill(), true);
+  // TERM, where the command's own end would give code 0.
   assert.deepStrictEqual(await exited, { code: -1, signal: 'TERM' });
   assert.deepStrictEqual(await closed, { code: -1, signal: 'TERM' });
   assert.strictEqual(await proc.exit, -1);
   assert.strictEqual(proc.signalCode, 'TERM');
-  assert.ok(Date.now() - t0 < 5000);
   // After the end, kill reports false rather than throwing.
   assert.strictEqual(proc.kill('SIGKILL'), false);
 });
@@ -203,7 +201,9 @@ test('subsystem: an unknown name is refused with a ChannelError', async () => {
   await assert.rejects(client.subsystem(''), TypeError);
 });
 
-test('client.close() with a shell and a spawn blocked on reads ends them promptly', async () => {
+// The shell waits for input and never ends by itself: only the close can end
+// it (HANG_GUARD_MS catches a close that does not).
+test('client.close() with a shell and a spawn blocked on reads ends them', { timeout: HANG_GUARD_MS }, async () => {
   const c = new Client();
   await c.connect(connectOptions());
   const sh = await c.shell({ pty: false });
@@ -212,14 +212,12 @@ test('client.close() with a shell and a spawn blocked on reads ends them promptl
   const procOut = collect(proc.stdout);
   const execP = assert.rejects(c.exec('sleep 30'), ClosedError);
   await new Promise((r) => setTimeout(r, 300));
-  const t0 = Date.now();
   await c.close();
   await shEnded;
   await assert.rejects(sh.exit, ClosedError);
   await assert.rejects(proc.exit, ClosedError);
   await execP;
   assert.strictEqual(await procOut, '');
-  assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
   // After close: every way to open a channel is a ClosedError.
   await assert.rejects(c.shell(), ClosedError);
   await assert.rejects(c.subsystem('sftp'), ClosedError);

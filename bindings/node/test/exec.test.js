@@ -43,9 +43,8 @@ test('exec with stdin round-trips through cat', async () => {
 });
 
 test('exec timeout: TimeoutError', async () => {
-  const t0 = Date.now();
+  // The command's own end, after 10 s, would resolve instead.
   await assert.rejects(client.exec('sleep 10', { timeout: 500 }), TimeoutError);
-  assert.ok(Date.now() - t0 < 5000);
 });
 
 test('spawn: stdin write + end, read back with cat', async () => {
@@ -103,10 +102,9 @@ test('spawn: backpressure pauses reading and resumes', { timeout: 60000 }, async
 
 test('spawn: close() ends a running command', async () => {
   const proc = await client.spawn('sleep 30');
-  const t0 = Date.now();
   await proc.close();
+  // An error, where the command's own end would resolve with 0.
   await assert.rejects(proc.exit, SSHError);
-  assert.ok(Date.now() - t0 < 5000);
 });
 
 test('10 concurrent execs over one client', { timeout: 60000 }, async () => {
@@ -144,11 +142,10 @@ test('close while a command runs ends it', async () => {
   const p = assert.rejects(c.exec('sleep 30'), ClosedError);
   const proc = await c.spawn('sleep 30');
   await new Promise((r) => setTimeout(r, 200));
-  const t0 = Date.now();
   await c.close();
+  // ClosedErrors, where the commands' own ends would resolve.
   await p;
   await assert.rejects(proc.exit, ClosedError);
-  assert.ok(Date.now() - t0 < 5000);
 });
 
 test('exec before connect is an SSHError', async () => {

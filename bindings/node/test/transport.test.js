@@ -6,7 +6,7 @@ const assert = require('node:assert');
 const net = require('net');
 const fs = require('fs');
 const { Client, Channel, ClosedError, ChannelError, SSHError } = require('..');
-const { connectOptions, env } = require('../testing/helpers');
+const { connectOptions, env, HANG_GUARD_MS } = require('../testing/helpers');
 
 let client;
 let echo;       // a local TCP echo server (what the sshd connects to for direct-tcpip)
@@ -175,7 +175,9 @@ test('forwardIn: reject() and no listener both refuse the connection', async () 
   await assert.rejects(client.unforwardIn('127.0.0.1', port), SSHError);
 });
 
-test('client.close() while a forwarded channel waits for data ends it promptly', async () => {
+// The silent port never answers and the accept loop never ends by itself:
+// only the close can end them (HANG_GUARD_MS catches one that does not).
+test('client.close() while a forwarded channel waits for data ends it', { timeout: HANG_GUARD_MS }, async () => {
   const c = new Client();
   await c.connect(connectOptions());
   const ch = await c.forwardOut('127.0.0.1', 0, '127.0.0.1', silentPort);
@@ -188,11 +190,9 @@ test('client.close() while a forwarded channel waits for data ends it promptly',
   const port = await c.forwardIn('127.0.0.1', 0); // an accept loop waiting too
   assert.ok(port > 0);
   await new Promise((r) => setTimeout(r, 300));
-  const t0 = Date.now();
   await c.close();
   const how = await ended;
   assert.ok(how === 'end' || how === 'close' || how instanceof ClosedError, String(how));
-  assert.ok(Date.now() - t0 < 5000);
   await assert.rejects(c.forwardOut('127.0.0.1', 0, '127.0.0.1', echoPort), ClosedError);
   await assert.rejects(c.forwardIn('127.0.0.1', 0), ClosedError);
 });

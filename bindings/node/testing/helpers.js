@@ -69,4 +69,11 @@ async function closedPort() {
   return port;
 }
 
-module.exports = { env, key, connectOptions, silentServer, closedPort, HOW };
+// HANG_GUARD_MS bounds a test that waits for something with no other way to
+// end (a close ending a blocked call, a server that never answers). It is no
+// timing assertion: what is awaited happens at once when all is well, and the
+// bound only turns a hang into a failure. Tests assert behaviour, never
+// durations.
+const HANG_GUARD_MS = 60000;
+
+module.exports = { env, key, connectOptions, silentServer, closedPort, HOW, HANG_GUARD_MS };

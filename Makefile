@@ -64,6 +64,10 @@ $(TESTBIN)/test_secrets: tests/c/test_secrets.c tests/c/check.h include/gossh.h 
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
 
+$(TESTBIN)/test_events: tests/c/test_events.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(TESTBIN)
+	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
+
 $(TESTBIN)/header_cxx: tests/c/header_cxx.cpp include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CXX) $(CXXFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
@@ -74,7 +78,7 @@ $(BUILD)/examples/%: examples/c/%.c include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(BUILD)/examples
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/test_secrets $(TESTBIN)/header_cxx $(C_EXAMPLES) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
+test: lib $(NODE_MODULES) $(TESTBIN)/test_capi $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/test_secrets $(TESTBIN)/test_events $(TESTBIN)/header_cxx $(C_EXAMPLES) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-suites
 
 test-suites: test-go test-c test-python test-node test-examples test-fuzz
@@ -90,6 +94,7 @@ test-c: ## C: the C API test program and the header compiled as C++
 	$(TESTBIN)/test_keys
 	$(TESTBIN)/test_hostkeys
 	$(TESTBIN)/test_secrets
+	$(TESTBIN)/test_events
 
 test-python: ## Python: pytest against the sshd
 	PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests

@@ -10,6 +10,8 @@ int main() {
     gossh_client *c = nullptr;
     gossh_error *err = nullptr;
     if (gossh_client_new(&c, &err) != GOSSH_OK) return 1;
+    int efd = -1;
+    if (gossh_events_fd(&efd, nullptr) != GOSSH_OK || efd < 0) return 1;
     gossh_client_free(c);
     std::printf("C++: libgossh %s (%d)\n", v, n);
     return n == GOSSH_VERSION_NUMBER ? 0 : 1;

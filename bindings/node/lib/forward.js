@@ -2,37 +2,45 @@
 // Port forwarding: direct-tcpip channels (forwardOut, forwardLocal) and
 // remote forwarding (forwardIn / unforwardIn), as Node ssh2 names them.
 //
-// Remote forwarding takes connections with gossh_client_accept_forward in a
-// loop that keeps ONE call in flight per client, with a bounded timeout
-// (within the blocking-wait budget, else polling; see channel.js `waits`),
-// only while at least one forwarding is active. Each connection is emitted
-// on the client as 'tcp connection' (info, accept, reject).
+// Remote forwarding takes connections with gossh_client_accept_forward of
+// timeout 0 in a loop that runs only while at least one forwarding is
+// active: the client is watched (gossh_client_watch_forwards), so after a
+// GOSSH_E_TIMEOUT the loop sleeps until the library's readiness record for
+// the client (lib/events.js) says a connection arrived or the connection
+// ended. Each connection is emitted on the client as 'tcp connection'
+// (info, accept, reject).
 
 const net = require('net');
 const native = require('./native');
-const { ChannelCore, Channel, waits } = require('./channel');
+const { ChannelCore, Channel } = require('./channel');
+const events = require('./events');
 const { SSHError, ClosedError, BadHandleError, InvalidArgumentError } = require('./errors');
 const { deadline } = require('./session');
 
-const ACCEPT_TIMEOUT_MS = 1000;
-const POLL_MIN_MS = 5;
-const POLL_MAX_MS = 200;
-
-const state = new WeakMap(); // client -> { active: Map(key -> count), loop, pending: Set }
+const state = new WeakMap(); // client -> { active: Map(key -> count), loop, pending: Set, ... }
 
 function stateOf(client) {
   let s = state.get(client);
   if (!s) {
-    s = { active: new Map(), loop: null, pending: new Set() };
+    s = { active: new Map(), loop: null, pending: new Set(), waiter: null, events: 0, key: null };
     state.set(client, s);
     client._onClose(() => {
       for (const h of s.pending) native.fn.gossh_channel_free(h);
       s.pending.clear();
       s.active.clear();
+      wakeAccept(s);
       return s.loop;
     });
   }
   return s;
+}
+
+/** A readiness record for the client, or our own reason to look again. */
+function wakeAccept(s) {
+  s.events++;
+  const w = s.waiter;
+  s.waiter = null;
+  if (w) w();
 }
 
 /** "host:port" or "[v6]:port" -> { host, port }. */
@@ -156,6 +164,7 @@ async function unforwardIn(client, address, port) {
   const key = `${address || 'localhost'}:${port}`;
   const n = s.active.get(key) || 0;
   if (n <= 1) s.active.delete(key); else s.active.set(key, n - 1);
+  if (s.active.size === 0) wakeAccept(s); // the loop ends
 }
 
 function dispatch(client, s, handle) {
@@ -199,35 +208,40 @@ function dispatch(client, s, handle) {
 
 async function acceptLoop(client, s) {
   const out = [null];
-  let backoff = 0;
-  while (!client._closed && s.active.size > 0) {
-    const blocking = waits.tryAcquire();
-    let got = false;
-    try {
-      out[0] = null;
-      await native.callAsync('gossh_client_accept_forward', client._handle, blocking ? ACCEPT_TIMEOUT_MS : 0, out);
-      got = true;
-    } catch (e) {
-      if (client._closed || e instanceof ClosedError || e instanceof BadHandleError) break;
-      if (!(e instanceof SSHError && e.code === 'GOSSH_E_TIMEOUT')) {
+  events.hold(); // as a listening server does, active forwardings keep the process alive
+  try {
+    if (s.key === null) {
+      s.key = events.register(client._handle, { onEvent: () => wakeAccept(s) });
+      client._onClose(() => events.unregister(s.key));
+      await native.callAsync('gossh_client_watch_forwards', client._handle);
+    }
+    while (!client._closed && s.active.size > 0) {
+      const seen = s.events;
+      let got = false;
+      try {
+        out[0] = null;
+        got = await native.callNoWait('gossh_client_accept_forward', client._handle, 0, out);
+      } catch (e) {
+        if (client._closed || e instanceof ClosedError || e instanceof BadHandleError) break;
         if (client.listenerCount('error') > 0) client.emit('error', e);
         break;
       }
-    } finally {
-      if (blocking) waits.release();
-    }
-    if (got) {
-      backoff = 0;
-      if (client._closed) { native.fn.gossh_channel_free(out[0]); break; }
-      try {
-        dispatch(client, s, out[0]);
-      } catch (e) {
-        process.nextTick(() => { throw e; }); // a throwing listener, as with any event
+      if (got) {
+        if (client._closed) { native.fn.gossh_channel_free(out[0]); break; }
+        try {
+          dispatch(client, s, out[0]);
+        } catch (e) {
+          process.nextTick(() => { throw e; }); // a throwing listener, as with any event
+        }
+      } else if (s.events === seen) {
+        // Armed: the next record (a connection, or the end) wakes us.
+        await new Promise((resolve) => { s.waiter = resolve; });
       }
-    } else if (!blocking) {
-      backoff = backoff ? Math.min(backoff * 2, POLL_MAX_MS) : POLL_MIN_MS;
-      await new Promise((r) => setTimeout(r, backoff));
     }
+  } catch (e) {
+    if (!client._closed && client.listenerCount('error') > 0) client.emit('error', e);
+  } finally {
+    events.drop();
   }
 }
 

@@ -27,13 +27,18 @@ import (
 //   - no wakeup is lost: every state change happens under the same lock, and
 //     either comes before the check (which then finds something and does not
 //     return KindTimeout) or after the arming (and then posts);
-//   - the pipe cannot flood: an object has at most one record pending, and
-//     the pipe (or, past its capacity, the backlog) holds at most one record
-//     per watched object.
+//   - the pipe cannot flood: every record is paid for by one call of the
+//     binding that found nothing to do, so the binding sets the pace; and
+//     the backlog (records that did not fit the pipe) holds at most one per
+//     object.
 //
 // After a record, the binding makes again every non-waiting call it waits
 // on (reads until KindTimeout, the exit status, a pending write): a record
-// clears every interest, not only the one that fired.
+// clears every interest, not only the one that fired. Several records for
+// one object are in the pipe at once only if the binding armed it again
+// after the first was written (say a write and a read in one wakeup, each
+// finding nothing, and then both kinds of change): at most one per arming
+// call, and the binding may treat them as one.
 
 // What a watching binding waits for: the arming call's interest, and the
 // kind of a state change.
@@ -64,16 +69,19 @@ const pipeBuf = 4096
 
 // eventQueue is a readiness pipe. Posting never blocks: a record that
 // does not fit goes to a backlog that a goroutine writes as the reader
-// makes room.
+// makes room. The backlog holds at most one record per token: a record for
+// a token already waiting there is dropped, since the one waiting will be
+// delivered after the change that the dropped one announced.
 type eventQueue struct {
 	once sync.Once
 	err  error
 	r, w int
 	wf   *os.File // the write end, for the backlog writer to wait on
 
-	mu       sync.Mutex
-	backlog  []byte // whole records the pipe had no room for, oldest first
-	flushing bool   // a goroutine is writing the backlog
+	mu        sync.Mutex
+	backlog   []uint64            // tokens the pipe had no room for, oldest first
+	inBacklog map[uint64]struct{} // the tokens in backlog not yet being written
+	flushing  bool                // a goroutine is writing the backlog
 }
 
 // events is the process's readiness pipe. It is never closed: a binding may
@@ -107,13 +115,13 @@ func EventsFD() (int, error) {
 }
 
 // post writes one record for token. It never blocks: when the pipe is full
-// the record joins the backlog, which keeps the order of records.
+// the record joins the backlog, unless one for token already waits there.
 func (q *eventQueue) post(token uint64) {
-	var rec [eventRecordSize]byte
-	binary.NativeEndian.PutUint64(rec[:], token)
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if !q.flushing {
+		var rec [eventRecordSize]byte
+		binary.NativeEndian.PutUint64(rec[:], token)
 		for len(q.backlog) == 0 {
 			n, err := syscall.Write(q.w, rec[:])
 			if n == eventRecordSize {
@@ -130,12 +138,22 @@ func (q *eventQueue) post(token uint64) {
 			q.mu.Unlock()
 		})
 	}
-	q.backlog = append(q.backlog, rec[:]...)
+	if _, waiting := q.inBacklog[token]; waiting {
+		return
+	}
+	if q.inBacklog == nil {
+		q.inBacklog = map[uint64]struct{}{}
+	}
+	q.inBacklog[token] = struct{}{}
+	q.backlog = append(q.backlog, token)
 }
 
 // flush writes the backlog, waiting for room, until it is empty. Each write
-// is at most pipeBuf bytes of whole records, so it is atomic.
+// is at most pipeBuf bytes of whole records, so it is atomic. The tokens of
+// a write leave inBacklog before it starts: a record posted from then on
+// may come after the binding has read this one, so it is not dropped.
 func (q *eventQueue) flush() {
+	buf := make([]byte, 0, pipeBuf)
 	for {
 		q.mu.Lock()
 		if len(q.backlog) == 0 {
@@ -144,17 +162,22 @@ func (q *eventQueue) flush() {
 			q.mu.Unlock()
 			return
 		}
-		chunk := q.backlog[:min(len(q.backlog), pipeBuf)]
+		n := min(len(q.backlog), pipeBuf/eventRecordSize)
+		buf = buf[:0]
+		for _, token := range q.backlog[:n] {
+			buf = binary.NativeEndian.AppendUint64(buf, token)
+			delete(q.inBacklog, token)
+		}
+		q.backlog = q.backlog[n:]
 		q.mu.Unlock()
-		if _, err := q.wf.Write(chunk); err != nil {
+		for {
+			if _, err := q.wf.Write(buf); err == nil {
+				break
+			}
 			// Not expected on a pipe whose read end is never closed; try
 			// again rather than lose a record.
 			time.Sleep(10 * time.Millisecond)
-			continue
 		}
-		q.mu.Lock()
-		q.backlog = q.backlog[len(chunk):]
-		q.mu.Unlock()
 	}
 }
 

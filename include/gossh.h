@@ -977,10 +977,16 @@ int gossh_channel_fileno(gossh_channel *ch, int *fd, gossh_error **err);
  * same step as the check that found nothing to do, and every change of the
  * object's state is made and published under that lock. A change comes
  * either before the check (the call finds it and does not time out) or
- * after the arming (and writes the record). Why the pipe cannot flood: an
- * object has at most one record pending. Records that do not fit the pipe
- * wait in the library, in order, until the reader makes room: none is ever
- * dropped and writing one never blocks the library.
+ * after the arming (and writes the record). Why the pipe cannot flood:
+ * every record is paid for by one call of yours that found nothing to do,
+ * so you set the pace. Several records for one object are pending at once
+ * only if you armed it again after the first was written (a read and a
+ * write in one wakeup, each finding nothing, then both kinds of change): at
+ * most one per arming call; treat them as one. Records that do not fit the
+ * pipe wait in the library, in order, at most one per object (a second
+ * one would only repeat the first, which is delivered after the change),
+ * until the reader makes room: writing one never blocks the library and
+ * no wakeup is ever lost.
  *
  * Watching costs nothing while disarmed; unwatched objects cost nothing at
  * all. Blocking calls on watched objects work as before (they may leave a

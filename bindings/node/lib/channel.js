@@ -429,7 +429,8 @@ class ChannelCore {
 function makeReadable(core, sink) {
   const r = new Readable({
     highWaterMark: STREAM_HWM,
-    read() { sink.want = true; core.wake(); },
+    // Only a stream that had stopped needs a kick: a wanted one is armed.
+    read() { if (!sink.want) { sink.want = true; core.wake(); } },
   });
   sink.onData = (chunk) => r.push(chunk);
   sink.onEnd = () => { if (!r.destroyed) r.push(null); };
@@ -564,8 +565,10 @@ class Channel extends Duplex {
   }
 
   _read() {
-    this._sink.want = true;
-    this._core.wake();
+    if (!this._sink.want) {
+      this._sink.want = true;
+      this._core.wake();
+    }
   }
 
   _write(chunk, _enc, cb) {

@@ -442,11 +442,11 @@ type chunkWrite struct {
 }
 
 // Write writes p to the command's stdin (the channel's data) and returns
-// how many bytes of p it accepted. An empty p waits for the chunk in flight,
-// if any (a flush): KindTimeout if it is still waiting when timeout passes. Accepted bytes have been sent, or are in
+// how many bytes of p it accepted. Accepted bytes have been sent, or are in
 // the one chunk (at most writeChunk bytes) still waiting for window space,
 // which goes out before any later write or EOF. Write never keeps p: the
-// chunk in flight is a copy.
+// chunk in flight is a copy. An empty p waits for the chunk in flight, if
+// any (a flush): KindTimeout if it is still waiting when timeout passes.
 //
 // It waits at most timeout for window space (negative: no limit; 0: hand
 // over one chunk and do not wait). If it returns an error, n says exactly
@@ -682,9 +682,9 @@ func (ch *Channel) closeWith(err *Error) {
 }
 
 // Release closes the channel, ends its watch (events.go) and frees its
-// fileno descriptor. Close alone
-// leaves that descriptor open and readable, so that a selector still
-// watching it sees the end rather than a closed or reused descriptor.
+// fileno descriptor. Close alone leaves that descriptor open and readable,
+// so that a selector still watching it sees the end rather than a closed
+// or reused descriptor.
 func (ch *Channel) Release() {
 	ch.mu.Lock()
 	ch.watchToken, ch.armed = 0, 0 // no record for a released channel

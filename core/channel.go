@@ -429,8 +429,11 @@ func (ch *Channel) ReadReady(i int) (int, error) {
 
 // writeChunk is how much of a write x/crypto is handed at a time. A chunk
 // handed over is sent, in order, unless the channel or connection ends
-// first; it plays the part of a socket's send buffer.
-const writeChunk = 256 << 10
+// first; it plays the part of a socket's send buffer. 1 MiB: a writer that
+// does not wait (timeout 0, driven by readiness events) hands over one
+// chunk per wakeup, and the link idles between a chunk's end and the next
+// wakeup; with 256 KiB chunks Node's writes ran ~30% slower.
+const writeChunk = 1 << 20
 
 // chunkWrite is one chunk handed to x/crypto: res is set before done closes.
 type chunkWrite struct {

@@ -765,7 +765,7 @@ int64_t gossh_channel_read_ready(gossh_channel *ch, int stream);
  * call returns. len 0 is a flush: it waits, as timeout_ms allows, for the
  * chunk still in flight (if any) to go out.
  * "Accepted" is what a socket's send buffer means: the bytes have been sent,
- * or are in the one chunk (at most 256 KiB) still waiting for the server's
+ * or are in the one chunk (at most 1 MiB) still waiting for the server's
  * window, which goes out before any later write or EOF unless the channel
  * or connection ends first (a later call then reports it).
  * BLOCKS while the server's window is full, for at most timeout_ms (see

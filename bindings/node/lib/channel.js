@@ -20,6 +20,12 @@ const events = require('./events');
 const { ClosedError, SSHError, TimeoutError, BadHandleError } = require('./errors');
 
 const READ_CHUNK = 256 * 1024;
+
+// Read buffers, lent to a drain while it runs: a thousand idle channels
+// hold none, and no more are made than drains ever ran at once.
+const freeBufs = [];
+const takeBuf = () => freeBufs.pop() || Buffer.allocUnsafe(READ_CHUNK);
+const giveBuf = (b) => { freeBufs.push(b); };
 const WRITE_CHUNK = 1024 * 1024; // at most this much per write call
 const STREAM_HWM = 1024 * 1024;
 
@@ -83,7 +89,6 @@ class ChannelCore {
     this.owner = owner;           // the Client; notified on release
     this.hasExit = hasExit;
     this.sinks = [new Sink(), new Sink()];
-    this.buf = Buffer.allocUnsafe(READ_CHUNK);
     this.closing = false;         // close() called by us
     this.released = false;        // native handle freed
     this.closeReason = null;      // an error to report instead of ClosedError
@@ -156,15 +161,17 @@ class ChannelCore {
 
   async _drain() {
     let done = false;
+    const buf = takeBuf();
     try {
       do {
         this._again = false;
-        done = await this._step();
+        done = await this._step(buf);
       } while (!done && this._again);
     } catch (err) {
       this.failure = this.closing ? null : err;
       done = true;
     }
+    giveBuf(buf);
     this._draining = false;
     if (done) this._finish();
   }
@@ -189,12 +196,11 @@ class ChannelCore {
    * streams until GOSSH_E_TIMEOUT, then the exit status if it is wanted and
    * no stream is. Returns true when the pump is done.
    */
-  async _step() {
+  async _step(buf) {
     const [o, e] = this.sinks;
     const nread = [0];
     const stream = [0];
     const status = [0];
-    const buf = this.buf;
     for (;;) {
       if (this.closing) return true;
       const which = this._stream();
@@ -419,7 +425,6 @@ class ChannelCore {
     this.released = true;
     events.unregister(this._key);
     native.fn.gossh_channel_free(this.handle); // closes too; cheap once the pump is done
-    this.buf = null;
     if (this.owner) this.owner._forgetChannel(this);
     if (this.onRelease) this.onRelease();
   }

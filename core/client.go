@@ -321,7 +321,7 @@ func (c *Client) Connect(cfg *Config) error {
 	dead := make(chan struct{})
 	go func() {
 		_ = client.Wait()
-		close(dead)
+		c.connectionEnded(dead)
 	}()
 	c.mu.Lock()
 	if c.closed { // Close raced with the end of the handshake

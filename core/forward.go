@@ -18,9 +18,11 @@ type forward struct {
 // forwards holds a client's remote forwardings and the connections they
 // accepted that nobody has taken yet (paramiko's Transport.accept queue).
 type forwards struct {
-	mu       sync.Mutex
-	byAddr   map[string]*forward
-	accepted chan *Channel
+	mu         sync.Mutex
+	byAddr     map[string]*forward
+	accepted   chan *Channel
+	watchToken uint64 // nonzero: a binding watches accepts (WatchForwards, events.go)
+	armed      bool   // an AcceptForward timed out: the next connection (or the end) posts a record
 }
 
 // acceptQueue is how many forwarded connections wait for Accept before the
@@ -85,9 +87,13 @@ func (c *Client) serveForward(fw *forward, queue chan *Channel) {
 			return
 		}
 		ch.Origin, ch.Dest = conn.RemoteAddr().String(), fw.addr
+		c.fw.mu.Lock() // with the arming in AcceptForward: no lost wakeup
 		select {
 		case queue <- ch:
+			c.fw.notifyLocked()
+			c.fw.mu.Unlock()
 		default:
+			c.fw.mu.Unlock()
 			c.log.Warnf("transport", "forwarded connection from %s dropped: %d are waiting for accept", ch.Origin, acceptQueue)
 			ch.Close()
 		}
@@ -95,7 +101,8 @@ func (c *Client) serveForward(fw *forward, queue chan *Channel) {
 }
 
 // AcceptForward returns the next connection forwarded by the server, waiting
-// at most timeout (<0: no limit; 0: no wait).
+// at most timeout (<0: no limit; 0: no wait). A KindTimeout arms a watching
+// binding (WatchForwards).
 func (c *Client) AcceptForward(timeout time.Duration) (*Channel, error) {
 	c.fw.mu.Lock()
 	if c.fw.accepted == nil {
@@ -109,16 +116,40 @@ func (c *Client) AcceptForward(timeout time.Duration) (*Channel, error) {
 	if dead == nil {
 		return nil, newError(KindNotConnected, nil, "client is not connected")
 	}
-	deadline, stop := timer(timeout)
-	defer stop()
+	closed := func() error { return newError(KindClosed, nil, "connection closed") }
+	if timeout != 0 {
+		deadline, stop := timer(timeout)
+		defer stop()
+		select {
+		case ch := <-queue:
+			return ch, nil
+		case <-dead:
+			return nil, closed()
+		case <-deadline:
+		}
+	}
+	// Found nothing: one last look and the arming, under fw.mu, where
+	// serveForward queues and the end of the connection is published.
+	c.fw.mu.Lock()
+	defer c.fw.mu.Unlock()
 	select {
 	case ch := <-queue:
 		return ch, nil
 	case <-dead:
-		return nil, newError(KindClosed, nil, "connection closed")
-	case <-deadline:
-		return nil, newError(KindTimeout, nil, "no forwarded connection within %v", timeout).with("stage", "accept")
+		return nil, closed()
+	default:
 	}
+	c.fw.armed = true
+	return nil, newError(KindTimeout, nil, "no forwarded connection within %v", timeout).with("stage", "accept")
+}
+
+// connectionEnded publishes the end of the connection whose dead channel
+// is dead to a binding armed in AcceptForward.
+func (c *Client) connectionEnded(dead chan struct{}) {
+	c.fw.mu.Lock()
+	close(dead)
+	c.fw.notifyLocked()
+	c.fw.mu.Unlock()
 }
 
 // CancelPortForward stops a remote forwarding made by RequestPortForward.

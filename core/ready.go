@@ -12,11 +12,21 @@ type readyPipe struct {
 }
 
 func newReadyPipe() (*readyPipe, error) {
-	var fds [2]int
-	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+	r, w, err := pipe2()
+	if err != nil {
 		return nil, newError(KindIO, err, "cannot create a pipe for fileno: %v", err)
 	}
-	return &readyPipe{r: fds[0], w: fds[1]}, nil
+	return &readyPipe{r: r, w: w}, nil
+}
+
+// pipe2 makes a non-blocking, close-on-exec pipe: the kind that fileno and
+// the readiness event pipe (events.go) hand to event loops.
+func pipe2() (r, w int, err error) {
+	var fds [2]int
+	if err := syscall.Pipe2(fds[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+		return -1, -1, err
+	}
+	return fds[0], fds[1], nil
 }
 
 // set makes the read end readable (true) or not (false).

@@ -789,7 +789,8 @@ void gossh_client_free(gossh_client *c);
  * 1 GiB, whatever cap says.
  * BLOCKS until at least one byte is available, the stream ends, or
  * timeout_ms passes (see "Timeouts").
- * Returns 0, GOSSH_E_TIMEOUT (nothing read, *nread = 0), GOSSH_E_CLOSED,
+ * Returns 0, GOSSH_E_TIMEOUT (nothing read, *nread = 0; arms a watched
+ * channel for this stream, see "Readiness events"), GOSSH_E_CLOSED,
  * GOSSH_E_INVALID (NULL buf/nread, cap 0, a bad stream number or timeout).
  */
 int gossh_channel_read(gossh_channel *ch, int stream, void *buf, size_t cap,
@@ -800,9 +801,9 @@ int gossh_channel_read(gossh_channel *ch, int stream, void *buf, size_t cap,
  * data (stdout first when both have), storing GOSSH_STREAM_STDOUT or
  * GOSSH_STREAM_STDERR in *stream and the count in *nread. When both streams
  * have ended and nothing is left, returns 0 with *nread = 0 and *stream = -1.
- * Lets an event-loop binding keep a single blocking call in flight per
- * channel. BLOCKS as gossh_channel_read. Returns 0, GOSSH_E_TIMEOUT,
- * GOSSH_E_CLOSED, GOSSH_E_INVALID.
+ * Lets an event-loop binding drain both streams with one call. BLOCKS as
+ * gossh_channel_read. Returns 0, GOSSH_E_TIMEOUT (arms a watched channel
+ * for both streams), GOSSH_E_CLOSED, GOSSH_E_INVALID.
  */
 int gossh_channel_read_any(gossh_channel *ch, void *buf, size_t cap, int timeout_ms,
                            int *stream, size_t *nread, gossh_error **err);
@@ -819,19 +820,23 @@ int64_t gossh_channel_read_ready(gossh_channel *ch, int stream);
  * gossh_channel_write — writes len bytes of buf to the command's stdin (the
  * channel's data) and stores in *written (may be NULL) how many it
  * accepted. Any len is taken in full, in chunks; buf is not used after the
- * call returns.
+ * call returns. len 0 is a flush: it waits, as timeout_ms allows, for the
+ * chunk still in flight (if any) to go out.
  * "Accepted" is what a socket's send buffer means: the bytes have been sent,
- * or are in the one chunk (at most 256 KiB) still waiting for the server's
+ * or are in the one chunk (at most 1 MiB) still waiting for the server's
  * window, which goes out before any later write or EOF unless the channel
  * or connection ends first (a later call then reports it).
  * BLOCKS while the server's window is full, for at most timeout_ms (see
  * "Timeouts": 0 hands over one chunk and returns); closing the channel or
  * its client from another thread ends the wait.
- * Returns 0 when all len bytes were accepted (*written == len);
+ * Returns 0 when all len bytes were accepted (*written == len; with len 0,
+ * when no chunk is left in flight);
  * GOSSH_E_TIMEOUT when the window stayed full: *written bytes were
  * accepted and the rest was NOT sent, so writing buf + *written later sends
- * nothing twice; GOSSH_E_CLOSED (closed meanwhile, the connection lost, or
- * after gossh_channel_send_eof), with *written as far as it is known;
+ * nothing twice (a watched channel is armed: a record follows when the
+ * chunk in flight has gone out, see "Readiness events"); GOSSH_E_CLOSED
+ * (closed meanwhile, the connection lost, or after
+ * gossh_channel_send_eof), with *written as far as it is known;
  * GOSSH_E_INVALID (NULL buf with len > 0, a bad timeout).
  */
 int gossh_channel_write(gossh_channel *ch, const void *buf, size_t len, int timeout_ms,
@@ -841,7 +846,8 @@ int gossh_channel_write(gossh_channel *ch, const void *buf, size_t len, int time
  * gossh_channel_send_eof — tells the command that its stdin has ended
  * (paramiko's shutdown_write), after the data already accepted. Repeats are
  * no-ops. BLOCKS while an accepted chunk still waits for window space
- * (closing the channel ends the wait). Returns 0, or GOSSH_E_CLOSED when
+ * (closing the channel ends the wait; an event loop that must not block
+ * flushes first with a 0-byte gossh_channel_write of timeout 0). Returns 0, or GOSSH_E_CLOSED when
  * that chunk could not be sent.
  */
 int gossh_channel_send_eof(gossh_channel *ch, gossh_error **err);
@@ -851,8 +857,9 @@ int gossh_channel_send_eof(gossh_channel *ch, gossh_error **err);
  * exit status in *status (-1 if the server sent none, e.g. killed by a
  * signal). Output not yet read stays readable.
  * BLOCKS for at most timeout_ms (see "Timeouts"). Returns 0,
- * GOSSH_E_TIMEOUT, GOSSH_E_CLOSED (the channel was closed locally, or the
- * connection was lost before an exit status arrived).
+ * GOSSH_E_TIMEOUT (arms a watched channel for the exit status),
+ * GOSSH_E_CLOSED (the channel was closed locally, or the connection was
+ * lost before an exit status arrived).
  */
 int gossh_channel_exit_status(gossh_channel *ch, int timeout_ms, int *status,
                               gossh_error **err);
@@ -1075,6 +1082,115 @@ int gossh_channel_set_combine_stderr(gossh_channel *ch, int on, int *previous,
 int gossh_channel_fileno(gossh_channel *ch, int *fd, gossh_error **err);
 
 /* ------------------------------------------------------------------------ */
+/* Readiness events (for event loops)                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An event loop (Node, libuv, epoll) can drive any number of channels
+ * without a thread per wait and without polling: it watches them and makes
+ * only calls with timeout_ms 0; the library tells it, through one pipe per
+ * process, when to call again.
+ *
+ * Records.  Each record is 8 bytes: the value of the watched handle
+ * (`(uint64_t)(uintptr_t)ch` for a channel, `(uint64_t)(uintptr_t)c` for a
+ * client watched with gossh_client_watch_forwards) as a uint64_t in the
+ * machine's native byte order. The library writes whole records only, at
+ * most 4096 bytes (PIPE_BUF) at a time, so a read whose buffer is a
+ * multiple of 8 bytes returns whole records. Handle values are never
+ * reused: a record for a handle the binding no longer knows (freed
+ * meanwhile) is stale; ignore it.
+ *
+ * Arming.  Watching is edge-triggered with re-arming. A call on a watched
+ * object that returns GOSSH_E_TIMEOUT (with timeout_ms 0, or when a longer
+ * wait expires) arms it for what that call waited for:
+ *   gossh_channel_read           data or the end of that stream;
+ *   gossh_channel_read_any       data or the end of either stream;
+ *   gossh_channel_exit_status    the exit status;
+ *   gossh_channel_write          the chunk in flight going out (or failing);
+ *   gossh_client_accept_forward  a forwarded connection, or the end of the
+ *                                connection.
+ * The first change of an armed kind (and the channel's close or the loss
+ * of its connection) writes ONE record and disarms the object completely:
+ * no further record is written for it until a call on it again returns
+ * GOSSH_E_TIMEOUT. So after a record, make again every call you wait on
+ * (read until GOSSH_E_TIMEOUT, the exit status if you want it, a pending
+ * write): a record clears every interest, not only the one that fired.
+ *
+ * Why no wakeup is lost: the arming happens under the object's lock, in the
+ * same step as the check that found nothing to do, and every change of the
+ * object's state is made and published under that lock. A change comes
+ * either before the check (the call finds it and does not time out) or
+ * after the arming (and writes the record). Why the pipe cannot flood:
+ * every record is paid for by one call of yours that found nothing to do,
+ * so you set the pace. Several records for one object are pending at once
+ * only if you armed it again after the first was written (a read and a
+ * write in one wakeup, each finding nothing, then both kinds of change): at
+ * most one per arming call; treat them as one. Records that do not fit the
+ * pipe wait in the library, in order, at most one per object (a second
+ * one would only repeat the first, which is delivered after the change),
+ * until the reader makes room: writing one never blocks the library and
+ * no wakeup is ever lost.
+ *
+ * Watching costs nothing while disarmed; unwatched objects cost nothing at
+ * all. Blocking calls on watched objects work as before (they may leave a
+ * record behind: treat every record as "may have changed", never as "is
+ * ready"). gossh_channel_fileno is separate and unchanged: one descriptor
+ * per channel, level-triggered, for select().
+ *
+ * Example (C, one channel; error handling left out):
+ *
+ *   int efd;
+ *   gossh_events_fd(&efd, NULL);
+ *   gossh_channel_watch(ch, NULL);
+ *   for (;;) {
+ *       size_t n;
+ *       int rc;
+ *       while ((rc = gossh_channel_read(ch, GOSSH_STREAM_STDOUT, buf, sizeof buf,
+ *                                       0, &n, NULL)) == 0 && n > 0)
+ *           consume(buf, n);
+ *       if (rc != GOSSH_E_TIMEOUT)
+ *           break;                           // the end (0 with n == 0), or an error
+ *       struct pollfd p = {efd, POLLIN, 0};
+ *       poll(&p, 1, -1);
+ *       uint64_t recs[64];
+ *       read(efd, recs, sizeof recs);        // which handles may have changed
+ *   }
+ */
+
+/*
+ * gossh_events_fd — the read end of the process's readiness pipe, made on
+ * first use, in *fd. It is non-blocking and close-on-exec. The library owns
+ * it and never closes it while loaded: do not close it; read it (one reader
+ * per process) and wait on it with poll/epoll or an event loop. Every call
+ * returns the same descriptor. Does not block. Thread-safe.
+ * Returns 0, GOSSH_E_INVALID (fd NULL), GOSSH_E_IO (no pipe could be made).
+ */
+int gossh_events_fd(int *fd, gossh_error **err);
+
+/*
+ * gossh_channel_watch — makes the channel write records (its handle value)
+ * to the readiness pipe as its calls that return GOSSH_E_TIMEOUT arm it
+ * (see "Readiness events"). Writes no record itself: drain the channel once
+ * after watching it. Watching again is a no-op; the watch ends with
+ * gossh_channel_free (a closed channel stays watched: its close writes a
+ * record if armed). Makes the pipe if needed. Does not block. Thread-safe.
+ * Returns 0, GOSSH_E_INVALID (NULL), GOSSH_E_BADHANDLE, GOSSH_E_IO (no pipe
+ * could be made).
+ */
+int gossh_channel_watch(gossh_channel *ch, gossh_error **err);
+
+/*
+ * gossh_client_watch_forwards — makes the client write records (its handle
+ * value) to the readiness pipe when a gossh_client_accept_forward that
+ * returned GOSSH_E_TIMEOUT may now succeed: a forwarded connection arrived,
+ * or the connection ended (the next accept returns GOSSH_E_CLOSED). Same
+ * rules as gossh_channel_watch; the watch lasts as long as the client
+ * handle. Does not block. Thread-safe. Returns 0, GOSSH_E_INVALID (NULL),
+ * GOSSH_E_BADHANDLE, GOSSH_E_IO.
+ */
+int gossh_client_watch_forwards(gossh_client *c, gossh_error **err);
+
+/* ------------------------------------------------------------------------ */
 /* Transport (paramiko's Transport)                                          */
 /* ------------------------------------------------------------------------ */
 
@@ -1135,7 +1251,8 @@ int gossh_client_request_port_forward(gossh_client *c, const char *address, int 
  * (from any forwarding), as a channel whose info "origin" and "dest" say who
  * connected where. BLOCKS at most timeout_ms (see "Timeouts").
  * At most 64 connections wait; more are refused. Returns 0 and *out,
- * GOSSH_E_TIMEOUT, GOSSH_E_CLOSED, GOSSH_E_NOT_CONNECTED.
+ * GOSSH_E_TIMEOUT (arms a client watched with
+ * gossh_client_watch_forwards), GOSSH_E_CLOSED, GOSSH_E_NOT_CONNECTED.
  */
 int gossh_client_accept_forward(gossh_client *c, int timeout_ms, gossh_channel **out,
                                 gossh_error **err);

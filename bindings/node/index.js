@@ -1,13 +1,10 @@
 'use strict';
 // gossh for Node: an SSH client on libgossh (Go's x/crypto/ssh) through koffi.
 //
-// Blocking work runs on libuv's thread pool (koffi `.async`). Each running
-// command keeps one pool thread busy while it waits for output, so the pool
-// is enlarged here to 16 threads unless UV_THREADPOOL_SIZE is already set.
-// This only takes effect if nothing has used the pool yet when gossh is
-// first required (libuv reads the variable once, when the pool starts); for
-// certainty set UV_THREADPOOL_SIZE in the environment before starting node.
-if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = '16';
+// Calls into the library run on libuv's thread pool (koffi `.async`), but
+// none of them waits there for channel data: channels wake on readiness
+// events from the library (lib/events.js) and then read without waiting.
+// The pool's size (UV_THREADPOOL_SIZE) is left as the user set it.
 
 const native = require('./lib/native');
 const errors = require('./lib/errors');

@@ -326,6 +326,10 @@ class Channel(_lib.NativeHandle):
             raise socket.error("Socket is closed")
         if self.eof_sent:
             raise socket.error("Socket is closed (EOF sent)")
+        if not data:
+            # As paramiko: nothing to send. (A 0-byte gossh_channel_write
+            # is a flush that may time out while a chunk is in flight.)
+            return 0
         written = ctypes.c_size_t(0)
         try:
             call(lib.gossh_channel_write, self._handle, data, len(data),

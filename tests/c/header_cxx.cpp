@@ -14,6 +14,8 @@ int main() {
     if (gossh_session_spec_new(&spec, &err) != GOSSH_OK) return 1;
     if (gossh_session_spec_set(spec, "command", "true", &err) != GOSSH_OK) return 1;
     gossh_session_spec_free(spec);
+    int efd = -1;
+    if (gossh_events_fd(&efd, nullptr) != GOSSH_OK || efd < 0) return 1;
     gossh_client_free(c);
     std::printf("C++: libgossh %s (%d)\n", v, n);
     return n == GOSSH_VERSION_NUMBER ? 0 : 1;

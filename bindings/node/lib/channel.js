@@ -1,11 +1,14 @@
 'use strict';
-// A channel and the loop that pumps it.
+// A channel and the pump that moves its data, driven by readiness events.
 //
-// Each channel keeps at most ONE blocking read-side call in flight on libuv's
-// thread pool (plus, while stdin is being written, one write): a read of
-// whichever stream is wanted, or gossh_channel_read_any when both are, with
-// a bounded timeout so that the loop can re-evaluate what it wants. Data is
-// moved in large chunks into a reusable Node Buffer and copied out.
+// The channel is watched (gossh_channel_watch): the library writes its
+// handle to the process's readiness pipe (lib/events.js) when something we
+// wait for may have changed. A woken channel drains: gossh_channel_read_any
+// (or gossh_channel_read of the one stream wanted) with timeout 0, in
+// 256 KiB chunks, until GOSSH_E_TIMEOUT, which re-arms the watch; then the
+// exit status, also with timeout 0, once no stream is wanted. Writes hand
+// data over with timeout 0 and continue on the next event. No call waits on
+// libuv's thread pool and nothing polls: an idle channel costs nothing.
 // Backpressure: a stream whose push() returned false is not read again until
 // its _read() is called; libgossh keeps draining the channel in the
 // background, so leaving one stream unread never stalls the other.
@@ -13,46 +16,20 @@
 const { Readable, Writable, Duplex } = require('stream');
 const { EventEmitter } = require('events');
 const native = require('./native');
+const events = require('./events');
 const { ClosedError, SSHError, TimeoutError, BadHandleError } = require('./errors');
 
 const READ_CHUNK = 256 * 1024;
-const READ_ANY_TIMEOUT_MS = 1000; // both streams wanted
-const READ_ONE_TIMEOUT_MS = 250;  // one wanted: come back soon in case the other is wanted again
-const EXIT_POLL_MS = 250;         // exit wanted while output is still being read
-const EXIT_WAIT_MS = 1000;        // output done, waiting for the exit status
-const POLL_MIN_MS = 5;            // non-blocking polling backoff (see `waits`)
-const POLL_MAX_MS = 200;
+
+// Read buffers, lent to a drain while it runs: a thousand idle channels
+// hold none, and no more are made than drains ever ran at once.
+const freeBufs = [];
+const takeBuf = () => freeBufs.pop() || Buffer.allocUnsafe(READ_CHUNK);
+const giveBuf = (b) => { freeBufs.push(b); };
+const WRITE_CHUNK = 1024 * 1024; // at most this much per write call
 const STREAM_HWM = 1024 * 1024;
 
-const isTimeout = (e) => e instanceof SSHError && e.code === 'GOSSH_E_TIMEOUT';
 const isClosedLike = (e) => e instanceof ClosedError || e instanceof BadHandleError;
-
-/**
- * A budget of blocking waits (reads, exit status, accept) that may occupy
- * libuv's thread pool at once. A waiting call holds a pool thread until data
- * arrives or its timeout passes, so without a limit 16 idle channels (shells,
- * forwards, `tail -f`) would take every thread and queue each new exec, write
- * and close behind one-second reads. Within the budget a channel waits in a
- * blocking call (lowest latency); beyond it, it polls with a zero timeout and
- * a growing pause on a JS timer (5 to 200 ms), which costs no thread. A few
- * threads are always left for short calls.
- */
-const waits = {
-  limit: null,
-  inUse: 0,
-  _limit() {
-    if (this.limit === null) {
-      const size = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-      this.limit = Math.max(0, size - Math.max(2, Math.ceil(size / 4)));
-    }
-    return this.limit;
-  },
-  tryAcquire() {
-    if (this.inUse < this._limit()) { this.inUse++; return true; }
-    return false;
-  },
-  release() { this.inUse--; },
-};
 
 class Sink {
   constructor() {
@@ -112,7 +89,6 @@ class ChannelCore {
     this.owner = owner;           // the Client; notified on release
     this.hasExit = hasExit;
     this.sinks = [new Sink(), new Sink()];
-    this.buf = Buffer.allocUnsafe(READ_CHUNK);
     this.closing = false;         // close() called by us
     this.released = false;        // native handle freed
     this.closeReason = null;      // an error to report instead of ClosedError
@@ -120,19 +96,34 @@ class ChannelCore {
     this.exit = undefined;        // exit status once known
     this.exitSignal = null;       // e.g. 'TERM' when the command was killed by a signal
     this.exitError = null;
-    this.failure = null;          // a read-side error that stopped the loop
+    this.failure = null;          // a read-side error that stopped the pump
     this.writesInFlight = 0;
     this.writerOpen = false;      // a Duplex's writable side is still open
-    this.backoff = 0;             // current polling pause (ms), 0 after data
-    this._wake = null;
     this._exitWaiters = [];
     this.loopDone = false;
-    this._pump = null;
+    this._pump = null;            // resolves when the pump has stopped
+    this._pumpDone = null;
+    this._key = null;             // our key in events.js
+    this._watched = false;        // gossh_channel_watch done: a drain's TIMEOUT arms
+    this._draining = false;       // a drain is running
+    this._again = false;          // woken during a drain: drain once more
+    this._events = 0;             // records and wakes seen (a writer's "anything new?")
+    this._writeWaiters = [];      // writers waiting for the next record
   }
 
   /** Starts the pump (once the sinks have consumers). */
   start() {
-    if (!this._pump) this._pump = this._run();
+    if (this._pump) return this;
+    this._pump = new Promise((resolve) => { this._pumpDone = resolve; });
+    this._key = events.register(this.handle, this);
+    events.hold();
+    native.callAsync('gossh_channel_watch', this.handle).then(() => {
+      this._watched = true;
+      this._kick(); // the first drain: what arrived before the watch, and the arming
+    }, (err) => {
+      this.failure = this.closing ? null : err;
+      this._finish();
+    });
     return this;
   }
 
@@ -141,11 +132,48 @@ class ChannelCore {
     return this._pump || Promise.resolve();
   }
 
-  /** Wakes the loop if it is idle or pausing. */
+  /** A readiness record for this channel: something may have changed. */
+  onEvent() {
+    this._events++;
+    this._kick();
+    const waiters = this._writeWaiters;
+    if (waiters.length) {
+      this._writeWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Our own side changed (a stream is wanted again, the exit status, close). */
   wake() {
-    const w = this._wake;
-    this._wake = null;
-    if (w) w();
+    this.onEvent();
+  }
+
+  /** Runs a drain, or asks the running one to go round once more. */
+  _kick() {
+    if (this.loopDone || !this._pump) return;
+    if (!this._watched || this._draining) {
+      this._again = true;
+      return;
+    }
+    this._draining = true;
+    this._drain();
+  }
+
+  async _drain() {
+    let done = false;
+    const buf = takeBuf();
+    try {
+      do {
+        this._again = false;
+        done = await this._step(buf);
+      } while (!done && this._again);
+    } catch (err) {
+      this.failure = this.closing ? null : err;
+      done = true;
+    }
+    giveBuf(buf);
+    this._draining = false;
+    if (done) this._finish();
   }
 
   _stream() {
@@ -158,85 +186,69 @@ class ChannelCore {
     return null;
   }
 
-  /** A pause between non-blocking polls; ends early on wake(). */
-  _pause() {
-    this.backoff = this.backoff ? Math.min(this.backoff * 2, POLL_MAX_MS) : POLL_MIN_MS;
-    return new Promise((resolve) => {
-      const done = () => { clearTimeout(timer); this._wake = null; resolve(); };
-      const timer = setTimeout(done, this.backoff);
-      this._wake = done;
-    });
+  /** One call with timeout 0: true if it did something, false on GOSSH_E_TIMEOUT (which re-arms). */
+  _try(name, ...args) {
+    return native.callNoWait(name, this.handle, ...args);
   }
 
   /**
-   * One read-side step: a blocking call within the `waits` budget (bounded
-   * timeout), otherwise a zero-timeout poll followed by a pause.
+   * Does everything that can be done now without waiting: reads the wanted
+   * streams until GOSSH_E_TIMEOUT, then the exit status if it is wanted and
+   * no stream is. Returns true when the pump is done.
    */
-  async _step(name, before, after, blockMs) {
-    const blocking = waits.tryAcquire();
-    try {
-      await native.callAsync(name, this.handle, ...before, blocking ? blockMs : 0, ...after);
-      return true;
-    } catch (err) {
-      if (!isTimeout(err)) throw err;
-      if (!blocking && !this.closing) await this._pause();
-      return false;
-    } finally {
-      if (blocking) waits.release();
-    }
-  }
-
-  async _run() {
+  async _step(buf) {
+    const [o, e] = this.sinks;
     const nread = [0];
     const stream = [0];
     const status = [0];
-    const buf = this.buf;
-    try {
-      for (;;) {
-        if (this.closing) break;
-        const [o, e] = this.sinks;
-        const which = this._stream();
-        if (which === 'any') {
-          nread[0] = 0; stream[0] = -1;
-          if (!await this._step('gossh_channel_read_any', [buf, buf.length], [stream, nread], READ_ANY_TIMEOUT_MS)) continue;
-          const n = Number(nread[0]);
-          if (n === 0 && stream[0] === -1) { o.end(); e.end(); continue; }
-          if (n === 0) continue;
-          this.backoff = 0;
-          this.sinks[stream[0]].push(Buffer.from(buf.subarray(0, n)));
-        } else if (which !== null) {
-          nread[0] = 0;
-          if (!await this._step('gossh_channel_read', [which, buf, buf.length], [nread], READ_ONE_TIMEOUT_MS)) continue;
-          const n = Number(nread[0]);
-          if (n === 0) { this.sinks[which].end(); continue; }
-          this.backoff = 0;
-          this.sinks[which].push(Buffer.from(buf.subarray(0, n)));
-        } else if (this.hasExit && this.exit === undefined && !this.exitError &&
-                   (this.wantExit || (o.ended && e.ended))) {
-          const both = o.ended && e.ended;
-          if (!await this._step('gossh_channel_exit_status', [], [status], both ? EXIT_WAIT_MS : EXIT_POLL_MS)) continue;
-          // No exit status: killed by a signal, whose name the server may have sent.
-          if (status[0] === -1) this.exitSignal = channelInfo(this.handle, 'exit_signal') || null;
-          this._setExit(status[0], null);
-        } else if (o.ended && e.ended) {
-          break; // nothing left to do
-        } else {
-          await new Promise((resolve) => { this._wake = resolve; });
-        }
+    for (;;) {
+      if (this.closing) return true;
+      const which = this._stream();
+      if (which === null) break;
+      if (which === 'any') {
+        nread[0] = 0; stream[0] = -1;
+        if (!await this._try('gossh_channel_read_any', buf, buf.length, 0, stream, nread)) break;
+        const n = Number(nread[0]);
+        if (n === 0 && stream[0] === -1) { o.end(); e.end(); continue; }
+        if (n === 0) continue;
+        this.sinks[stream[0]].push(Buffer.from(buf.subarray(0, n)));
+      } else {
+        nread[0] = 0;
+        if (!await this._try('gossh_channel_read', which, buf, buf.length, 0, nread)) break;
+        const n = Number(nread[0]);
+        if (n === 0) { this.sinks[which].end(); continue; }
+        this.sinks[which].push(Buffer.from(buf.subarray(0, n)));
       }
-    } catch (err) {
-      this.failure = this.closing ? null : err;
-    } finally {
-      this.loopDone = true;
-      const err = this.closeReason || this.failure ||
-        new ClosedError('the channel was closed before the command exited', 'GOSSH_E_CLOSED');
-      // A stream the library reported cut off fails; a local close ends it.
-      for (const s of this.sinks) {
-        if (this.failure) s.fail(this.failure); else s.end();
-      }
-      if (this.hasExit && this.exit === undefined && !this.exitError) this._setExit(undefined, err);
-      this._maybeRelease();
     }
+    if (this.closing) return true;
+    // The exit status once the output is read (or not wanted for now), as
+    // a child process reports 'exit' after its output.
+    if (this.hasExit && this.exit === undefined && !this.exitError && this._stream() === null &&
+        (this.wantExit || (o.ended && e.ended))) {
+      if (await this._try('gossh_channel_exit_status', 0, status)) {
+        // No exit status: killed by a signal, whose name the server may have sent.
+        if (status[0] === -1) this.exitSignal = channelInfo(this.handle, 'exit_signal') || null;
+        this._setExit(status[0], null);
+      }
+    }
+    if (this.closing) return true;
+    return o.ended && e.ended && (!this.hasExit || this.exit !== undefined || this.exitError !== null);
+  }
+
+  /** The pump has stopped: end the sinks and the exit promise, release if we can. */
+  _finish() {
+    if (this.loopDone) return;
+    this.loopDone = true;
+    events.drop();
+    const err = this.closeReason || this.failure ||
+      new ClosedError('the channel was closed before the command exited', 'GOSSH_E_CLOSED');
+    // A stream the library reported cut off fails; a local close ends it.
+    for (const s of this.sinks) {
+      if (this.failure) s.fail(this.failure); else s.end();
+    }
+    if (this.hasExit && this.exit === undefined && !this.exitError) this._setExit(undefined, err);
+    this._pumpDone();
+    this._maybeRelease();
   }
 
   _setExit(code, err) {
@@ -263,13 +275,44 @@ class ChannelCore {
     return this.closeReason || this.failure || new ClosedError('the channel is closed', 'GOSSH_E_CLOSED');
   }
 
+  /** Resolves at the next record for this channel (or at once if one came since `seen`). */
+  _nextEvent(seen) {
+    if (this._events !== seen || this.closing || this.released) return Promise.resolve();
+    events.hold(); // a write waiting for window space keeps the process alive, as a socket's would
+    return new Promise((resolve) => this._writeWaiters.push(resolve)).finally(() => events.drop());
+  }
+
+  /**
+   * Hands all of buf to the library with writes of timeout 0, waiting for
+   * the channel's next record whenever the window is full. An empty buf
+   * waits until the chunk in flight has gone out (a flush).
+   */
+  async _writeAll(buf) {
+    const written = [0];
+    let off = 0;
+    for (;;) {
+      if (this.closing || this.released) throw this._closedError();
+      const len = Math.min(buf.length - off, WRITE_CHUNK);
+      const seen = this._events;
+      written[0] = 0;
+      const all = await native.callNoWait('gossh_channel_write', this.handle,
+        off === 0 && len === buf.length ? buf : buf.subarray(off, off + len), len, 0, written);
+      if (all) {
+        off += len;
+        if (off >= buf.length) return;
+        continue;
+      }
+      off += Number(written[0]);
+      await this._nextEvent(seen);
+    }
+  }
+
   /** Writes all of buf to the channel (the command's stdin). */
   async write(buf) {
     if (this.closing || this.released) throw this._closedError();
     this.writesInFlight++;
     try {
-      // No timeout: the call returns once all of buf is accepted, or fails.
-      await native.callAsync('gossh_channel_write', this.handle, buf, buf.length, -1, [0]);
+      await this._writeAll(buf);
     } catch (e) {
       throw (this.closing && this.closeReason) ? this.closeReason : e;
     } finally {
@@ -282,6 +325,14 @@ class ChannelCore {
     if (this.closing || this.released) return;
     this.writesInFlight++;
     try {
+      // Flush first, so that send_eof finds no chunk in flight and does not
+      // wait on the thread pool; whether a closed channel is an error is
+      // send_eof's to say.
+      try {
+        await this._writeAll(Buffer.alloc(0));
+      } catch (e) {
+        if (!isClosedLike(e) || this.released) throw e;
+      }
       await native.callAsync('gossh_channel_send_eof', this.handle);
     } finally {
       this.writesInFlight--;
@@ -332,7 +383,7 @@ class ChannelCore {
   }
 
   /**
-   * Closes the channel: blocked calls end with GOSSH_E_CLOSED, unread output
+   * Closes the channel: pending calls end with GOSSH_E_CLOSED, unread output
    * is dropped. `reason` (optional) is what pending exit waiters get.
    */
   async close(reason) {
@@ -357,7 +408,8 @@ class ChannelCore {
       if (reason) this.closeReason = reason;
       this.wake();
     }
-    if (!this._pump) { this.loopDone = true; this._maybeRelease(); }
+    if (!this._pump) this.loopDone = true;
+    this._maybeRelease(); // also a channel whose pump had already finished
   }
 
   /** Resolves when the pump has stopped. */
@@ -372,8 +424,8 @@ class ChannelCore {
       if (!this.hasExit && this.writerOpen) return;
     }
     this.released = true;
-    native.fn.gossh_channel_free(this.handle); // closes too; cheap once the loop is done
-    this.buf = null;
+    events.unregister(this._key);
+    native.fn.gossh_channel_free(this.handle); // closes too; cheap once the pump is done
     if (this.owner) this.owner._forgetChannel(this);
     if (this.onRelease) this.onRelease();
   }
@@ -383,7 +435,8 @@ class ChannelCore {
 function makeReadable(core, sink) {
   const r = new Readable({
     highWaterMark: STREAM_HWM,
-    read() { sink.want = true; core.wake(); },
+    // Only a stream that had stopped needs a kick: a wanted one is armed.
+    read() { if (!sink.want) { sink.want = true; core.wake(); } },
   });
   sink.onData = (chunk) => r.push(chunk);
   sink.onEnd = () => { if (!r.destroyed) r.push(null); };
@@ -524,8 +577,10 @@ class Channel extends Duplex {
   }
 
   _read() {
-    this._sink.want = true;
-    this._core.wake();
+    if (!this._sink.want) {
+      this._sink.want = true;
+      this._core.wake();
+    }
   }
 
   _write(chunk, _enc, cb) {
@@ -624,4 +679,4 @@ async function runToCompletion(core, { stdin, encoding = 'utf8', timeout } = {})
   }
 }
 
-module.exports = { ChannelCore, Process, Channel, runToCompletion, waits, READ_CHUNK };
+module.exports = { ChannelCore, Process, Channel, runToCompletion, READ_CHUNK };

@@ -2,39 +2,47 @@
 // Port forwarding: direct-tcpip channels (forwardOut, forwardLocal) and
 // remote forwarding (forwardIn / unforwardIn), as Node ssh2 names them.
 //
-// Remote forwarding takes connections with gossh_client_accept_forward in a
-// loop that keeps ONE call in flight per client, with a bounded timeout
-// (within the blocking-wait budget, else polling; see channel.js `waits`),
-// only while at least one forwarding is active. Each connection is emitted
-// on the client as 'tcp connection' (info, accept, reject).
+// Remote forwarding takes connections with gossh_client_accept_forward of
+// timeout 0 in a loop that runs only while at least one forwarding is
+// active: the client is watched (gossh_client_watch_forwards), so after a
+// GOSSH_E_TIMEOUT the loop sleeps until the library's readiness record for
+// the client (lib/events.js) says a connection arrived or the connection
+// ended. Each connection is emitted on the client as 'tcp connection'
+// (info, accept, reject).
 
 const net = require('net');
 const native = require('./native');
-const { ChannelCore, Channel, waits } = require('./channel');
+const { ChannelCore, Channel } = require('./channel');
+const events = require('./events');
 const { SSHError, ClosedError, BadHandleError, InvalidArgumentError } = require('./errors');
 
-const ACCEPT_TIMEOUT_MS = 1000;
-const POLL_MIN_MS = 5;
-const POLL_MAX_MS = 200;
-
 // client -> { active: number of forwardings the library accepted and has
-// not cancelled, loop, pending: Set }. Which forwarding an address and port
-// name (and the default address) is the library's to decide.
+// not cancelled, loop, pending: Set, waiter, events, key }. Which forwarding
+// an address and port name (and the default address) is the library's to decide.
 const state = new WeakMap();
 
 function stateOf(client) {
   let s = state.get(client);
   if (!s) {
-    s = { active: 0, loop: null, pending: new Set() };
+    s = { active: 0, loop: null, pending: new Set(), waiter: null, events: 0, key: null };
     state.set(client, s);
     client._onClose(() => {
       for (const h of s.pending) native.fn.gossh_channel_free(h);
       s.pending.clear();
       s.active = 0;
+      wakeAccept(s);
       return s.loop;
     });
   }
   return s;
+}
+
+/** A readiness record for the client, or our own reason to look again. */
+function wakeAccept(s) {
+  s.events++;
+  const w = s.waiter;
+  s.waiter = null;
+  if (w) w();
 }
 
 // The type only: the range (0..65535, 1..65535 for a destination) is the
@@ -143,9 +151,10 @@ async function unforwardIn(client, address, port) {
   address = address === undefined || address === null ? '' : String(address);
   checkPort(port, 'port');
   await native.callAsync('gossh_client_cancel_port_forward', client._handle, address, port);
-  // The library cancelled one forwarding (it refuses an unknown one).
   const s = stateOf(client);
+  // The library cancelled one forwarding (it refuses an unknown one).
   s.active = Math.max(0, s.active - 1);
+  if (s.active === 0) wakeAccept(s); // the loop ends
 }
 
 function dispatch(client, s, handle) {
@@ -190,35 +199,40 @@ function dispatch(client, s, handle) {
 
 async function acceptLoop(client, s) {
   const out = [null];
-  let backoff = 0;
-  while (!client._closed && s.active > 0) {
-    const blocking = waits.tryAcquire();
-    let got = false;
-    try {
-      out[0] = null;
-      await native.callAsync('gossh_client_accept_forward', client._handle, blocking ? ACCEPT_TIMEOUT_MS : 0, out);
-      got = true;
-    } catch (e) {
-      if (client._closed || e instanceof ClosedError || e instanceof BadHandleError) break;
-      if (!(e instanceof SSHError && e.code === 'GOSSH_E_TIMEOUT')) {
+  events.hold(); // as a listening server does, active forwardings keep the process alive
+  try {
+    if (s.key === null) {
+      s.key = events.register(client._handle, { onEvent: () => wakeAccept(s) });
+      client._onClose(() => events.unregister(s.key));
+      await native.callAsync('gossh_client_watch_forwards', client._handle);
+    }
+    while (!client._closed && s.active > 0) {
+      const seen = s.events;
+      let got = false;
+      try {
+        out[0] = null;
+        got = await native.callNoWait('gossh_client_accept_forward', client._handle, 0, out);
+      } catch (e) {
+        if (client._closed || e instanceof ClosedError || e instanceof BadHandleError) break;
         if (client.listenerCount('error') > 0) client.emit('error', e);
         break;
       }
-    } finally {
-      if (blocking) waits.release();
-    }
-    if (got) {
-      backoff = 0;
-      if (client._closed) { native.fn.gossh_channel_free(out[0]); break; }
-      try {
-        dispatch(client, s, out[0]);
-      } catch (e) {
-        process.nextTick(() => { throw e; }); // a throwing listener, as with any event
+      if (got) {
+        if (client._closed) { native.fn.gossh_channel_free(out[0]); break; }
+        try {
+          dispatch(client, s, out[0]);
+        } catch (e) {
+          process.nextTick(() => { throw e; }); // a throwing listener, as with any event
+        }
+      } else if (s.events === seen) {
+        // Armed: the next record (a connection, or the end) wakes us.
+        await new Promise((resolve) => { s.waiter = resolve; });
       }
-    } else if (!blocking) {
-      backoff = backoff ? Math.min(backoff * 2, POLL_MAX_MS) : POLL_MIN_MS;
-      await new Promise((r) => setTimeout(r, backoff));
     }
+  } catch (e) {
+    if (!client._closed && client.listenerCount('error') > 0) client.emit('error', e);
+  } finally {
+    events.drop();
   }
 }
 

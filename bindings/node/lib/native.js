@@ -1,12 +1,14 @@
 'use strict';
 // Loads libgossh.so with koffi and declares the C API of include/gossh.h.
 //
-// Everything that can block (connect, exec, read, write, exit status, close)
-// is called only through koffi's `.async` form (see callAsync), which runs on
-// libuv's thread pool: a synchronous call from Node's main thread costs about
-// 100 µs (Go re-reads /proc/self/maps there) and one that waits on a callback
-// fired from another thread deadlocks. Cheap calls (option setters, error
-// accessors, _free) are made synchronously.
+// Everything that can block (connect, opening channels, requests, close) and
+// the channel I/O calls are called only through koffi's `.async` form (see
+// callAsync), which runs on libuv's thread pool: a synchronous call from
+// Node's main thread costs about 100 µs (Go re-reads /proc/self/maps there)
+// and one that waits on a callback fired from another thread deadlocks.
+// Channel I/O never waits there: it uses timeout 0 and the readiness events
+// (events.js). Cheap calls (option setters, error accessors, _free) are
+// made synchronously.
 
 const fs = require('fs');
 const path = require('path');
@@ -121,6 +123,11 @@ const PROTOTYPES = [
   'void gossh_channel_free(gossh_channel *ch)',
   'int gossh_channel_id(gossh_channel *ch)',
   'int gossh_channel_info(gossh_channel *ch, const char *name, _Out_ void **out, _Out_ gossh_error **err)',
+
+  // Readiness events.
+  'int gossh_events_fd(_Out_ int *fd, _Out_ gossh_error **err)',
+  'int gossh_channel_watch(gossh_channel *ch, _Out_ gossh_error **err)',
+  'int gossh_client_watch_forwards(gossh_client *c, _Out_ gossh_error **err)',
 
   // Session channels step by step.
   'int gossh_client_open_session(gossh_client *c, int timeout_ms, _Out_ gossh_channel **out, _Out_ gossh_error **err)',
@@ -253,19 +260,105 @@ function callSync(name, ...args) {
 }
 
 /**
+ * koffi refuses more than `max_async_calls` (256) asynchronous calls running
+ * and queued at once ("Too many asynchronous calls are running"), and a
+ * thousand channels woken together would ask for more. Calls beyond
+ * MAX_ASYNC wait here, in order, for one in flight to finish; libuv's pool
+ * (4 threads by default) queues the ones in flight anyway.
+ */
+const MAX_ASYNC = 64;
+let asyncRunning = 0;
+const asyncQueue = [];
+let asyncHead = 0;
+
+function nextAsync() {
+  while (asyncRunning < MAX_ASYNC && asyncHead < asyncQueue.length) {
+    const run = asyncQueue[asyncHead];
+    asyncQueue[asyncHead++] = undefined;
+    if (asyncHead === asyncQueue.length) { asyncQueue.length = 0; asyncHead = 0; }
+    run();
+  }
+}
+
+/** Runs fn[name].async(...args, cb) within the MAX_ASYNC limit. */
+function runAsync(name, args, cb) {
+  const run = () => {
+    asyncRunning++;
+    try {
+      fn[name].async(...args, (ffiError, rc) => {
+        asyncRunning--;
+        nextAsync();
+        cb(ffiError, rc);
+      });
+    } catch (e) {
+      asyncRunning--;
+      nextAsync();
+      cb(e);
+    }
+  };
+  if (asyncRunning < MAX_ASYNC) run(); else asyncQueue.push(run);
+}
+
+/**
  * Asynchronous call on libuv's thread pool. Resolves with the return code
  * (0) or rejects with the translated error. `args` must not include the
  * error slot; callAsync adds it. Out-parameter arrays in `args` are filled
  * in when the promise resolves.
  */
 function callAsync(name, ...args) {
-  const err = [null];
   return new Promise((resolve, reject) => {
     checkIntArgs(name, args);
-    fn[name].async(...args, err, (ffiError, rc) => {
+    const err = [null];
+    runAsync(name, [...args, err], (ffiError, rc) => {
       if (ffiError) return reject(ffiError);
       const e = takeError(rc, err);
       if (e) reject(e); else resolve(rc);
+    });
+  });
+}
+
+const GOSSH_E_TIMEOUT = -5;
+
+// Calls that can be made again with the same arguments and the same
+// meaning (a read is a read): callNoWait passes them no error slot and, on
+// a failure other than GOSSH_E_TIMEOUT, makes the call again with one.
+const REPEATABLE = new Set([
+  'gossh_channel_read', 'gossh_channel_read_any', 'gossh_channel_exit_status', 'gossh_client_accept_forward',
+]);
+
+/**
+ * callAsync for calls made with timeout 0, whose usual "nothing to do" is
+ * GOSSH_E_TIMEOUT: resolves with true on success and false on
+ * GOSSH_E_TIMEOUT, rejects with the translated error otherwise. A timeout
+ * costs no error object on the main thread, where every call into Go costs
+ * ~100 µs and reading an error takes ten: REPEATABLE calls get no error
+ * slot (on another failure they are made again, with one, for the error's
+ * details, and whatever that call returns counts), others have the error
+ * object of a timeout freed on the thread pool.
+ */
+function callNoWait(name, ...args) {
+  return new Promise((resolve, reject) => {
+    checkIntArgs(name, args);
+    if (REPEATABLE.has(name)) {
+      runAsync(name, [...args, null], (ffiError, rc) => {
+        if (ffiError) return reject(ffiError);
+        if (rc === 0) return resolve(true);
+        if (rc === GOSSH_E_TIMEOUT) return resolve(false);
+        callAsync(name, ...args).then(() => resolve(true), (e) => {
+          if (e.errno === GOSSH_E_TIMEOUT) resolve(false); else reject(e);
+        });
+      });
+      return;
+    }
+    const err = [null];
+    runAsync(name, [...args, err], (ffiError, rc) => {
+      if (ffiError) return reject(ffiError);
+      if (rc === GOSSH_E_TIMEOUT) {
+        if (err[0]) runAsync('gossh_error_free', [err[0]], () => {});
+        return resolve(false);
+      }
+      const e = takeError(rc, err);
+      if (e) reject(e); else resolve(true);
     });
   });
 }
@@ -326,6 +419,7 @@ module.exports = {
   versionNumber,
   callSync,
   callAsync,
+  callNoWait,
   callClose,
   takeError,
   takeString,

@@ -60,7 +60,7 @@ test('50 idle channels do not hold up a new exec', { timeout: 120000 }, async ()
   }
 });
 
-test('with a tiny thread pool (UV_THREADPOOL_SIZE=2) idle channels poll and work still flows', { timeout: 120000 }, async () => {
+test('with a tiny thread pool (UV_THREADPOOL_SIZE=2) idle channels wait for events and work still flows', { timeout: 120000 }, async () => {
   const code = `
     const { Client } = require(${JSON.stringify(pkg)});
     (async () => {

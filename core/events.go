@@ -1,0 +1,249 @@
+package core
+
+import (
+	"encoding/binary"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Readiness events: how an event-loop binding (Node) waits for many
+// channels without a thread per wait and without polling.
+//
+// The process has one pipe, made on first use (EventsFD). A binding asks to
+// watch a channel (Watch) or a client's forwarded connections
+// (WatchForwards) with a token, and then makes only calls that do not wait
+// (timeout 0). The library writes the token, as one 8-byte record, to the
+// pipe when something the binding waits for may have changed.
+//
+// Edge-triggered, with re-arming: a call that returns KindTimeout arms the
+// object for what that call waited for (see the ev* bits), under the
+// object's lock and in the same critical section as the check that found
+// nothing to do. The first change of an armed kind posts one record and
+// disarms the object completely; no further record is posted for it until
+// the binding has again made a call that found nothing to do. So
+//
+//   - no wakeup is lost: every state change happens under the same lock, and
+//     either comes before the check (which then finds something and does not
+//     return KindTimeout) or after the arming (and then posts);
+//   - the pipe cannot flood: every record is paid for by one call of the
+//     binding that found nothing to do, so the binding sets the pace; and
+//     the backlog (records that did not fit the pipe) holds at most one per
+//     object.
+//
+// After a record, the binding makes again every non-waiting call it waits
+// on (reads until KindTimeout, the exit status, a pending write): a record
+// clears every interest, not only the one that fired. Several records for
+// one object are in the pipe at once only if the binding armed it again
+// after the first was written (say a write and a read in one wakeup, each
+// finding nothing, and then both kinds of change): at most one per arming
+// call, and the binding may treat them as one.
+
+// What a watching binding waits for: the arming call's interest, and the
+// kind of a state change.
+const (
+	evStdout = 1 << iota // data or the end on stdout (a read of stdout, or read_any)
+	evStderr             // data or the end on stderr (a read of stderr, or read_any)
+	evExit               // the exit status (exit_status)
+	evWrite              // the chunk in flight went out or failed (a write)
+	evAll    = evStdout | evStderr | evExit | evWrite
+)
+
+// streamEv is the interest of a read of the given streams.
+func streamEv(which []int) uint8 {
+	var ev uint8
+	for _, i := range which {
+		ev |= 1 << i
+	}
+	return ev
+}
+
+// eventRecordSize is the size of one record: a uint64 token in native byte
+// order.
+const eventRecordSize = 8
+
+// pipeBuf is POSIX's PIPE_BUF on Linux: a write of at most this many bytes
+// to a pipe is atomic, so records never interleave or split.
+const pipeBuf = 4096
+
+// eventQueue is a readiness pipe. Posting never blocks: a record that
+// does not fit goes to a backlog that a goroutine writes as the reader
+// makes room. The backlog holds at most one record per token: a record for
+// a token already waiting there is dropped, since the one waiting will be
+// delivered after the change that the dropped one announced.
+type eventQueue struct {
+	once sync.Once
+	err  error
+	r, w int
+	wf   *os.File // the write end, for the backlog writer to wait on
+
+	mu        sync.Mutex
+	backlog   []uint64            // tokens the pipe had no room for, oldest first
+	inBacklog map[uint64]struct{} // the tokens in backlog not yet being written
+	flushing  bool                // a goroutine is writing the backlog
+}
+
+// events is the process's readiness pipe. It is never closed: a binding may
+// hold its read end as long as the library is loaded.
+var events eventQueue
+
+// open makes the pipe on first use.
+func (q *eventQueue) open() error {
+	q.once.Do(func() {
+		r, w, err := pipe2()
+		if err != nil {
+			q.err = newError(KindIO, err, "cannot create the readiness event pipe: %v", err)
+			return
+		}
+		q.r, q.w = r, w
+		// A pollable file (the fd is non-blocking): the backlog writer parks
+		// in Go's poller instead of holding a thread while the pipe is full.
+		q.wf = os.NewFile(uintptr(w), "gossh-events")
+	})
+	return q.err
+}
+
+// EventsFD returns the read end of the process's readiness pipe, making it
+// on first use. It is non-blocking and close-on-exec, and the library never
+// closes it.
+func EventsFD() (int, error) {
+	if err := events.open(); err != nil {
+		return -1, err
+	}
+	return events.r, nil
+}
+
+// post writes one record for token. It never blocks: when the pipe is full
+// the record joins the backlog, unless one for token already waits there.
+func (q *eventQueue) post(token uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.flushing {
+		var rec [eventRecordSize]byte
+		binary.NativeEndian.PutUint64(rec[:], token)
+		for len(q.backlog) == 0 {
+			n, err := syscall.Write(q.w, rec[:])
+			if n == eventRecordSize {
+				return
+			}
+			if err != syscall.EINTR {
+				break // EAGAIN: the pipe is full (a write this small is all or nothing)
+			}
+		}
+		q.flushing = true
+		goSafe(nil, "the readiness event writer", q.flush, func(*Error) {
+			q.mu.Lock()
+			q.flushing = false
+			q.mu.Unlock()
+		})
+	}
+	if _, waiting := q.inBacklog[token]; waiting {
+		return
+	}
+	if q.inBacklog == nil {
+		q.inBacklog = map[uint64]struct{}{}
+	}
+	q.inBacklog[token] = struct{}{}
+	q.backlog = append(q.backlog, token)
+}
+
+// flush writes the backlog, waiting for room, until it is empty. Each write
+// is at most pipeBuf bytes of whole records, so it is atomic. The tokens of
+// a write leave inBacklog before it starts: a record posted from then on
+// may come after the binding has read this one, so it is not dropped.
+func (q *eventQueue) flush() {
+	buf := make([]byte, 0, pipeBuf)
+	for {
+		q.mu.Lock()
+		if len(q.backlog) == 0 {
+			q.backlog = nil
+			q.flushing = false
+			q.mu.Unlock()
+			return
+		}
+		n := min(len(q.backlog), pipeBuf/eventRecordSize)
+		buf = buf[:0]
+		for _, token := range q.backlog[:n] {
+			buf = binary.NativeEndian.AppendUint64(buf, token)
+			delete(q.inBacklog, token)
+		}
+		q.backlog = q.backlog[n:]
+		q.mu.Unlock()
+		for {
+			if _, err := q.wf.Write(buf); err == nil {
+				break
+			}
+			// Not expected on a pipe whose read end is never closed; try
+			// again rather than lose a record.
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// Watch makes the channel post readiness records with token (nonzero, e.g.
+// the binding's handle value) to the process's readiness pipe; see the top
+// of events.go for when. Watching is armed by the binding's calls that
+// return KindTimeout; Watch itself posts nothing. A second Watch changes
+// the token. Unwatched channels cost nothing.
+func (ch *Channel) Watch(token uint64) error {
+	if token == 0 {
+		return InvalidArgument("the watch token must not be 0")
+	}
+	if err := events.open(); err != nil {
+		return err
+	}
+	ch.mu.Lock()
+	ch.watchToken = token
+	ch.mu.Unlock()
+	return nil
+}
+
+// arm records that the binding waits for ev (a call found nothing to do
+// and returns KindTimeout). A new interest in a stream or the exit status
+// may let a paused drain go on (see drain), so waiters are woken. Caller
+// holds mu.
+func (ch *Channel) arm(ev uint8) {
+	if ch.watchToken == 0 || ch.armed|ev == ch.armed {
+		return
+	}
+	ch.armed |= ev
+	ch.wake()
+}
+
+// notify posts a record if the binding is armed for ev, and disarms it.
+// Caller holds mu.
+func (ch *Channel) notify(ev uint8) {
+	if ch.armed&ev == 0 || ch.watchToken == 0 {
+		return
+	}
+	ch.armed = 0
+	events.post(ch.watchToken)
+}
+
+// WatchForwards makes the client post readiness records with token
+// (nonzero) when a forwarded connection may be waiting for AcceptForward or
+// the connection ended, armed by an AcceptForward that returned
+// KindTimeout, by the rule of Watch.
+func (c *Client) WatchForwards(token uint64) error {
+	if token == 0 {
+		return InvalidArgument("the watch token must not be 0")
+	}
+	if err := events.open(); err != nil {
+		return err
+	}
+	c.fw.mu.Lock()
+	c.fw.watchToken = token
+	c.fw.mu.Unlock()
+	return nil
+}
+
+// notifyLocked posts a record if AcceptForward is armed, and disarms it.
+// Caller holds fw.mu.
+func (f *forwards) notifyLocked() {
+	if !f.armed || f.watchToken == 0 {
+		return
+	}
+	f.armed = false
+	events.post(f.watchToken)
+}

@@ -1,0 +1,271 @@
+/*
+ * test_events.c — the readiness event pipe (gossh_events_fd,
+ * gossh_channel_watch, gossh_client_watch_forwards) against the real sshd
+ * that testenv/with-sshd.sh starts: an event loop that waits only in poll()
+ * on the pipe and makes only calls with timeout 0.
+ */
+#define _DEFAULT_SOURCE
+#include "check.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static gossh_client *connect_client(void) {
+    char key[512], kh[512];
+    snprintf(key, sizeof key, "%s/id_ed25519", keydir);
+    snprintf(kh, sizeof kh, "%s/known_hosts", keydir);
+    gossh_options *o = NULL;
+    gossh_options_new(&o, NULL);
+    gossh_options_set(o, "hostname", host, NULL);
+    gossh_options_set(o, "port", port, NULL);
+    gossh_options_set(o, "username", user, NULL);
+    gossh_options_set(o, "allow_agent", "0", NULL);
+    gossh_options_set(o, "look_for_keys", "0", NULL);
+    gossh_options_set(o, "key_filename", key, NULL);
+    gossh_client *c = NULL;
+    gossh_client_new(&c, NULL);
+    gossh_client_load_host_keys(c, kh, NULL);
+    gossh_error *err = NULL;
+    int rc = gossh_client_connect(c, o, &err);
+    CHECK(rc == 0, "connect: %d %s", rc, msg(err));
+    gossh_error_free(err);
+    gossh_options_free(o);
+    return c;
+}
+
+static int efd = -1;
+
+/* Waits up to ms in poll() for records and reads them into recs (at most
+ * max); returns how many. Fails a check if a read is not whole records. */
+static int wait_records(uint64_t *recs, int max, int ms) {
+    struct pollfd p = {efd, POLLIN, 0};
+    if (poll(&p, 1, ms) <= 0) return 0;
+    ssize_t n = read(efd, recs, (size_t)max * sizeof *recs);
+    if (n <= 0) return 0;
+    CHECK(n % 8 == 0, "a read of the pipe returned %zd bytes: whole records only", n);
+    return (int)(n / 8);
+}
+
+/* No flood: every record is paid for by one call that returned
+ * GOSSH_E_TIMEOUT (an arming), so one read holds at most arms + 1 records
+ * for a handle (+1: an arming before the previous read, unfired then).
+ * Resets *arms. */
+static void check_flood(const uint64_t *recs, int k, const void *handle, int *arms) {
+    if (k == 0) return; /* nothing read: no "previous read" to count from */
+    int n = 0;
+    for (int i = 0; i < k; i++) n += recs[i] == (uint64_t)(uintptr_t)handle;
+    if (n > *arms + 1) CHECK(0, "%d records for one handle after %d armings: a flood", n, *arms);
+    *arms = 0;
+}
+
+static void test_fd_and_bad_input(void) {
+    gossh_error *err = NULL;
+    CHECK(gossh_events_fd(NULL, &err) == GOSSH_E_INVALID && err, "events_fd(NULL) is INVALID");
+    gossh_error_free(err);
+    int fd = -1, again = -2;
+    CHECK(gossh_events_fd(&fd, NULL) == 0 && fd >= 0, "events_fd gives a descriptor (%d)", fd);
+    CHECK(gossh_events_fd(&again, NULL) == 0 && again == fd, "the same one each time (%d, %d)", fd, again);
+    int fl = fcntl(fd, F_GETFL), fdfl = fcntl(fd, F_GETFD);
+    CHECK(fl >= 0 && (fl & O_NONBLOCK), "it is non-blocking");
+    CHECK(fdfl >= 0 && (fdfl & FD_CLOEXEC), "it is close-on-exec");
+    CHECK((fl & O_ACCMODE) == O_RDONLY, "it is a read end");
+    char b[8];
+    CHECK(read(fd, b, sizeof b) < 0, "nothing to read before anything is watched");
+    efd = fd;
+    CHECK(gossh_channel_watch(NULL, NULL) == GOSSH_E_INVALID, "watch(NULL) is INVALID");
+    CHECK(gossh_channel_watch((gossh_channel *)(uintptr_t)0x7fffffff, NULL) == GOSSH_E_BADHANDLE,
+          "watch of a garbage handle is BADHANDLE");
+    CHECK(gossh_client_watch_forwards(NULL, NULL) == GOSSH_E_INVALID, "watch_forwards(NULL) is INVALID");
+}
+
+#define NCH 16
+
+struct job {
+    gossh_channel *ch;
+    char *out, *errout;
+    size_t outlen, errlen;
+    int ended, have_status, status;
+    int arms; /* calls that returned GOSSH_E_TIMEOUT since the last read of the pipe */
+};
+
+/* One step of the event loop for a job: read both streams until
+ * GOSSH_E_TIMEOUT (which arms), then the exit status once they ended. */
+static void step(struct job *j, char *buf, size_t cap) {
+    while (!j->ended) {
+        int stream = -2;
+        size_t n = 0;
+        int rc = gossh_channel_read_any(j->ch, buf, cap, 0, &stream, &n, NULL);
+        if (rc == GOSSH_E_TIMEOUT) { j->arms++; break; }
+        if (rc != 0) { CHECK(0, "read_any: %d", rc); j->ended = 1; break; }
+        if (stream < 0) { j->ended = 1; break; }
+        char **dst = stream == 0 ? &j->out : &j->errout;
+        size_t *len = stream == 0 ? &j->outlen : &j->errlen;
+        *dst = realloc(*dst, *len + n + 1);
+        memcpy(*dst + *len, buf, n);
+        *len += n;
+        (*dst)[*len] = 0;
+    }
+    if (j->ended && !j->have_status) {
+        int rc = gossh_channel_exit_status(j->ch, 0, &j->status, NULL);
+        if (rc == 0) j->have_status = 1;
+        else if (rc == GOSSH_E_TIMEOUT) j->arms++;
+        else { CHECK(0, "exit_status: %d", rc); j->have_status = 1; }
+    }
+}
+
+static void test_channels_driven_by_poll(gossh_client *c) {
+    struct job jobs[NCH];
+    memset(jobs, 0, sizeof jobs);
+    for (int i = 0; i < NCH; i++) {
+        char cmd[256];
+        snprintf(cmd, sizeof cmd,
+                 "for i in $(seq %d); do echo out$i; [ $((i %% 50)) = 0 ] && sleep 0.0%d; done; "
+                 "echo err%d >&2; sleep 0.%d; exit %d", 100 + 10 * i, i % 10, i, i % 4, i % 6);
+        int rc = gossh_client_exec(c, cmd, 10000, &jobs[i].ch, NULL);
+        CHECK(rc == 0, "exec %d: %d", i, rc);
+        CHECK(gossh_channel_watch(jobs[i].ch, NULL) == 0, "watch %d", i);
+        CHECK(gossh_channel_watch(jobs[i].ch, NULL) == 0, "watch %d again is a no-op", i);
+    }
+    static char buf[256 << 10];
+    for (int i = 0; i < NCH; i++) step(&jobs[i], buf, sizeof buf); /* the first drain arms */
+    double deadline = now() + 60;
+    int records = 0, done = 0;
+    while (done < NCH && now() < deadline) {
+        uint64_t recs[64];
+        int k = wait_records(recs, 64, 1000);
+        for (int i = 0; i < NCH; i++) check_flood(recs, k, jobs[i].ch, &jobs[i].arms);
+        for (int r = 0; r < k; r++) {
+            records++;
+            for (int i = 0; i < NCH; i++)
+                if (recs[r] == (uint64_t)(uintptr_t)jobs[i].ch) step(&jobs[i], buf, sizeof buf);
+        }
+        done = 0;
+        for (int i = 0; i < NCH; i++) done += jobs[i].have_status;
+    }
+    CHECK(done == NCH, "every channel finished through poll() and timeout-0 calls (%d of %d)", done, NCH);
+    int good = 0;
+    for (int i = 0; i < NCH; i++) {
+        size_t want = 0;
+        int lines = 100 + 10 * i;
+        for (int l = 1; l <= lines; l++) want += (size_t)snprintf(NULL, 0, "out%d\n", l);
+        char werr[32];
+        snprintf(werr, sizeof werr, "err%d\n", i);
+        int ok = jobs[i].outlen == want && jobs[i].errout && strcmp(jobs[i].errout, werr) == 0 &&
+                 jobs[i].status == i % 6 && jobs[i].out && strncmp(jobs[i].out, "out1\nout2\n", 10) == 0;
+        if (!ok)
+            printf("channel %d: %zu of %zu bytes, stderr %s, status %d\n", i, jobs[i].outlen, want,
+                   jobs[i].errout ? jobs[i].errout : "(none)", jobs[i].status);
+        good += ok;
+        free(jobs[i].out);
+        free(jobs[i].errout);
+        gossh_channel_free(jobs[i].ch);
+    }
+    CHECK(good == NCH, "every output and exit status is right (%d of %d), %d records", good, NCH, records);
+}
+
+/* 8 MiB through cat with writes of timeout 0 that continue on the next
+ * record, a flush (0-byte write), the EOF, and the echo read the same way. */
+static void test_write_driven_by_poll(gossh_client *c) {
+    gossh_channel *ch = NULL;
+    CHECK(gossh_client_exec(c, "cat", 10000, &ch, NULL) == 0, "exec cat");
+    CHECK(gossh_channel_watch(ch, NULL) == 0, "watch cat");
+    size_t len = 8u << 20, off = 0, got = 0;
+    unsigned char *data = malloc(len), *echo = malloc(len);
+    for (size_t i = 0; i < len; i++) data[i] = (unsigned char)(i * 31 + (i >> 13));
+    static char buf[256 << 10];
+    int flushed = 0, eof = 0, ended = 0, timeouts = 0, bad = 0, arms = 0;
+    double deadline = now() + 60;
+    while (!ended && !bad && now() < deadline) {
+        while (off < len) {
+            size_t w = 0, chunk = len - off < (1u << 20) ? len - off : (1u << 20);
+            int rc = gossh_channel_write(ch, data + off, chunk, 0, &w, NULL);
+            off += w;
+            if (rc == GOSSH_E_TIMEOUT) { timeouts++; arms++; break; }
+            if (rc != 0) { CHECK(0, "write: %d", rc); bad = 1; break; }
+        }
+        if (off == len && !flushed) {
+            int rc = gossh_channel_write(ch, NULL, 0, 0, NULL, NULL);
+            if (rc == 0) flushed = 1;
+            else if (rc == GOSSH_E_TIMEOUT) arms++;
+            else { CHECK(0, "flush: %d", rc); bad = 1; }
+        }
+        if (flushed && !eof) {
+            double t0 = now();
+            CHECK(gossh_channel_send_eof(ch, NULL) == 0, "send_eof");
+            CHECK(now() - t0 < 0.5, "send_eof after a flush does not wait (%.3fs)", now() - t0);
+            eof = 1;
+        }
+        for (;;) {
+            size_t n = 0;
+            int rc = gossh_channel_read(ch, GOSSH_STREAM_STDOUT, buf, sizeof buf, 0, &n, NULL);
+            if (rc == GOSSH_E_TIMEOUT) { arms++; break; }
+            if (rc != 0) { CHECK(0, "read: %d", rc); bad = 1; break; }
+            if (n == 0) { ended = 1; break; }
+            if (got + n > len) { CHECK(0, "cat echoed more than was written"); bad = 1; break; }
+            memcpy(echo + got, buf, n);
+            got += n;
+        }
+        if (ended || bad) break;
+        uint64_t recs[64];
+        int k = wait_records(recs, 64, 1000);
+        check_flood(recs, k, ch, &arms);
+    }
+    CHECK(ended && got == len && memcmp(data, echo, len) == 0,
+          "8 MiB round-trip through cat driven by records: %zu of %zu bytes, %d write timeouts", got, len, timeouts);
+    free(data);
+    free(echo);
+    gossh_channel_free(ch);
+}
+
+/* A client watched for forwards: a record when a connection arrives. */
+static void test_forward_accept_driven_by_poll(gossh_client *c) {
+    int bound = 0;
+    CHECK(gossh_client_request_port_forward(c, "127.0.0.1", 0, &bound, NULL) == 0 && bound > 0,
+          "remote forwarding on port %d", bound);
+    CHECK(gossh_client_watch_forwards(c, NULL) == 0, "watch forwards");
+    gossh_channel *fch = NULL;
+    CHECK(gossh_client_accept_forward(c, 0, &fch, NULL) == GOSSH_E_TIMEOUT, "nothing to accept yet (arms)");
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)bound);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK(connect(s, (struct sockaddr *)&a, sizeof a) == 0, "connect to the forwarded port");
+    int seen = 0;
+    double deadline = now() + 10;
+    while (!seen && now() < deadline) {
+        uint64_t recs[64];
+        int k = wait_records(recs, 64, 1000);
+        for (int r = 0; r < k; r++) seen |= recs[r] == (uint64_t)(uintptr_t)c;
+    }
+    CHECK(seen, "a record with the client's handle when the connection arrived");
+    CHECK(gossh_client_accept_forward(c, 0, &fch, NULL) == 0 && fch, "the accept then succeeds at once");
+    gossh_channel_free(fch);
+    close(s);
+}
+
+int main(void) {
+    test_server_from_env();
+    test_fd_and_bad_input();
+    gossh_client *c = connect_client();
+    test_channels_driven_by_poll(c);
+    test_write_driven_by_poll(c);
+    test_forward_accept_driven_by_poll(c);
+    gossh_client_free(c);
+    return summary("test_events");
+}

@@ -37,8 +37,9 @@ type callbackPolicy struct {
 	cb, userdata C.uintptr_t
 }
 
-// MissingHostKey calls the C function; its answer maps to a core.Decision
-// (2 accept and add, other positive accept, 0 or negative reject).
+// MissingHostKey calls the C function and hands its answer to core as it
+// is: GOSSH_HOSTKEY_* are numbered as core's Decisions, and core accepts
+// only Accept (1) and AcceptAdd (2); any other value (7, -1, ...) rejects.
 func (p callbackPolicy) MissingHostKey(hostname string, key ssh.PublicKey) (core.Decision, error) {
 	h := C.CString(hostname)
 	t := C.CString(key.Type())
@@ -49,14 +50,7 @@ func (p callbackPolicy) MissingHostKey(hostname string, key ssh.PublicKey) (core
 			C.free(unsafe.Pointer(s))
 		}
 	}()
-	switch r := C.gossh_call_hostkey_cb(p.cb, h, t, b, f, p.userdata); {
-	case r == 2:
-		return core.AcceptAdd, nil
-	case r > 0:
-		return core.Accept, nil
-	default:
-		return core.Reject, nil
-	}
+	return core.Decision(C.gossh_call_hostkey_cb(p.cb, h, t, b, f, p.userdata)), nil
 }
 
 //export gossh_set_log_callback

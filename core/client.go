@@ -236,6 +236,13 @@ func (c *Client) checkHostKey(name string, key ssh.PublicKey, pc *phaseConn, acc
 			}
 		}
 	default:
+		// Only Accept and AcceptAdd accept: anything else a policy returns
+		// (a C callback's 7 or -1) rejects, so an answer nobody defined
+		// fails closed.
+		if decision != Reject {
+			c.log.Warnf("transport", "missing-host-key policy answered %d for %s, which is not an accept value: rejected",
+				int(decision), name)
+		}
 		return newError(KindHostKeyUnknown, nil, "server %s not found in known_hosts", name).
 			with("hostname", name).with("key", PublicKeyText(key))
 	}

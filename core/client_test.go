@@ -273,6 +273,29 @@ func TestHostKeyPolicies(t *testing.T) {
 	}
 }
 
+// A policy's answer accepts only when it is Accept or AcceptAdd: an
+// undefined value (what a C callback returning 7 or -1 hands over) rejects.
+func TestHostKeyPolicyUndefinedDecisionRejects(t *testing.T) {
+	s := sshd(t)
+	for _, d := range []Decision{Decision(7), Decision(-1), Decision(3)} {
+		c := NewClient()
+		c.SetPolicy(PolicyFunc(func(string, ssh.PublicKey) (Decision, error) { return d, nil }))
+		wantKind(t, c.Connect(s.config("id_ed25519")), KindHostKeyUnknown)
+		if c.IsActive() || c.HostKeys().Len() != 0 {
+			t.Errorf("decision %d: active %v, %d host keys", int(d), c.IsActive(), c.HostKeys().Len())
+		}
+		c.Close()
+	}
+	for _, d := range []Decision{Accept, AcceptAdd} {
+		c := NewClient()
+		c.SetPolicy(PolicyFunc(func(string, ssh.PublicKey) (Decision, error) { return d, nil }))
+		if err := c.Connect(s.config("id_ed25519")); err != nil {
+			t.Errorf("decision %d: %v", int(d), err)
+		}
+		c.Close()
+	}
+}
+
 func TestHostKeyMismatch(t *testing.T) {
 	s := sshd(t)
 	c := NewClient()

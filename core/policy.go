@@ -4,7 +4,8 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// Decision is a missing-host-key policy's answer.
+// Decision is a missing-host-key policy's answer. Only Accept and AcceptAdd
+// accept the host: any other value, Reject or one not defined here, rejects.
 type Decision int
 
 // The decisions a policy can make.

@@ -491,9 +491,11 @@ void gossh_options_free(gossh_options *opts);
  *   key_type:   e.g. "ssh-ed25519"
  *   key_base64: the key blob, base64 as in known_hosts
  *   fingerprint: "SHA256:..." as ssh-keygen -l prints it
- * Return 1 to accept (the key is then also added to the client's host keys
- * if the callback asked for it with GOSSH_HOSTKEY_ACCEPT_ADD = 2), 0 to
- * reject. Any other value is treated as 1 if positive, 0 otherwise. Runs on
+ * Return GOSSH_HOSTKEY_ACCEPT (1) to accept, GOSSH_HOSTKEY_ACCEPT_ADD (2)
+ * to accept and also add the key to the client's host keys (saved if a
+ * file was loaded), GOSSH_HOSTKEY_REJECT (0) to reject. These are the only
+ * accept values: ANY other return value (3, 7, -1, ...) rejects, exactly
+ * as 0 does, so that garbage from a failed callback fails closed. Runs on
  * an unspecified thread while gossh_client_connect() is blocked. The strings
  * are valid only during the call.
  */

@@ -7,6 +7,7 @@
 #include "check.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -257,6 +258,56 @@ struct big_args {
     size_t out, err;
     int status;
 };
+
+/*
+ * The policy callback accepts only with GOSSH_HOSTKEY_ACCEPT (1) or
+ * GOSSH_HOSTKEY_ACCEPT_ADD (2): any other answer rejects, as 0 does. (Before
+ * issue 8 every positive answer accepted, so 7 and 3 let the host in.)
+ */
+static int answer_cb(const char *hostname, const char *key_type, const char *key_base64,
+                     const char *fingerprint, void *userdata) {
+    (void)hostname;
+    (void)key_type;
+    (void)key_base64;
+    (void)fingerprint;
+    return *(int *)userdata;
+}
+
+static void test_policy_answers(void) {
+    gossh_options *o = opts_for("id_ed25519");
+    const int rejects[] = {GOSSH_HOSTKEY_REJECT, 7, 3, -1, INT_MAX, INT_MIN};
+    for (size_t i = 0; i < sizeof rejects / sizeof rejects[0]; i++) {
+        int answer = rejects[i];
+        gossh_client *c = NULL;
+        gossh_error *err = NULL;
+        gossh_client_new(&c, NULL);
+        gossh_client_set_policy_callback(c, answer_cb, &answer, NULL);
+        int rc = gossh_client_connect(c, o, &err);
+        CHECK(rc == GOSSH_E_HOSTKEY_UNKNOWN, "callback answering %d rejects: rc %d (%s)", answer, rc, msg(err));
+        CHECK(gossh_client_is_active(c) == 0, "callback answering %d: not active", answer);
+        gossh_error_free(err);
+        gossh_client_free(c);
+    }
+    const int accepts[] = {GOSSH_HOSTKEY_ACCEPT, GOSSH_HOSTKEY_ACCEPT_ADD};
+    for (size_t i = 0; i < sizeof accepts / sizeof accepts[0]; i++) {
+        int answer = accepts[i];
+        gossh_client *c = NULL;
+        gossh_error *err = NULL;
+        gossh_hostkeys *hk = NULL;
+        gossh_client_new(&c, NULL);
+        gossh_client_set_policy_callback(c, answer_cb, &answer, NULL);
+        int rc = gossh_client_connect(c, o, &err);
+        CHECK(rc == 0, "callback answering %d accepts: rc %d (%s)", answer, rc, msg(err));
+        gossh_client_get_host_keys(c, &hk, NULL);
+        int want = answer == GOSSH_HOSTKEY_ACCEPT_ADD ? 1 : 0;
+        CHECK(gossh_hostkeys_count(hk) == want, "callback answering %d: %d host keys, want %d", answer,
+              gossh_hostkeys_count(hk), want);
+        gossh_hostkeys_free(hk);
+        gossh_error_free(err);
+        gossh_client_free(c);
+    }
+    gossh_options_free(o);
+}
 
 static void *big_reader(void *p) {
     struct big_args *a = p;
@@ -690,6 +741,7 @@ int main(void) {
     test_version_and_bad_input();
     test_keys_and_auth();
     test_host_keys();
+    test_policy_answers();
     test_exec();
     test_network_errors();
     test_channels_and_transport();

@@ -172,6 +172,35 @@ func gossh_free(p unsafe.Pointer) {
 	C.free(p)
 }
 
+// codeNames are the C names of the codes, indexed by -code (0 is GOSSH_OK),
+// in the order of core's kinds (TestCodeNamesCoverEveryKind). The C strings
+// are made once and never freed: gossh_code_name hands out static strings.
+var codeNames = func() []*C.char {
+	names := []string{"GOSSH_OK", "GOSSH_E_INVALID", "GOSSH_E_BADHANDLE", "GOSSH_E_INTERNAL",
+		"GOSSH_E_CONNECT", "GOSSH_E_TIMEOUT", "GOSSH_E_AUTH", "GOSSH_E_BADAUTHTYPE",
+		"GOSSH_E_PASSWORD_REQUIRED", "GOSSH_E_HOSTKEY_UNKNOWN", "GOSSH_E_HOSTKEY_MISMATCH",
+		"GOSSH_E_PROTOCOL", "GOSSH_E_CLOSED", "GOSSH_E_CHANNEL", "GOSSH_E_KEY",
+		"GOSSH_E_NOT_CONNECTED", "GOSSH_E_IO"}
+	out := make([]*C.char, len(names))
+	for i, n := range names {
+		out[i] = C.CString(n)
+	}
+	return out
+}()
+
+var unknownCodeName = C.CString("GOSSH_E_UNKNOWN")
+
+//export gossh_code_name
+func gossh_code_name(rc C.int) *C.char {
+	if rc > 0 || int(-int64(rc)) >= len(codeNames) {
+		return unknownCodeName
+	}
+	return codeNames[-rc]
+}
+
+// codeName is gossh_code_name for Go (tests cannot use cgo).
+func codeName(rc int) string { return C.GoString(gossh_code_name(C.int(rc))) }
+
 var versionString = C.CString(core.Version)
 
 //export gossh_version

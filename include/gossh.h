@@ -17,7 +17,8 @@
  *   failure, when err is not NULL, *err receives a new error object (code,
  *   message, details) that the caller owns and releases with
  *   gossh_error_free(). On success *err is set to NULL. There is no
- *   thread-local "last error".
+ *   thread-local "last error". gossh_code_name() names a code
+ *   ("GOSSH_E_AUTH").
  *
  * Handles.  gossh_client, gossh_channel, gossh_options, gossh_session_spec,
  *   gossh_key, gossh_hostkeys and gossh_error are opaque. The pointer value is a key into a typed registry
@@ -140,6 +141,16 @@ int gossh_version(const char **version_string);
 #define GOSSH_E_KEY -14         /* a key could not be parsed, or is of an unsupported type */
 #define GOSSH_E_NOT_CONNECTED -15 /* the client is not connected yet */
 #define GOSSH_E_IO -16          /* a local file could not be read or written */
+/* The codes are consecutive from -1 down: a binding can list them by asking
+ * gossh_code_name for -1, -2, ... until it answers "GOSSH_E_UNKNOWN". */
+
+/*
+ * gossh_code_name — the name of a code as written above ("GOSSH_OK",
+ * "GOSSH_E_AUTH", ...), or "GOSSH_E_UNKNOWN" for a value that is no code.
+ * A static string: never free it. Does not block. Never fails. Bindings
+ * use it instead of carrying their own copy of the table.
+ */
+const char *gossh_code_name(int code);
 
 /* ------------------------------------------------------------------------ */
 /* Opaque handle types                                                       */

@@ -371,4 +371,7 @@ export function setLogger(fn: LogFunction | null, level?: LogLevel): void;
 export const version: string;
 /** The libgossh.so that was loaded. */
 export const libraryPath: string;
+/** The codes as libgossh numbers them (read from gossh_code_name on first use). */
 export const codes: Readonly<Record<'GOSSH_OK' | ErrorCode, number>>;
+/** The GOSSH_* name of a numeric code, as libgossh's gossh_code_name() gives it ('GOSSH_E_UNKNOWN' for anything else). */
+export function codeName(code: number): 'GOSSH_OK' | ErrorCode | 'GOSSH_E_UNKNOWN';

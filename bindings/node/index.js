@@ -23,7 +23,8 @@ module.exports = {
   setLogger,
   version: native.version,
   libraryPath: native.libraryPath,
-  codes: errors.CODES,
+  get codes() { return errors.CODES; }, // read from libgossh (gossh_code_name) on first use
+  codeName: errors.codeName,
   SSHError: errors.SSHError,
   InvalidArgumentError: errors.InvalidArgumentError,
   BadHandleError: errors.BadHandleError,

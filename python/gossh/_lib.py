@@ -18,27 +18,9 @@ from . import ssh_exception as _exc
 
 EXPECTED_MAJOR = 0
 
-# --------------------------------------------------------------------------
-# Codes (gossh.h)
-# --------------------------------------------------------------------------
-
-OK = 0
-E_INVALID = -1
-E_BADHANDLE = -2
-E_INTERNAL = -3
-E_CONNECT = -4
-E_TIMEOUT = -5
-E_AUTH = -6
-E_BADAUTHTYPE = -7
-E_PASSWORD_REQUIRED = -8
-E_HOSTKEY_UNKNOWN = -9
-E_HOSTKEY_MISMATCH = -10
-E_PROTOCOL = -11
-E_CLOSED = -12
-E_CHANNEL = -13
-E_KEY = -14
-E_NOT_CONNECTED = -15
-E_IO = -16
+# The GOSSH_E_* codes (OK, E_INVALID, ... E_IO) are not copied here: they
+# are read from the library with gossh_code_name() once it is loaded (see
+# "Codes" below).
 
 POLICY_REJECT = 0
 POLICY_AUTOADD = 1
@@ -118,6 +100,7 @@ _err_pp = POINTER(error_p)
 _PROTOTYPES = [
     ("gossh_version", [POINTER(c_char_p)], c_int),
     ("gossh_free", [c_void_p], None),
+    ("gossh_code_name", [c_int], c_char_p),
     # errors
     ("gossh_error_code", [error_p], c_int),
     ("gossh_error_message", [error_p], c_char_p),
@@ -309,6 +292,54 @@ if version_number // 10000 != EXPECTED_MAJOR:
     )
 
 # --------------------------------------------------------------------------
+# Codes: names and numbers from the library (gossh_code_name), which owns
+# the table; the binding knows only the names it maps to exceptions.
+# --------------------------------------------------------------------------
+
+
+def code_name(code):
+    """The GOSSH_* name of a code ("GOSSH_E_AUTH"), "GOSSH_E_UNKNOWN" for
+    a value that is no code."""
+    # ctypes would wrap a number that does not fit a C int (2**32 is 0).
+    if type(code) is not int or not -(2 ** 31) <= code < 2 ** 31:
+        return "GOSSH_E_UNKNOWN"
+    name = lib.gossh_code_name(code)
+    return name.decode() if name else "GOSSH_E_UNKNOWN"
+
+
+def _code_table():
+    # The codes are consecutive from 0 down (gossh.h).
+    table, code = {}, 0
+    while code > -1000:
+        name = code_name(code)
+        if name == "GOSSH_E_UNKNOWN":
+            break
+        table[name] = code
+        code -= 1
+    return table
+
+
+# {"GOSSH_OK": 0, "GOSSH_E_INVALID": -1, ...}
+CODES = _code_table()
+OK = CODES["GOSSH_OK"]
+E_INVALID = CODES["GOSSH_E_INVALID"]
+E_BADHANDLE = CODES["GOSSH_E_BADHANDLE"]
+E_INTERNAL = CODES["GOSSH_E_INTERNAL"]
+E_CONNECT = CODES["GOSSH_E_CONNECT"]
+E_TIMEOUT = CODES["GOSSH_E_TIMEOUT"]
+E_AUTH = CODES["GOSSH_E_AUTH"]
+E_BADAUTHTYPE = CODES["GOSSH_E_BADAUTHTYPE"]
+E_PASSWORD_REQUIRED = CODES["GOSSH_E_PASSWORD_REQUIRED"]
+E_HOSTKEY_UNKNOWN = CODES["GOSSH_E_HOSTKEY_UNKNOWN"]
+E_HOSTKEY_MISMATCH = CODES["GOSSH_E_HOSTKEY_MISMATCH"]
+E_PROTOCOL = CODES["GOSSH_E_PROTOCOL"]
+E_CLOSED = CODES["GOSSH_E_CLOSED"]
+E_CHANNEL = CODES["GOSSH_E_CHANNEL"]
+E_KEY = CODES["GOSSH_E_KEY"]
+E_NOT_CONNECTED = CODES["GOSSH_E_NOT_CONNECTED"]
+E_IO = CODES["GOSSH_E_IO"]
+
+# --------------------------------------------------------------------------
 # Strings
 # --------------------------------------------------------------------------
 
@@ -423,13 +454,15 @@ def _check(rc, err):
             lib.gossh_error_free(err)
         return rc
     if not err:
-        raise make_exception(rc, "gossh error %d" % rc, lambda name: None)
+        exc = make_exception(rc, "gossh error %s (%d)" % (code_name(rc), rc), lambda name: None)
+        exc.gossh_code = rc
+        raise exc
     try:
         code = lib.gossh_error_code(err)
         if code >= 0 or code == E_BADHANDLE and rc != E_BADHANDLE:
             code = rc
         msg = lib.gossh_error_message(err)
-        msg = msg.decode("utf-8", "replace") if msg else "gossh error %d" % rc
+        msg = msg.decode("utf-8", "replace") if msg else "gossh error %s (%d)" % (code_name(rc), rc)
         exc = make_exception(code, msg, lambda name: _detail(err, name))
         exc.gossh_code = code
     finally:

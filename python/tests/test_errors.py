@@ -84,3 +84,22 @@ def test_real_error_object_round_trip():
     finally:
         _lib.lib.gossh_options_free(opts)
     _lib.lib.gossh_options_free(opts)  # a second free is a no-op
+
+
+def test_code_names_come_from_the_library():
+    # gossh_code_name (the C API) owns the table; the binding keeps no copy.
+    assert _lib.code_name(_lib.E_AUTH) == "GOSSH_E_AUTH"
+    assert _lib.code_name(0) == "GOSSH_OK"
+    for bad in (1, 7, -1000, 2 ** 31 - 1, -(2 ** 31), 2 ** 40, "x"):
+        assert _lib.code_name(bad) == "GOSSH_E_UNKNOWN"
+    # consecutive from 0 down, each name's number as gossh.h defines it
+    assert sorted(_lib.CODES.values(), reverse=True) == list(range(0, -len(_lib.CODES), -1))
+    assert _lib.CODES["GOSSH_E_INVALID"] == -1 and _lib.CODES["GOSSH_E_IO"] == -16
+    assert all(_lib.code_name(c) == n for n, c in _lib.CODES.items())
+
+
+def test_message_without_error_object_names_the_code():
+    with pytest.raises(gossh.AuthenticationException) as ei:
+        _lib._check(_lib.E_AUTH, None)
+    assert "GOSSH_E_AUTH" in str(ei.value) and ei.value.gossh_code == _lib.E_AUTH
+

@@ -3,6 +3,7 @@
 #include "gossh.h"
 
 #include <cstdio>
+#include <string>
 
 int main() {
     const char *v = nullptr;
@@ -17,6 +18,7 @@ int main() {
     int efd = -1;
     if (gossh_events_fd(&efd, nullptr) != GOSSH_OK || efd < 0) return 1;
     gossh_client_free(c);
-    std::printf("C++: libgossh %s (%d)\n", v, n);
-    return n == GOSSH_VERSION_NUMBER ? 0 : 1;
+    const std::string auth = gossh_code_name(GOSSH_E_AUTH);
+    std::printf("C++: libgossh %s (%d), %s\n", v, n, auth.c_str());
+    return n == GOSSH_VERSION_NUMBER && auth == "GOSSH_E_AUTH" ? 0 : 1;
 }

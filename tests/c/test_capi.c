@@ -309,6 +309,37 @@ static void test_policy_answers(void) {
     gossh_options_free(o);
 }
 
+/* Every GOSSH_* code by its macro name: gossh_code_name must agree. */
+#define CODE(x) {x, #x}
+static const struct {
+    int code;
+    const char *name;
+} all_codes[] = {
+    CODE(GOSSH_OK), CODE(GOSSH_E_INVALID), CODE(GOSSH_E_BADHANDLE), CODE(GOSSH_E_INTERNAL),
+    CODE(GOSSH_E_CONNECT), CODE(GOSSH_E_TIMEOUT), CODE(GOSSH_E_AUTH), CODE(GOSSH_E_BADAUTHTYPE),
+    CODE(GOSSH_E_PASSWORD_REQUIRED), CODE(GOSSH_E_HOSTKEY_UNKNOWN), CODE(GOSSH_E_HOSTKEY_MISMATCH),
+    CODE(GOSSH_E_PROTOCOL), CODE(GOSSH_E_CLOSED), CODE(GOSSH_E_CHANNEL), CODE(GOSSH_E_KEY),
+    CODE(GOSSH_E_NOT_CONNECTED), CODE(GOSSH_E_IO),
+};
+
+static void test_code_names(void) {
+    size_t n = sizeof all_codes / sizeof all_codes[0];
+    for (size_t i = 0; i < n; i++) {
+        const char *got = gossh_code_name(all_codes[i].code);
+        CHECK(got && strcmp(got, all_codes[i].name) == 0, "gossh_code_name(%d) = %s, want %s",
+              all_codes[i].code, got ? got : "(null)", all_codes[i].name);
+        /* consecutive, as the header promises */
+        CHECK(all_codes[i].code == -(int)i, "%s is %d, want %d", all_codes[i].name, all_codes[i].code, -(int)i);
+    }
+    const int unknown[] = {-(int)n, 1, 7, -1000, INT_MIN, INT_MAX};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        const char *got = gossh_code_name(unknown[i]);
+        CHECK(got && strcmp(got, "GOSSH_E_UNKNOWN") == 0, "gossh_code_name(%d) = %s", unknown[i],
+              got ? got : "(null)");
+    }
+    CHECK(gossh_code_name(GOSSH_E_AUTH) == gossh_code_name(GOSSH_E_AUTH), "a static string");
+}
+
 static void *big_reader(void *p) {
     struct big_args *a = p;
     char *buf;
@@ -742,6 +773,7 @@ int main(void) {
     test_keys_and_auth();
     test_host_keys();
     test_policy_answers();
+    test_code_names();
     test_exec();
     test_network_errors();
     test_channels_and_transport();

@@ -3,28 +3,39 @@
 // gossh_error object into one of them. No SSH logic: codes and details come
 // from libgossh (include/gossh.h, "Error codes" and gossh_error_detail()).
 
-const CODES = Object.freeze({
-  GOSSH_OK: 0,
-  GOSSH_E_INVALID: -1,
-  GOSSH_E_BADHANDLE: -2,
-  GOSSH_E_INTERNAL: -3,
-  GOSSH_E_CONNECT: -4,
-  GOSSH_E_TIMEOUT: -5,
-  GOSSH_E_AUTH: -6,
-  GOSSH_E_BADAUTHTYPE: -7,
-  GOSSH_E_PASSWORD_REQUIRED: -8,
-  GOSSH_E_HOSTKEY_UNKNOWN: -9,
-  GOSSH_E_HOSTKEY_MISMATCH: -10,
-  GOSSH_E_PROTOCOL: -11,
-  GOSSH_E_CLOSED: -12,
-  GOSSH_E_CHANNEL: -13,
-  GOSSH_E_KEY: -14,
-  GOSSH_E_NOT_CONNECTED: -15,
-  GOSSH_E_IO: -16,
-});
+// The GOSSH_* codes are not copied here: libgossh names them
+// (gossh_code_name), and the name -> number table is read from it on first
+// use. native.js loads the library and requires this module, so it is
+// required lazily here.
+const native = () => require('./native');
 
-const NAMES = {};
-for (const [name, value] of Object.entries(CODES)) NAMES[value] = name;
+const nameCache = new Map();
+
+/** The GOSSH_* name of a numeric code ("GOSSH_E_AUTH"), 'GOSSH_E_UNKNOWN' for anything else. */
+function codeName(rc) {
+  if (!Number.isInteger(rc) || rc < -2147483648 || rc > 2147483647) return 'GOSSH_E_UNKNOWN';
+  let name = nameCache.get(rc);
+  if (name === undefined) {
+    name = native().fn.gossh_code_name(rc) || 'GOSSH_E_UNKNOWN';
+    nameCache.set(rc, name);
+  }
+  return name;
+}
+
+let codes = null;
+/** { GOSSH_OK: 0, GOSSH_E_INVALID: -1, ... } as the library numbers them (consecutive from 0 down). */
+function codeTable() {
+  if (!codes) {
+    const t = {};
+    for (let rc = 0; rc > -1000; rc--) {
+      const name = codeName(rc);
+      if (name === 'GOSSH_E_UNKNOWN') break;
+      t[name] = rc;
+    }
+    codes = Object.freeze(t);
+  }
+  return codes;
+}
 
 /** Base class of every error gossh raises. `code` is the GOSSH_E_* name, `errno` its number. */
 class SSHError extends Error {
@@ -32,7 +43,8 @@ class SSHError extends Error {
     super(message);
     this.name = this.constructor.name;
     this.code = code;
-    this.errno = CODES[code] !== undefined ? CODES[code] : CODES.GOSSH_E_INTERNAL;
+    const table = codeTable();
+    this.errno = table[code] !== undefined ? table[code] : table.GOSSH_E_INTERNAL;
     Object.defineProperty(this, 'details', { value: details, enumerable: false });
   }
 }
@@ -124,14 +136,15 @@ const DETAIL_NAMES = ['allowed_types', 'hostname', 'key', 'expected_key', 'addre
 
 /** Builds the right SSHError subclass from a numeric code, a message and details. */
 function makeError(rc, message, details = {}) {
-  const code = NAMES[rc] || 'GOSSH_E_INTERNAL';
+  let code = codeName(rc);
+  if (code === 'GOSSH_E_UNKNOWN' || code === 'GOSSH_OK') code = 'GOSSH_E_INTERNAL';
   const Cls = CLASS_BY_CODE[code] || SSHError;
   return new Cls(message || `${code} (${rc})`, code, details);
 }
 
 module.exports = {
-  CODES,
-  NAMES,
+  get CODES() { return codeTable(); },
+  codeName,
   DETAIL_NAMES,
   makeError,
   SSHError,

@@ -170,6 +170,9 @@ const PROTOTYPES = [
   // Logging.
   'int gossh_set_log_callback(gossh_log_cb *cb, int min_level, void *userdata, _Out_ gossh_error **err)',
   'int gossh_client_set_log_channel(gossh_client *c, const char *name, _Out_ gossh_error **err)',
+
+  // Code names (issue 8): errors.js asks the library instead of keeping a table.
+  'const char *gossh_code_name(int code)',
 ];
 
 // Starting a session in one call (gossh.h "Starting a session in one call").

@@ -1,0 +1,33 @@
+'use strict';
+// Issue 8: the code table lives in libgossh (gossh_code_name); the binding
+// asks it instead of carrying a copy.
+const test = require('node:test');
+const assert = require('node:assert');
+const gossh = require('..');
+const native = require('../lib/native');
+const errors = require('../lib/errors');
+
+test('code names come from gossh_code_name', () => {
+  assert.strictEqual(gossh.codeName(-6), 'GOSSH_E_AUTH');
+  assert.strictEqual(native.fn.gossh_code_name(-6), 'GOSSH_E_AUTH');
+  assert.strictEqual(gossh.codeName(0), 'GOSSH_OK');
+  for (const bad of [1, 7, -1000, 2 ** 31, -(2 ** 31) - 1, 2 ** 32 - 6, 1.5, NaN, 'x']) {
+    assert.strictEqual(gossh.codeName(bad), 'GOSSH_E_UNKNOWN', String(bad));
+  }
+  const codes = gossh.codes;
+  assert.strictEqual(codes.GOSSH_E_INVALID, -1);
+  assert.strictEqual(codes.GOSSH_E_IO, -16);
+  assert.deepStrictEqual(Object.values(codes), Object.values(codes).map((_, i) => (i ? -i : 0)));
+  for (const [name, rc] of Object.entries(codes)) assert.strictEqual(gossh.codeName(rc), name);
+  assert.ok(Object.isFrozen(codes));
+});
+
+test('errors get their code name and number from the library', () => {
+  const e = errors.makeError(-6, 'no');
+  assert.ok(e instanceof gossh.AuthenticationError);
+  assert.strictEqual(e.code, 'GOSSH_E_AUTH');
+  assert.strictEqual(e.errno, -6);
+  const u = errors.makeError(-99, 'odd');
+  assert.strictEqual(u.code, 'GOSSH_E_INTERNAL');
+  assert.strictEqual(new gossh.ClosedError('x', 'GOSSH_E_CLOSED').errno, -12);
+});

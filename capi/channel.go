@@ -76,20 +76,23 @@ func gossh_channel_read_any(h C.uintptr_t, buf unsafe.Pointer, capacity C.size_t
 }
 
 //export gossh_channel_read_ready
-func gossh_channel_read_ready(h C.uintptr_t, stream C.int) (n C.int64_t) {
+func gossh_channel_read_ready(h C.uintptr_t, stream C.int, errOut *C.uintptr_t) (n C.int64_t) {
+	var panicked C.int // set by guard, which runs first
 	defer func() {
-		if recover() != nil {
-			n = C.int64_t(code(core.KindInternal))
+		if panicked != 0 {
+			n = C.int64_t(panicked)
 		}
 	}()
+	defer guard(&panicked, errOut)
 	ch, err := getChannel(h)
 	if err != nil {
-		return C.int64_t(code(core.KindOf(err)))
+		return C.int64_t(finish(err, errOut))
 	}
 	r, err := ch.ReadReady(int(stream))
 	if err != nil {
-		return C.int64_t(code(core.KindOf(err)))
+		return C.int64_t(finish(err, errOut))
 	}
+	finish(nil, errOut)
 	return C.int64_t(r)
 }
 

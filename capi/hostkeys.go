@@ -156,19 +156,20 @@ func joinLines(lines []string) string {
 }
 
 //export gossh_hostkeys_check
-func gossh_hostkeys_check(h C.uintptr_t, hostname, key *C.char) (rc C.int) {
-	defer guard(&rc, nil)
+func gossh_hostkeys_check(h C.uintptr_t, hostname, key *C.char, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
 	hk, err := getHostKeys(h)
 	if err != nil {
-		return code(core.KindOf(err))
+		return finish(err, errOut)
 	}
 	if hostname == nil || key == nil {
-		return code(core.KindInvalid)
+		return finish(core.InvalidArgument("hostname and key must not be NULL"), errOut)
 	}
 	k, err := core.ParsePublicKeyText(C.GoString(key))
 	if err != nil {
-		return 0
+		return finish(err, errOut)
 	}
+	finish(nil, errOut)
 	return boolInt(hk.Check(C.GoString(hostname), k))
 }
 

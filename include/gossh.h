@@ -19,6 +19,21 @@
  *   gossh_error_free(). On success *err is set to NULL. There is no
  *   thread-local "last error". gossh_code_name() names a code
  *   ("GOSSH_E_AUTH").
+ *   Every function that can fail for a reason a message must explain takes
+ *   err. These, and only these, do not, each for the reason given:
+ *     - never fail: gossh_version, gossh_code_name, gossh_free, the _free
+ *       functions, and the error accessors gossh_error_code /
+ *       _message / _detail (they answer for a bad error handle in-band);
+ *     - yes/no questions that answer 0 for anything but "yes", a bad handle
+ *       included: gossh_key_can_sign, gossh_client_is_active,
+ *       gossh_client_is_authenticated;
+ *     - queries of one handle that fail only for that handle: a NULL handle
+ *       gives GOSSH_E_INVALID, a stale or wrong one GOSSH_E_BADHANDLE, as
+ *       the return value (GOSSH_E_INTERNAL for a recovered panic, whose
+ *       message and stack go to the log): gossh_channel_exit_status_ready,
+ *       gossh_channel_state, gossh_channel_id, gossh_hostkeys_count.
+ *   A function added to this header follows the rule: err last, or a place
+ *   in this list with its reason.
  *
  * Handles.  gossh_client, gossh_channel, gossh_options, gossh_session_spec,
  *   gossh_key, gossh_hostkeys and gossh_error are opaque. The pointer value is a key into a typed registry
@@ -612,11 +627,12 @@ int gossh_hostkeys_lookup(gossh_hostkeys *hk, const char *hostname, char **out,
 /*
  * gossh_hostkeys_check — 1 if this store alone accepts key ("type base64")
  * for hostname: not revoked, and recorded for it or a valid host
- * certificate from a @cert-authority for it. 0 if not (also for a key that
- * does not parse). GOSSH_E_BADHANDLE / GOSSH_E_INVALID for a bad handle or
- * NULL strings.
+ * certificate from a @cert-authority for it; 0 if not. Does not block.
+ * Returns 1, 0, GOSSH_E_KEY (key does not parse; the message says why),
+ * GOSSH_E_INVALID (NULL hostname or key), GOSSH_E_BADHANDLE.
  */
-int gossh_hostkeys_check(gossh_hostkeys *hk, const char *hostname, const char *key);
+int gossh_hostkeys_check(gossh_hostkeys *hk, const char *hostname, const char *key,
+                         gossh_error **err);
 
 /*
  * gossh_hostkeys_count — the number of entries (lines, markers included),
@@ -824,10 +840,11 @@ int gossh_channel_read_any(gossh_channel *ch, void *buf, size_t cap, int timeout
 /*
  * gossh_channel_read_ready — number of bytes that a read of stream would
  * return at once (0 if none), or 1 if the stream has ended with nothing
- * left (so that a read returns EOF without waiting). Negative code on error.
- * Does not block.
+ * left (so that a read returns EOF without waiting). Does not block.
+ * Returns that count (>= 0), or GOSSH_E_INVALID (a stream number other
+ * than GOSSH_STREAM_*, a NULL handle), GOSSH_E_BADHANDLE.
  */
-int64_t gossh_channel_read_ready(gossh_channel *ch, int stream);
+int64_t gossh_channel_read_ready(gossh_channel *ch, int stream, gossh_error **err);
 
 /*
  * gossh_channel_write — writes len bytes of buf to the command's stdin (the

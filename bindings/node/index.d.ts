@@ -343,6 +343,7 @@ export class HostKeys {
   clear(): void;
   /** Key type -> "type base64" for the keys recorded for hostname. */
   lookup(hostname: string): Record<string, string>;
+  /** True if this store accepts key for hostname; throws KeyError if the key text does not parse. */
   check(hostname: string, key: HostKeyLike): boolean;
   /** Number of entries (lines, markers included). */
   readonly size: number;

@@ -300,7 +300,8 @@ class Channel(_lib.NativeHandle):
             return False
         if stream == _lib.STREAM_STDOUT and self._read_shut:
             return False
-        return lib.gossh_channel_read_ready(h, stream) > 0
+        n, _ = _lib.call_code(lib.gossh_channel_read_ready, h, stream)
+        return n > 0
 
     def recv_ready(self):
         """True if a recv() would return at once.  As paramiko's, False once

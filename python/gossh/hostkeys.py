@@ -24,7 +24,6 @@ from . import _lib
 from . import log as _gossh_log
 from ._lib import call, lib
 from .pkey import PKey
-from .ssh_exception import SSHException
 
 __all__ = ["HostKeys", "HostKeyEntry", "InvalidHostKey"]
 
@@ -196,10 +195,8 @@ class HostKeys(MutableMapping):
 
     def check(self, hostname, key):
         """True if key is recorded for hostname (and not revoked)."""
-        rc = lib.gossh_hostkeys_check(self._handle, _lib.enc(hostname), _lib.enc(_text(key)))
-        if rc < 0:
-            raise SSHException("gossh: host key check failed ({})".format(rc))
-        return rc == 1
+        return call(lib.gossh_hostkeys_check, self._handle, _lib.enc(hostname),
+                    _lib.enc(_text(key))) == 1
 
     def clear(self):
         """Forgets every entry."""

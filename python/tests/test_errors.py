@@ -103,3 +103,13 @@ def test_message_without_error_object_names_the_code():
         _lib._check(_lib.E_AUTH, None)
     assert "GOSSH_E_AUTH" in str(ei.value) and ei.value.gossh_code == _lib.E_AUTH
 
+
+def test_hostkeys_check_of_unparsable_key_says_why():
+    # gossh_hostkeys_check takes err: a key text that does not parse is an
+    # error with the library's message, not a bare code.
+    hk = gossh.HostKeys()
+    with pytest.raises(gossh.SSHException, match="base64"):
+        _lib.call(_lib.lib.gossh_hostkeys_check, hk._handle, b"h", b"ssh-ed25519 !!!")
+    hk.add("h", "ssh-ed25519", gossh.PKey.from_public_text(KEY))
+    assert hk.check("h", gossh.PKey.from_public_text(KEY))
+    assert not hk.check("h", gossh.PKey.from_public_text(KEY2))

@@ -340,6 +340,39 @@ static void test_code_names(void) {
     CHECK(gossh_code_name(GOSSH_E_AUTH) == gossh_code_name(GOSSH_E_AUTH), "a static string");
 }
 
+/* gossh_channel_read_ready takes err: a bad stream number says why. */
+static void test_read_ready_err(void) {
+    gossh_options *o = opts_for("id_ed25519");
+    gossh_error *err = NULL;
+    int rc;
+    gossh_client *c = connect_with(o, &rc, &err);
+    CHECK(rc == 0, "connect: %s", msg(err));
+    gossh_error_free(err);
+    err = NULL;
+    gossh_channel *ch = NULL;
+    rc = gossh_client_exec(c, "echo hi", -1, &ch, &err);
+    CHECK(rc == 0, "exec: %s", msg(err));
+    gossh_error_free(err);
+    err = NULL;
+    int st = -1;
+    gossh_channel_exit_status(ch, 10000, &st, NULL);
+    int64_t n = gossh_channel_read_ready(ch, 5, &err);
+    CHECK(n == GOSSH_E_INVALID && err && strstr(gossh_error_message(err), "stream"),
+          "read_ready of stream 5: %lld %s", (long long)n, msg(err));
+    gossh_error_free(err);
+    err = (gossh_error *)1;
+    n = gossh_channel_read_ready(ch, GOSSH_STREAM_STDOUT, &err);
+    CHECK(n == 3 && err == NULL, "read_ready of stdout after echo hi: %lld, err cleared", (long long)n);
+    gossh_channel_free(ch);
+    err = NULL;
+    n = gossh_channel_read_ready(ch, GOSSH_STREAM_STDOUT, &err);
+    CHECK(n == GOSSH_E_BADHANDLE && err && gossh_error_code(err) == GOSSH_E_BADHANDLE,
+          "read_ready of a freed channel: %lld %s", (long long)n, msg(err));
+    gossh_error_free(err);
+    gossh_client_free(c);
+    gossh_options_free(o);
+}
+
 static void *big_reader(void *p) {
     struct big_args *a = p;
     char *buf;
@@ -774,6 +807,7 @@ int main(void) {
     test_host_keys();
     test_policy_answers();
     test_code_names();
+    test_read_ready_err();
     test_exec();
     test_network_errors();
     test_channels_and_transport();

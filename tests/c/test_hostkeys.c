@@ -70,10 +70,21 @@ static void test_store(void) {
     /* other tests (test_keys) may add lines for other servers to the file */
     int n0 = gossh_hostkeys_count(hk);
     CHECK(n0 >= 3, "at least 3 entries, got %d", n0);
-    CHECK(gossh_hostkeys_check(hk, name, ed) == 1, "check known key");
-    CHECK(gossh_hostkeys_check(hk, name, wrong) == 0, "check wrong key");
-    CHECK(gossh_hostkeys_check(hk, "other", ed) == 0, "check other host");
-    CHECK(gossh_hostkeys_check(hk, name, "garbage") == 0, "check garbage key");
+    CHECK(gossh_hostkeys_check(hk, name, ed, NULL) == 1, "check known key");
+    CHECK(gossh_hostkeys_check(hk, name, wrong, NULL) == 0, "check wrong key");
+    CHECK(gossh_hostkeys_check(hk, "other", ed, NULL) == 0, "check other host");
+    /* a key that does not parse is an error with a message, not a "no" */
+    int rc = gossh_hostkeys_check(hk, name, "garbage", &err);
+    CHECK(rc == GOSSH_E_KEY && err && gossh_error_code(err) == GOSSH_E_KEY && *gossh_error_message(err),
+          "check garbage key: %d %s", rc, msg(err));
+    gossh_error_free(err);
+    err = NULL;
+    rc = gossh_hostkeys_check(hk, NULL, ed, &err);
+    CHECK(rc == GOSSH_E_INVALID && err, "check NULL hostname: %d %s", rc, msg(err));
+    gossh_error_free(err);
+    err = (gossh_error *)1; /* success clears *err */
+    CHECK(gossh_hostkeys_check(hk, name, ed, &err) == 1 && err == NULL, "check sets *err = NULL");
+    err = NULL;
 
     char *out = NULL;
     CHECK(gossh_hostkeys_lookup(hk, name, &out, &err) == 0 && out, "lookup: %s", msg(err));
@@ -86,7 +97,7 @@ static void test_store(void) {
 
     /* add replaces the key of the same type */
     CHECK(gossh_hostkeys_add(hk, name, wrong, &err) == 0, "add: %s", msg(err));
-    CHECK(gossh_hostkeys_check(hk, name, wrong) == 1 && gossh_hostkeys_check(hk, name, ed) == 0,
+    CHECK(gossh_hostkeys_check(hk, name, wrong, NULL) == 1 && gossh_hostkeys_check(hk, name, ed, NULL) == 0,
           "add replaced the ed25519 key");
     CHECK(gossh_hostkeys_count(hk) == n0, "still %d entries", n0);
     CHECK(gossh_hostkeys_add(hk, name, "ssh-ed25519 notbase64!", &err) == GOSSH_E_KEY, "add bad key");
@@ -107,10 +118,10 @@ static void test_store(void) {
     char line[8300];
     snprintf(line, sizeof line, "%s %s", name, ed);
     CHECK(gossh_hostkeys_add_line(hk, line, &err) == 0, "add_line: %s", msg(err));
-    CHECK(gossh_hostkeys_check(hk, name, ed) == 1, "plain line accepts");
+    CHECK(gossh_hostkeys_check(hk, name, ed, NULL) == 1, "plain line accepts");
     snprintf(line, sizeof line, "@revoked * %s", ed);
     CHECK(gossh_hostkeys_add_line(hk, line, &err) == 0, "add_line revoked: %s", msg(err));
-    CHECK(gossh_hostkeys_check(hk, name, ed) == 0, "revoked key refused");
+    CHECK(gossh_hostkeys_check(hk, name, ed, NULL) == 0, "revoked key refused");
     CHECK(gossh_hostkeys_add_line(hk, "# comment", &err) == GOSSH_E_INVALID, "comment line");
     gossh_error_free(err);
     CHECK(gossh_hostkeys_add_line(hk, "host ssh-ed25519", &err) == GOSSH_E_KEY, "malformed line");
@@ -130,7 +141,7 @@ static void test_store(void) {
     gossh_hostkeys_clear(hk, NULL);
     CHECK(gossh_hostkeys_count(hk) == 0, "clear");
     CHECK(gossh_hostkeys_add(hk, hashed, ed, NULL) == 0, "add under a hashed name");
-    CHECK(gossh_hostkeys_check(hk, "hashed.example", ed) == 1, "hashed entry matches");
+    CHECK(gossh_hostkeys_check(hk, "hashed.example", ed, NULL) == 1, "hashed entry matches");
     char *file = path_in(tmpdir, "saved");
     CHECK(gossh_hostkeys_save(hk, file, &err) == 0, "save: %s", msg(err));
     char cmd[1024];

@@ -107,10 +107,14 @@ class HostKeys {
     return out;
   }
 
-  /** True if key is accepted for hostname by this store (recorded, or certified by a @cert-authority; not @revoked). */
+  /** True if key is accepted for hostname by this store (recorded, or certified by a @cert-authority; not @revoked); KeyError if key does not parse. */
   check(hostname, key) {
-    const rc = fn.gossh_hostkeys_check(this._h(), String(hostname), keyText(key));
-    if (rc < 0) throw native.takeError(rc, null);
+    // Returns 1 or 0, or a negative code with an error object (a key that
+    // does not parse says why): not callSync's 0-or-error.
+    const err = [null];
+    const rc = fn.gossh_hostkeys_check(this._h(), String(hostname), keyText(key), err);
+    const e = native.takeError(rc < 0 ? rc : 0, err);
+    if (e) throw e;
     return rc === 1;
   }
 

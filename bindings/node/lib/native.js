@@ -114,7 +114,7 @@ const PROTOTYPES = [
 
   'int gossh_channel_read(gossh_channel *ch, int stream, void *buf, size_t cap, int timeout_ms, _Out_ size_t *nread, _Out_ gossh_error **err)',
   'int gossh_channel_read_any(gossh_channel *ch, void *buf, size_t cap, int timeout_ms, _Out_ int *stream, _Out_ size_t *nread, _Out_ gossh_error **err)',
-  'int64_t gossh_channel_read_ready(gossh_channel *ch, int stream)',
+  'int64_t gossh_channel_read_ready(gossh_channel *ch, int stream, _Out_ gossh_error **err)',
   'int gossh_channel_write(gossh_channel *ch, const void *buf, size_t len, int timeout_ms, _Out_ size_t *written, _Out_ gossh_error **err)',
   'int gossh_channel_send_eof(gossh_channel *ch, _Out_ gossh_error **err)',
   'int gossh_channel_exit_status(gossh_channel *ch, int timeout_ms, _Out_ int *status, _Out_ gossh_error **err)',
@@ -159,7 +159,7 @@ const PROTOTYPES = [
   'int gossh_hostkeys_remove(gossh_hostkeys *hk, const char *hostname, const char *key_type, _Out_ gossh_error **err)',
   'int gossh_hostkeys_clear(gossh_hostkeys *hk, _Out_ gossh_error **err)',
   'int gossh_hostkeys_lookup(gossh_hostkeys *hk, const char *hostname, _Out_ void **out, _Out_ gossh_error **err)',
-  'int gossh_hostkeys_check(gossh_hostkeys *hk, const char *hostname, const char *key)',
+  'int gossh_hostkeys_check(gossh_hostkeys *hk, const char *hostname, const char *key, _Out_ gossh_error **err)',
   'int gossh_hostkeys_count(gossh_hostkeys *hk)',
   'int gossh_hostkeys_entries(gossh_hostkeys *hk, _Out_ void **out, _Out_ gossh_error **err)',
   'int gossh_hostkeys_hostnames(gossh_hostkeys *hk, _Out_ void **out, _Out_ gossh_error **err)',

@@ -1,11 +1,14 @@
 'use strict';
 // Issue 8: the code table lives in libgossh (gossh_code_name); the binding
-// asks it instead of carrying a copy.
+// asks it instead of carrying a copy. And calls whose failure carries a
+// message (gossh_hostkeys_check, gossh_channel_read_ready) take err.
 const test = require('node:test');
 const assert = require('node:assert');
 const gossh = require('..');
 const native = require('../lib/native');
 const errors = require('../lib/errors');
+
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGwDDhZDfyzOdgKAT6jc3IUhqyyRBVxmWibJRJS0MRBA';
 
 test('code names come from gossh_code_name', () => {
   assert.strictEqual(gossh.codeName(-6), 'GOSSH_E_AUTH');
@@ -30,4 +33,21 @@ test('errors get their code name and number from the library', () => {
   const u = errors.makeError(-99, 'odd');
   assert.strictEqual(u.code, 'GOSSH_E_INTERNAL');
   assert.strictEqual(new gossh.ClosedError('x', 'GOSSH_E_CLOSED').errno, -12);
+});
+
+test('HostKeys.check of a key that does not parse throws the library\'s message', () => {
+  const hk = new gossh.HostKeys();
+  hk.add('h', KEY);
+  assert.strictEqual(hk.check('h', KEY), true);
+  assert.strictEqual(hk.check('other', KEY), false);
+  assert.throws(() => hk.check('h', 'ssh-ed25519 !!!'),
+    (e) => e instanceof gossh.KeyError && e.code === 'GOSSH_E_KEY' && /base64/.test(e.message));
+});
+
+test('gossh_channel_read_ready takes err: a bad handle says so', () => {
+  const err = [null];
+  const n = native.fn.gossh_channel_read_ready(null, 0, err);
+  const e = native.takeError(Number(n), err);
+  assert.ok(e instanceof gossh.InvalidArgumentError, String(e));
+  assert.match(e.message, /gossh_channel handle is NULL/);
 });

@@ -294,6 +294,9 @@ class Sniffer:
 def probe(name, setup_cmd, runner):
     """Runs the client once (BENCH_N=1, 1 byte) through a Sniffer; returns
     'kex, cipher[ + mac]' or a short reason."""
+    # OUT is made by the Go and C setups, which run after the ssh rows: on a
+    # fresh clone it did not exist yet when the first ssh row was probed.
+    os.makedirs(OUT, exist_ok=True)
     kh = os.path.join(OUT, "probe_known_hosts")
     sn = Sniffer(int(E["GOSSH_TEST_PORT"]))
     try:

@@ -165,7 +165,7 @@ clean: ## remove build outputs
 # BENCH_N (default 20) and BENCH_BYTES (default 268435456) change the sizes;
 # results also go to build/bench-results.md. Peers that cannot be installed
 # (PyPI/npm unreachable) show up as "skipped: why" rows.
-bench: lib ## run gossh and its peers (ssh, paramiko, asyncssh, Node ssh2) side by side
+bench: lib ## run gossh and its peers (ssh, paramiko, asyncssh, libssh2 via ssh2-python, parallel-ssh, Node ssh2) side by side
 	testenv/with-sshd.sh python3 bench/run.py
 
 # ----------------------------------------------------------------- fuzz ----

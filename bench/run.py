@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make bench: gossh (Go core, C API, Python, Node) and its peers (OpenSSH ssh,
-paramiko, asyncssh, Node ssh2) against the SAME loopback sshd, one after
-another, with ratios.
+paramiko, asyncssh, libssh2 through ssh2-python, parallel-ssh, Node ssh2)
+against the SAME loopback sshd, one after another, with ratios.
 
 Run under testenv/with-sshd.sh from the repository root (make bench does):
 
@@ -14,8 +14,9 @@ BENCH_TIMEOUT (seconds per client, default 240), BENCH_TPUT_RUNS (throughput
 execs per client, median reported, default 3).
 
 It builds/installs what it needs (go build, cc, a venv at build/bench-venv
-with paramiko + asyncssh, npm ci in bench/node); a peer that cannot be set up
-is reported as a "skipped: why" row. The table goes to stdout and to
+with bench/python/requirements.txt: paramiko, asyncssh, ssh2-python,
+parallel-ssh; npm ci in bench/node); a peer that cannot be set up is
+reported as a "skipped: why" row. The table goes to stdout and to
 build/bench-results.md. Standard library only.
 """
 
@@ -151,6 +152,14 @@ def setup_paramiko():
 
 def setup_asyncssh():
     return [venv_has("asyncssh"), "bench/python/bench_asyncssh.py"]
+
+
+def setup_ssh2_python():
+    return [venv_has("ssh2.session"), "bench/python/bench_ssh2.py", "ssh2-python"]
+
+
+def setup_parallel_ssh():
+    return [venv_has("pssh.clients.native"), "bench/python/bench_ssh2.py", "parallel-ssh"]
 
 
 def node():
@@ -386,6 +395,8 @@ CLIENTS = [
     ("gossh-python", setup_gossh_python, run_program),
     ("paramiko", setup_paramiko, run_program),
     ("asyncssh", setup_asyncssh, run_program),
+    ("ssh2-python", setup_ssh2_python, run_program),
+    ("parallel-ssh", setup_parallel_ssh, run_program),
     ("gossh-node", setup_gossh_node, run_program),
     ("node-ssh2", setup_ssh2, run_program),
 ]

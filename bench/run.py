@@ -16,7 +16,12 @@ execs per client, median reported, default 3).
 It builds/installs what it needs (go build, cc, a venv at build/bench-venv
 with bench/python/requirements.txt: paramiko, asyncssh, ssh2-python,
 parallel-ssh; npm ci in bench/node); a peer that cannot be set up is
-reported as a "skipped: why" row. The table goes to stdout and to
+reported as a "skipped: why" row.
+
+Each throughput row also reports the client's CPU time per GiB: user+sys of
+the client process over the throughput exec (in-process clients measure
+their own rusage delta around it; `ssh` is measured as the whole child
+process, connect included, from RUSAGE_CHILDREN). The table goes to stdout and to
 build/bench-results.md. Standard library only.
 """
 
@@ -24,6 +29,7 @@ import json
 import math
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -338,6 +344,13 @@ def ssh_args(ssh, E=E):
             "-p", E["GOSSH_TEST_PORT"], "%s@%s" % (E["GOSSH_TEST_USER"], E["GOSSH_TEST_HOST"])]
 
 
+def children_cpu():
+    """User+sys CPU seconds of the children this process has reaped: around
+    one subprocess.run, the ssh process's own (nothing else runs then)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_ssh(cmd, env=E, n=N, size=SIZE, timeout=TIMEOUT):
     E, N, SIZE, TIMEOUT = env, n, size, timeout
     base = [cmd[0]] + cmd[1:] + ssh_args(cmd[0], E)[1:]
@@ -351,20 +364,23 @@ def run_ssh(cmd, env=E, n=N, size=SIZE, timeout=TIMEOUT):
         lat.append((time.perf_counter() - t0) * 1000)
         if r.returncode != 0:
             raise RuntimeError("ssh true exited %d: %s" % (r.returncode, r.stderr.decode().strip()))
-    runs = []
+    runs, cpus = [], []
     for _ in range(int(env.get("BENCH_TPUT_RUNS", RUNS))):
         with open(os.devnull, "wb") as devnull:
+            c0 = children_cpu()
             t0 = time.perf_counter()
             r = subprocess.run(base + ["head -c %d /dev/zero" % SIZE], stdin=subprocess.DEVNULL,
                                stdout=devnull, stderr=subprocess.PIPE,
                                timeout=max(1, deadline - time.monotonic()))
             secs = time.perf_counter() - t0
+            cpus.append(children_cpu() - c0)
         if r.returncode != 0:
             raise RuntimeError("ssh head exited %d: %s" % (r.returncode, r.stderr.decode().strip()))
         runs.append(SIZE / 1048576 / secs)
     ver = subprocess.run([cmd[0], "-V"], stderr=subprocess.PIPE).stderr.decode().split(",")[0].strip()
     return {"client": "openssh-ssh", "host_key_check": "known_hosts (StrictHostKeyChecking=yes)",
-            "version": ver, "latency_ms": lat, "throughput_runs_mibs": runs}
+            "version": ver, "latency_ms": lat, "throughput_runs_mibs": runs,
+            "throughput_cpu_s": cpus}
 
 
 def run_program(cmd, env=E, n=N, size=SIZE, timeout=TIMEOUT):
@@ -410,17 +426,24 @@ def pct(values, p):
     return s[max(0, math.ceil(p / 100 * len(s)) - 1)]
 
 
-def ratio(a, b, suffix):
+def ratio(a, b):
     if a is None or b is None or b == 0:
         return "n/a"
-    return "%.2fx %s" % (a / b, suffix)
+    return "%.2fx" % (a / b)
+
+
+# The references of the ratio columns: (result name, column label).
+REFS = [("openssh-ssh", "ssh"), ("paramiko", "paramiko"), ("node-ssh2", "node-ssh2")]
 
 
 def table(results):
-    ref_ssh = results.get("openssh-ssh") or {}
-    ref_pm = results.get("paramiko") or {}
-    head = ["client", "median ms", "p90 ms", "MiB/s", "latency vs ssh", "latency vs paramiko",
-            "throughput vs ssh", "throughput vs paramiko", "host key check", "negotiated kex, cipher"]
+    refs = [(results.get(name) or {}, label) for name, label in REFS]
+    head = (["client", "median ms", "p90 ms", "MiB/s", "CPU s/GiB"]
+            + ["latency vs " + label for _, label in refs]
+            + ["MiB/s vs " + label for _, label in refs]
+            + ["CPU/GiB vs " + label for _, label in refs]
+            + ["host key check", "negotiated kex, cipher"])
+    numeric = len(head) - 2  # columns 1 .. numeric-1 are right-aligned numbers
     rows = []
     for name, _, _ in CLIENTS:
         r = results.get(name)
@@ -430,24 +453,23 @@ def table(results):
             why = " ".join(r["skipped"].split())[:300]
             rows.append([name, "skipped: " + why] + [""] * (len(head) - 2))
             continue
-        rows.append([
-            name, "%.1f" % r["median"], "%.1f" % r["p90"], "%.1f" % r["throughput_mibs"],
-            ratio(r["median"], ref_ssh.get("median"), "ssh"),
-            ratio(r["median"], ref_pm.get("median"), "paramiko"),
-            ratio(r["throughput_mibs"], ref_ssh.get("throughput_mibs"), "ssh"),
-            ratio(r["throughput_mibs"], ref_pm.get("throughput_mibs"), "paramiko"),
-            r.get("host_key_check", "?"),
-            r.get("algorithms", "?"),
-        ])
-    widths = [max(len(head[i]), *(len(row[i]) for row in rows if not row[1].startswith("skipped")))
-              if rows else len(head[i]) for i in range(len(head))]
+        cpu = r.get("cpu_s_per_gib")
+        rows.append(
+            [name, "%.1f" % r["median"], "%.1f" % r["p90"], "%.1f" % r["throughput_mibs"],
+             "%.2f" % cpu if cpu is not None else "n/a"]
+            + [ratio(r["median"], ref.get("median")) for ref, _ in refs]
+            + [ratio(r["throughput_mibs"], ref.get("throughput_mibs")) for ref, _ in refs]
+            + [ratio(cpu, ref.get("cpu_s_per_gib")) for ref, _ in refs]
+            + [r.get("host_key_check", "?"), r.get("algorithms", "?")])
+    shown = [row for row in rows if not row[1].startswith("skipped")]
+    widths = [max([len(head[i])] + [len(row[i]) for row in shown]) for i in range(len(head))]
 
     def line(cells):
         if cells[1].startswith("skipped"):
             return "| %s | %s |" % (cells[0].ljust(widths[0]), cells[1])
-        return "| " + " | ".join(c.rjust(widths[i]) if 0 < i < 4 else c.ljust(widths[i])
+        return "| " + " | ".join(c.rjust(widths[i]) if 0 < i < numeric else c.ljust(widths[i])
                                  for i, c in enumerate(cells)) + " |"
-    out = [line(head), "|" + "|".join(("-" * (w + 1) + ":" if 0 < i < 4 else "-" * (w + 2))
+    out = [line(head), "|" + "|".join(("-" * (w + 1) + ":" if 0 < i < numeric else "-" * (w + 2))
                                       for i, w in enumerate(widths)) + "|"]
     out += [line(r) for r in rows]
     return "\n".join(out)
@@ -480,10 +502,13 @@ def main():
             r["median"] = statistics.median(lat)
             r["p90"] = pct(lat, 90)
             r["throughput_mibs"] = statistics.median(r["throughput_runs_mibs"])
+            if r.get("throughput_cpu_s"):
+                r["cpu_s_per_gib"] = statistics.median(r["throughput_cpu_s"]) / (SIZE / (1 << 30))
             r["algorithms"] = probe(name, cmd, runner)
-            log("%s: median %.1f ms, p90 %.1f ms, %.1f MiB/s (%.1f s); %s"
-                % (name, r["median"], r["p90"], r["throughput_mibs"], time.monotonic() - t0,
-                   r["algorithms"]))
+            log("%s: median %.1f ms, p90 %.1f ms, %.1f MiB/s, %s CPU s/GiB (%.1f s); %s"
+                % (name, r["median"], r["p90"], r["throughput_mibs"],
+                   "%.2f" % r["cpu_s_per_gib"] if "cpu_s_per_gib" in r else "n/a",
+                   time.monotonic() - t0, r["algorithms"]))
         else:
             log("%s: %s" % (name, r["skipped"]))
         results[name] = r
@@ -494,6 +519,8 @@ def main():
         if "throughput_runs_mibs" in r:
             extra += (", " if extra else "") + "MiB/s runs " + " ".join(
                 "%.0f" % x for x in r["throughput_runs_mibs"])
+        if r.get("throughput_cpu_s"):
+            extra += ", CPU s per run " + " ".join("%.3f" % x for x in r["throughput_cpu_s"])
         if extra:
             notes.append("- %s: %s" % (name, extra))
     header = ("gossh bench: %s N=%d connections (connect+auth+exec true+EOF+exit status+close), "
@@ -508,7 +535,12 @@ def main():
               "openssh-ssh, which is one `ssh ... true` process per connection timed by this "
               "driver (fork+exec included). Ratios: latency = client median / reference "
               "median (lower is better); throughput = client MiB/s / reference MiB/s "
-              "(higher is better). The negotiated algorithms come from a separate "
+              "(higher is better); CPU = client CPU s/GiB / reference CPU s/GiB (lower is "
+              "better). CPU s/GiB is user+sys of the client process over a throughput exec, "
+              "median of the runs, scaled to 1 GiB: in-process clients measure their own "
+              "rusage around the exec (threads and Go runtime included; connect excluded); "
+              "openssh-ssh is its whole process (connect, auth and exit included), from "
+              "RUSAGE_CHILDREN. The negotiated algorithms come from a separate "
               "one-connection probe through a KEXINIT-sniffing proxy.\n" + "\n".join(notes) + "\n")
     text = header + "\n" + body + "\n" + footer
     print(text)

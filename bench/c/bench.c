@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #define BUFSZ (256 * 1024)
@@ -19,6 +20,14 @@ static double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The process's user+system CPU seconds so far (every thread). */
+static double cpu_seconds(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static void die(const char *what, int rc, gossh_error *err) {
@@ -111,11 +120,14 @@ int main(void) {
     snprintf(cmd, sizeof cmd, "head -c %lld /dev/zero", size);
     printf("],\"throughput_runs_mibs\":[");
     long long runs = env_ll("BENCH_TPUT_RUNS", 3);
+    double cpus[64];
+    if (runs > 64) runs = 64;
     for (long long i = 0; i < runs; i++) { /* a fresh connection (not timed) per run */
         gossh_client *c = connect_client(opts, known_hosts);
-        double t0 = now();
+        double t0 = now(), c0 = cpu_seconds();
         long long got = run(c, cmd);
         double secs = now() - t0;
+        cpus[i] = cpu_seconds() - c0;
         if (got != size) {
             fprintf(stderr, "gossh-c bench: read %lld bytes, want %lld\n", got, size);
             return 1;
@@ -123,6 +135,8 @@ int main(void) {
         printf("%s%.3f", i ? "," : "", (double)size / 1048576.0 / secs);
         gossh_client_free(c);
     }
+    printf("],\"throughput_cpu_s\":[");
+    for (long long i = 0; i < runs; i++) printf("%s%.6f", i ? "," : "", cpus[i]);
     printf("]}\n");
     gossh_options_free(opts);
     return 0;

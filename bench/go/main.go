@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"time"
 
 	"github.com/gossh/gossh/core"
@@ -24,6 +25,15 @@ func envInt(name string, def int64) int64 {
 		}
 	}
 	return def
+}
+
+// cpuSeconds is the process's user+system CPU time so far (every thread).
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func connect() (*core.Client, error) {
@@ -103,15 +113,15 @@ func main() {
 
 	// Each throughput run gets its own connection (not timed), so that no
 	// run crosses a client's rekey threshold.
-	var runs []float64
+	var runs, cpus []float64
 	for i := int64(0); i < envInt("BENCH_TPUT_RUNS", 3); i++ {
 		c, err := connect()
 		if err != nil {
 			die(err)
 		}
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuSeconds()
 		got, err := run(c, fmt.Sprintf("head -c %d /dev/zero", size), buf)
-		secs := time.Since(t0).Seconds()
+		secs, cpu := time.Since(t0).Seconds(), cpuSeconds()-c0
 		if err != nil {
 			die(err)
 		}
@@ -119,6 +129,7 @@ func main() {
 			die(fmt.Errorf("read %d bytes, want %d", got, size))
 		}
 		runs = append(runs, float64(size)/1048576/secs)
+		cpus = append(cpus, cpu)
 		c.Close()
 	}
 	out, _ := json.Marshal(map[string]any{
@@ -126,6 +137,7 @@ func main() {
 		"host_key_check":       "known_hosts",
 		"latency_ms":           lat,
 		"throughput_runs_mibs": runs,
+		"throughput_cpu_s":     cpus,
 	})
 	fmt.Println(string(out))
 }

@@ -27,9 +27,11 @@ async function main() {
   }
 
   const runs = []; // a fresh connection (not timed) per run
+  const cpus = [];
   for (let i = 0; i < B.RUNS; i++) {
     const c = await connect();
     const t0 = B.now();
+    const c0 = B.cpu();
     const proc = await c.spawn(`head -c ${B.SIZE} /dev/zero`);
     let total = 0;
     proc.stdout.on('data', (chunk) => { total += chunk.length; });
@@ -40,13 +42,14 @@ async function main() {
     });
     const [code] = await Promise.all([proc.exit, ended]);
     const secs = (B.now() - t0) / 1000;
+    cpus.push(B.cpu() - c0);
     if (code !== 0) throw new Error(`head exited ${code}`);
     if (total !== B.SIZE) throw new Error(`read ${total} bytes, want ${B.SIZE}`);
     runs.push(B.SIZE / 1048576 / secs);
     await c.close();
   }
   B.report({ client: 'gossh-node', host_key_check: 'known_hosts', latency_ms: lat,
-    throughput_runs_mibs: runs });
+    throughput_runs_mibs: runs, throughput_cpu_s: cpus });
 }
 
 main().catch((err) => { console.error('gossh-node bench:', err); process.exit(1); });

@@ -61,18 +61,21 @@ async function main() {
     lat.push(B.now() - t0);
   }
   const runs = []; // a fresh connection (not timed) per run
+  const cpus = [];
   for (let i = 0; i < B.RUNS; i++) {
     const c = await connect();
     const t0 = B.now();
+    const c0 = B.cpu();
     const total = await run(c, `head -c ${B.SIZE} /dev/zero`);
     const secs = (B.now() - t0) / 1000;
+    cpus.push(B.cpu() - c0);
     if (total !== B.SIZE) throw new Error(`read ${total} bytes, want ${B.SIZE}`);
     runs.push(B.SIZE / 1048576 / secs);
     await close(c);
   }
   const version = require('ssh2/package.json').version;
   B.report({ client: 'node-ssh2', host_key_check: 'known_hosts (hostVerifier)', version,
-    latency_ms: lat, throughput_runs_mibs: runs });
+    latency_ms: lat, throughput_runs_mibs: runs, throughput_cpu_s: cpus });
 }
 
 main().catch((err) => { console.error('ssh2 bench:', err); process.exit(1); });

@@ -21,6 +21,8 @@ module.exports = {
   SIZE: Number(e.BENCH_BYTES || 268435456),
   RUNS: Number(e.BENCH_TPUT_RUNS || 3),
   now: () => Number(process.hrtime.bigint()) / 1e6, // ms
+  // The process's user+system CPU seconds so far (every thread, libuv's pool included).
+  cpu: () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; },
   report(obj) {
     process.stdout.write(JSON.stringify(obj) + '\n');
   },

@@ -8,6 +8,7 @@ one JSON line."""
 import asyncio
 import json
 import os
+import resource
 import time
 
 import asyncssh
@@ -19,6 +20,12 @@ KNOWN_HOSTS = E["GOSSH_TEST_KNOWN_HOSTS"]
 N = int(E.get("BENCH_N", "20"))
 SIZE = int(E.get("BENCH_BYTES", str(256 << 20)))
 RUNS = int(E.get("BENCH_TPUT_RUNS", "3"))
+
+
+def cpu():
+    """The process's user+system CPU seconds so far (every thread)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def connect():
@@ -53,18 +60,20 @@ async def main():
             await run(conn, "true")
         lat.append((time.perf_counter() - t0) * 1000)
 
-    runs = []  # a fresh connection (not timed) per run
+    runs, cpus = [], []  # a fresh connection (not timed) per run
     for _ in range(RUNS):
         async with connect() as conn:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), cpu()
             got = await run(conn, "head -c %d /dev/zero" % SIZE)
             secs = time.perf_counter() - t0
+            cpus.append(cpu() - c0)
             if got != SIZE:
                 raise SystemExit("asyncssh: read %d bytes, want %d" % (got, SIZE))
             runs.append(SIZE / 1048576 / secs)
     print(json.dumps({"client": "asyncssh", "host_key_check": "known_hosts",
                       "version": asyncssh.__version__,
-                      "latency_ms": lat, "throughput_runs_mibs": runs}))
+                      "latency_ms": lat, "throughput_runs_mibs": runs,
+                      "throughput_cpu_s": cpus}))
 
 
 asyncio.run(main())

@@ -13,6 +13,7 @@ checked against GOSSH_TEST_KNOWN_HOSTS (RejectPolicy). Prints one JSON line.
 import importlib
 import json
 import os
+import resource
 import sys
 import time
 
@@ -30,6 +31,12 @@ RUNS = int(E.get("BENCH_TPUT_RUNS", "3"))
 # or "read" (stdout.read(CHUNK) loop). Both stay within paramiko's API.
 MODE = E.get("BENCH_PY_READ", "recv")
 CHUNK = int(E.get("BENCH_PY_CHUNK", str(1 << 20)))
+
+
+def cpu():
+    """The process's user+system CPU seconds so far (every thread)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def connect():
@@ -71,12 +78,13 @@ def main():
     # Each throughput run gets its own connection (not timed): paramiko
     # rekeys after 512 MiB and then failed with "Key-exchange timed out
     # waiting for key negotiation" on a connection's third 256 MiB exec.
-    runs = []
+    runs, cpus = [], []
     for _ in range(RUNS):
         c = connect()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu()
         got = run(c, "head -c %d /dev/zero" % SIZE)
         secs = time.perf_counter() - t0
+        cpus.append(cpu() - c0)
         if got != SIZE:
             raise SystemExit("%s: read %d bytes, want %d" % (which, got, SIZE))
         runs.append(SIZE / 1048576 / secs)
@@ -84,7 +92,8 @@ def main():
     name = "gossh-python" if which == "gossh" else which
     print(json.dumps({"client": name, "host_key_check": "known_hosts",
                       "read": "%s(%d)" % (MODE, CHUNK), "version": getattr(paramiko, "__version__", "?"),
-                      "latency_ms": lat, "throughput_runs_mibs": runs}))
+                      "latency_ms": lat, "throughput_runs_mibs": runs,
+                      "throughput_cpu_s": cpus}))
 
 
 if __name__ == "__main__":

@@ -154,8 +154,8 @@ var hookTable = []struct {
 		var s C.int
 		return hookResult{RC: int64(gossh_channel_read_any(h, unsafe.Pointer(&buf[0]), 16, 0, &s, &n, e))}
 	}},
-	{hookCall{"gossh_channel_read_ready", kindChannel, styleBare}, func(h C.uintptr_t, _ *C.uintptr_t) hookResult {
-		return hookResult{RC: int64(gossh_channel_read_ready(h, 0))}
+	{hookCall{"gossh_channel_read_ready", kindChannel, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
+		return hookResult{RC: int64(gossh_channel_read_ready(h, 0, e))}
 	}},
 	{hookCall{"gossh_channel_write", kindChannel, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
 		buf := []byte("0123456789abcdef")
@@ -252,12 +252,12 @@ var hookTable = []struct {
 		C.free(unsafe.Pointer(out))
 		return hookResult{RC: int64(rc)}
 	}},
-	{hookCall{"gossh_hostkeys_check", kindHostKeys, styleBare}, func(h C.uintptr_t, _ *C.uintptr_t) hookResult {
+	{hookCall{"gossh_hostkeys_check", kindHostKeys, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
 		host := C.CString("host")
 		key := C.CString("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIb8dPtBVvG0wkRBqV7eK6yTv7m2g/SmyQQOzq5mE2tu")
 		defer C.free(unsafe.Pointer(host))
 		defer C.free(unsafe.Pointer(key))
-		return hookResult{RC: int64(gossh_hostkeys_check(h, host, key))}
+		return hookResult{RC: int64(gossh_hostkeys_check(h, host, key, e))}
 	}},
 	{hookCall{"gossh_hostkeys_count", kindHostKeys, styleBare}, func(h C.uintptr_t, _ *C.uintptr_t) hookResult {
 		return hookResult{RC: int64(gossh_hostkeys_count(h))}

@@ -357,33 +357,96 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 	return newError(KindProtocol, err, "SSH handshake failed: %v", err)
 }
 
-// hostKeyAlgorithms lists the algorithms that can present one of keys, to be
-// offered before the rest, so that a server with several keys shows the one
-// we know.
-func hostKeyAlgorithms(keys []ssh.PublicKey) []string {
-	var out []string
-	seen := map[string]bool{}
-	add := func(a string) {
-		if !seen[a] {
-			seen[a] = true
-			out = append(out, a)
-		}
+// Connect connects, checks the host key and authenticates (see Config).
+func (c *Client) Connect(cfg *Config) error {
+	if cfg == nil || cfg.Hostname == "" {
+		return InvalidArgument("no hostname given")
 	}
-	for _, k := range keys {
-		switch k.Type() {
-		case ssh.KeyAlgoRSA:
-			add(ssh.KeyAlgoRSASHA512)
-			add(ssh.KeyAlgoRSASHA256)
-			add(ssh.KeyAlgoRSA)
-		default:
-			add(k.Type())
-		}
+	cfg = cfg.Clone()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.mu.Lock()
+	if c.conn != nil || c.connecting {
+		c.mu.Unlock()
+		return InvalidArgument("client is already connected")
 	}
-	if len(out) == 0 {
-		return nil
+	c.connecting, c.closed, c.cancel = true, false, cancel
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.connecting, c.cancel = false, nil
+		c.mu.Unlock()
+	}()
+
+	c.log.Infof("transport", "connecting to %s", net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)))
+	raw, err := dial(ctx, cfg)
+	if err != nil {
+		c.log.Infof("transport", "%v", err)
+		return err
 	}
-	for _, a := range ssh.SupportedAlgorithms().HostKeys {
-		add(a)
+	pc := &phaseConn{Conn: raw, authTimeout: cfg.AuthTimeout, quickAck: quickAcker(raw)}
+	pc.setDeadline(cfg.BannerTimeout)
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		raw.Close()
+		return newError(KindClosed, nil, "connect cancelled: client closed")
 	}
-	return out
+	c.netConn = raw
+	c.mu.Unlock()
+
+	name := HostKeyName(cfg.Hostname, cfg.Port)
+	st := &authState{allowed: map[string]bool{}}
+	signers, closeAgent := collectSigners(cfg, st)
+	defer closeAgent()
+	var accepted ssh.PublicKey
+	var hostErr error
+	sshCfg := &ssh.ClientConfig{
+		User: cfg.Username,
+		Auth: authMethods(cfg, signers, st),
+		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
+			err := c.checkHostKey(name, key, pc, &accepted)
+			if err != nil {
+				hostErr = err
+			}
+			return err
+		},
+		HostKeyAlgorithms: c.hostKeyAlgorithms(name),
+		BannerCallback: func(msg string) error {
+			c.mu.Lock()
+			c.banner = msg
+			c.mu.Unlock()
+			return nil
+		},
+		ClientVersion: "SSH-2.0-gossh_" + Version,
+	}
+	sconn, chans, reqs, err := ssh.NewClientConn(pc, net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)), sshCfg)
+	if err != nil {
+		raw.Close()
+		c.mu.Lock()
+		c.netConn = nil
+		c.mu.Unlock()
+		err = handshakeError(err, pc, st, hostErr, ctx, cfg)
+		c.log.Infof("transport", "connect failed: %v", err)
+		return err
+	}
+	_ = raw.SetDeadline(time.Time{})
+	client := ssh.NewClient(sconn, chans, reqs)
+	dead := make(chan struct{})
+	go func() {
+		_ = client.Wait()
+		c.connectionEnded(dead)
+	}()
+	c.mu.Lock()
+	if c.closed { // Close raced with the end of the handshake
+		c.mu.Unlock()
+		client.Close()
+		return newError(KindClosed, nil, "connect cancelled: client closed")
+	}
+	c.conn, c.dead, c.authenticated, c.serverKey = client, dead, true, accepted
+	c.chanTimeout = cfg.ChannelTimeout
+	c.live = &liveness{conn: client, pc: pc}
+	c.mu.Unlock()
+	c.log.Infof("transport", "authenticated as %s to %s (%s)", cfg.Username, name, string(sconn.ServerVersion()))
+	return nil
 }

@@ -15,47 +15,9 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 
 	"golang.org/x/crypto/ssh"
 )
-
-// Key is a private key (with a signer) or a public key alone, optionally
-// with an OpenSSH certificate attached (LoadCertificate). A Key is safe for
-// concurrent use.
-type Key struct {
-	signer ssh.Signer        // nil for a public-only key; never the cert signer
-	public ssh.PublicKey     // the plain public key (never the certificate)
-	raw    crypto.PrivateKey // *rsa.PrivateKey, *ecdsa.PrivateKey, ed25519.PrivateKey or *dsa.PrivateKey
-
-	mu         sync.RWMutex
-	cert       *ssh.Certificate
-	certSigner ssh.Signer
-}
-
-// Signer returns the signer used to authenticate: the certificate signer
-// when a certificate is attached, else the key's own signer; nil for a
-// public-only key.
-func (k *Key) Signer() ssh.Signer {
-	k.mu.RLock()
-	defer k.mu.RUnlock()
-	if k.certSigner != nil {
-		return k.certSigner
-	}
-	return k.signer
-}
-
-// PublicKey returns the public half (never the certificate).
-func (k *Key) PublicKey() ssh.PublicKey { return k.public }
-
-// Type is the SSH key type name, e.g. "ssh-ed25519".
-func (k *Key) Type() string { return k.public.Type() }
-
-// PublicText is the key as "type base64", as in authorized_keys without a comment.
-func (k *Key) PublicText() string { return PublicKeyText(k.public) }
-
-// Fingerprint is the SHA256 fingerprint as ssh-keygen -l prints it.
-func (k *Key) Fingerprint() string { return ssh.FingerprintSHA256(k.public) }
 
 // PublicKeyText formats a public key as "type base64".
 func PublicKeyText(pk ssh.PublicKey) string {

@@ -5,10 +5,6 @@ import (
 	"sync/atomic"
 )
 
-// Version is gossh's version, reported in the client's SSH banner and by
-// gossh_version().
-const Version = "0.1.0"
-
 // Log levels, as Python's logging module numbers them.
 const (
 	LevelDebug = 10

@@ -1,3 +1,7 @@
+// The host-key decision, made once per connection: which host-key
+// algorithms to offer, whether known_hosts accepts the key (plain keys,
+// @cert-authority certificates, @revoked), and else what the policy says.
+
 package core
 
 import (

@@ -1,3 +1,6 @@
+// Key: a private or public key, optionally with a certificate, and what
+// can be done with it (sign, verify, fingerprints, write, certificates).
+
 package core
 
 import (

@@ -360,6 +360,11 @@ static void test_read_ready_err(void) {
     CHECK(n == GOSSH_E_INVALID && err && strstr(gossh_error_message(err), "stream"),
           "read_ready of stream 5: %lld %s", (long long)n, msg(err));
     gossh_error_free(err);
+    /* The exit status may come before the output (OpenSSH sends it when the
+     * command exits): wait for "hi\n" to be buffered (a hang guard, not a
+     * timing: at most 30 s). */
+    for (int i = 0; i < 3000 && gossh_channel_read_ready(ch, GOSSH_STREAM_STDOUT, NULL) == 0; i++)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     err = (gossh_error *)1;
     n = gossh_channel_read_ready(ch, GOSSH_STREAM_STDOUT, &err);
     CHECK(n == 3 && err == NULL, "read_ready of stdout after echo hi: %lld, err cleared", (long long)n);

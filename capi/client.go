@@ -137,24 +137,13 @@ func gossh_client_is_authenticated(h C.uintptr_t) (rc C.int) {
 //export gossh_client_exec
 func gossh_client_exec(h C.uintptr_t, command *C.char, timeoutMs C.int, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	if command == nil || out == nil {
-		return finish(core.InvalidArgument("command and out must not be NULL"), errOut)
+	if command == nil {
+		return finish(core.InvalidArgument("command is NULL"), errOut)
 	}
-	*out = 0
-	c, err := getClient(h)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	timeout, err := timeoutArg(timeoutMs)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	ch, err := c.Exec(C.GoString(command), timeout)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	*out = putHandle(kindChannel, ch)
-	return finish(nil, errOut)
+	cmd := C.GoString(command)
+	return timedChannelOut(h, timeoutMs, out, errOut, func(c *core.Client, timeout time.Duration) (*core.Channel, error) {
+		return c.Exec(cmd, timeout)
+	})
 }
 
 //export gossh_client_close

@@ -39,24 +39,9 @@ func gossh_channel_info(h C.uintptr_t, name *C.char, out **C.char, errOut *C.uin
 //export gossh_client_open_session
 func gossh_client_open_session(h C.uintptr_t, timeoutMs C.int, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	if out == nil {
-		return finish(core.InvalidArgument("out is NULL"), errOut)
-	}
-	*out = 0
-	c, err := getClient(h)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	timeout, err := timeoutArg(timeoutMs)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	ch, err := c.OpenSession(timeout)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	*out = putHandle(kindChannel, ch)
-	return finish(nil, errOut)
+	return timedChannelOut(h, timeoutMs, out, errOut, func(c *core.Client, timeout time.Duration) (*core.Channel, error) {
+		return c.OpenSession(timeout)
+	})
 }
 
 // timedChannelCall is channelCall for calls that take a timeout_ms.

@@ -52,22 +52,11 @@ func gossh_session_spec_free(h C.uintptr_t) {
 //export gossh_client_start
 func gossh_client_start(h C.uintptr_t, spec C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	if out == nil {
-		return finish(core.InvalidArgument("out is NULL"), errOut)
-	}
-	*out = 0
-	c, err := getClient(h)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	s, err := getSessionSpec(spec)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	ch, err := c.Start(s.Spec())
-	if err != nil {
-		return finish(err, errOut)
-	}
-	*out = putHandle(kindChannel, ch)
-	return finish(nil, errOut)
+	return channelOut(h, out, errOut, func(c *core.Client) (*core.Channel, error) {
+		s, err := getSessionSpec(spec)
+		if err != nil {
+			return nil, err
+		}
+		return c.Start(s.Spec())
+	})
 }

@@ -59,6 +59,17 @@ func channelOut(h C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t, f func(*co
 	})
 }
 
+// timedChannelOut is channelOut for calls that take a timeout_ms.
+func timedChannelOut(h C.uintptr_t, timeoutMs C.int, out *C.uintptr_t, errOut *C.uintptr_t, f func(*core.Client, time.Duration) (*core.Channel, error)) C.int {
+	return channelOut(h, out, errOut, func(c *core.Client) (*core.Channel, error) {
+		timeout, err := timeoutArg(timeoutMs)
+		if err != nil {
+			return nil, err
+		}
+		return f(c, timeout)
+	})
+}
+
 //export gossh_client_open_direct_tcpip
 func gossh_client_open_direct_tcpip(h C.uintptr_t, destHost *C.char, destPort C.int, srcHost *C.char, srcPort C.int, timeoutMs C.int, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
@@ -66,11 +77,7 @@ func gossh_client_open_direct_tcpip(h C.uintptr_t, destHost *C.char, destPort C.
 		return finish(core.InvalidArgument("dest_host is NULL"), errOut)
 	}
 	dh, sh := C.GoString(destHost), cString(srcHost)
-	return channelOut(h, out, errOut, func(c *core.Client) (*core.Channel, error) {
-		timeout, err := timeoutArg(timeoutMs)
-		if err != nil {
-			return nil, err
-		}
+	return timedChannelOut(h, timeoutMs, out, errOut, func(c *core.Client, timeout time.Duration) (*core.Channel, error) {
 		return c.OpenDirectTCPIP(dh, int(destPort), sh, int(srcPort), timeout)
 	})
 }
@@ -91,11 +98,7 @@ func gossh_client_request_port_forward(h C.uintptr_t, address *C.char, port C.in
 //export gossh_client_accept_forward
 func gossh_client_accept_forward(h C.uintptr_t, timeoutMs C.int, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	return channelOut(h, out, errOut, func(c *core.Client) (*core.Channel, error) {
-		timeout, err := timeoutArg(timeoutMs)
-		if err != nil {
-			return nil, err
-		}
+	return timedChannelOut(h, timeoutMs, out, errOut, func(c *core.Client, timeout time.Duration) (*core.Channel, error) {
 		return c.AcceptForward(timeout)
 	})
 }

@@ -42,6 +42,37 @@ static inline void test_server_from_env(void) {
     }
 }
 
+/* keydir/name, in one of 8 rotating static buffers. */
+static inline char *test_path(const char *name) {
+    static char buf[8][512];
+    static int i;
+    char *p = buf[i++ % 8];
+    snprintf(p, 512, "%s/%s", keydir, name);
+    return p;
+}
+
+/* Options for the test sshd: host, port, user, no agent, no ~/.ssh keys,
+ * and the key file keydir/key unless key is NULL. Caller frees. */
+static inline gossh_options *test_options(const char *key) {
+    gossh_options *o = NULL;
+    if (gossh_options_new(&o, NULL) != 0) return NULL;
+    gossh_options_set(o, "hostname", host, NULL);
+    gossh_options_set(o, "port", port, NULL);
+    gossh_options_set(o, "username", user, NULL);
+    gossh_options_set(o, "allow_agent", "0", NULL);
+    gossh_options_set(o, "look_for_keys", "0", NULL);
+    if (key) gossh_options_set(o, "key_filename", test_path(key), NULL);
+    return o;
+}
+
+/* A new client that knows the test sshd's host key (keydir/known_hosts). */
+static inline gossh_client *test_client(void) {
+    gossh_client *c = NULL;
+    gossh_client_new(&c, NULL);
+    gossh_client_load_host_keys(c, test_path("known_hosts"), NULL);
+    return c;
+}
+
 /* The message of an error object, "" for none. */
 static inline const char *msg(gossh_error *e) { return e ? gossh_error_message(e) : ""; }
 

@@ -25,32 +25,9 @@
    calls it a hang. No timing assertion: it happens at once when all is well. */
 #define HANG_GUARD_S 60
 
-static char *keypath(const char *name) {
-    static char buf[8][512];
-    static int i;
-    char *p = buf[i++ % 8];
-    snprintf(p, 512, "%s/%s", keydir, name);
-    return p;
-}
-
-/* options for the test server with one key file (or none) */
-static gossh_options *opts_for(const char *key) {
-    gossh_options *o = NULL;
-    if (gossh_options_new(&o, NULL) != 0) return NULL;
-    gossh_options_set(o, "hostname", host, NULL);
-    gossh_options_set(o, "port", port, NULL);
-    gossh_options_set(o, "username", user, NULL);
-    gossh_options_set(o, "allow_agent", "0", NULL);
-    gossh_options_set(o, "look_for_keys", "0", NULL);
-    if (key) gossh_options_set(o, "key_filename", keypath(key), NULL);
-    return o;
-}
-
-/* connects a client that knows the server; returns NULL and prints on failure */
+/* a client that knows the server, connected with o (*rc_out: the result) */
 static gossh_client *connect_with(gossh_options *o, int *rc_out, gossh_error **err) {
-    gossh_client *c = NULL;
-    gossh_client_new(&c, NULL);
-    gossh_client_load_host_keys(c, keypath("known_hosts"), NULL);
+    gossh_client *c = test_client();
     int rc = gossh_client_connect(c, o, err);
     if (rc_out) *rc_out = rc;
     return c;
@@ -125,15 +102,15 @@ static void test_version_and_bad_input(void) {
     gossh_key *k = NULL;
     CHECK(gossh_key_from_data("garbage", 7, NULL, &k, &err) == GOSSH_E_KEY, "garbage key");
     gossh_error_free(err);
-    CHECK(gossh_key_from_file(keypath("id_ed25519_enc"), NULL, &k, NULL) == GOSSH_E_PASSWORD_REQUIRED,
+    CHECK(gossh_key_from_file(test_path("id_ed25519_enc"), NULL, &k, NULL) == GOSSH_E_PASSWORD_REQUIRED,
           "encrypted key without passphrase");
-    CHECK(gossh_key_from_file(keypath("no_such_file"), NULL, &k, NULL) == GOSSH_E_IO, "missing key file");
+    CHECK(gossh_key_from_file(test_path("no_such_file"), NULL, &k, NULL) == GOSSH_E_IO, "missing key file");
 }
 
 static void test_keys_and_auth(void) {
     const char *names[] = {"id_ed25519", "id_ecdsa", "id_rsa", "id_rsa_pem"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        gossh_options *o = opts_for(names[i]);
+        gossh_options *o = test_options(names[i]);
         gossh_error *err = NULL;
         int rc;
         gossh_client *c = connect_with(o, &rc, &err);
@@ -145,7 +122,7 @@ static void test_keys_and_auth(void) {
     }
     /* a loaded key (pkey) with its passphrase, and its fingerprint */
     gossh_key *k = NULL;
-    int rc = gossh_key_from_file(keypath("id_ed25519_enc"), passphrase, &k, NULL);
+    int rc = gossh_key_from_file(test_path("id_ed25519_enc"), passphrase, &k, NULL);
     CHECK(rc == 0, "encrypted key with passphrase");
     char *fp = NULL, *type = NULL, *pub = NULL;
     gossh_key_fingerprint(k, &fp, NULL);
@@ -157,7 +134,7 @@ static void test_keys_and_auth(void) {
     gossh_free(fp);
     gossh_free(type);
     gossh_free(pub);
-    gossh_options *o = opts_for(NULL);
+    gossh_options *o = test_options(NULL);
     gossh_options_add_key(o, k, NULL);
     gossh_key_free(k); /* the options keep their own reference */
     gossh_error *err = NULL;
@@ -167,7 +144,7 @@ static void test_keys_and_auth(void) {
     gossh_client_free(c);
     gossh_options_free(o);
 
-    o = opts_for("id_wrong");
+    o = test_options("id_wrong");
     c = connect_with(o, &rc, &err);
     CHECK(rc == GOSSH_E_AUTH, "wrong key gives GOSSH_E_AUTH, got %d", rc);
     const char *allowed = gossh_error_detail(err, "allowed_types");
@@ -177,14 +154,14 @@ static void test_keys_and_auth(void) {
     gossh_client_free(c);
     gossh_options_free(o);
 
-    o = opts_for("id_ed25519_enc");
+    o = test_options("id_ed25519_enc");
     c = connect_with(o, &rc, NULL);
     CHECK(rc == GOSSH_E_PASSWORD_REQUIRED, "encrypted key file without passphrase: %d", rc);
     gossh_client_free(c);
     gossh_options_free(o);
 
     if (password && *password) {
-        o = opts_for(NULL);
+        o = test_options(NULL);
         gossh_options_set(o, "password", password, NULL);
         c = connect_with(o, &rc, &err);
         CHECK(rc == 0, "password auth: %s", err ? gossh_error_message(err) : "");
@@ -211,7 +188,7 @@ static int policy_cb(const char *hostname, const char *key_type, const char *key
 }
 
 static void test_host_keys(void) {
-    gossh_options *o = opts_for("id_ed25519");
+    gossh_options *o = test_options("id_ed25519");
     gossh_client *c = NULL;
     gossh_error *err = NULL;
     gossh_client_new(&c, NULL);
@@ -243,7 +220,7 @@ static void test_host_keys(void) {
     gossh_client_free(c);
 
     gossh_client_new(&c, NULL);
-    gossh_client_load_host_keys(c, keypath("known_hosts_wrong"), NULL);
+    gossh_client_load_host_keys(c, test_path("known_hosts_wrong"), NULL);
     rc = gossh_client_connect(c, o, &err);
     CHECK(rc == GOSSH_E_HOSTKEY_MISMATCH, "mismatch: %d", rc);
     const char *k = gossh_error_detail(err, "key"), *e = gossh_error_detail(err, "expected_key");
@@ -274,7 +251,7 @@ static int answer_cb(const char *hostname, const char *key_type, const char *key
 }
 
 static void test_policy_answers(void) {
-    gossh_options *o = opts_for("id_ed25519");
+    gossh_options *o = test_options("id_ed25519");
     const int rejects[] = {GOSSH_HOSTKEY_REJECT, 7, 3, -1, INT_MAX, INT_MIN};
     for (size_t i = 0; i < sizeof rejects / sizeof rejects[0]; i++) {
         int answer = rejects[i];
@@ -342,7 +319,7 @@ static void test_code_names(void) {
 
 /* gossh_channel_read_ready takes err: a bad stream number says why. */
 static void test_read_ready_err(void) {
-    gossh_options *o = opts_for("id_ed25519");
+    gossh_options *o = test_options("id_ed25519");
     gossh_error *err = NULL;
     int rc;
     gossh_client *c = connect_with(o, &rc, &err);
@@ -390,7 +367,7 @@ static void *big_reader(void *p) {
 }
 
 static void test_exec(void) {
-    gossh_options *o = opts_for("id_ed25519");
+    gossh_options *o = test_options("id_ed25519");
     int rc;
     gossh_client *c = connect_with(o, &rc, NULL);
     CHECK(rc == 0, "connect for exec");
@@ -535,11 +512,11 @@ static void *echo_server(void *p) {
 
 static void test_channels_and_transport(void) {
     CHECK(gossh_set_log_callback(log_cb, GOSSH_LOG_DEBUG, NULL, NULL) == 0, "log callback");
-    gossh_options *o = opts_for("id_ed25519");
+    gossh_options *o = test_options("id_ed25519");
     gossh_client *c = NULL;
     gossh_client_new(&c, NULL);
     gossh_client_set_log_channel(c, "ctest", NULL);
-    gossh_client_load_host_keys(c, keypath("known_hosts"), NULL);
+    gossh_client_load_host_keys(c, test_path("known_hosts"), NULL);
     int rc = gossh_client_connect(c, o, NULL);
     CHECK(rc == 0, "connect");
     CHECK(log_records > 0 && strcmp(log_names, "ctest.transport") == 0, "log records (%d) named %s", log_records,
@@ -686,7 +663,7 @@ static void *write_forever(void *p) {
 
 /* close() from another thread ends a write blocked on the window */
 static void test_close_ends_blocked_write(void) {
-    gossh_options *o = opts_for("id_ed25519");
+    gossh_options *o = test_options("id_ed25519");
     int rc;
     gossh_client *c = connect_with(o, &rc, NULL);
     for (int which = 0; which < 2; which++) {
@@ -745,7 +722,7 @@ static long long write_counted(gossh_client *c, const char *cmd, const char *buf
  * the end, a timed-out write says how much it sent, one timeout rule. */
 static void test_lengths_and_timeouts(void) {
     int rc;
-    gossh_options *o = opts_for("id_ed25519");
+    gossh_options *o = test_options("id_ed25519");
     gossh_client *c = connect_with(o, &rc, NULL);
     CHECK(rc == 0, "connect for the length tests");
 

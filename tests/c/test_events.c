@@ -26,20 +26,8 @@ static double now(void) {
 }
 
 static gossh_client *connect_client(void) {
-    char key[512], kh[512];
-    snprintf(key, sizeof key, "%s/id_ed25519", keydir);
-    snprintf(kh, sizeof kh, "%s/known_hosts", keydir);
-    gossh_options *o = NULL;
-    gossh_options_new(&o, NULL);
-    gossh_options_set(o, "hostname", host, NULL);
-    gossh_options_set(o, "port", port, NULL);
-    gossh_options_set(o, "username", user, NULL);
-    gossh_options_set(o, "allow_agent", "0", NULL);
-    gossh_options_set(o, "look_for_keys", "0", NULL);
-    gossh_options_set(o, "key_filename", key, NULL);
-    gossh_client *c = NULL;
-    gossh_client_new(&c, NULL);
-    gossh_client_load_host_keys(c, kh, NULL);
+    gossh_options *o = test_options("id_ed25519");
+    gossh_client *c = test_client();
     gossh_error *err = NULL;
     int rc = gossh_client_connect(c, o, &err);
     CHECK(rc == 0, "connect: %d %s", rc, msg(err));

@@ -219,16 +219,8 @@ static void one_run(const struct fault_case *fc, int i, struct run_result *r) {
     else
         snprintf(cmd, sizeof cmd, "head -c %d /dev/zero", DATA_BYTES);
 
-    gossh_options *o = NULL;
-    gossh_options_new(&o, NULL);
-    char key[600];
-    snprintf(key, sizeof key, "%s/id_ed25519", keydir);
-    gossh_options_set(o, "hostname", host, NULL);
-    gossh_options_set(o, "port", portstr, NULL);
-    gossh_options_set(o, "username", user, NULL);
-    gossh_options_set(o, "allow_agent", "0", NULL);
-    gossh_options_set(o, "look_for_keys", "0", NULL);
-    gossh_options_set(o, "key_filename", key, NULL);
+    gossh_options *o = test_options("id_ed25519");
+    gossh_options_set(o, "port", portstr, NULL); /* the proxy's */
     gossh_options_set(o, "timeout", "5", NULL);
     gossh_options_set(o, "banner_timeout", "5", NULL);
     gossh_options_set(o, "auth_timeout", "10", NULL);

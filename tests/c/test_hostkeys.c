@@ -45,28 +45,17 @@ static int key_line(const char *file, const char *needle, char *out, size_t cap)
     return found;
 }
 
-static gossh_options *opts(void) {
-    gossh_options *o = NULL;
-    gossh_options_new(&o, NULL);
-    gossh_options_set(o, "hostname", host, NULL);
-    gossh_options_set(o, "port", port, NULL);
-    gossh_options_set(o, "username", user, NULL);
-    gossh_options_set(o, "allow_agent", "0", NULL);
-    gossh_options_set(o, "look_for_keys", "0", NULL);
-    gossh_options_set(o, "key_filename", path_in(keydir, "id_ed25519"), NULL);
-    return o;
-}
 
 static void test_store(void) {
     gossh_error *err = NULL;
     gossh_hostkeys *hk = NULL;
     char ed[4096], wrong[4096];
-    CHECK(key_line(path_in(keydir, "known_hosts"), "ssh-ed25519", ed, sizeof ed), "ed25519 line");
-    CHECK(key_line(path_in(keydir, "known_hosts_wrong"), "ssh-ed25519", wrong, sizeof wrong), "wrong line");
+    CHECK(key_line(test_path("known_hosts"), "ssh-ed25519", ed, sizeof ed), "ed25519 line");
+    CHECK(key_line(test_path("known_hosts_wrong"), "ssh-ed25519", wrong, sizeof wrong), "wrong line");
 
     CHECK(gossh_hostkeys_new(&hk, &err) == 0 && hk, "new: %s", msg(err));
     CHECK(gossh_hostkeys_count(hk) == 0, "empty");
-    CHECK(gossh_hostkeys_load(hk, path_in(keydir, "known_hosts"), &err) == 0, "load: %s", msg(err));
+    CHECK(gossh_hostkeys_load(hk, test_path("known_hosts"), &err) == 0, "load: %s", msg(err));
     /* other tests (test_keys) may add lines for other servers to the file */
     int n0 = gossh_hostkeys_count(hk);
     CHECK(n0 >= 3, "at least 3 entries, got %d", n0);
@@ -162,7 +151,7 @@ static void test_store(void) {
     CHECK(gossh_hostkeys_load(hk, file, &err) == GOSSH_E_BADHANDLE, "load on freed store");
     gossh_error_free(err);
     CHECK(gossh_hostkeys_count(NULL) == GOSSH_E_INVALID, "NULL store");
-    gossh_options *o = opts();
+    gossh_options *o = test_options("id_ed25519");
     CHECK(gossh_hostkeys_count((gossh_hostkeys *)o) == GOSSH_E_BADHANDLE, "options as a store");
     gossh_options_free(o);
 }
@@ -170,20 +159,20 @@ static void test_store(void) {
 static void test_client_store(void) {
     gossh_error *err = NULL;
     char ed[4096], wrong[4096];
-    key_line(path_in(keydir, "known_hosts"), "ssh-ed25519", ed, sizeof ed);
-    key_line(path_in(keydir, "known_hosts_wrong"), "ssh-ed25519", wrong, sizeof wrong);
+    key_line(test_path("known_hosts"), "ssh-ed25519", ed, sizeof ed);
+    key_line(test_path("known_hosts_wrong"), "ssh-ed25519", wrong, sizeof wrong);
 
     gossh_client *c = NULL;
     gossh_client_new(&c, NULL);
     gossh_hostkeys *live = NULL, *sys = NULL;
     CHECK(gossh_client_get_host_keys(c, &live, &err) == 0 && live, "get_host_keys: %s", msg(err));
     CHECK(gossh_client_get_system_host_keys(c, &sys, &err) == 0 && sys, "get_system_host_keys");
-    gossh_options *o = opts();
+    gossh_options *o = test_options("id_ed25519");
 
     /* unknown: rejected; add through the live store: accepted */
     CHECK(gossh_client_connect(c, o, &err) == GOSSH_E_HOSTKEY_UNKNOWN, "unknown host: %s", msg(err));
     gossh_error_free(err);
-    CHECK(gossh_hostkeys_load(live, path_in(keydir, "known_hosts"), NULL) == 0, "load into live store");
+    CHECK(gossh_hostkeys_load(live, test_path("known_hosts"), NULL) == 0, "load into live store");
     CHECK(gossh_client_connect(c, o, &err) == 0, "connect after adding through the store: %s", msg(err));
     gossh_client_close(c, NULL);
 
@@ -209,7 +198,7 @@ static void test_client_store(void) {
     gossh_error_free(err);
 
     /* system keys are consulted first; freeing the handles leaves the client working */
-    CHECK(gossh_hostkeys_load(sys, path_in(keydir, "known_hosts"), NULL) == 0, "load system");
+    CHECK(gossh_hostkeys_load(sys, test_path("known_hosts"), NULL) == 0, "load system");
     gossh_hostkeys_free(sys);
     gossh_hostkeys_free(live);
     CHECK(gossh_client_connect(c, o, &err) == 0, "system keys first: %s", msg(err));

@@ -416,13 +416,8 @@ static void test_certificate_auth(void) {
             CHECK(cert && strncmp(cert, "ssh-ed25519-cert-v01@openssh.com ", 33) == 0, "certificate text");
             gossh_free(cert);
         }
-        gossh_options *o = NULL;
-        gossh_options_new(&o, NULL);
-        gossh_options_set(o, "hostname", host, NULL);
-        gossh_options_set(o, "port", ps, NULL);
-        gossh_options_set(o, "username", user, NULL);
-        gossh_options_set(o, "allow_agent", "0", NULL);
-        gossh_options_set(o, "look_for_keys", "0", NULL);
+        gossh_options *o = test_options(NULL);
+        gossh_options_set(o, "port", ps, NULL); /* the extra sshd's */
         gossh_options_add_key(o, k, NULL);
         gossh_key_free(k);
         gossh_client *c = NULL;

@@ -86,45 +86,19 @@ static void log_cb(int level, const char *name, const char *message, void *userd
     pthread_mutex_unlock(&log_mu);
 }
 
-static char *keypath(const char *name) {
-    static char buf[4][512];
-    static int i;
-    char *p = buf[i++ % 4];
-    snprintf(p, 512, "%s/%s", keydir, name);
-    return p;
-}
-
-static gossh_options *base_options(void) {
-    gossh_options *o = NULL;
-    gossh_options_new(&o, NULL);
-    gossh_options_set(o, "hostname", host, NULL);
-    gossh_options_set(o, "port", port, NULL);
-    gossh_options_set(o, "username", user, NULL);
-    gossh_options_set(o, "allow_agent", "0", NULL);
-    gossh_options_set(o, "look_for_keys", "0", NULL);
-    return o;
-}
-
-static gossh_client *known_client(void) {
-    gossh_client *c = NULL;
-    gossh_client_new(&c, NULL);
-    gossh_client_load_host_keys(c, keypath("known_hosts"), NULL);
-    return c;
-}
-
 static void test_key_text_as_key_filename(void) {
     for (int with_password = 0; with_password <= 1; with_password++) {
-        gossh_options *o = base_options();
+        gossh_options *o = test_options(NULL);
         if (with_password) {
             /* a wrong password, a wrong passphrase for an encrypted key, a key
              * the server does not know */
-            gossh_options_set(o, "key_filename", keypath("id_ed25519_enc"), NULL);
-            gossh_options_set(o, "key_filename", keypath("id_wrong"), NULL);
+            gossh_options_set(o, "key_filename", test_path("id_ed25519_enc"), NULL);
+            gossh_options_set(o, "key_filename", test_path("id_wrong"), NULL);
             gossh_options_set(o, "password", LEAK_PASSWORD, NULL);
         }
         gossh_options_set(o, "passphrase", LEAK_PASSPHRASE, NULL);
         CHECK(gossh_options_set(o, "key_filename", key_text, NULL) == 0, "key text accepted as a name");
-        gossh_client *c = known_client();
+        gossh_client *c = test_client();
         gossh_error *e = NULL;
         int rc = gossh_client_connect(c, o, &e);
         CHECK(rc == (with_password ? GOSSH_E_AUTH : GOSSH_E_IO), "connect with key text as key_filename: %d %s",
@@ -189,9 +163,9 @@ static void test_password_as_option_value(void) {
 }
 
 static void test_out_of_range_numbers(void) {
-    gossh_options *o = base_options();
-    gossh_options_set(o, "key_filename", keypath("id_ed25519"), NULL);
-    gossh_client *c = known_client();
+    gossh_options *o = test_options(NULL);
+    gossh_options_set(o, "key_filename", test_path("id_ed25519"), NULL);
+    gossh_client *c = test_client();
     gossh_error *e = NULL;
     int rc = gossh_client_connect(c, o, &e);
     gossh_options_free(o);

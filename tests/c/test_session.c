@@ -11,34 +11,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *keypath(const char *name) {
-    static char buf[4][512];
-    static int i;
-    char *p = buf[i++ % 4];
-    snprintf(p, 512, "%s/%s", keydir, name);
-    return p;
-}
-
 /* a client connected to the test server with the ed25519 key; NULL on failure */
 static gossh_client *connected(const char *channel_timeout) {
-    gossh_options *o = NULL;
+    gossh_options *o = test_options("id_ed25519");
     gossh_client *c = NULL;
     gossh_error *e = NULL;
-    gossh_options_new(&o, NULL);
-    gossh_options_set(o, "hostname", host, NULL);
-    gossh_options_set(o, "port", port, NULL);
-    gossh_options_set(o, "username", user, NULL);
-    gossh_options_set(o, "allow_agent", "0", NULL);
-    gossh_options_set(o, "look_for_keys", "0", NULL);
-    gossh_options_set(o, "key_filename", keypath("id_ed25519"), NULL);
     if (channel_timeout) {
         int rc = gossh_options_set(o, "channel_timeout", channel_timeout, &e);
         CHECK(rc == 0, "channel_timeout %s: %d %s", channel_timeout, rc, msg(e));
         gossh_error_free(e);
         e = NULL;
     }
-    gossh_client_new(&c, NULL);
-    gossh_client_load_host_keys(c, keypath("known_hosts"), NULL);
+    c = test_client();
     int rc = gossh_client_connect(c, o, &e);
     CHECK(rc == 0, "connect: %d %s", rc, msg(e));
     gossh_error_free(e);
@@ -268,7 +252,7 @@ static void test_channel_timeout_option(void) {
 
 /* Key text in the options is unlocked at connect: passphrase, else password. */
 static void test_key_data(void) {
-    FILE *f = fopen(keypath("id_ed25519_enc"), "rb");
+    FILE *f = fopen(test_path("id_ed25519_enc"), "rb");
     CHECK(f != NULL, "open id_ed25519_enc");
     if (!f) return;
     static char data[16384];
@@ -287,7 +271,7 @@ static void test_key_data(void) {
         if (secrets[i][0]) gossh_options_set(o, secrets[i][0], secrets[i][1], NULL);
         gossh_client *c = NULL;
         gossh_client_new(&c, NULL);
-        gossh_client_load_host_keys(c, keypath("known_hosts"), NULL);
+        gossh_client_load_host_keys(c, test_path("known_hosts"), NULL);
         gossh_error *e = NULL;
         int rc = gossh_client_connect(c, o, &e);
         int want = secrets[i][0] ? 0 : GOSSH_E_PASSWORD_REQUIRED;

@@ -258,28 +258,6 @@ func (ch *Channel) waitFor(slot int, deadline <-chan time.Time) bool {
 	return timedOut
 }
 
-// passed is a deadline that has passed: the deadline of timeout 0, ready at
-// once (a timer of 0 fires only when the scheduler gets to it).
-var passed = func() <-chan time.Time {
-	c := make(chan time.Time)
-	close(c)
-	return c
-}()
-
-// timer returns a deadline channel for a timeout, by the one rule every
-// blocking call follows: negative waits without limit, 0 does not wait (the
-// deadline has already passed), positive waits that long.
-func timer(timeout time.Duration) (<-chan time.Time, func()) {
-	if timeout < 0 {
-		return nil, func() {}
-	}
-	if timeout == 0 {
-		return passed, func() {}
-	}
-	t := time.NewTimer(timeout)
-	return t.C, func() { t.Stop() }
-}
-
 // errNoRoom refuses a read into an empty buffer: it could only return 0
 // bytes, which means the end of the stream.
 func errNoRoom() error { return InvalidArgument("a read needs room for at least one byte") }

@@ -3,10 +3,8 @@ package core
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net"
 	"strconv"
-	"time"
 )
 
 // Kind classifies an Error. The C API maps each kind to one GOSSH_E_* code and
@@ -130,23 +128,6 @@ func (e *Error) redacted() *Error {
 // arguments before reaching core.
 func InvalidArgument(format string, args ...any) *Error {
 	return newError(KindInvalid, nil, format, args...)
-}
-
-// Timeout converts a timeout in milliseconds, as the C API and the bindings
-// take it, by the one rule every blocking call follows: -1 waits without
-// limit, 0 does not wait, a positive value waits that many milliseconds.
-// Anything below -1 is KindInvalid: it is a caller's bug, not a wish to wait
-// forever.
-func Timeout(ms int64) (time.Duration, error) {
-	switch {
-	case ms < -1:
-		return 0, InvalidArgument("timeout_ms must be -1 (no limit), 0 (do not wait) or positive, not %d", ms)
-	case ms == -1:
-		return -1, nil
-	case ms > math.MaxInt64/int64(time.Millisecond):
-		return 0, InvalidArgument("timeout_ms %d is too large", ms)
-	}
-	return time.Duration(ms) * time.Millisecond, nil
 }
 
 // withAddress adds the details of the address a connect tried: "address"

@@ -1,0 +1,45 @@
+package core
+
+import (
+	"math"
+	"time"
+)
+
+// Timeout converts a timeout in milliseconds, as the C API and the bindings
+// take it, by the one rule every blocking call follows: -1 waits without
+// limit, 0 does not wait, a positive value waits that many milliseconds.
+// Anything below -1 is KindInvalid: it is a caller's bug, not a wish to wait
+// forever.
+func Timeout(ms int64) (time.Duration, error) {
+	switch {
+	case ms < -1:
+		return 0, InvalidArgument("timeout_ms must be -1 (no limit), 0 (do not wait) or positive, not %d", ms)
+	case ms == -1:
+		return -1, nil
+	case ms > math.MaxInt64/int64(time.Millisecond):
+		return 0, InvalidArgument("timeout_ms %d is too large", ms)
+	}
+	return time.Duration(ms) * time.Millisecond, nil
+}
+
+// passed is a deadline that has passed: the deadline of timeout 0, ready at
+// once (a timer of 0 fires only when the scheduler gets to it).
+var passed = func() <-chan time.Time {
+	c := make(chan time.Time)
+	close(c)
+	return c
+}()
+
+// timer returns a deadline channel for a timeout, by the one rule every
+// blocking call follows: negative waits without limit, 0 does not wait (the
+// deadline has already passed), positive waits that long.
+func timer(timeout time.Duration) (<-chan time.Time, func()) {
+	if timeout < 0 {
+		return nil, func() {}
+	}
+	if timeout == 0 {
+		return passed, func() {}
+	}
+	t := time.NewTimer(timeout)
+	return t.C, func() { t.Stop() }
+}

@@ -441,14 +441,13 @@ func (ch *Channel) Write(p []byte, timeout time.Duration) (int, error) {
 	defer ch.writeMu.Unlock()
 	n := 0
 	for {
-		last := ch.inflight
-		if err := ch.collect(deadline); err != nil {
+		if unsent, err := ch.collect(deadline); err != nil {
 			timedOut := KindOf(err) == KindTimeout
 			if timedOut && n == len(p) && n > 0 {
 				return n, nil // all accepted; the last chunk is on its way
 			}
-			if n > 0 && ch.inflight == nil && last.res.err != nil {
-				n -= last.res.len - last.res.sent // our chunk: not all of it went out
+			if n > 0 {
+				n -= unsent // the failed chunk was ours: not all of it went out
 			}
 			if timedOut {
 				ch.armWrite(ch.inflight)
@@ -513,31 +512,32 @@ func (ch *Channel) armWrite(w *chunkWrite) {
 // if any. It returns nil when there is none or it was sent; KindTimeout
 // while it still waits for window space (it stays in flight); the close
 // error if the channel closed first (the chunk's fate is then unknown); and
-// KindClosed if x/crypto failed to send it (collected: its res says how
-// much went out).
-func (ch *Channel) collect(deadline <-chan time.Time) error {
+// KindClosed if x/crypto failed to send it, with unsent the bytes of that
+// chunk that did not go out.
+func (ch *Channel) collect(deadline <-chan time.Time) (unsent int, err error) {
 	w := ch.inflight
 	if w == nil {
-		return nil
+		return 0, nil
 	}
 	closeErr, timedOut := ch.await(w.done, deadline)
 	switch {
 	case timedOut:
-		return newError(KindTimeout, nil, "timed out writing to channel: no window space").with("stage", "write")
+		return 0, newError(KindTimeout, nil, "timed out writing to channel: no window space").with("stage", "write")
 	case closeErr != nil:
-		return closeErr
+		return 0, closeErr
 	}
 	ch.inflight = nil
 	if w.res.err == nil {
-		return nil
+		return 0, nil
 	}
+	unsent = w.res.len - w.res.sent
 	if e := ch.closedErr(); e != nil {
-		return e
+		return unsent, e
 	}
 	if KindOf(w.res.err) == KindClosed {
-		return w.res.err
+		return unsent, w.res.err
 	}
-	return newError(KindClosed, w.res.err, "cannot write to channel: %v", w.res.err)
+	return unsent, newError(KindClosed, w.res.err, "cannot write to channel: %v", w.res.err)
 }
 
 // writable returns the error for a channel that takes no more data.
@@ -602,7 +602,7 @@ func (ch *Channel) SendEOF() error {
 	ch.eofSent = true
 	ch.mu.Unlock()
 	// The EOF must follow the last chunk of data, never overtake it.
-	if err := ch.collect(nil); err != nil {
+	if _, err := ch.collect(nil); err != nil {
 		return err
 	}
 	_ = ch.raw.CloseWrite()

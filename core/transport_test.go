@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"io"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -270,53 +271,15 @@ func TestHundredConcurrentChannels(t *testing.T) {
 	}
 }
 
-// freezer is a TCP proxy that can stop forwarding, making a live peer look dead.
-type freezer struct {
-	l      net.Listener
-	mu     sync.Mutex
-	frozen bool
-}
-
-func newFreezer(t *testing.T, target string) *freezer {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// newFreezer is a proxy that forwards until Trip, then stops forwarding
+// both ways with the sockets open: a live peer that looks dead.
+func newFreezer(t *testing.T, target string) *sshtest.FaultProxy {
+	p, err := sshtest.StartFaultProxy(sshtest.ProxyConfig{Target: target, Fault: sshtest.ProxyStall, After: []int64{math.MaxInt64}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &freezer{l: l}
-	t.Cleanup(func() { l.Close() })
-	go func() {
-		for {
-			in, err := l.Accept()
-			if err != nil {
-				return
-			}
-			out, err := net.Dial("tcp", target)
-			if err != nil {
-				in.Close()
-				continue
-			}
-			t.Cleanup(func() { in.Close(); out.Close() })
-			go f.pipe(in, out)
-			go f.pipe(out, in)
-		}
-	}()
-	return f
-}
-
-func (f *freezer) pipe(dst, src net.Conn) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if err != nil {
-			return
-		}
-		f.mu.Lock()
-		frozen := f.frozen
-		f.mu.Unlock()
-		if !frozen {
-			dst.Write(buf[:n])
-		}
-	}
+	t.Cleanup(func() { p.Close() })
+	return p
 }
 
 // proxyClient accepts the host seen through a proxy's port without touching
@@ -328,14 +291,12 @@ func proxyClient(t *testing.T) *Client {
 	return c
 }
 
-func (f *freezer) freeze() { f.mu.Lock(); f.frozen = true; f.mu.Unlock() }
-
 func TestKeepaliveDetectsDeadPeer(t *testing.T) {
 	s := sshd(t)
 	f := newFreezer(t, net.JoinHostPort(s.host, strconv.Itoa(s.port)))
 	c := proxyClient(t)
 	cfg := s.config("id_ed25519")
-	cfg.Port = f.l.Addr().(*net.TCPAddr).Port
+	cfg.Port = f.Port()
 	if err := c.Connect(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +313,7 @@ func TestKeepaliveDetectsDeadPeer(t *testing.T) {
 	if !c.IsActive() {
 		t.Fatal("keepalive closed a live connection")
 	}
-	f.freeze()
+	f.Trip()
 	// The frozen peer sends nothing more, so only the keepalive can end
 	// this read with KindClosed; its own timeout (hangGuard) would give
 	// KindTimeout.
@@ -448,7 +409,7 @@ func TestLostConnectionIsNotACleanEOF(t *testing.T) {
 	f := newFreezer(t, net.JoinHostPort(s.host, strconv.Itoa(s.port)))
 	c := proxyClient(t)
 	cfg := s.config("id_ed25519")
-	cfg.Port = f.l.Addr().(*net.TCPAddr).Port
+	cfg.Port = f.Port()
 	if err := c.Connect(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +421,7 @@ func TestLostConnectionIsNotACleanEOF(t *testing.T) {
 	if n, err := ch.Read(Stdout, buf, 5*time.Second); err != nil || string(buf[:n]) != "partial\n" {
 		t.Fatalf("read %q %v", buf[:n], err)
 	}
-	f.freeze()
+	f.Trip()
 	c.SetKeepalive(50 * time.Millisecond)
 	for i := 0; i < 100 && c.IsActive(); i++ {
 		time.Sleep(20 * time.Millisecond)

@@ -160,6 +160,21 @@ func (p *FaultProxy) Accepted() int { return int(p.accepted.Load()) }
 // flip: how many were dripped or flipped).
 func (p *FaultProxy) Tripped() int { return int(p.tripped.Load()) }
 
+// Trip fires the fault now on every live connection, whatever its offset,
+// so that a test can let a connection set up and then break it at a moment
+// of its choosing (e.g. a stall with an offset no stream reaches).
+func (p *FaultProxy) Trip() {
+	p.mu.Lock()
+	conns := make([]*proxyConn, 0, len(p.conns))
+	for c := range p.conns {
+		conns = append(conns, c)
+	}
+	p.mu.Unlock()
+	for _, c := range conns {
+		c.trip()
+	}
+}
+
 // Close stops listening, closes every connection and waits for the
 // proxy's goroutines. Safe to call twice.
 func (p *FaultProxy) Close() error {

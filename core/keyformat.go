@@ -541,9 +541,8 @@ func parsePKCS8DSA(der []byte) (*dsa.PrivateKey, error) {
 }
 
 var (
-	oidRSA     = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidECKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
-	oidEd25519 = asn1.ObjectIdentifier{1, 3, 101, 112}
+	oidRSA   = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
+	oidECKey = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
 )
 
 // parsePKCS8 parses an unencrypted PKCS#8 body (RFC 5208, or RFC 5958's

@@ -66,9 +66,12 @@ async function main() {
       const done = readUntil(shell, new RegExp(`__done_${n}__`));
       shell.write(`${command}; echo __done_$((${n}))__\n`);
       const text = await done;
-      // Show the lines between the echoed command and the marker.
+      // Show the lines between the echoed command and the marker. The echo
+      // is found by its text, not taken to be the first line: after a resize
+      // the shell may redraw its (empty) prompt line first.
       const lines = text.replace(/\r/g, '').split('\n');
-      const out = lines.slice(1, lines.findIndex((l) => l.includes(`__done_${n}__`)));
+      const echoed = lines.findIndex((l) => l.includes(`echo __done_$((${n}))__`));
+      const out = lines.slice(echoed + 1, lines.findIndex((l) => l.includes(`__done_${n}__`) && !l.includes('$((')));
       console.log(`$ ${command}`);
       for (const l of out) console.log(`  ${l}`);
     };

@@ -36,7 +36,8 @@
  *   in this list with its reason.
  *
  * Handles.  gossh_client, gossh_channel, gossh_options, gossh_session_spec,
- *   gossh_key, gossh_hostkeys and gossh_error are opaque. The pointer value is a key into a typed registry
+ *   gossh_key, gossh_hostkeys, gossh_sftp, gossh_sftp_file, gossh_sftp_dir
+ *   and gossh_error are opaque. The pointer value is a key into a typed registry
  *   inside the library, not an address: a freed, stale, wrong-type or garbage
  *   handle gets GOSSH_E_BADHANDLE, never a crash. Handle values are never
  *   reused within a process. A NULL handle gets GOSSH_E_INVALID.
@@ -155,7 +156,10 @@ int gossh_version(const char **version_string);
 #define GOSSH_E_CHANNEL -13     /* the server refused to open a channel or run a request */
 #define GOSSH_E_KEY -14         /* a key could not be parsed, or is of an unsupported type */
 #define GOSSH_E_NOT_CONNECTED -15 /* the client is not connected yet */
-#define GOSSH_E_IO -16          /* a local file could not be read or written */
+#define GOSSH_E_IO -16          /* a local file could not be read or written; details "path", "errno_name" */
+#define GOSSH_E_SFTP -17        /* the SFTP server failed a request; details "status", "status_name",
+                                   "errno_name", "path", "path2", "message" (see "SFTP") */
+#define GOSSH_E_CANCELLED -18   /* a progress callback returned 0 and the transfer stopped */
 /* The codes are consecutive from -1 down: a binding can list them by asking
  * gossh_code_name for -1, -2, ... until it answers "GOSSH_E_UNKNOWN". */
 
@@ -178,6 +182,9 @@ typedef struct gossh_channel gossh_channel;
 typedef struct gossh_key gossh_key;
 typedef struct gossh_hostkeys gossh_hostkeys;
 typedef struct gossh_session_spec gossh_session_spec;
+typedef struct gossh_sftp gossh_sftp;
+typedef struct gossh_sftp_file gossh_sftp_file;
+typedef struct gossh_sftp_dir gossh_sftp_dir;
 
 /* ------------------------------------------------------------------------ */
 /* Memory and errors                                                         */
@@ -1294,6 +1301,403 @@ int gossh_client_accept_forward(gossh_client *c, int timeout_ms, gossh_channel *
  */
 int gossh_client_cancel_port_forward(gossh_client *c, const char *address, int port,
                                      gossh_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* SFTP (paramiko's SFTPClient)                                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An SFTP session runs on a client's connection ("sftp" subsystem, protocol
+ * version 3 as OpenSSH speaks it). Remote paths are UTF-8 strings as the
+ * server takes them: relative paths are relative to the server's start
+ * directory (paramiko's chdir is a binding-side prefix, as in paramiko).
+ *
+ * Packet sizes come from the server: gossh reads OpenSSH's
+ * limits@openssh.com (read and write length) when offered, else uses
+ * 32 KiB, and never sends or asks for more. Every whole-file transfer
+ * checks the size it moved against the size it expected: a short transfer
+ * is an error, never a success.
+ *
+ * Errors.  A failed SFTP request returns GOSSH_E_SFTP with details:
+ *   "status"       the SSH_FX_* status number in decimal ("2");
+ *   "status_name"  its name ("no_such_file", "permission_denied",
+ *                  "failure", "bad_message", "op_unsupported", "eof", ...);
+ *   "errno_name"   the POSIX errno a local call would have given, where one
+ *                  fits: "ENOENT" (no such file), "EACCES" (permission
+ *                  denied), "EEXIST", "ENOTDIR", "EISDIR", "ENOTEMPTY",
+ *                  "ENOSPC", "EOPNOTSUPP", "EIO", or "" when none fits;
+ *   "path"         the remote path of the request ("" for handle calls
+ *                  without a known path), and "path2" for two-path calls
+ *                  (rename, symlink, hardlink, copy);
+ *   "message"      the server's message text.
+ * A local file that cannot be read or written gives GOSSH_E_IO with
+ * "path" and "errno_name". A lost connection gives GOSSH_E_CLOSED, a
+ * cancelled transfer GOSSH_E_CANCELLED.
+ *
+ * Blocking.  Every call that talks to the server blocks and takes
+ * timeout_ms by the one rule (see "Timeouts"); a call that times out
+ * abandons its request (a late answer is dropped). Closing the sftp
+ * handle, or its client, from another thread ends its in-flight calls
+ * with GOSSH_E_CLOSED. Handles are safe to use from several threads;
+ * calls on one file are serialised.
+ */
+
+/* Which fields of gossh_sftp_attrs are set (SSH_FILEXFER_ATTR_* values). */
+#define GOSSH_SFTP_ATTR_SIZE 0x1
+#define GOSSH_SFTP_ATTR_UIDGID 0x2
+#define GOSSH_SFTP_ATTR_PERMISSIONS 0x4
+#define GOSSH_SFTP_ATTR_ACMODTIME 0x8
+
+/*
+ * gossh_sftp_attrs — a file's attributes (paramiko's SFTPAttributes).
+ * Output of the stat calls; input of the setstat calls, where flags says
+ * which fields to change. mode holds the file type bits as well as the
+ * permissions (S_IFREG | 0644), as stat(2). Times are seconds since the
+ * epoch. A plain struct: its layout is fixed for this major version.
+ */
+typedef struct gossh_sftp_attrs {
+    uint32_t flags; /* GOSSH_SFTP_ATTR_* bits that are valid */
+    uint32_t mode;  /* type and permission bits */
+    uint64_t size;
+    uint32_t uid;
+    uint32_t gid;
+    int64_t atime;
+    int64_t mtime;
+} gossh_sftp_attrs;
+
+/*
+ * gossh_sftp_entry — one directory entry: its name (no directory part),
+ * the server's "ls -l" line (longname; "" if the server sent none) and its
+ * attributes. name and longname belong to the caller: release them with
+ * gossh_free (gossh_sftp_entries_free does it for an array).
+ */
+typedef struct gossh_sftp_entry {
+    char *name;
+    char *longname;
+    gossh_sftp_attrs attrs;
+} gossh_sftp_entry;
+
+/*
+ * gossh_sftp_statvfs_t — a file system's statistics
+ * (statvfs@openssh.com), as statvfs(3).
+ */
+typedef struct gossh_sftp_statvfs_t {
+    uint64_t bsize, frsize, blocks, bfree, bavail, files, ffree, favail, fsid, flag,
+        namemax;
+} gossh_sftp_statvfs_t;
+
+/*
+ * gossh_client_open_sftp — starts an SFTP session on the client's
+ * connection (paramiko's open_sftp). BLOCKS for the channel, the subsystem
+ * request and the version exchange, at most timeout_ms ("-1": the
+ * client's channel_timeout, as for opening channels). Returns 0 and *out
+ * (caller frees with gossh_sftp_free), GOSSH_E_CHANNEL (the server refused
+ * the subsystem), GOSSH_E_PROTOCOL (the server does not speak SFTP v3),
+ * GOSSH_E_TIMEOUT, GOSSH_E_NOT_CONNECTED, GOSSH_E_CLOSED.
+ */
+int gossh_client_open_sftp(gossh_client *c, int timeout_ms, gossh_sftp **out, gossh_error **err);
+
+/*
+ * gossh_sftp_set — sets one tuning value by name (text form, as
+ * gossh_options_set):
+ *   "transfer_channels"  SFTP channels a whole-file get/put of 8 MiB or
+ *                        more splits over (1..16; default 4)
+ *   "max_inflight"       requests in flight per channel during get/put and
+ *                        sequential file reads/writes (1..1024; default 64)
+ * Unknown names and bad values: GOSSH_E_INVALID. Does not block.
+ */
+int gossh_sftp_set(gossh_sftp *s, const char *name, const char *value, gossh_error **err);
+
+/*
+ * gossh_sftp_info — one fact by name, in *out (caller frees with
+ * gossh_free): "version" (the protocol version, "3"), "extensions"
+ * (the server's extensions as "name=data" lines, e.g.
+ * "limits@openssh.com=1"), "max_read" and "max_write" (the packet payload
+ * sizes in use, decimal), "home" (the user's home directory, by
+ * home-directory or expand-path "~", or realpath "." when neither is
+ * offered; BLOCKS then, timeout: channel_timeout). GOSSH_E_INVALID for an
+ * unknown name.
+ */
+int gossh_sftp_info(gossh_sftp *s, const char *name, char **out, gossh_error **err);
+
+/*
+ * gossh_sftp_close — ends the session: its open files and directories are
+ * closed (their later calls return GOSSH_E_CLOSED), in-flight calls end
+ * with GOSSH_E_CLOSED, the channels close. The client stays connected.
+ * Safe to call twice and from any thread.
+ */
+int gossh_sftp_close(gossh_sftp *s, gossh_error **err);
+
+/* gossh_sftp_free — closes and releases. NULL and repeats are no-ops. */
+void gossh_sftp_free(gossh_sftp *s);
+
+/* Path operations. Each BLOCKS for the server's answer (see "Blocking"). */
+
+/* gossh_sftp_stat / _lstat — a path's attributes (lstat: of a symlink itself). */
+int gossh_sftp_stat(gossh_sftp *s, const char *path, int timeout_ms, gossh_sftp_attrs *out,
+                    gossh_error **err);
+int gossh_sftp_lstat(gossh_sftp *s, const char *path, int timeout_ms, gossh_sftp_attrs *out,
+                     gossh_error **err);
+
+/*
+ * gossh_sftp_setstat — changes the attributes that attrs->flags names:
+ * permissions (chmod: only the permission bits of mode are sent), uid and
+ * gid (chown), atime and mtime (utime), size (truncate).
+ */
+int gossh_sftp_setstat(gossh_sftp *s, const char *path, const gossh_sftp_attrs *attrs,
+                       int timeout_ms, gossh_error **err);
+
+/* gossh_sftp_mkdir — makes a directory with permission bits mode (e.g. 0777). */
+int gossh_sftp_mkdir(gossh_sftp *s, const char *path, uint32_t mode, int timeout_ms,
+                     gossh_error **err);
+
+/*
+ * gossh_sftp_makedirs — makes path and every missing parent, each with
+ * mode; an existing directory is no error (os.makedirs(exist_ok=True)). An
+ * existing non-directory on the way: GOSSH_E_SFTP with errno_name
+ * "ENOTDIR" or "EEXIST".
+ */
+int gossh_sftp_makedirs(gossh_sftp *s, const char *path, uint32_t mode, int timeout_ms,
+                        gossh_error **err);
+
+/* gossh_sftp_rmdir — removes an empty directory. */
+int gossh_sftp_rmdir(gossh_sftp *s, const char *path, int timeout_ms, gossh_error **err);
+
+/* gossh_sftp_remove — removes a file or symlink (paramiko's remove/unlink). */
+int gossh_sftp_remove(gossh_sftp *s, const char *path, int timeout_ms, gossh_error **err);
+
+/*
+ * gossh_sftp_rmtree — removes path and everything below it, never following
+ * a symlink (a symlink is removed, not its target). A path that does not
+ * exist: GOSSH_E_SFTP with errno_name "ENOENT".
+ */
+int gossh_sftp_rmtree(gossh_sftp *s, const char *path, int timeout_ms, gossh_error **err);
+
+/*
+ * gossh_sftp_rename — renames oldpath to newpath. flags 0: SFTP v3 rename,
+ * which fails if newpath exists (paramiko's rename);
+ * GOSSH_SFTP_RENAME_POSIX: posix-rename@openssh.com, which replaces it
+ * (paramiko's posix_rename; GOSSH_E_SFTP "op_unsupported" when the server
+ * lacks it).
+ */
+#define GOSSH_SFTP_RENAME_POSIX 1
+int gossh_sftp_rename(gossh_sftp *s, const char *oldpath, const char *newpath, int flags,
+                      int timeout_ms, gossh_error **err);
+
+/* gossh_sftp_symlink — makes linkpath a symlink to target (paramiko's
+ * symlink(source=target, dest=linkpath); gossh sends OpenSSH's argument
+ * order). */
+int gossh_sftp_symlink(gossh_sftp *s, const char *target, const char *linkpath, int timeout_ms,
+                       gossh_error **err);
+
+/* gossh_sftp_hardlink — hardlink@openssh.com: makes newpath a hard link to oldpath. */
+int gossh_sftp_hardlink(gossh_sftp *s, const char *oldpath, const char *newpath,
+                        int timeout_ms, gossh_error **err);
+
+/* gossh_sftp_readlink — a symlink's target in *out (gossh_free). */
+int gossh_sftp_readlink(gossh_sftp *s, const char *path, int timeout_ms, char **out,
+                        gossh_error **err);
+
+/* gossh_sftp_realpath — the server's canonical absolute path in *out
+ * (gossh_free); "." gives the start directory (paramiko's normalize). */
+int gossh_sftp_realpath(gossh_sftp *s, const char *path, int timeout_ms, char **out,
+                        gossh_error **err);
+
+/* gossh_sftp_statvfs — statvfs@openssh.com for the file system holding path. */
+int gossh_sftp_statvfs(gossh_sftp *s, const char *path, int timeout_ms,
+                       gossh_sftp_statvfs_t *out, gossh_error **err);
+
+/*
+ * gossh_sftp_copy — copies a remote file to another remote path on the
+ * server itself (copy-data extension: no data crosses the network), made
+ * with the source's permission bits; GOSSH_E_SFTP "op_unsupported" when
+ * the server lacks copy-data (OpenSSH 9.0+ offers it).
+ */
+int gossh_sftp_copy(gossh_sftp *s, const char *src, const char *dst, int timeout_ms,
+                    gossh_error **err);
+
+/*
+ * gossh_sftp_glob — the remote paths that match pattern (shell wildcards
+ * *, ? and [...] in any path component, not matching a leading "." unless
+ * the pattern's component starts with "."), as a directory handle whose
+ * entries carry the whole matching path as name, sorted. BLOCKS while it
+ * walks the directories the pattern needs.
+ */
+int gossh_sftp_glob(gossh_sftp *s, const char *pattern, int timeout_ms, gossh_sftp_dir **out,
+                    gossh_error **err);
+
+/* Directories: read in batches, so that a binding makes one call per batch. */
+
+/* gossh_sftp_opendir — opens a directory for reading. Caller frees *out with
+ * gossh_sftp_dir_free. */
+int gossh_sftp_opendir(gossh_sftp *s, const char *path, int timeout_ms, gossh_sftp_dir **out,
+                       gossh_error **err);
+
+/*
+ * gossh_sftp_dir_read — fills entries[0..cap) with the next entries ("."
+ * and ".." left out) and stores their number in *n. BLOCKS until at least
+ * one entry is there or the directory ends. *n == 0 with return 0 is the
+ * end. The names in the entries belong to the caller
+ * (gossh_sftp_entries_free).
+ */
+int gossh_sftp_dir_read(gossh_sftp_dir *d, gossh_sftp_entry *entries, size_t cap,
+                        int timeout_ms, size_t *n, gossh_error **err);
+
+/* gossh_sftp_entries_free — gossh_free on the names of n entries, and zeroes them. */
+void gossh_sftp_entries_free(gossh_sftp_entry *entries, size_t n);
+
+/* gossh_sftp_dir_free — closes (on the server too) and releases. NULL and
+ * repeats are no-ops. */
+void gossh_sftp_dir_free(gossh_sftp_dir *d);
+
+/* Files. flags are SSH_FXF_* values, combined with |. */
+#define GOSSH_SFTP_READ 0x01
+#define GOSSH_SFTP_WRITE 0x02
+#define GOSSH_SFTP_APPEND 0x04
+#define GOSSH_SFTP_CREAT 0x08
+#define GOSSH_SFTP_TRUNC 0x10
+#define GOSSH_SFTP_EXCL 0x20
+
+/*
+ * gossh_sftp_open — opens a remote file. flags: GOSSH_SFTP_* (at least one
+ * of READ and WRITE); mode: permission bits for a file it creates (e.g.
+ * 0666; the server applies its umask). The file's offset starts at 0
+ * (at the end with APPEND). Caller frees *out with gossh_sftp_file_free.
+ */
+int gossh_sftp_open(gossh_sftp *s, const char *path, int flags, uint32_t mode, int timeout_ms,
+                    gossh_sftp_file **out, gossh_error **err);
+
+/*
+ * gossh_sftp_file_read — reads up to cap bytes at the file's offset and
+ * advances it; *nread == 0 with return 0 is the end of the file.
+ * Sequential reads read ahead (up to max_inflight requests of max_read
+ * bytes), so a loop of small reads runs at nearly the speed of
+ * gossh_sftp_get; a seek drops the read-ahead. A file that shrinks or
+ * a connection lost meanwhile is an error, not a short end.
+ */
+int gossh_sftp_file_read(gossh_sftp_file *f, void *buf, size_t cap, int timeout_ms,
+                         size_t *nread, gossh_error **err);
+
+/*
+ * gossh_sftp_file_write — writes len bytes at the file's offset (at the end
+ * for APPEND) and advances it. *written (may be NULL) receives how many were
+ * accepted. Writes are pipelined (paramiko's set_pipelined(True) is always
+ * on): a write returns when its requests are sent, and a request the server
+ * fails is reported by a later write, gossh_sftp_file_flush or
+ * gossh_sftp_file_close — never lost. A timeout reports in *written how much
+ * was accepted; the rest was not sent.
+ */
+int gossh_sftp_file_write(gossh_sftp_file *f, const void *buf, size_t len, int timeout_ms,
+                          size_t *written, gossh_error **err);
+
+/* gossh_sftp_file_pread / _pwrite — read or write at offset, without
+ * moving the file's offset. pwrite waits for the server's answers. */
+int gossh_sftp_file_pread(gossh_sftp_file *f, void *buf, size_t cap, uint64_t offset,
+                          int timeout_ms, size_t *nread, gossh_error **err);
+int gossh_sftp_file_pwrite(gossh_sftp_file *f, const void *buf, size_t len, uint64_t offset,
+                           int timeout_ms, size_t *written, gossh_error **err);
+
+/*
+ * gossh_sftp_file_seek — moves the offset (whence 0 SEEK_SET, 1 SEEK_CUR,
+ * 2 SEEK_END: asks the server for the size) and stores the new offset in
+ * *pos (may be NULL). A negative result is GOSSH_E_INVALID. Tell is
+ * seek(0, SEEK_CUR).
+ */
+int gossh_sftp_file_seek(gossh_sftp_file *f, int64_t offset, int whence, int timeout_ms,
+                         uint64_t *pos, gossh_error **err);
+
+/* gossh_sftp_file_flush — waits until every pipelined write is answered;
+ * the first failure among them is returned. */
+int gossh_sftp_file_flush(gossh_sftp_file *f, int timeout_ms, gossh_error **err);
+
+/* gossh_sftp_file_stat / _setstat — fstat and fsetstat of an open file. */
+int gossh_sftp_file_stat(gossh_sftp_file *f, int timeout_ms, gossh_sftp_attrs *out,
+                         gossh_error **err);
+int gossh_sftp_file_setstat(gossh_sftp_file *f, const gossh_sftp_attrs *attrs, int timeout_ms,
+                            gossh_error **err);
+
+/* gossh_sftp_file_sync — fsync@openssh.com (after flushing). */
+int gossh_sftp_file_sync(gossh_sftp_file *f, int timeout_ms, gossh_error **err);
+
+/*
+ * gossh_sftp_file_check — a hash of the file's bytes [offset, offset+length)
+ * (length 0: to the end) by the check-file extension, in hex in *out
+ * (gossh_free); algorithm e.g. "sha256". GOSSH_E_SFTP "op_unsupported"
+ * when the server lacks it (OpenSSH does).
+ */
+int gossh_sftp_file_check(gossh_sftp_file *f, const char *algorithm, uint64_t offset,
+                          uint64_t length, int timeout_ms, char **out, gossh_error **err);
+
+/*
+ * gossh_sftp_file_close — flushes, then closes the remote handle. Returns
+ * the first failure of a pipelined write, or of the close itself: a file
+ * whose data did not all arrive never closes with 0. A second close
+ * returns 0.
+ */
+int gossh_sftp_file_close(gossh_sftp_file *f, gossh_error **err);
+
+/* gossh_sftp_file_free — closes (ignoring failures) and releases. */
+void gossh_sftp_file_free(gossh_sftp_file *f);
+
+/* Whole-file transfers. */
+
+/*
+ * gossh_progress_cb — reports a transfer's progress: bytes done so far
+ * and the total expected (the file's size; for a directory tree the tree's
+ * total). Called from the transferring thread, with done never
+ * decreasing, and once more with done == total at the end of a successful
+ * transfer. Return nonzero to go on; 0 cancels the transfer (it then fails
+ * with GOSSH_E_CANCELLED), so a binding whose callback raised fails closed.
+ */
+typedef int (*gossh_progress_cb)(uint64_t done, uint64_t total, void *userdata);
+
+/* Transfer flags. */
+#define GOSSH_SFTP_RESUME 0x1   /* continue a partial destination from its size */
+#define GOSSH_SFTP_PRESERVE 0x2 /* copy mode bits and times to the destination */
+#define GOSSH_SFTP_NOVERIFY 0x4 /* skip the final stat of put (paramiko's confirm=False); sizes
+                                   moved are still counted */
+
+/*
+ * gossh_sftp_get — copies remote file to local path. The data goes to a
+ * temporary file beside local path ("<local>.gossh-part"), renamed over
+ * local only when the whole size has arrived: a failed or cancelled get
+ * leaves no file that looks complete (with GOSSH_SFTP_RESUME the partial
+ * file is kept for a later resume; resuming starts from its size, after
+ * checking that the remote file is at least that long).
+ * Large files are read over "transfer_channels" channels with
+ * "max_inflight" requests each. *size (may be NULL) receives the bytes in
+ * the local file. cb may be NULL. BLOCKS for at most timeout_ms in all.
+ * Returns 0, GOSSH_E_SFTP, GOSSH_E_IO (local file), GOSSH_E_CANCELLED,
+ * GOSSH_E_TIMEOUT, GOSSH_E_CLOSED, GOSSH_E_PROTOCOL (the server sent more
+ * or less than the file's size).
+ */
+int gossh_sftp_get(gossh_sftp *s, const char *remote, const char *local, int flags,
+                   gossh_progress_cb cb, void *userdata, int timeout_ms, uint64_t *size,
+                   gossh_error **err);
+
+/*
+ * gossh_sftp_put — copies local file to remote path (created with the
+ * local file's permission bits, or truncated), pipelined as get, then
+ * checks with a stat that the remote size is the local size (unless
+ * GOSSH_SFTP_NOVERIFY): a mismatch is GOSSH_E_PROTOCOL. With
+ * GOSSH_SFTP_RESUME it appends from the remote file's size.
+ */
+int gossh_sftp_put(gossh_sftp *s, const char *local, const char *remote, int flags,
+                   gossh_progress_cb cb, void *userdata, int timeout_ms, uint64_t *size,
+                   gossh_error **err);
+
+/*
+ * gossh_sftp_get_dir / _put_dir — mirror a directory tree (files,
+ * directories, symlinks as links) from remote to local or back, making
+ * directories as needed; progress counts bytes over the whole tree.
+ * Flags as for files (RESUME applies per file).
+ */
+int gossh_sftp_get_dir(gossh_sftp *s, const char *remote, const char *local, int flags,
+                       gossh_progress_cb cb, void *userdata, int timeout_ms,
+                       gossh_error **err);
+int gossh_sftp_put_dir(gossh_sftp *s, const char *local, const char *remote, int flags,
+                       gossh_progress_cb cb, void *userdata, int timeout_ms,
+                       gossh_error **err);
 
 /* ------------------------------------------------------------------------ */
 /* Logging                                                                   */

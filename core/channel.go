@@ -23,12 +23,9 @@ const (
 // merely slow.
 const highWater = 8 << 20
 
-// drainChunk is the size of one read from x/crypto's channel.
-const drainChunk = 256 << 10
-
 // stream is one buffered output stream of a channel.
 type stream struct {
-	buf  bytes.Buffer
+	buf  streamBuf
 	eof  bool
 	lost bool // the end came from a lost connection or a local close, not from the server
 }
@@ -133,7 +130,12 @@ func (ch *Channel) wanted(slot int) bool {
 
 // drain copies one x/crypto stream into its buffer until EOF.
 func (ch *Channel) drain(i int, r io.Reader) {
-	tmp := make([]byte, drainChunk)
+	var d drainBuf
+	defer func() {
+		ch.mu.Lock()
+		d.done()
+		ch.mu.Unlock()
+	}()
 	for {
 		ch.mu.Lock()
 		for ch.streams[i].buf.Len() >= highWater && ch.closeErr == nil &&
@@ -143,8 +145,9 @@ func (ch *Channel) drain(i int, r io.Reader) {
 			<-wait
 			ch.mu.Lock()
 		}
+		room := d.room()
 		ch.mu.Unlock()
-		n, err := r.Read(tmp)
+		n, err := r.Read(room)
 		ch.mu.Lock()
 		ev := uint8(evStdout)
 		if i == Stderr && !ch.combine {
@@ -152,9 +155,9 @@ func (ch *Channel) drain(i int, r io.Reader) {
 		}
 		if n > 0 {
 			if ch.combine {
-				ch.streams[Stdout].buf.Write(tmp[:n])
+				d.take(&ch.streams[Stdout].buf, n)
 			} else {
-				ch.streams[i].buf.Write(tmp[:n])
+				d.take(&ch.streams[i].buf, n)
 			}
 		}
 		if err != nil {
@@ -297,7 +300,7 @@ func (ch *Channel) read(which []int, p []byte, timeout time.Duration) (int, int,
 		for _, i := range which {
 			s := &ch.streams[i]
 			if s.buf.Len() > 0 {
-				n, _ := s.buf.Read(p)
+				n := s.buf.Read(p)
 				ch.broadcast(0) // room for a paused drain; fileno may go unready
 				return i, n, nil
 			}
@@ -462,9 +465,9 @@ func (ch *Channel) Write(p []byte, timeout time.Duration) (int, error) {
 		}
 		w := &chunkWrite{done: make(chan struct{})}
 		w.res.len = min(len(p)-n, writeChunk)
-		chunk := bytes.Clone(p[n : n+w.res.len])
+		data := bytes.Clone(p[n : n+w.res.len])
 		goSafe(ch.client.log, "a channel write", func() {
-			w.res.sent, w.res.err = ch.raw.Write(chunk)
+			w.res.sent, w.res.err = ch.raw.Write(data)
 			ch.chunkDone(w)
 		}, func(e *Error) {
 			w.res.err = e

@@ -227,7 +227,13 @@ func fakeChannel() *Channel {
 // arrive appends data to stream i as a drain does.
 func (ch *Channel) arrive(i int, data []byte) {
 	ch.mu.Lock()
-	ch.streams[i].buf.Write(data)
+	var d drainBuf
+	for len(data) > 0 {
+		k := copy(d.room(), data)
+		d.take(&ch.streams[i].buf, k)
+		data = data[k:]
+	}
+	d.done()
 	ch.broadcast(uint8(1) << i)
 	ch.mu.Unlock()
 }

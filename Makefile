@@ -66,10 +66,13 @@ uninstall: ## remove what make install installed (same PREFIX and DESTDIR)
 # ---------------------------------------------------------------- dist ----
 # dist/: the Python wheel (py3-none-manylinux_2_34_x86_64: ctypes-only, so one
 # wheel for every CPython 3; auditwheel sets the glibc tag the library needs),
-# and the C library as a tarball of a make install tree (PREFIX=/usr/local).
+# the C library as a tarball of a make install tree (PREFIX=/usr/local), the
+# npm package with the library inside (npm pack of bindings/node), and in
+# dist/npm-split/ the same as a publisher would split it: gossh without the
+# library plus @gossh/<os>-<cpu>-gnu carrying it (bindings/node/README.md).
 # Packaging tools go into build/dist-venv.
 DIST_VENV := $(BUILD)/dist-venv
-dist: lib ## build the release artefacts into dist/: the Python wheel (auditwheel-checked) and the C tarball
+dist: lib $(NODE_MODULES) ## build the release artefacts into dist/: the Python wheel (auditwheel-checked), the npm packages and the C tarball
 	rm -rf dist $(BUILD)/wheel $(BUILD)/cdist
 	mkdir -p dist
 	test -x $(DIST_VENV)/bin/auditwheel || { python3 -m venv $(DIST_VENV) && \
@@ -79,16 +82,20 @@ dist: lib ## build the release artefacts into dist/: the Python wheel (auditwhee
 	$(DIST_VENV)/bin/auditwheel show dist/gossh-*.whl
 	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(BUILD)/cdist PREFIX=/usr/local
 	tar -czf dist/libgossh-$(VERSION)-linux-$$(uname -m).tar.gz -C $(BUILD)/cdist/usr/local .
+	cd bindings/node && npm pack --silent --pack-destination $(CURDIR)/dist >/dev/null
+	bindings/node/scripts/split-packages.sh $(CURDIR)/dist/npm-split
 	rm -rf python/build python/gossh.egg-info
 	@ls -l dist
 
 # Install as users do, then run against the test sshd: a C program built with
 # pkg-config against make install (tests/install/c.sh); dist/'s wheel and
 # `pip install ./python` on a fresh copy, each in a new venv
-# (tests/install/python.sh).
+# (tests/install/python.sh); the npm tarball and the split packages in scratch
+# projects, CommonJS and ESM (tests/install/node.sh).
 test-install: dist ## install as users do (make install + pkg-config, the wheel, pip install ./python) and run against the sshd
 	$(WITH_SSHD) tests/install/c.sh
 	$(WITH_SSHD) tests/install/python.sh
+	$(WITH_SSHD) tests/install/node.sh
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -182,7 +189,8 @@ test-c: $(C_TESTS) $(FAULTPROXY) ## C: the C API test programs and the header co
 test-python: lib $(FAULTPROXY) ## Python: pytest against the sshd
 	$(WITH_SSHD) env PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests
 
-test-node: lib $(NODE_MODULES) $(FAULTPROXY) ## Node: node --test against the sshd
+test-node: lib $(NODE_MODULES) $(FAULTPROXY) ## Node: tsc --strict over index.d.ts and a typed example, then node --test against the sshd
+	cd bindings/node && npx --no-install tsc -p tsconfig.json
 	cd bindings/node && $(WITH_SSHD) node --test test/
 
 test-examples: ## run the C, Python and Node examples against the sshd

@@ -22,7 +22,7 @@ export GOSSH_FAULTPROXY ?= $(CURDIR)/$(FAULTPROXY)
 
 all: lib $(FAULTPROXY) ## build build/libgossh.so, put copies where the Python and Node bindings find them, and the tests' fault proxy
 
-lib: $(BUILD)/libgossh.so python/gossh/libgossh.so bindings/node/native/libgossh.so
+lib: $(BUILD)/libgossh.so python/gossh/libgossh.so bindings/node/native/libgossh.so ## build build/libgossh.so.0 and copy it into python/gossh/ and bindings/node/native/
 
 $(LIB): $(GOSRC)
 	@mkdir -p $(BUILD)
@@ -165,7 +165,7 @@ test: lib $(NODE_MODULES) $(C_TESTS) $(C_EXAMPLES) $(FAULTPROXY) ## run every te
 # already described by the harness variables (as under `make test`).
 WITH_SSHD = $(if $(GOSSH_TEST_HOST),,$(CURDIR)/testenv/with-sshd.sh)
 
-test-suites: test-go test-c test-python test-node test-examples test-install test-fuzz
+test-suites: test-go test-c test-python test-node test-examples test-install test-fuzz ## what make test runs inside one sshd (each also works alone)
 
 # The fault suite runs without -race: the detector's slowdown makes the races
 # it counts rarer (1-4 clean ends in 50 instead of 3-9) and the suite about
@@ -204,7 +204,7 @@ test-examples: ## run the C, Python and Node examples against the sshd
 test-faults: lib $(NODE_MODULES) $(TESTBIN)/test_faults $(FAULTPROXY) ## the fault-injection suites of Go, C, Python and Node against a real sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-faults-suites
 
-test-faults-suites:
+test-faults-suites: ## what make test-faults runs inside one sshd
 	@status=0; \
 	$(GO) test -count=1 -run '^TestFaults' -v ./core/ || status=1; \
 	$(TESTBIN)/test_faults || status=1; \

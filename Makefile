@@ -18,7 +18,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 export GOSSH_FAULTPROXY ?= $(CURDIR)/$(FAULTPROXY)
 
-.PHONY: all lib install uninstall test-install dist help test test-suites test-go test-c test-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp clean fuzz
+.PHONY: all lib install uninstall test-install test-snippets dist help test test-suites test-go test-c test-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp clean fuzz
 
 all: lib $(FAULTPROXY) ## build build/libgossh.so, put copies where the Python and Node bindings find them, and the tests' fault proxy
 
@@ -97,6 +97,12 @@ test-install: dist ## install as users do (make install + pkg-config, the wheel,
 	$(WITH_SSHD) tests/install/python.sh
 	$(WITH_SSHD) tests/install/node.sh
 
+# Every code block of README.md, python/README.md and bindings/node/README.md
+# runs as written (but for the user name and home directory) in a private
+# network namespace where example.org is an sshd on port 22 (needs root).
+test-snippets: lib $(NODE_MODULES) ## run the READMEs' code blocks as written against an sshd posing as example.org
+	$(WITH_SSHD) tests/snippets/run.sh
+
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
 
@@ -165,7 +171,7 @@ test: lib $(NODE_MODULES) $(C_TESTS) $(C_EXAMPLES) $(FAULTPROXY) ## run every te
 # already described by the harness variables (as under `make test`).
 WITH_SSHD = $(if $(GOSSH_TEST_HOST),,$(CURDIR)/testenv/with-sshd.sh)
 
-test-suites: test-go test-c test-python test-node test-examples test-install test-fuzz ## what make test runs inside one sshd (each also works alone)
+test-suites: test-go test-c test-python test-node test-examples test-snippets test-install test-fuzz ## what make test runs inside one sshd (each also works alone)
 
 # The fault suite runs without -race: the detector's slowdown makes the races
 # it counts rarer (1-4 clean ends in 50 instead of 3-9) and the suite about

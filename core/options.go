@@ -35,6 +35,15 @@ type Config struct {
 	// a channel and for each channel request when the caller gives none
 	// (a negative timeout); 0: none.
 	ChannelTimeout time.Duration
+	// ProxyCommand is OpenSSH's ProxyCommand: a command line, run by
+	// /bin/sh with %h %p %r %n %u %% expanded, whose standard input and
+	// output carry the connection (see proxycommand.go). "none": none.
+	ProxyCommand string
+	// ProxyJump is OpenSSH's ProxyJump: [user@]host[:port][,...], jump
+	// hosts connected in turn, each through the one before, with this
+	// config's authentication and timeouts and the client's host keys and
+	// policy (see jump.go). "none": none. It excludes ProxyCommand.
+	ProxyJump string
 }
 
 // Defaults as paramiko's.
@@ -121,6 +130,13 @@ func (c *Config) Set(name, value string) error {
 		c.AuthTimeout, err = parseSeconds(value)
 	case "channel_timeout":
 		c.ChannelTimeout, err = parseSeconds(value)
+	case "proxy_command":
+		c.ProxyCommand = value
+	case "proxy_jump":
+		if _, err := ParseProxyJump(value); err != nil {
+			return err
+		}
+		c.ProxyJump = value
 	default:
 		// The name is repeated only when it looks like one: a caller who
 		// swapped name and value must not see the value (a password?).
@@ -138,7 +154,8 @@ func (c *Config) Set(name, value string) error {
 
 // optionNames lists the names Set knows, for the message about another.
 var optionNames = []string{"hostname", "port", "username", "password", "passphrase", "key_filename",
-	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout", "channel_timeout"}
+	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout", "channel_timeout",
+	"proxy_command", "proxy_jump"}
 
 // optionNameRE is what an option name looks like (lower case and "_").
 var optionNameRE = regexp.MustCompile(`^[a-z][a-z_]{0,31}$`)

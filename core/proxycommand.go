@@ -191,7 +191,8 @@ func (p *proxyConn) exitError() *Error {
 	if tail != "" {
 		msg += ": " + tail
 	}
-	return (&Error{Kind: KindConnect, Msg: Redact(msg), Err: p.waitErr}).with("reason", "proxy_command")
+	return (&Error{Kind: KindConnect, Msg: Redact(msg), Err: p.waitErr}).with("reason", "proxy_command").
+		with("command", Redact(p.command))
 }
 
 // exitText says how a command ended.

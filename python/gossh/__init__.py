@@ -26,6 +26,7 @@ from .hostkeys import HostKeyEntry, HostKeys, InvalidHostKey
 from .client import SSHClient
 from .transport import SecurityOptions, Transport
 from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, PublicBlob, RSAKey, UnknownKeyType
+from .proxy import ProxyCommand
 from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
 from . import ssh_exception as _ssh_exception
 from .ssh_exception import *  # noqa: F401,F403 - paramiko's exceptions, listed in its __all__
@@ -37,6 +38,7 @@ __all__ = [
     "SSHClient",
     "Transport",
     "SecurityOptions",
+    "ProxyCommand",
     "Channel",
     "ChannelFile",
     "ChannelStderrFile",

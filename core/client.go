@@ -35,6 +35,7 @@ type Client struct {
 	stopKeepalive chan struct{}
 	fw            forwards
 	chanTimeout   time.Duration // Config.ChannelTimeout of the live connection
+	step          *stepAuth     // a StepAuth connect's authentication in progress (stepauth.go)
 }
 
 // NewClient returns an unconnected client with the reject policy and empty
@@ -186,7 +187,7 @@ func (c *Client) Close() error {
 		c.stopKeepalive = nil
 	}
 	conn, raw, cancel := c.conn, c.netConn, c.cancel
-	c.conn, c.netConn, c.authenticated = nil, nil, false
+	c.conn, c.netConn, c.authenticated, c.step = nil, nil, false, nil
 	chans := make([]*Channel, 0, len(c.channels))
 	for ch := range c.channels {
 		chans = append(chans, ch)

@@ -454,22 +454,41 @@ func (c *Client) ConnectConn(conn net.Conn, cfg *Config) error {
 // returns closes everything it started (a process, jump hosts) on Close.
 type transportFunc func(ctx context.Context, cfg *Config) (net.Conn, error)
 
-// connect runs the handshake over the transport open makes.
+// connect runs the handshake over the transport open makes. With
+// cfg.StepAuth it returns once the server has proved its host key, and the
+// handshake goes on in the background, authenticated by the Auth* calls
+// (stepauth.go).
 func (c *Client) connect(cfg *Config, open transportFunc) error {
 	cfg = cfg.Clone()
+	var expected ssh.PublicKey
+	if cfg.HostKey != "" {
+		k, err := ParsePublicKeyText(cfg.HostKey)
+		if err != nil {
+			return InvalidArgument("option host_key: not a public key (\"type base64\")")
+		}
+		expected = k
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	c.mu.Lock()
 	if c.conn != nil || c.connecting {
 		c.mu.Unlock()
+		cancel()
 		return InvalidArgument("client is already connected")
 	}
 	c.connecting, c.closed, c.cancel = true, false, cancel
+	c.step = nil
 	c.mu.Unlock()
-	defer func() {
+	release := func() {
+		cancel()
 		c.mu.Lock()
 		c.connecting, c.cancel = false, nil
 		c.mu.Unlock()
+	}
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			release()
+		}
 	}()
 
 	c.log.Infof("transport", "connecting to %s", net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)))
@@ -491,21 +510,61 @@ func (c *Client) connect(cfg *Config, open transportFunc) error {
 	}
 	c.netConn = raw
 	c.mu.Unlock()
+	if !cfg.StepAuth {
+		return c.handshake(ctx, cfg, raw, pc, expected, nil)
+	}
+	s := newStepAuth(ctx, pc)
+	c.mu.Lock()
+	c.step = s
+	c.mu.Unlock()
+	handedOff = true
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				s.end(PanicError(c.log, "the handshake", r))
+			}
+			release()
+		}()
+		s.end(c.handshake(ctx, cfg, raw, pc, expected, s))
+	}()
+	return s.started()
+}
+
+// handshake runs x/crypto's handshake over pc and makes the connection the
+// client's. With s (StepAuth), s decides the user and the methods.
+func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *phaseConn, expected ssh.PublicKey, s *stepAuth) error {
 	name := HostKeyName(cfg.Hostname, cfg.Port)
 	st := &authState{allowed: map[string]bool{}}
-	signers, closeAgent := collectSigners(cfg, st)
-	defer closeAgent()
+	var signers []ssh.Signer
+	if s == nil {
+		var closeAgent func()
+		signers, closeAgent = collectSigners(cfg, st)
+		defer closeAgent()
+	}
 	var accepted ssh.PublicKey
 	var hostErr error
 	sshCfg := &ssh.ClientConfig{
 		User: cfg.Username,
 		Auth: authMethods(cfg, signers, st),
 		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
-			err := c.checkHostKey(name, key, pc, &accepted)
+			first := accepted == nil
+			var err error
+			if expected != nil {
+				err = checkExpectedHostKey(name, key, expected, &accepted)
+			} else {
+				err = c.checkHostKey(name, key, pc, &accepted)
+			}
 			if err != nil {
 				hostErr = err
+				return err
 			}
-			return err
+			if s != nil && first {
+				c.mu.Lock()
+				c.serverKey = key
+				c.mu.Unlock()
+				return s.keyProved()
+			}
+			return nil
 		},
 		HostKeyAlgorithms: c.hostKeyAlgorithms(name),
 		BannerCallback: func(msg string) error {
@@ -515,6 +574,11 @@ func (c *Client) connect(cfg *Config, open transportFunc) error {
 			return nil
 		},
 		ClientVersion: "SSH-2.0-gossh_" + Version,
+	}
+	if s != nil {
+		sshCfg.Auth = nil
+		sshCfg.AuthCallback = s.next
+		s.sshCfg = sshCfg
 	}
 	sconn, chans, reqs, err := ssh.NewClientConn(pc, net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)), sshCfg)
 	if err == nil && !pc.finish() {
@@ -527,7 +591,11 @@ func (c *Client) connect(cfg *Config, open transportFunc) error {
 		c.mu.Lock()
 		c.netConn = nil
 		c.mu.Unlock()
-		err = handshakeError(err, pc, st, hostErr, ctx, cfg)
+		if s != nil {
+			err = s.handshakeError(err, hostErr, ctx, cfg)
+		} else {
+			err = handshakeError(err, pc, st, hostErr, ctx, cfg)
+		}
 		c.log.Infof("transport", "connect failed: %v", err)
 		return err
 	}
@@ -550,6 +618,6 @@ func (c *Client) connect(cfg *Config, open transportFunc) error {
 	c.chanTimeout = cfg.ChannelTimeout
 	c.live = &liveness{conn: client, pc: pc}
 	c.mu.Unlock()
-	c.log.Infof("transport", "authenticated as %s to %s (%s)", cfg.Username, name, string(sconn.ServerVersion()))
+	c.log.Infof("transport", "authenticated as %s to %s (%s)", sconn.User(), name, string(sconn.ServerVersion()))
 	return nil
 }

@@ -59,6 +59,11 @@ func (i Info) Get(name string) (string, bool) {
 func (c *Client) Info() (Info, error) {
 	conn, err := c.sshClient()
 	if err != nil {
+		// Between a StepAuth connect and its authentication only the
+		// server's key is known (paramiko's get_remote_server_key).
+		if key, kerr := c.ServerKey(); kerr == nil {
+			return Info{ServerKey: PublicKeyText(key)}, nil
+		}
 		return Info{}, err
 	}
 	c.mu.Lock()

@@ -6,6 +6,7 @@ package main
 import "C"
 
 import (
+	"strings"
 	"unsafe"
 
 	"github.com/gossh/gossh/core"
@@ -80,4 +81,57 @@ func gossh_socketpair(fds *C.int, errOut *C.uintptr_t) (rc C.int) {
 	out := unsafe.Slice(fds, 2)
 	out[0], out[1] = C.int(a), C.int(b)
 	return finish(nil, errOut)
+}
+
+// authStep runs one authentication step of a client connected with
+// step_auth, and hands back the methods the server wants next (partial
+// success) through remaining.
+func authStep(h C.uintptr_t, username *C.char, remaining **C.char, errOut *C.uintptr_t, f func(*core.Client, string) ([]string, error)) C.int {
+	if remaining != nil {
+		*remaining = nil
+	}
+	if username == nil {
+		return finish(core.InvalidArgument("username is NULL"), errOut)
+	}
+	user := C.GoString(username)
+	return clientCall(h, errOut, func(c *core.Client) error {
+		more, err := f(c, user)
+		if err == nil && len(more) > 0 && remaining != nil {
+			*remaining = C.CString(strings.Join(more, ","))
+		}
+		return err
+	})
+}
+
+//export gossh_client_auth_none
+func gossh_client_auth_none(h C.uintptr_t, username *C.char, remaining **C.char, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return authStep(h, username, remaining, errOut, (*core.Client).AuthNone)
+}
+
+//export gossh_client_auth_password
+func gossh_client_auth_password(h C.uintptr_t, username, password *C.char, remaining **C.char, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	if password == nil {
+		return finish(core.InvalidArgument("password is NULL"), errOut)
+	}
+	pw := C.GoString(password)
+	return authStep(h, username, remaining, errOut, func(c *core.Client, user string) ([]string, error) {
+		return c.AuthPassword(user, pw)
+	})
+}
+
+//export gossh_client_auth_publickey
+func gossh_client_auth_publickey(h C.uintptr_t, username *C.char, key C.uintptr_t, remaining **C.char, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	k, err := getKey(key)
+	if err != nil {
+		if remaining != nil {
+			*remaining = nil
+		}
+		return finish(err, errOut)
+	}
+	return authStep(h, username, remaining, errOut, func(c *core.Client, user string) ([]string, error) {
+		return c.AuthPublicKey(user, k)
+	})
 }

@@ -575,6 +575,11 @@ func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *p
 		},
 		ClientVersion: "SSH-2.0-gossh_" + Version,
 	}
+	if expected != nil {
+		// Offer only what presents the given key, as paramiko's
+		// Transport.connect(hostkey=) prefers only its type.
+		sshCfg.HostKeyAlgorithms = hostKeyAlgorithms([]ssh.PublicKey{expected})
+	}
 	if s != nil {
 		sshCfg.Auth = nil
 		sshCfg.AuthCallback = s.next

@@ -501,6 +501,16 @@ int gossh_options_new(gossh_options **out, gossh_error **err);
  *                    Setting it checks the syntax (GOSSH_E_INVALID).
  *                    proxy_command and proxy_jump together fail the
  *                    connect with GOSSH_E_INVALID.
+ *   "step_auth"      "1": a connect returns once the server has proved its
+ *                    host key, BEFORE authentication; the client then
+ *                    authenticates with gossh_client_auth_none / _password /
+ *                    _publickey, one attempt per call (paramiko's
+ *                    Transport.start_client and auth_*). The keys, password
+ *                    and agent options are not used then.
+ *   "host_key"       "type base64": the one host key the server may present
+ *                    (paramiko's Transport.connect(hostkey=)); known_hosts
+ *                    and the missing-host-key policy are then not consulted.
+ *                    A mismatch is GOSSH_E_HOSTKEY_MISMATCH.
  * Returns GOSSH_E_INVALID for an unknown name or a value that does not parse
  * (the message names the option and never repeats the value, which may be a
  * password set under the wrong name). Does not block.
@@ -843,6 +853,34 @@ int gossh_client_connect_via(gossh_client *c, gossh_client *via,
  */
 int gossh_client_connect_channel(gossh_client *c, gossh_channel *ch,
                                  const gossh_options *opts, gossh_error **err);
+
+/*
+ * gossh_client_auth_none, gossh_client_auth_password,
+ * gossh_client_auth_publickey — one authentication attempt as username, on
+ * a client connected with the "step_auth" option (paramiko's auth_none,
+ * auth_password, auth_publickey). Each returns when the server has
+ * answered that attempt.
+ * BLOCKS for up to the auth_timeout option (which counts only the
+ * exchanges with the server, not the time between calls).
+ * Returns 0 when the client is authenticated, or on partial success (the
+ * server wants another method too): then, if remaining is not NULL,
+ * *remaining receives the methods it allows next, comma-separated, which
+ * the caller frees with gossh_free (NULL when fully authenticated).
+ * Failures: GOSSH_E_AUTH (the server refused this attempt; try another),
+ * GOSSH_E_BADAUTHTYPE (the server does not allow this method; auth_none's
+ * usual answer, which is how to learn the methods), both with detail
+ * "allowed_types"; GOSSH_E_TIMEOUT (stage "auth"), GOSSH_E_CLOSED (the
+ * client was closed or the connection lost); GOSSH_E_NOT_CONNECTED (not
+ * connected with step_auth); GOSSH_E_INVALID (NULL username or password,
+ * already authenticated, another attempt in progress on this client).
+ * The key is only read; the caller still owns it.
+ */
+int gossh_client_auth_none(gossh_client *c, const char *username, char **remaining,
+                           gossh_error **err);
+int gossh_client_auth_password(gossh_client *c, const char *username, const char *password,
+                               char **remaining, gossh_error **err);
+int gossh_client_auth_publickey(gossh_client *c, const char *username, const gossh_key *key,
+                                char **remaining, gossh_error **err);
 
 /*
  * gossh_socketpair — a connected pair of Unix stream sockets (close-on-exec)
@@ -1328,7 +1366,9 @@ int gossh_client_watch_forwards(gossh_client *c, gossh_error **err);
  * "server_version", "client_version", "banner" (the server's userauth
  * banner, "" if none), "server_key" ("type base64"), "kex",
  * "host_key_algorithm", "cipher_out", "cipher_in", "mac_out", "mac_in"
- * (the MAC is "" for AEAD ciphers). Does not block. Returns 0,
+ * (the MAC is "" for AEAD ciphers). Between a "step_auth" connect and
+ * its authentication only "server_key" is known (the others are "").
+ * Does not block. Returns 0,
  * GOSSH_E_INVALID (unknown name), GOSSH_E_NOT_CONNECTED, GOSSH_E_CLOSED.
  */
 int gossh_client_info(gossh_client *c, const char *name, char **out, gossh_error **err);

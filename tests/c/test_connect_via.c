@@ -270,6 +270,71 @@ static void test_proxy_command(void) {
     gossh_options_free(o);
 }
 
+/* paramiko's hand-built Transport: step_auth, then one attempt per call. */
+static void test_step_auth(void) {
+    gossh_error *e = NULL;
+    gossh_options *o = test_options(NULL);
+    gossh_options_set(o, "step_auth", "1", NULL);
+    gossh_client *c = test_client();
+    int rc = gossh_client_connect(c, o, &e);
+    CHECK(rc == 0, "step_auth connect: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    char *key_text = NULL;
+    rc = gossh_client_info(c, "server_key", &key_text, &e);
+    CHECK(rc == 0 && key_text && strchr(key_text, ' '), "server_key before auth: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    char *remaining = NULL;
+    rc = gossh_client_auth_none(c, user, &remaining, &e);
+    const char *allowed = e ? gossh_error_detail(e, "allowed_types") : NULL;
+    CHECK(rc == GOSSH_E_BADAUTHTYPE && allowed && strstr(allowed, "publickey"), "auth_none: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    gossh_key *wrong = NULL, *good = NULL;
+    gossh_key_from_file(test_path("id_wrong"), NULL, &wrong, NULL);
+    gossh_key_from_file(test_path("id_ed25519"), NULL, &good, NULL);
+    rc = gossh_client_auth_publickey(c, user, wrong, &remaining, &e);
+    CHECK(rc == GOSSH_E_AUTH, "wrong key: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    rc = gossh_client_auth_password(c, user, NULL, &remaining, &e);
+    CHECK(rc == GOSSH_E_INVALID, "NULL password: %d", rc);
+    gossh_error_free(e);
+    e = NULL;
+    rc = gossh_client_auth_publickey(c, user, good, &remaining, &e);
+    CHECK(rc == 0 && remaining == NULL, "good key: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    check_exec(c, "echo stepped", "stepped\n", "step_auth");
+    rc = gossh_client_auth_publickey(c, user, good, NULL, &e);
+    CHECK(rc == GOSSH_E_INVALID, "auth again: %d", rc);
+    gossh_error_free(e);
+    e = NULL;
+    gossh_client_free(c);
+
+    /* host_key: the given key, whatever known_hosts says. */
+    gossh_options_set(o, "host_key", key_text, NULL);
+    c = NULL;
+    gossh_client_new(&c, NULL); /* no known_hosts, reject policy */
+    rc = gossh_client_connect(c, o, &e);
+    CHECK(rc == 0, "host_key given: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    rc = gossh_client_auth_publickey(c, user, good, NULL, &e);
+    CHECK(rc == 0, "auth after host_key: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    gossh_client_free(c);
+    gossh_free(key_text);
+    rc = gossh_client_auth_none(NULL, user, NULL, &e);
+    CHECK(rc == GOSSH_E_INVALID, "NULL client: %d", rc);
+    gossh_error_free(e);
+    gossh_key_free(wrong);
+    gossh_key_free(good);
+    gossh_options_free(o);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     test_server_from_env();
@@ -278,5 +343,6 @@ int main(void) {
     test_via();
     test_proxy_jump();
     test_proxy_command();
+    test_step_auth();
     return summary("test_connect_via");
 }

@@ -90,10 +90,7 @@ func authStep(h C.uintptr_t, username *C.char, remaining **C.char, errOut *C.uin
 	if remaining != nil {
 		*remaining = nil
 	}
-	if username == nil {
-		return finish(core.InvalidArgument("username is NULL"), errOut)
-	}
-	user := C.GoString(username)
+	user := cString(username)
 	return clientCall(h, errOut, func(c *core.Client) error {
 		more, err := f(c, user)
 		if err == nil && len(more) > 0 && remaining != nil {

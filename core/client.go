@@ -36,6 +36,7 @@ type Client struct {
 	fw            forwards
 	chanTimeout   time.Duration // Config.ChannelTimeout of the live connection
 	step          *stepAuth     // a StepAuth connect's authentication in progress (stepauth.go)
+	authUser      string        // the user the live connection authenticated as
 }
 
 // NewClient returns an unconnected client with the reject policy and empty

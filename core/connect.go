@@ -513,7 +513,7 @@ func (c *Client) connect(cfg *Config, open transportFunc) error {
 	if !cfg.StepAuth {
 		return c.handshake(ctx, cfg, raw, pc, expected, nil)
 	}
-	s := newStepAuth(ctx, pc)
+	s := newStepAuth(ctx, pc, cfg.Username)
 	c.mu.Lock()
 	c.step = s
 	c.mu.Unlock()
@@ -583,7 +583,6 @@ func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *p
 	if s != nil {
 		sshCfg.Auth = nil
 		sshCfg.AuthCallback = s.next
-		s.sshCfg = sshCfg
 	}
 	sconn, chans, reqs, err := ssh.NewClientConn(pc, net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)), sshCfg)
 	if err == nil && !pc.finish() {
@@ -620,9 +619,10 @@ func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *p
 		return newError(KindClosed, nil, "connect cancelled: client closed")
 	}
 	c.conn, c.dead, c.authenticated, c.serverKey = client, dead, true, accepted
+	c.authUser = sshCfg.User // a StepAuth connect's user is the last attempt's, not sconn.User()
 	c.chanTimeout = cfg.ChannelTimeout
 	c.live = &liveness{conn: client, pc: pc}
 	c.mu.Unlock()
-	c.log.Infof("transport", "authenticated as %s to %s (%s)", sconn.User(), name, string(sconn.ServerVersion()))
+	c.log.Infof("transport", "authenticated as %s to %s (%s)", sshCfg.User, name, string(sconn.ServerVersion()))
 	return nil
 }

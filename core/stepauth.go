@@ -19,17 +19,21 @@ import (
 // x/crypto runs key exchange and authentication in one call. A StepAuth
 // connect runs that call in the background and steers it: the host-key
 // callback, once the server has proved its key, lets Connect return and
-// waits for the first Auth* call (which names the user); x/crypto's
-// AuthCallback, called after every attempt, reports the attempt's outcome
-// to the Auth* call that asked for it and waits for the next one. The
-// phase timer is paused while no attempt is asked for, so auth_timeout
-// bounds each exchange with the server, not the caller's thinking.
+// waits for the first Auth* call; x/crypto's AuthCallback, called after
+// every attempt, reports the attempt's outcome to the Auth* call that asked
+// for it and waits for the next one. The phase timer is paused while no
+// attempt is asked for, so auth_timeout bounds each exchange with the
+// server, not the caller's thinking.
+//
+// x/crypto copies its config when the connection starts, so the user is
+// Config.Username for every attempt: an Auth* call naming another user is
+// KindInvalid (the caller must know the user before starting).
 
 // stepAuth is one StepAuth connect's authentication.
 type stepAuth struct {
-	ctx    context.Context
-	pc     *phaseConn
-	sshCfg *ssh.ClientConfig // User is changed only on the handshake's goroutines
+	ctx  context.Context
+	pc   *phaseConn
+	user string // Config.Username: every attempt's
 
 	proved    chan struct{} // closed once the server has proved its host key
 	provedOne sync.Once
@@ -59,8 +63,8 @@ type authResult struct {
 	err  error
 }
 
-func newStepAuth(ctx context.Context, pc *phaseConn) *stepAuth {
-	return &stepAuth{ctx: ctx, pc: pc, proved: make(chan struct{}), reqs: make(chan *authReq), done: make(chan struct{})}
+func newStepAuth(ctx context.Context, pc *phaseConn, user string) *stepAuth {
+	return &stepAuth{ctx: ctx, pc: pc, user: user, proved: make(chan struct{}), reqs: make(chan *authReq), done: make(chan struct{})}
 }
 
 // started waits until the server has proved its host key (nil) or the
@@ -80,8 +84,8 @@ func (s *stepAuth) started() error {
 }
 
 // keyProved runs in the host-key callback once the key is accepted: it lets
-// Connect return and waits for the first request, whose user the "none"
-// attempt that x/crypto makes first will use.
+// Connect return and waits for the first request (x/crypto's first attempt,
+// "none", is made only then).
 func (s *stepAuth) keyProved() error {
 	s.provedOne.Do(func() { close(s.proved) })
 	r, err := s.wait()
@@ -89,7 +93,6 @@ func (s *stepAuth) keyProved() error {
 		return err
 	}
 	s.pending = r
-	s.sshCfg.User = r.user
 	if r.method == "none" {
 		r.attempted = true // x/crypto's first attempt is "none"
 	}
@@ -146,7 +149,6 @@ func (s *stepAuth) next(actx *ssh.ClientAuthContext) (ssh.AuthMethod, error) {
 			continue
 		}
 		r.attempted = true
-		s.sshCfg.User = r.user
 		switch r.method {
 		case "password":
 			return ssh.Password(r.password), nil
@@ -189,9 +191,6 @@ func (s *stepAuth) handshakeError(err error, hostErr error, ctx context.Context,
 
 // authStep hands r to the StepAuth handshake and waits for its outcome.
 func (c *Client) authStep(r *authReq) ([]string, error) {
-	if r.user == "" {
-		return nil, InvalidArgument("no username given")
-	}
 	c.mu.Lock()
 	s, conn, closed := c.step, c.conn, c.closed
 	c.mu.Unlock()
@@ -203,6 +202,9 @@ func (c *Client) authStep(r *authReq) ([]string, error) {
 			return nil, InvalidArgument("the client is already authenticated")
 		}
 		return nil, newError(KindNotConnected, nil, "not started: connect with step_auth first")
+	}
+	if r.user != "" && r.user != s.user {
+		return nil, InvalidArgument("this connection authenticates as %q, not %q: the user is fixed when the connection starts (set username before connecting)", s.user, r.user)
 	}
 	if !s.busy.CompareAndSwap(false, true) {
 		return nil, InvalidArgument("another authentication is in progress on this client")
@@ -233,14 +235,16 @@ func (c *Client) authStep(r *authReq) ([]string, error) {
 	}
 }
 
-// AuthNone tries the "none" method as user (paramiko's auth_none): nil on
+// AuthNone tries the "none" method (paramiko's auth_none). user must be
+// the connect's Username, or "" for it. It returns nil on
 // success; KindBadAuthType with detail "allowed_types" listing the methods
 // the server allows otherwise. Only for a client connected with StepAuth.
 func (c *Client) AuthNone(user string) ([]string, error) {
 	return c.authStep(&authReq{method: "none", user: user})
 }
 
-// AuthPassword tries password as user (paramiko's auth_password). It
+// AuthPassword tries password (paramiko's auth_password), user as for
+// AuthNone. It
 // returns nil, nil when the client is authenticated; the methods the server
 // wants next, nil on partial success; KindAuth for a wrong password,
 // KindBadAuthType when the server does not allow passwords (detail

@@ -22,7 +22,7 @@ func stepServer(t *testing.T, fault sshtest.Fault, authorized ...ssh.PublicKey) 
 	host, port, _ := net.SplitHostPort(srv.Addr())
 	p, _ := strconv.Atoi(port)
 	cfg := hermeticConfig(host, p)
-	cfg.StepAuth = true
+	cfg.StepAuth, cfg.Username = true, "u"
 	return srv, cfg
 }
 
@@ -81,7 +81,7 @@ func TestStepAuth(t *testing.T) {
 	if _, err := c2.AuthPassword("u", "pw"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c2.AuthNone("")
+	_, err = c2.AuthNone("someone else")
 	wantKind(t, err, KindInvalid)
 	// Not started, closed.
 	_, err = NewClient().AuthPassword("u", "pw")
@@ -93,6 +93,16 @@ func TestStepAuth(t *testing.T) {
 	c3.Close()
 	_, err = c3.AuthPassword("u", "pw")
 	wantKind(t, err, KindClosed)
+	// Another user than the connect's: x/crypto fixed the user at start.
+	c4 := autoAddClient(t)
+	if err := c4.Connect(cfg); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c4.AuthPassword("v", "pw")
+	wantKind(t, err, KindInvalid)
+	if _, err := c4.AuthPassword("", "pw"); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestStepAuthExpectedHostKey(t *testing.T) {

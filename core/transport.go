@@ -67,9 +67,12 @@ func (c *Client) Info() (Info, error) {
 		return Info{}, err
 	}
 	c.mu.Lock()
-	banner, key := c.banner, c.serverKey
+	banner, key, user := c.banner, c.serverKey, c.authUser
 	c.mu.Unlock()
-	info := Info{Username: conn.User(), ServerVersion: string(conn.ServerVersion()),
+	if user == "" {
+		user = conn.User()
+	}
+	info := Info{Username: user, ServerVersion: string(conn.ServerVersion()),
 		ClientVersion: string(conn.ClientVersion()), Banner: banner}
 	if host, port, err := net.SplitHostPort(conn.RemoteAddr().String()); err == nil {
 		info.PeerHost, info.PeerPort = host, port

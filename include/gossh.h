@@ -856,10 +856,12 @@ int gossh_client_connect_channel(gossh_client *c, gossh_channel *ch,
 
 /*
  * gossh_client_auth_none, gossh_client_auth_password,
- * gossh_client_auth_publickey — one authentication attempt as username, on
- * a client connected with the "step_auth" option (paramiko's auth_none,
+ * gossh_client_auth_publickey — one authentication attempt on a client
+ * connected with the "step_auth" option (paramiko's auth_none,
  * auth_password, auth_publickey). Each returns when the server has
- * answered that attempt.
+ * answered that attempt. username is the options' "username" (NULL or ""
+ * mean it): x/crypto/ssh fixes the user when the connection starts, so
+ * another name is GOSSH_E_INVALID.
  * BLOCKS for up to the auth_timeout option (which counts only the
  * exchanges with the server, not the time between calls).
  * Returns 0 when the client is authenticated, or on partial success (the
@@ -871,8 +873,8 @@ int gossh_client_connect_channel(gossh_client *c, gossh_channel *ch,
  * usual answer, which is how to learn the methods), both with detail
  * "allowed_types"; GOSSH_E_TIMEOUT (stage "auth"), GOSSH_E_CLOSED (the
  * client was closed or the connection lost); GOSSH_E_NOT_CONNECTED (not
- * connected with step_auth); GOSSH_E_INVALID (NULL username or password,
- * already authenticated, another attempt in progress on this client).
+ * connected with step_auth); GOSSH_E_INVALID (another username, NULL
+ * password, already authenticated, another attempt in progress).
  * The key is only read; the caller still owns it.
  */
 int gossh_client_auth_none(gossh_client *c, const char *username, char **remaining,

@@ -96,7 +96,8 @@ func (h JumpHost) String() string {
 
 // hopConfig is the configuration of a jump host: cfg's authentication and
 // timeouts (as ssh -J uses the target's options for every hop), the hop's
-// own address and user (the local user if the hop names none), no proxy.
+// own address and user (the local user if the hop names none), no proxy,
+// no step authentication and no given host key.
 func hopConfig(cfg *Config, h JumpHost) *Config {
 	hc := cfg.Clone()
 	hc.Hostname, hc.Port = h.Host, h.Port
@@ -105,6 +106,9 @@ func hopConfig(cfg *Config, h JumpHost) *Config {
 		hc.Username = localUsername()
 	}
 	hc.ProxyCommand, hc.ProxyJump = "", ""
+	// The target's own: a hop authenticates at once and is checked
+	// against the stores (not against the key given for the target).
+	hc.StepAuth, hc.HostKey = false, ""
 	return hc
 }
 

@@ -103,6 +103,22 @@ func TestStepAuth(t *testing.T) {
 	if _, err := c4.AuthPassword("", "pw"); err != nil {
 		t.Fatal(err)
 	}
+	// Through a jump host: the hop authenticates at once (with the
+	// config's password), the target in steps.
+	gwHost, gwPort := hermetic(t, sshtest.FaultNone)
+	jcfg := cfg.Clone()
+	jcfg.Password = "not used by a NoClientAuth hop"
+	jcfg.ProxyJump = net.JoinHostPort(gwHost, strconv.Itoa(gwPort))
+	c5 := autoAddClient(t)
+	if err := c5.Connect(jcfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c5.AuthPassword("u", "pw"); err != nil {
+		t.Fatal(err)
+	}
+	if got := execOut(t, c5, "echo stepped-jump"); got != "stepped-jump\n" {
+		t.Fatalf("output %q", got)
+	}
 }
 
 func TestStepAuthExpectedHostKey(t *testing.T) {

@@ -143,15 +143,29 @@ func (s *stepAuth) next(actx *ssh.ClientAuthContext) (ssh.AuthMethod, error) {
 		// "none" has been tried (x/crypto starts with it), and a method
 		// the server does not allow would only count against its
 		// MaxAuthTries: both are answered here.
-		if r.method == "none" || !slices.Contains(actx.AllowedMethods, r.method) {
+		method := r.method
+		if method == "password" && !slices.Contains(actx.AllowedMethods, method) &&
+			slices.Contains(actx.AllowedMethods, "keyboard-interactive") {
+			method = "keyboard-interactive" // paramiko's auth_password(fallback=True)
+		}
+		if method == "none" || !slices.Contains(actx.AllowedMethods, method) {
 			s.pending = nil
 			r.result <- authResult{err: badAuthType(actx.AllowedMethods)}
 			continue
 		}
 		r.attempted = true
-		switch r.method {
+		switch method {
 		case "password":
 			return ssh.Password(r.password), nil
+		case "keyboard-interactive":
+			pw := r.password
+			return ssh.KeyboardInteractive(func(_, _ string, questions []string, _ []bool) ([]string, error) {
+				answers := make([]string, len(questions))
+				for i := range answers {
+					answers[i] = pw
+				}
+				return answers, nil
+			}), nil
 		default:
 			return ssh.PublicKeys(r.signers...), nil
 		}
@@ -244,7 +258,8 @@ func (c *Client) AuthNone(user string) ([]string, error) {
 }
 
 // AuthPassword tries password (paramiko's auth_password), user as for
-// AuthNone. It
+// AuthNone; a server that takes no passwords but keyboard-interactive gets
+// the password as the answer to its prompts (paramiko's fallback). It
 // returns nil, nil when the client is authenticated; the methods the server
 // wants next, nil on partial success; KindAuth for a wrong password,
 // KindBadAuthType when the server does not allow passwords (detail

@@ -197,3 +197,26 @@ func TestStepAuthAgainstSSHD(t *testing.T) {
 		t.Fatalf("output %q", got)
 	}
 }
+
+// paramiko's auth_password falls back to keyboard-interactive, answering
+// the prompt with the password (a PAM server's usual way).
+func TestStepAuthPasswordByKeyboard(t *testing.T) {
+	srv, err := sshtest.Start(sshtest.Config{Password: "pw", PasswordByKeyboard: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	host, port, _ := net.SplitHostPort(srv.Addr())
+	p, _ := strconv.Atoi(port)
+	cfg := hermeticConfig(host, p)
+	cfg.StepAuth, cfg.Username = true, "u"
+	c := autoAddClient(t)
+	if err := c.Connect(cfg); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.AuthPassword("u", "wrong")
+	wantKind(t, err, KindAuth)
+	if _, err := c.AuthPassword("u", "pw"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -861,7 +861,9 @@ int gossh_client_connect_channel(gossh_client *c, gossh_channel *ch,
  * auth_password, auth_publickey). Each returns when the server has
  * answered that attempt. username is the options' "username" (NULL or ""
  * mean it): x/crypto/ssh fixes the user when the connection starts, so
- * another name is GOSSH_E_INVALID.
+ * another name is GOSSH_E_INVALID. auth_password, against a server that
+ * takes no passwords but keyboard-interactive, answers its prompts with the
+ * password (paramiko's fallback).
  * BLOCKS for up to the auth_timeout option (which counts only the
  * exchanges with the server, not the time between calls).
  * Returns 0 when the client is authenticated, or on partial success (the

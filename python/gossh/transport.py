@@ -487,7 +487,9 @@ class Transport:
         """One password attempt.  Returns [] when authenticated, or the
         methods the server wants next (partial success).  Raises
         AuthenticationException for a wrong password, BadAuthenticationType
-        if the server takes no passwords."""
+        if the server takes no passwords.  A server that takes only
+        keyboard-interactive gets the password as the answer to its prompts
+        (paramiko's fallback; the library always falls back)."""
         try:
             return self._auth(lib.gossh_client_auth_password, username, _lib.enc(password))
         finally:

@@ -51,7 +51,8 @@ def kind_of(sock):
 
 def connect(handle, opts, sock, setopt):
     """Connects the client handle over sock with the options opts.  Returns
-    what must live as long as the connection (a bridge), or None."""
+    what must live as long as the connection (a bridge, a channel: closed
+    with the client), or None."""
     kind = kind_of(sock)
     if kind == "proxy_command":
         setopt("proxy_command", sock._library_command())
@@ -62,7 +63,10 @@ def connect(handle, opts, sock, setopt):
         if sock._handle is None or sock._closed:
             raise ValueError("sock: the channel is closed")
         call(lib.gossh_client_connect_channel, handle, sock._handle, opts)
-        return None
+        # Kept with the client: a Channel freed by the garbage collector
+        # would close under the connection (paramiko's Transport keeps its
+        # sock too).  Closing the client closes it.
+        return sock
     if kind == "fd":
         call(lib.gossh_client_connect_fd, handle, sock.fileno(), opts)
         return None

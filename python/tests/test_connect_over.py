@@ -87,12 +87,17 @@ def test_proxycommand_recv_timeout(env):
 
 
 def test_sock_channel_fabric_gateway(env, client):
+    import gc
+
     gw = gossh.SSHClient()
     gw.load_host_keys(env.known_hosts)
     gw.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519")))
     try:
-        chan = gw.get_transport().open_channel("direct-tcpip", (env.host, env.port), ("", 0))
-        client.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519"), sock=chan))
+        # Fabric keeps no reference to the channel: the client must.
+        client.connect(**env.connect_kwargs(
+            key_filename=env.key("id_ed25519"),
+            sock=gw.get_transport().open_channel("direct-tcpip", (env.host, env.port), ("", 0))))
+        gc.collect()
         assert _run(client, "echo gateway") == "gateway\n"
         # Closing the gateway ends the connection through it.
         gw.close()

@@ -211,3 +211,54 @@ def test_proxycommand_leaks_nothing(env):
         once()
     assert _settle(_children, kids) <= kids
     assert _settle(fds, before) <= before
+
+
+def _gateway(env, known_hosts=None, sock=None):
+    gw = gossh.SSHClient()
+    gw.load_host_keys(known_hosts or env.known_hosts)
+    gw.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519"), sock=sock))
+    return gw
+
+
+def _hop(gw, host, port):
+    return gw.get_transport().open_channel("direct-tcpip", (host, port), ("", 0))
+
+
+def test_sock_channel_two_hops_and_a_wrong_middle_key(env, client, tmp_path):
+    gw1 = _gateway(env)
+    try:
+        gw2 = _gateway(env, sock=_hop(gw1, env.host, env.port))
+        try:
+            client.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519"),
+                                                sock=_hop(gw2, env.host, env.port)))
+            assert _run(client, "echo two hops") == "two hops\n"
+        finally:
+            gw2.close()
+        # The middle hop's client knows another key for the server.
+        with pytest.raises(gossh.BadHostKeyException):
+            _gateway(env, known_hosts=env.key("known_hosts_wrong"), sock=_hop(gw1, env.host, env.port))
+    finally:
+        gw1.close()
+
+
+def test_sock_channel_banner_timeout(env):
+    # The gateway reaches a listener that never speaks: the banner timeout
+    # holds over the channel, again and again.
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(64)
+    gw = _gateway(env)
+    try:
+        for _ in range(10):
+            c = gossh.SSHClient()
+            try:
+                with pytest.raises(socket.timeout) as info:
+                    c.connect(**env.connect_kwargs(hostname="127.0.0.1", port=srv.getsockname()[1],
+                                                   banner_timeout=0.2, sock=_hop(gw, *srv.getsockname())))
+                assert info.value.stage == "banner"
+            finally:
+                c.close()
+        assert _run(gw, "echo alive") == "alive\n"
+    finally:
+        gw.close()
+        srv.close()

@@ -177,6 +177,49 @@ static void test_via(void) {
     gossh_options_free(o);
 }
 
+/* Over a jump channel the banner timeout holds: the gateway reaches a
+ * listener that never speaks (the kernel completes the connection; nobody
+ * accepts it). Ten times. */
+static void test_via_timeout(void) {
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    socklen_t len = sizeof sa;
+    CHECK(bind(l, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(l, 64) == 0 &&
+              getsockname(l, (struct sockaddr *)&sa, &len) == 0,
+          "silent listener");
+    char silent_port[16];
+    snprintf(silent_port, sizeof silent_port, "%d", ntohs(sa.sin_port));
+    gossh_options *o = test_options("id_ed25519");
+    gossh_client *gw = test_client();
+    gossh_error *e = NULL;
+    int rc = gossh_client_connect(gw, o, &e);
+    CHECK(rc == 0, "gateway connect: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    gossh_options *t = test_options("id_ed25519");
+    gossh_options_set(t, "hostname", "127.0.0.1", NULL);
+    gossh_options_set(t, "port", silent_port, NULL);
+    gossh_options_set(t, "banner_timeout", "0.2", NULL);
+    for (int i = 0; i < 10; i++) {
+        gossh_client *c = test_client();
+        rc = gossh_client_connect_via(c, gw, t, &e);
+        const char *stage = e ? gossh_error_detail(e, "stage") : NULL;
+        CHECK(rc == GOSSH_E_TIMEOUT && stage && strcmp(stage, "banner") == 0, "banner timeout via %d: %d %s", i, rc,
+              msg(e));
+        gossh_error_free(e);
+        e = NULL;
+        gossh_client_free(c);
+    }
+    check_exec(gw, "echo alive", "alive\n", "gateway after the timeouts");
+    gossh_client_free(gw);
+    gossh_options_free(t);
+    gossh_options_free(o);
+    close(l);
+}
+
 static void test_proxy_jump(void) {
     char jump[512];
     gossh_error *e = NULL;
@@ -341,6 +384,7 @@ int main(void) {
     signal(SIGPIPE, SIG_IGN);
     test_fd();
     test_via();
+    test_via_timeout();
     test_proxy_jump();
     test_proxy_command();
     test_step_auth();

@@ -156,6 +156,32 @@ test('proxyCommand: nc, and a command that fails says why', { skip: !hasNc && 'n
   }
 });
 
+// The gateway reaches a server that never speaks: the banner timeout holds
+// over the jump channel, ten times at once.
+test('jump: the banner timeout holds over a jump channel', { timeout: HANG_GUARD_MS }, async () => {
+  const srv = await silentServer();
+  const gw = new Client();
+  try {
+    await gw.connect(connectOptions());
+    await Promise.all(Array.from({ length: 10 }, async () => {
+      const c = new Client();
+      try {
+        await assert.rejects(c.connect(connectOptions({ host: '127.0.0.1', port: srv.port, bannerTimeout: 200, jump: [gw] })), (err) => {
+          assert.ok(err instanceof TimeoutError, `got ${err && err.name}: ${err && err.message}`);
+          assert.strictEqual(err.stage, 'banner');
+          return true;
+        });
+      } finally {
+        await c.close();
+      }
+    }));
+    assert.strictEqual(await echo(gw, 'alive'), 'alive\n');
+  } finally {
+    await gw.close();
+    await srv.close();
+  }
+});
+
 test('sock must be a Duplex', async () => {
   const c = new Client();
   try {

@@ -25,7 +25,10 @@ import (
 // the most useful thing a failed connect can say).
 //
 // Its standard input and output are one end of a socket pair, so the
-// client's side is an ordinary socket. On close the client's end is closed,
+// client's side is an ordinary socket. It stays in the client's process
+// group, as under OpenSSH, so that a command that asks on the terminal (an
+// ssh -W prompting for a password) still can; the other processes of a
+// pipeline end on their own when the socket closes. On close the client's end is closed,
 // the command gets SIGHUP (as from OpenSSH) and, if it has not ended
 // within proxyCommandGrace, SIGKILL; Close returns once it is reaped: no
 // zombie and no descriptor outlives the connection.

@@ -447,7 +447,12 @@ func (c *Client) ConnectConn(conn net.Conn, cfg *Config) error {
 		conn.Close()
 		return InvalidArgument("no hostname given (it names the server for the host-key check)")
 	}
-	return c.connect(cfg, func(context.Context, *Config) (net.Conn, error) { return conn, nil })
+	var taken atomic.Bool
+	err := c.connect(cfg, func(context.Context, *Config) (net.Conn, error) { taken.Store(true); return conn, nil })
+	if !taken.Load() {
+		conn.Close() // refused before the handshake (already connected, a bad option)
+	}
+	return err
 }
 
 // transportFunc opens the connection the handshake runs over. What it
@@ -519,13 +524,17 @@ func (c *Client) connect(cfg *Config, open transportFunc) error {
 	c.mu.Unlock()
 	handedOff = true
 	go func() {
+		var err error
 		defer func() {
 			if r := recover(); r != nil {
-				s.end(PanicError(c.log, "the handshake", r))
+				err = PanicError(c.log, "the handshake", r)
 			}
+			// Released before the outcome is published, so that a caller
+			// who sees a failure may connect again at once.
 			release()
+			s.end(err)
 		}()
-		s.end(c.handshake(ctx, cfg, raw, pc, expected, s))
+		err = c.handshake(ctx, cfg, raw, pc, expected, s)
 	}()
 	return s.started()
 }

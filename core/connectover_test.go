@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -464,5 +465,52 @@ func TestConnectChannel(t *testing.T) {
 	c.Close()
 	if ch.State() == 0 {
 		t.Log("state", ch.State())
+	}
+}
+
+// A conn handed to ConnectConn is closed whatever happens, also when the
+// connect is refused before the handshake.
+func TestConnectConnClosesARefusedConn(t *testing.T) {
+	host, port := hermetic(t, sshtest.FaultNone)
+	c := autoAddClient(t)
+	if err := c.Connect(hermeticConfig(host, port)); err != nil {
+		t.Fatal(err)
+	}
+	a, b := net.Pipe()
+	defer b.Close()
+	wantKind(t, c.ConnectConn(a, hermeticConfig(host, port)), KindInvalid) // already connected
+	closed := func(p net.Conn) bool {
+		p.SetWriteDeadline(time.Now().Add(time.Second)) // an open pipe would wait for a reader
+		_, err := p.Write([]byte("x"))
+		return errors.Is(err, io.ErrClosedPipe)
+	}
+	if !closed(a) {
+		t.Fatal("the refused conn is still open")
+	}
+	a2, b2 := net.Pipe()
+	defer b2.Close()
+	bad := hermeticConfig(host, port)
+	bad.HostKey = "not a key"
+	wantKind(t, NewClient().ConnectConn(a2, bad), KindInvalid)
+	if !closed(a2) {
+		t.Fatal("the refused conn is still open")
+	}
+}
+
+// A StepAuth connect that fails may be retried at once on the same client.
+func TestStepAuthRetryAfterFailure(t *testing.T) {
+	port := serveTCP(t, func(conn net.Conn) { conn.Close() })
+	cfg := hermeticConfig("127.0.0.1", port)
+	cfg.StepAuth = true
+	c := NewClient()
+	defer c.Close()
+	for i := 0; i < 20; i++ {
+		err := c.Connect(cfg)
+		if KindOf(err) == KindInvalid {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+		if err == nil {
+			t.Fatal("connected to a server that closes at once")
+		}
 	}
 }

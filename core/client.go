@@ -37,6 +37,9 @@ type Client struct {
 	chanTimeout   time.Duration // Config.ChannelTimeout of the live connection
 	step          *stepAuth     // a StepAuth connect's authentication in progress (stepauth.go)
 	authUser      string        // the user the live connection authenticated as
+	forwardAgent  bool          // Config.ForwardAgent of the live connection: every session asks
+	agentSock     string        // the agent socket forwarded to ("" none)
+	agentFwdOn    bool          // the live connection forwards "auth-agent@openssh.com" channels
 }
 
 // NewClient returns an unconnected client with the reject policy and empty

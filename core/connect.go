@@ -1,11 +1,13 @@
 package core
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -237,13 +239,22 @@ func (a *authState) allowedTypes() []string {
 var errNoPassword = errors.New("no password available")
 
 // collectSigners gathers the keys to offer, in paramiko's order: pkey (and
-// key data), then key_filename, then agent keys, then ~/.ssh/id_*. It returns a closer for
-// the agent connection.
+// key data), then key_filename, then agent keys, then ~/.ssh/id_*. With
+// IdentitiesOnly and keys given, the agent's keys are offered only when they
+// are one of the given keys (a key file that did not load is matched by its
+// ".pub" file, so that a key whose passphrase only the agent holds still
+// works), and ~/.ssh/id_* are not searched. It returns a closer for the
+// agent connection.
 func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 	var signers []ssh.Signer
+	var given [][]byte // the given keys' public blobs, for IdentitiesOnly
+	add := func(s ssh.Signer) {
+		signers = append(signers, s)
+		given = append(given, s.PublicKey().Marshal())
+	}
 	for _, k := range cfg.Keys {
 		if k != nil && k.Signer() != nil {
-			signers = append(signers, k.Signer())
+			add(k.Signer())
 		}
 	}
 	// The one rule for unlocking keys: the passphrase, else the password.
@@ -257,32 +268,39 @@ func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 			st.keyErrors = append(st.keyErrors, err)
 			continue
 		}
-		signers = append(signers, k.Signer())
+		add(k.Signer())
 	}
 	for _, path := range cfg.KeyFilenames {
 		k, err := LoadPrivateKeyFile(expandHome(path), secret)
 		if err != nil {
 			st.keyErrors = append(st.keyErrors, err)
+			if pub, perr := os.ReadFile(expandHome(path) + ".pub"); perr == nil {
+				if pk, _, _, _, perr := ssh.ParseAuthorizedKey(pub); perr == nil {
+					given = append(given, pk.Marshal())
+				}
+			}
 			continue
 		}
-		signers = append(signers, k.Signer())
+		add(k.Signer())
 	}
+	identitiesOnly := cfg.IdentitiesOnly && len(cfg.Keys)+len(cfg.KeyData)+len(cfg.KeyFilenames) > 0
 	closer := func() {}
 	if cfg.AllowAgent {
-		sock := cfg.AgentSocket
-		if sock == "" {
-			sock = os.Getenv("SSH_AUTH_SOCK")
-		}
-		if sock != "" {
+		if sock := agentSocket(cfg.AgentSocket); sock != "" {
 			if conn, err := net.DialTimeout("unix", sock, 2*time.Second); err == nil {
 				if as, err := agent.NewClient(conn).Signers(); err == nil {
-					signers = append(signers, as...)
+					for _, s := range as {
+						if identitiesOnly && !slices.ContainsFunc(given, func(b []byte) bool { return bytes.Equal(b, s.PublicKey().Marshal()) }) {
+							continue
+						}
+						signers = append(signers, s)
+					}
 				}
 				closer = func() { conn.Close() }
 			}
 		}
 	}
-	if cfg.LookForKeys {
+	if cfg.LookForKeys && !identitiesOnly {
 		if home, err := os.UserHomeDir(); err == nil {
 			for _, name := range []string{"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519"} {
 				path := filepath.Join(home, ".ssh", name)
@@ -298,7 +316,7 @@ func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 			}
 		}
 	}
-	return signers, closer
+	return withSSHRSARetry(signers, cfg.pubkeyAlgorithms()), closer
 }
 
 // expandHome expands a leading "~/".
@@ -403,6 +421,18 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 		return newError(KindClosed, err, "connection closed by the server during the handshake: %v", err)
 	}
 	return newError(KindProtocol, err, "SSH handshake failed: %v", err)
+}
+
+// handshakeRefused ends a connect whose options cannot make a handshake
+// (no algorithm left to offer) before anything is sent.
+func (c *Client) handshakeRefused(raw net.Conn, pc *phaseConn, err error) error {
+	pc.finish()
+	raw.Close()
+	c.mu.Lock()
+	c.netConn = nil
+	c.mu.Unlock()
+	c.log.Infof("transport", "connect failed: %v", err)
+	return err
 }
 
 // Connect connects, checks the host key and authenticates (see Config). The
@@ -550,6 +580,16 @@ func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *p
 		signers, closeAgent = collectSigners(cfg, st)
 		defer closeAgent()
 	}
+	first, only := c.hostKeyAlgorithms(name), false
+	if expected != nil {
+		// Offer only what presents the given key, as paramiko's
+		// Transport.connect(hostkey=) prefers only its type.
+		first, only = hostKeyAlgorithms([]ssh.PublicKey{expected}), true
+	}
+	hostKeyAlgos, err := cfg.hostKeyOrder(first, only)
+	if err != nil {
+		return c.handshakeRefused(raw, pc, err)
+	}
 	var accepted ssh.PublicKey
 	var hostErr error
 	sshCfg := &ssh.ClientConfig{
@@ -575,7 +615,7 @@ func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *p
 			}
 			return nil
 		},
-		HostKeyAlgorithms: c.hostKeyAlgorithms(name),
+		HostKeyAlgorithms: hostKeyAlgos,
 		BannerCallback: func(msg string) error {
 			c.mu.Lock()
 			c.banner = msg
@@ -584,10 +624,11 @@ func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *p
 		},
 		ClientVersion: "SSH-2.0-gossh_" + Version,
 	}
-	if expected != nil {
-		// Offer only what presents the given key, as paramiko's
-		// Transport.connect(hostkey=) prefers only its type.
-		sshCfg.HostKeyAlgorithms = hostKeyAlgorithms([]ssh.PublicKey{expected})
+	if err := cfg.transportAlgorithms(&sshCfg.Config); err != nil {
+		return c.handshakeRefused(raw, pc, err)
+	}
+	if cfg.Compress {
+		c.log.Infof("transport", "compression was requested but is not available (x/crypto/ssh implements none): connecting without")
 	}
 	if s != nil {
 		sshCfg.Auth = nil
@@ -630,6 +671,7 @@ func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *p
 	c.conn, c.dead, c.authenticated, c.serverKey = client, dead, true, accepted
 	c.authUser = sshCfg.User // a StepAuth connect's user is the last attempt's, not sconn.User()
 	c.chanTimeout = cfg.ChannelTimeout
+	c.forwardAgent, c.agentSock, c.agentFwdOn = cfg.ForwardAgent, agentSocket(cfg.AgentSocket), false
 	c.live = &liveness{conn: client, pc: pc}
 	c.mu.Unlock()
 	c.log.Infof("transport", "authenticated as %s to %s (%s)", sshCfg.User, name, string(sconn.ServerVersion()))

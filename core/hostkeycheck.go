@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,26 +25,18 @@ func (c *Client) knownKeys(hostname string) []ssh.PublicKey {
 	return keys
 }
 
-// hostKeyAlgorithms is the host-key algorithms to offer for hostname:
-// certificate algorithms first when a @cert-authority applies to it, then
-// those of the keys known for it, then the rest.
+// hostKeyAlgorithms is the host-key algorithms to offer first for hostname:
+// certificate algorithms when a @cert-authority applies to it, then those
+// of the keys known for it. Config.hostKeyOrder puts the rest after them
+// (defaultHostKeyOrder: ed25519 first when nothing is known).
 func (c *Client) hostKeyAlgorithms(hostname string) []string {
 	system, own := c.stores()
-	if len(system.CertAuthorities(hostname)) == 0 && len(own.CertAuthorities(hostname)) == 0 {
-		return hostKeyAlgorithms(c.knownKeys(hostname))
+	var algos []string
+	if len(system.CertAuthorities(hostname)) > 0 || len(own.CertAuthorities(hostname)) > 0 {
+		algos = certAlgorithms()
 	}
-	algos := certAlgorithms()
-	seen := map[string]bool{}
-	for _, a := range algos {
-		seen[a] = true
-	}
-	rest := hostKeyAlgorithms(c.knownKeys(hostname))
-	if rest == nil {
-		rest = ssh.SupportedAlgorithms().HostKeys
-	}
-	for _, a := range rest {
-		if !seen[a] {
-			seen[a] = true
+	for _, a := range hostKeyAlgorithms(c.knownKeys(hostname)) {
+		if !slices.Contains(algos, a) {
 			algos = append(algos, a)
 		}
 	}
@@ -134,10 +127,8 @@ func (c *Client) checkHostKey(name string, key ssh.PublicKey, pc *phaseConn, acc
 // we know.
 func hostKeyAlgorithms(keys []ssh.PublicKey) []string {
 	var out []string
-	seen := map[string]bool{}
 	add := func(a string) {
-		if !seen[a] {
-			seen[a] = true
+		if !slices.Contains(out, a) {
 			out = append(out, a)
 		}
 	}
@@ -150,12 +141,6 @@ func hostKeyAlgorithms(keys []ssh.PublicKey) []string {
 		default:
 			add(k.Type())
 		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	for _, a := range ssh.SupportedAlgorithms().HostKeys {
-		add(a)
 	}
 	return out
 }

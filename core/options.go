@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,6 +53,30 @@ type Config struct {
 	// present (paramiko's Transport.connect(hostkey=)): known_hosts and the
 	// policy are not consulted.
 	HostKey string
+
+	// Algorithms (algorithms.go). Ciphers, KeyExchanges, MACs and
+	// HostKeyAlgorithms are explicit lists in order of preference (nil:
+	// the defaults; host keys: ed25519 first, the types known for the host
+	// before the rest). PubkeyAlgorithms limits the signature algorithms a
+	// user key may sign with. DisabledAlgorithms is paramiko's
+	// disabled_algorithms: category ("ciphers", "macs", "keys" (host keys),
+	// "pubkeys", "kex") to names removed from what would be offered.
+	Ciphers            []string
+	KeyExchanges       []string
+	MACs               []string
+	HostKeyAlgorithms  []string
+	PubkeyAlgorithms   []string
+	DisabledAlgorithms map[string][]string
+	// Compress is paramiko's compress: x/crypto has no compression, so it
+	// is logged once at connect and the connection proceeds without.
+	Compress bool
+	// ForwardAgent requests agent forwarding on every session the client
+	// starts, to the agent at AgentSocket or SSH_AUTH_SOCK (agent.go).
+	ForwardAgent bool
+	// IdentitiesOnly is OpenSSH's IdentitiesOnly: when keys are given
+	// (Keys, KeyData, KeyFilenames), the agent's keys are offered only if
+	// they are one of those keys, and ~/.ssh/id_* are not searched.
+	IdentitiesOnly bool
 }
 
 // Defaults as paramiko's.
@@ -93,6 +118,17 @@ func (c *Config) Clone() *Config {
 	d.Keys = append([]*Key(nil), c.Keys...)
 	d.KeyFilenames = append([]string(nil), c.KeyFilenames...)
 	d.KeyData = append([][]byte(nil), c.KeyData...)
+	d.Ciphers = slices.Clone(c.Ciphers)
+	d.KeyExchanges = slices.Clone(c.KeyExchanges)
+	d.MACs = slices.Clone(c.MACs)
+	d.HostKeyAlgorithms = slices.Clone(c.HostKeyAlgorithms)
+	d.PubkeyAlgorithms = slices.Clone(c.PubkeyAlgorithms)
+	if c.DisabledAlgorithms != nil {
+		d.DisabledAlgorithms = map[string][]string{}
+		for k, v := range c.DisabledAlgorithms {
+			d.DisabledAlgorithms[k] = slices.Clone(v)
+		}
+	}
 	return &d
 }
 
@@ -152,6 +188,30 @@ func (c *Config) Set(name, value string) error {
 			return err
 		}
 		c.ProxyJump = value
+	case "ciphers":
+		c.Ciphers, err = parseAlgorithmList(name, AlgoCiphers, value)
+		return err
+	case "kex":
+		c.KeyExchanges, err = parseAlgorithmList(name, AlgoKex, value)
+		return err
+	case "macs":
+		c.MACs, err = parseAlgorithmList(name, AlgoMACs, value)
+		return err
+	case "host_key_algorithms":
+		c.HostKeyAlgorithms, err = parseAlgorithmList(name, AlgoKeys, value)
+		return err
+	case "pubkey_algorithms":
+		c.PubkeyAlgorithms, err = parseAlgorithmList(name, AlgoPubkeys, value)
+		return err
+	case "disabled_algorithms":
+		c.DisabledAlgorithms, err = ParseDisabledAlgorithms(value)
+		return err
+	case "compress":
+		c.Compress, err = parseBool(value)
+	case "forward_agent":
+		c.ForwardAgent, err = parseBool(value)
+	case "identities_only":
+		c.IdentitiesOnly, err = parseBool(value)
 	default:
 		// The name is repeated only when it looks like one: a caller who
 		// swapped name and value must not see the value (a password?).
@@ -170,7 +230,9 @@ func (c *Config) Set(name, value string) error {
 // optionNames lists the names Set knows, for the message about another.
 var optionNames = []string{"hostname", "port", "username", "password", "passphrase", "key_filename",
 	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout", "channel_timeout",
-	"proxy_command", "proxy_jump", "step_auth", "host_key"}
+	"proxy_command", "proxy_jump", "step_auth", "host_key",
+	"ciphers", "kex", "macs", "host_key_algorithms", "pubkey_algorithms", "disabled_algorithms",
+	"compress", "forward_agent", "identities_only"}
 
 // optionNameRE is what an option name looks like (lower case and "_").
 var optionNameRE = regexp.MustCompile(`^[a-z][a-z_]{0,31}$`)
@@ -185,6 +247,9 @@ var optionWants = map[string]string{
 	"auth_timeout":    "not a valid number of seconds",
 	"channel_timeout": "not a valid number of seconds",
 	"step_auth":       "not a boolean (1/0, true/false, yes/no, on/off)",
+	"compress":        "not a boolean (1/0, true/false, yes/no, on/off)",
+	"forward_agent":   "not a boolean (1/0, true/false, yes/no, on/off)",
+	"identities_only": "not a boolean (1/0, true/false, yes/no, on/off)",
 }
 
 // parseBool accepts 1/0, true/false, yes/no, on/off.

@@ -39,6 +39,10 @@ type SessionSpec struct {
 	// means none given (the connection's ChannelTimeout, else no limit), 0
 	// does not wait (fails at once), positive waits that long.
 	Timeout time.Duration
+	// ForwardAgent asks for agent forwarding on this session first
+	// (paramiko's AgentRequestHandler); a connection made with
+	// forward_agent asks on every session. A refusal is logged only.
+	ForwardAgent bool
 }
 
 // NewSessionSpec returns a spec that starts nothing yet, without a pty or
@@ -90,6 +94,7 @@ func (s *SessionSpec) pty() *PtyRequest {
 //	term, cols, rows, width_pixels, height_pixels
 //	               the pty's terminal type and size (each also turns the pty on)
 //	combine_stderr "1": stderr arrives on stdout
+//	forward_agent  "1": ask for agent forwarding first (a refusal is logged only)
 //	timeout        milliseconds (a fraction rounds up) by the one rule
 //	               (core.Timeout): -1 none given
 //	               (the connection's channel_timeout, else no limit), 0 do not wait
@@ -109,6 +114,8 @@ func (s *SessionSpec) Set(name, value string) error {
 				s.Start = StartShell
 			}
 		}
+	case "forward_agent":
+		s.ForwardAgent, err = parseBool(value)
 	case "subsystem":
 		if value == "" {
 			return InvalidArgument("session subsystem: empty name")
@@ -160,12 +167,13 @@ func (s *SessionSpec) Set(name, value string) error {
 
 // specNames lists the names Set knows.
 var specNames = []string{"command", "shell", "subsystem", "pty", "term", "cols", "rows",
-	"width_pixels", "height_pixels", "combine_stderr", "timeout"}
+	"width_pixels", "height_pixels", "combine_stderr", "timeout", "forward_agent"}
 
 // specWants says what a field takes, for a value that does not parse.
 var specWants = map[string]string{
 	"shell": "not a boolean (1/0, true/false, yes/no, on/off)", "pty": "not a boolean (1/0, true/false, yes/no, on/off)",
 	"combine_stderr": "not a boolean (1/0, true/false, yes/no, on/off)",
+	"forward_agent":  "not a boolean (1/0, true/false, yes/no, on/off)",
 	"cols":           "not an integer", "rows": "not an integer", "width_pixels": "not an integer", "height_pixels": "not an integer",
 	"timeout": "not a number of milliseconds",
 }
@@ -215,6 +223,14 @@ func (c *Client) Start(spec *SessionSpec) (*Channel, error) {
 
 // start makes a spec's requests on an open session channel.
 func (ch *Channel) start(s *SessionSpec) error {
+	ch.client.mu.Lock()
+	forward := ch.client.forwardAgent
+	ch.client.mu.Unlock()
+	if forward || s.ForwardAgent {
+		if _, err := ch.RequestAgentForwarding(s.Timeout); err != nil {
+			return err
+		}
+	}
 	if err := ch.prepare(s.Pty, s.Env, s.Timeout); err != nil {
 		return err
 	}

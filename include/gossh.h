@@ -511,6 +511,43 @@ int gossh_options_new(gossh_options **out, gossh_error **err);
  *                    (paramiko's Transport.connect(hostkey=)); known_hosts
  *                    and the missing-host-key policy are then not consulted.
  *                    A mismatch is GOSSH_E_HOSTKEY_MISMATCH.
+ *   "ciphers", "kex", "macs", "host_key_algorithms", "pubkey_algorithms"
+ *                    explicit algorithm lists, comma-separated, in order of
+ *                    preference (OpenSSH's names, e.g. "aes256-ctr,
+ *                    aes128-gcm@openssh.com"; "" the default). Every name
+ *                    must be one gossh implements, else GOSSH_E_INVALID
+ *                    naming it and listing those it implements.
+ *                    pubkey_algorithms limits the signature algorithms user
+ *                    keys sign with ("ssh-rsa", "rsa-sha2-256", ...).
+ *                    Without host_key_algorithms gossh offers the types
+ *                    recorded for the host first, then OpenSSH's order
+ *                    (ed25519, ECDSA, RSA; certificates first).
+ *   "disabled_algorithms" paramiko's disabled_algorithms in text form:
+ *                    "ciphers=a,b;macs=c;keys=d;pubkeys=e;kex=f" (keys are
+ *                    host-key algorithms, pubkeys user-key signature
+ *                    algorithms), removed from what would be offered. Names
+ *                    paramiko knows but gossh does not implement are
+ *                    accepted; others and unknown categories are
+ *                    GOSSH_E_INVALID. A category with nothing left fails the
+ *                    connect with GOSSH_E_INVALID before anything is sent.
+ *                    An RSA user key that the server refuses with SHA-2
+ *                    signatures is offered once more with "ssh-rsa" (after
+ *                    every key), unless "ssh-rsa" is disabled.
+ *   "compress"       "1": paramiko's compress. gossh has no compression:
+ *                    connect logs that once (GOSSH_LOG_INFO) and proceeds.
+ *   "forward_agent"  "1": ask for agent forwarding (the agent at
+ *                    agent_socket or SSH_AUTH_SOCK) on every session
+ *                    gossh_client_start and gossh_client_exec open. A
+ *                    server that refuses it, or no local agent, is logged,
+ *                    not an error. See also the session spec's
+ *                    "forward_agent" and gossh_channel_request_forward_agent.
+ *   "identities_only" "1": OpenSSH's IdentitiesOnly. When keys are given
+ *                    (gossh_options_add_key, _add_key_data, key_filename)
+ *                    the agent's keys are offered only if they are one of
+ *                    them (a key file that does not load is matched by its
+ *                    ".pub" file), and ~/.ssh/id_* are not searched. With no
+ *                    key given it changes nothing. Default "0": paramiko's
+ *                    order (given keys, key files, agent, ~/.ssh/id_*).
  * Returns GOSSH_E_INVALID for an unknown name or a value that does not parse
  * (the message names the option and never repeats the value, which may be a
  * password set under the wrong name). Does not block.
@@ -1123,6 +1160,10 @@ int gossh_session_spec_new(gossh_session_spec **out, gossh_error **err);
  *                    also turns the pty on
  *   "combine_stderr" "1": stderr arrives on stdout from the start
  *                    (paramiko's set_combine_stderr)
+ *   "forward_agent"  "1": ask for agent forwarding on this session first
+ *                    (paramiko's AgentRequestHandler(channel)); a refusal
+ *                    is logged, not an error. OpenSSH forwards once per
+ *                    connection, to every session from then on.
  *   "timeout"        milliseconds for the open and for each request (a
  *                    fraction rounds up), by the one rule (see
  *                    "Timeouts"): "-1" (the default) none
@@ -1165,6 +1206,61 @@ void gossh_session_spec_free(gossh_session_spec *spec);
  */
 int gossh_client_start(gossh_client *c, const gossh_session_spec *spec, gossh_channel **out,
                        gossh_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* The SSH agent (paramiko's Agent, AgentKey, AgentRequestHandler)           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The agent functions connect to the agent at socket, or at SSH_AUTH_SOCK
+ * when socket is NULL or "", for the one call: no handle to keep or free.
+ * Errors: GOSSH_E_CONNECT when there is no agent (detail "reason":
+ * "no_agent" when SSH_AUTH_SOCK is unset and no socket was given, "agent"
+ * when the socket does not answer); GOSSH_E_PROTOCOL when the agent answers
+ * nonsense.
+ */
+
+/*
+ * gossh_agent_list — the agent's keys, in its order, as text released with
+ * gossh_free(): one line per key, "type base64-blob comment\n" (the
+ * comment, possibly empty, is the rest of the line; a newline in it
+ * becomes a space). Each line is what gossh_key_from_public takes.
+ * BLOCKS on the agent (at most 30 s). Returns 0; GOSSH_E_INVALID (NULL
+ * out); the errors above.
+ */
+int gossh_agent_list(const char *socket, char **out, gossh_error **err);
+
+/*
+ * gossh_agent_sign — asks the agent to sign len bytes of data with the key
+ * whose public blob is given (as gossh_agent_list or gossh_key_blob give
+ * it). algorithm: NULL or "" the key's own ("ssh-rsa", SHA-1, for RSA),
+ * "rsa-sha2-256" or "rsa-sha2-512" for RSA keys. *sig receives the
+ * signature in its SSH wire form (string format, string blob: paramiko's
+ * AgentKey.sign_ssh_data), *siglen its length; release it with
+ * gossh_free(). BLOCKS until the agent answers (it may ask its user to
+ * confirm; at most 5 minutes). Returns 0; GOSSH_E_INVALID (NULL sig or
+ * siglen, an empty blob, an algorithm that does not fit the key);
+ * GOSSH_E_KEY (the blob is not a public key, or the agent refused: it does
+ * not hold the key, or its user declined); the errors above.
+ */
+int gossh_agent_sign(const char *socket, const void *blob, size_t bloblen, const void *data,
+                     size_t len, const char *algorithm, void **sig, size_t *siglen,
+                     gossh_error **err);
+
+/*
+ * gossh_channel_request_forward_agent — asks the server to forward the
+ * agent (the connection's agent_socket or SSH_AUTH_SOCK) on session
+ * channel ch, before exec or shell (paramiko's AgentRequestHandler(chan),
+ * OpenSSH's -A). The connection accepts the server's agent channels from
+ * then on, registered once per connection. *accepted (may be NULL) is 1 if
+ * the server agreed; a refusal (OpenSSH refuses a second request on one
+ * connection, or AllowAgentForwarding no) or no local agent gives 0 and is
+ * logged, not an error. BLOCKS at most timeout_ms (see "Timeouts").
+ * Returns 0; GOSSH_E_TIMEOUT; GOSSH_E_CLOSED; GOSSH_E_BADHANDLE;
+ * GOSSH_E_INVALID.
+ */
+int gossh_channel_request_forward_agent(gossh_channel *ch, int timeout_ms, int *accepted,
+                                        gossh_error **err);
 
 /* ------------------------------------------------------------------------ */
 /* Session channels step by step (paramiko's Channel)                        */

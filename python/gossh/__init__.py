@@ -27,6 +27,7 @@ from .client import SSHClient
 from .transport import SecurityOptions, Transport
 from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, PublicBlob, RSAKey, UnknownKeyType
 from .proxy import ProxyCommand
+from .agent import Agent, AgentKey, AgentRequestHandler
 from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
 from . import ssh_exception as _ssh_exception
 from .ssh_exception import *  # noqa: F401,F403 - paramiko's exceptions, listed in its __all__
@@ -39,6 +40,9 @@ __all__ = [
     "Transport",
     "SecurityOptions",
     "ProxyCommand",
+    "Agent",
+    "AgentKey",
+    "AgentRequestHandler",
     "Channel",
     "ChannelFile",
     "ChannelStderrFile",

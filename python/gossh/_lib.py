@@ -184,6 +184,12 @@ _PROTOTYPES = [
     ("gossh_channel_signal", [channel_p, c_char_p, _err_pp], c_int),
     ("gossh_channel_set_combine_stderr", [channel_p, c_int, POINTER(c_int), _err_pp], c_int),
     ("gossh_channel_fileno", [channel_p, POINTER(c_int), _err_pp], c_int),
+    # the agent
+    ("gossh_agent_list", [c_char_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_agent_sign",
+     [c_char_p, c_char_p, c_size_t, c_char_p, c_size_t, c_char_p, POINTER(c_void_p), POINTER(c_size_t),
+      _err_pp], c_int),
+    ("gossh_channel_request_forward_agent", [channel_p, c_int, POINTER(c_int), _err_pp], c_int),
     # transport
     ("gossh_client_info", [client_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
     ("gossh_client_set_keepalive", [client_p, c_int, _err_pp], c_int),

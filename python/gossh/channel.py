@@ -234,7 +234,14 @@ class Channel(_lib.NativeHandle):
         raise NotImplementedError("gossh: X11 forwarding is not supported")
 
     def request_forward_agent(self, handler):
-        raise NotImplementedError("gossh: agent forwarding is not supported")
+        """Asks the server to forward the local agent (SSH_AUTH_SOCK) on this
+        session, before exec_command or invoke_shell (see
+        gossh.agent.AgentRequestHandler).  The library serves the forwarded
+        channels itself, so handler is not called.  Returns True if the
+        server agreed; a refusal is logged, not raised."""
+        accepted = ctypes.c_int()
+        call(lib.gossh_channel_request_forward_agent, self._h(), self._req_ms(), ctypes.byref(accepted))
+        return bool(accepted.value)
 
     def send_exit_status(self, status):
         raise NotImplementedError("gossh: send_exit_status is server-side; gossh is a client")

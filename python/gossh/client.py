@@ -13,6 +13,7 @@ import os
 import threading
 import weakref
 
+from . import _algorithms
 from . import _lib
 from . import _sock
 from ._lib import call, lib
@@ -225,6 +226,14 @@ class SSHClient(_lib.NativeHandle):
         disabled_algorithms=None,
         transport_factory=None,
         auth_strategy=None,
+        *,
+        forward_agent=False,
+        identities_only=False,
+        ciphers=None,
+        kex=None,
+        macs=None,
+        host_key_algorithms=None,
+        pubkey_algorithms=None,
     ):
         """Connects to an SSH server and authenticates, as paramiko's
         connect(): pkey, then key_filename, then the agent (allow_agent),
@@ -233,16 +242,23 @@ class SSHClient(_lib.NativeHandle):
         Raises BadHostKeyException, AuthenticationException (and its
         subclasses), SSHException, NoValidConnectionsError or a timeout
         (SSHTimeout: both SSHException and socket.timeout).
+
+        disabled_algorithms is paramiko's dict ("ciphers", "macs", "keys",
+        "pubkeys", "kex"); compress=True is accepted and logged (the library
+        has no compression).  gossh's keyword-only extensions:
+        forward_agent (ask for agent forwarding on every session, as
+        ``AgentRequestHandler`` on each), identities_only (OpenSSH's: with
+        pkey or key_filename given, only agent keys that are one of them
+        are offered and ~/.ssh is not searched), and explicit algorithm
+        lists ciphers, kex, macs, host_key_algorithms, pubkey_algorithms
+        (a list or a comma string).  An algorithm name the library does not
+        implement raises ValueError.
         """
         unsupported = []
         if sock is not None:
             _sock.kind_of(sock)  # a TypeError now for an object that can carry nothing
-        if compress:
-            unsupported.append("compress=True (x/crypto/ssh has no compression)")
         if gss_auth or gss_kex:
             unsupported.append("gss_auth/gss_kex (GSS-API)")
-        if disabled_algorithms:
-            unsupported.append("disabled_algorithms")
         if transport_factory is not None:
             unsupported.append("transport_factory")
         if auth_strategy is not None:
@@ -279,6 +295,19 @@ class SSHClient(_lib.NativeHandle):
                     setopt("key_filename", os.fspath(path))
             setopt("allow_agent", _bool(allow_agent))
             setopt("look_for_keys", _bool(look_for_keys))
+            # The library's copy of the environment dates from its loading:
+            # the agent is the one SSH_AUTH_SOCK names now, as for paramiko.
+            if os.environ.get("SSH_AUTH_SOCK"):
+                setopt("agent_socket", os.environ["SSH_AUTH_SOCK"])
+            if compress:
+                setopt("compress", "1")
+            if forward_agent:
+                setopt("forward_agent", "1")
+            if identities_only:
+                setopt("identities_only", "1")
+            for name, value in _algorithms.options(disabled_algorithms, ciphers, kex, macs,
+                                                   host_key_algorithms, pubkey_algorithms):
+                setopt(name, value)
             if timeout is not None:
                 setopt("timeout", _seconds(timeout))
             if banner_timeout is not None:

@@ -33,6 +33,7 @@ import threading
 import time
 import weakref
 
+from . import _algorithms
 from . import _lib
 from ._lib import call, lib
 from .channel import Channel, _request_ms
@@ -98,8 +99,9 @@ class Transport:
             return
         if gss_kex:
             raise NotImplementedError("gossh: GSS-API key exchange is not supported")
-        if disabled_algorithms:
-            raise NotImplementedError("gossh: disabled_algorithms is not supported")
+        # Checked now (TypeError, ValueError for an unknown category); the
+        # library checks the names at start_client.
+        self._algorithm_options = _algorithms.options(disabled_algorithms)
         # Checked now, as paramiko connects a (host, port) here: a wrong
         # argument fails at construction, not at start_client.
         self.sock, self.hostname, self._port = _transport_sock(sock)
@@ -425,6 +427,8 @@ class Transport:
             setopt("look_for_keys", "0")
             if self._expected_key is not None:
                 setopt("host_key", self._expected_key)
+            for name, value in self._algorithm_options:
+                setopt(name, value)
             if timeout is not None:
                 setopt("banner_timeout", repr(float(timeout)))
                 setopt("auth_timeout", repr(float(timeout)))

@@ -1,0 +1,172 @@
+"""SSH agent support, as paramiko's ``paramiko.agent``: ``Agent`` lists the
+keys of the local agent (``SSH_AUTH_SOCK``), ``AgentKey`` signs with one, and
+``AgentRequestHandler(channel)`` forwards the agent on a session channel.
+
+The agent protocol itself runs in libgossh (gossh_agent_list,
+gossh_agent_sign, gossh_channel_request_forward_agent): each call connects
+to the agent for that call, so an ``Agent`` holds no connection and
+``close()`` only forgets its keys.  Forwarding is served by the library, which
+connects each channel the server opens to the local agent; no Python thread
+is involved.
+"""
+
+import base64
+import ctypes
+import logging
+import os
+
+from . import _lib
+from ._lib import call, lib
+from .pkey import PKey, UnknownKeyType
+from .ssh_exception import SSHException
+
+__all__ = ["Agent", "AgentKey", "AgentRequestHandler", "AgentSSH"]
+
+_log = logging.getLogger("paramiko.agent")
+
+
+def _agent_socket(path=None):
+    """The agent socket: path, else SSH_AUTH_SOCK as Python sees it now (the
+    library's own copy of the environment dates from its loading)."""
+    return path or os.environ.get("SSH_AUTH_SOCK") or None
+
+
+def _list_keys(socket):
+    """(blob, comment) pairs of the agent at socket; [] when there is none."""
+    p = _lib.owned_str_p()
+    try:
+        call(lib.gossh_agent_list, _lib.enc(socket), ctypes.byref(p))
+    except ConnectionError as e:  # NoValidConnectionsError: no agent there
+        _log.debug("no SSH agent: %s", e)
+        return []
+    except OSError as e:
+        _log.debug("no SSH agent: %s", e)
+        return []
+    out = []
+    for line in _lib.take_string(p).splitlines():
+        parts = line.split(" ", 2)
+        if len(parts) < 2:
+            continue
+        out.append((base64.b64decode(parts[1]), parts[2] if len(parts) > 2 else ""))
+    return out
+
+
+class AgentSSH:
+    """paramiko's base of Agent: holds the keys listed."""
+
+    def __init__(self):
+        self._conn = None
+        self._keys = ()
+        self._socket = None
+
+    def get_keys(self):
+        """The keys the agent held when it was opened, a tuple of AgentKey."""
+        return self._keys
+
+    def _connect(self, socket):
+        self._socket = socket
+        self._conn = socket
+        self._keys = tuple(AgentKey(self, blob, comment) for blob, comment in _list_keys(socket))
+
+    def _close(self):
+        self._conn = None
+        self._keys = ()
+
+
+class Agent(AgentSSH):
+    """The local SSH agent (``SSH_AUTH_SOCK``).  With no agent, or one that
+    does not answer, ``get_keys()`` is an empty tuple, as paramiko's.
+
+    gossh extension: ``Agent(socket_path)`` names another agent socket."""
+
+    def __init__(self, socket_path=None):
+        AgentSSH.__init__(self)
+        sock = _agent_socket(socket_path)
+        if sock:
+            self._connect(sock)
+
+    def close(self):
+        """Forgets the keys (the library holds no connection between calls)."""
+        self._close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class AgentKey(PKey):
+    """A key held by the agent: its public half, and signing by the agent.
+    ``inner_key`` is the public key as its own PKey class (RSAKey, ...)."""
+
+    def __init__(self, agent, blob, comment=""):
+        PKey.__init__(self)
+        self.agent = agent
+        self.blob = bytes(blob)
+        self.comment = comment
+        self._set_public(None, self.blob)
+        self.name = self._type
+        self.inner_key = None
+        try:
+            self.inner_key = PKey.from_type_string(self.name, self.blob)
+        except (UnknownKeyType, SSHException):
+            _log.debug("Unable to derive inner_key for agent key of type %r", self.name)
+
+    def asbytes(self):
+        return self.blob
+
+    def get_name(self):
+        return self.name
+
+    def get_bits(self):
+        if self.inner_key is not None:
+            return self.inner_key.get_bits()
+        return PKey.get_bits(self)
+
+    def sign_ssh_data(self, data, algorithm=None):
+        """The agent's signature of data, as the SSH signature blob (string
+        algorithm, string signature), as paramiko's.  algorithm: None (the
+        key's own; "ssh-rsa" for RSA), "rsa-sha2-256" or "rsa-sha2-512".
+        Raises SSHException when the agent cannot sign (it lost the key, its
+        user declined, there is no agent any more)."""
+        if isinstance(data, str):
+            data = data.encode()
+        data = bytes(data)
+        sig, n = ctypes.c_void_p(), ctypes.c_size_t()
+        socket = getattr(self.agent, "_socket", None) or _agent_socket()
+        try:
+            call(lib.gossh_agent_sign, _lib.enc(socket), self.blob, len(self.blob), data, len(data),
+                 _lib.enc(algorithm), ctypes.byref(sig), ctypes.byref(n))
+        except SSHException:
+            raise
+        except (OSError, ValueError) as e:
+            raise SSHException("key cannot be used for signing: {}".format(e)) from None
+        return _lib.take_bytes(sig, n.value)
+
+    def __repr__(self):
+        return "<AgentKey {} {} {!r}>".format(self.name, self.fingerprint, self.comment)
+
+
+class AgentRequestHandler:
+    """Forwards the local agent on a session channel, before its command or
+    shell, as paramiko's::
+
+        session = client.get_transport().open_session()
+        AgentRequestHandler(session)
+        session.exec_command("ssh-add -l")
+
+    A server that refuses is logged, not raised (OpenSSH forwards once per
+    connection and refuses a second request; the first stays in force for
+    every session).  ``accepted`` tells whether the server agreed."""
+
+    def __init__(self, chanClient):
+        self._chan = chanClient
+        self.accepted = chanClient.request_forward_agent(None)
+
+    def close(self):
+        """Nothing to release: the library serves the forwarded channels."""
+        self._chan = None
+
+    def __del__(self):
+        self.close()

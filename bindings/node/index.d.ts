@@ -91,7 +91,39 @@ export interface ConnectOptions {
    * ConnectionError with reason 'proxy_command'). Killed and reaped on close.
    */
   proxyCommand?: string;
+  /**
+   * Ask for agent forwarding (the agent of `agent`, else SSH_AUTH_SOCK) on
+   * every session this client starts; a server that refuses is logged, not
+   * an error. Per session: exec/spawn/shell's `forwardAgent`.
+   */
+  forwardAgent?: boolean;
+  /**
+   * OpenSSH's IdentitiesOnly: with `privateKey` given, only agent keys that
+   * are one of those keys are offered, and ~/.ssh/id_* are not searched.
+   */
+  identitiesOnly?: boolean;
+  /** Accepted and logged: the library has no compression. */
+  compress?: boolean;
+  /**
+   * Algorithms, ssh2's names (pubkey added): an array is the explicit list
+   * in order of preference; { remove: [...] } drops names from the
+   * defaults. A name the library does not implement is an
+   * InvalidArgumentError. Without serverHostKey the host's known key types
+   * are offered first, then ed25519, ECDSA, RSA.
+   */
+  algorithms?: {
+    cipher?: AlgorithmList;
+    kex?: AlgorithmList;
+    serverHostKey?: AlgorithmList;
+    hmac?: AlgorithmList;
+    /** Signature algorithms user keys may sign with ('ssh-rsa', 'rsa-sha2-256', ...). */
+    pubkey?: AlgorithmList;
+  };
+  /** paramiko's disabled_algorithms: names removed from what is offered (keys: host keys; pubkeys: user-key signatures). */
+  disabledAlgorithms?: { ciphers?: string[]; macs?: string[]; keys?: string[]; pubkeys?: string[]; kex?: string[] };
 }
+
+export type AlgorithmList = string[] | { remove: string[] };
 
 /** 10 debug, 20 info, 30 warning, 40 error (Python's numbers). */
 export type LogFunction = (level: number, name: string, message: string) => void;
@@ -111,6 +143,8 @@ export interface SessionOptions {
   pty?: boolean | PtyOptions;
   /** Environment variables; the server must accept them (OpenSSH's AcceptEnv), else ChannelError. */
   env?: Record<string, string | number | boolean>;
+  /** Ask for agent forwarding on this session first (a refusal is logged, not an error). */
+  forwardAgent?: boolean;
 }
 
 export interface ExecOptions extends SessionOptions {
@@ -162,6 +196,8 @@ export class Process extends EventEmitter {
 export interface ShellOptions extends PtyOptions {
   /** false: no pseudo-terminal (stdin is read as a script, stderr apart). Default true. */
   pty?: boolean;
+  /** Ask for agent forwarding on this session first (a refusal is logged, not an error). */
+  forwardAgent?: boolean;
   env?: Record<string, string | number | boolean>;
   /** Time limit in ms for opening the channel and its requests (default: connect's channelTimeout). */
   timeout?: number;
@@ -362,6 +398,41 @@ export class HostKeyMismatchError extends HostKeyError {
 
 /** A key for HostKeys: "type base64", the key a hostKeyPolicy receives, or a Key. */
 export type HostKeyLike = string | { type: string; base64: string } | { readonly publicText: string };
+
+/**
+ * The SSH agent at `socket`, else SSH_AUTH_SOCK (as process.env has it when
+ * the Agent is made). Each call connects for that call: nothing to close.
+ */
+export class Agent {
+  constructor(socket?: string);
+  readonly socket: string | null;
+  /** The agent's keys; rejects with ConnectionError (details.reason 'no_agent' or 'agent') without an agent. */
+  keys(): Promise<AgentKey[]>;
+  /**
+   * The agent's signature of data, as the SSH signature blob (string
+   * format, string signature). algorithm: the key's own (default; 'ssh-rsa'
+   * for RSA), 'rsa-sha2-256' or 'rsa-sha2-512'.
+   */
+  sign(key: AgentKey | Key | Buffer, data: Buffer | Uint8Array | string, options?: { algorithm?: string }): Promise<Buffer>;
+}
+
+/** One key an agent holds. */
+export class AgentKey {
+  readonly agent: Agent;
+  /** 'ssh-ed25519', 'ssh-rsa', ... */
+  readonly type: string;
+  /** The public key in SSH wire format. */
+  readonly blob: Buffer;
+  readonly comment: string;
+  /** The public key as a Key (verify, bits, ...). */
+  readonly key: Key;
+  /** 'SHA256:...' */
+  readonly fingerprint: string;
+  readonly bits: number;
+  /** 'type base64 comment', as ssh-add -L prints it. */
+  readonly publicText: string;
+  sign(data: Buffer | Uint8Array | string, options?: { algorithm?: string }): Promise<Buffer>;
+}
 
 /** An OpenSSH known_hosts store (patterns, hashed names, @cert-authority, @revoked). */
 export class HostKeys {

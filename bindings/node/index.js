@@ -13,6 +13,7 @@ const { Process, Channel } = require('./lib/channel');
 const { setLogger } = require('./lib/log');
 const { Key } = require('./lib/keys');
 const { HostKeys } = require('./lib/hostkeys');
+const { Agent, AgentKey } = require('./lib/agent');
 
 module.exports = {
   Client,
@@ -20,6 +21,8 @@ module.exports = {
   Channel,
   Key,
   HostKeys,
+  Agent,
+  AgentKey,
   setLogger,
   version: native.version,
   libraryPath: native.libraryPath,

@@ -7,7 +7,7 @@ const gossh = require('./index.js');
 
 export default gossh;
 export const {
-  Client, Process, Channel, Key, HostKeys, setLogger, version, libraryPath, codeName,
+  Client, Process, Channel, Key, HostKeys, Agent, AgentKey, setLogger, version, libraryPath, codeName,
   SSHError, InvalidArgumentError, BadHandleError, ConnectionError, TimeoutError,
   AuthenticationError, BadAuthenticationTypeError, PasswordRequiredError, HostKeyError,
   HostKeyMismatchError, ProtocolError, ClosedError, NotConnectedError, ChannelError, KeyError,

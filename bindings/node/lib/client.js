@@ -9,6 +9,7 @@ const forward = require('./forward');
 const log = require('./log');
 const { Key } = require('./keys');
 const { HostKeys } = require('./hostkeys');
+const algorithms = require('./algorithms');
 const connectOverModule = require('./connect');
 
 // Backstop: a Client that is garbage-collected without close() frees its handle.
@@ -115,6 +116,13 @@ class Client extends EventEmitter {
         }
       }
       if (o.lookForKeys !== undefined) set('look_for_keys', bool(o.lookForKeys));
+      // The agent SSH_AUTH_SOCK names now: the library's copy of the
+      // environment dates from its loading.
+      if (typeof o.agent !== 'string' && process.env.SSH_AUTH_SOCK) set('agent_socket', process.env.SSH_AUTH_SOCK);
+      if (o.forwardAgent) set('forward_agent', '1');
+      if (o.identitiesOnly) set('identities_only', '1');
+      if (o.compress) set('compress', '1');
+      algorithms.setAlgorithmOptions(o, set);
       set('timeout', msToSeconds(o.timeout, 'timeout'));
       set('banner_timeout', msToSeconds(o.bannerTimeout, 'bannerTimeout'));
       set('auth_timeout', msToSeconds(o.authTimeout, 'authTimeout'));
@@ -232,11 +240,11 @@ class Client extends EventEmitter {
    * `{ stdout, stderr, code }` (strings, or Buffers with encoding 'buffer').
    */
   async exec(command, options = {}) {
-    const { stdin, encoding = 'utf8', timeout, pty, env } = options || {};
+    const { stdin, encoding = 'utf8', timeout, pty, env, forwardAgent } = options || {};
     if (encoding !== 'buffer' && encoding !== null && !Buffer.isEncoding(encoding)) {
       throw new TypeError(`unknown encoding: ${encoding}`);
     }
-    return session.execWith(this, command, { stdin, encoding, timeout, pty, env });
+    return session.execWith(this, command, { stdin, encoding, timeout, pty, env, forwardAgent });
   }
 
   /** Starts a command and returns a ChildProcess-like Process with streams. */

@@ -64,17 +64,18 @@ async function start(client, fields, { env, timeout } = {}) {
 }
 
 /** exec (with or without pty/env): the ChannelCore of a running command. */
-function openExec(client, command, { pty, env, timeout } = {}) {
+function openExec(client, command, { pty, env, timeout, forwardAgent } = {}) {
   if (typeof command !== 'string') throw new TypeError('command must be a string');
   const fields = [['command', command]];
+  if (forwardAgent) fields.push(['forward_agent', '1']);
   if (pty !== undefined && pty !== null && pty !== false) fields.push(...ptyFields(pty));
   return start(client, fields, { env, timeout });
 }
 
 /** Client.exec: runs to completion. */
-async function execWith(client, command, { stdin, encoding = 'utf8', timeout, pty, env } = {}) {
+async function execWith(client, command, { stdin, encoding = 'utf8', timeout, pty, env, forwardAgent } = {}) {
   const started = Date.now();
-  const core = await openExec(client, command, { pty, env, timeout });
+  const core = await openExec(client, command, { pty, env, timeout, forwardAgent });
   const left = timeout === undefined || timeout === null ? undefined : Math.max(0, timeout - (Date.now() - started));
   return runToCompletion(core, { stdin, encoding, timeout: left });
 }
@@ -91,11 +92,12 @@ async function spawnWith(client, command, options = {}) {
  */
 async function shell(client, options = {}) {
   if (options === null || typeof options !== 'object') throw new TypeError('shell(options): options must be an object');
-  const { term, cols, rows, width, height, env, timeout } = options;
+  const { term, cols, rows, width, height, env, timeout, forwardAgent } = options;
   let pty = options.pty;
   if (pty === undefined) pty = true;
   if (pty === true) pty = { term, cols, rows, width, height };
   const fields = [['shell', '1']];
+  if (forwardAgent) fields.push(['forward_agent', '1']);
   if (pty) fields.push(...ptyFields(pty));
   const core = await start(client, fields, { env, timeout });
   return new Channel(core, { type: 'session' });

@@ -79,3 +79,25 @@ func gossh_channel_request_forward_agent(h C.uintptr_t, timeoutMs C.int, accepte
 		return err
 	})
 }
+
+//export gossh_agent_key
+func gossh_agent_key(socket *C.char, blob unsafe.Pointer, bloblen C.size_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	if out == nil {
+		return finish(core.InvalidArgument("out is NULL"), errOut)
+	}
+	*out = 0
+	if blob == nil || bloblen == 0 {
+		return finish(core.InvalidArgument("no public key blob given"), errOut)
+	}
+	pub, err := goBytes(blob, bloblen, maxBlobLen, "public key blob")
+	if err != nil {
+		return finish(err, errOut)
+	}
+	k, err := core.NewAgentKey(cString(socket), pub)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	*out = putHandle(kindKey, k)
+	return finish(nil, errOut)
+}

@@ -4,6 +4,7 @@
 package core
 
 import (
+	"io"
 	"net"
 	"os"
 	"time"
@@ -164,4 +165,49 @@ func (ch *Channel) RequestAgentForwarding(timeout time.Duration) (bool, error) {
 	}
 	ch.client.log.Debugf("channel", "agent forwarding on channel %d", ch.id)
 	return true, nil
+}
+
+// agentSigner signs with a key the agent holds, connecting to the agent for
+// each signature (so a Key made from it holds no connection and may be
+// used from any goroutine).
+type agentSigner struct {
+	socket string
+	pub    ssh.PublicKey
+}
+
+func (s *agentSigner) PublicKey() ssh.PublicKey { return s.pub }
+
+func (s *agentSigner) Sign(_ io.Reader, data []byte) (*ssh.Signature, error) {
+	return s.SignWithAlgorithm(nil, data, "")
+}
+
+func (s *agentSigner) SignWithAlgorithm(_ io.Reader, data []byte, algorithm string) (*ssh.Signature, error) {
+	blob, err := AgentSign(s.socket, s.pub.Marshal(), data, algorithm)
+	if err != nil {
+		return nil, err
+	}
+	sig := new(ssh.Signature)
+	if err := ssh.Unmarshal(blob, sig); err != nil {
+		return nil, newError(KindProtocol, err, "the SSH agent's signature does not parse: %v", err)
+	}
+	return sig, nil
+}
+
+// NewAgentKey returns a Key whose private half is in the agent at socket
+// (or SSH_AUTH_SOCK when socket is ""): the key whose public blob is blob,
+// as AgentKeys lists it. It signs through the agent (paramiko's AgentKey
+// used as pkey); it cannot be written out. The agent is not asked until a
+// signature is needed. A certificate blob gives its key with the
+// certificate attached.
+func NewAgentKey(socket string, blob []byte) (*Key, error) {
+	pub, err := ssh.ParsePublicKey(blob)
+	if err != nil {
+		return nil, newError(KindKey, err, "not a public key blob: %v", err)
+	}
+	socket = agentSocket(socket)
+	if cert, ok := pub.(*ssh.Certificate); ok {
+		return &Key{signer: &agentSigner{socket: socket, pub: cert.Key}, public: cert.Key,
+			cert: cert, certSigner: &agentSigner{socket: socket, pub: cert}}, nil
+	}
+	return &Key{signer: &agentSigner{socket: socket, pub: pub}, public: pub}, nil
 }

@@ -200,3 +200,47 @@ func TestIdentitiesOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAgentKeyAsKey: a Key whose private half is the agent's logs in as a
+// given key (paramiko's connect(pkey=agent_key)) and in steps
+// (Transport.auth_publickey with an AgentKey), and signs.
+func TestAgentKeyAsKey(t *testing.T) {
+	s := sshd(t)
+	sock := startAgent(t, s, "id_rsa")
+	keys, err := AgentKeys(sock)
+	if err != nil || len(keys) != 1 {
+		t.Fatal(err)
+	}
+	k, err := NewAgentKey(sock, keys[0].Blob)
+	if err != nil || !k.CanSign() || k.Type() != ssh.KeyAlgoRSA {
+		t.Fatal(err)
+	}
+	sig, err := k.Sign([]byte("d"), "rsa-sha2-256")
+	if err != nil || k.Verify([]byte("d"), sig) != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.MarshalPrivate("", ""); KindOf(err) != KindKey {
+		t.Fatalf("an agent key cannot be written out: %v", err)
+	}
+	cfg := s.config()
+	cfg.Keys = []*Key{k}
+	if err := s.client(t).Connect(cfg); err != nil {
+		t.Fatalf("connect with an agent key: %v", err)
+	}
+	cfg.StepAuth = true
+	c := s.client(t)
+	if err := c.Connect(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AuthPublicKey(s.user, k); err != nil {
+		t.Fatalf("AuthPublicKey with an agent key: %v", err)
+	}
+	// An agent that is gone: the key cannot sign.
+	gone, _ := NewAgentKey(filepath.Join(t.TempDir(), "none"), keys[0].Blob)
+	if _, err := gone.Sign([]byte("d"), ""); err == nil {
+		t.Fatal("signed without an agent")
+	}
+	if _, err := NewAgentKey(sock, []byte("junk")); KindOf(err) != KindKey {
+		t.Fatal(err)
+	}
+}

@@ -1248,6 +1248,22 @@ int gossh_agent_sign(const char *socket, const void *blob, size_t bloblen, const
                      gossh_error **err);
 
 /*
+ * gossh_agent_key — a gossh_key whose private half is in the agent: the key
+ * whose public blob is given (as gossh_agent_list gives it), signing through
+ * the agent at socket (NULL or "": SSH_AUTH_SOCK as the library saw it at
+ * load; a binding passes its own). It authenticates as any private key
+ * (gossh_options_add_key, gossh_client_auth_publickey) and signs with
+ * gossh_key_sign, connecting to the agent for each signature; it cannot be
+ * written out (gossh_key_write_private* give GOSSH_E_KEY). The agent is not
+ * asked until a signature is needed: a key it does not hold fails then.
+ * A certificate blob gives its key with the certificate attached. Does not
+ * block. Returns 0 and *out (caller frees with gossh_key_free);
+ * GOSSH_E_INVALID (NULL out, an empty blob); GOSSH_E_KEY (not a public key).
+ */
+int gossh_agent_key(const char *socket, const void *blob, size_t bloblen, gossh_key **out,
+                    gossh_error **err);
+
+/*
  * gossh_channel_request_forward_agent — asks the server to forward the
  * agent (the connection's agent_socket or SSH_AUTH_SOCK) on session
  * channel ch, before exec or shell (paramiko's AgentRequestHandler(chan),

@@ -31,8 +31,8 @@ export interface ConnectOptions {
   /** Default: the local user name. */
   username?: string;
   password?: string;
-  /** A path, key text (string containing a PEM/OpenSSH block), a Buffer of key text, or an array of those. */
-  privateKey?: string | Buffer | Key | Array<string | Buffer | Key>;
+  /** A path, key text (string containing a PEM/OpenSSH block), a Buffer of key text, a Key, an AgentKey (the agent signs), or an array of those. */
+  privateKey?: string | Buffer | Key | AgentKey | Array<string | Buffer | Key | AgentKey>;
   /** Unlocks encrypted private keys. */
   passphrase?: string;
   /** A known_hosts file: loaded, and written back by the 'autoadd' policy. */
@@ -432,6 +432,8 @@ export class AgentKey {
   /** 'type base64 comment', as ssh-add -L prints it. */
   readonly publicText: string;
   sign(data: Buffer | Uint8Array | string, options?: { algorithm?: string }): Promise<Buffer>;
+  /** A Key whose private half is the agent's: it logs in as any private key and signs through the agent. */
+  toKey(): Key;
 }
 
 /** An OpenSSH known_hosts store (patterns, hashed names, @cert-authority, @revoked). */

@@ -190,6 +190,7 @@ _PROTOTYPES = [
      [c_char_p, c_char_p, c_size_t, c_char_p, c_size_t, c_char_p, POINTER(c_void_p), POINTER(c_size_t),
       _err_pp], c_int),
     ("gossh_channel_request_forward_agent", [channel_p, c_int, POINTER(c_int), _err_pp], c_int),
+    ("gossh_agent_key", [c_char_p, c_char_p, c_size_t, POINTER(key_p), _err_pp], c_int),
     # transport
     ("gossh_client_info", [client_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
     ("gossh_client_set_keepalive", [client_p, c_int, _err_pp], c_int),

@@ -98,7 +98,9 @@ class Agent(AgentSSH):
 
 class AgentKey(PKey):
     """A key held by the agent: its public half, and signing by the agent.
-    ``inner_key`` is the public key as its own PKey class (RSAKey, ...)."""
+    ``inner_key`` is the public key as its own PKey class (RSAKey, ...).
+    It can be given as ``pkey`` to ``SSHClient.connect`` and
+    ``Transport.auth_publickey``/``connect``: the agent signs."""
 
     def __init__(self, agent, blob, comment=""):
         PKey.__init__(self)
@@ -107,6 +109,13 @@ class AgentKey(PKey):
         self.comment = comment
         self._set_public(None, self.blob)
         self.name = self._type
+        # The library's key whose private half is the agent's: it logs in as
+        # a pkey (connect(pkey=...), Transport.auth_publickey), signing
+        # through the agent, which it asks only when a signature is needed.
+        h = _lib.key_p()
+        call(lib.gossh_agent_key, _lib.enc(getattr(agent, "_socket", None) or _agent_socket()),
+             self.blob, len(self.blob), ctypes.byref(h))
+        self._handle = h
         self.inner_key = None
         try:
             self.inner_key = PKey.from_type_string(self.name, self.blob)

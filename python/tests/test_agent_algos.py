@@ -78,6 +78,29 @@ def test_no_agent_is_no_keys(tmp_path, monkeypatch):
     assert gossh.Agent is Agent
 
 
+def test_agent_key_as_pkey(env, agent_sock, monkeypatch):
+    """paramiko programs (sshtunnel, Fabric) pass agent keys as pkey."""
+    monkeypatch.setenv("SSH_AUTH_SOCK", agent_sock)
+    ed, rsa = Agent().get_keys()
+    for k in (ed, rsa):
+        c = gossh.SSHClient()
+        c.load_host_keys(env.known_hosts)
+        try:
+            c.connect(**env.connect_kwargs(pkey=k))
+            _, stdout, _ = c.exec_command("echo agent")
+            assert stdout.read() == b"agent\n"
+        finally:
+            c.close()
+    t = gossh.Transport((env.host, env.port))
+    try:
+        t.connect(username=env.user, pkey=rsa)
+        assert t.is_authenticated()
+    finally:
+        t.close()
+    with pytest.raises(gossh.SSHException):
+        ed.write_private_key_file(os.path.join(os.path.dirname(agent_sock), "out"))
+
+
 def _ssh_add_l(client, forward=False):
     chan = client.get_transport().open_session()
     handler = AgentRequestHandler(chan) if forward else None

@@ -107,6 +107,34 @@ static void test_list_and_sign(void) {
     gossh_error_free(e);
     rc = gossh_agent_list(agent_sock, NULL, NULL);
     CHECK(rc == GOSSH_E_INVALID, "NULL out: %d", rc);
+    /* A key whose private half is the agent's: signs, and logs in. */
+    gossh_key *ak = NULL;
+    rc = gossh_agent_key(agent_sock, blob, bloblen, &ak, &e);
+    CHECK(rc == 0 && gossh_key_can_sign(ak) == 1, "agent_key: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    rc = gossh_key_sign(ak, data, sizeof data, NULL, &sig, &siglen, &e);
+    CHECK(rc == 0 && gossh_key_verify(key, data, sizeof data, sig, siglen, NULL) == 0, "agent key signs: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    gossh_free(sig);
+    gossh_options *o = test_options(NULL);
+    gossh_options_add_key(o, ak, NULL);
+    gossh_client *c = test_client();
+    rc = gossh_client_connect(c, o, &e);
+    CHECK(rc == 0, "connect with an agent key: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    gossh_client_free(c);
+    gossh_options_free(o);
+    char *priv = NULL;
+    rc = gossh_key_write_private(ak, NULL, &priv, NULL);
+    CHECK(rc == GOSSH_E_KEY && priv == NULL, "an agent key cannot be written out: %d", rc);
+    gossh_key_free(ak);
+    rc = gossh_agent_key(agent_sock, "junk", 4, &ak, NULL);
+    CHECK(rc == GOSSH_E_KEY, "agent_key junk: %d", rc);
+    rc = gossh_agent_key(agent_sock, blob, bloblen, NULL, NULL);
+    CHECK(rc == GOSSH_E_INVALID, "agent_key NULL out: %d", rc);
     gossh_free(blob);
     gossh_key_free(key);
 }

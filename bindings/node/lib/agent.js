@@ -100,6 +100,17 @@ class AgentKey {
   }
 
   sign(data, options) { return this.agent.sign(this, data, options); }
+
+  /**
+   * A Key whose private half is the agent's: it logs in as any private key
+   * (connect's privateKey also takes the AgentKey itself) and signs through
+   * the agent, asked only when a signature is needed.
+   */
+  toKey() {
+    const out = [null];
+    native.callSync('gossh_agent_key', this.agent.socket, this.blob, this.blob.length, out);
+    return new Key(out[0]);
+  }
 }
 
 module.exports = { Agent, AgentKey };

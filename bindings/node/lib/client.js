@@ -10,6 +10,7 @@ const log = require('./log');
 const { Key } = require('./keys');
 const { HostKeys } = require('./hostkeys');
 const algorithms = require('./algorithms');
+const { AgentKey } = require('./agent');
 const connectOverModule = require('./connect');
 
 // Backstop: a Client that is garbage-collected without close() frees its handle.
@@ -138,7 +139,8 @@ class Client extends EventEmitter {
       let pk = o.privateKey;
       if (pk !== undefined && pk !== null) {
         if (!Array.isArray(pk)) pk = [pk];
-        for (const k of pk) {
+        for (let k of pk) {
+          if (k instanceof AgentKey) k = k.toKey(); // the agent signs
           if (k instanceof Key) {
             native.callSync('gossh_options_add_key', opts, k._handle);
           } else if (Buffer.isBuffer(k) || (typeof k === 'string' && looksLikeKeyText(k))) {
@@ -148,7 +150,7 @@ class Client extends EventEmitter {
           } else if (typeof k === 'string') {
             set('key_filename', k);
           } else {
-            throw new TypeError('privateKey must be a path, key text, a Buffer, a Key, or an array of those');
+            throw new TypeError('privateKey must be a path, key text, a Buffer, a Key, an AgentKey, or an array of those');
           }
         }
       }

@@ -212,6 +212,7 @@ PROTOTYPES.push(
   'int gossh_agent_list(const char *socket, _Out_ void **out, _Out_ gossh_error **err)',
   'int gossh_agent_sign(const char *socket, const void *blob, size_t bloblen, const void *data, size_t len, const char *algorithm, _Out_ void **sig, _Out_ size_t *siglen, _Out_ gossh_error **err)',
   'int gossh_channel_request_forward_agent(gossh_channel *ch, int timeout_ms, _Out_ int *accepted, _Out_ gossh_error **err)',
+  'int gossh_agent_key(const char *socket, const void *blob, size_t bloblen, _Out_ gossh_key **out, _Out_ gossh_error **err)',
 );
 
 const { lib, file: libraryPath } = loadLibrary();

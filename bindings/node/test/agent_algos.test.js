@@ -60,6 +60,22 @@ test('Agent lists its keys and signs', async () => {
   await assert.rejects(missing.keys(), (e) => e instanceof ConnectionError && e.details.reason === 'agent');
 });
 
+test('an AgentKey logs in as privateKey, and as a Key', async () => {
+  const [ed, rsa] = await new Agent(sock).keys();
+  for (const k of [ed, rsa.toKey()]) {
+    const c = new Client();
+    try {
+      await c.connect(connectOptions({ privateKey: k }));
+      assert.strictEqual((await c.exec('echo agent')).stdout, 'agent\n');
+    } finally {
+      await c.close();
+    }
+  }
+  const k = ed.toKey();
+  assert.ok(k.canSign);
+  assert.ok(k.verify('d', k.sign('d')));
+});
+
 test('Agent without SSH_AUTH_SOCK', async () => {
   const saved = process.env.SSH_AUTH_SOCK;
   delete process.env.SSH_AUTH_SOCK;

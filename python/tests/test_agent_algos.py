@@ -259,3 +259,67 @@ def test_rsa_key_against_ssh_rsa_only_server(env, rsa_only_sshd):
     assert connect() == b"ok\n"
     with pytest.raises(gossh.AuthenticationException):
         connect(pubkey_algorithms=["rsa-sha2-512", "rsa-sha2-256"])
+
+
+@pytest.fixture
+def dropbear(env, tmp_path):
+    """Dropbear (Debian's dropbear-bin) with only an ed25519 host key; yields
+    its port. It reads only ~/.ssh/authorized_keys, so the test user logs in
+    by password, which the harness sets only as root."""
+    import shutil
+
+    binary = shutil.which("dropbear") or ("/usr/sbin/dropbear" if os.path.exists("/usr/sbin/dropbear") else None)
+    if binary is None or shutil.which("dropbearkey") is None:
+        pytest.skip("dropbear not installed (dropbear-bin; .ci/run installs it)")
+    if os.getuid() != 0 or not env.password:
+        pytest.skip("dropbear logs the test user in by password: root only")
+    hk = str(tmp_path / "ed25519_host_key")
+    subprocess.run(["dropbearkey", "-t", "ed25519", "-f", hk], check=True, capture_output=True)
+    for _ in range(5):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        proc = subprocess.Popen([binary, "-F", "-E", "-r", hk, "-P", str(tmp_path / "pid"),
+                                 "-p", "127.0.0.1:{}".format(port)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 30  # a hang guard: ends once it listens, or exits
+        while time.time() < deadline and proc.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            proc.kill()
+            proc.wait()
+            continue
+        try:
+            yield port
+        finally:
+            proc.kill()
+            proc.wait()
+        return
+    pytest.fail("could not start dropbear")
+
+
+def test_dropbear_ed25519_only(env, dropbear, tmp_path):
+    kh = str(tmp_path / "known_hosts")
+    kwargs = env.connect_kwargs(port=dropbear, password=env.password)
+    c = gossh.SSHClient()
+    c.set_missing_host_key_policy(gossh.AutoAddPolicy())
+    c.load_host_keys(kh)  # a missing file: AutoAddPolicy saves here
+    c.connect(**kwargs)  # 1: the handshake with an unknown host
+    _, stdout, _ = c.exec_command("echo dropbear-ok")
+    assert stdout.read() == b"dropbear-ok\n"  # 2: exec
+    c.close()
+    c = gossh.SSHClient()
+    c.load_host_keys(kh)
+    c.connect(**kwargs)  # 3: the recorded ed25519 key is accepted
+    c.close()
+    wrong = gossh.Ed25519Key.generate()
+    c = gossh.SSHClient()
+    c.get_host_keys().add("[127.0.0.1]:{}".format(dropbear), "ssh-ed25519", wrong)
+    with pytest.raises(gossh.BadHostKeyException):  # 4: a different key is refused
+        c.connect(**kwargs)
+    c.close()

@@ -192,3 +192,52 @@ test('an RSA key against an sshd that takes only ssh-rsa signatures', async () =
     await server.stop();
   }
 });
+
+test('Dropbear with only an ed25519 host key: connect, exec, host-key check', async (t) => {
+  const which = (b) => { try { return execFileSync('sh', ['-c', `command -v ${b}`], { encoding: 'utf8' }).trim(); } catch (_) { return ''; } };
+  const bin = which('dropbear') || (fs.existsSync('/usr/sbin/dropbear') ? '/usr/sbin/dropbear' : '');
+  if (!bin || !which('dropbearkey')) return t.skip('dropbear not installed (dropbear-bin; .ci/run installs it)');
+  const e = env();
+  // Dropbear reads only ~/.ssh/authorized_keys: the test user logs in by password, set only as root.
+  if (process.getuid() !== 0 || !e.password) return t.skip('dropbear logs the test user in by password: root only');
+  const hk = path.join(tmp, 'db_ed25519');
+  execFileSync('dropbearkey', ['-t', 'ed25519', '-f', hk], { stdio: 'ignore' });
+  let proc = null;
+  let port = 0;
+  for (let attempt = 0; attempt < 5 && !proc; attempt++) {
+    port = await new Promise((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    });
+    const p = spawn(bin, ['-F', '-E', '-r', hk, '-P', path.join(tmp, 'db.pid'), '-p', `127.0.0.1:${port}`], { stdio: 'ignore' });
+    let exited = false;
+    p.on('exit', () => { exited = true; });
+    for (let i = 0; i < 100 && !exited; i++) {
+      const ok = await new Promise((resolve) => {
+        const c = net.connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
+        c.on('error', () => resolve(false));
+      });
+      if (ok) { proc = p; break; }
+      await sleep(50);
+    }
+    if (!proc) p.kill('SIGKILL');
+  }
+  assert.ok(proc, 'dropbear did not start');
+  const kh = path.join(tmp, 'db_known_hosts');
+  const opts = (extra) => connectOptions({ port, privateKey: undefined, password: e.password, ...extra });
+  try {
+    const c = new Client();
+    await c.connect(opts({ knownHosts: kh, hostKeyPolicy: 'autoadd' }));
+    assert.strictEqual((await c.exec('echo dropbear-ok')).stdout, 'dropbear-ok\n');
+    await c.close();
+    const d = new Client();
+    await d.connect(opts({ knownHosts: kh }));
+    await d.close();
+    const wrong = path.join(tmp, 'db_wrong_kh');
+    fs.writeFileSync(wrong, `[127.0.0.1]:${port} ${(await Key.generate('ed25519')).publicText}\n`);
+    const w = new Client();
+    await assert.rejects(w.connect(opts({ knownHosts: wrong })), (err) => err.name === 'HostKeyMismatchError');
+    await w.close();
+  } finally {
+    proc.kill('SIGKILL');
+  }
+});

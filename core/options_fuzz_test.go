@@ -36,6 +36,9 @@ func FuzzConfigSet(f *testing.F) {
 		{"allow_agent", "yes"}, {"allow_agent", "OFF"}, {"look_for_keys", "maybe"}, {"agent_socket", "/tmp/agent.sock"},
 		{"timeout", "1.5"}, {"timeout", ""}, {"timeout", "-1"}, {"banner_timeout", "NaN"}, {"auth_timeout", "Infinity"},
 		{"auth_timeout", "1e300"}, {"timeout", "secret-password-123"},
+		{"ciphers", "aes128-ctr,hunter2-secret"}, {"kex", "curve25519-sha256"}, {"host_key_algorithms", "ssh-ed25519"},
+		{"disabled_algorithms", "ciphers=aes128-ctr;kex=secret-word"}, {"disabled_algorithms", "secret=1"},
+		{"pubkey_algorithms", "ssh-rsa"}, {"forward_agent", "1"}, {"compress", "maybe"},
 		{"pasword", "hunter2"}, {"", ""}, {"port\x00", "22"}, {"\xff\xfe", "\x00\xff"}, {"PORT", "22"},
 	} {
 		f.Add(s[0], s[1])
@@ -96,7 +99,28 @@ func checkSetValue(t *testing.T, c *Config, name, value string) {
 		if c.Timeout < 0 || c.BannerTimeout < 0 || c.AuthTimeout < 0 {
 			t.Fatalf("negative timeout from %q", value)
 		}
-	case "username", "password", "passphrase", "agent_socket", "allow_agent", "look_for_keys":
+	case "ciphers", "kex", "macs", "host_key_algorithms", "pubkey_algorithms":
+		// Every name stored is one gossh implements.
+		cat := map[string]string{"ciphers": AlgoCiphers, "kex": AlgoKex, "macs": AlgoMACs,
+			"host_key_algorithms": AlgoKeys, "pubkey_algorithms": AlgoPubkeys}[name]
+		known := knownAlgorithms(cat)
+		for _, list := range [][]string{c.Ciphers, c.KeyExchanges, c.MACs, c.HostKeyAlgorithms, c.PubkeyAlgorithms} {
+			for _, a := range list {
+				if !known[a] {
+					t.Fatalf("%s stored %q from %q", name, a, value)
+				}
+			}
+		}
+	case "disabled_algorithms":
+		for cat, list := range c.DisabledAlgorithms {
+			for _, a := range list {
+				if !knownAlgorithms(cat)[a] && !paramikoOnly[cat][a] {
+					t.Fatalf("disabled_algorithms stored %s=%q from %q", cat, a, value)
+				}
+			}
+		}
+	case "username", "password", "passphrase", "agent_socket", "allow_agent", "look_for_keys",
+		"compress", "forward_agent", "identities_only":
 	default:
 		t.Fatalf("Set accepted the unknown option %q", name)
 	}

@@ -186,8 +186,9 @@ def test_disabled_algorithms_and_lists(env, caplog):
     with caplog.at_level(logging.INFO, logger="paramiko.transport"):
         _negotiated(env, compress=True)
     assert "compression" in caplog.text
-    with pytest.raises(ValueError, match="rot13"):
-        _negotiated(env, ciphers=["rot13"])
+    with pytest.raises(ValueError, match="name 2 of the ciphers list") as e:
+        _negotiated(env, ciphers=["aes128-ctr", "rot13"])
+    assert "rot13" not in str(e.value)  # never echoed: it might be a password
     with pytest.raises(ValueError, match="category"):
         _negotiated(env, disabled_algorithms={"cipher": ["aes128-ctr"]})
     with pytest.raises(ValueError, match="ciphers"):

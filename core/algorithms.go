@@ -242,6 +242,16 @@ func (cfg *Config) transportAlgorithms(c *ssh.Config) error {
 	return nil
 }
 
+// checkAlgorithms reports options that leave a category with nothing to
+// offer, before a connection is made for them.
+func (cfg *Config) checkAlgorithms() error {
+	if err := cfg.transportAlgorithms(&ssh.Config{}); err != nil {
+		return err
+	}
+	_, err := cfg.hostKeyOrder(nil, false)
+	return err
+}
+
 // hostKeyOrder is the host-key algorithms to offer: the explicit list, else
 // defaultHostKeyOrder; those that present a type in first moved to the
 // front (the types known for the host, or the expected key's, or the

@@ -256,3 +256,20 @@ func TestDropbearEd25519Only(t *testing.T) {
 	wantKind(t, c.Connect(cfg), KindHostKeyMismatch)
 	c.Close()
 }
+
+// TestNothingToOfferFailsBeforeConnecting: a proxy command is not even
+// started when the options leave no cipher to offer.
+func TestNothingToOfferFailsBeforeConnecting(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "started")
+	cfg := NewConfig()
+	cfg.Hostname, cfg.AllowAgent, cfg.LookForKeys = "h", false, false
+	cfg.ProxyCommand = "touch " + marker + "; cat"
+	cfg.Set("host_key_algorithms", "ssh-ed25519")
+	cfg.Set("disabled_algorithms", "keys=ssh-ed25519")
+	c := NewClient()
+	defer c.Close()
+	wantKind(t, c.Connect(cfg), KindInvalid)
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the proxy command ran")
+	}
+}

@@ -503,6 +503,11 @@ func (c *Client) connect(cfg *Config, open transportFunc) error {
 		}
 		expected = k
 	}
+	// Options that leave nothing to offer fail before any transport is
+	// opened (a proxy command started, jump hosts connected).
+	if err := cfg.checkAlgorithms(); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.mu.Lock()
 	if c.conn != nil || c.connecting {

@@ -27,6 +27,7 @@ import ctypes
 import getpass
 import logging
 import math
+import os
 import queue
 import socket
 import threading
@@ -429,6 +430,10 @@ class Transport:
                 setopt("host_key", self._expected_key)
             for name, value in self._algorithm_options:
                 setopt(name, value)
+            # For AgentRequestHandler: the agent SSH_AUTH_SOCK names now
+            # (the library's copy of the environment dates from its loading).
+            if os.environ.get("SSH_AUTH_SOCK"):
+                setopt("agent_socket", os.environ["SSH_AUTH_SOCK"])
             if timeout is not None:
                 setopt("banner_timeout", repr(float(timeout)))
                 setopt("auth_timeout", repr(float(timeout)))

@@ -324,3 +324,25 @@ def test_dropbear_ed25519_only(env, dropbear, tmp_path):
     with pytest.raises(gossh.BadHostKeyException):  # 4: a different key is refused
         c.connect(**kwargs)
     c.close()
+
+
+def test_handbuilt_transport_forwards_the_agent(env, agent_sock, monkeypatch):
+    """sshtunnel's and Fabric's way: a hand-built Transport, an agent key as
+    pkey, AgentRequestHandler on a session."""
+    monkeypatch.setenv("SSH_AUTH_SOCK", agent_sock)
+    ed = Agent().get_keys()[0]
+    t = gossh.Transport((env.host, env.port))
+    try:
+        t.connect(username=env.user, pkey=ed)
+        chan = t.open_session()
+        assert AgentRequestHandler(chan).accepted
+        chan.exec_command("ssh-add -l")
+        out = b""
+        while True:
+            b = chan.recv(4096)
+            if not b:
+                break
+            out += b
+        assert ed.fingerprint in out.decode()
+    finally:
+        t.close()

@@ -445,6 +445,10 @@ def make_exception(code, message, details):
         )
         e.message = message
         return e
+    if code == E_CONNECT and details("reason") in ("agent", "no_agent"):
+        e = _exc.SSHException(message)  # no agent: not a network address
+        e.reason = details("reason")
+        return e
     if code == E_CONNECT and details("reason") == "proxy_command":
         return _exc.ProxyCommandFailure(details("command") or "", message)
     if code == E_CONNECT:

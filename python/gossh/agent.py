@@ -20,7 +20,22 @@ from ._lib import call, lib
 from .pkey import PKey, UnknownKeyType
 from .ssh_exception import SSHException
 
-__all__ = ["Agent", "AgentKey", "AgentRequestHandler", "AgentSSH"]
+__all__ = ["Agent", "AgentKey", "AgentRequestHandler", "AgentSSH", "get_agent_connection"]
+
+# paramiko's protocol constants (the library speaks the protocol; these are
+# for programs that import them).
+cSSH2_AGENTC_REQUEST_IDENTITIES = 11
+SSH2_AGENT_IDENTITIES_ANSWER = 12
+cSSH2_AGENTC_SIGN_REQUEST = 13
+SSH2_AGENT_SIGN_RESPONSE = 14
+SSH_AGENT_RSA_SHA2_256 = 2
+SSH_AGENT_RSA_SHA2_512 = 4
+ALGORITHM_FLAG_MAP = {
+    "rsa-sha2-256": SSH_AGENT_RSA_SHA2_256,
+    "rsa-sha2-256-cert-v01@openssh.com": SSH_AGENT_RSA_SHA2_256,
+    "rsa-sha2-512": SSH_AGENT_RSA_SHA2_512,
+    "rsa-sha2-512-cert-v01@openssh.com": SSH_AGENT_RSA_SHA2_512,
+}
 
 _log = logging.getLogger("paramiko.agent")
 
@@ -36,11 +51,10 @@ def _list_keys(socket):
     p = _lib.owned_str_p()
     try:
         call(lib.gossh_agent_list, _lib.enc(socket), ctypes.byref(p))
-    except ConnectionError as e:  # NoValidConnectionsError: no agent there
-        _log.debug("no SSH agent: %s", e)
-        return []
-    except OSError as e:
-        _log.debug("no SSH agent: %s", e)
+    except SSHException as e:
+        if getattr(e, "reason", None) not in ("agent", "no_agent"):
+            raise  # an agent that answers nonsense: paramiko raises too
+        _log.debug("no SSH agent: %s", e)  # paramiko: no agent, no keys
         return []
     out = []
     for line in _lib.take_string(p).splitlines():
@@ -49,6 +63,53 @@ def _list_keys(socket):
             continue
         out.append((base64.b64decode(parts[1]), parts[2] if len(parts) > 2 else ""))
     return out
+
+
+def get_agent_connection():
+    """paramiko's: a socket connected to the local agent (SSH_AUTH_SOCK), or
+    None when there is none."""
+    import socket as _socket
+
+    path = _agent_socket()
+    if not path:
+        return None
+    conn = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    try:
+        conn.connect(path)
+    except OSError:
+        conn.close()
+        return None
+    return conn
+
+
+class _ServerSide:
+    """paramiko's agent proxies for servers and hand-made forwarding: gossh
+    is a client whose library serves forwarding itself."""
+
+    def __init__(self, *args, **kwargs):
+        raise NotImplementedError(
+            "gossh: {} is not supported; forwarding is served by the library "
+            "(AgentRequestHandler, connect(forward_agent=True))".format(type(self).__name__))
+
+
+class AgentProxyThread(_ServerSide):
+    pass
+
+
+class AgentLocalProxy(_ServerSide):
+    pass
+
+
+class AgentRemoteProxy(_ServerSide):
+    pass
+
+
+class AgentClientProxy(_ServerSide):
+    pass
+
+
+class AgentServerProxy(_ServerSide):
+    pass
 
 
 class AgentSSH:
@@ -147,9 +208,7 @@ class AgentKey(PKey):
         try:
             call(lib.gossh_agent_sign, _lib.enc(socket), self.blob, len(self.blob), data, len(data),
                  _lib.enc(algorithm), ctypes.byref(sig), ctypes.byref(n))
-        except SSHException:
-            raise
-        except (OSError, ValueError) as e:
+        except ValueError as e:
             raise SSHException("key cannot be used for signing: {}".format(e)) from None
         return _lib.take_bytes(sig, n.value)
 

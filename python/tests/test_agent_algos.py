@@ -71,11 +71,20 @@ def test_agent_keys_and_signing(env, agent_sock, monkeypatch):
     assert len(Agent(agent_sock).get_keys()) == 2
 
 
-def test_no_agent_is_no_keys(tmp_path, monkeypatch):
+def test_no_agent_is_no_keys(env, tmp_path, monkeypatch, agent_sock):
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
     assert Agent().get_keys() == ()
     assert Agent(str(tmp_path / "none")).get_keys() == ()
     assert gossh.Agent is Agent
+    assert gossh.agent.get_agent_connection() is None
+    # A key whose agent went away: SSHException saying so, not a network error.
+    key = Agent(agent_sock).get_keys()[0]
+    key.agent._socket = str(tmp_path / "none")
+    with pytest.raises(gossh.SSHException, match="agent"):
+        key.sign_ssh_data(b"data")
+    with pytest.raises(NotImplementedError):
+        gossh.agent.AgentServerProxy(None)
+    assert gossh.agent.ALGORITHM_FLAG_MAP["rsa-sha2-512"] == 4
 
 
 def test_agent_key_as_pkey(env, agent_sock, monkeypatch):

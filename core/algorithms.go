@@ -387,7 +387,10 @@ func restrictSigner(s ssh.Signer, allowed map[string]bool) ssh.Signer {
 // the server refuses it, and x/crypto gives up on the key. The second offer
 // is tried only after every key has been, so a server that takes rsa-sha2
 // never sees it; one that refuses the key outright answers the query
-// without a signature being made (it counts towards MaxAuthTries).
+// without a signature being made. Each refused query counts towards the
+// server's MaxAuthTries (OpenSSH: 6, after which it disconnects), so the
+// second offers are made only while the keys offered in all stay within
+// maxOffersWithRetry, leaving a try for the password.
 func withSSHRSARetry(signers []ssh.Signer, allowed map[string]bool) []ssh.Signer {
 	var out, retry []ssh.Signer
 	for _, s := range signers {
@@ -410,5 +413,12 @@ func withSSHRSARetry(signers []ssh.Signer, allowed map[string]bool) []ssh.Signer
 			retry = append(retry, only)
 		}
 	}
+	if room := maxOffersWithRetry - len(out); room < len(retry) {
+		retry = retry[:max(room, 0)]
+	}
 	return append(out, retry...)
 }
+
+// maxOffersWithRetry bounds the keys offered when ssh-rsa second offers are
+// added: one below OpenSSH's default MaxAuthTries (6).
+const maxOffersWithRetry = 5

@@ -89,6 +89,14 @@ func TestPubkeyRestrictionAndSSHRSARetry(t *testing.T) {
 	if len(got) != 3 || got[2].(ssh.MultiAlgorithmSigner).Algorithms()[0] != ssh.KeyAlgoRSA {
 		t.Fatalf("%d signers", len(got))
 	}
+	// Second offers stay within OpenSSH's MaxAuthTries.
+	many := []ssh.Signer{rsaKey.Signer(), rsaKey.Signer(), rsaKey.Signer(), edKey.Signer()}
+	if got := withSSHRSARetry(many, nil); len(got) != maxOffersWithRetry {
+		t.Fatalf("%d offers", len(got))
+	}
+	if got := withSSHRSARetry(append(many, many...), nil); len(got) != 8 {
+		t.Fatalf("%d offers for 8 keys", len(got))
+	}
 	cfg := NewConfig()
 	cfg.DisabledAlgorithms = map[string][]string{AlgoPubkeys: {ssh.KeyAlgoED25519, ssh.KeyAlgoRSA}}
 	got = withSSHRSARetry([]ssh.Signer{rsaKey.Signer(), edKey.Signer()}, cfg.pubkeyAlgorithms())

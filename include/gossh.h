@@ -532,7 +532,9 @@ int gossh_options_new(gossh_options **out, gossh_error **err);
  *                    connect with GOSSH_E_INVALID before anything is sent.
  *                    An RSA user key that the server refuses with SHA-2
  *                    signatures is offered once more with "ssh-rsa" (after
- *                    every key), unless "ssh-rsa" is disabled.
+ *                    every key), unless "ssh-rsa" is disabled, and only
+ *                    while at most 5 keys are offered in all (OpenSSH
+ *                    disconnects after MaxAuthTries, 6 by default, refusals).
  *   "compress"       "1": paramiko's compress. gossh has no compression:
  *                    connect logs that once (GOSSH_LOG_INFO) and proceeds.
  *   "forward_agent"  "1": ask for agent forwarding (the agent at

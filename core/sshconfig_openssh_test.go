@@ -1,0 +1,240 @@
+package core
+
+// The resolver against OpenSSH's own: `ssh -G -F file host` prints the
+// configuration ssh resolved; each case compares the keywords gossh claims
+// to resolve (sshGKeywords) with it. A keyword gossh did not obtain must be
+// at OpenSSH's default, so a value gossh missed fails as well as a wrong one.
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// sshGKeywords are the keywords compared, each with OpenSSH's default (what
+// -G prints when no file sets it; "" for nothing printed). identityfile,
+// certificatefile and proxycommand are compared as written (ssh -G prints
+// them before expanding tokens); the others as gossh expands them.
+func sshGDefaults(env *sshEnv) map[string][]string {
+	home := env.home
+	return map[string][]string{
+		"hostname": nil, // always compared
+		"user":     {env.localUser},
+		"port":     {"22"},
+		"identityfile": {"~/.ssh/id_rsa", "~/.ssh/id_ecdsa", "~/.ssh/id_ecdsa_sk", "~/.ssh/id_ed25519",
+			"~/.ssh/id_ed25519_sk", "~/.ssh/id_xmss", "~/.ssh/id_dsa"},
+		"certificatefile":       nil,
+		"identitiesonly":        {"no"},
+		"proxycommand":          nil,
+		"proxyjump":             nil,
+		"userknownhostsfile":    {home + "/.ssh/known_hosts " + home + "/.ssh/known_hosts2"},
+		"stricthostkeychecking": {"ask"},
+		"compression":           {"no"},
+		"connecttimeout":        {"none"},
+		"serveraliveinterval":   {"0"},
+		"serveralivecountmax":   {"3"},
+		"controlpath":           nil,
+		"remotecommand":         nil,
+		"hostkeyalias":          nil,
+		"forwardagent":          {"no"},
+		"batchmode":             {"no"},
+		"sendenv":               nil,
+		"localforward":          nil,
+		"remoteforward":         nil,
+		"gssapiauthentication":  {"no"},
+		"forwardx11trusted":     {"yes"},
+		"ciphers":               {"*"}, // OpenSSH's defaults: compared only when set
+		"kexalgorithms":         {"*"},
+		"macs":                  {"*"},
+		"hostkeyalgorithms":     {"*"},
+	}
+}
+
+// sshGNormalize turns gossh's value into -G's spelling.
+func sshGNormalize(k, v string) string {
+	switch k {
+	case "stricthostkeychecking":
+		switch strings.ToLower(v) {
+		case "no", "off", "false":
+			return "false"
+		case "yes", "on", "true":
+			return "true"
+		}
+	case "forwardx11trusted":
+		return strings.ToLower(v)
+	case "localforward", "remoteforward":
+		var out []string
+		for _, f := range strings.Fields(v) {
+			if i := strings.LastIndexByte(f, ':'); i > 0 && !strings.HasPrefix(f, "[") && !strings.HasPrefix(f, "/") {
+				f = "[" + f[:i] + "]" + f[i:]
+			}
+			out = append(out, f)
+		}
+		return strings.Join(out, " ")
+	}
+	return v
+}
+
+type sshGCase struct {
+	conf, host, user string
+	port             int
+}
+
+var sshGCases = []sshGCase{
+	{conf: "basic.conf", host: "web1"},
+	{conf: "basic.conf", host: "web1", user: "explicit", port: 2999},
+	{conf: "basic.conf", host: "web-internal"},
+	{conf: "basic.conf", host: "webfront"},
+	{conf: "basic.conf", host: "db"},
+	{conf: "basic.conf", host: "xb2"},
+	{conf: "basic.conf", host: "ab2"},
+	{conf: "basic.conf", host: "foo.corp"},
+	{conf: "basic.conf", host: "legacy"},
+	{conf: "basic.conf", host: "Other.Example"},
+	{conf: "basic.conf", host: "10.1.2.3"},
+	{conf: "match.conf", host: "h", user: "bob"},
+	{conf: "match.conf", host: "h", user: "alice"},
+	{conf: "match.conf", host: "h"},
+	{conf: "match.conf", host: "alias"},
+	{conf: "match.conf", host: "alias", user: "nobody"},
+	{conf: "match.conf", host: "execme"},
+	{conf: "match.conf", host: "negative"},
+	{conf: "match.conf", host: "localbox"},
+	{conf: "match.conf", host: "canon"},
+	{conf: "match.conf", host: "notfinal"},
+	{conf: "match.conf", host: "FinalHost"},
+	{conf: "match.conf", host: "other", user: "u"},
+	{conf: "include.conf", host: "inc-a"},
+	{conf: "include.conf", host: "inc-b"},
+	{conf: "include.conf", host: "inc-cond"},
+	{conf: "include.conf", host: "nomatch"},
+	{conf: "include.conf", host: "zzz"},
+	{conf: "tokens.conf", host: "tok"},
+	{conf: "tokens.conf", host: "tok", user: "cli", port: 7},
+	{conf: "tokens.conf", host: "tok2"},
+	{conf: "fedora.conf", host: "anything"},
+}
+
+// sshGSetup copies testdata/sshconfig to a temporary directory, with @DIR@
+// replaced by it, and returns the directory and the environment in which
+// both ssh and gossh resolve ("~" in Include is $HOME, set to dir/home).
+func sshGSetup(t *testing.T) (string, *sshEnv) {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join("testdata", "sshconfig")
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		dst := filepath.Join(dir, rel)
+		if info.IsDir() {
+			return os.MkdirAll(dst, 0o700)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, []byte(strings.ReplaceAll(string(data), "@DIR@", dir)), 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := sshEnvNow()
+	env.homeEnv = filepath.Join(dir, "home")
+	return dir, env
+}
+
+// withSSHEnv makes lookups in the test see env.
+func withSSHEnv(t *testing.T, env *sshEnv) {
+	old := sshEnvNow
+	sshEnvNow = func() *sshEnv { e := *env; return &e }
+	t.Cleanup(func() { sshEnvNow = old })
+}
+
+func parseSSHG(out string) map[string][]string {
+	m := map[string][]string{}
+	for _, line := range strings.Split(out, "\n") {
+		k, v, ok := strings.Cut(line, " ")
+		if ok {
+			m[k] = append(m[k], v)
+		}
+	}
+	return m
+}
+
+func TestSSHConfigAgainstOpenSSH(t *testing.T) {
+	sshBin, err := exec.LookPath("ssh")
+	if err != nil {
+		t.Skip("OpenSSH's ssh is not installed")
+	}
+	dir, env := sshGSetup(t)
+	withSSHEnv(t, env)
+	defaults := sshGDefaults(env)
+	// No DNS: "canon" is no name ssh can canonicalize either.
+	oldResolve := sshConfigResolve
+	sshConfigResolve = func(string) bool { return false }
+	defer func() { sshConfigResolve = oldResolve }()
+	compared := 0
+	for _, c := range sshGCases {
+		name := c.conf + "/" + c.host
+		if c.user != "" {
+			name += "/-l" + c.user
+		}
+		if c.port != 0 {
+			name += "/-p" + strconv.Itoa(c.port)
+		}
+		t.Run(name, func(t *testing.T) {
+			file := filepath.Join(dir, c.conf)
+			args := []string{"-G", "-F", file}
+			if c.user != "" {
+				args = append(args, "-l", c.user)
+			}
+			if c.port != 0 {
+				args = append(args, "-p", strconv.Itoa(c.port))
+			}
+			cmd := exec.Command(sshBin, append(args, c.host)...)
+			cmd.Env = append(os.Environ(), "HOME="+env.homeEnv)
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("ssh %v: %v", args, err)
+			}
+			want := parseSSHG(string(out))
+			cfg, err := LoadSSHConfig(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := cfg.Lookup(c.host, &SSHConfigQuery{User: c.user, Port: c.port})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, def := range defaults {
+				var got []string
+				vals := res.GetAll(k)
+				if k == "identityfile" || k == "certificatefile" || k == "proxycommand" {
+					vals = res.raw[k]
+				}
+				for _, v := range vals {
+					got = append(got, sshGNormalize(k, v))
+				}
+				if got == nil {
+					if len(def) == 1 && def[0] == "*" {
+						continue
+					}
+					got = def
+				}
+				if k == "proxycommand" && res.raw["proxyjump"] != nil {
+					got = nil // ssh turns a ProxyJump into a command it does not print
+				}
+				if strings.Join(got, "\n") != strings.Join(want[k], "\n") {
+					t.Errorf("%s: gossh %q, ssh -G %q", k, got, want[k])
+				}
+				compared++
+			}
+		})
+	}
+	t.Logf("%d cases, %d keyword comparisons", len(sshGCases), compared)
+}

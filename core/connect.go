@@ -387,6 +387,14 @@ func (c *Client) Connect(cfg *Config) error {
 		c.mu.Unlock()
 	}()
 
+	if cfg.SSHConfig != "" {
+		restore, err := c.applySSHConfig(cfg)
+		defer restore()
+		if err != nil {
+			c.log.Infof("transport", "%v", err)
+			return err
+		}
+	}
 	c.log.Infof("transport", "connecting to %s", net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)))
 	raw, err := dial(ctx, cfg)
 	if err != nil {
@@ -408,6 +416,7 @@ func (c *Client) Connect(cfg *Config) error {
 	st := &authState{allowed: map[string]bool{}}
 	signers, closeAgent := collectSigners(cfg, st)
 	defer closeAgent()
+	signers = addCertificates(cfg.CertificateFiles, signers, c.log)
 	var accepted ssh.PublicKey
 	var hostErr error
 	sshCfg := &ssh.ClientConfig{
@@ -429,6 +438,7 @@ func (c *Client) Connect(cfg *Config) error {
 		},
 		ClientVersion: "SSH-2.0-gossh_" + Version,
 	}
+	setAlgorithms(sshCfg, cfg)
 	sconn, chans, reqs, err := ssh.NewClientConn(pc, net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)), sshCfg)
 	if err != nil {
 		raw.Close()
@@ -457,5 +467,9 @@ func (c *Client) Connect(cfg *Config) error {
 	c.live = &liveness{conn: client, pc: pc}
 	c.mu.Unlock()
 	c.log.Infof("transport", "authenticated as %s to %s (%s)", cfg.Username, name, string(sconn.ServerVersion()))
+	c.setKeepaliveMax(cfg.KeepaliveCountMax)
+	if cfg.KeepaliveInterval > 0 {
+		_ = c.SetKeepalive(cfg.KeepaliveInterval)
+	}
 	return nil
 }

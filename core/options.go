@@ -35,6 +35,26 @@ type Config struct {
 	// a channel and for each channel request when the caller gives none
 	// (a negative timeout); 0: none.
 	ChannelTimeout time.Duration
+
+	// SSHConfig applies an ssh_config file at Connect (paramiko never
+	// does: it is opt-in): "" none, SSHConfigDefault for ~/.ssh/config and
+	// /etc/ssh/ssh_config, else a path. Values given explicitly win over
+	// the file's (see Config.Explicit); sshconfig_apply.go says what is
+	// applied.
+	SSHConfig string
+	// CertificateFiles are OpenSSH certificates offered with the keys they
+	// certify (ssh_config's CertificateFile).
+	CertificateFiles []string
+	// Ciphers, KeyExchanges, MACs and HostKeyAlgorithms replace x/crypto's
+	// lists when not nil (HostKeyAlgorithms: else the known_hosts order).
+	Ciphers, KeyExchanges, MACs, HostKeyAlgorithms []string
+	// KeepaliveInterval sends keepalive@openssh.com after connecting, as
+	// SetKeepalive (ssh_config's ServerAliveInterval); 0: none.
+	// KeepaliveCountMax is how many may go unanswered (0: 3).
+	KeepaliveInterval time.Duration
+	KeepaliveCountMax int
+
+	explicit map[string]bool // options given by name through Set
 }
 
 // Defaults as paramiko's.
@@ -76,6 +96,15 @@ func (c *Config) Clone() *Config {
 	d.Keys = append([]*Key(nil), c.Keys...)
 	d.KeyFilenames = append([]string(nil), c.KeyFilenames...)
 	d.KeyData = append([][]byte(nil), c.KeyData...)
+	d.CertificateFiles = append([]string(nil), c.CertificateFiles...)
+	d.Ciphers = cloneStrings(c.Ciphers)
+	d.KeyExchanges = cloneStrings(c.KeyExchanges)
+	d.MACs = cloneStrings(c.MACs)
+	d.HostKeyAlgorithms = cloneStrings(c.HostKeyAlgorithms)
+	d.explicit = make(map[string]bool, len(c.explicit))
+	for k, v := range c.explicit {
+		d.explicit[k] = v
+	}
 	return &d
 }
 
@@ -121,6 +150,8 @@ func (c *Config) Set(name, value string) error {
 		c.AuthTimeout, err = parseSeconds(value)
 	case "channel_timeout":
 		c.ChannelTimeout, err = parseSeconds(value)
+	case "ssh_config":
+		c.SSHConfig = sshConfigOption(value)
 	default:
 		// The name is repeated only when it looks like one: a caller who
 		// swapped name and value must not see the value (a password?).
@@ -133,12 +164,14 @@ func (c *Config) Set(name, value string) error {
 	if err != nil {
 		return InvalidArgument("option %s: %s", name, optionWants[name])
 	}
+	c.MarkExplicit(name)
 	return nil
 }
 
 // optionNames lists the names Set knows, for the message about another.
 var optionNames = []string{"hostname", "port", "username", "password", "passphrase", "key_filename",
-	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout", "channel_timeout"}
+	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout", "channel_timeout",
+	"ssh_config"}
 
 // optionNameRE is what an option name looks like (lower case and "_").
 var optionNameRE = regexp.MustCompile(`^[a-z][a-z_]{0,31}$`)

@@ -1,0 +1,429 @@
+package core
+
+// sshconfig_apply.go applies a resolved ssh_config to a Config at Connect,
+// when Config.SSHConfig asks for it. The rule: a value given explicitly
+// wins over the file (Config.Explicit), and only values the file sets are
+// applied, never OpenSSH's defaults (gossh's, paramiko's, stay). Applied:
+//
+//	HostName, User, Port, IdentityFile, IdentitiesOnly, CertificateFile,
+//	UserKnownHostsFile, GlobalKnownHostsFile, StrictHostKeyChecking,
+//	HostKeyAlgorithms, Ciphers, KexAlgorithms, MACs, ConnectTimeout,
+//	ServerAliveInterval, ServerAliveCountMax, Compression (logged: none),
+//	ProxyJump and ProxyCommand (resolved; see applySSHConfigProxy).
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// sshConfigOption reads the "ssh_config" option: "1" or "default" for
+// the default files, "" for none, else a path.
+func sshConfigOption(v string) string {
+	switch strings.TrimSpace(v) {
+	case "1", SSHConfigDefault:
+		return SSHConfigDefault
+	}
+	return v
+}
+
+func cloneStrings(s []string) []string {
+	if s == nil {
+		return nil
+	}
+	return append([]string{}, s...)
+}
+
+// MarkExplicit records that the option name (Set's names) was given by
+// the caller, so that an ssh_config does not override it. Set marks the
+// options it sets; a Go caller who fills fields directly marks a field set
+// to its default value (a non-default value counts as explicit anyway).
+func (c *Config) MarkExplicit(name string) {
+	if c.explicit == nil {
+		c.explicit = map[string]bool{}
+	}
+	c.explicit[name] = true
+}
+
+// Explicit reports whether the option name was given by the caller:
+// marked (MarkExplicit, Set), or away from NewConfig's default.
+func (c *Config) Explicit(name string) bool {
+	if c.explicit[name] {
+		return true
+	}
+	switch name {
+	case "username":
+		return c.Username != "" && c.Username != localUsername()
+	case "port":
+		return c.Port != 0 && c.Port != DefaultPort
+	case "timeout":
+		return c.Timeout != 0
+	case "allow_agent":
+		return !c.AllowAgent
+	case "look_for_keys":
+		return !c.LookForKeys
+	}
+	return false
+}
+
+// applySSHConfig resolves cfg.Hostname in cfg.SSHConfig and applies the
+// result to cfg (and, for the known_hosts files and the missing-host-key
+// policy, to this connection of c). It returns a function that undoes the
+// policy change once the handshake is over.
+func (c *Client) applySSHConfig(cfg *Config) (restore func(), err error) {
+	restore = func() {}
+	sc, err := OpenSSHConfig(cfg.SSHConfig)
+	if err != nil {
+		return restore, err
+	}
+	q := &SSHConfigQuery{}
+	if cfg.Explicit("username") {
+		q.User = cfg.Username
+	}
+	if cfg.Explicit("port") {
+		q.Port = cfg.Port
+	}
+	res, err := sc.Lookup(cfg.Hostname, q)
+	if err != nil {
+		return restore, err
+	}
+	c.log.Debugf("transport", "ssh_config %s: %s resolves to %s", ShowPath(cfg.SSHConfig), cfg.Hostname, res.values["hostname"][0])
+	return c.applySSHConfigResult(cfg, res)
+}
+
+func (c *Client) applySSHConfigResult(cfg *Config, res *SSHConfigResult) (restore func(), err error) {
+	restore = func() {}
+	bad := func(k, v, why string) error {
+		return InvalidArgument("ssh_config %s: %s %q: %s", ShowPath(cfg.SSHConfig), k, v, why)
+	}
+	get := func(k string) (string, bool) { return res.Get(k) }
+
+	if h, _ := get("hostname"); h != "" {
+		cfg.Hostname = h
+	}
+	if v, ok := get("user"); ok && !cfg.Explicit("username") {
+		cfg.Username = v
+	}
+	if v, ok := get("port"); ok && !cfg.Explicit("port") {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			return restore, bad("Port", v, "not a port number")
+		}
+		cfg.Port = p
+	}
+	if v, ok := get("connecttimeout"); ok && !cfg.Explicit("timeout") {
+		d, err := parseConvtime(v)
+		if err != nil {
+			return restore, bad("ConnectTimeout", v, "not a time")
+		}
+		cfg.Timeout = d
+	}
+
+	// Keys: IdentityFile as key_filename (after the explicit ones; a
+	// missing file is skipped, as ssh does). As ssh, the default ~/.ssh/id_*
+	// are tried only when the file names no IdentityFile.
+	files := res.GetAll("identityfile")
+	for _, f := range files {
+		if strings.EqualFold(f, "none") {
+			continue
+		}
+		if _, err := os.Stat(f); err != nil {
+			c.log.Debugf("transport", "ssh_config IdentityFile %s: not found, skipped", ShowPath(f))
+			continue
+		}
+		if !contains(cfg.KeyFilenames, f) {
+			cfg.KeyFilenames = append(cfg.KeyFilenames, f)
+		}
+	}
+	if len(files) > 0 && !cfg.Explicit("look_for_keys") {
+		cfg.LookForKeys = false
+	}
+	if v, ok := get("identitiesonly"); ok && sshConfigYes(v) && !cfg.Explicit("allow_agent") {
+		cfg.AllowAgent = false
+	}
+	for _, f := range res.GetAll("certificatefile") {
+		if !strings.EqualFold(f, "none") && !contains(cfg.CertificateFiles, f) {
+			cfg.CertificateFiles = append(cfg.CertificateFiles, f)
+		}
+	}
+
+	// Algorithms.
+	for _, a := range []struct {
+		keyword string
+		field   *[]string
+		base    []string
+		known   []string
+	}{
+		{"ciphers", &cfg.Ciphers, ssh.SupportedAlgorithms().Ciphers, append(ssh.SupportedAlgorithms().Ciphers, ssh.InsecureAlgorithms().Ciphers...)},
+		{"kexalgorithms", &cfg.KeyExchanges, ssh.SupportedAlgorithms().KeyExchanges, append(ssh.SupportedAlgorithms().KeyExchanges, ssh.InsecureAlgorithms().KeyExchanges...)},
+		{"macs", &cfg.MACs, ssh.SupportedAlgorithms().MACs, append(ssh.SupportedAlgorithms().MACs, ssh.InsecureAlgorithms().MACs...)},
+		{"hostkeyalgorithms", &cfg.HostKeyAlgorithms, ssh.SupportedAlgorithms().HostKeys, append(ssh.SupportedAlgorithms().HostKeys, ssh.InsecureAlgorithms().HostKeys...)},
+	} {
+		v, ok := get(a.keyword)
+		if !ok || *a.field != nil {
+			continue
+		}
+		list, dropped := resolveAlgorithms(v, a.base, a.known)
+		if len(dropped) > 0 {
+			c.log.Debugf("transport", "ssh_config %s: %s not supported, skipped", a.keyword, strings.Join(dropped, ","))
+		}
+		if len(list) == 0 {
+			return restore, bad(a.keyword, v, "no algorithm gossh supports")
+		}
+		*a.field = list
+	}
+
+	// Keepalives.
+	if v, ok := get("serveraliveinterval"); ok && cfg.KeepaliveInterval == 0 {
+		d, err := parseConvtime(v)
+		if err != nil {
+			return restore, bad("ServerAliveInterval", v, "not a time")
+		}
+		cfg.KeepaliveInterval = d
+	}
+	if v, ok := get("serveralivecountmax"); ok && cfg.KeepaliveCountMax == 0 {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return restore, bad("ServerAliveCountMax", v, "not a positive number")
+		}
+		cfg.KeepaliveCountMax = n
+	}
+	if v, ok := get("compression"); ok && sshConfigYes(v) {
+		c.log.Infof("transport", "ssh_config asks for Compression, which gossh does not have (x/crypto/ssh offers none): connecting without")
+	}
+
+	// Host keys: the files are read into the client's stores (the first
+	// UserKnownHostsFile as its own, saved to on AcceptAdd, unless the
+	// caller loaded one; the others as system keys, never written).
+	c.loadSSHConfigKnownHosts(res)
+	if v, ok := get("stricthostkeychecking"); ok {
+		var p Policy
+		switch strings.ToLower(v) {
+		case "yes", "true", "on":
+			p = RejectPolicy{}
+		case "no", "false", "off", "accept-new":
+			// "no" adds new keys as "accept-new" does; a changed key is
+			// refused whatever the file says.
+			p = AutoAddPolicy{}
+		}
+		c.mu.Lock()
+		if p != nil && !c.policySet {
+			prev := c.policy
+			c.policy = p
+			restore = func() {
+				c.mu.Lock()
+				if !c.policySet {
+					c.policy = prev
+				}
+				c.mu.Unlock()
+			}
+		}
+		c.mu.Unlock()
+	}
+
+	applySSHConfigProxy(cfg, res)
+	return restore, nil
+}
+
+// applySSHConfigProxy copies ProxyJump and ProxyCommand onto cfg.
+//
+// MERGE POINT (branch connect): Config.ProxyJump and Config.ProxyCommand
+// (strings, OpenSSH syntax) come with branch "connect". After the merge,
+// this is the one place to fill them, unless the caller gave one:
+//
+//	if v, ok := res.raw["proxyjump"]; ok && cfg.ProxyJump == "" && cfg.ProxyCommand == "" && !strings.EqualFold(v[0], "none") {
+//		cfg.ProxyJump = v[0]
+//	}
+//	if v, ok := res.raw["proxycommand"]; ok && cfg.ProxyJump == "" && cfg.ProxyCommand == "" && !strings.EqualFold(v[0], "none") {
+//		cfg.ProxyCommand = v[0] // as written: the proxy code expands %h %p %r with the resolved values
+//	}
+//
+// The resolver already makes the first of the two win, as ssh.
+func applySSHConfigProxy(cfg *Config, res *SSHConfigResult) {
+	_, _ = cfg, res
+}
+
+// loadSSHConfigKnownHosts reads UserKnownHostsFile and GlobalKnownHostsFile.
+func (c *Client) loadSSHConfigKnownHosts(res *SSHConfigResult) {
+	system, _ := c.stores()
+	load := func(path string) {
+		if err := system.load(path, c.log); err != nil && !IsNotExist(err) {
+			c.log.Warnf("transport", "ssh_config known hosts: %v", err)
+		}
+	}
+	if v, ok := res.Get("userknownhostsfile"); ok && !strings.EqualFold(v, "none") {
+		for i, f := range strings.Fields(v) {
+			c.mu.Lock()
+			own := i == 0 && c.hostKeysFile == ""
+			c.mu.Unlock()
+			if own {
+				if err := c.LoadHostKeys(f); err != nil {
+					c.log.Warnf("transport", "ssh_config known hosts: %v", err)
+				}
+				continue
+			}
+			load(f)
+		}
+	}
+	if v, ok := res.Get("globalknownhostsfile"); ok && !strings.EqualFold(v, "none") {
+		for _, f := range strings.Fields(v) {
+			load(f)
+		}
+	}
+}
+
+func sshConfigYes(v string) bool {
+	switch strings.ToLower(v) {
+	case "yes", "true", "on":
+		return true
+	}
+	return false
+}
+
+// resolveAlgorithms reads an OpenSSH algorithm list: "+a,b" appends to
+// base, "-a,b*" removes (patterns allowed), "^a,b" puts first, else the
+// list itself. Names gossh does not know are dropped (returned as dropped).
+func resolveAlgorithms(v string, base, known []string) (list, dropped []string) {
+	isKnown := map[string]bool{}
+	for _, k := range known {
+		isKnown[k] = true
+	}
+	var want []string
+	names := func(s string) []string {
+		var out []string
+		for _, n := range strings.Split(s, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	switch {
+	case strings.HasPrefix(v, "+"):
+		want = append(append([]string{}, base...), names(v[1:])...)
+	case strings.HasPrefix(v, "^"):
+		want = append(names(v[1:]), base...)
+	case strings.HasPrefix(v, "-"):
+		for _, b := range base {
+			if matchPatternList(b, v[1:], false) != 1 {
+				want = append(want, b)
+			}
+		}
+	default:
+		want = names(v)
+	}
+	seen := map[string]bool{}
+	for _, n := range want {
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		if isKnown[n] {
+			list = append(list, n)
+		} else {
+			dropped = append(dropped, n)
+		}
+	}
+	return list, dropped
+}
+
+// parseConvtime reads an OpenSSH time ("30", "1m30s", "none" for 0), as
+// misc.c's convtime: a number with an optional unit s, m, h, d or w, and
+// such pairs one after the other.
+func parseConvtime(v string) (time.Duration, error) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if v == "none" || v == "0" {
+		return 0, nil
+	}
+	if v == "" {
+		return 0, strconv.ErrSyntax
+	}
+	var total time.Duration
+	for v != "" {
+		i := 0
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i++
+		}
+		if i == 0 {
+			return 0, strconv.ErrSyntax
+		}
+		n, err := strconv.Atoi(v[:i])
+		if err != nil {
+			return 0, err
+		}
+		unit := time.Second
+		v = v[i:]
+		if v != "" {
+			switch v[0] {
+			case 's':
+			case 'm':
+				unit = time.Minute
+			case 'h':
+				unit = time.Hour
+			case 'd':
+				unit = 24 * time.Hour
+			case 'w':
+				unit = 7 * 24 * time.Hour
+			default:
+				return 0, strconv.ErrSyntax
+			}
+			v = v[1:]
+		}
+		total += time.Duration(n) * unit
+	}
+	return total, nil
+}
+
+// addCertificates puts, before each signer that one of files certifies, a
+// signer for that certificate (ssh offers the certificate, then the plain
+// key). A file that cannot be read or certifies none of the keys is logged
+// and skipped.
+func addCertificates(files []string, signers []ssh.Signer, log *Logger) []ssh.Signer {
+	if len(files) == 0 {
+		return signers
+	}
+	certs := map[string][]*ssh.Certificate{} // by the certified key's wire form
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			log.Debugf("transport", "certificate %s: %v, skipped", ShowPath(f), err)
+			continue
+		}
+		pk, _, _, _, err := ssh.ParseAuthorizedKey(data)
+		cert, ok := pk.(*ssh.Certificate)
+		if err != nil || !ok {
+			log.Warnf("transport", "certificate %s: not an OpenSSH certificate, skipped", ShowPath(f))
+			continue
+		}
+		certs[string(cert.Key.Marshal())] = append(certs[string(cert.Key.Marshal())], cert)
+	}
+	var out []ssh.Signer
+	for _, s := range signers {
+		for _, cert := range certs[string(s.PublicKey().Marshal())] {
+			if cs, err := ssh.NewCertSigner(cert, s); err == nil {
+				out = append(out, cs)
+			}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// setAlgorithms puts the Config's algorithm lists into x/crypto's config.
+func setAlgorithms(sc *ssh.ClientConfig, cfg *Config) {
+	if cfg.Ciphers != nil {
+		sc.Ciphers = cloneStrings(cfg.Ciphers)
+	}
+	if cfg.KeyExchanges != nil {
+		sc.KeyExchanges = cloneStrings(cfg.KeyExchanges)
+	}
+	if cfg.MACs != nil {
+		sc.MACs = cloneStrings(cfg.MACs)
+	}
+	if cfg.HostKeyAlgorithms != nil {
+		sc.HostKeyAlgorithms = cloneStrings(cfg.HostKeyAlgorithms)
+	}
+}

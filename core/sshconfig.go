@@ -38,12 +38,35 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
-// SSHConfig is a parsed set of ssh_config files, looked up with Lookup. It
-// is immutable once built and safe for concurrent use.
+// SSHConfig is a parsed set of ssh_config files, looked up with Lookup.
+// It is safe for concurrent use.
 type SSHConfig struct {
+	mu    sync.Mutex
 	files []*sshConfigFile
+}
+
+// Add appends other's files after c's, each read as its own file (from
+// the top, where every line applies), as paramiko's repeated parse().
+func (c *SSHConfig) Add(other *SSHConfig) {
+	files := other.snapshot()
+	c.mu.Lock()
+	c.files = append(c.files, files...)
+	c.mu.Unlock()
+}
+
+func (c *SSHConfig) snapshot() []*sshConfigFile {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]*sshConfigFile(nil), c.files...)
+}
+
+// SSHConfigMultiKeywords lists the keywords whose values accumulate
+// (every other keyword takes the first value obtained).
+func SSHConfigMultiKeywords() []string {
+	return []string{"identityfile", "certificatefile", "localforward", "remoteforward", "dynamicforward", "sendenv"}
 }
 
 type sshConfigFile struct {
@@ -371,7 +394,7 @@ func (c *SSHConfig) Hostnames() []string {
 			}
 		}
 	}
-	walk(c.files)
+	walk(c.snapshot())
 	return out
 }
 
@@ -449,7 +472,8 @@ func (c *SSHConfig) Lookup(host string, q *SSHConfigQuery) (*SSHConfigResult, er
 	if q != nil && q.Port != 0 {
 		st.set("port", strconv.Itoa(q.Port))
 	}
-	if err := st.pass(c.files); err != nil {
+	files := c.snapshot()
+	if err := st.pass(files); err != nil {
 		return nil, err
 	}
 	hostname := host
@@ -477,7 +501,7 @@ func (c *SSHConfig) Lookup(host string, q *SSHConfigQuery) (*SSHConfigResult, er
 			st.order = append(st.order, "hostname")
 		}
 		st.host, st.final = hostname, true
-		if err := st.pass(c.files); err != nil {
+		if err := st.pass(files); err != nil {
 			return nil, err
 		}
 	}

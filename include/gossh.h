@@ -36,8 +36,8 @@
  *   in this list with its reason.
  *
  * Handles.  gossh_client, gossh_channel, gossh_options, gossh_session_spec,
- *   gossh_key, gossh_hostkeys, gossh_sftp, gossh_sftp_file, gossh_sftp_dir
- *   and gossh_error are opaque. The pointer value is a key into a typed registry
+ *   gossh_key, gossh_hostkeys, gossh_sftp, gossh_sftp_file, gossh_sftp_dir,
+ *   gossh_sshconfig and gossh_error are opaque. The pointer value is a key into a typed registry
  *   inside the library, not an address: a freed, stale, wrong-type or garbage
  *   handle gets GOSSH_E_BADHANDLE, never a crash. Handle values are never
  *   reused within a process. A NULL handle gets GOSSH_E_INVALID.
@@ -185,6 +185,7 @@ typedef struct gossh_session_spec gossh_session_spec;
 typedef struct gossh_sftp gossh_sftp;
 typedef struct gossh_sftp_file gossh_sftp_file;
 typedef struct gossh_sftp_dir gossh_sftp_dir;
+typedef struct gossh_sshconfig gossh_sshconfig;
 
 /* ------------------------------------------------------------------------ */
 /* Memory and errors                                                         */
@@ -478,6 +479,33 @@ int gossh_options_new(gossh_options **out, gossh_error **err);
  *                    request wait when the call gives no timeout (-1; see
  *                    "Timeouts"); "0" or "" (the default) means no limit
  *   "agent_socket"   path of an agent socket to use instead of SSH_AUTH_SOCK
+ *   "ssh_config"     apply an OpenSSH client configuration at connect (off by
+ *                    default, as paramiko never applies one): "1" or
+ *                    "default" for ~/.ssh/config then /etc/ssh/ssh_config,
+ *                    else the path of a file (read as `ssh -F path`); ""
+ *                    turns it off. "hostname" is then looked up as ssh
+ *                    does (Host/Match, HostName, ...). Options set here
+ *                    explicitly win over the file, even when set to their
+ *                    default value ("port" "22" beats the file's Port); a
+ *                    missing-host-key policy set on the client wins over
+ *                    StrictHostKeyChecking. Applied: HostName, User, Port,
+ *                    IdentityFile (after key_filename; missing files
+ *                    skipped; when it names any, look_for_keys is off unless
+ *                    set), IdentitiesOnly (turns allow_agent off unless
+ *                    set), CertificateFile, UserKnownHostsFile (the first
+ *                    is loaded as gossh_client_load_host_keys would, unless
+ *                    the client has such a file; the rest as system keys),
+ *                    GlobalKnownHostsFile, StrictHostKeyChecking (yes:
+ *                    reject; no, accept-new: add; a changed key is always
+ *                    refused), HostKeyAlgorithms, Ciphers, KexAlgorithms,
+ *                    MACs (with OpenSSH's +, - and ^ forms; unsupported
+ *                    names skipped), ConnectTimeout, ServerAliveInterval,
+ *                    ServerAliveCountMax, Compression (logged: gossh has
+ *                    none). Only what the file sets applies, never OpenSSH's
+ *                    defaults. A file that does not parse fails the connect
+ *                    with GOSSH_E_INVALID (the message names file and line;
+ *                    details "path", "line"); an unreadable file with
+ *                    GOSSH_E_IO. See "ssh_config" for the rules.
  * Returns GOSSH_E_INVALID for an unknown name or a value that does not parse
  * (the message names the option and never repeats the value, which may be a
  * password set under the wrong name). Does not block.
@@ -697,6 +725,99 @@ int gossh_client_get_system_host_keys(gossh_client *c, gossh_hostkeys **out,
  * policy and log channel.
  */
 int gossh_client_share_host_keys(gossh_client *c, const gossh_client *from, gossh_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* ssh_config (an OpenSSH client configuration, paramiko's SSHConfig)        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * gossh resolves ssh_config files itself, with OpenSSH's rules (readconf.c
+ * of OpenSSH 9.2, and checked against `ssh -G`): the first value obtained
+ * for a keyword wins, except for those that accumulate (IdentityFile,
+ * CertificateFile, LocalForward, RemoteForward, DynamicForward, SendEnv;
+ * see gossh_sshconfig_multi_keywords); Host patterns (*, ?, !) and Match
+ * (host, originalhost, user, localuser, exec, canonical, final, all, with
+ * ! and comma lists); the second pass that `Match final` or
+ * CanonicalizeHostname asks for; Include with globs and ~ (a relative path
+ * is under ~/.ssh, or /etc/ssh for the system file); `keyword value`,
+ * `keyword=value`, quotes; keywords in any case. Unknown keywords are kept,
+ * not errors. Tokens (%h %p %r %u %n %d %l %L %i %C %k %%), ~ and ${VAR}
+ * are expanded where ssh expands them: HostName (%h), IdentityFile,
+ * CertificateFile, UserKnownHostsFile, ControlPath, IdentityAgent,
+ * RemoteCommand and ProxyCommand (%h %n %p %r). Other values are returned as
+ * written, with quotes removed and arguments joined by one space
+ * (ProxyCommand, LocalCommand, RemoteCommand, KnownHostsCommand keep the
+ * rest of their line as written).
+ * A handle is safe to use from several threads at once.
+ */
+
+/*
+ * gossh_sshconfig_from_path — reads and parses the file at path, as `ssh -F
+ * path` reads it; path NULL reads the files ssh reads by default,
+ * ~/.ssh/config then /etc/ssh/ssh_config, skipping those that do not
+ * exist. Included files are read now. *out receives a new handle that the
+ * caller frees with gossh_sshconfig_free (NULL on failure). Does not block
+ * beyond reading the files. Returns 0; GOSSH_E_IO (a file cannot be read;
+ * details "path", "errno_name"); GOSSH_E_INVALID (a line does not parse:
+ * the message names file and line, details "path" and "line"; out NULL;
+ * path "").
+ */
+int gossh_sshconfig_from_path(const char *path, gossh_sshconfig **out, gossh_error **err);
+
+/*
+ * gossh_sshconfig_from_text — parses text (the contents of a file, read as
+ * a user file: relative Includes are under ~/.ssh). Otherwise as
+ * gossh_sshconfig_from_path.
+ */
+int gossh_sshconfig_from_text(const char *text, gossh_sshconfig **out, gossh_error **err);
+
+/*
+ * gossh_sshconfig_add_text — parses text and appends it to cfg as a further
+ * file, read after those cfg holds and from its own top (paramiko's
+ * repeated SSHConfig.parse). cfg is unchanged on failure. Returns 0,
+ * GOSSH_E_INVALID (NULL text, a line that does not parse), GOSSH_E_IO (an
+ * Include cannot be read), GOSSH_E_BADHANDLE.
+ */
+int gossh_sshconfig_add_text(gossh_sshconfig *cfg, const char *text, gossh_error **err);
+
+/*
+ * gossh_sshconfig_lookup — resolves host as `ssh [-l user] [-p port] host`
+ * would. user (NULL or "": none) and port (0: none) are what the caller
+ * already knows: they win over the files and are what `Match user` and the
+ * tokens see. BLOCKS while `Match exec` commands run (by /bin/sh -c; their
+ * stdout is discarded, their stderr logged at GOSSH_LOG_DEBUG), and for DNS
+ * when CanonicalizeHostname is on.
+ * *out receives the result as lines "keyword\tvalue\n": keywords in lower
+ * case, in the order they were obtained, a keyword that accumulates once per
+ * value in order; the value is the rest of the line after the first tab (it
+ * may hold tabs, never a newline). "hostname" is always there: HostName
+ * expanded, else host; lower case unless an address, as ssh. User and port
+ * given here appear as "user" and "port". The caller frees *out with
+ * gossh_free. Returns 0; GOSSH_E_INVALID (NULL host or out, port out of
+ * 0..65535, a `Match exec` that cannot run); GOSSH_E_CONNECT
+ * (CanonicalizeHostname with CanonicalizeFallbackLocal no and no domain
+ * resolved; detail "reason" "resolve"); GOSSH_E_BADHANDLE.
+ */
+int gossh_sshconfig_lookup(const gossh_sshconfig *cfg, const char *host, const char *user, int port,
+                           char **out, gossh_error **err);
+
+/*
+ * gossh_sshconfig_hostnames — the patterns of every Host line (included
+ * files too), each once, in the order written, as "pattern\n" lines in
+ * *out (paramiko's get_hostnames); caller frees with gossh_free. Returns 0,
+ * GOSSH_E_INVALID (out NULL), GOSSH_E_BADHANDLE.
+ */
+int gossh_sshconfig_hostnames(const gossh_sshconfig *cfg, char **out, gossh_error **err);
+
+/*
+ * gossh_sshconfig_multi_keywords — the keywords whose values accumulate, as
+ * "keyword\n" lines in *out (so that a binding returns a list for them);
+ * caller frees with gossh_free. Returns 0, GOSSH_E_INVALID (out NULL).
+ */
+int gossh_sshconfig_multi_keywords(char **out, gossh_error **err);
+
+/* gossh_sshconfig_free — releases cfg. NULL and repeats are no-ops. */
+void gossh_sshconfig_free(gossh_sshconfig *cfg);
 
 /* ------------------------------------------------------------------------ */
 /* Client                                                                    */

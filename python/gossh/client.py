@@ -42,6 +42,18 @@ def _seconds(v):
     return repr(float(v))
 
 
+class _DefaultPort(int):
+    """connect()'s default port, 22: an int that is told apart from a 22
+    the caller passed (``port is _DEFAULT_PORT``), so that an ssh_config's
+    Port applies only when the caller gave none."""
+
+    def __repr__(self):
+        return "22"
+
+
+_DEFAULT_PORT = _DefaultPort(22)
+
+
 def _port_text(port):
     """The text of connect()'s port: text as it is (the library parses it
     and never repeats it, where int("<a password>") would), an integral
@@ -201,7 +213,7 @@ class SSHClient(_lib.NativeHandle):
     def connect(
         self,
         hostname,
-        port=22,
+        port=_DEFAULT_PORT,
         username=None,
         password=None,
         pkey=None,
@@ -223,6 +235,7 @@ class SSHClient(_lib.NativeHandle):
         disabled_algorithms=None,
         transport_factory=None,
         auth_strategy=None,
+        ssh_config=None,
     ):
         """Connects to an SSH server and authenticates, as paramiko's
         connect(): pkey, then key_filename, then the agent (allow_agent),
@@ -231,6 +244,11 @@ class SSHClient(_lib.NativeHandle):
         Raises BadHostKeyException, AuthenticationException (and its
         subclasses), SSHException, NoValidConnectionsError or a timeout
         (SSHTimeout: both SSHException and socket.timeout).
+
+        ssh_config (gossh only; paramiko never applies an ssh_config): True
+        for ~/.ssh/config and /etc/ssh/ssh_config, or the path of a file;
+        hostname is then resolved as ssh does (HostName, User, Port,
+        IdentityFile, ...), the arguments given here winning over the file.
         """
         unsupported = []
         if sock is not None:
@@ -263,7 +281,14 @@ class SSHClient(_lib.NativeHandle):
                 call(lib.gossh_options_set, opts, name.encode(), _lib.enc(value))
 
             setopt("hostname", hostname)
-            setopt("port", _port_text(port))
+            # Only options the caller gave are set, so that an ssh_config's
+            # values apply to the others (port=22 given explicitly counts).
+            if port is not _DEFAULT_PORT:
+                setopt("port", _port_text(port))
+            if ssh_config is True:
+                setopt("ssh_config", "default")
+            elif ssh_config not in (None, False):
+                setopt("ssh_config", os.fspath(ssh_config))
             if username is not None:
                 setopt("username", username)
             if password is not None:
@@ -275,8 +300,10 @@ class SSHClient(_lib.NativeHandle):
                     key_filename = [key_filename]
                 for path in key_filename:
                     setopt("key_filename", os.fspath(path))
-            setopt("allow_agent", _bool(allow_agent))
-            setopt("look_for_keys", _bool(look_for_keys))
+            if allow_agent is not True:
+                setopt("allow_agent", _bool(allow_agent))
+            if look_for_keys is not True:
+                setopt("look_for_keys", _bool(look_for_keys))
             if timeout is not None:
                 setopt("timeout", _seconds(timeout))
             if banner_timeout is not None:

@@ -622,8 +622,8 @@ func (st *lookupState) apply(l *sshConfigLine) {
 		}
 	case sshConfigMulti[k]:
 		v := strings.Join(l.args, " ")
-		if (k == "identityfile" || k == "certificatefile") && contains(st.values[k], v) {
-			return // OpenSSH ignores a duplicate
+		if contains(st.values[k], v) {
+			return // OpenSSH ignores a duplicate key, certificate or forward (not SendEnv)
 		}
 		st.set(k, v)
 	case k == "proxycommand" || k == "proxyjump":

@@ -116,6 +116,7 @@ var sshGCases = []sshGCase{
 	{conf: "tokens.conf", host: "tok", user: "cli", port: 7},
 	{conf: "tokens.conf", host: "tok2"},
 	{conf: "fedora.conf", host: "anything"},
+	{conf: "final-dup.conf", host: "x"},
 }
 
 // sshGSetup copies testdata/sshconfig to a temporary directory, with @DIR@

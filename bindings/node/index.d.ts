@@ -61,6 +61,42 @@ export interface ConnectOptions {
   logLevel?: LogLevel;
   /** Log channel: records are named "<logChannel>.transport" / ".channel". Default "gossh.<n>" with `log`, else "gossh". */
   logChannel?: string;
+  /**
+   * Apply an OpenSSH client configuration (off by default): true for
+   * ~/.ssh/config then /etc/ssh/ssh_config, or a file's path. `host` is then
+   * resolved as ssh does (HostName, User, Port, IdentityFile, IdentitiesOnly,
+   * CertificateFile, UserKnownHostsFile, StrictHostKeyChecking when no
+   * hostKeyPolicy is given, HostKeyAlgorithms, Ciphers, KexAlgorithms, MACs,
+   * ConnectTimeout, ServerAliveInterval/CountMax). Options given here win.
+   */
+  sshConfig?: boolean | string;
+}
+
+/** One host's resolved ssh_config: lower-case keywords; accumulating ones as arrays. */
+export interface SSHConfigResult {
+  hostname: string;
+  identityfile?: string[];
+  certificatefile?: string[];
+  localforward?: string[];
+  remoteforward?: string[];
+  dynamicforward?: string[];
+  sendenv?: string[];
+  [keyword: string]: string | string[] | undefined;
+}
+
+/** An OpenSSH client configuration, resolved by libgossh with ssh's rules. */
+export class SSHConfig {
+  private constructor();
+  /** Reads path as `ssh -F path`; with no path, ~/.ssh/config then /etc/ssh/ssh_config. */
+  static fromPath(path?: string): Promise<SSHConfig>;
+  /** Parses configuration text (relative Includes are under ~/.ssh). */
+  static fromText(text: string): SSHConfig;
+  /** Resolves host as `ssh [-l user] [-p port] host` would. */
+  lookup(host: string, options?: { user?: string; port?: number }): Promise<SSHConfigResult>;
+  /** The patterns of every Host line, in the order written. */
+  hostnames(): string[];
+  /** Releases the native handle now. */
+  free(): void;
 }
 
 /** 10 debug, 20 info, 30 warning, 40 error (Python's numbers). */

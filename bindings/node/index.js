@@ -13,6 +13,7 @@ const { Process, Channel } = require('./lib/channel');
 const { setLogger } = require('./lib/log');
 const { Key } = require('./lib/keys');
 const { HostKeys } = require('./lib/hostkeys');
+const { SSHConfig } = require('./lib/sshconfig');
 
 module.exports = {
   Client,
@@ -20,6 +21,7 @@ module.exports = {
   Channel,
   Key,
   HostKeys,
+  SSHConfig,
   setLogger,
   version: native.version,
   libraryPath: native.libraryPath,

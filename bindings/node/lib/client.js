@@ -118,6 +118,9 @@ class Client extends EventEmitter {
       set('banner_timeout', msToSeconds(o.bannerTimeout, 'bannerTimeout'));
       set('auth_timeout', msToSeconds(o.authTimeout, 'authTimeout'));
       set('channel_timeout', msToSeconds(o.channelTimeout, 'channelTimeout'));
+      if (o.sshConfig !== undefined && o.sshConfig !== null && o.sshConfig !== false) {
+        set('ssh_config', o.sshConfig === true ? 'default' : String(o.sshConfig));
+      }
       if (o.log !== undefined && o.log !== null) {
         if (!this._detachLog) this._detachLog = log.attachClientLogger(h, o.log, o.logLevel, o.logChannel);
       } else if (o.logChannel !== undefined && o.logChannel !== null) {
@@ -182,6 +185,9 @@ class Client extends EventEmitter {
           } catch (_) { /* ignore */ }
           return native.HOSTKEY_ACCEPT;
         });
+      } else if (policy === 'reject' && o.hostKeyPolicy === undefined && o.sshConfig) {
+        // No policy given: the client's default (reject) stands, and an
+        // ssh_config's StrictHostKeyChecking may apply.
       } else if (policy === 'reject' || policy === 'autoadd') {
         native.callSync('gossh_client_set_policy', h,
           policy === 'reject' ? native.POLICY_REJECT : native.POLICY_AUTOADD);

@@ -239,3 +239,66 @@ func TestSSHConfigAgainstOpenSSH(t *testing.T) {
 	}
 	t.Logf("%d cases, %d keyword comparisons", len(sshGCases), compared)
 }
+
+// TestSSHConfigIdentityTokensAgainstOpenSSH checks the expanded
+// IdentityFile and CertificateFile values, which ssh -G prints unexpanded:
+// `ssh -v` names each file it loads ("identity file PATH type N") before
+// the key exchange, which a ProxyCommand that exits at once cuts short.
+func TestSSHConfigIdentityTokensAgainstOpenSSH(t *testing.T) {
+	sshBin, err := exec.LookPath("ssh")
+	if err != nil {
+		t.Skip("OpenSSH's ssh is not installed")
+	}
+	dir, env := sshGSetup(t)
+	withSSHEnv(t, env)
+	checked := 0
+	for _, c := range sshGCases {
+		file := filepath.Join(dir, c.conf)
+		cfg, err := LoadSSHConfig(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := cfg.Lookup(c.host, &SSHConfigQuery{User: c.user, Port: c.port})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.GetAll("identityfile") == nil && res.GetAll("certificatefile") == nil {
+			continue
+		}
+		args := []string{"-v", "-F", file, "-o", "ProxyCommand=true", "-o", "BatchMode=yes"}
+		if c.user != "" {
+			args = append(args, "-l", c.user)
+		}
+		if c.port != 0 {
+			args = append(args, "-p", strconv.Itoa(c.port))
+		}
+		cmd := exec.Command(sshBin, append(args, c.host)...)
+		cmd.Env = append(os.Environ(), "HOME="+env.homeEnv)
+		out, _ := cmd.CombinedOutput() // it fails: the proxy closes at once
+		var ids, certs []string
+		for _, line := range strings.Split(string(out), "\n") {
+			for prefix, list := range map[string]*[]string{"debug1: identity file ": &ids, "debug1: certificate file ": &certs} {
+				if rest, ok := strings.CutPrefix(line, prefix); ok {
+					if i := strings.LastIndex(rest, " type "); i >= 0 {
+						p := rest[:i]
+						if n := len(*list); n > 0 && p == (*list)[n-1]+"-cert" {
+							continue // ssh looks for PATH-cert beside each key
+						}
+						*list = append(*list, p)
+					}
+				}
+			}
+		}
+		if got := res.GetAll("identityfile"); got != nil && strings.Join(got, "\n") != strings.Join(ids, "\n") {
+			t.Errorf("%s %s: identityfile gossh %q, ssh %q", c.conf, c.host, got, ids)
+		}
+		if got := res.GetAll("certificatefile"); strings.Join(got, "\n") != strings.Join(certs, "\n") {
+			t.Errorf("%s %s: certificatefile gossh %q, ssh %q", c.conf, c.host, got, certs)
+		}
+		checked++
+	}
+	if checked < 5 {
+		t.Fatalf("only %d cases had identity files", checked)
+	}
+	t.Logf("%d cases compared", checked)
+}

@@ -413,6 +413,9 @@ func (c *Client) Connect(cfg *Config) error {
 	c.mu.Unlock()
 
 	name := HostKeyName(cfg.Hostname, cfg.Port)
+	if cfg.HostKeyAlias != "" {
+		name = cfg.HostKeyAlias
+	}
 	st := &authState{allowed: map[string]bool{}}
 	signers, closeAgent := collectSigners(cfg, st)
 	defer closeAgent()

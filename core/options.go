@@ -42,6 +42,10 @@ type Config struct {
 	// the file's (see Config.Explicit); sshconfig_apply.go says what is
 	// applied.
 	SSHConfig string
+	// HostKeyAlias is the name the host key is looked up and recorded
+	// under, instead of HostKeyName(Hostname, Port) (ssh_config's
+	// HostKeyAlias); "" for none.
+	HostKeyAlias string
 	// CertificateFiles are OpenSSH certificates offered with the keys they
 	// certify (ssh_config's CertificateFile).
 	CertificateFiles []string

@@ -6,7 +6,7 @@ package core
 // applied, never OpenSSH's defaults (gossh's, paramiko's, stay). Applied:
 //
 //	HostName, User, Port, IdentityFile, IdentitiesOnly, CertificateFile,
-//	UserKnownHostsFile, GlobalKnownHostsFile, StrictHostKeyChecking,
+//	HostKeyAlias, UserKnownHostsFile, GlobalKnownHostsFile, StrictHostKeyChecking,
 //	HostKeyAlgorithms, Ciphers, KexAlgorithms, MACs, ConnectTimeout,
 //	ServerAliveInterval, ServerAliveCountMax, Compression (logged: none),
 //	ProxyJump and ProxyCommand (resolved; see applySSHConfigProxy).
@@ -113,6 +113,9 @@ func (c *Client) applySSHConfigResult(cfg *Config, res *SSHConfigResult) (restor
 			return restore, bad("Port", v, "not a port number")
 		}
 		cfg.Port = p
+	}
+	if v, ok := get("hostkeyalias"); ok && cfg.HostKeyAlias == "" && !strings.EqualFold(v, "none") {
+		cfg.HostKeyAlias = strings.ToLower(v) // ssh lowers it
 	}
 	if v, ok := get("connecttimeout"); ok && !cfg.Explicit("timeout") {
 		d, err := parseConvtime(v)

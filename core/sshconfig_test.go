@@ -248,3 +248,36 @@ func TestSSHConfigHostKeys(t *testing.T) {
 	wantKind(t, c.Connect(cfg), KindHostKeyUnknown)
 	c.Close()
 }
+
+func TestSSHConfigHostKeyAlias(t *testing.T) {
+	s := sshd(t)
+	data, err := os.ReadFile(filepath.Join(s.keydir, "known_hosts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := HostKeyName(s.host, s.port)
+	var lines []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(l, name+" "); ok {
+			lines = append(lines, "the-alias "+rest)
+		}
+	}
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	if err := os.WriteFile(kh, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := s.sshConfigFor(t, "    UserKnownHostsFile "+kh+"\n    HostKeyAlias The-Alias\n")
+	cfg := NewConfig()
+	cfg.Hostname, cfg.SSHConfig = "gossh-alias", path
+	c := NewClient()
+	defer c.Close()
+	if err := c.Connect(cfg); err != nil {
+		t.Fatal(err)
+	}
+	// Without the alias the same file does not know the host.
+	path = s.sshConfigFor(t, "    UserKnownHostsFile "+kh+"\n")
+	cfg.SSHConfig = path
+	c2 := NewClient()
+	defer c2.Close()
+	wantKind(t, c2.Connect(cfg), KindHostKeyUnknown)
+}

@@ -492,7 +492,8 @@ int gossh_options_new(gossh_options **out, gossh_error **err);
  *                    IdentityFile (after key_filename; missing files
  *                    skipped; when it names any, look_for_keys is off unless
  *                    set), IdentitiesOnly (turns allow_agent off unless
- *                    set), CertificateFile, UserKnownHostsFile (the first
+ *                    set), CertificateFile, HostKeyAlias (the name host
+ *                    keys are looked up under), UserKnownHostsFile (the first
  *                    is loaded as gossh_client_load_host_keys would, unless
  *                    the client has such a file; the rest as system keys),
  *                    GlobalKnownHostsFile, StrictHostKeyChecking (yes:

@@ -65,7 +65,7 @@ export interface ConnectOptions {
    * Apply an OpenSSH client configuration (off by default): true for
    * ~/.ssh/config then /etc/ssh/ssh_config, or a file's path. `host` is then
    * resolved as ssh does (HostName, User, Port, IdentityFile, IdentitiesOnly,
-   * CertificateFile, UserKnownHostsFile, StrictHostKeyChecking when no
+   * CertificateFile, HostKeyAlias, UserKnownHostsFile, StrictHostKeyChecking when no
    * hostKeyPolicy is given, HostKeyAlgorithms, Ciphers, KexAlgorithms, MACs,
    * ConnectTimeout, ServerAliveInterval/CountMax). Options given here win.
    */

@@ -200,6 +200,7 @@ FUZZ_COUNTS := \
   core:FuzzHostKeyEntryMatches:10000 \
   core:FuzzHostCertificate:10000 \
   core:FuzzConfigSet:10000 \
+  core:FuzzSSHConfig:3000 \
   core:FuzzChannelTraffic:1000 \
   core:FuzzConnectBanner:200 \
   capi:FuzzHandles:10000 \

@@ -37,6 +37,7 @@ func FuzzConfigSet(f *testing.F) {
 		{"timeout", "1.5"}, {"timeout", ""}, {"timeout", "-1"}, {"banner_timeout", "NaN"}, {"auth_timeout", "Infinity"},
 		{"auth_timeout", "1e300"}, {"timeout", "secret-password-123"},
 		{"pasword", "hunter2"}, {"", ""}, {"port\x00", "22"}, {"\xff\xfe", "\x00\xff"}, {"PORT", "22"},
+		{"ssh_config", "1"}, {"ssh_config", "/etc/ssh/ssh_config"},
 	} {
 		f.Add(s[0], s[1])
 	}
@@ -95,6 +96,10 @@ func checkSetValue(t *testing.T, c *Config, name, value string) {
 	case "timeout", "banner_timeout", "auth_timeout":
 		if c.Timeout < 0 || c.BannerTimeout < 0 || c.AuthTimeout < 0 {
 			t.Fatalf("negative timeout from %q", value)
+		}
+	case "ssh_config":
+		if c.SSHConfig != sshConfigOption(value) || (value == "1" && c.SSHConfig != SSHConfigDefault) {
+			t.Fatalf("ssh_config %q from %q", c.SSHConfig, value)
 		}
 	case "username", "password", "passphrase", "agent_socket", "allow_agent", "look_for_keys":
 	default:

@@ -227,6 +227,17 @@ func parseSSHConfigLine(raw, file string, num int) (*sshConfigLine, error) {
 		return nil, sshConfigError(file, num, "invalid quotes")
 	}
 	l := &sshConfigLine{file: file, num: num, keyword: keyword, args: args, rest: rest}
+	if rule, ok := sshConfigRules[keyword]; ok {
+		if len(args) == 0 || args[0] == "" {
+			return nil, sshConfigError(file, num, "missing argument")
+		}
+		if len(args) > 1 {
+			return nil, sshConfigError(file, num, "keyword %s extra arguments at end of line", keyword)
+		}
+		if rule.check != nil && !rule.check(args[0]) {
+			return nil, sshConfigError(file, num, "bad %s value %q: %s", keyword, args[0], rule.want)
+		}
+	}
 	switch keyword {
 	case "host":
 		if len(args) == 0 {
@@ -245,6 +256,50 @@ func parseSSHConfigLine(raw, file string, num int) (*sshConfigLine, error) {
 		l.match = m
 	}
 	return l, nil
+}
+
+// sshConfigRule is what a keyword that gossh applies takes: one argument,
+// of which check (when not nil) approves. ssh refuses a file with such a
+// line wherever it stands (active or not), and so does gossh. Keywords not
+// listed are kept as written.
+type sshConfigRule struct {
+	check func(string) bool
+	want  string
+}
+
+func oneOf(words ...string) func(string) bool {
+	return func(v string) bool {
+		for _, w := range words {
+			if strings.EqualFold(v, w) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+var (
+	flagWords = oneOf("yes", "no", "true", "false")
+	isPort    = func(v string) bool { p, err := strconv.Atoi(v); return err == nil && p >= 1 && p <= 65535 }
+	isCount   = func(v string) bool { n, err := strconv.Atoi(v); return err == nil && n >= 0 }
+	isTime    = func(v string) bool { _, err := parseConvtime(v); return err == nil }
+)
+
+var sshConfigRules = map[string]sshConfigRule{
+	"hostname": {}, "user": {}, "hostkeyalias": {}, "identityfile": {}, "certificatefile": {},
+	"ciphers": {}, "macs": {}, "kexalgorithms": {}, "hostkeyalgorithms": {}, "controlpath": {},
+	"port":                      {isPort, "a port number in 1..65535"},
+	"connecttimeout":            {isTime, "a time"},
+	"serveraliveinterval":       {isTime, "a time"},
+	"serveralivecountmax":       {isCount, "a number"},
+	"connectionattempts":        {isCount, "a number"},
+	"canonicalizemaxdots":       {isCount, "a number"},
+	"identitiesonly":            {flagWords, "yes or no"},
+	"batchmode":                 {flagWords, "yes or no"},
+	"canonicalizefallbacklocal": {flagWords, "yes or no"},
+	"compression":               {oneOf("yes", "no"), "yes or no"},
+	"stricthostkeychecking":     {oneOf("yes", "no", "true", "false", "ask", "off", "accept-new"), "yes, no, ask, off or accept-new"},
+	"canonicalizehostname":      {oneOf("yes", "no", "true", "false", "always"), "yes, no or always"},
 }
 
 // argvSplit is OpenSSH's argv_split with terminate_on_comment: white space

@@ -302,3 +302,39 @@ func TestSSHConfigIdentityTokensAgainstOpenSSH(t *testing.T) {
 	}
 	t.Logf("%d cases compared", checked)
 }
+
+// TestSSHConfigErrorsAgainstOpenSSH: a file ssh refuses, gossh refuses
+// (for the keywords it applies and the structure: quotes, Match, Host), and
+// one ssh takes, gossh takes.
+func TestSSHConfigErrorsAgainstOpenSSH(t *testing.T) {
+	sshBin, err := exec.LookPath("ssh")
+	if err != nil {
+		t.Skip("OpenSSH's ssh is not installed")
+	}
+	dir := t.TempDir()
+	for i, text := range []string{
+		// refused
+		"Port #x\n", "HostName \"\"\n", "Port 22 33\n", "Port abc\n", "Host x\nPort 0\n", "Port 65536\n",
+		"User\n", `User "a` + "\n", "Match\n", "Match user\n", "Match nosuch x\n", "Match all host a\n",
+		"Host\n", "ConnectTimeout 5x\n", "ServerAliveCountMax -1\n", "IdentitiesOnly maybe\n",
+		"Compression true\n", "StrictHostKeyChecking sometimes\n", "CanonicalizeHostname 0\n",
+		"Host a\n  IdentityFile a b\n", "HostName a b\n", "Match host a all\nMatch exec\n",
+		// taken
+		"Port 22\n", "Host x\n  Port=2222\n", "port = 2\n", "ConnectTimeout 1h30m\n", "ConnectTimeout none\n",
+		"IdentitiesOnly TRUE\n", "StrictHostKeyChecking accept-new\n", "Match host a all\n", "Match exec \"true\" all\n",
+		"ProxyCommand\tnc %h %p  # a comment\n", "Host \"a b\" c\n", "HostName=a\n", "Compression yes\n",
+		"UserKnownHostsFile a b c\n", "SendEnv A B\n", "Match !final !canonical\n",
+	} {
+		file := filepath.Join(dir, "c"+strconv.Itoa(i))
+		if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sshErr := exec.Command(sshBin, "-G", "-F", file, "somehost").Run()
+		_, goErr := LoadSSHConfig(file)
+		if (sshErr == nil) != (goErr == nil) {
+			t.Errorf("%q: ssh -G error %v, gossh error %v", text, sshErr, goErr)
+		} else if goErr != nil && KindOf(goErr) != KindInvalid {
+			t.Errorf("%q: gossh error of kind %v", text, KindOf(goErr))
+		}
+	}
+}

@@ -281,3 +281,59 @@ func TestSSHConfigHostKeyAlias(t *testing.T) {
 	defer c2.Close()
 	wantKind(t, c2.Connect(cfg), KindHostKeyUnknown)
 }
+
+func TestDefaultSSHConfigFiles(t *testing.T) {
+	dir := t.TempDir()
+	home := filepath.Join(dir, "home")
+	etc := filepath.Join(dir, "etc")
+	for _, d := range []string{filepath.Join(home, ".ssh"), filepath.Join(etc, "sys.d")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(p, text string) {
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The user's file includes a relative path (under ~/.ssh); the system
+	// file one relative to its own directory, and is read after.
+	write(filepath.Join(home, ".ssh", "config"), "Include inc.conf\nHost a\n    Port 1\n")
+	write(filepath.Join(home, ".ssh", "inc.conf"), "Host b\n    Port 2\n")
+	write(filepath.Join(etc, "ssh_config"), "Include sys.d/*.conf\nHost *\n    Port 9\n    User sys\n")
+	write(filepath.Join(etc, "sys.d", "x.conf"), "Host c\n    Port 3\n")
+	env := sshEnvNow()
+	env.home, env.homeEnv = home, home
+	withSSHEnv(t, env)
+	old := SSHConfigSystemFile
+	SSHConfigSystemFile = filepath.Join(etc, "ssh_config")
+	defer func() { SSHConfigSystemFile = old }()
+	c, err := OpenSSHConfig("1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for host, want := range map[string]string{"a": "1", "b": "2", "c": "3", "d": "9"} {
+		r := mustLookupSSHConfig(t, c, host)
+		if p, _ := r.Get("port"); p != want {
+			t.Errorf("%s: port %q, want %s", host, p, want)
+		}
+		if u, _ := r.Get("user"); u != "sys" {
+			t.Errorf("%s: user %q", host, u)
+		}
+	}
+	// "~" is for user files only.
+	write(filepath.Join(etc, "ssh_config"), "Include ~/x\n")
+	if _, err := DefaultSSHConfig(); KindOf(err) != KindInvalid {
+		t.Errorf("system Include ~: got %v", err)
+	}
+	// Neither file there: an empty configuration.
+	os.Remove(filepath.Join(etc, "ssh_config"))
+	os.Remove(filepath.Join(home, ".ssh", "config"))
+	c, err = DefaultSSHConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := mustLookupSSHConfig(t, c, "x"); len(r.Keywords()) != 1 {
+		t.Errorf("empty configuration gave %q", r.Keywords())
+	}
+}

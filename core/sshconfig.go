@@ -65,9 +65,7 @@ func (c *SSHConfig) snapshot() []*sshConfigFile {
 
 // SSHConfigMultiKeywords lists the keywords whose values accumulate
 // (every other keyword takes the first value obtained).
-func SSHConfigMultiKeywords() []string {
-	return []string{"identityfile", "certificatefile", "localforward", "remoteforward", "dynamicforward", "sendenv"}
-}
+func SSHConfigMultiKeywords() []string { return append([]string(nil), sshConfigMultiList...) }
 
 type sshConfigFile struct {
 	path  string
@@ -103,10 +101,16 @@ var SSHConfigSystemFile = "/etc/ssh/ssh_config"
 
 // sshConfigMulti are the keywords whose values accumulate instead of the
 // first one winning. sendenv takes each argument as a value.
-var sshConfigMulti = map[string]bool{
-	"identityfile": true, "certificatefile": true, "localforward": true, "remoteforward": true,
-	"dynamicforward": true, "sendenv": true,
-}
+var (
+	sshConfigMultiList = []string{"identityfile", "certificatefile", "localforward", "remoteforward", "dynamicforward", "sendenv"}
+	sshConfigMulti     = func() map[string]bool {
+		m := map[string]bool{}
+		for _, k := range sshConfigMultiList {
+			m[k] = true
+		}
+		return m
+	}()
+)
 
 // sshConfigRest are the keywords that take the rest of the line as one
 // value, unsplit (a command line).
@@ -489,19 +493,15 @@ func (r *SSHConfigResult) GetAll(keyword string) []string {
 // Keywords returns the keywords set, in the order they were obtained.
 func (r *SSHConfigResult) Keywords() []string { return append([]string(nil), r.order...) }
 
-// Multi reports whether keyword accumulates values (IdentityFile, ...).
-func SSHConfigMulti(keyword string) bool { return sshConfigMulti[strings.ToLower(keyword)] }
-
 // lookupState is one lookup across its passes.
 type lookupState struct {
-	env        *sshEnv
-	hostArg    string // the name looked up: %n, Match originalhost
-	host       string // what Host lines match: the name looked up, then (final pass) the resolved host name
-	final      bool
-	wantFinal  bool
-	values     map[string][]string
-	order      []string
-	lineErrors []error
+	env       *sshEnv
+	hostArg   string // the name looked up: %n, Match originalhost
+	host      string // what Host lines match: the name looked up, then (final pass) the resolved host name
+	final     bool
+	wantFinal bool
+	values    map[string][]string
+	order     []string
 }
 
 func (st *lookupState) has(k string) bool { _, ok := st.values[k]; return ok }
@@ -547,9 +547,9 @@ func (c *SSHConfig) Lookup(host string, q *SSHConfigQuery) (*SSHConfigResult, er
 	canon := strings.ToLower(st.first("canonicalizehostname"))
 	if canon == "yes" || canon == "true" || canon == "always" {
 		if !isAddr {
-			if h, ok := st.canonicalize(hostname, canon); ok {
+			if h, ok, tried := st.canonicalize(hostname, canon); ok {
 				hostname = h
-			} else if strings.ToLower(st.first("canonicalizefallbacklocal")) == "no" {
+			} else if tried && sshConfigFalse(st.first("canonicalizefallbacklocal")) {
 				return nil, newError(KindConnect, nil, "could not canonicalize host name %s", hostname).with("reason", "resolve")
 			}
 		}
@@ -597,18 +597,19 @@ var sshConfigResolve = func(name string) bool {
 
 // canonicalize tries hostname in each CanonicalDomains domain, as ssh's
 // resolve_canonicalize: only names with at most CanonicalizeMaxDots dots,
-// never names ending in ".", and (for "yes") only without a proxy.
-func (st *lookupState) canonicalize(hostname, mode string) (string, bool) {
+// and (for "yes") only without a proxy. A name ending in "." is tried
+// alone. tried reports whether some name was looked up: only then does
+// CanonicalizeFallbackLocal no make a failure an error.
+func (st *lookupState) canonicalize(hostname, mode string) (name string, ok, tried bool) {
 	if mode != "always" && (st.has("proxycommand") && strings.ToLower(st.first("proxycommand")) != "none" || st.has("proxyjump") && strings.ToLower(st.first("proxyjump")) != "none") {
-		return "", false
+		return "", false, false
 	}
 	if strings.HasSuffix(hostname, ".") {
-		// Fully qualified: only its own name is tried (and the dot dropped).
 		name := strings.TrimSuffix(hostname, ".")
 		if name != "" && sshConfigResolve(name) {
-			return name, true
+			return name, true, true
 		}
-		return "", false
+		return "", false, false
 	}
 	maxDots := 1
 	if v := st.first("canonicalizemaxdots"); v != "" {
@@ -617,18 +618,27 @@ func (st *lookupState) canonicalize(hostname, mode string) (string, bool) {
 		}
 	}
 	if strings.Count(hostname, ".") > maxDots {
-		return "", false
+		return "", false, false
 	}
 	for _, d := range strings.Fields(st.first("canonicaldomains")) {
 		if strings.ToLower(d) == "none" {
 			break
 		}
+		tried = true
 		cand := hostname + "." + d
 		if sshConfigResolve(cand) {
-			return strings.ToLower(cand), true
+			return strings.ToLower(cand), true, true
 		}
 	}
-	return "", false
+	return "", false, tried
+}
+
+func sshConfigFalse(v string) bool {
+	switch strings.ToLower(v) {
+	case "no", "false":
+		return true
+	}
+	return false
 }
 
 // pass applies the files in order, each starting active, as ssh's

@@ -93,6 +93,12 @@ Host *.example.org
 	if _, err := c.Lookup("nowhere", nil); KindOf(err) != KindConnect {
 		t.Errorf("fallback no: got %v", err)
 	}
+	// Not tried (more dots than CanonicalizeMaxDots): no error, as ssh.
+	if r, err := c.Lookup("a.b.c", nil); err != nil {
+		t.Errorf("fallback no, not tried: %v", err)
+	} else if h, _ := r.Get("hostname"); h != "a.b.c" {
+		t.Errorf("hostname %q", h)
+	}
 }
 
 func TestSSHConfigIncludeDepth(t *testing.T) {

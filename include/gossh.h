@@ -1064,7 +1064,9 @@ int gossh_channel_id(gossh_channel *ch);
  * gossh_channel_info — one fact about the channel by name, in *out (caller
  * frees with gossh_free): "type" ("session", "direct-tcpip",
  * "forwarded-tcpip"), "origin" and "dest" (host:port of a forwarded or
- * direct-tcpip channel; "" otherwise), "origin_host", "origin_port",
+ * direct-tcpip channel; "" otherwise; a forwarded channel's "dest" is its
+ * forwarding as requested: the address as given to
+ * gossh_client_request_port_forward, "" included, and the port bound), "origin_host", "origin_port",
  * "dest_host", "dest_port" (their parts: the host without brackets, the
  * port in decimal, "0" when there is none), "exit_signal" (the signal name that
  * ended the command, e.g. "TERM", or ""). GOSSH_E_INVALID for an unknown

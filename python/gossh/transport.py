@@ -274,12 +274,8 @@ class Transport:
         dest = chan._addr("dest")
         chan.origin_addr = origin
         with self._fwd_lock:
+            # The library reports the forwarding as it was asked for.
             handler = self._forwards.get(dest)
-            if handler is None:
-                for (addr, port), h in self._forwards.items():
-                    if port == dest[1] and h is not None:
-                        handler = h
-                        break
         if handler is None:
             self._accept_queue.put(chan)
             return

@@ -255,6 +255,31 @@ def test_port_forward_handler(connected):
     t.cancel_port_forward("127.0.0.1", port)
 
 
+def test_port_forward_handler_on_default_address(connected):
+    # address "" (the library listens on localhost): the handler registered
+    # under ("", port) gets the connection. The library reports the
+    # forwarding as it was asked for, so the binding matches it exactly
+    # (it used to guess by port alone, which picks the wrong handler when
+    # two forwardings share a port on different addresses).
+    t = connected.get_transport()
+    got = []
+    served = threading.Event()
+
+    def handler(chan, origin, server):
+        got.append(server)
+        chan.close()
+        served.set()
+
+    for _ in range(5):
+        served.clear()
+        got.clear()
+        port = t.request_port_forward("", 0, handler=handler)
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            assert served.wait(5)
+        assert got == [("", port)]
+        t.cancel_port_forward("", port)
+
+
 def test_accept_ends_when_transport_closes(connected):
     t = connected.get_transport()
     t.request_port_forward("127.0.0.1", 0)

@@ -18,12 +18,26 @@ const { makeError, DETAIL_NAMES } = require('./errors');
 const SUPPORTED_MAJOR = 0;
 const MIN_MINOR = 1; // this binding was written against 0.1
 
+// The platform package a published gossh would take the library from (see
+// bindings/node/README.md, "Packaging"): @gossh/linux-x64-gnu and the like.
+const PLATFORM_PACKAGE = `@gossh/${process.platform}-${process.arch}-gnu`;
+const PKG = path.resolve(__dirname, '..');
+// A gossh source checkout (bindings/node inside the repository), where `make`
+// builds the library.
+const CHECKOUT = path.resolve(PKG, '..', '..');
+const inCheckout = () => fs.existsSync(path.join(CHECKOUT, 'go.mod')) &&
+  fs.existsSync(path.join(CHECKOUT, 'capi'));
+
 function candidates() {
   const list = [];
   if (process.env.GOSSH_LIBRARY) list.push(process.env.GOSSH_LIBRARY);
-  const pkg = path.resolve(__dirname, '..');
-  list.push(path.join(pkg, 'native', 'libgossh.so'));
-  list.push(path.resolve(pkg, '..', '..', 'build', 'libgossh.so'));
+  list.push(path.join(PKG, 'native', 'libgossh.so'));
+  try {
+    list.push(require.resolve(`${PLATFORM_PACKAGE}/libgossh.so`));
+  } catch {
+    // not installed: an npm pack of this directory carries native/ instead
+  }
+  if (inCheckout()) list.push(path.join(CHECKOUT, 'build', 'libgossh.so'));
   return list;
 }
 
@@ -41,9 +55,12 @@ function loadLibrary() {
       if (file === process.env.GOSSH_LIBRARY) break; // an explicit choice is final
     }
   }
+  const fix = inCheckout()
+    ? `run \`make\` in ${CHECKOUT}`
+    : `install ${PLATFORM_PACKAGE} (glibc Linux only), or reinstall gossh`;
   throw new Error(
     'gossh: cannot load libgossh.so; tried:\n  ' + tried.join('\n  ') +
-    '\nSet GOSSH_LIBRARY to its path, or run `make` in the gossh repository.');
+    `\nSet GOSSH_LIBRARY to its path, or ${fix}.`);
 }
 
 // Opaque handle types. The pointer values are registry keys inside the

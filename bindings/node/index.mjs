@@ -1,0 +1,16 @@
+// ESM entry point: every public name of the CommonJS module, as named
+// exports (import { Client, HostKeyError } from 'gossh') and as the default.
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const gossh = require('./index.js');
+
+export default gossh;
+export const {
+  Client, Process, Channel, Key, HostKeys, setLogger, version, libraryPath, codeName,
+  SSHError, InvalidArgumentError, BadHandleError, ConnectionError, TimeoutError,
+  AuthenticationError, BadAuthenticationTypeError, PasswordRequiredError, HostKeyError,
+  HostKeyMismatchError, ProtocolError, ClosedError, NotConnectedError, ChannelError, KeyError,
+  FileError,
+} = gossh;
+export const codes = gossh.codes;

@@ -1,0 +1,30 @@
+// A typed use of gossh, checked with `tsc --strict` (npm run typecheck, in
+// make test-node): the declarations must describe the API as programs use it.
+import { Client, HostKeyMismatchError, AuthenticationError, Key, HostKeys, codeName } from 'gossh';
+import type { ConnectOptions, ExecResult } from 'gossh';
+
+export async function uptime(host: string, username: string, privateKey: string): Promise<string> {
+  const options: ConnectOptions = { host, username, privateKey, knownHosts: '/etc/ssh/ssh_known_hosts' };
+  const c = new Client();
+  try {
+    await c.connect(options);
+    const r: ExecResult = await c.exec('uptime');
+    if (r.code !== 0) throw new Error(`uptime exited ${r.code}: ${r.stderr}`);
+    const proc = await c.spawn('cat');
+    proc.stdin.end('hello\n');
+    const status: number = await proc.exit;
+    return `${r.stdout.trim()} (cat: ${status})`;
+  } catch (e) {
+    if (e instanceof HostKeyMismatchError) return `host key changed for ${e.hostname}`;
+    if (e instanceof AuthenticationError) return `allowed: ${e.allowedTypes.join(',')}`;
+    throw e;
+  } finally {
+    await c.close();
+  }
+}
+
+export async function fingerprint(path: string): Promise<string> {
+  const k = await Key.fromFile(path);
+  const hk = new HostKeys();
+  return `${k.type} ${hk.size} ${codeName(-6)}`;
+}

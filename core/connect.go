@@ -264,6 +264,7 @@ func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 			}
 		}
 	}
+	signers = addCertificates(cfg.CertificateFiles, signers)
 	return signers, closer
 }
 
@@ -368,6 +369,14 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 
 // Connect connects, checks the host key and authenticates (see Config).
 func (c *Client) Connect(cfg *Config) error {
+	if cfg != nil && cfg.Hostname != "" && (cfg.SSHConfig != "" || cfg.KeepaliveInterval > 0) {
+		var done func()
+		var err error
+		if cfg, done, err = c.prepareConnect(cfg); err != nil {
+			return err
+		}
+		defer done() // see sshconfig_apply.go
+	}
 	if cfg == nil || cfg.Hostname == "" {
 		return InvalidArgument("no hostname given")
 	}
@@ -387,14 +396,6 @@ func (c *Client) Connect(cfg *Config) error {
 		c.mu.Unlock()
 	}()
 
-	if cfg.SSHConfig != "" {
-		restore, err := c.applySSHConfig(cfg)
-		defer restore()
-		if err != nil {
-			c.log.Infof("transport", "%v", err)
-			return err
-		}
-	}
 	c.log.Infof("transport", "connecting to %s", net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)))
 	raw, err := dial(ctx, cfg)
 	if err != nil {
@@ -419,7 +420,6 @@ func (c *Client) Connect(cfg *Config) error {
 	st := &authState{allowed: map[string]bool{}}
 	signers, closeAgent := collectSigners(cfg, st)
 	defer closeAgent()
-	signers = addCertificates(cfg.CertificateFiles, signers, c.log)
 	var accepted ssh.PublicKey
 	var hostErr error
 	sshCfg := &ssh.ClientConfig{
@@ -432,7 +432,7 @@ func (c *Client) Connect(cfg *Config) error {
 			}
 			return err
 		},
-		HostKeyAlgorithms: c.hostKeyAlgorithms(name),
+		HostKeyAlgorithms: orList(cfg.HostKeyAlgorithms, c.hostKeyAlgorithms(name)),
 		BannerCallback: func(msg string) error {
 			c.mu.Lock()
 			c.banner = msg
@@ -440,8 +440,8 @@ func (c *Client) Connect(cfg *Config) error {
 			return nil
 		},
 		ClientVersion: "SSH-2.0-gossh_" + Version,
+		Config:        algorithms(cfg),
 	}
-	setAlgorithms(sshCfg, cfg)
 	sconn, chans, reqs, err := ssh.NewClientConn(pc, net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)), sshCfg)
 	if err != nil {
 		raw.Close()
@@ -470,9 +470,5 @@ func (c *Client) Connect(cfg *Config) error {
 	c.live = &liveness{conn: client, pc: pc}
 	c.mu.Unlock()
 	c.log.Infof("transport", "authenticated as %s to %s (%s)", cfg.Username, name, string(sconn.ServerVersion()))
-	c.setKeepaliveMax(cfg.KeepaliveCountMax)
-	if cfg.KeepaliveInterval > 0 {
-		_ = c.SetKeepalive(cfg.KeepaliveInterval)
-	}
 	return nil
 }

@@ -31,11 +31,6 @@ type Config struct {
 	Timeout       time.Duration // TCP connect; 0: none
 	BannerTimeout time.Duration // server's version banner; 0: none
 	AuthTimeout   time.Duration // key exchange and authentication; 0: none
-	// ChannelTimeout is paramiko's channel_timeout: the limit for opening
-	// a channel and for each channel request when the caller gives none
-	// (a negative timeout); 0: none.
-	ChannelTimeout time.Duration
-
 	// SSHConfig applies an ssh_config file at Connect (paramiko never
 	// does: it is opt-in): "" none, SSHConfigDefault for ~/.ssh/config and
 	// /etc/ssh/ssh_config, else a path. Values given explicitly win over
@@ -59,6 +54,11 @@ type Config struct {
 	KeepaliveCountMax int
 
 	explicit map[string]bool // options given by name through Set
+
+	// ChannelTimeout is paramiko's channel_timeout: the limit for opening
+	// a channel and for each channel request when the caller gives none
+	// (a negative timeout); 0: none.
+	ChannelTimeout time.Duration
 }
 
 // Defaults as paramiko's.
@@ -146,6 +146,8 @@ func (c *Config) Set(name, value string) error {
 		c.LookForKeys, err = parseBool(value)
 	case "agent_socket":
 		c.AgentSocket = value
+	case "ssh_config":
+		c.SSHConfig = sshConfigOption(value)
 	case "timeout":
 		c.Timeout, err = parseSeconds(value)
 	case "banner_timeout":
@@ -154,8 +156,6 @@ func (c *Config) Set(name, value string) error {
 		c.AuthTimeout, err = parseSeconds(value)
 	case "channel_timeout":
 		c.ChannelTimeout, err = parseSeconds(value)
-	case "ssh_config":
-		c.SSHConfig = sshConfigOption(value)
 	default:
 		// The name is repeated only when it looks like one: a caller who
 		// swapped name and value must not see the value (a password?).
@@ -174,8 +174,7 @@ func (c *Config) Set(name, value string) error {
 
 // optionNames lists the names Set knows, for the message about another.
 var optionNames = []string{"hostname", "port", "username", "password", "passphrase", "key_filename",
-	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout", "channel_timeout",
-	"ssh_config"}
+	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout", "channel_timeout"}
 
 // optionNameRE is what an option name looks like (lower case and "_").
 var optionNameRE = regexp.MustCompile(`^[a-z][a-z_]{0,31}$`)

@@ -20,6 +20,10 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
+// The "ssh_config" option joins the names Set knows (added here, not in
+// options.go's list, so that branches adding options merge cleanly).
+func init() { optionNames = append(optionNames, "ssh_config") }
+
 // sshConfigOption reads the "ssh_config" option: "1" or "default" for
 // the default files, "" for none, else a path.
 func sshConfigOption(v string) string {
@@ -384,7 +388,8 @@ func parseConvtime(v string) (time.Duration, error) {
 // signer for that certificate (ssh offers the certificate, then the plain
 // key). A file that cannot be read or certifies none of the keys is logged
 // and skipped.
-func addCertificates(files []string, signers []ssh.Signer, log *Logger) []ssh.Signer {
+func addCertificates(files []string, signers []ssh.Signer) []ssh.Signer {
+	log := DefaultLogger()
 	if len(files) == 0 {
 		return signers
 	}
@@ -415,18 +420,43 @@ func addCertificates(files []string, signers []ssh.Signer, log *Logger) []ssh.Si
 	return out
 }
 
-// setAlgorithms puts the Config's algorithm lists into x/crypto's config.
-func setAlgorithms(sc *ssh.ClientConfig, cfg *Config) {
-	if cfg.Ciphers != nil {
-		sc.Ciphers = cloneStrings(cfg.Ciphers)
+// algorithms is x/crypto's ssh.Config for the Config's algorithm lists
+// (nil fields: x/crypto's defaults).
+func algorithms(cfg *Config) ssh.Config {
+	return ssh.Config{Ciphers: cloneStrings(cfg.Ciphers), KeyExchanges: cloneStrings(cfg.KeyExchanges), MACs: cloneStrings(cfg.MACs)}
+}
+
+// orList returns list, or def when list is nil.
+func orList(list, def []string) []string {
+	if list != nil {
+		return cloneStrings(list)
 	}
-	if cfg.KeyExchanges != nil {
-		sc.KeyExchanges = cloneStrings(cfg.KeyExchanges)
+	return def
+}
+
+// prepareConnect is what Connect does first when cfg asks for an ssh_config
+// or keepalives: it returns a copy of cfg with the ssh_config applied, and
+// done, which Connect defers: done undoes the connection's policy change
+// and, if the connect made the client active, starts the keepalive
+// (KeepaliveInterval, KeepaliveCountMax).
+func (c *Client) prepareConnect(cfg *Config) (*Config, func(), error) {
+	cfg = cfg.Clone()
+	wasActive := c.IsActive()
+	restore := func() {}
+	if cfg.SSHConfig != "" {
+		var err error
+		restore, err = c.applySSHConfig(cfg)
+		if err != nil {
+			restore()
+			c.log.Infof("transport", "%v", err)
+			return nil, nil, err
+		}
 	}
-	if cfg.MACs != nil {
-		sc.MACs = cloneStrings(cfg.MACs)
-	}
-	if cfg.HostKeyAlgorithms != nil {
-		sc.HostKeyAlgorithms = cloneStrings(cfg.HostKeyAlgorithms)
-	}
+	return cfg, func() {
+		restore()
+		if !wasActive && c.IsActive() && cfg.KeepaliveInterval > 0 {
+			c.setKeepaliveMax(cfg.KeepaliveCountMax)
+			_ = c.SetKeepalive(cfg.KeepaliveInterval)
+		}
+	}, nil
 }

@@ -471,14 +471,6 @@ int gossh_options_new(gossh_options **out, gossh_error **err);
  *                    the order keys are tried
  *   "allow_agent"    "1"/"0" (also true/false/yes/no): use SSH_AUTH_SOCK
  *   "look_for_keys"  "1"/"0": try ~/.ssh/id_rsa, id_ecdsa, id_ed25519, id_dsa
- *   "timeout"        seconds (decimal, e.g. "2.5") for the TCP connect;
- *                    "0" or "" means none
- *   "banner_timeout" seconds to wait for the server's SSH banner
- *   "auth_timeout"   seconds for key exchange and authentication
- *   "channel_timeout" seconds that opening a channel and each channel
- *                    request wait when the call gives no timeout (-1; see
- *                    "Timeouts"); "0" or "" (the default) means no limit
- *   "agent_socket"   path of an agent socket to use instead of SSH_AUTH_SOCK
  *   "ssh_config"     apply an OpenSSH client configuration at connect (off by
  *                    default, as paramiko never applies one): "1" or
  *                    "default" for ~/.ssh/config then /etc/ssh/ssh_config,
@@ -507,6 +499,14 @@ int gossh_options_new(gossh_options **out, gossh_error **err);
  *                    with GOSSH_E_INVALID (the message names file and line;
  *                    details "path", "line"); an unreadable file with
  *                    GOSSH_E_IO. See "ssh_config" for the rules.
+ *   "timeout"        seconds (decimal, e.g. "2.5") for the TCP connect;
+ *                    "0" or "" means none
+ *   "banner_timeout" seconds to wait for the server's SSH banner
+ *   "auth_timeout"   seconds for key exchange and authentication
+ *   "channel_timeout" seconds that opening a channel and each channel
+ *                    request wait when the call gives no timeout (-1; see
+ *                    "Timeouts"); "0" or "" (the default) means no limit
+ *   "agent_socket"   path of an agent socket to use instead of SSH_AUTH_SOCK
  * Returns GOSSH_E_INVALID for an unknown name or a value that does not parse
  * (the message names the option and never repeats the value, which may be a
  * password set under the wrong name). Does not block.

@@ -114,13 +114,13 @@ class Client extends EventEmitter {
         }
       }
       if (o.lookForKeys !== undefined) set('look_for_keys', bool(o.lookForKeys));
+      if (o.sshConfig !== undefined && o.sshConfig !== null && o.sshConfig !== false) {
+        set('ssh_config', o.sshConfig === true ? 'default' : String(o.sshConfig));
+      }
       set('timeout', msToSeconds(o.timeout, 'timeout'));
       set('banner_timeout', msToSeconds(o.bannerTimeout, 'bannerTimeout'));
       set('auth_timeout', msToSeconds(o.authTimeout, 'authTimeout'));
       set('channel_timeout', msToSeconds(o.channelTimeout, 'channelTimeout'));
-      if (o.sshConfig !== undefined && o.sshConfig !== null && o.sshConfig !== false) {
-        set('ssh_config', o.sshConfig === true ? 'default' : String(o.sshConfig));
-      }
       if (o.log !== undefined && o.log !== null) {
         if (!this._detachLog) this._detachLog = log.attachClientLogger(h, o.log, o.logLevel, o.logChannel);
       } else if (o.logChannel !== undefined && o.logChannel !== null) {

@@ -54,6 +54,7 @@ type Config struct {
 	KeepaliveCountMax int
 
 	explicit map[string]bool // options given by name through Set
+	sshBase  *Config         // the caller's Config before its ssh_config was applied (see CallerConfig)
 
 	// ChannelTimeout is paramiko's channel_timeout: the limit for opening
 	// a channel and for each channel request when the caller gives none

@@ -235,6 +235,18 @@ func (c *Client) applySSHConfigResult(cfg *Config, res *SSHConfigResult) (restor
 	return restore, nil
 }
 
+// CallerConfig returns the Config as the caller gave it, before its
+// ssh_config was applied (cfg itself when none was). A connection that
+// starts others from it (jump hosts) starts from this one, so that each
+// host is resolved in the ssh_config on its own, as ssh -J does: the
+// target's HostName, HostKeyAlias or Ciphers must not follow a jump host.
+func (c *Config) CallerConfig() *Config {
+	if c.sshBase != nil {
+		return c.sshBase
+	}
+	return c
+}
+
 // applySSHConfigProxy copies ProxyJump and ProxyCommand onto cfg.
 //
 // MERGE POINT (branch connect): Config.ProxyJump and Config.ProxyCommand
@@ -440,10 +452,12 @@ func orList(list, def []string) []string {
 // and, if the connect made the client active, starts the keepalive
 // (KeepaliveInterval, KeepaliveCountMax).
 func (c *Client) prepareConnect(cfg *Config) (*Config, func(), error) {
+	base := cfg.Clone()
 	cfg = cfg.Clone()
 	wasActive := c.IsActive()
 	restore := func() {}
 	if cfg.SSHConfig != "" {
+		cfg.sshBase = base
 		var err error
 		restore, err = c.applySSHConfig(cfg)
 		if err != nil {

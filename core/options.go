@@ -53,8 +53,9 @@ type Config struct {
 	KeepaliveInterval time.Duration
 	KeepaliveCountMax int
 
-	explicit map[string]bool // options given by name through Set
-	sshBase  *Config         // the caller's Config before its ssh_config was applied (see CallerConfig)
+	explicit  map[string]bool // options given by name through Set
+	sshBase   *Config         // the caller's Config before its ssh_config was applied (see CallerConfig)
+	jumpDepth int             // how many jump hosts led to this one (see hopBase)
 
 	// ChannelTimeout is paramiko's channel_timeout: the limit for opening
 	// a channel and for each channel request when the caller gives none

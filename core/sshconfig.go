@@ -471,6 +471,7 @@ type SSHConfigQuery struct {
 // (see sshConfigExpand). "hostname" is always present: the HostName
 // obtained, else the name looked up (lower case unless an address, as ssh).
 type SSHConfigResult struct {
+	host   string // the name looked up
 	values map[string][]string
 	raw    map[string][]string // as written, before token expansion
 	order  []string
@@ -1010,7 +1011,7 @@ var sshConfigExpand = map[string]string{
 
 // result expands tokens and builds the result.
 func (st *lookupState) result() *SSHConfigResult {
-	r := &SSHConfigResult{values: map[string][]string{}, raw: map[string][]string{}, order: st.order}
+	r := &SSHConfigResult{host: st.hostArg, values: map[string][]string{}, raw: map[string][]string{}, order: st.order}
 	host := st.first("hostname")
 	port := "22"
 	if v := st.first("port"); v != "" {

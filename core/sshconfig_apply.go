@@ -52,6 +52,15 @@ func (c *Config) MarkExplicit(name string) {
 	c.explicit[name] = true
 }
 
+// UnmarkExplicit forgets that options were given by the caller (a jump
+// host started from a Config takes its user and port from its own spec,
+// else from the ssh_config, as ssh -J does).
+func (c *Config) UnmarkExplicit(names ...string) {
+	for _, n := range names {
+		delete(c.explicit, n)
+	}
+}
+
 // Explicit reports whether the option name was given by the caller:
 // marked (MarkExplicit, Set), or away from NewConfig's default.
 func (c *Config) Explicit(name string) bool {
@@ -231,15 +240,14 @@ func (c *Client) applySSHConfigResult(cfg *Config, res *SSHConfigResult) (restor
 		c.mu.Unlock()
 	}
 
-	applySSHConfigProxy(cfg, res)
+	if err := applySSHConfigProxy(cfg, res.host, res); err != nil {
+		return restore, err
+	}
 	return restore, nil
 }
 
 // CallerConfig returns the Config as the caller gave it, before its
-// ssh_config was applied (cfg itself when none was). A connection that
-// starts others from it (jump hosts) starts from this one, so that each
-// host is resolved in the ssh_config on its own, as ssh -J does: the
-// target's HostName, HostKeyAlias or Ciphers must not follow a jump host.
+// ssh_config was applied (cfg itself when none was).
 func (c *Config) CallerConfig() *Config {
 	if c.sshBase != nil {
 		return c.sshBase
@@ -247,22 +255,84 @@ func (c *Config) CallerConfig() *Config {
 	return c
 }
 
-// applySSHConfigProxy copies ProxyJump and ProxyCommand onto cfg.
+// sshConfigMaxJumps bounds jump hosts that lead to jump hosts through an
+// ssh_config (ssh has no bound: `Host a` with `ProxyJump a-alias` that
+// resolves back to a recurses until something runs out).
+const sshConfigMaxJumps = 16
+
+// hopBase is the Config a jump host's connect starts from: the caller's
+// Config before the target's ssh_config was applied, so that each hop is
+// resolved in the ssh_config on its own, as ssh -J does (the target's
+// HostName, HostKeyAlias or Ciphers must not follow a hop), one jump
+// deeper; the user counts as given only when the hop's spec names one,
+// the port only when it is not the default.
+//
+// MERGE POINT (branch connect): jump.go's hopConfig starts with
+// `hc := cfg.Clone()`; make it `hc := cfg.hopBase(h.User != "")`.
+func (c *Config) hopBase(userGiven bool) *Config {
+	hc := c.CallerConfig().Clone()
+	hc.jumpDepth = c.jumpDepth + 1
+	if !userGiven {
+		hc.Username = localUsername()
+		hc.UnmarkExplicit("username")
+	}
+	hc.UnmarkExplicit("port")
+	return hc
+}
+
+// sshConfigProxy is what an ssh_config says about proxies for cfg, looked
+// up as alias: at most one of a ProxyJump and a ProxyCommand (the resolver
+// keeps the first, as ssh), "none" read as nothing. A ProxyJump whose last
+// hop is the host itself (by alias or HostName, port and user), or one
+// sshConfigMaxJumps jumps deep, is an error: a loop.
+func sshConfigProxy(cfg *Config, alias string, res *SSHConfigResult) (jump, command string, err error) {
+	if v, ok := res.Get("proxyjump"); ok && !strings.EqualFold(v, "none") {
+		if cfg.jumpDepth >= sshConfigMaxJumps {
+			return "", "", InvalidArgument("ssh_config: jump hosts %d deep at %s: a ProxyJump loop?", cfg.jumpDepth, alias)
+		}
+		hops := strings.Split(v, ",")
+		last := strings.TrimPrefix(hops[len(hops)-1], "ssh://")
+		user, host, port := "", last, cfg.Port
+		if i := strings.LastIndexByte(host, '@'); i >= 0 {
+			user, host = host[:i], host[i+1:]
+		}
+		if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+			if p, err := strconv.Atoi(host[i+1:]); err == nil {
+				host, port = host[:i], p
+			}
+		} else {
+			port = DefaultPort
+		}
+		host = strings.Trim(host, "[]")
+		if (strings.EqualFold(host, alias) || strings.EqualFold(host, cfg.Hostname)) && port == cfg.Port &&
+			(user == "" || user == cfg.Username) {
+			return "", "", InvalidArgument("ssh_config: jump host loop via %s: its ProxyJump names itself (exclude it: Host * !%s)", host, host)
+		}
+		return v, "", nil
+	}
+	if v, ok := res.raw["proxycommand"]; ok && !strings.EqualFold(v[0], "none") {
+		return "", v[0], nil // as written: the proxy code expands its tokens
+	}
+	return "", "", nil
+}
+
+// applySSHConfigProxy copies the ssh_config's ProxyJump or ProxyCommand
+// onto cfg unless the caller gave one ("none" included).
 //
 // MERGE POINT (branch connect): Config.ProxyJump and Config.ProxyCommand
-// (strings, OpenSSH syntax) come with branch "connect". After the merge,
-// this is the one place to fill them, unless the caller gave one:
+// come with branch "connect"; after the merge, replace the marked line by
 //
-//	if v, ok := res.raw["proxyjump"]; ok && cfg.ProxyJump == "" && cfg.ProxyCommand == "" && !strings.EqualFold(v[0], "none") {
-//		cfg.ProxyJump = v[0]
+//	if cfg.ProxyJump != "" || cfg.ProxyCommand != "" {
+//		return nil
 //	}
-//	if v, ok := res.raw["proxycommand"]; ok && cfg.ProxyJump == "" && cfg.ProxyCommand == "" && !strings.EqualFold(v[0], "none") {
-//		cfg.ProxyCommand = v[0] // as written: the proxy code expands %h %p %r with the resolved values
-//	}
-//
-// The resolver already makes the first of the two win, as ssh.
-func applySSHConfigProxy(cfg *Config, res *SSHConfigResult) {
-	_, _ = cfg, res
+//	cfg.ProxyJump, cfg.ProxyCommand = jump, command
+func applySSHConfigProxy(cfg *Config, alias string, res *SSHConfigResult) error {
+	jump, command, err := sshConfigProxy(cfg, alias, res)
+	if err != nil {
+		return err
+	}
+	_, _ = jump, command // MERGE POINT: the assignment above goes here
+	return nil
 }
 
 // loadSSHConfigKnownHosts reads UserKnownHostsFile and GlobalKnownHostsFile.

@@ -343,3 +343,90 @@ func TestDefaultSSHConfigFiles(t *testing.T) {
 		t.Errorf("empty configuration gave %q", r.Keywords())
 	}
 }
+
+func TestSSHConfigProxy(t *testing.T) {
+	c := mustParseSSHConfig(t, `
+Host gw
+    HostName 10.0.0.1
+    ProxyJump gw
+Host gw2
+    ProxyJump bob@gw2:2222
+Host inner
+    HostName inner.example
+    ProxyJump gw,jump@outer:2200
+    ProxyCommand ignored %h
+Host pc
+    ProxyCommand nc %h %p
+Host none
+    ProxyJump none
+    ProxyCommand nc %h %p
+`)
+	for _, tc := range []struct {
+		host, jump, command string
+		loop                bool
+	}{
+		{host: "gw", loop: true},
+		{host: "gw2"}, // another port: no loop
+		{host: "inner", jump: "gw,jump@outer:2200"},
+		{host: "pc", command: "nc %h %p"},
+		{host: "none"},
+		{host: "plain"},
+	} {
+		res := mustLookupSSHConfig(t, c, tc.host)
+		cfg := NewConfig()
+		cfg.Hostname = tc.host
+		if err := cfg.Set("port", "22"); err != nil {
+			t.Fatal(err)
+		}
+		restore, err := NewClient().applySSHConfigResult(cfg, res)
+		restore()
+		if tc.loop {
+			if KindOf(err) != KindInvalid || !strings.Contains(err.Error(), "loop") {
+				t.Errorf("%s: got %v, want a loop error", tc.host, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.host, err)
+			continue
+		}
+		jump, command, _ := sshConfigProxy(cfg, tc.host, res)
+		if tc.host == "gw2" {
+			continue
+		}
+		if jump != tc.jump || command != tc.command {
+			t.Errorf("%s: jump %q command %q", tc.host, jump, command)
+		}
+	}
+	// Too deep: a chain of aliases that leads back.
+	cfg := NewConfig()
+	cfg.jumpDepth = sshConfigMaxJumps
+	if _, _, err := sshConfigProxy(cfg, "inner", mustLookupSSHConfig(t, c, "inner")); err == nil {
+		t.Error("no error at the jump depth limit")
+	}
+}
+
+func TestHopBase(t *testing.T) {
+	cfg := NewConfig()
+	cfg.Hostname = "alias"
+	if err := cfg.Set("username", "target-user"); err != nil {
+		t.Fatal(err)
+	}
+	cfg.SSHConfig = "/some/config"
+	applied := cfg.Clone()
+	applied.sshBase = cfg
+	applied.Hostname, applied.HostKeyAlias = "target.example", "target-alias"
+	hop := applied.hopBase(false)
+	if hop.Hostname != "alias" || hop.HostKeyAlias != "" || hop.SSHConfig != "/some/config" || hop.jumpDepth != 1 {
+		t.Errorf("hop %+v", hop)
+	}
+	if hop.Explicit("username") {
+		t.Error("a hop without a user in its spec keeps the target's explicit user")
+	}
+	if !applied.hopBase(true).Explicit("username") {
+		t.Error("a hop with a user in its spec lost it")
+	}
+	if cfg.CallerConfig() != cfg || applied.CallerConfig() != cfg {
+		t.Error("CallerConfig")
+	}
+}

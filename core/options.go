@@ -55,7 +55,7 @@ type Config struct {
 
 	explicit  map[string]bool // options given by name through Set
 	sshBase   *Config         // the caller's Config before its ssh_config was applied (see CallerConfig)
-	jumpDepth int             // how many jump hosts led to this one (see hopBase)
+	jumpChain []string        // the hosts (as given) this one is a jump host for, outermost first (see hopBase)
 
 	// ChannelTimeout is paramiko's channel_timeout: the limit for opening
 	// a channel and for each channel request when the caller gives none

@@ -263,15 +263,16 @@ const sshConfigMaxJumps = 16
 // hopBase is the Config a jump host's connect starts from: the caller's
 // Config before the target's ssh_config was applied, so that each hop is
 // resolved in the ssh_config on its own, as ssh -J does (the target's
-// HostName, HostKeyAlias or Ciphers must not follow a hop), one jump
-// deeper; the user counts as given only when the hop's spec names one,
+// HostName, HostKeyAlias or Ciphers must not follow a hop), with the
+// target added to its jump chain (for loops); the user counts as given only when the hop's spec names one,
 // the port only when it is not the default.
 //
 // MERGE POINT (branch connect): jump.go's hopConfig starts with
 // `hc := cfg.Clone()`; make it `hc := cfg.hopBase(h.User != "")`.
 func (c *Config) hopBase(userGiven bool) *Config {
-	hc := c.CallerConfig().Clone()
-	hc.jumpDepth = c.jumpDepth + 1
+	caller := c.CallerConfig()
+	hc := caller.Clone()
+	hc.jumpChain = append(append([]string(nil), c.jumpChain...), caller.Hostname)
 	if !userGiven {
 		hc.Username = localUsername()
 		hc.UnmarkExplicit("username")
@@ -282,31 +283,30 @@ func (c *Config) hopBase(userGiven bool) *Config {
 
 // sshConfigProxy is what an ssh_config says about proxies for cfg, looked
 // up as alias: at most one of a ProxyJump and a ProxyCommand (the resolver
-// keeps the first, as ssh), "none" read as nothing. A ProxyJump whose last
-// hop is the host itself (by alias or HostName, port and user), or one
-// sshConfigMaxJumps jumps deep, is an error: a loop.
+// keeps the first, as ssh), "none" read as nothing. A ProxyJump through
+// the host itself or through a host it is already a jump host for (by the
+// names written), or one sshConfigMaxJumps deep, is a loop: an error
+// (ssh recurses without bound through an alias that leads back).
 func sshConfigProxy(cfg *Config, alias string, res *SSHConfigResult) (jump, command string, err error) {
 	if v, ok := res.Get("proxyjump"); ok && !strings.EqualFold(v, "none") {
-		if cfg.jumpDepth >= sshConfigMaxJumps {
-			return "", "", InvalidArgument("ssh_config: jump hosts %d deep at %s: a ProxyJump loop?", cfg.jumpDepth, alias)
+		if len(cfg.jumpChain) >= sshConfigMaxJumps {
+			return "", "", InvalidArgument("ssh_config: jump hosts %d deep at %s: a ProxyJump loop?", len(cfg.jumpChain), alias)
 		}
-		hops := strings.Split(v, ",")
-		last := strings.TrimPrefix(hops[len(hops)-1], "ssh://")
-		user, host, port := "", last, cfg.Port
-		if i := strings.LastIndexByte(host, '@'); i >= 0 {
-			user, host = host[:i], host[i+1:]
-		}
-		if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
-			if p, err := strconv.Atoi(host[i+1:]); err == nil {
-				host, port = host[:i], p
+		seen := append([]string{alias}, cfg.jumpChain...)
+		for _, hop := range strings.Split(v, ",") {
+			host := strings.TrimPrefix(strings.TrimSpace(hop), "ssh://")
+			if i := strings.LastIndexByte(host, '@'); i >= 0 {
+				host = host[i+1:]
 			}
-		} else {
-			port = DefaultPort
-		}
-		host = strings.Trim(host, "[]")
-		if (strings.EqualFold(host, alias) || strings.EqualFold(host, cfg.Hostname)) && port == cfg.Port &&
-			(user == "" || user == cfg.Username) {
-			return "", "", InvalidArgument("ssh_config: jump host loop via %s: its ProxyJump names itself (exclude it: Host * !%s)", host, host)
+			if i := strings.LastIndexByte(host, ':'); i >= 0 && !strings.HasSuffix(host, "]") {
+				host = host[:i]
+			}
+			host = strings.Trim(host, "[]")
+			for _, s := range seen {
+				if strings.EqualFold(host, s) {
+					return "", "", InvalidArgument("ssh_config: jump host loop: %s jumps through %s (exclude it: Host * !%s)", alias, host, host)
+				}
+			}
 		}
 		return v, "", nil
 	}

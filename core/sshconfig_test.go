@@ -366,7 +366,7 @@ Host none
 		loop                bool
 	}{
 		{host: "gw", loop: true},
-		{host: "gw2"}, // another port: no loop
+		{host: "gw2", loop: true}, // the same name, whatever the port
 		{host: "inner", jump: "gw,jump@outer:2200"},
 		{host: "pc", command: "nc %h %p"},
 		{host: "none"},
@@ -391,16 +391,17 @@ Host none
 			continue
 		}
 		jump, command, _ := sshConfigProxy(cfg, tc.host, res)
-		if tc.host == "gw2" {
-			continue
-		}
 		if jump != tc.jump || command != tc.command {
 			t.Errorf("%s: jump %q command %q", tc.host, jump, command)
 		}
 	}
-	// Too deep: a chain of aliases that leads back.
+	// A jump host that leads back to a host it is a jump host for.
 	cfg := NewConfig()
-	cfg.jumpDepth = sshConfigMaxJumps
+	cfg.jumpChain = []string{"outer"}
+	if _, _, err := sshConfigProxy(cfg, "inner", mustLookupSSHConfig(t, c, "inner")); err == nil || !strings.Contains(err.Error(), "loop") {
+		t.Errorf("a loop through the chain: %v", err)
+	}
+	cfg.jumpChain = make([]string, sshConfigMaxJumps)
 	if _, _, err := sshConfigProxy(cfg, "inner", mustLookupSSHConfig(t, c, "inner")); err == nil {
 		t.Error("no error at the jump depth limit")
 	}
@@ -417,7 +418,7 @@ func TestHopBase(t *testing.T) {
 	applied.sshBase = cfg
 	applied.Hostname, applied.HostKeyAlias = "target.example", "target-alias"
 	hop := applied.hopBase(false)
-	if hop.Hostname != "alias" || hop.HostKeyAlias != "" || hop.SSHConfig != "/some/config" || hop.jumpDepth != 1 {
+	if hop.Hostname != "alias" || hop.HostKeyAlias != "" || hop.SSHConfig != "/some/config" || len(hop.jumpChain) != 1 || hop.jumpChain[0] != "alias" {
 		t.Errorf("hop %+v", hop)
 	}
 	if hop.Explicit("username") {

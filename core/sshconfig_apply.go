@@ -267,8 +267,7 @@ const sshConfigMaxJumps = 16
 // target added to its jump chain (for loops); the user counts as given only when the hop's spec names one,
 // the port only when it is not the default.
 //
-// MERGE POINT (branch connect): jump.go's hopConfig starts with
-// `hc := cfg.Clone()`; make it `hc := cfg.hopBase(h.User != "")`.
+// MERGE POINT 2 (see applySSHConfigProxy).
 func (c *Config) hopBase(userGiven bool) *Config {
 	caller := c.CallerConfig()
 	hc := caller.Clone()
@@ -319,19 +318,31 @@ func sshConfigProxy(cfg *Config, alias string, res *SSHConfigResult) (jump, comm
 // applySSHConfigProxy copies the ssh_config's ProxyJump or ProxyCommand
 // onto cfg unless the caller gave one ("none" included).
 //
-// MERGE POINT (branch connect): Config.ProxyJump and Config.ProxyCommand
-// come with branch "connect"; after the merge, replace the marked line by
+// MERGE POINTS (branch connect brings Config.ProxyJump/ProxyCommand,
+// ConnectVia and jump.go). After the merge, three edits, checked on a
+// trial merge (a target through one and two jump hosts named in the
+// ssh_config, a ProxyCommand, two loops, and connect's own jump tests):
 //
-//	if cfg.ProxyJump != "" || cfg.ProxyCommand != "" {
-//		return nil
-//	}
-//	cfg.ProxyJump, cfg.ProxyCommand = jump, command
+//  1. here, replace the marked line by
+//
+//     if cfg.ProxyJump != "" || cfg.ProxyCommand != "" {
+//     return nil
+//     }
+//     cfg.ProxyJump, cfg.ProxyCommand = jump, command
+//
+//  2. jump.go, hopConfig: `hc := cfg.Clone()` becomes
+//     `hc := cfg.hopBase(h.User != "")`;
+//
+//  3. connectover.go, ConnectVia: the same first statement as Connect's
+//     (the `if cfg != nil && cfg.Hostname != "" && (cfg.SSHConfig != "" ||
+//     ...)` block calling prepareConnect), so that the second and later
+//     hops of `ProxyJump a,b` are resolved in the ssh_config too.
 func applySSHConfigProxy(cfg *Config, alias string, res *SSHConfigResult) error {
 	jump, command, err := sshConfigProxy(cfg, alias, res)
 	if err != nil {
 		return err
 	}
-	_, _ = jump, command // MERGE POINT: the assignment above goes here
+	_, _ = jump, command // MERGE POINT 1: the assignment above goes here
 	return nil
 }
 

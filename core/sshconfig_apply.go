@@ -370,7 +370,7 @@ func (c *Client) loadSSHConfigKnownHosts(res *SSHConfigResult) {
 	}
 	if v, ok := res.Get("globalknownhostsfile"); ok && !strings.EqualFold(v, "none") {
 		for _, f := range strings.Fields(v) {
-			load(f)
+			load(expandTilde(f, sshEnvNow().home))
 		}
 	}
 }

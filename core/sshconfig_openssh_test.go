@@ -45,6 +45,7 @@ func sshGDefaults(env *sshEnv) map[string][]string {
 		"localforward":          nil,
 		"remoteforward":         nil,
 		"gssapiauthentication":  {"no"},
+		"globalknownhostsfile":  {"/etc/ssh/ssh_known_hosts /etc/ssh/ssh_known_hosts2"},
 		"forwardx11trusted":     {"yes"},
 		"ciphers":               {"*"}, // OpenSSH's defaults: compared only when set
 		"kexalgorithms":         {"*"},

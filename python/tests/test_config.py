@@ -513,3 +513,28 @@ def test_connect_bad_ssh_config(tmp_path, env, paramiko):
             c.connect("gossh-alias", ssh_config=path, timeout=10)
     finally:
         c.close()
+
+
+def test_connect_strict_host_key_checking_from_ssh_config(tmp_path, env, paramiko):
+    # No policy set on the client: the file's StrictHostKeyChecking applies.
+    kh = tmp_path / "known_hosts"
+    path = tmp_path / "config"
+    path.write_text(
+        "Host gossh-alias\n    HostName {}\n    Port {}\n    User {}\n    IdentityFile {}\n"
+        "    UserKnownHostsFile {}\n    StrictHostKeyChecking accept-new\n".format(
+            env.host, env.port, env.user, env.key("id_ed25519"), kh))
+    c = paramiko.SSHClient()
+    try:
+        c.connect("gossh-alias", ssh_config=str(path), timeout=10)
+    finally:
+        c.close()
+    assert "[{}]:{}".format(env.host, env.port) in kh.read_text()
+    # A policy the program sets wins over the file.
+    kh.write_text("")
+    c = paramiko.SSHClient()
+    c.set_missing_host_key_policy(paramiko.RejectPolicy())
+    try:
+        with pytest.raises(paramiko.SSHException, match="not found in known_hosts"):
+            c.connect("gossh-alias", ssh_config=str(path), timeout=10)
+    finally:
+        c.close()

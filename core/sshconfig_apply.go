@@ -15,6 +15,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -208,7 +209,9 @@ func (c *Client) applySSHConfigResult(cfg *Config, res *SSHConfigResult) (restor
 		cfg.KeepaliveCountMax = n
 	}
 	if v, ok := get("compression"); ok && sshConfigYes(v) {
-		c.log.Infof("transport", "ssh_config asks for Compression, which gossh does not have (x/crypto/ssh offers none): connecting without")
+		compressionOnce.Do(func() {
+			c.log.Infof("transport", "ssh_config asks for Compression, which gossh does not have (x/crypto/ssh offers none): connecting without (said once)")
+		})
 	}
 
 	// Host keys: the files are read into the client's stores (the first
@@ -374,6 +377,9 @@ func (c *Client) loadSSHConfigKnownHosts(res *SSHConfigResult) {
 		}
 	}
 }
+
+// compressionOnce says once per process that Compression is not there.
+var compressionOnce sync.Once
 
 func sshConfigYes(v string) bool {
 	switch strings.ToLower(v) {

@@ -37,6 +37,8 @@ type Client struct {
 	keepaliveMax  int // unanswered keepalives before the connection is taken for dead; 0: keepaliveMissed
 	fw            forwards
 	chanTimeout   time.Duration // Config.ChannelTimeout of the live connection
+	step          *stepAuth     // a StepAuth connect's authentication in progress (stepauth.go)
+	authUser      string        // the user the live connection authenticated as
 }
 
 // NewClient returns an unconnected client with the reject policy and empty
@@ -189,7 +191,7 @@ func (c *Client) Close() error {
 		c.stopKeepalive = nil
 	}
 	conn, raw, cancel := c.conn, c.netConn, c.cancel
-	c.conn, c.netConn, c.authenticated = nil, nil, false
+	c.conn, c.netConn, c.authenticated, c.step = nil, nil, false, nil
 	chans := make([]*Channel, 0, len(c.channels))
 	for ch := range c.channels {
 		chans = append(chans, ch)

@@ -31,6 +31,14 @@ type phaseConn struct {
 	authTimeout time.Duration
 	paused      bool   // a policy callback is running: no deadline
 	quickAck    func() // re-arms TCP quick ACKs after a read (nil: not TCP, or not Linux)
+	// The banner and auth timeouts are timers that close the connection,
+	// not conn deadlines: a jump channel, a proxy command's socket or a
+	// caller's conn may not support deadlines (x/crypto's channel conns
+	// reject them), and a timeout must hold whatever carries the bytes.
+	timer    *time.Timer
+	timerGen int         // the generation of the armed timer; a stale one does nothing
+	finished bool        // the handshake ended: no more timers
+	expired  atomic.Bool // a timer fired and closed the connection
 	// lost is set when the connection fails (a read or write error) or is
 	// closed. It is a fast path only: x/crypto reads ahead of the packets
 	// it handles, and some failures (a bad MAC) never reach the conn, so a
@@ -103,13 +111,39 @@ func (p *phaseConn) stage() string {
 	return "banner"
 }
 
-// setDeadline sets a deadline d from now (none for 0). Caller holds mu.
+// setDeadline arms the phase timer to close the connection d from now
+// (none for 0), replacing the one armed before. Caller holds mu.
 func (p *phaseConn) setDeadline(d time.Duration) {
-	if d > 0 && !p.paused {
-		_ = p.Conn.SetDeadline(time.Now().Add(d))
-	} else {
-		_ = p.Conn.SetDeadline(time.Time{})
+	if p.timer != nil {
+		p.timer.Stop()
+		p.timer = nil
 	}
+	p.timerGen++
+	if d <= 0 || p.paused || p.finished {
+		return
+	}
+	gen := p.timerGen
+	p.timer = time.AfterFunc(d, func() {
+		p.mu.Lock()
+		stale := gen != p.timerGen || p.finished
+		if !stale {
+			p.expired.Store(true)
+		}
+		p.mu.Unlock()
+		if !stale {
+			_ = p.Close()
+		}
+	})
+}
+
+// finish disarms the phase timer for good, once the handshake has ended. It
+// reports false if the timer fired first (the connection is then closed).
+func (p *phaseConn) finish() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.finished = true
+	p.setDeadline(0)
+	return !p.expired.Load()
 }
 
 // pause lifts the deadline while user code (a policy callback) runs; resume
@@ -319,15 +353,11 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 	if hostErr != nil {
 		return hostErr
 	}
-	var own *Error
-	if errors.As(err, &own) {
-		return own
-	}
 	if ctx.Err() != nil {
 		return newError(KindClosed, err, "connect cancelled: client closed")
 	}
 	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
+	if pc.expired.Load() || (errors.As(err, &ne) && ne.Timeout()) {
 		stage := pc.stage()
 		what := "authentication"
 		limit := cfg.AuthTimeout
@@ -335,6 +365,15 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 			what, limit = "waiting for the SSH protocol banner", cfg.BannerTimeout
 		}
 		return newError(KindTimeout, err, "timed out %s after %v", what, limit).with("stage", stage)
+	}
+	var own *Error
+	if errors.As(err, &own) {
+		return own
+	}
+	if ee, ok := pc.Conn.(interface{ exitError() *Error }); ok && !pc.bannerSeen {
+		if e := ee.exitError(); e != nil {
+			return e // the proxy command ended before the server spoke: say how
+		}
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "unable to authenticate") || errors.Is(err, errNoPassword) {
@@ -367,7 +406,10 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 	return newError(KindProtocol, err, "SSH handshake failed: %v", err)
 }
 
-// Connect connects, checks the host key and authenticates (see Config).
+// Connect connects, checks the host key and authenticates (see Config). The
+// transport is a TCP connection to Hostname:Port, unless cfg names a proxy
+// command (ProxyCommand, see proxycommand.go) or jump hosts (ProxyJump, see
+// jump.go).
 func (c *Client) Connect(cfg *Config) error {
 	if cfg != nil && cfg.Hostname != "" && (cfg.SSHConfig != "" || cfg.KeepaliveInterval > 0) {
 		var done func()
@@ -380,57 +422,170 @@ func (c *Client) Connect(cfg *Config) error {
 	if cfg == nil || cfg.Hostname == "" {
 		return InvalidArgument("no hostname given")
 	}
+	command, jump := proxySetting(cfg.ProxyCommand), proxySetting(cfg.ProxyJump)
+	switch {
+	case command != "" && jump != "":
+		return InvalidArgument("proxy_command and proxy_jump are both set; use one (OpenSSH takes the first it reads)")
+	case command != "":
+		return c.connect(cfg, func(ctx context.Context, cfg *Config) (net.Conn, error) {
+			return startProxyCommand(command, cfg, c.log)
+		})
+	case jump != "":
+		hops, err := ParseProxyJump(jump)
+		if err != nil {
+			return err
+		}
+		return c.connect(cfg, func(ctx context.Context, cfg *Config) (net.Conn, error) {
+			return c.dialJump(ctx, hops, cfg)
+		})
+	}
+	return c.connect(cfg, dial)
+}
+
+// ConnectConn connects over conn, an established transport to the server
+// (a socket, a pipe pair, a channel of another connection): the SSH
+// handshake and authentication run over it as Connect's over TCP.
+// cfg.Hostname and cfg.Port name the server for the host-key check; the
+// TCP timeout and the proxy settings do not apply. The client owns conn from
+// the call on: it is closed on failure and by Close, whatever happens.
+func (c *Client) ConnectConn(conn net.Conn, cfg *Config) error {
+	if conn == nil {
+		return InvalidArgument("no connection given")
+	}
+	if cfg == nil || cfg.Hostname == "" {
+		conn.Close()
+		return InvalidArgument("no hostname given (it names the server for the host-key check)")
+	}
+	var taken atomic.Bool
+	err := c.connect(cfg, func(context.Context, *Config) (net.Conn, error) { taken.Store(true); return conn, nil })
+	if !taken.Load() {
+		conn.Close() // refused before the handshake (already connected, a bad option)
+	}
+	return err
+}
+
+// transportFunc opens the connection the handshake runs over. What it
+// returns closes everything it started (a process, jump hosts) on Close.
+type transportFunc func(ctx context.Context, cfg *Config) (net.Conn, error)
+
+// connect runs the handshake over the transport open makes. With
+// cfg.StepAuth it returns once the server has proved its host key, and the
+// handshake goes on in the background, authenticated by the Auth* calls
+// (stepauth.go).
+func (c *Client) connect(cfg *Config, open transportFunc) error {
 	cfg = cfg.Clone()
+	var expected ssh.PublicKey
+	if cfg.HostKey != "" {
+		k, err := ParsePublicKeyText(cfg.HostKey)
+		if err != nil {
+			return InvalidArgument("option host_key: not a public key (\"type base64\")")
+		}
+		expected = k
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	c.mu.Lock()
 	if c.conn != nil || c.connecting {
 		c.mu.Unlock()
+		cancel()
 		return InvalidArgument("client is already connected")
 	}
 	c.connecting, c.closed, c.cancel = true, false, cancel
+	c.step = nil
 	c.mu.Unlock()
-	defer func() {
+	release := func() {
+		cancel()
 		c.mu.Lock()
 		c.connecting, c.cancel = false, nil
 		c.mu.Unlock()
+	}
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			release()
+		}
 	}()
 
 	c.log.Infof("transport", "connecting to %s", net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)))
-	raw, err := dial(ctx, cfg)
+	raw, err := openCancellable(ctx, cfg, open)
 	if err != nil {
 		c.log.Infof("transport", "%v", err)
 		return err
 	}
 	pc := &phaseConn{Conn: raw, authTimeout: cfg.AuthTimeout, quickAck: quickAcker(raw)}
+	pc.mu.Lock()
 	pc.setDeadline(cfg.BannerTimeout)
+	pc.mu.Unlock()
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
+		pc.finish()
 		raw.Close()
 		return newError(KindClosed, nil, "connect cancelled: client closed")
 	}
 	c.netConn = raw
 	c.mu.Unlock()
+	if !cfg.StepAuth {
+		return c.handshake(ctx, cfg, raw, pc, expected, nil)
+	}
+	s := newStepAuth(ctx, pc, cfg.Username)
+	c.mu.Lock()
+	c.step = s
+	c.mu.Unlock()
+	handedOff = true
+	go func() {
+		var err error
+		defer func() {
+			if r := recover(); r != nil {
+				err = PanicError(c.log, "the handshake", r)
+			}
+			// Released before the outcome is published, so that a caller
+			// who sees a failure may connect again at once.
+			release()
+			s.end(err)
+		}()
+		err = c.handshake(ctx, cfg, raw, pc, expected, s)
+	}()
+	return s.started()
+}
 
+// handshake runs x/crypto's handshake over pc and makes the connection the
+// client's. With s (StepAuth), s decides the user and the methods.
+func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *phaseConn, expected ssh.PublicKey, s *stepAuth) error {
 	name := HostKeyName(cfg.Hostname, cfg.Port)
 	if cfg.HostKeyAlias != "" {
 		name = cfg.HostKeyAlias
 	}
 	st := &authState{allowed: map[string]bool{}}
-	signers, closeAgent := collectSigners(cfg, st)
-	defer closeAgent()
+	var signers []ssh.Signer
+	if s == nil {
+		var closeAgent func()
+		signers, closeAgent = collectSigners(cfg, st)
+		defer closeAgent()
+	}
 	var accepted ssh.PublicKey
 	var hostErr error
 	sshCfg := &ssh.ClientConfig{
 		User: cfg.Username,
 		Auth: authMethods(cfg, signers, st),
 		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
-			err := c.checkHostKey(name, key, pc, &accepted)
+			first := accepted == nil
+			var err error
+			if expected != nil {
+				err = checkExpectedHostKey(name, key, expected, &accepted)
+			} else {
+				err = c.checkHostKey(name, key, pc, &accepted)
+			}
 			if err != nil {
 				hostErr = err
+				return err
 			}
-			return err
+			if s != nil && first {
+				c.mu.Lock()
+				c.serverKey = key
+				c.mu.Unlock()
+				return s.keyProved()
+			}
+			return nil
 		},
 		HostKeyAlgorithms: orList(cfg.HostKeyAlgorithms, c.hostKeyAlgorithms(name)),
 		BannerCallback: func(msg string) error {
@@ -442,21 +597,41 @@ func (c *Client) Connect(cfg *Config) error {
 		ClientVersion: "SSH-2.0-gossh_" + Version,
 		Config:        algorithms(cfg),
 	}
+	if expected != nil {
+		// Offer only what presents the given key, as paramiko's
+		// Transport.connect(hostkey=) prefers only its type.
+		sshCfg.HostKeyAlgorithms = hostKeyAlgorithms([]ssh.PublicKey{expected})
+	}
+	if s != nil {
+		sshCfg.Auth = nil
+		sshCfg.AuthCallback = s.next
+	}
 	sconn, chans, reqs, err := ssh.NewClientConn(pc, net.JoinHostPort(cfg.Hostname, strconv.Itoa(cfg.Port)), sshCfg)
+	if err == nil && !pc.finish() {
+		sconn.Close() // the timer fired as the handshake ended: a timeout all the same
+		err = net.ErrClosed
+	}
 	if err != nil {
+		pc.finish()
 		raw.Close()
 		c.mu.Lock()
 		c.netConn = nil
 		c.mu.Unlock()
-		err = handshakeError(err, pc, st, hostErr, ctx, cfg)
+		if s != nil {
+			err = s.handshakeError(err, hostErr, ctx, cfg)
+		} else {
+			err = handshakeError(err, pc, st, hostErr, ctx, cfg)
+		}
 		c.log.Infof("transport", "connect failed: %v", err)
 		return err
 	}
-	_ = raw.SetDeadline(time.Time{})
 	client := ssh.NewClient(sconn, chans, reqs)
 	dead := make(chan struct{})
 	go func() {
 		_ = client.Wait()
+		// Release what the transport holds (a proxy command, jump hosts)
+		// when the server ends the connection, not only on Close.
+		_ = raw.Close()
 		c.connectionEnded(dead)
 	}()
 	c.mu.Lock()
@@ -466,9 +641,10 @@ func (c *Client) Connect(cfg *Config) error {
 		return newError(KindClosed, nil, "connect cancelled: client closed")
 	}
 	c.conn, c.dead, c.authenticated, c.serverKey = client, dead, true, accepted
+	c.authUser = sshCfg.User // a StepAuth connect's user is the last attempt's, not sconn.User()
 	c.chanTimeout = cfg.ChannelTimeout
 	c.live = &liveness{conn: client, pc: pc}
 	c.mu.Unlock()
-	c.log.Infof("transport", "authenticated as %s to %s (%s)", cfg.Username, name, string(sconn.ServerVersion()))
+	c.log.Infof("transport", "authenticated as %s to %s (%s)", sshCfg.User, name, string(sconn.ServerVersion()))
 	return nil
 }

@@ -61,6 +61,23 @@ type Config struct {
 	// a channel and for each channel request when the caller gives none
 	// (a negative timeout); 0: none.
 	ChannelTimeout time.Duration
+	// ProxyCommand is OpenSSH's ProxyCommand: a command line, run by
+	// /bin/sh with %h %p %r %n %u %% expanded, whose standard input and
+	// output carry the connection (see proxycommand.go). "none": none.
+	ProxyCommand string
+	// ProxyJump is OpenSSH's ProxyJump: [user@]host[:port][,...], jump
+	// hosts connected in turn, each through the one before, with this
+	// config's authentication and timeouts and the client's host keys and
+	// policy (see jump.go). "none": none. It excludes ProxyCommand.
+	ProxyJump string
+	// StepAuth makes Connect return once the server has proved its host
+	// key, before authentication, which the Auth* calls then make one at a
+	// time (paramiko's Transport.start_client and auth_*; stepauth.go).
+	StepAuth bool
+	// HostKey, if set ("type base64"), is the one key the server may
+	// present (paramiko's Transport.connect(hostkey=)): known_hosts and the
+	// policy are not consulted.
+	HostKey string
 }
 
 // Defaults as paramiko's.
@@ -158,6 +175,20 @@ func (c *Config) Set(name, value string) error {
 		c.AuthTimeout, err = parseSeconds(value)
 	case "channel_timeout":
 		c.ChannelTimeout, err = parseSeconds(value)
+	case "proxy_command":
+		c.ProxyCommand = value
+	case "step_auth":
+		c.StepAuth, err = parseBool(value)
+	case "host_key":
+		if _, err := ParsePublicKeyText(value); err != nil {
+			return InvalidArgument("option host_key: not a public key (\"type base64\")")
+		}
+		c.HostKey = value
+	case "proxy_jump":
+		if _, err := ParseProxyJump(value); err != nil {
+			return err
+		}
+		c.ProxyJump = value
 	default:
 		// The name is repeated only when it looks like one: a caller who
 		// swapped name and value must not see the value (a password?).
@@ -176,7 +207,8 @@ func (c *Config) Set(name, value string) error {
 
 // optionNames lists the names Set knows, for the message about another.
 var optionNames = []string{"hostname", "port", "username", "password", "passphrase", "key_filename",
-	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout", "channel_timeout"}
+	"allow_agent", "look_for_keys", "agent_socket", "timeout", "banner_timeout", "auth_timeout", "channel_timeout",
+	"proxy_command", "proxy_jump", "step_auth", "host_key"}
 
 // optionNameRE is what an option name looks like (lower case and "_").
 var optionNameRE = regexp.MustCompile(`^[a-z][a-z_]{0,31}$`)
@@ -190,6 +222,7 @@ var optionWants = map[string]string{
 	"banner_timeout":  "not a valid number of seconds",
 	"auth_timeout":    "not a valid number of seconds",
 	"channel_timeout": "not a valid number of seconds",
+	"step_auth":       "not a boolean (1/0, true/false, yes/no, on/off)",
 }
 
 // parseBool accepts 1/0, true/false, yes/no, on/off.

@@ -59,12 +59,20 @@ func (i Info) Get(name string) (string, bool) {
 func (c *Client) Info() (Info, error) {
 	conn, err := c.sshClient()
 	if err != nil {
+		// Between a StepAuth connect and its authentication only the
+		// server's key is known (paramiko's get_remote_server_key).
+		if key, kerr := c.ServerKey(); kerr == nil {
+			return Info{ServerKey: PublicKeyText(key)}, nil
+		}
 		return Info{}, err
 	}
 	c.mu.Lock()
-	banner, key := c.banner, c.serverKey
+	banner, key, user := c.banner, c.serverKey, c.authUser
 	c.mu.Unlock()
-	info := Info{Username: conn.User(), ServerVersion: string(conn.ServerVersion()),
+	if user == "" {
+		user = conn.User()
+	}
+	info := Info{Username: user, ServerVersion: string(conn.ServerVersion()),
 		ClientVersion: string(conn.ClientVersion()), Banner: banner}
 	if host, port, err := net.SplitHostPort(conn.RemoteAddr().String()); err == nil {
 		info.PeerHost, info.PeerPort = host, port

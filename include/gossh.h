@@ -507,6 +507,39 @@ int gossh_options_new(gossh_options **out, gossh_error **err);
  *                    request wait when the call gives no timeout (-1; see
  *                    "Timeouts"); "0" or "" (the default) means no limit
  *   "agent_socket"   path of an agent socket to use instead of SSH_AUTH_SOCK
+ *   "proxy_command"  OpenSSH's ProxyCommand: a command line whose standard
+ *                    input and output carry the connection. It runs as
+ *                    /bin/sh -c "exec <command>" with the tokens %h (host),
+ *                    %p (port), %r (username), %n (host as given), %u
+ *                    (local user) and %% expanded (another token fails the
+ *                    connect with GOSSH_E_INVALID). Its stderr goes to the
+ *                    log (GOSSH_LOG_DEBUG), and its last lines into the
+ *                    error if it ends before the server speaks
+ *                    (GOSSH_E_CONNECT, detail "reason" "proxy_command").
+ *                    On close it gets SIGHUP, then SIGKILL after 1 s, and
+ *                    is reaped. "none" or "" means none (the default).
+ *   "proxy_jump"     OpenSSH's ProxyJump: [user@]host[:port][,...] (also
+ *                    ssh://, [v6]:port), jump hosts connected in turn, each
+ *                    through a "direct-tcpip" channel of the one before.
+ *                    Every hop uses these options' keys, password, agent
+ *                    and timeouts (as ssh -J), the user named in the hop
+ *                    or else the local user, and the client's host keys
+ *                    and missing-host-key policy: each hop's key is checked
+ *                    (a failure names the hop: detail "jump_host"). The
+ *                    hops close with the client. "none" or "" means none.
+ *                    Setting it checks the syntax (GOSSH_E_INVALID).
+ *                    proxy_command and proxy_jump together fail the
+ *                    connect with GOSSH_E_INVALID.
+ *   "step_auth"      "1": a connect returns once the server has proved its
+ *                    host key, BEFORE authentication; the client then
+ *                    authenticates with gossh_client_auth_none / _password /
+ *                    _publickey, one attempt per call (paramiko's
+ *                    Transport.start_client and auth_*). The keys, password
+ *                    and agent options are not used then.
+ *   "host_key"       "type base64": the one host key the server may present
+ *                    (paramiko's Transport.connect(hostkey=)); known_hosts
+ *                    and the missing-host-key policy are then not consulted.
+ *                    A mismatch is GOSSH_E_HOSTKEY_MISMATCH.
  * Returns GOSSH_E_INVALID for an unknown name or a value that does not parse
  * (the message names the option and never repeats the value, which may be a
  * password set under the wrong name). Does not block.
@@ -886,6 +919,104 @@ int gossh_client_save_host_keys(gossh_client *c, const char *path, gossh_error *
  * opts is only read; the caller still owns it.
  */
 int gossh_client_connect(gossh_client *c, const gossh_options *opts, gossh_error **err);
+
+/*
+ * gossh_client_connect_fd — as gossh_client_connect, over fd, a connected
+ * socket (or another bidirectional descriptor, such as a tty) that the
+ * caller holds: paramiko's connect(sock=...). The library DUPLICATES fd
+ * (close-on-exec): the caller keeps ownership of fd and may close it as
+ * soon as the call returns, whatever it returns; the duplicate belongs to
+ * the client and is closed on failure and by gossh_client_close. The
+ * options' "hostname" and "port" name the server for the host-key check
+ * (hostname is required); "timeout", "proxy_command" and "proxy_jump" do
+ * not apply. The banner and auth timeouts hold as over TCP.
+ * BLOCKS for up to banner_timeout + auth_timeout plus the time a policy
+ * callback takes.
+ * Returns 0, or GOSSH_E_INVALID (negative fd, no hostname, already
+ * connected), GOSSH_E_IO (fd cannot be duplicated: not open), or any code
+ * of gossh_client_connect but GOSSH_E_CONNECT. opts is only read.
+ */
+int gossh_client_connect_fd(gossh_client *c, int fd, const gossh_options *opts,
+                            gossh_error **err);
+
+/*
+ * gossh_client_connect_via — as gossh_client_connect, through via, another
+ * connected client: a "direct-tcpip" channel of via to the options'
+ * hostname and port carries the connection (one hop of OpenSSH's
+ * ProxyJump; call it again with the new client as via for another hop).
+ * via checked its own server's key by its own policy; c checks the
+ * target's by c's. Opening the channel waits at most the "timeout" option
+ * (unset: via's channel_timeout, else no limit); the banner and auth
+ * timeouts hold over the channel. c does not own via: closing via ends c's
+ * connection (GOSSH_E_CLOSED on c's calls); closing or freeing c leaves via
+ * connected. via must not be freed while c uses it.
+ * BLOCKS for up to timeout + banner_timeout + auth_timeout plus the time a
+ * policy callback takes.
+ * Returns 0, or GOSSH_E_CONNECT (via's server could not reach the target:
+ * detail "reason" "jump"), GOSSH_E_NOT_CONNECTED / GOSSH_E_CLOSED (via is
+ * not connected), GOSSH_E_INVALID (via is c, no hostname, already
+ * connected), or any code of gossh_client_connect. opts is only read.
+ */
+int gossh_client_connect_via(gossh_client *c, gossh_client *via,
+                             const gossh_options *opts, gossh_error **err);
+
+/*
+ * gossh_client_connect_channel — as gossh_client_connect, over ch, an open
+ * channel of another client (Fabric's gateway: a "direct-tcpip" channel to
+ * the server, from gossh_client_open_direct_tcpip). From the call on, the
+ * connection uses the channel's data: do not read or write ch yourself.
+ * The channel is closed on failure and when c closes; the caller still
+ * owns the handle and frees it with gossh_channel_free (after c is done
+ * with it). The options' "hostname" and "port" name the server for the
+ * host-key check (hostname is required).
+ * BLOCKS as gossh_client_connect_fd. Returns 0, or GOSSH_E_INVALID,
+ * GOSSH_E_BADHANDLE, GOSSH_E_CLOSED (the channel is closed), or any code of
+ * gossh_client_connect but GOSSH_E_CONNECT.
+ */
+int gossh_client_connect_channel(gossh_client *c, gossh_channel *ch,
+                                 const gossh_options *opts, gossh_error **err);
+
+/*
+ * gossh_client_auth_none, gossh_client_auth_password,
+ * gossh_client_auth_publickey — one authentication attempt on a client
+ * connected with the "step_auth" option (paramiko's auth_none,
+ * auth_password, auth_publickey). Each returns when the server has
+ * answered that attempt. username is the options' "username" (NULL or ""
+ * mean it): x/crypto/ssh fixes the user when the connection starts, so
+ * another name is GOSSH_E_INVALID. auth_password, against a server that
+ * takes no passwords but keyboard-interactive, answers its prompts with the
+ * password (paramiko's fallback).
+ * BLOCKS for up to the auth_timeout option (which counts only the
+ * exchanges with the server, not the time between calls).
+ * Returns 0 when the client is authenticated, or on partial success (the
+ * server wants another method too): then, if remaining is not NULL,
+ * *remaining receives the methods it allows next, comma-separated, which
+ * the caller frees with gossh_free (NULL when fully authenticated).
+ * Failures: GOSSH_E_AUTH (the server refused this attempt; try another),
+ * GOSSH_E_BADAUTHTYPE (the server does not allow this method; auth_none's
+ * usual answer, which is how to learn the methods), both with detail
+ * "allowed_types"; GOSSH_E_TIMEOUT (stage "auth"), GOSSH_E_CLOSED (the
+ * client was closed or the connection lost); GOSSH_E_NOT_CONNECTED (not
+ * connected with step_auth); GOSSH_E_INVALID (another username, NULL
+ * password, already authenticated, another attempt in progress).
+ * The key is only read; the caller still owns it.
+ */
+int gossh_client_auth_none(gossh_client *c, const char *username, char **remaining,
+                           gossh_error **err);
+int gossh_client_auth_password(gossh_client *c, const char *username, const char *password,
+                               char **remaining, gossh_error **err);
+int gossh_client_auth_publickey(gossh_client *c, const char *username, const gossh_key *key,
+                                char **remaining, gossh_error **err);
+
+/*
+ * gossh_socketpair — a connected pair of Unix stream sockets (close-on-exec)
+ * in fds[0] and fds[1], for a binding that bridges a stream of its own
+ * language to gossh_client_connect_fd: it gives fds[1] to connect_fd
+ * (which duplicates it), closes fds[1], and pumps its stream through
+ * fds[0]. The caller owns both descriptors and closes them with close().
+ * Does not block. Returns 0, GOSSH_E_INVALID (fds NULL) or GOSSH_E_IO.
+ */
+int gossh_socketpair(int fds[2], gossh_error **err);
 
 /*
  * gossh_client_is_active — 1 if the client is connected and the connection
@@ -1361,7 +1492,9 @@ int gossh_client_watch_forwards(gossh_client *c, gossh_error **err);
  * "server_version", "client_version", "banner" (the server's userauth
  * banner, "" if none), "server_key" ("type base64"), "kex",
  * "host_key_algorithm", "cipher_out", "cipher_in", "mac_out", "mac_in"
- * (the MAC is "" for AEAD ciphers). Does not block. Returns 0,
+ * (the MAC is "" for AEAD ciphers). Between a "step_auth" connect and
+ * its authentication only "server_key" is known (the others are "").
+ * Does not block. Returns 0,
  * GOSSH_E_INVALID (unknown name), GOSSH_E_NOT_CONNECTED, GOSSH_E_CLOSED.
  */
 int gossh_client_info(gossh_client *c, const char *name, char **out, gossh_error **err);

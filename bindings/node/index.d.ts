@@ -70,6 +70,36 @@ export interface ConnectOptions {
   logLevel?: LogLevel;
   /** Log channel: records are named "<logChannel>.transport" / ".channel". Default "gossh.<n>" with `log`, else "gossh". */
   logChannel?: string;
+  /**
+   * Run the SSH connection over this stream instead of a TCP connection of
+   * its own (a net.Socket, a Channel of another client, any Duplex). `host`
+   * and `port` still name the server for the host-key check. The stream is
+   * destroyed when the client closes.
+   */
+  sock?: Duplex;
+  /**
+   * Jump hosts, in order: each a connected Client (used, not closed) or
+   * connect() options for a new client (closed with this one). A hop made
+   * from options takes this connect's privateKey, password, passphrase,
+   * agent, lookForKeys, knownHosts, systemKnownHosts, hostKeyPolicy and
+   * timeouts unless it sets its own; its host key is checked by its own
+   * client. Each hop connects through the one before, and this client
+   * through the last.
+   */
+  jump?: Array<Client | Omit<ConnectOptions, 'sock' | 'jump' | 'proxyJump' | 'proxyCommand'>>;
+  /**
+   * OpenSSH's ProxyJump: '[user@]host[:port][,...]'. The library connects
+   * each hop with this connect's authentication and timeouts, the hop's user
+   * (else the local user), and this client's host keys and policy.
+   */
+  proxyJump?: string;
+  /**
+   * OpenSSH's ProxyCommand: run by /bin/sh as 'exec <command>' with %h %p %r
+   * %n %u %% expanded; its stdin/stdout carry the connection, its stderr goes
+   * to the log (and into the error if it ends before the server speaks:
+   * ConnectionError with reason 'proxy_command'). Killed and reaped on close.
+   */
+  proxyCommand?: string;
 }
 
 /** 10 debug, 20 info, 30 warning, 40 error (Python's numbers). */
@@ -310,10 +340,16 @@ export class SSHError extends Error {
   code: ErrorCode;
   /** The numeric GOSSH_E_* value (negative). */
   errno: number;
+  /** The jump host (jump, proxyJump) whose connect failed, as 'user@host:port', if one did. */
+  jumpHost?: string;
 }
 export class InvalidArgumentError extends SSHError {}
 export class BadHandleError extends SSHError {}
-export class ConnectionError extends SSHError { address: string | null; }
+export class ConnectionError extends SSHError {
+  address: string | null;
+  /** 'refused', 'unreachable', 'resolve', 'jump' (a jump host could not reach the target), 'proxy_command'. */
+  reason: string | null;
+}
 export class TimeoutError extends SSHError {
   /** connect, banner, auth, read, write or wait. */
   stage: string | null;

@@ -120,6 +120,9 @@ type Config struct {
 	// RefuseEnv lists environment variable names whose "env" request is
 	// refused (as OpenSSH refuses names its AcceptEnv does not list).
 	RefuseEnv []string
+	// PasswordByKeyboard asks for Password by keyboard-interactive (one
+	// prompt) instead of the password method, as a PAM-only server.
+	PasswordByKeyboard bool
 	// StallEnv is a variable name whose "env" request is never answered
 	// (channel-request timeout tests).
 	StallEnv string
@@ -300,6 +303,18 @@ func (s *Server) serverConfig() *ssh.ServerConfig {
 				return nil, nil
 			}
 			return nil, errors.New("wrong password")
+		}
+		if s.cfg.PasswordByKeyboard {
+			// As a PAM server: the password is asked by keyboard-interactive.
+			c.PasswordCallback = nil
+			c.KeyboardInteractiveCallback = func(m ssh.ConnMetadata, ask ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
+				answers, err := ask("", "", []string{"Password: "}, []bool{false})
+				if err == nil && len(answers) == 1 && userOK(m.User()) &&
+					subtle.ConstantTimeCompare([]byte(answers[0]), want) == 1 {
+					return nil, nil
+				}
+				return nil, errors.New("wrong password")
+			}
 		}
 	}
 	if len(s.cfg.AuthorizedKeys) > 0 {

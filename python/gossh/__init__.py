@@ -27,6 +27,7 @@ from .client import SSHClient
 from .config import SSHConfig, SSHConfigDict
 from .transport import SecurityOptions, Transport
 from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, PublicBlob, RSAKey, UnknownKeyType
+from .proxy import ProxyCommand
 from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
 from . import ssh_exception as _ssh_exception
 from .ssh_exception import *  # noqa: F401,F403 - paramiko's exceptions, listed in its __all__
@@ -40,6 +41,7 @@ __all__ = [
     "SSHConfig",
     "SSHConfigDict",
     "SecurityOptions",
+    "ProxyCommand",
     "Channel",
     "ChannelFile",
     "ChannelStderrFile",

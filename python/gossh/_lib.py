@@ -144,6 +144,13 @@ _PROTOTYPES = [
     ("gossh_client_load_host_keys", [client_p, c_char_p, _err_pp], c_int),
     ("gossh_client_save_host_keys", [client_p, c_char_p, _err_pp], c_int),
     ("gossh_client_connect", [client_p, options_p, _err_pp], c_int),
+    ("gossh_client_connect_fd", [client_p, c_int, options_p, _err_pp], c_int),
+    ("gossh_client_connect_via", [client_p, client_p, options_p, _err_pp], c_int),
+    ("gossh_client_connect_channel", [client_p, channel_p, options_p, _err_pp], c_int),
+    ("gossh_socketpair", [POINTER(c_int), _err_pp], c_int),
+    ("gossh_client_auth_none", [client_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_client_auth_password", [client_p, c_char_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_client_auth_publickey", [client_p, c_char_p, key_p, POINTER(owned_str_p), _err_pp], c_int),
     ("gossh_client_is_active", [client_p], c_int),
     ("gossh_client_is_authenticated", [client_p], c_int),
     ("gossh_client_exec", [client_p, c_char_p, c_int, POINTER(channel_p), _err_pp], c_int),
@@ -445,6 +452,8 @@ def make_exception(code, message, details):
         )
         e.message = message
         return e
+    if code == E_CONNECT and details("reason") == "proxy_command":
+        return _exc.ProxyCommandFailure(details("command") or "", message)
     if code == E_CONNECT:
         return _connect_error(message, details("host"), details("port"))
     if code == E_TIMEOUT:

@@ -14,6 +14,7 @@ import threading
 import weakref
 
 from . import _lib
+from . import _sock
 from ._lib import call, lib
 from . import log as _gossh_log
 from .channel import Channel, _request_ms
@@ -104,6 +105,7 @@ class SSHClient(_lib.NativeHandle):
         self._peer = None
         self._username = None
         self._transport = None
+        self._sock_bridge = None  # connect(sock=<socket-like object>)'s pump
 
     # -- host keys --------------------------------------------------------------
 
@@ -252,7 +254,7 @@ class SSHClient(_lib.NativeHandle):
         """
         unsupported = []
         if sock is not None:
-            unsupported.append("sock")
+            _sock.kind_of(sock)  # a TypeError now for an object that can carry nothing
         if compress:
             unsupported.append("compress=True (x/crypto/ssh has no compression)")
         if gss_auth or gss_kex:
@@ -320,7 +322,10 @@ class SSHClient(_lib.NativeHandle):
             self._policy_exc = None
             _gossh_log.refresh()  # the log level for the logging config in force now
             try:
-                call(lib.gossh_client_connect, self._h(), opts)
+                if sock is None:
+                    call(lib.gossh_client_connect, self._h(), opts)
+                else:
+                    self._sock_bridge = _sock.connect(self._h(), opts, sock, setopt)
             except Exception:
                 exc, self._policy_exc = self._policy_exc, None
                 if exc is not None:
@@ -402,3 +407,6 @@ class SSHClient(_lib.NativeHandle):
         self._closed = True
         self._transport = None
         self._close_native()
+        bridge, self._sock_bridge = self._sock_bridge, None
+        if bridge is not None:
+            bridge.close()

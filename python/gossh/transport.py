@@ -1,16 +1,34 @@
-"""paramiko's ``Transport``: the connection under an ``SSHClient``.
+"""paramiko's ``Transport``: the connection under an ``SSHClient``, or one
+built by hand.
 
-Returned by ``SSHClient.get_transport()`` after connect(); not constructed
-directly (gossh connects through ``SSHClient.connect``).  It offers what a
-paramiko client program uses of a transport: state and peer, the negotiated
-algorithms, keepalives, opening session and direct-tcpip channels, remote
-port forwarding with ``accept()`` or a handler, and the log channel.
+``SSHClient.get_transport()`` returns the transport of a connected client.
+Built by hand, as sshtunnel, pysftp and netmiko do::
+
+    t = gossh.Transport(("host", 22))      # or a socket, "host:port", a
+    t.start_client()                      # ProxyCommand, a Channel, ...
+    key = t.get_remote_server_key()
+    t.auth_publickey("me", pkey)          # or auth_password, auth_none
+    chan = t.open_session()
+
+or ``t.connect(hostkey=..., username=..., password=... or pkey=...)``.
+``start_client`` returns once the server has proved its host key; each
+``auth_*`` call is one attempt made by libgossh (the order, the checks and
+the timeouts are the library's).  As paramiko's, a hand-built Transport
+checks no host key unless ``connect(hostkey=)`` names one; the library logs
+a warning for a key nothing checked.
+
+It offers what a paramiko client program uses of a transport: state and
+peer, the negotiated algorithms, keepalives, opening session and
+direct-tcpip channels, remote port forwarding with ``accept()`` or a
+handler, and the log channel.
 """
 
 import ctypes
+import getpass
 import logging
 import math
 import queue
+import socket
 import threading
 import time
 import weakref
@@ -57,14 +75,39 @@ class Transport:
     ``remote_compression`` ("none").
     """
 
-    def __init__(self, client):
-        self._client = client
+    def __init__(self, sock, default_window_size=None, default_max_packet_size=None,
+                 gss_kex=False, gss_deleg_creds=True, disabled_algorithms=None,
+                 server_sig_algs=True, strict_kex=True, packetizer_class=None):
+        from .client import SSHClient
+
         self._log_channel = "paramiko"  # SSHClient sets it on every handle
         self._fwd_lock = threading.Lock()
         self._forwards = {}  # (address, bound port) -> handler or None
         self._accept_queue = queue.Queue()
         self._accept_thread = None
         self._accept_stop = threading.Event()
+        self._standalone = not isinstance(sock, SSHClient)
+        self._started = False
+        self._deferred = None  # start_client()'s timeout while the user is not known yet
+        self._username = None
+        self._expected_key = None
+        if not self._standalone:
+            self._client = sock
+            self.sock = None
+            self._load_info()
+            return
+        if gss_kex:
+            raise NotImplementedError("gossh: GSS-API key exchange is not supported")
+        if disabled_algorithms:
+            raise NotImplementedError("gossh: disabled_algorithms is not supported")
+        # Checked now, as paramiko connects a (host, port) here: a wrong
+        # argument fails at construction, not at start_client.
+        self.sock, self.hostname, self._port = _transport_sock(sock)
+        self._client = SSHClient()
+        self._load_info()
+
+    def _load_info(self):
+        """The facts of the connection, as attributes (paramiko's)."""
         self.local_version = self._info_or("client_version", "")
         self.remote_version = self._info_or("server_version", "")
         self.local_cipher = self._info_or("cipher_out", "")
@@ -102,10 +145,19 @@ class Transport:
     # -- state --------------------------------------------------------------
 
     def is_active(self):
-        """True while the connection is up."""
+        """True while the connection is up (for a hand-built transport: from
+        start_client on, until it closes or fails)."""
         c = self._client
         h = c._handle if c is not None else None
-        return bool(h is not None and lib.gossh_client_is_active(h) == 1)
+        if h is None or c._closed:
+            return False
+        if lib.gossh_client_is_active(h) == 1:
+            return True
+        # Started, not yet authenticated: up while the server key is known
+        # (or while the start waits for the user).
+        if self._standalone and self._deferred is not None:
+            return True
+        return self._standalone and self._started and bool(self._info_or("server_key"))
 
     @property
     def active(self):
@@ -118,6 +170,8 @@ class Transport:
 
     def getpeername(self):
         """(address, port) of the server, as the socket's getpeername()."""
+        if self._standalone and not self.is_authenticated():
+            return (self.hostname, self._port)
         host = self._info_or("peer_host")
         port = self._info_or("peer_port")
         if host and port:
@@ -140,6 +194,8 @@ class Transport:
         """The server's host key, as a public-only PKey."""
         from .pkey import PKey
 
+        if self._standalone:
+            self._ensure_started()
         text = self._info("server_key")
         if not text:
             raise SSHException("No existing session")
@@ -308,22 +364,169 @@ class Transport:
         if compress:
             raise NotImplementedError("gossh: x/crypto/ssh offers no compression")
 
-    # -- authentication (done by SSHClient.connect) ---------------------------
+    # -- a hand-built transport: start, then authenticate --------------------
+
+    def start_client(self, event=None, timeout=None):
+        """Connects over the transport's sock and runs the key exchange:
+        returns once the server has proved its host key (see
+        get_remote_server_key), before authentication.  timeout (seconds)
+        bounds the banner and the key exchange.  With event, sets it when
+        done (failed or not), as paramiko.
+
+        x/crypto/ssh fixes the user name when the key exchange starts.
+        Through connect(username=...) it is known; after a bare
+        start_client() the exchange waits for the first auth_* call (which
+        names the user) or get_remote_server_key() (which starts it as the
+        local user), so its errors arrive there."""
+        if not self._standalone:
+            raise SSHException("gossh: this transport belongs to a connected SSHClient")
+        if self._started or self._deferred is not None:
+            raise SSHException("start_client() was already called on this transport")
+        try:
+            if self._username is None:
+                self._deferred = (timeout,)
+            else:
+                self._start(timeout)
+        finally:
+            if event is not None:
+                event.set()
+
+    def _ensure_started(self, username=None):
+        """Starts a start_client() that waited for the user."""
+        if self._deferred is not None and not self._started:
+            (timeout,) = self._deferred
+            self._username = username or getpass.getuser()
+            self._deferred = None
+            self._start(timeout)
+
+    def _start(self, timeout):
+        if not self._standalone:
+            raise SSHException("gossh: this transport belongs to a connected SSHClient")
+        if self._started:
+            raise SSHException("start_client() was already called on this transport")
+        from . import _sock
+
+        c = self._client
+        if self._expected_key is None:
+            # paramiko's Transport checks no host key; the library logs that
+            # an unchecked key was accepted.
+            c.set_missing_host_key_policy(_AcceptUnchecked())
+        opts = _lib.options_p()
+        call(lib.gossh_options_new, ctypes.byref(opts))
+        try:
+            def setopt(name, value):
+                call(lib.gossh_options_set, opts, name.encode(), _lib.enc(value))
+
+            setopt("hostname", self.hostname)
+            setopt("port", str(self._port))
+            setopt("username", self._username)
+            setopt("step_auth", "1")
+            setopt("allow_agent", "0")
+            setopt("look_for_keys", "0")
+            if self._expected_key is not None:
+                setopt("host_key", self._expected_key)
+            if timeout is not None:
+                setopt("banner_timeout", repr(float(timeout)))
+                setopt("auth_timeout", repr(float(timeout)))
+            c._sock_bridge = _sock.connect(c._h(), opts, self.sock, setopt)
+        finally:
+            lib.gossh_options_free(opts)
+        self._started = True
+        c._connected = True
+        c._peer = (self.hostname, self._port)
+
+    def connect(self, hostkey=None, username="", password=None, pkey=None, gss_host=None,
+                gss_auth=False, gss_kex=False, gss_deleg_creds=True, gss_trust_dns=True):
+        """paramiko's Transport.connect: start_client (the server must
+        present hostkey, if given: BadHostKeyException otherwise), then
+        auth_publickey(username, pkey) if pkey, else
+        auth_password(username, password) if password."""
+        if gss_auth or gss_kex:
+            raise NotImplementedError("gossh: GSS-API authentication is not supported")
+        if hostkey is not None:
+            self._expected_key = "{} {}".format(hostkey.get_name(), hostkey.get_base64())
+        self._username = username or getpass.getuser()
+        self.start_client()
+        if pkey is not None:
+            self.auth_publickey(username, pkey)
+        elif password is not None:
+            self.auth_password(username, password)
+
+    def _auth(self, fn, username, *args):
+        if not self._standalone:
+            raise SSHException("gossh: this transport is authenticated by SSHClient.connect()")
+        self._ensure_started(username)
+        if not self._started:
+            raise SSHException("No existing session")
+        if username and username != self._username:
+            raise SSHException(
+                "gossh: this transport authenticates as {!r}, not {!r}: x/crypto/ssh fixes "
+                "the user when the key exchange starts (give it to Transport.connect(username=), "
+                "or call auth_* before get_remote_server_key)".format(self._username, username))
+        args = (_lib.enc(username),) + args
+        remaining = _lib.owned_str_p()
+        call(fn, self._client._h(), *args, ctypes.byref(remaining))
+        more = _lib.take_string(remaining)
+        if not more:
+            self._authenticated()
+            return []
+        return more.split(",")
+
+    def _authenticated(self):
+        self._load_info()
+        self._client._username = self.get_username()
+        self._client._transport = self
+
+    def auth_none(self, username):
+        """Tries the "none" method.  Returns [] if the server let us in;
+        raises BadAuthenticationType (its ``allowed_types`` lists the
+        methods the server takes) otherwise, as paramiko."""
+        return self._auth(lib.gossh_client_auth_none, username)
+
+    def auth_password(self, username, password, event=None, fallback=True):
+        """One password attempt.  Returns [] when authenticated, or the
+        methods the server wants next (partial success).  Raises
+        AuthenticationException for a wrong password, BadAuthenticationType
+        if the server takes no passwords.  A server that takes only
+        keyboard-interactive gets the password as the answer to its prompts
+        (paramiko's fallback; the library always falls back)."""
+        try:
+            return self._auth(lib.gossh_client_auth_password, username, _lib.enc(password))
+        finally:
+            if event is not None:
+                event.set()
+
+    def auth_publickey(self, username, key, event=None):
+        """One attempt with the private key ``key`` (a PKey), with
+        auth_password's results."""
+        if getattr(key, "_handle", None) is None:
+            raise SSHException("gossh: auth_publickey needs a private key (a PKey with its key loaded)")
+        try:
+            return self._auth(lib.gossh_client_auth_publickey, username, key._handle)
+        finally:
+            if event is not None:
+                event.set()
 
     def _auth_unsupported(self, *args, **kwargs):
         raise NotImplementedError(
-            "gossh: authenticate through SSHClient.connect(); the Transport "
-            "auth_* methods are not supported")
+            "gossh: keyboard-interactive and GSS-API steps are not supported on a "
+            "Transport; use auth_password, auth_publickey or auth_none")
 
-    auth_password = auth_publickey = auth_interactive = auth_none = _auth_unsupported
-    auth_interactive_dumb = auth_gssapi_with_mic = auth_gssapi_keyex = _auth_unsupported
+    auth_interactive = auth_interactive_dumb = _auth_unsupported
+    auth_gssapi_with_mic = auth_gssapi_keyex = _auth_unsupported
 
     # -- lifetime -----------------------------------------------------------
 
     def close(self):
-        """Closes the connection (and so the SSHClient's)."""
+        """Closes the connection (and so the SSHClient's); a hand-built
+        transport also closes its sock, as paramiko."""
         self._accept_stop.set()
         self._client.close()
+        if self._standalone and self.sock is not None and hasattr(self.sock, "close"):
+            try:
+                self.sock.close()
+            except Exception:  # noqa: BLE001
+                pass
 
     def __enter__(self):
         return self
@@ -335,6 +538,56 @@ class Transport:
         state = "active" if self.is_active() else "inactive"
         peer = self._client._peer
         return "<gossh.Transport {} ({}; cipher {})>".format(peer, state, self.local_cipher)
+
+
+class _AcceptUnchecked:
+    """A hand-built Transport's host-key "policy": paramiko's checks
+    nothing (the caller compares get_remote_server_key(), or gives
+    connect(hostkey=))."""
+
+    def missing_host_key(self, client, hostname, key):
+        return None
+
+
+def _transport_sock(sock):
+    """paramiko's Transport(sock) argument: (host, port), "host:port" or
+    "host", or an object to connect over (a socket, a ProxyCommand, a
+    Channel, anything with send/recv/close).  Returns (sock, hostname,
+    port); a (host, port) is connected here, as paramiko does.  Anything
+    else is a TypeError that says what is wanted."""
+    from . import _sock
+
+    if isinstance(sock, bytes):
+        sock = sock.decode("utf-8")
+    if isinstance(sock, str):
+        host, _, port = sock.partition(":")
+        sock = (host, int(port) if port else 22)
+    if isinstance(sock, tuple):
+        if len(sock) != 2 or not isinstance(sock[0], str) or not isinstance(sock[1], int) \
+                or isinstance(sock[1], bool):
+            raise TypeError("Transport((host, port)): want a host name and an integer port, not {!r}"
+                            .format(sock))
+        host, port = sock
+        try:
+            s = socket.create_connection((host, port))
+        except OSError as e:
+            raise SSHException("Unable to connect to {}: {}".format(host, e)) from e
+        return s, host, port
+    try:
+        _sock.kind_of(sock)
+    except TypeError:
+        raise TypeError(
+            "Transport(sock): sock must be (host, port), 'host:port', a socket, a "
+            "ProxyCommand, a Channel or an object with send, recv and close; not {}"
+            .format(type(sock).__name__)) from None
+    host, port = "unknown", 22
+    if isinstance(sock, socket.socket):
+        try:
+            peer = sock.getpeername()
+            host, port = peer[0], peer[1]
+        except (OSError, IndexError, TypeError):
+            pass
+    return sock, host, port
 
 
 def _accept_loop(ref):

@@ -9,6 +9,7 @@ const forward = require('./forward');
 const log = require('./log');
 const { Key } = require('./keys');
 const { HostKeys } = require('./hostkeys');
+const connectOverModule = require('./connect');
 
 // Backstop: a Client that is garbage-collected without close() frees its handle.
 const finalizer = new FinalizationRegistry((state) => {
@@ -121,6 +122,7 @@ class Client extends EventEmitter {
       set('banner_timeout', msToSeconds(o.bannerTimeout, 'bannerTimeout'));
       set('auth_timeout', msToSeconds(o.authTimeout, 'authTimeout'));
       set('channel_timeout', msToSeconds(o.channelTimeout, 'channelTimeout'));
+      connectOverModule.setProxyOptions(o, set);
       if (o.log !== undefined && o.log !== null) {
         if (!this._detachLog) this._detachLog = log.attachClientLogger(h, o.log, o.logLevel, o.logChannel);
       } else if (o.logChannel !== undefined && o.logChannel !== null) {
@@ -200,7 +202,8 @@ class Client extends EventEmitter {
       }
 
       try {
-        await native.callAsync('gossh_client_connect', h, opts);
+        if (o._via) await native.callAsync('gossh_client_connect_via', h, o._via._handle, opts);
+        else await connectOverModule.connectOver(this, h, opts, o);
         if (o.keepaliveInterval) this.setKeepalive(o.keepaliveInterval);
       } catch (e) {
         if (this._closed) throw new ClosedError('the client was closed during connect', 'GOSSH_E_CLOSED');

@@ -46,6 +46,8 @@ class SSHError extends Error {
     const table = codeTable();
     this.errno = table[code] !== undefined ? table[code] : table.GOSSH_E_INTERNAL;
     Object.defineProperty(this, 'details', { value: details, enumerable: false });
+    // The jump host (proxyJump, jump) whose connect failed, if one did.
+    if (details.jump_host) this.jumpHost = details.jump_host;
   }
 }
 
@@ -58,6 +60,9 @@ class ConnectionError extends SSHError {
   constructor(message, code, details = {}) {
     super(message, code, details);
     this.address = details.address || null;
+    // Why: 'refused', 'unreachable', 'resolve', 'jump' (the jump host could
+    // not reach the target), 'proxy_command' (the command ended first).
+    this.reason = details.reason || null;
   }
 }
 /** A timeout expired; `stage` says where (connect, banner, auth, read, write, wait). */
@@ -132,7 +137,8 @@ const CLASS_BY_CODE = {
 };
 
 // The detail names gossh_error_detail() knows (gossh.h).
-const DETAIL_NAMES = ['allowed_types', 'hostname', 'key', 'expected_key', 'address', 'stage', 'reason'];
+const DETAIL_NAMES = ['allowed_types', 'hostname', 'key', 'expected_key', 'address', 'stage', 'reason',
+  'jump_host', 'command'];
 
 /** Builds the right SSHError subclass from a numeric code, a message and details. */
 function makeError(rc, message, details = {}) {

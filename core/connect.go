@@ -456,6 +456,17 @@ func (c *Client) ConnectConn(conn net.Conn, cfg *Config) error {
 		conn.Close()
 		return InvalidArgument("no hostname given (it names the server for the host-key check)")
 	}
+	if cfg.SSHConfig != "" || cfg.KeepaliveInterval > 0 {
+		// The ssh_config applies but for ProxyJump and ProxyCommand: the
+		// transport is conn.
+		var done func()
+		var err error
+		if cfg, done, err = c.prepareConnect(cfg); err != nil {
+			conn.Close()
+			return err
+		}
+		defer done()
+	}
 	var taken atomic.Bool
 	err := c.connect(cfg, func(context.Context, *Config) (net.Conn, error) { taken.Store(true); return conn, nil })
 	if !taken.Load() {

@@ -9,7 +9,7 @@ package core
 //	HostKeyAlias, UserKnownHostsFile, GlobalKnownHostsFile, StrictHostKeyChecking,
 //	HostKeyAlgorithms, Ciphers, KexAlgorithms, MACs, ConnectTimeout,
 //	ServerAliveInterval, ServerAliveCountMax, Compression (logged: none),
-//	ProxyJump and ProxyCommand (resolved; see applySSHConfigProxy).
+//	ProxyJump and ProxyCommand (see applySSHConfigProxy).
 
 import (
 	"os"
@@ -267,10 +267,9 @@ const sshConfigMaxJumps = 16
 // Config before the target's ssh_config was applied, so that each hop is
 // resolved in the ssh_config on its own, as ssh -J does (the target's
 // HostName, HostKeyAlias or Ciphers must not follow a hop), with the
-// target added to its jump chain (for loops); the user counts as given only when the hop's spec names one,
-// the port only when it is not the default.
-//
-// MERGE POINT 2 (see applySSHConfigProxy).
+// target added to its jump chain (for loops); the user counts as given
+// only when the hop's spec names one, the port only when it is not the
+// default.
 func (c *Config) hopBase(userGiven bool) *Config {
 	caller := c.CallerConfig()
 	hc := caller.Clone()
@@ -319,33 +318,18 @@ func sshConfigProxy(cfg *Config, alias string, res *SSHConfigResult) (jump, comm
 }
 
 // applySSHConfigProxy copies the ssh_config's ProxyJump or ProxyCommand
-// onto cfg unless the caller gave one ("none" included).
-//
-// MERGE POINTS (branch connect brings Config.ProxyJump/ProxyCommand,
-// ConnectVia and jump.go). After the merge, three edits, checked on a
-// trial merge (a target through one and two jump hosts named in the
-// ssh_config, a ProxyCommand, two loops, and connect's own jump tests):
-//
-//  1. here, replace the marked line by
-//
-//     if cfg.ProxyJump != "" || cfg.ProxyCommand != "" {
-//     return nil
-//     }
-//     cfg.ProxyJump, cfg.ProxyCommand = jump, command
-//
-//  2. jump.go, hopConfig: `hc := cfg.Clone()` becomes
-//     `hc := cfg.hopBase(h.User != "")`;
-//
-//  3. connectover.go, ConnectVia: the same first statement as Connect's
-//     (the `if cfg != nil && cfg.Hostname != "" && (cfg.SSHConfig != "" ||
-//     ...)` block calling prepareConnect), so that the second and later
-//     hops of `ProxyJump a,b` are resolved in the ssh_config too.
+// onto cfg unless the caller gave one ("none" included). Jump hosts are
+// then resolved in the ssh_config each on its own (hopBase in hopConfig,
+// prepareConnect in ConnectVia for the second and later hops).
 func applySSHConfigProxy(cfg *Config, alias string, res *SSHConfigResult) error {
 	jump, command, err := sshConfigProxy(cfg, alias, res)
 	if err != nil {
 		return err
 	}
-	_, _ = jump, command // MERGE POINT 1: the assignment above goes here
+	if cfg.ProxyJump != "" || cfg.ProxyCommand != "" {
+		return nil
+	}
+	cfg.ProxyJump, cfg.ProxyCommand = jump, command
 	return nil
 }
 

@@ -494,8 +494,13 @@ int gossh_options_new(gossh_options **out, gossh_error **err);
  *                    MACs (with OpenSSH's +, - and ^ forms; unsupported
  *                    names skipped), ConnectTimeout, ServerAliveInterval,
  *                    ServerAliveCountMax, Compression (logged: gossh has
- *                    none). Only what the file sets applies, never OpenSSH's
- *                    defaults. A file that does not parse fails the connect
+ *                    none), ProxyJump and ProxyCommand (unless
+ *                    "proxy_jump" or "proxy_command" is set; every jump
+ *                    host is resolved in the file too, as ssh -J does; a
+ *                    ProxyJump through the host itself or back through a
+ *                    host it serves is GOSSH_E_INVALID). Only what the
+ *                    file sets applies, never OpenSSH's defaults. A file
+ *                    that does not parse fails the connect
  *                    with GOSSH_E_INVALID (the message names file and line;
  *                    details "path", "line"); an unreadable file with
  *                    GOSSH_E_IO. See "ssh_config" for the rules.

@@ -51,7 +51,8 @@ export interface ConnectOptions {
    * resolved as ssh does (HostName, User, Port, IdentityFile, IdentitiesOnly,
    * CertificateFile, HostKeyAlias, UserKnownHostsFile, StrictHostKeyChecking when no
    * hostKeyPolicy is given, HostKeyAlgorithms, Ciphers, KexAlgorithms, MACs,
-   * ConnectTimeout, ServerAliveInterval/CountMax). Options given here win.
+   * ConnectTimeout, ServerAliveInterval/CountMax, ProxyJump, ProxyCommand).
+   * Options given here win.
    */
   sshConfig?: boolean | string;
   /** TCP connect timeout, ms. */

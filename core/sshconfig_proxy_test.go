@@ -1,14 +1,11 @@
-//go:build sshconfig_after_connect_merge
-
-// This test needs branch connect (Config.ProxyJump, ConnectVia, jump.go):
-// after the merge and the three MERGE POINT edits of sshconfig_apply.go,
-// delete the build line above. It connects to the test sshd through one and
-// two jump hosts named only in an ssh_config, through a ProxyCommand from
-// it, and refuses two ProxyJump loops.
+// The ssh_config's ProxyJump and ProxyCommand at connect: the test sshd
+// reached through one and two jump hosts named only in an ssh_config and
+// through its ProxyCommand; two ProxyJump loops refused.
 
 package core
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,5 +58,36 @@ func TestSSHConfigProxyConnect(t *testing.T) {
 			t.Errorf("%s: %v", tc.host, err)
 		}
 		c.Close()
+	}
+}
+
+// TestSSHConfigConnectConn: over a caller's conn the ssh_config applies
+// (User, IdentityFile, known hosts) but for ProxyJump, since conn is the
+// transport.
+func TestSSHConfigConnectConn(t *testing.T) {
+	s := sshd(t)
+	path := s.sshConfigFor(t, "    UserKnownHostsFile "+filepath.Join(s.keydir, "known_hosts")+"\n    ProxyJump nowhere.invalid\n")
+	conn, err := net.Dial("tcp", net.JoinHostPort(s.host, strconv.Itoa(s.port)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewClient()
+	defer c.Close()
+	cfg := NewConfig()
+	cfg.Hostname, cfg.SSHConfig = "gossh-alias", path
+	if err := c.ConnectConn(conn, cfg); err != nil {
+		t.Fatal(err)
+	}
+	// A file that does not parse: refused, and conn closed.
+	bad := filepath.Join(t.TempDir(), "bad")
+	if err := os.WriteFile(bad, []byte("Port x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, b := net.Pipe()
+	defer b.Close()
+	cfg.SSHConfig = bad
+	wantKind(t, NewClient().ConnectConn(a, cfg), KindInvalid)
+	if _, err := a.Write([]byte("x")); err == nil {
+		t.Error("conn still open after a refused ConnectConn")
 	}
 }

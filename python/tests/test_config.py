@@ -538,3 +538,28 @@ def test_connect_strict_host_key_checking_from_ssh_config(tmp_path, env, paramik
             c.connect("gossh-alias", ssh_config=str(path), timeout=10)
     finally:
         c.close()
+
+
+def test_connect_proxyjump_from_ssh_config(tmp_path, env, paramiko):
+    # The target is reached through a jump host; both are named only in the
+    # file (the test sshd serves as both).
+    def block(name):
+        return ("Host {}\n    HostName {}\n    Port {}\n    User {}\n    IdentityFile {}\n"
+                "    UserKnownHostsFile {}\n").format(name, env.host, env.port, env.user,
+                                                      env.key("id_ed25519"), env.known_hosts)
+    path = tmp_path / "config"
+    path.write_text(block("gossh-target") + "    ProxyJump gossh-jump\n" + block("gossh-jump") +
+                    block("gossh-loop") + "    ProxyJump gossh-loop\n")
+    c = paramiko.SSHClient()
+    try:
+        c.connect("gossh-target", ssh_config=str(path), timeout=10)
+        _, stdout, _ = c.exec_command("echo through")
+        assert stdout.read() == b"through\n"
+    finally:
+        c.close()
+    c = paramiko.SSHClient()
+    try:
+        with pytest.raises(ValueError, match="loop"):
+            c.connect("gossh-loop", ssh_config=str(path), timeout=10)
+    finally:
+        c.close()

@@ -128,3 +128,23 @@ test('connect({ sshConfig }): a file that does not parse fails the connect, nami
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('connect({ sshConfig }): a ProxyJump named in the file', async () => {
+  const e = env();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-node-sshconfig-'));
+  const block = (name) => [`Host ${name}`, `    HostName ${e.host}`, `    Port ${e.port}`, `    User ${e.username}`,
+    `    IdentityFile ${key('id_ed25519')}`, `    UserKnownHostsFile ${e.knownHosts}`, ''].join('\n');
+  try {
+    const file = path.join(dir, 'config');
+    fs.writeFileSync(file, `${block('gossh-target')}    ProxyJump gossh-jump\n${block('gossh-jump')}`);
+    const client = new Client();
+    try {
+      await client.connect({ host: 'gossh-target', sshConfig: file, timeout: 10000 });
+      assert.strictEqual((await client.exec('echo through')).stdout, 'through\n');
+    } finally {
+      await client.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -185,6 +185,27 @@ static void test_connect(void) {
     gossh_client_free(c);
     gossh_options_free(o);
 
+    /* A ProxyJump named in the file: the target through a jump host (the
+     * test sshd serves as both), each resolved in the file. */
+    {
+        char extra[2048];
+        snprintf(extra, sizeof extra,
+                 "    ProxyJump gossh-jump\n"
+                 "Host gossh-jump\n    HostName %s\n    Port %s\n    User %s\n"
+                 "    IdentityFile %s\n    UserKnownHostsFile %s\n",
+                 host, port, user, test_path("id_ed25519"), test_path("known_hosts"));
+        path = write_config(extra);
+        gossh_client_new(&c, NULL);
+        gossh_options_new(&o, NULL);
+        gossh_options_set(o, "hostname", "gossh-alias", NULL);
+        gossh_options_set(o, "ssh_config", path, NULL);
+        CHECK(gossh_client_connect(c, o, &err) == 0, "connect through a ProxyJump from the file: %s", msg(err));
+        gossh_error_free(err);
+        err = NULL;
+        gossh_client_free(c);
+        gossh_options_free(o);
+    }
+
     /* A file that does not parse fails the connect, naming its line. */
     path = write_config("Match nosuch x\n");
     gossh_client_new(&c, NULL);

@@ -31,6 +31,9 @@ const (
 	KindIO                               // local file I/O; details "path", "errno_name"
 	KindSFTP                             // the SFTP server failed a request; details "status", "status_name", "errno_name", "path", "path2", "message"
 	KindCancelled                        // a progress callback cancelled a transfer
+
+	// MaxKind is the last kind: the C API has a code for each of 1..MaxKind.
+	MaxKind = KindCancelled
 )
 
 var kindNames = map[Kind]string{

@@ -216,7 +216,19 @@ func (f *File) startAhead(off int64) {
 		r := readResult{data: buf[:got]}
 		switch {
 		case err == io.EOF:
-			r.eof = true
+			// pkg/sftp also ends reads with io.EOF when its channel
+			// ends: the file's size tells a real end from a lost one.
+			fi, serr := f.f.Stat()
+			switch {
+			case serr != nil:
+				r.err = f.s.sftpError(serr, "read", f.path, "")
+			case fi.Size() > off+int64(got) && got > 0:
+				// The file grew meanwhile: not the end; read on.
+			case fi.Size() > off+int64(got):
+				r.err = newError(KindProtocol, nil, "sftp read %s: the server sent no data at %d of %d bytes", ShowPath(f.path), off, fi.Size())
+			default:
+				r.eof = true
+			}
 		case err != nil:
 			r.err = f.s.sftpError(err, "read", f.path, "")
 		}

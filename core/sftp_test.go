@@ -727,3 +727,38 @@ func TestSFTPLocalDiskFull(t *testing.T) {
 		t.Fatalf("the helper did not pass: %s", out)
 	}
 }
+
+func TestSFTPTrees(t *testing.T) {
+	_, sf, dir := sftpSession(t)
+	local := t.TempDir()
+	src := filepath.Join(local, "tree")
+	os.MkdirAll(filepath.Join(src, "a", "b"), 0o755)
+	sum := randomFile(t, filepath.Join(src, "a", "b", "big"), 9<<20)
+	os.WriteFile(filepath.Join(src, "small"), []byte("small"), 0o644)
+	os.Symlink("small", filepath.Join(src, "link"))
+	var calls [][2]uint64
+	prog := func(done, total uint64) bool { calls = append(calls, [2]uint64{done, total}); return true }
+	if err := sf.PutDir(src, dir+"/tree", 0, prog, -1); err != nil {
+		t.Fatal(err)
+	}
+	checkProgress(t, calls, 9<<20+5)
+	calls = nil
+	back := filepath.Join(local, "back")
+	if err := sf.GetDir(dir+"/tree", back, 0, prog, -1); err != nil {
+		t.Fatal(err)
+	}
+	checkProgress(t, calls, 9<<20+5)
+	if fileHash(t, filepath.Join(back, "a", "b", "big")) != sum {
+		t.Fatal("tree file differs")
+	}
+	if l, err := os.Readlink(filepath.Join(back, "link")); err != nil || l != "small" {
+		t.Fatalf("link %q %v", l, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(back, "small")); string(b) != "small" {
+		t.Fatalf("small %q", b)
+	}
+	err := sf.GetDir(dir+"/tree/small", back, 0, nil, -1)
+	wantSFTP(t, err, "ENOTDIR")
+	wantKind(t, sf.PutDir(filepath.Join(src, "small"), dir+"/x", 0, nil, -1), KindIO)
+	wantKind(t, sf.GetDir(dir+"/tree", filepath.Join(local, "c"), 0, func(d, _ uint64) bool { return d < 1<<20 }, -1), KindCancelled)
+}

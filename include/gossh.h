@@ -1720,7 +1720,8 @@ int gossh_sftp_get(gossh_sftp *s, const char *remote, const char *local, int fla
  * With GOSSH_SFTP_RESUME it continues from the remote file's size less
  * 64 MiB (16 channels x 4 MiB: what a put cut off by a lost connection
  * may have had in flight, so may have left as holes below its size), and
- * writes the rest again.
+ * writes the rest again; a remote file longer than the local one is
+ * written anew.
  */
 int gossh_sftp_put(gossh_sftp *s, const char *local, const char *remote, int flags,
                    gossh_progress_cb cb, void *userdata, int timeout_ms, uint64_t *size,

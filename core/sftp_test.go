@@ -762,3 +762,67 @@ func TestSFTPTrees(t *testing.T) {
 	wantKind(t, sf.PutDir(filepath.Join(src, "small"), dir+"/x", 0, nil, -1), KindIO)
 	wantKind(t, sf.GetDir(dir+"/tree", filepath.Join(local, "c"), 0, func(d, _ uint64) bool { return d < 1<<20 }, -1), KindCancelled)
 }
+
+// A short transfer is an error, never a success (pkg/sftp#658): the remote
+// file shrinks during a get, the local one during a put.
+func TestSFTPShortTransfer(t *testing.T) {
+	_, sf, dir := sftpSession(t)
+	local := t.TempDir()
+	randomFile(t, local+"/src", 24<<20)
+	for _, channels := range []string{"1", "4"} {
+		sf.Set("transfer_channels", channels)
+		if _, err := sf.Put(local+"/src", dir+"/r", 0, nil, -1); err != nil {
+			t.Fatal(err)
+		}
+		shrink := func(path string) Progress {
+			done := false
+			return func(d, _ uint64) bool {
+				if !done && d > 0 {
+					done = true
+					os.Truncate(path, 1<<20) // same host: the remote path is local too
+				}
+				return true
+			}
+		}
+		_, err := sf.Get(dir+"/r", local+"/dst", 0, shrink(dir+"/r"), -1)
+		wantKind(t, err, KindProtocol)
+		if _, e := os.Stat(local + "/dst"); e == nil {
+			t.Fatal("a short get left a file")
+		}
+		if _, e := os.Stat(local + "/dst" + PartSuffix); e == nil {
+			t.Fatal("a short get left its part file")
+		}
+		randomFile(t, local+"/src2", 24<<20)
+		_, err = sf.Put(local+"/src2", dir+"/r2", 0, shrink(local+"/src2"), -1)
+		wantKind(t, err, KindIO)
+	}
+}
+
+// A write the server refuses (the file is open for reading only) is
+// reported by a later call, at the latest by close.
+func TestSFTPPipelinedWriteFailure(t *testing.T) {
+	_, sf, dir := sftpSession(t)
+	f, err := sf.Open(dir+"/ro", FxfWrite|FxfCreat, 0o644, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	f, err = sf.Open(dir+"/ro", FxfRead, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.Write([]byte("refused later"), -1); err != nil || n != 13 {
+		t.Fatalf("the pipelined write: %d %v", n, err)
+	}
+	wantKind(t, f.Close(), KindSFTP)
+	if err := f.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	// Flush reports it too, and later writes keep reporting it.
+	f, _ = sf.Open(dir+"/ro", FxfRead, 0, -1)
+	f.Write([]byte("x"), -1)
+	wantKind(t, f.Flush(-1), KindSFTP)
+	_, err = f.Write([]byte("y"), -1)
+	wantKind(t, err, KindSFTP)
+	wantKind(t, f.Close(), KindSFTP)
+}

@@ -826,3 +826,51 @@ func TestSFTPPipelinedWriteFailure(t *testing.T) {
 	wantKind(t, err, KindSFTP)
 	wantKind(t, f.Close(), KindSFTP)
 }
+
+// Against pkg/sftp's own server (core/sshtest), which offers none of
+// OpenSSH's limits, copy-data or expand-path: 32 KiB packets, the
+// fallbacks, and transfers through several channels still whole.
+func TestSFTPWithoutExtensions(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := sshtest.Start(sshtest.Config{Password: "pw", SFTP: true, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := NewClient()
+	c.SetPolicy(WarningPolicy{})
+	defer c.Close()
+	cfg := NewConfig()
+	cfg.Hostname, cfg.Port, cfg.Username, cfg.Password = "127.0.0.1", srv.Port(), "u", "pw"
+	cfg.AllowAgent, cfg.LookForKeys = false, false
+	if err := c.Connect(cfg); err != nil {
+		t.Fatal(err)
+	}
+	sf, err := c.OpenSFTP(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sf.Close()
+	for _, name := range []string{"max_read", "max_write"} {
+		if v, _ := sf.Info(name); v != "32768" {
+			t.Errorf("%s %q, want the 32 KiB default", name, v)
+		}
+	}
+	if home, err := sf.Home(-1); err != nil || home != dir {
+		t.Errorf("home by realpath: %q %v (want %q)", home, err, dir)
+	}
+	sum := randomFile(t, dir+"/src", 9<<20+3)
+	if _, err := sf.Put(dir+"/src", dir+"/up", 0, nil, -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sf.Get(dir+"/up", dir+"/down", 0, nil, -1); err != nil {
+		t.Fatal(err)
+	}
+	if fileHash(t, dir+"/up") != sum || fileHash(t, dir+"/down") != sum {
+		t.Fatal("round trip differs")
+	}
+	wantSFTP(t, sf.Copy(dir+"/up", dir+"/copy", -1), "EOPNOTSUPP")
+	if err := sf.Rename(dir+"/up", dir+"/down", true, -1); err != nil {
+		t.Fatalf("posix-rename (pkg/sftp offers it): %v", err)
+	}
+}

@@ -874,3 +874,48 @@ func TestSFTPWithoutExtensions(t *testing.T) {
 		t.Fatalf("posix-rename (pkg/sftp offers it): %v", err)
 	}
 }
+
+// A long sequential read (spread over the transfer channels past 8 MiB),
+// with a seek back and forth in the middle, reads exactly the file.
+func TestSFTPSequentialRead(t *testing.T) {
+	_, sf, dir := sftpSession(t)
+	local := t.TempDir()
+	size := int64(20<<20 + 777)
+	randomFile(t, local+"/src", size)
+	if _, err := sf.Put(local+"/src", dir+"/r", 0, nil, -1); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(local + "/src")
+	f, err := sf.Open(dir+"/r", FxfRead, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var got bytes.Buffer
+	buf := make([]byte, 32<<10)
+	for i := 0; ; i++ {
+		if i == 400 { // at 12.5 MiB: a seek away and back drops the read-ahead
+			if _, err := f.SeekTimeout(5, io.SeekStart, -1); err != nil {
+				t.Fatal(err)
+			}
+			n, err := f.Read(buf[:10], -1)
+			if err != nil || !bytes.Equal(buf[:n], want[5:5+n]) {
+				t.Fatalf("read after seek: %d %v", n, err)
+			}
+			if _, err := f.SeekTimeout(int64(got.Len()), io.SeekStart, -1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := f.Read(buf, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		got.Write(buf[:n])
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("read %d bytes of %d, or different", got.Len(), size)
+	}
+}

@@ -124,6 +124,10 @@ $(FAULTPROXY): $(shell find core/sshtest cmd/gossh-faultproxy -name '*.go' ! -na
 	$(GO) build -trimpath -o $@.tmp ./cmd/gossh-faultproxy
 	mv -f $@.tmp $@
 
+$(TESTBIN)/test_sshconfig: tests/c/test_sshconfig.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(TESTBIN)
+	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
+
 $(TESTBIN)/test_faults: tests/c/test_faults.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
@@ -159,6 +163,9 @@ $(TESTBIN)/test_connect_via: tests/c/test_connect_via.c tests/c/check.h include/
 $(TESTBIN)/test_agent_algos: tests/c/test_agent_algos.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
+$(TESTBIN)/test_sftp: tests/c/test_sftp.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(TESTBIN)
+	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
 
 $(TESTBIN)/header_cxx: tests/c/header_cxx.cpp include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
@@ -171,7 +178,7 @@ $(BUILD)/examples/%: examples/c/%.c include/gossh.h $(BUILD)/libgossh.so
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
 C_TESTS := $(TESTBIN)/test_capi $(TESTBIN)/test_session $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/test_secrets $(TESTBIN)/test_events $(TESTBIN)/test_faults $(TESTBIN)/header_cxx \
-	$(TESTBIN)/test_connect_via $(TESTBIN)/test_agent_algos
+	$(TESTBIN)/test_connect_via $(TESTBIN)/test_agent_algos $(TESTBIN)/test_sftp
 
 test: lib $(NODE_MODULES) $(C_TESTS) $(C_EXAMPLES) $(FAULTPROXY) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-suites
@@ -191,8 +198,13 @@ test-go: ## Go: gofmt, vet, and go test -race on core and capi, then the fault s
 	$(WITH_SSHD) $(GO) test -race -count=1 -skip '^TestFaults' ./core/... ./capi/
 	$(WITH_SSHD) $(GO) test -count=1 -run '^TestFaults' -v ./core/
 
+# The ssh_config test joins the C tests here (away from the C_TESTS line,
+# which other branches extend).
+C_TESTS += $(TESTBIN)/test_sshconfig
+
 test-c: $(C_TESTS) $(FAULTPROXY) ## C: the C API test programs and the header compiled as C++
 	$(TESTBIN)/header_cxx
+	$(WITH_SSHD) $(TESTBIN)/test_sshconfig
 	$(WITH_SSHD) $(TESTBIN)/test_capi
 	$(WITH_SSHD) $(TESTBIN)/test_session
 	$(WITH_SSHD) $(TESTBIN)/test_keys
@@ -202,6 +214,7 @@ test-c: $(C_TESTS) $(FAULTPROXY) ## C: the C API test programs and the header co
 	$(WITH_SSHD) $(TESTBIN)/test_faults
 	$(WITH_SSHD) $(TESTBIN)/test_connect_via
 	$(WITH_SSHD) $(TESTBIN)/test_agent_algos
+	$(WITH_SSHD) $(TESTBIN)/test_sftp
 
 test-python: lib $(FAULTPROXY) ## Python: pytest against the sshd
 	$(WITH_SSHD) env PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests
@@ -275,6 +288,7 @@ FUZZ_COUNTS := \
   core:FuzzHostKeyEntryMatches:10000 \
   core:FuzzHostCertificate:10000 \
   core:FuzzConfigSet:10000 \
+  core:FuzzSSHConfig:3000 \
   core:FuzzChannelTraffic:1000 \
   core:FuzzConnectBanner:200 \
   capi:FuzzHandles:10000 \

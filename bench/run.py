@@ -384,15 +384,20 @@ def run_ssh(cmd, env=E, n=N, size=SIZE, timeout=TIMEOUT):
 
 
 def run_program(cmd, env=E, n=N, size=SIZE, timeout=TIMEOUT):
-    TIMEOUT = timeout
     env = dict(env)
     env["BENCH_N"] = str(n)
     env["BENCH_BYTES"] = str(size)
     env.setdefault("BENCH_TPUT_RUNS", str(RUNS))
-    env["PYTHONPATH"] = os.path.join(ROOT, "python")
+    return run_json(cmd, env, timeout)
+
+
+def run_json(cmd, env, timeout):
+    """Runs a bench program (PYTHONPATH at the repository's python/, no
+    agent) and returns the last JSON line it printed."""
+    env = dict(env, PYTHONPATH=os.path.join(ROOT, "python"))
     env.pop("SSH_AUTH_SOCK", None)
     r = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=TIMEOUT)
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     if r.returncode != 0:
         last = (r.stderr.decode(errors="replace").strip().splitlines() or ["(no stderr)"])[-1]
         raise RuntimeError("exit %d: %s" % (r.returncode, last[-300:]))

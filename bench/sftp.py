@@ -25,7 +25,6 @@ resident memory over its transfers. The table goes to stdout and to
 build/bench-sftp-results.md. Standard library only.
 """
 
-import json
 import os
 import shutil
 import statistics
@@ -120,17 +119,7 @@ def run_sftp(cmd, env, runs, timeout):
 
 
 def run_program(cmd, env, runs, timeout):
-    env = dict(env, BENCH_TPUT_RUNS=str(runs), PYTHONPATH=os.path.join(R.ROOT, "python"))
-    env.pop("SSH_AUTH_SOCK", None)
-    r = subprocess.run(cmd, cwd=R.ROOT, env=env, stdin=subprocess.DEVNULL,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    if r.returncode != 0:
-        last = (r.stderr.decode(errors="replace").strip().splitlines() or ["(no stderr)"])[-1]
-        raise RuntimeError("exit %d: %s" % (r.returncode, last[-300:]))
-    lines = [l for l in r.stdout.decode().splitlines() if l.startswith("{")]
-    if not lines:
-        raise RuntimeError("no JSON line in output: %r" % r.stdout[-200:])
-    return json.loads(lines[-1])
+    return R.run_json(cmd, dict(env, BENCH_TPUT_RUNS=str(runs)), timeout)
 
 
 CLIENTS = [

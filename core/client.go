@@ -15,6 +15,7 @@ import (
 type Client struct {
 	mu           sync.Mutex
 	policy       Policy
+	policySet    bool      // SetPolicy was called: an ssh_config's StrictHostKeyChecking does not apply
 	systemKeys   *HostKeys // load_system_host_keys: never saved
 	hostKeys     *HostKeys // load_host_keys and added keys
 	hostKeysFile string    // where AcceptAdd saves
@@ -33,6 +34,7 @@ type Client struct {
 	live          *liveness // the live connection's prober, for channel ends
 	banner        string
 	stopKeepalive chan struct{}
+	keepaliveMax  int // unanswered keepalives before the connection is taken for dead; 0: keepaliveMissed
 	fw            forwards
 	chanTimeout   time.Duration // Config.ChannelTimeout of the live connection
 	step          *stepAuth     // a StepAuth connect's authentication in progress (stepauth.go)
@@ -68,6 +70,7 @@ func (c *Client) SetPolicy(p Policy) {
 	}
 	c.mu.Lock()
 	c.policy = p
+	c.policySet = true
 	c.mu.Unlock()
 }
 

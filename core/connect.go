@@ -316,6 +316,7 @@ func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 			}
 		}
 	}
+	signers = addCertificates(cfg.CertificateFiles, signers)
 	return withSSHRSARetry(signers, cfg.pubkeyAlgorithms()), closer
 }
 
@@ -440,6 +441,14 @@ func (c *Client) handshakeRefused(raw net.Conn, pc *phaseConn, err error) error 
 // command (ProxyCommand, see proxycommand.go) or jump hosts (ProxyJump, see
 // jump.go).
 func (c *Client) Connect(cfg *Config) error {
+	if cfg != nil && cfg.Hostname != "" && (cfg.SSHConfig != "" || cfg.KeepaliveInterval > 0) {
+		var done func()
+		var err error
+		if cfg, done, err = c.prepareConnect(cfg); err != nil {
+			return err
+		}
+		defer done() // see sshconfig_apply.go
+	}
 	if cfg == nil || cfg.Hostname == "" {
 		return InvalidArgument("no hostname given")
 	}
@@ -476,6 +485,17 @@ func (c *Client) ConnectConn(conn net.Conn, cfg *Config) error {
 	if cfg == nil || cfg.Hostname == "" {
 		conn.Close()
 		return InvalidArgument("no hostname given (it names the server for the host-key check)")
+	}
+	if cfg.SSHConfig != "" || cfg.KeepaliveInterval > 0 {
+		// The ssh_config applies but for ProxyJump and ProxyCommand: the
+		// transport is conn.
+		var done func()
+		var err error
+		if cfg, done, err = c.prepareConnect(cfg); err != nil {
+			conn.Close()
+			return err
+		}
+		defer done()
 	}
 	var taken atomic.Bool
 	err := c.connect(cfg, func(context.Context, *Config) (net.Conn, error) { taken.Store(true); return conn, nil })
@@ -578,6 +598,9 @@ func (c *Client) connect(cfg *Config, open transportFunc) error {
 // client's. With s (StepAuth), s decides the user and the methods.
 func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *phaseConn, expected ssh.PublicKey, s *stepAuth) error {
 	name := HostKeyName(cfg.Hostname, cfg.Port)
+	if cfg.HostKeyAlias != "" {
+		name = cfg.HostKeyAlias
+	}
 	st := &authState{allowed: map[string]bool{}}
 	var signers []ssh.Signer
 	if s == nil {

@@ -85,6 +85,14 @@ func (c *Client) ConnectVia(via *Client, cfg *Config) error {
 	if via == nil {
 		return InvalidArgument("no client to connect through")
 	}
+	if cfg != nil && cfg.Hostname != "" && (cfg.SSHConfig != "" || cfg.KeepaliveInterval > 0) {
+		var done func()
+		var err error
+		if cfg, done, err = c.prepareConnect(cfg); err != nil {
+			return err
+		}
+		defer done() // see sshconfig_apply.go
+	}
 	if cfg == nil || cfg.Hostname == "" {
 		return InvalidArgument("no hostname given")
 	}

@@ -99,7 +99,7 @@ func (h JumpHost) String() string {
 // own address and user (the local user if the hop names none), no proxy,
 // no step authentication and no given host key.
 func hopConfig(cfg *Config, h JumpHost) *Config {
-	hc := cfg.Clone()
+	hc := cfg.hopBase(h.User != "") // the caller's Config, before the target's ssh_config
 	hc.Hostname, hc.Port = h.Host, h.Port
 	hc.Username = h.User
 	if hc.Username == "" {

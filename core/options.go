@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/user"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +31,31 @@ type Config struct {
 	Timeout       time.Duration // TCP connect; 0: none
 	BannerTimeout time.Duration // server's version banner; 0: none
 	AuthTimeout   time.Duration // key exchange and authentication; 0: none
+	// SSHConfig applies an ssh_config file at Connect (paramiko never
+	// does: it is opt-in): "" none, SSHConfigDefault for ~/.ssh/config and
+	// /etc/ssh/ssh_config, else a path. Values given explicitly win over
+	// the file's (see Config.Explicit); sshconfig_apply.go says what is
+	// applied.
+	SSHConfig string
+	// HostKeyAlias is the name the host key is looked up and recorded
+	// under, instead of HostKeyName(Hostname, Port) (ssh_config's
+	// HostKeyAlias); "" for none.
+	HostKeyAlias string
+	// CertificateFiles are OpenSSH certificates offered with the keys they
+	// certify (ssh_config's CertificateFile).
+	CertificateFiles []string
+	// Ciphers, KeyExchanges, MACs and HostKeyAlgorithms: see "Algorithms"
+	// below.
+	// KeepaliveInterval sends keepalive@openssh.com after connecting, as
+	// SetKeepalive (ssh_config's ServerAliveInterval); 0: none.
+	// KeepaliveCountMax is how many may go unanswered (0: 3).
+	KeepaliveInterval time.Duration
+	KeepaliveCountMax int
+
+	explicit  map[string]bool // options given by name through Set
+	sshBase   *Config         // the caller's Config before its ssh_config was applied (see CallerConfig)
+	jumpChain []string        // the hosts (as given) this one is a jump host for, outermost first (see hopBase)
+
 	// ChannelTimeout is paramiko's channel_timeout: the limit for opening
 	// a channel and for each channel request when the caller gives none
 	// (a negative timeout); 0: none.
@@ -61,12 +85,9 @@ type Config struct {
 	// user key may sign with. DisabledAlgorithms is paramiko's
 	// disabled_algorithms: category ("ciphers", "macs", "keys" (host keys),
 	// "pubkeys", "kex") to names removed from what would be offered.
-	Ciphers            []string
-	KeyExchanges       []string
-	MACs               []string
-	HostKeyAlgorithms  []string
-	PubkeyAlgorithms   []string
-	DisabledAlgorithms map[string][]string
+	Ciphers, KeyExchanges, MACs, HostKeyAlgorithms []string
+	PubkeyAlgorithms                               []string
+	DisabledAlgorithms                             map[string][]string
 	// Compress is paramiko's compress: x/crypto has no compression, so it
 	// is logged once at connect and the connection proceeds without.
 	Compress bool
@@ -118,16 +139,21 @@ func (c *Config) Clone() *Config {
 	d.Keys = append([]*Key(nil), c.Keys...)
 	d.KeyFilenames = append([]string(nil), c.KeyFilenames...)
 	d.KeyData = append([][]byte(nil), c.KeyData...)
-	d.Ciphers = slices.Clone(c.Ciphers)
-	d.KeyExchanges = slices.Clone(c.KeyExchanges)
-	d.MACs = slices.Clone(c.MACs)
-	d.HostKeyAlgorithms = slices.Clone(c.HostKeyAlgorithms)
-	d.PubkeyAlgorithms = slices.Clone(c.PubkeyAlgorithms)
+	d.CertificateFiles = append([]string(nil), c.CertificateFiles...)
+	d.Ciphers = cloneStrings(c.Ciphers)
+	d.KeyExchanges = cloneStrings(c.KeyExchanges)
+	d.MACs = cloneStrings(c.MACs)
+	d.HostKeyAlgorithms = cloneStrings(c.HostKeyAlgorithms)
+	d.PubkeyAlgorithms = cloneStrings(c.PubkeyAlgorithms)
 	if c.DisabledAlgorithms != nil {
 		d.DisabledAlgorithms = map[string][]string{}
 		for k, v := range c.DisabledAlgorithms {
-			d.DisabledAlgorithms[k] = slices.Clone(v)
+			d.DisabledAlgorithms[k] = cloneStrings(v)
 		}
+	}
+	d.explicit = make(map[string]bool, len(c.explicit))
+	for k, v := range c.explicit {
+		d.explicit[k] = v
 	}
 	return &d
 }
@@ -166,6 +192,8 @@ func (c *Config) Set(name, value string) error {
 		c.LookForKeys, err = parseBool(value)
 	case "agent_socket":
 		c.AgentSocket = value
+	case "ssh_config":
+		c.SSHConfig = sshConfigOption(value)
 	case "timeout":
 		c.Timeout, err = parseSeconds(value)
 	case "banner_timeout":
@@ -224,6 +252,7 @@ func (c *Config) Set(name, value string) error {
 	if err != nil {
 		return InvalidArgument("option %s: %s", name, optionWants[name])
 	}
+	c.MarkExplicit(name)
 	return nil
 }
 

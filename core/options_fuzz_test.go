@@ -40,6 +40,7 @@ func FuzzConfigSet(f *testing.F) {
 		{"disabled_algorithms", "ciphers=aes128-ctr;kex=secret-word"}, {"disabled_algorithms", "secret=1"},
 		{"pubkey_algorithms", "ssh-rsa"}, {"forward_agent", "1"}, {"compress", "maybe"},
 		{"pasword", "hunter2"}, {"", ""}, {"port\x00", "22"}, {"\xff\xfe", "\x00\xff"}, {"PORT", "22"},
+		{"ssh_config", "1"}, {"ssh_config", "/etc/ssh/ssh_config"},
 	} {
 		f.Add(s[0], s[1])
 	}
@@ -98,6 +99,10 @@ func checkSetValue(t *testing.T, c *Config, name, value string) {
 	case "timeout", "banner_timeout", "auth_timeout":
 		if c.Timeout < 0 || c.BannerTimeout < 0 || c.AuthTimeout < 0 {
 			t.Fatalf("negative timeout from %q", value)
+		}
+	case "ssh_config":
+		if c.SSHConfig != sshConfigOption(value) || (value == "1" && c.SSHConfig != SSHConfigDefault) {
+			t.Fatalf("ssh_config %q from %q", c.SSHConfig, value)
 		}
 	case "ciphers", "kex", "macs", "host_key_algorithms", "pubkey_algorithms":
 		// Every name stored is one gossh implements.

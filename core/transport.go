@@ -129,12 +129,24 @@ func (c *Client) SetKeepalive(interval time.Duration) error {
 	stop := make(chan struct{})
 	c.stopKeepalive = stop
 	dead := c.dead
+	missed := c.keepaliveMax
+	if missed <= 0 {
+		missed = keepaliveMissed
+	}
 	c.mu.Unlock()
-	goSafe(c.log, "the keepalive", func() { c.keepalive(conn, interval, stop, dead) }, nil)
+	goSafe(c.log, "the keepalive", func() { c.keepalive(conn, interval, time.Duration(missed), stop, dead) }, nil)
 	return nil
 }
 
-func (c *Client) keepalive(conn *ssh.Client, interval time.Duration, stop, dead <-chan struct{}) {
+// setKeepaliveMax sets how many keepalives may go unanswered (ssh_config's
+// ServerAliveCountMax); 0 or less: keepaliveMissed.
+func (c *Client) setKeepaliveMax(n int) {
+	c.mu.Lock()
+	c.keepaliveMax = n
+	c.mu.Unlock()
+}
+
+func (c *Client) keepalive(conn *ssh.Client, interval, missed time.Duration, stop, dead <-chan struct{}) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -157,8 +169,8 @@ func (c *Client) keepalive(conn *ssh.Client, interval time.Duration, stop, dead 
 			return
 		case <-dead:
 			return
-		case <-time.After(interval * keepaliveMissed):
-			c.log.Warnf("transport", "no answer to keepalives for %v: closing the connection", interval*keepaliveMissed)
+		case <-time.After(interval * missed):
+			c.log.Warnf("transport", "no answer to keepalives for %v: closing the connection", interval*missed)
 			c.Close()
 			return
 		}

@@ -7,27 +7,7 @@
  * testenv/with-sshd.sh (which points GOSSH_TEST_PORT at the delaying proxy
  * for the high-latency run).
  */
-#define _POSIX_C_SOURCE 200809L
-#include "gossh.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/resource.h>
-#include <time.h>
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(void) {
-    struct rusage ru;
-    if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
+#include "common.h"
 
 /* Resident set size now, in MiB (from /proc/self/statm). */
 static double rss_mib(void) {
@@ -39,46 +19,17 @@ static double rss_mib(void) {
     return (double)resident * 4096.0 / 1048576.0;
 }
 
-static void die(const char *what, int rc, gossh_error *err) {
-    fprintf(stderr, "gossh-c sftp bench: %s failed (%d): %s\n", what, rc, gossh_error_message(err));
-    gossh_error_free(err);
-    exit(1);
-}
-
-static const char *need(const char *name) {
-    const char *v = getenv(name);
-    if (!v || !*v) {
-        fprintf(stderr, "gossh-c sftp bench: %s is not set (run by bench/sftp.py)\n", name);
-        exit(2);
-    }
-    return v;
-}
-
 int main(void) {
-    const char *port = need("GOSSH_TEST_PORT");
-    long runs = atol(getenv("BENCH_TPUT_RUNS") ? getenv("BENCH_TPUT_RUNS") : "3");
+    bench_name = "gossh-c sftp bench";
+    long runs = (long)env_ll("BENCH_TPUT_RUNS", 3);
     if (runs < 1) runs = 1;
     if (runs > 32) runs = 32;
-    char key[4096];
-    snprintf(key, sizeof key, "%s/id_ed25519", need("GOSSH_TEST_KEYDIR"));
 
     gossh_error *err = NULL;
-    gossh_options *opts = NULL;
-    gossh_client *c = NULL;
+    gossh_options *opts = bench_options();
+    gossh_client *c = connect_client(opts, need("GOSSH_TEST_KNOWN_HOSTS"));
     gossh_sftp *s = NULL;
     int rc;
-    if ((rc = gossh_options_new(&opts, &err))) die("options_new", rc, err);
-    const char *set[][2] = {
-        {"hostname", need("GOSSH_TEST_HOST")}, {"port", port},
-        {"username", need("GOSSH_TEST_USER")}, {"key_filename", key},
-        {"allow_agent", "0"}, {"look_for_keys", "0"}, {"timeout", "10"},
-    };
-    for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
-        if ((rc = gossh_options_set(opts, set[i][0], set[i][1], &err))) die(set[i][0], rc, err);
-    if ((rc = gossh_client_new(&c, &err))) die("client_new", rc, err);
-    if ((rc = gossh_client_load_host_keys(c, need("GOSSH_TEST_KNOWN_HOSTS"), &err)))
-        die("load_host_keys", rc, err);
-    if ((rc = gossh_client_connect(c, opts, &err))) die("connect", rc, err);
     if ((rc = gossh_client_open_sftp(c, -1, &s, &err))) die("open_sftp", rc, err);
 
     const char *names[2] = {"get", "put"};

@@ -45,6 +45,16 @@ export interface ConnectOptions {
   agent?: boolean | string;
   /** Try ~/.ssh/id_*. Default true. */
   lookForKeys?: boolean;
+  /**
+   * Apply an OpenSSH client configuration (off by default): true for
+   * ~/.ssh/config then /etc/ssh/ssh_config, or a file's path. `host` is then
+   * resolved as ssh does (HostName, User, Port, IdentityFile, IdentitiesOnly,
+   * CertificateFile, HostKeyAlias, UserKnownHostsFile, StrictHostKeyChecking when no
+   * hostKeyPolicy is given, HostKeyAlgorithms, Ciphers, KexAlgorithms, MACs,
+   * ConnectTimeout, ServerAliveInterval/CountMax, ProxyJump, ProxyCommand).
+   * Options given here win.
+   */
+  sshConfig?: boolean | string;
   /** TCP connect timeout, ms. */
   timeout?: number;
   /** Time to wait for the server's SSH banner, ms (library default 15 s). */
@@ -394,6 +404,33 @@ export class HostKeyMismatchError extends HostKeyError {
   expectedKey: string | null;
   /** Why: a known host with another key, a @revoked key, a certificate that does not pass, a re-key with another key. */
   reason: 'mismatch' | 'revoked' | 'certificate' | 'changed' | null;
+}
+
+/** One host's resolved ssh_config: lower-case keywords; accumulating ones as arrays. */
+export interface SSHConfigResult {
+  hostname: string;
+  identityfile?: string[];
+  certificatefile?: string[];
+  localforward?: string[];
+  remoteforward?: string[];
+  dynamicforward?: string[];
+  sendenv?: string[];
+  [keyword: string]: string | string[] | undefined;
+}
+
+/** An OpenSSH client configuration, resolved by libgossh with ssh's rules. */
+export class SSHConfig {
+  private constructor();
+  /** Reads path as `ssh -F path`; with no path, ~/.ssh/config then /etc/ssh/ssh_config. */
+  static fromPath(path?: string): Promise<SSHConfig>;
+  /** Parses configuration text (relative Includes are under ~/.ssh). */
+  static fromText(text: string): SSHConfig;
+  /** Resolves host as `ssh [-l user] [-p port] host` would. */
+  lookup(host: string, options?: { user?: string; port?: number }): Promise<SSHConfigResult>;
+  /** The patterns of every Host line, in the order written. */
+  hostnames(): string[];
+  /** Releases the native handle now. */
+  free(): void;
 }
 
 /** A key for HostKeys: "type base64", the key a hostKeyPolicy receives, or a Key. */

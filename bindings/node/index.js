@@ -14,6 +14,7 @@ const { setLogger } = require('./lib/log');
 const { Key } = require('./lib/keys');
 const { HostKeys } = require('./lib/hostkeys');
 const { Agent, AgentKey } = require('./lib/agent');
+const { SSHConfig } = require('./lib/sshconfig');
 
 module.exports = {
   Client,
@@ -23,6 +24,7 @@ module.exports = {
   HostKeys,
   Agent,
   AgentKey,
+  SSHConfig,
   setLogger,
   version: native.version,
   libraryPath: native.libraryPath,

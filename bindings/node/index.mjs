@@ -14,3 +14,4 @@ export const {
   FileError,
 } = gossh;
 export const codes = gossh.codes;
+export const SSHConfig = gossh.SSHConfig;

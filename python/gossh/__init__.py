@@ -24,6 +24,7 @@ from ._lib import version_string as _library_version
 from .channel import Channel, ChannelFile, ChannelStderrFile, ChannelStdinFile
 from .hostkeys import HostKeyEntry, HostKeys, InvalidHostKey
 from .client import SSHClient
+from .config import SSHConfig, SSHConfigDict
 from .transport import SecurityOptions, Transport
 from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, PublicBlob, RSAKey, UnknownKeyType
 from .proxy import ProxyCommand
@@ -38,6 +39,8 @@ __version_info__ = (0, 1, 0)
 __all__ = [
     "SSHClient",
     "Transport",
+    "SSHConfig",
+    "SSHConfigDict",
     "SecurityOptions",
     "ProxyCommand",
     "Agent",

@@ -73,6 +73,10 @@ class _gossh_session_spec(ctypes.Structure):
     pass
 
 
+class _gossh_sshconfig(ctypes.Structure):
+    pass
+
+
 client_p = POINTER(_gossh_client)
 channel_p = POINTER(_gossh_channel)
 options_p = POINTER(_gossh_options)
@@ -80,6 +84,7 @@ key_p = POINTER(_gossh_key)
 error_p = POINTER(_gossh_error)
 hostkeys_p = POINTER(_gossh_hostkeys)
 session_spec_p = POINTER(_gossh_session_spec)
+sshconfig_p = POINTER(_gossh_sshconfig)
 
 # char * handed over by the library (freed with gossh_free): declared as
 # POINTER(c_char) so that ctypes does not convert it (and lose the pointer).
@@ -218,6 +223,15 @@ _PROTOTYPES = [
     ("gossh_hostkeys_hash_host", [c_char_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
     ("gossh_client_get_host_keys", [client_p, POINTER(hostkeys_p), _err_pp], c_int),
     ("gossh_client_get_system_host_keys", [client_p, POINTER(hostkeys_p), _err_pp], c_int),
+    # ssh_config
+    ("gossh_sshconfig_from_path", [c_char_p, POINTER(sshconfig_p), _err_pp], c_int),
+    ("gossh_sshconfig_from_text", [c_char_p, POINTER(sshconfig_p), _err_pp], c_int),
+    ("gossh_sshconfig_add_text", [sshconfig_p, c_char_p, _err_pp], c_int),
+    ("gossh_sshconfig_lookup",
+     [sshconfig_p, c_char_p, c_char_p, c_int, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_sshconfig_hostnames", [sshconfig_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_sshconfig_multi_keywords", [POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_sshconfig_free", [sshconfig_p], None),
     # logging
     ("gossh_set_log_callback", [LOG_CB, c_int, c_void_p, _err_pp], c_int),
     ("gossh_client_set_log_channel", [client_p, c_char_p, _err_pp], c_int),

@@ -44,6 +44,18 @@ def _seconds(v):
     return repr(float(v))
 
 
+class _DefaultPort(int):
+    """connect()'s default port, 22: an int that is told apart from a 22
+    the caller passed (``port is _DEFAULT_PORT``), so that an ssh_config's
+    Port applies only when the caller gave none."""
+
+    def __repr__(self):
+        return "22"
+
+
+_DEFAULT_PORT = _DefaultPort(22)
+
+
 def _port_text(port):
     """The text of connect()'s port: text as it is (the library parses it
     and never repeats it, where int("<a password>") would), an integral
@@ -204,7 +216,7 @@ class SSHClient(_lib.NativeHandle):
     def connect(
         self,
         hostname,
-        port=22,
+        port=_DEFAULT_PORT,
         username=None,
         password=None,
         pkey=None,
@@ -226,6 +238,7 @@ class SSHClient(_lib.NativeHandle):
         disabled_algorithms=None,
         transport_factory=None,
         auth_strategy=None,
+        ssh_config=None,
         *,
         forward_agent=False,
         identities_only=False,
@@ -242,6 +255,11 @@ class SSHClient(_lib.NativeHandle):
         Raises BadHostKeyException, AuthenticationException (and its
         subclasses), SSHException, NoValidConnectionsError or a timeout
         (SSHTimeout: both SSHException and socket.timeout).
+
+        ssh_config (gossh only; paramiko never applies an ssh_config): True
+        for ~/.ssh/config and /etc/ssh/ssh_config, or the path of a file;
+        hostname is then resolved as ssh does (HostName, User, Port,
+        IdentityFile, ...), the arguments given here winning over the file.
 
         disabled_algorithms is paramiko's dict ("ciphers", "macs", "keys",
         "pubkeys", "kex"); compress=True is accepted and logged (the library
@@ -281,7 +299,14 @@ class SSHClient(_lib.NativeHandle):
                 call(lib.gossh_options_set, opts, name.encode(), _lib.enc(value))
 
             setopt("hostname", hostname)
-            setopt("port", _port_text(port))
+            # Only options the caller gave are set, so that an ssh_config's
+            # values apply to the others (port=22 given explicitly counts).
+            if port is not _DEFAULT_PORT:
+                setopt("port", _port_text(port))
+            if ssh_config is True:
+                setopt("ssh_config", "default")
+            elif ssh_config not in (None, False):
+                setopt("ssh_config", os.fspath(ssh_config))
             if username is not None:
                 setopt("username", username)
             if password is not None:
@@ -293,8 +318,10 @@ class SSHClient(_lib.NativeHandle):
                     key_filename = [key_filename]
                 for path in key_filename:
                     setopt("key_filename", os.fspath(path))
-            setopt("allow_agent", _bool(allow_agent))
-            setopt("look_for_keys", _bool(look_for_keys))
+            if allow_agent is not True:
+                setopt("allow_agent", _bool(allow_agent))
+            if look_for_keys is not True:
+                setopt("look_for_keys", _bool(look_for_keys))
             # The library's copy of the environment dates from its loading:
             # the agent is the one SSH_AUTH_SOCK names now, as for paramiko.
             if os.environ.get("SSH_AUTH_SOCK"):

@@ -124,6 +124,9 @@ class Client extends EventEmitter {
       if (o.identitiesOnly) set('identities_only', '1');
       if (o.compress) set('compress', '1');
       algorithms.setAlgorithmOptions(o, set);
+      if (o.sshConfig !== undefined && o.sshConfig !== null && o.sshConfig !== false) {
+        set('ssh_config', o.sshConfig === true ? 'default' : String(o.sshConfig));
+      }
       set('timeout', msToSeconds(o.timeout, 'timeout'));
       set('banner_timeout', msToSeconds(o.bannerTimeout, 'bannerTimeout'));
       set('auth_timeout', msToSeconds(o.authTimeout, 'authTimeout'));
@@ -194,6 +197,9 @@ class Client extends EventEmitter {
           } catch (_) { /* ignore */ }
           return native.HOSTKEY_ACCEPT;
         });
+      } else if (policy === 'reject' && o.hostKeyPolicy === undefined && o.sshConfig) {
+        // No policy given: the client's default (reject) stands, and an
+        // ssh_config's StrictHostKeyChecking may apply.
       } else if (policy === 'reject' || policy === 'autoadd') {
         native.callSync('gossh_client_set_policy', h,
           policy === 'reject' ? native.POLICY_REJECT : native.POLICY_AUTOADD);

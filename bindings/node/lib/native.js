@@ -215,6 +215,18 @@ PROTOTYPES.push(
   'int gossh_agent_key(const char *socket, const void *blob, size_t bloblen, _Out_ gossh_key **out, _Out_ gossh_error **err)',
 );
 
+// ssh_config (gossh.h "ssh_config").
+koffi.opaque('gossh_sshconfig');
+PROTOTYPES.push(
+  'int gossh_sshconfig_from_path(const char *path, _Out_ gossh_sshconfig **out, _Out_ gossh_error **err)',
+  'int gossh_sshconfig_from_text(const char *text, _Out_ gossh_sshconfig **out, _Out_ gossh_error **err)',
+  'int gossh_sshconfig_add_text(gossh_sshconfig *cfg, const char *text, _Out_ gossh_error **err)',
+  'int gossh_sshconfig_lookup(const gossh_sshconfig *cfg, const char *host, const char *user, int port, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_sshconfig_hostnames(const gossh_sshconfig *cfg, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_sshconfig_multi_keywords(_Out_ void **out, _Out_ gossh_error **err)',
+  'void gossh_sshconfig_free(gossh_sshconfig *cfg)',
+);
+
 const { lib, file: libraryPath } = loadLibrary();
 
 const fn = {};

@@ -41,3 +41,19 @@ export async function agentKeys(): Promise<string[]> {
   };
   return [...keys.map((k) => `${k.type} ${k.fingerprint} ${k.comment}`), String(sig.length), options.host];
 }
+
+export async function viaSSHConfig(alias: string): Promise<string> {
+  const { SSHConfig } = await import('gossh');
+  const cfg = await SSHConfig.fromPath();
+  const r = await cfg.lookup(alias, { user: 'me', port: 22 });
+  const files: string[] = r.identityfile ?? [];
+  const hostname: string = r.hostname;
+  cfg.free();
+  const c = new Client();
+  try {
+    await c.connect({ host: alias, sshConfig: true });
+    return `${hostname} ${files.length} ${SSHConfig.fromText('Host a\n  Port 2\n').hostnames().join(',')}`;
+  } finally {
+    await c.close();
+  }
+}

@@ -1,0 +1,174 @@
+"""paramiko's ``SSHConfig`` and ``SSHConfigDict`` (``paramiko.config``).
+
+The resolving is the library's (gossh_sshconfig_*, OpenSSH's rules checked
+against ``ssh -G``): this module only carries text and paths in and turns
+the ``keyword<TAB>value`` lines it returns into paramiko's dict shape:
+
+- keys in lower case; ``hostname`` always present (the name looked up when
+  no HostName applies);
+- ``identityfile``, ``localforward`` and ``remoteforward`` are lists, as in
+  paramiko; other keywords are strings (for keywords OpenSSH accumulates
+  beyond paramiko's three, the first value, as paramiko's first-wins gives,
+  and for ``sendenv`` every name, space-separated);
+- ``proxycommand none`` is None.
+
+Differences from paramiko, where gossh follows OpenSSH: ``Include`` is
+honoured; a host name without HostName is lower-cased as ssh does; ``Match
+exec`` runs with ``/bin/sh -c`` (no ``invoke`` needed); ``%C`` hashes the
+full local host name, as ssh; ``~`` in ProxyCommand is left to the shell;
+canonicalization resolves names with the system resolver (no CNAME rules).
+"""
+
+import ctypes
+import os
+
+from . import _lib
+from ._lib import call, lib
+from .ssh_exception import ConfigParseError, CouldNotCanonicalize
+
+SSH_PORT = 22
+
+# The keywords paramiko returns as lists.
+_LIST_KEYS = ("identityfile", "localforward", "remoteforward")
+
+__all__ = ["SSHConfig", "SSHConfigDict", "SSH_PORT"]
+
+
+def _multi_keywords():
+    p = _lib.owned_str_p()
+    call(lib.gossh_sshconfig_multi_keywords, ctypes.byref(p))
+    return frozenset((_lib.take_string(p) or "").split())
+
+
+_MULTI = None
+
+
+def _translate(exc):
+    """The library's errors as paramiko's: a line that does not parse is
+    ConfigParseError, a name that could not be canonicalized
+    CouldNotCanonicalize; a missing file stays an IOError."""
+    if isinstance(exc, ValueError):
+        return ConfigParseError(str(exc))
+    if getattr(exc, "gossh_code", None) == _lib.E_CONNECT:
+        return CouldNotCanonicalize(str(exc))
+    return exc
+
+
+class SSHConfig:
+    """An OpenSSH client configuration, looked up per host (paramiko's
+    SSHConfig). Build it with ``from_path``, ``from_text``, ``from_file``,
+    or ``SSHConfig()`` then ``parse(file_obj)`` (repeatable: each file is
+    read from its own top, after the earlier ones)."""
+
+    def __init__(self):
+        self._handle = None
+
+    @classmethod
+    def from_text(cls, text):
+        obj = cls()
+        obj._add_text(text)
+        return obj
+
+    @classmethod
+    def from_path(cls, path):
+        """Reads the file at path (relative Includes are under ~/.ssh, as
+        for ``ssh -F``). A missing file raises IOError, as paramiko's
+        open() does."""
+        obj = cls()
+        h = _lib.sshconfig_p()
+        try:
+            call(lib.gossh_sshconfig_from_path, _lib.enc(os.fspath(path)), ctypes.byref(h))
+        except Exception as e:  # noqa: BLE001 - translated
+            raise _translate(e) from None
+        obj._handle = h
+        return obj
+
+    @classmethod
+    def from_file(cls, flo):
+        obj = cls()
+        obj.parse(flo)
+        return obj
+
+    def parse(self, file_obj):
+        """Reads a configuration from a file-like object and adds it."""
+        text = file_obj.read()
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        self._add_text(text)
+
+    def _add_text(self, text):
+        if not isinstance(text, str):
+            raise TypeError("ssh_config text must be str")
+        if "\0" in text:
+            raise ConfigParseError("ssh_config text holds a NUL character")
+        try:
+            if self._handle is None:
+                h = _lib.sshconfig_p()
+                call(lib.gossh_sshconfig_from_text, text.encode("utf-8"), ctypes.byref(h))
+                self._handle = h
+            else:
+                call(lib.gossh_sshconfig_add_text, self._handle, text.encode("utf-8"))
+        except Exception as e:  # noqa: BLE001 - translated
+            raise _translate(e) from None
+
+    def _h(self):
+        if self._handle is None:
+            # An empty configuration: paramiko's SSHConfig() looks up fine.
+            h = _lib.sshconfig_p()
+            call(lib.gossh_sshconfig_from_text, b"", ctypes.byref(h))
+            self._handle = h
+        return self._handle
+
+    def lookup(self, hostname):
+        """The options for hostname as an SSHConfigDict (see the module's
+        notes for the shape)."""
+        global _MULTI
+        if _MULTI is None:
+            _MULTI = _multi_keywords()
+        p = _lib.owned_str_p()
+        try:
+            call(lib.gossh_sshconfig_lookup, self._h(), _lib.enc(hostname), None, 0, ctypes.byref(p))
+        except Exception as e:  # noqa: BLE001 - translated
+            raise _translate(e) from None
+        options = SSHConfigDict()
+        for line in (_lib.take_string(p) or "").split("\n"):
+            if not line:
+                continue
+            key, _, value = line.partition("\t")
+            if key in _LIST_KEYS:
+                options.setdefault(key, []).append(value)
+            elif key in options:
+                if key == "sendenv":
+                    options[key] += " " + value
+            elif key == "proxycommand" and value.lower() == "none":
+                options[key] = None
+            else:
+                options[key] = value
+        return options
+
+    def get_hostnames(self):
+        """The patterns of every Host line, and "*" (paramiko's implicit
+        global block), as a set."""
+        p = _lib.owned_str_p()
+        call(lib.gossh_sshconfig_hostnames, self._h(), ctypes.byref(p))
+        return {"*"} | {h for h in (_lib.take_string(p) or "").split("\n") if h}
+
+    def __del__(self):
+        h, self._handle = getattr(self, "_handle", None), None
+        _lib.free_quietly("gossh_sshconfig_free", h)
+
+
+class SSHConfigDict(dict):
+    """A dict of one host's options with paramiko's typed accessors."""
+
+    def as_bool(self, key):
+        """True for "yes" (any case), False for anything else; a bool is
+        returned as is."""
+        val = self[key]
+        if isinstance(val, bool):
+            return val
+        return val.lower() == "yes"
+
+    def as_int(self, key):
+        """int(value): ValueError or TypeError as int() raises them."""
+        return int(self[key])

@@ -179,6 +179,22 @@ func TestSSHRSAOnlyServer(t *testing.T) {
 	if out != "ok\n" || code != 0 {
 		t.Fatalf("%q %d", out, code)
 	}
+	// In steps (paramiko's Transport.auth_publickey) too.
+	step := cfg.Clone()
+	step.StepAuth = true
+	cs := NewClient()
+	cs.SetPolicy(AutoAddPolicy{})
+	defer cs.Close()
+	if err := cs.Connect(step); err != nil {
+		t.Fatal(err)
+	}
+	rsaKey, err := LoadPrivateKeyFile(filepath.Join(s.keydir, "id_rsa"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.AuthPublicKey(s.user, rsaKey); err != nil {
+		t.Fatalf("AuthPublicKey against an ssh-rsa only server: %v", err)
+	}
 	// Without ssh-rsa allowed (x/crypto's one attempt), the key cannot get in.
 	c2 := NewClient()
 	c2.SetPolicy(AutoAddPolicy{})

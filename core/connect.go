@@ -573,7 +573,7 @@ func (c *Client) connect(cfg *Config, open transportFunc) error {
 	if !cfg.StepAuth {
 		return c.handshake(ctx, cfg, raw, pc, expected, nil)
 	}
-	s := newStepAuth(ctx, pc, cfg.Username)
+	s := newStepAuth(ctx, pc, cfg.Username, cfg.pubkeyAlgorithms())
 	c.mu.Lock()
 	c.step = s
 	c.mu.Unlock()

@@ -34,6 +34,9 @@ type stepAuth struct {
 	ctx  context.Context
 	pc   *phaseConn
 	user string // Config.Username: every attempt's
+	// allowed is the signature algorithms user keys may sign with
+	// (Config.pubkeyAlgorithms; nil: any).
+	allowed map[string]bool
 
 	proved    chan struct{} // closed once the server has proved its host key
 	provedOne sync.Once
@@ -63,8 +66,8 @@ type authResult struct {
 	err  error
 }
 
-func newStepAuth(ctx context.Context, pc *phaseConn, user string) *stepAuth {
-	return &stepAuth{ctx: ctx, pc: pc, user: user, proved: make(chan struct{}), reqs: make(chan *authReq), done: make(chan struct{})}
+func newStepAuth(ctx context.Context, pc *phaseConn, user string, allowed map[string]bool) *stepAuth {
+	return &stepAuth{ctx: ctx, pc: pc, user: user, allowed: allowed, proved: make(chan struct{}), reqs: make(chan *authReq), done: make(chan struct{})}
 }
 
 // started waits until the server has proved its host key (nil) or the
@@ -167,7 +170,9 @@ func (s *stepAuth) next(actx *ssh.ClientAuthContext) (ssh.AuthMethod, error) {
 				return answers, nil
 			}), nil
 		default:
-			return ssh.PublicKeys(r.signers...), nil
+			// An RSA key refused with SHA-2 is offered again with ssh-rsa
+			// within the same attempt (algorithms.go).
+			return ssh.PublicKeys(withSSHRSARetry(r.signers, s.allowed)...), nil
 		}
 	}
 }

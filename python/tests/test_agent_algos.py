@@ -355,3 +355,13 @@ def test_handbuilt_transport_forwards_the_agent(env, agent_sock, monkeypatch):
         assert ed.fingerprint in out.decode()
     finally:
         t.close()
+
+
+def test_handbuilt_transport_rsa_against_ssh_rsa_only_server(env, rsa_only_sshd):
+    port, _ = rsa_only_sshd
+    t = gossh.Transport((env.host, port))
+    try:
+        t.connect(username=env.user, pkey=gossh.RSAKey.from_private_key_file(env.key("id_rsa")))
+        assert t.is_authenticated()
+    finally:
+        t.close()

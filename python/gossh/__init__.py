@@ -27,6 +27,11 @@ from .client import SSHClient
 from .transport import SecurityOptions, Transport
 from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, PublicBlob, RSAKey, UnknownKeyType
 from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
+from .file import BufferedFile
+from .sftp import SFTPError
+from .sftp_attr import SFTPAttributes
+from .sftp_client import SFTP, SFTPClient
+from .sftp_file import SFTPFile
 from . import ssh_exception as _ssh_exception
 from .ssh_exception import *  # noqa: F401,F403 - paramiko's exceptions, listed in its __all__
 
@@ -55,5 +60,11 @@ __all__ = [
     "DSSKey",
     "PublicBlob",
     "UnknownKeyType",
+    "BufferedFile",
+    "SFTP",
+    "SFTPClient",
+    "SFTPFile",
+    "SFTPAttributes",
+    "SFTPError",
 ]
 __all__ += _ssh_exception.__all__

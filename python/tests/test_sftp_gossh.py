@@ -542,3 +542,17 @@ def test_get_channel_timeout_applies(sftp):
         f.settimeout(None)
     assert ch.gettimeout() is None
     assert sftp.sock is ch
+
+
+def test_example_runs(env):
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    example = os.path.join(root, "examples", "python", "sftp_demo.py")
+    pyenv = dict(os.environ, PYTHONPATH=os.path.join(root, "python"))
+    r = subprocess.run([sys.executable, example], capture_output=True, text=True,
+                       env=pyenv, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "hello.txt says: hello from gossh" in r.stdout
+    assert "downloaded copy matches: True" in r.stdout

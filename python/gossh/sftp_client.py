@@ -142,7 +142,8 @@ class SFTPClient(BaseSFTP):
         self._cwd = None
         transport = sock.get_transport()
         channel = transport.get_log_channel() if transport is not None else "paramiko"
-        self.logger = logging.getLogger(channel + ".sftp")
+        # paramiko's default: "paramiko.transport.sftp"
+        self.logger = logging.getLogger(channel + ".transport.sftp")
         self.ultra_debug = False
         self._log(logging.INFO, "Opened sftp connection (server version {})".format(
             self._info_or("version", "3")))

@@ -261,7 +261,7 @@ def test_readline_seek(sftp):
             line_number += 1
             pos_list.append(loc)
             loc = f.tell()
-        assert line_number == 24
+        assert line_number == 25
         assert f.seekable()
         f.seek(pos_list[6], f.SEEK_SET)
         assert f.readline() == "Nouzilly, France.\n"

@@ -253,14 +253,29 @@ def test_callback_that_raises_put(sftp, tmp_path):
 
     with pytest.raises(Stop):
         sftp.put(local, sftp.FOLDER + "/big", cb)
-    # no complete-looking remote file
+    # the session still works
+    sftp.put(local, sftp.FOLDER + "/big")
+    assert sftp.stat(sftp.FOLDER + "/big").st_size == size
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "libgossh: a cancelled put of 8 MiB or more writes over several channels at "
+    "once, and a chunk at the end may land before the cancel: the remote file can "
+    "have its full size (with holes). gossh.h promises 'no complete-looking file' "
+    "for get only; asked of the C API."))
+def test_cancelled_put_leaves_no_complete_looking_file(sftp, tmp_path):
+    size = 12 * 1024 * 1024
+    local, _ = make_local(tmp_path, "big", size)
+
+    def cb(done, total):
+        raise Stop()
+
+    with pytest.raises(Stop):
+        sftp.put(local, sftp.FOLDER + "/big", cb)
     try:
         assert sftp.stat(sftp.FOLDER + "/big").st_size < size
     except FileNotFoundError:
         pass
-    # the session still works
-    sftp.put(local, sftp.FOLDER + "/big")
-    assert sftp.stat(sftp.FOLDER + "/big").st_size == size
 
 
 def test_callback_that_raises_get(sftp, tmp_path):

@@ -27,6 +27,7 @@ import errno
 import logging
 import os
 import stat
+import threading
 import time
 
 from . import _lib
@@ -35,7 +36,7 @@ from .channel import _request_ms
 from .sftp import BaseSFTP, SFTPError
 from .sftp_attr import SFTPAttributes
 from .sftp_file import SFTPFile
-from .ssh_exception import SSHException
+from .ssh_exception import SSHException, SSHTimeout
 
 __all__ = ["SFTPClient", "SFTP", "SFTPChannel"]
 
@@ -187,6 +188,40 @@ class SFTPClient(BaseSFTP):
             exc.gossh_code = e.gossh_code
         raise exc
 
+    def _bounded(self, fn, *args):
+        """_call for the C functions that take no timeout
+        (gossh_sftp_file_close): with a session timeout set, the call runs
+        on a helper thread and this waits at most that long, then raises
+        socket.timeout (SSHTimeout) as paramiko's close would; the call
+        itself goes on until the server answers or the session ends.
+        Returns True if the call finished (its result raised or returned)."""
+        t = self.sock.gettimeout()
+        if t is None or t <= 0:
+            self._call(fn, *args)
+            return True
+        box = {}
+        done = threading.Event()
+
+        def run():
+            try:
+                self._call(fn, *args)
+            except BaseException as e:  # noqa: BLE001 - handed to the caller
+                box["exc"] = e
+            finally:
+                done.set()
+
+        th = threading.Thread(target=run, name="gossh-sftp-close", daemon=True)
+        th.start()
+        if not done.wait(t):
+            exc = SSHTimeout("sftp: no answer within {} s".format(t))
+            exc.gossh_code = _lib.E_TIMEOUT
+            exc.stage = "wait"
+            exc.pending = th  # the helper thread, still waiting
+            raise exc
+        if "exc" in box:
+            raise box.pop("exc")
+        return True
+
     def _info_or(self, name, default=None):
         p = _lib.owned_str_p()
         try:
@@ -231,7 +266,10 @@ class SFTPClient(BaseSFTP):
 
     def _read_dir(self, d, batch=_DIR_BATCH):
         """Yields lists of SFTPAttributes from a dir handle, one batch per
-        library call; frees the handle at the end."""
+        library call; frees the handle at the end (on a helper thread when
+        the listing failed or a session timeout is set: gossh_sftp_dir_free
+        waits for the server's answer without limit)."""
+        finished = False
         try:
             entries = (_lib.sftp_entry * batch)()
             n = ctypes.c_size_t(0)
@@ -240,6 +278,7 @@ class SFTPClient(BaseSFTP):
                            ctypes.byref(n))
                 count = n.value
                 if count == 0:
+                    finished = True
                     return
                 try:
                     out = [
@@ -250,7 +289,10 @@ class SFTPClient(BaseSFTP):
                     lib.gossh_sftp_entries_free(entries, count)
                 yield out
         finally:
-            lib.gossh_sftp_dir_free(d)
+            if finished and self.sock.gettimeout() is None:
+                lib.gossh_sftp_dir_free(d)
+            else:
+                _free_in_background("gossh_sftp_dir_free", d)
 
     def _opendir(self, path):
         d = _lib.sftp_dir_p()
@@ -646,6 +688,18 @@ class SFTPClient(BaseSFTP):
             prefix = _u(self._cwd).rstrip("/") + "/"
             names = [n[len(prefix):] if n.startswith(prefix) else n for n in names]
         return names
+
+
+def _free_in_background(fn_name, h):
+    """Releases handle h with lib.<fn_name> on a daemon thread: the library's
+    file and directory frees close the remote handle and wait for the answer
+    without limit, which must not stall a garbage collection or a caller
+    whose session has stalled."""
+    try:
+        threading.Thread(target=_lib.free_quietly, args=(fn_name, h),
+                         name="gossh-sftp-free", daemon=True).start()
+    except Exception:  # noqa: BLE001 - interpreter shutdown: the process ends anyway
+        pass
 
 
 def _take(p):

@@ -16,12 +16,19 @@ from . import _lib
 from ._lib import lib
 from .file import BufferedFile
 from .sftp_attr import SFTPAttributes
+from .ssh_exception import SSHTimeout
 
 __all__ = ["SFTPFile"]
 
 # Most bytes one Python read or write hands to the library at once: large,
 # so that a transfer costs few calls (the library splits it into packets).
 _IO_CHUNK = 1 << 20
+
+
+def _free_in_background(fn_name, h):
+    from .sftp_client import _free_in_background as free
+
+    free(fn_name, h)
 
 
 class SFTPFile(BufferedFile):
@@ -66,15 +73,22 @@ class SFTPFile(BufferedFile):
             pass
         self._closed = True
         h, self.handle = self.handle, None
-        _lib.free_quietly("gossh_sftp_file_free", h)
+        if h is not None:
+            # gossh_sftp_file_free waits for the server without limit: never
+            # in a garbage collection (paramiko's __del__ does not wait either).
+            _free_in_background("gossh_sftp_file_free", h)
 
     def close(self):
         """Writes out the buffer, waits for the pipelined writes and closes
         the remote handle.  Raises the first failed write (a file whose data
-        did not all arrive never closes quietly).  Closing twice is fine."""
+        did not all arrive never closes quietly).  Closing twice is fine.
+        With a session timeout (``settimeout``) the close waits at most that
+        long: then a file that was written raises socket.timeout, one that
+        was only read closes quietly, as paramiko's."""
         if self._closed:
             return
         h = self.handle
+        finished = False
         try:
             BufferedFile.flush(self)
         finally:
@@ -82,15 +96,22 @@ class SFTPFile(BufferedFile):
             try:
                 if h is not None:
                     try:
-                        self.sftp._call(lib.gossh_sftp_file_close, h)
+                        finished = self.sftp._bounded(lib.gossh_sftp_file_close, h)
+                    except SSHTimeout:
+                        if self._dirty:
+                            raise
                     except OSError as e:
+                        finished = True
                         # As paramiko, a file that wrote nothing may outlive
                         # its session quietly; written data must not.
                         if self._dirty or getattr(e, "gossh_code", None) != _lib.E_CLOSED:
                             raise
             finally:
                 self.handle = None
-                _lib.free_quietly("gossh_sftp_file_free", h)
+                if finished:
+                    _lib.free_quietly("gossh_sftp_file_free", h)
+                elif h is not None:
+                    _free_in_background("gossh_sftp_file_free", h)
 
     def _h(self):
         h = self.handle

@@ -28,7 +28,19 @@ from .transport import SecurityOptions, Transport
 from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, PublicBlob, RSAKey, UnknownKeyType
 from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
 from .file import BufferedFile
-from .sftp import SFTPError
+from .sftp import (
+    SFTP_BAD_MESSAGE,
+    SFTP_CONNECTION_LOST,
+    SFTP_EOF,
+    SFTP_FAILURE,
+    SFTP_NO_CONNECTION,
+    SFTP_NO_SUCH_FILE,
+    SFTP_OK,
+    SFTP_OP_UNSUPPORTED,
+    SFTP_PERMISSION_DENIED,
+    BaseSFTP,
+    SFTPError,
+)
 from .sftp_attr import SFTPAttributes
 from .sftp_client import SFTP, SFTPClient
 from .sftp_file import SFTPFile
@@ -66,5 +78,6 @@ __all__ = [
     "SFTPFile",
     "SFTPAttributes",
     "SFTPError",
+    "BaseSFTP",
 ]
 __all__ += _ssh_exception.__all__

@@ -571,3 +571,24 @@ def test_example_runs(env):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "hello.txt says: hello from gossh" in r.stdout
     assert "downloaded copy matches: True" in r.stdout
+
+
+def test_top_level_names_as_paramiko():
+    import gossh as paramiko
+
+    for name in ("SFTP", "SFTPClient", "SFTPFile", "SFTPAttributes", "SFTPError", "BaseSFTP",
+                 "BufferedFile", "SFTP_OK", "SFTP_EOF", "SFTP_NO_SUCH_FILE",
+                 "SFTP_PERMISSION_DENIED", "SFTP_FAILURE", "SFTP_BAD_MESSAGE",
+                 "SFTP_NO_CONNECTION", "SFTP_CONNECTION_LOST", "SFTP_OP_UNSUPPORTED"):
+        assert hasattr(paramiko, name), name
+    assert paramiko.SFTP_NO_SUCH_FILE == 2 and paramiko.SFTP_PERMISSION_DENIED == 3
+    assert issubclass(paramiko.SFTPClient, paramiko.BaseSFTP)
+
+
+def test_sftp_client_over_a_channel_is_refused(sftp, ssh):
+    chan = ssh.get_transport().open_session()
+    try:
+        with pytest.raises(NotImplementedError, match="open_sftp"):
+            gossh.SFTPClient(chan)
+    finally:
+        chan.close()

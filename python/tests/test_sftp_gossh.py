@@ -175,9 +175,19 @@ def test_directory_where_a_file_is_expected(sftp, tmp_path):
     with pytest.raises(IOError):
         sftp.get(d, str(tmp_path / "x"))
     assert os.listdir(str(tmp_path)) == []
+    src = tmp_path / "src"
+    src.write_bytes(b"data")
+    with pytest.raises(IOError):
+        sftp.put(str(src), d)
+    assert sftp.stat(d).st_mode & 0o170000 == 0o040000  # still the directory
+    with sftp.open(sftp.FOLDER + "/file", "w") as f:
+        f.write("x")
+    with pytest.raises(IOError):
+        sftp.get(sftp.FOLDER + "/file", str(tmp_path))  # a local directory as target
+    assert sorted(os.listdir(str(tmp_path))) == ["src"]
     with pytest.raises(IOError):
         sftp.rmdir(sftp.FOLDER)  # not empty
-    assert sftp.listdir(sftp.FOLDER) == ["adir"]
+    assert sorted(sftp.listdir(sftp.FOLDER)) == ["adir", "file"]
 
 
 def test_file_errors_after_close(sftp):

@@ -1,5 +1,7 @@
 """paramiko's tests/test_sftp.py, ported to gossh and the real test sshd.
 
+All of its tests are here but test_write_buffer (Python 2's buffer()).
+
 Each test keeps paramiko's name and what it checks; the changes are the
 fixtures (a real OpenSSH server instead of paramiko's stub server, so the
 session starts in the test user's home, not "/") and the few places where
@@ -91,6 +93,23 @@ def test_write(sftp):
         assert sftp.stat(sftp.FOLDER + "/duck.txt").st_size == 1486
     finally:
         sftp.remove(sftp.FOLDER + "/duck.txt")
+
+
+def test_sftp_file_can_be_used_as_context_manager(sftp):
+    try:
+        with sftp.open(sftp.FOLDER + "/duck.txt", "w") as f:
+            f.write(ARTICLE)
+        assert f.closed
+        assert sftp.stat(sftp.FOLDER + "/duck.txt").st_size == 1486
+    finally:
+        sftp.remove(sftp.FOLDER + "/duck.txt")
+
+
+def test_listdir_in_locale(sftp):
+    # paramiko runs it under a non-ASCII locale only; gossh never looks at
+    # the locale (names are UTF-8), so it runs always.
+    sftp.open(sftp.FOLDER + "/canard.txt", "w").close()
+    assert ["canard.txt"] == sftp.listdir(sftp.FOLDER)
 
 
 def test_append(sftp):

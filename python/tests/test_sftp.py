@@ -10,8 +10,6 @@ OpenSSH differs from the stub (noted at each).
 
 import os
 import socket
-import sys
-from binascii import hexlify
 from io import StringIO
 from tempfile import mkstemp
 
@@ -19,7 +17,7 @@ import pytest
 
 import gossh
 from gossh.sftp_attr import SFTPAttributes
-from sftp_fixtures import own_ssh, sftp, ssh  # noqa: F401 - fixtures
+from sftp_fixtures import sftp, ssh  # noqa: F401 - fixtures
 
 o777, o600, o666, o644 = 0o777, 0o600, 0o666, 0o644
 

@@ -144,7 +144,7 @@ func (x *xfer) jobs(clients []*sftp.Client) []channelJob {
 // reports progress, and ends at the first failure, the deadline, the
 // session's end or a cancel. It returns nil only when every chunk is done.
 func (x *xfer) run(jobs []channelJob, open func(cl *sftp.Client) (func(i int, buf []byte) error, func() error, error),
-	progress Progress, deadline <-chan time.Time) error {
+	progress Progress, deadline <-chan struct{}) error {
 	total := uint64(x.size)
 	if len(jobs) == 0 {
 		close(x.end)
@@ -239,14 +239,14 @@ func (s *SFTP) Get(remote, local string, flags int, progress Progress, timeout t
 	if timeout == 0 {
 		return 0, newError(KindTimeout, nil, "sftp get: timeout 0 cannot wait for the server's answer").with("stage", "wait")
 	}
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	return s.get(remote, local, flags, progress, deadline, nil)
 }
 
 // get is Get by a deadline; tree, when not nil, counts the whole tree's
 // progress (get_dir).
-func (s *SFTP) get(remote, local string, flags int, progress Progress, deadline <-chan time.Time, tree *treeProgress) (uint64, error) {
+func (s *SFTP) get(remote, local string, flags int, progress Progress, deadline <-chan struct{}, tree *treeProgress) (uint64, error) {
 	var a Attrs
 	err := s.run(deadline, "stat", func() error {
 		fi, err := s.main.Stat(remote)
@@ -360,12 +360,12 @@ func (s *SFTP) Put(local, remote string, flags int, progress Progress, timeout t
 	if timeout == 0 {
 		return 0, newError(KindTimeout, nil, "sftp put: timeout 0 cannot wait for the server's answer").with("stage", "wait")
 	}
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	return s.put(local, remote, flags, progress, deadline, nil)
 }
 
-func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline <-chan time.Time, tree *treeProgress) (uint64, error) {
+func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline <-chan struct{}, tree *treeProgress) (uint64, error) {
 	lf, err := os.Open(local)
 	if err != nil {
 		return 0, localError(err, "open", local)

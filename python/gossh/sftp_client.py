@@ -266,10 +266,7 @@ class SFTPClient(BaseSFTP):
 
     def _read_dir(self, d, batch=_DIR_BATCH):
         """Yields lists of SFTPAttributes from a dir handle, one batch per
-        library call; frees the handle at the end (on a helper thread when
-        the listing failed or a session timeout is set: gossh_sftp_dir_free
-        waits for the server's answer without limit)."""
-        finished = False
+        library call; frees the handle at the end."""
         try:
             entries = (_lib.sftp_entry * batch)()
             n = ctypes.c_size_t(0)
@@ -278,7 +275,6 @@ class SFTPClient(BaseSFTP):
                            ctypes.byref(n))
                 count = n.value
                 if count == 0:
-                    finished = True
                     return
                 try:
                     out = [
@@ -289,10 +285,7 @@ class SFTPClient(BaseSFTP):
                     lib.gossh_sftp_entries_free(entries, count)
                 yield out
         finally:
-            if finished and self.sock.gettimeout() is None:
-                lib.gossh_sftp_dir_free(d)
-            else:
-                _free_in_background("gossh_sftp_dir_free", d)
+            lib.gossh_sftp_dir_free(d)  # closes on the server without waiting
 
     def _opendir(self, path):
         d = _lib.sftp_dir_p()
@@ -688,18 +681,6 @@ class SFTPClient(BaseSFTP):
             prefix = _u(self._cwd).rstrip("/") + "/"
             names = [n[len(prefix):] if n.startswith(prefix) else n for n in names]
         return names
-
-
-def _free_in_background(fn_name, h):
-    """Releases handle h with lib.<fn_name> on a daemon thread: the library's
-    file and directory frees close the remote handle and wait for the answer
-    without limit, which must not stall a garbage collection or a caller
-    whose session has stalled."""
-    try:
-        threading.Thread(target=_lib.free_quietly, args=(fn_name, h),
-                         name="gossh-sftp-free", daemon=True).start()
-    except Exception:  # noqa: BLE001 - interpreter shutdown: the process ends anyway
-        pass
 
 
 def _take(p):

@@ -25,11 +25,6 @@ __all__ = ["SFTPFile"]
 _IO_CHUNK = 1 << 20
 
 
-def _free_in_background(fn_name, h):
-    from .sftp_client import _free_in_background as free
-
-    free(fn_name, h)
-
 
 class SFTPFile(BufferedFile):
     """A file on the server (paramiko.SFTPFile), from ``SFTPClient.open``.
@@ -73,10 +68,9 @@ class SFTPFile(BufferedFile):
             pass
         self._closed = True
         h, self.handle = self.handle, None
-        if h is not None:
-            # gossh_sftp_file_free waits for the server without limit: never
-            # in a garbage collection (paramiko's __del__ does not wait either).
-            _free_in_background("gossh_sftp_file_free", h)
+        # gossh_sftp_file_free closes the remote file without waiting for the
+        # server (as paramiko's __del__ does not wait either).
+        _lib.free_quietly("gossh_sftp_file_free", h)
 
     def close(self):
         """Writes out the buffer, waits for the pipelined writes and closes
@@ -88,7 +82,6 @@ class SFTPFile(BufferedFile):
         if self._closed:
             return
         h = self.handle
-        finished = False
         try:
             BufferedFile.flush(self)
         finally:
@@ -96,22 +89,20 @@ class SFTPFile(BufferedFile):
             try:
                 if h is not None:
                     try:
-                        finished = self.sftp._bounded(lib.gossh_sftp_file_close, h)
+                        self.sftp._bounded(lib.gossh_sftp_file_close, h)
                     except SSHTimeout:
                         if self._dirty:
                             raise
                     except OSError as e:
-                        finished = True
                         # As paramiko, a file that wrote nothing may outlive
                         # its session quietly; written data must not.
                         if self._dirty or getattr(e, "gossh_code", None) != _lib.E_CLOSED:
                             raise
             finally:
                 self.handle = None
-                if finished:
-                    _lib.free_quietly("gossh_sftp_file_free", h)
-                elif h is not None:
-                    _free_in_background("gossh_sftp_file_free", h)
+                # after a timed-out close the helper thread's close goes on;
+                # the free drops the handle without waiting
+                _lib.free_quietly("gossh_sftp_file_free", h)
 
     def _h(self):
         h = self.handle

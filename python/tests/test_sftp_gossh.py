@@ -602,3 +602,28 @@ def test_sftp_client_over_a_channel_is_refused(sftp, ssh):
             gossh.SFTPClient(chan)
     finally:
         chan.close()
+
+
+def test_client_close_ends_its_sftp_sessions(own_ssh):
+    s = own_ssh.open_sftp()
+    home = s.normalize(".")
+    probe = os.path.join(home, "gossh-probe-" + os.urandom(4).hex())
+    f = s.open(probe, "w")
+    own_ssh.close()
+    try:
+        _client_closed_checks(s, f, home)
+    finally:
+        if os.path.exists(probe):
+            os.remove(probe)
+
+
+def _client_closed_checks(s, f, home):
+    for call in (lambda: s.stat(home), lambda: s.listdir(home), lambda: f.write(b"x")):
+        with pytest.raises((socket.error, gossh.SSHException)) as ei:
+            run_with_deadline(call, HANG_GUARD)
+        assert isinstance(ei.value, socket.error) and isinstance(ei.value, gossh.SSHException)
+    with pytest.raises((socket.error, gossh.SSHException)):
+        f.close()  # it was written to: its loss is an error
+    s.close()
+    with pytest.raises(socket.error, match="Socket is closed"):
+        s.stat(home)

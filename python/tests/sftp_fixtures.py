@@ -50,7 +50,7 @@ def _cleanup(ssh, home, folder):
 @pytest.fixture
 def sftp(ssh):
     s = ssh.open_sftp()
-    s.FOLDER = "gossh-sftp-test-" + uuid.uuid4().hex[:12]
+    s.FOLDER = "gossh-py-sftp-" + uuid.uuid4().hex[:12]
     s.mkdir(s.FOLDER)
     home = s.normalize(".")
     s.HOME = home

@@ -53,7 +53,7 @@ func TestFaultsSFTP(t *testing.T) {
 	s := faultServer(t)
 	local := t.TempDir()
 	src := filepath.Join(local, "src")
-	randomFile(t, src, 20<<20)
+	srcSum := randomFile(t, src, 20<<20)
 	// The source on the server, by a direct session.
 	_, sf, dir := sftpSession(t)
 	remote := dir + "/src"
@@ -93,16 +93,25 @@ func TestFaultsSFTP(t *testing.T) {
 						timeout = time.Second // no timed assertion: only that it ends
 					}
 					dst := filepath.Join(local, fmt.Sprintf("%s-%s-%d", fault, op, i))
+					rdst := fmt.Sprintf("%s/%s-%d", dir, fault, i)
+					resume := i%3 == 0 // then finish the transfer by a resume on a new session
+					flags := 0
+					if resume {
+						flags = XferResume
+					}
 					mustReturn(t, op, func() {
 						if op == "get" {
-							_, err = psf.Get(remote, dst, 0, nil, timeout)
+							_, err = psf.Get(remote, dst, flags, nil, timeout)
 						} else {
-							_, err = psf.Put(src, fmt.Sprintf("%s/%s-%d", dir, fault, i), 0, nil, timeout)
+							_, err = psf.Put(src, rdst, flags, nil, timeout)
 						}
 					})
 					c.Close()
 					p.Close()
 					kinds[KindOf(err)]++
+					if KindOf(err) == KindProtocol {
+						t.Logf("run %d: %v", i, err)
+					}
 					want := []Kind{KindClosed, KindProtocol}
 					if fault == sshtest.ProxyStall {
 						want = []Kind{KindTimeout, KindClosed}
@@ -119,8 +128,23 @@ func TestFaultsSFTP(t *testing.T) {
 						if _, e := os.Stat(dst); err != nil && e == nil {
 							bad++
 						}
-						if _, e := os.Stat(dst + PartSuffix); e == nil {
+						if _, e := os.Stat(dst + PartSuffix); e == nil && !resume {
 							bad++
+						}
+					}
+					if resume && err != nil {
+						var rerr error
+						if op == "get" {
+							_, rerr = sf.Get(remote, dst, XferResume, nil, -1)
+						} else {
+							_, rerr = sf.Put(src, rdst, XferResume, nil, -1)
+						}
+						got := dst
+						if op == "put" {
+							got = rdst
+						}
+						if rerr != nil || fileHash(t, got) != srcSum {
+							t.Errorf("run %d: the resumed %s failed (%v) or differs", i, op, rerr)
 						}
 					}
 				}

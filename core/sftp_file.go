@@ -216,7 +216,19 @@ func (f *File) startAhead(off int64) {
 		r := readResult{data: buf[:got]}
 		switch {
 		case err == io.EOF:
-			r.eof = true
+			// pkg/sftp also ends reads with io.EOF when its channel
+			// ends: the file's size tells a real end from a lost one.
+			fi, serr := f.f.Stat()
+			switch {
+			case serr != nil:
+				r.err = f.s.sftpError(serr, "read", f.path, "")
+			case fi.Size() > off+int64(got) && got > 0:
+				// The file grew meanwhile: not the end; read on.
+			case fi.Size() > off+int64(got):
+				r.err = newError(KindProtocol, nil, "sftp read %s: the server sent no data at %d of %d bytes", ShowPath(f.path), off, fi.Size())
+			default:
+				r.eof = true
+			}
 		case err != nil:
 			r.err = f.s.sftpError(err, "read", f.path, "")
 		}
@@ -580,16 +592,23 @@ func (f *File) Check(algorithm string, offset, length uint64, timeout time.Durat
 // Close flushes, then closes the remote handle. It returns the first
 // failure of a pipelined write or of the close. A second Close returns nil.
 func (f *File) Close() error {
-	if err := f.lock(nil, -1); err != nil {
-		if KindOf(err) == KindClosed && f.closed {
-			return nil
-		}
-		f.closed = true
-		return err
+	select {
+	case f.sem <- struct{}{}:
+	case <-f.s.closing:
+		return f.s.closedErr()
+	case <-f.s.dead:
+		return f.s.closedErr()
 	}
 	defer f.unlock()
-	ferr := f.flushLocked(nil)
+	if f.closed {
+		return nil
+	}
 	f.closed = true
+	if e := f.s.closedErr(); e != nil {
+		f.dropAhead()
+		return e
+	}
+	ferr := f.flushLocked(nil)
 	f.dropAhead()
 	cerr := f.s.run(nil, "close", func() error { return f.s.sftpError(f.f.Close(), "close", f.path, "") })
 	if ferr != nil {

@@ -117,6 +117,10 @@ class SFTPFile(BufferedFile):
 
     def _sync_offset(self, h):
         if self._coff != self._realpos:
+            # paramiko's seek flushes first: the writes before a seek are
+            # answered before any I/O at the new position, so that writes
+            # to overlapping ranges can never land out of order.
+            self._wait_writes()
             self.sftp._call(lib.gossh_sftp_file_seek, h, self._realpos, 0, self._tmo(), None)
             self._coff = self._realpos
 

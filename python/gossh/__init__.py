@@ -28,6 +28,23 @@ from .transport import SecurityOptions, Transport
 from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, PublicBlob, RSAKey, UnknownKeyType
 from .proxy import ProxyCommand
 from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
+from .file import BufferedFile
+from .sftp import (
+    SFTP_BAD_MESSAGE,
+    SFTP_CONNECTION_LOST,
+    SFTP_EOF,
+    SFTP_FAILURE,
+    SFTP_NO_CONNECTION,
+    SFTP_NO_SUCH_FILE,
+    SFTP_OK,
+    SFTP_OP_UNSUPPORTED,
+    SFTP_PERMISSION_DENIED,
+    BaseSFTP,
+    SFTPError,
+)
+from .sftp_attr import SFTPAttributes
+from .sftp_client import SFTP, SFTPClient
+from .sftp_file import SFTPFile
 from . import ssh_exception as _ssh_exception
 from .ssh_exception import *  # noqa: F401,F403 - paramiko's exceptions, listed in its __all__
 
@@ -57,5 +74,12 @@ __all__ = [
     "DSSKey",
     "PublicBlob",
     "UnknownKeyType",
+    "BufferedFile",
+    "SFTP",
+    "SFTPClient",
+    "SFTPFile",
+    "SFTPAttributes",
+    "SFTPError",
+    "BaseSFTP",
 ]
 __all__ += _ssh_exception.__all__

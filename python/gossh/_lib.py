@@ -12,7 +12,7 @@ calls (connect, exec, read) let other Python threads run.
 import ctypes
 import errno
 import os
-from ctypes import POINTER, c_char_p, c_int, c_int64, c_size_t, c_void_p
+from ctypes import POINTER, c_char_p, c_int, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
 
 from . import ssh_exception as _exc
 
@@ -81,6 +81,78 @@ error_p = POINTER(_gossh_error)
 hostkeys_p = POINTER(_gossh_hostkeys)
 session_spec_p = POINTER(_gossh_session_spec)
 
+
+class _gossh_sftp(ctypes.Structure):
+    pass
+
+
+class _gossh_sftp_file(ctypes.Structure):
+    pass
+
+
+class _gossh_sftp_dir(ctypes.Structure):
+    pass
+
+
+sftp_p = POINTER(_gossh_sftp)
+sftp_file_p = POINTER(_gossh_sftp_file)
+sftp_dir_p = POINTER(_gossh_sftp_dir)
+
+# --------------------------------------------------------------------------
+# SFTP structs (gossh.h, "SFTP"): plain structs with a fixed layout.
+# --------------------------------------------------------------------------
+
+SFTP_ATTR_SIZE = 0x1
+SFTP_ATTR_UIDGID = 0x2
+SFTP_ATTR_PERMISSIONS = 0x4
+SFTP_ATTR_ACMODTIME = 0x8
+
+SFTP_RENAME_POSIX = 1
+
+SFTP_READ = 0x01
+SFTP_WRITE = 0x02
+SFTP_APPEND = 0x04
+SFTP_CREAT = 0x08
+SFTP_TRUNC = 0x10
+SFTP_EXCL = 0x20
+
+SFTP_RESUME = 0x1
+SFTP_PRESERVE = 0x2
+SFTP_NOVERIFY = 0x4
+
+
+class sftp_attrs(ctypes.Structure):
+    """gossh_sftp_attrs"""
+
+    _fields_ = [
+        ("flags", c_uint32),
+        ("mode", c_uint32),
+        ("size", c_uint64),
+        ("uid", c_uint32),
+        ("gid", c_uint32),
+        ("atime", c_int64),
+        ("mtime", c_int64),
+    ]
+
+
+class sftp_entry(ctypes.Structure):
+    """gossh_sftp_entry: name and longname belong to the caller
+    (gossh_sftp_entries_free); c_char_p fields read as bytes copies."""
+
+    _fields_ = [
+        ("name", c_char_p),
+        ("longname", c_char_p),
+        ("attrs", sftp_attrs),
+    ]
+
+
+class sftp_statvfs(ctypes.Structure):
+    """gossh_sftp_statvfs_t"""
+
+    _fields_ = [(n, c_uint64) for n in (
+        "bsize", "frsize", "blocks", "bfree", "bavail", "files", "ffree", "favail", "fsid",
+        "flag", "namemax")]
+
 # char * handed over by the library (freed with gossh_free): declared as
 # POINTER(c_char) so that ctypes does not convert it (and lose the pointer).
 owned_str_p = POINTER(ctypes.c_char)
@@ -90,6 +162,9 @@ HOSTKEY_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_char_p, c_char_p, c_v
 
 # void (*gossh_log_cb)(level, name, message, userdata)
 LOG_CB = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_char_p, c_void_p)
+
+# int (*gossh_progress_cb)(uint64_t done, uint64_t total, void *userdata)
+PROGRESS_CB = ctypes.CFUNCTYPE(c_int, c_uint64, c_uint64, c_void_p)
 
 _err_pp = POINTER(error_p)
 
@@ -211,6 +286,63 @@ _PROTOTYPES = [
     ("gossh_hostkeys_hash_host", [c_char_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
     ("gossh_client_get_host_keys", [client_p, POINTER(hostkeys_p), _err_pp], c_int),
     ("gossh_client_get_system_host_keys", [client_p, POINTER(hostkeys_p), _err_pp], c_int),
+    # SFTP
+    ("gossh_client_open_sftp", [client_p, c_int, POINTER(sftp_p), _err_pp], c_int),
+    ("gossh_sftp_set", [sftp_p, c_char_p, c_char_p, _err_pp], c_int),
+    ("gossh_sftp_info", [sftp_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_sftp_close", [sftp_p, _err_pp], c_int),
+    ("gossh_sftp_free", [sftp_p], None),
+    ("gossh_sftp_stat", [sftp_p, c_char_p, c_int, POINTER(sftp_attrs), _err_pp], c_int),
+    ("gossh_sftp_lstat", [sftp_p, c_char_p, c_int, POINTER(sftp_attrs), _err_pp], c_int),
+    ("gossh_sftp_setstat", [sftp_p, c_char_p, POINTER(sftp_attrs), c_int, _err_pp], c_int),
+    ("gossh_sftp_mkdir", [sftp_p, c_char_p, c_uint32, c_int, _err_pp], c_int),
+    ("gossh_sftp_makedirs", [sftp_p, c_char_p, c_uint32, c_int, _err_pp], c_int),
+    ("gossh_sftp_rmdir", [sftp_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_remove", [sftp_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_rmtree", [sftp_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_rename", [sftp_p, c_char_p, c_char_p, c_int, c_int, _err_pp], c_int),
+    ("gossh_sftp_symlink", [sftp_p, c_char_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_hardlink", [sftp_p, c_char_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_readlink", [sftp_p, c_char_p, c_int, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_sftp_realpath", [sftp_p, c_char_p, c_int, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_sftp_statvfs", [sftp_p, c_char_p, c_int, POINTER(sftp_statvfs), _err_pp], c_int),
+    ("gossh_sftp_copy", [sftp_p, c_char_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_glob", [sftp_p, c_char_p, c_int, POINTER(sftp_dir_p), _err_pp], c_int),
+    ("gossh_sftp_opendir", [sftp_p, c_char_p, c_int, POINTER(sftp_dir_p), _err_pp], c_int),
+    ("gossh_sftp_dir_read",
+     [sftp_dir_p, POINTER(sftp_entry), c_size_t, c_int, POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_sftp_entries_free", [POINTER(sftp_entry), c_size_t], None),
+    ("gossh_sftp_dir_free", [sftp_dir_p], None),
+    ("gossh_sftp_open",
+     [sftp_p, c_char_p, c_int, c_uint32, c_int, POINTER(sftp_file_p), _err_pp], c_int),
+    ("gossh_sftp_file_read",
+     [sftp_file_p, c_void_p, c_size_t, c_int, POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_sftp_file_write",
+     [sftp_file_p, c_char_p, c_size_t, c_int, POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_sftp_file_pread",
+     [sftp_file_p, c_void_p, c_size_t, c_uint64, c_int, POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_sftp_file_pwrite",
+     [sftp_file_p, c_char_p, c_size_t, c_uint64, c_int, POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_sftp_file_seek",
+     [sftp_file_p, c_int64, c_int, c_int, POINTER(c_uint64), _err_pp], c_int),
+    ("gossh_sftp_file_flush", [sftp_file_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_file_stat", [sftp_file_p, c_int, POINTER(sftp_attrs), _err_pp], c_int),
+    ("gossh_sftp_file_setstat", [sftp_file_p, POINTER(sftp_attrs), c_int, _err_pp], c_int),
+    ("gossh_sftp_file_sync", [sftp_file_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_file_check",
+     [sftp_file_p, c_char_p, c_uint64, c_uint64, c_int, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_sftp_file_close", [sftp_file_p, _err_pp], c_int),
+    ("gossh_sftp_file_free", [sftp_file_p], None),
+    ("gossh_sftp_get",
+     [sftp_p, c_char_p, c_char_p, c_int, PROGRESS_CB, c_void_p, c_int, POINTER(c_uint64), _err_pp],
+     c_int),
+    ("gossh_sftp_put",
+     [sftp_p, c_char_p, c_char_p, c_int, PROGRESS_CB, c_void_p, c_int, POINTER(c_uint64), _err_pp],
+     c_int),
+    ("gossh_sftp_get_dir",
+     [sftp_p, c_char_p, c_char_p, c_int, PROGRESS_CB, c_void_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_put_dir",
+     [sftp_p, c_char_p, c_char_p, c_int, PROGRESS_CB, c_void_p, c_int, _err_pp], c_int),
     # logging
     ("gossh_set_log_callback", [LOG_CB, c_int, c_void_p, _err_pp], c_int),
     ("gossh_client_set_log_channel", [client_p, c_char_p, _err_pp], c_int),
@@ -345,6 +477,10 @@ E_CHANNEL = CODES["GOSSH_E_CHANNEL"]
 E_KEY = CODES["GOSSH_E_KEY"]
 E_NOT_CONNECTED = CODES["GOSSH_E_NOT_CONNECTED"]
 E_IO = CODES["GOSSH_E_IO"]
+# Added with SFTP: a library built before it lacks their names, so the
+# header's numbers stand in (they are fixed for this major version).
+E_SFTP = CODES.get("GOSSH_E_SFTP", -17)
+E_CANCELLED = CODES.get("GOSSH_E_CANCELLED", -18)
 
 # --------------------------------------------------------------------------
 # Strings
@@ -413,6 +549,54 @@ def _connect_error(message, host, port):
     return _exc.NoValidConnectionsError({(host, port): cause})
 
 
+def _errno_number(name):
+    """errno.ENOENT for "ENOENT"; None for "", None or a name this
+    platform lacks."""
+    num = getattr(errno, name, None) if name and name.startswith("E") else None
+    return num if isinstance(num, int) else None
+
+
+def sftp_exception(message, details):
+    """The exception for GOSSH_E_SFTP, as paramiko's SFTPClient._convert_status
+    raises it: the "eof" status is EOFError; "no such file" is
+    IOError(errno.ENOENT, text) (Python makes it a FileNotFoundError) and
+    "permission denied" IOError(errno.EACCES, text) (a PermissionError), with
+    the server's text as strerror (args stay paramiko's (errno, text)) and
+    the path(s) as filename/filename2; any other status is IOError(message).
+    gossh adds, without changing type, args or str(): ``errno`` where the
+    library names one (EEXIST, ENOTDIR, ...), ``sftp_status`` (the SSH_FX_*
+    number) and ``sftp_status_name``."""
+    status_name = details("status_name") or ""
+    errno_name = details("errno_name") or ""
+    text = details("message") or message
+    path = details("path") or None
+    path2 = details("path2") or None
+    num = _errno_number(errno_name)
+    if status_name == "eof":
+        exc = EOFError(text)
+    elif num in (errno.ENOENT, errno.EACCES):
+        if path2:
+            exc = OSError(num, text, path, None, path2)
+        elif path:
+            exc = OSError(num, text, path)
+        else:
+            exc = OSError(num, text)
+    else:
+        # paramiko: IOError(text) for every other status.  The library's
+        # message (which names the request and path) says more than the
+        # server's bare "Failure".  errno is set without strerror, so str(exc)
+        # stays the message.
+        exc = IOError(message)
+        if num:
+            exc.errno = num
+    try:
+        exc.sftp_status = int(details("status") or -1)
+    except ValueError:
+        exc.sftp_status = -1
+    exc.sftp_status_name = status_name
+    return exc
+
+
 def make_exception(code, message, details):
     """Builds the paramiko-style exception for a GOSSH_E_* code.
 
@@ -451,7 +635,12 @@ def make_exception(code, message, details):
     if code == E_INVALID:
         return ValueError(message)
     if code == E_IO:
-        return IOError(message)
+        # A local file: the errno a local call gave, as an OSError subclass
+        # (FileNotFoundError, PermissionError, ...) when the library names it.
+        num = _errno_number(details("errno_name"))
+        return OSError(num, message) if num else IOError(message)
+    if code == E_SFTP:
+        return sftp_exception(message, details)
     # CLOSED, PROTOCOL, KEY, BADHANDLE, INTERNAL, NOT_CONNECTED and unknown
     return _exc.SSHException(message)
 

@@ -371,7 +371,11 @@ class SSHClient(_lib.NativeHandle):
                             ("height_pixels", str(int(height_pixels)))], environment)
 
     def open_sftp(self):
-        raise NotImplementedError("gossh: SFTP is not supported yet")
+        """Opens an SFTP session on this connection: an SFTPClient
+        (paramiko's open_sftp)."""
+        if self._closed or not self._connected or self._transport is None:
+            raise SSHException("SSH session not active")
+        return self._transport.open_sftp_client()
 
     # -- lifetime -----------------------------------------------------------
 

@@ -340,6 +340,15 @@ class Transport:
         except Exception:  # noqa: BLE001 - a handler's bug must not stop forwarding
             _log.exception("gossh: port-forward handler raised")
 
+    # -- SFTP -----------------------------------------------------------------
+
+    def open_sftp_client(self):
+        """Opens an SFTP session on this connection (an SFTPClient), as
+        paramiko's; SFTPClient.from_transport(self) does the same."""
+        from .sftp_client import SFTPClient
+
+        return SFTPClient.from_transport(self)
+
     # -- log channel ----------------------------------------------------------
 
     def set_log_channel(self, name):

@@ -11,16 +11,17 @@ import::
     print(stdout.read().decode())
 
 The work happens in libgossh.so with the GIL released, so threads run
-connections in parallel.  Loading the library starts a Go runtime: after
-``import gossh`` do not ``fork()`` without ``exec`` (use the "spawn" or
-"forkserver" multiprocessing start methods).
+connections in parallel.  Loading the library starts a Go runtime, so it is
+loaded on first use, not by ``import gossh``: a process may import gossh and
+then fork.  After the first use, do not ``fork()`` without ``exec`` (use the
+"spawn" or "forkserver" multiprocessing start methods): in such a child every
+gossh call raises ``gossh.LibraryForkedError`` instead of hanging.
 
 Logging goes to the standard ``logging`` module under paramiko's logger
 name, "paramiko.transport".
 """
 
-from ._lib import library_path as _library_path
-from ._lib import version_string as _library_version
+from ._lib import LibraryForkedError
 from .channel import Channel, ChannelFile, ChannelStderrFile, ChannelStdinFile
 from .hostkeys import HostKeyEntry, HostKeys, InvalidHostKey
 from .client import SSHClient
@@ -83,3 +84,14 @@ __all__ = [
     "BaseSFTP",
 ]
 __all__ += _ssh_exception.__all__
+
+
+def __getattr__(name):
+    # Loading libgossh starts a Go runtime: only on first use (see _lib).
+    if name == "_library_path":
+        from ._lib import library_path
+        return library_path
+    if name == "_library_version":
+        from ._lib import version_string
+        return version_string
+    raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))

@@ -29,7 +29,22 @@ from . import _lib
 from ._lib import call, lib
 from .ssh_exception import SSHException, SSHTimeout
 
-__all__ = ["Channel", "ChannelFile", "ChannelStderrFile", "ChannelStdinFile"]
+__all__ = ["Channel", "ChannelFile", "ChannelStderrFile", "ChannelStdinFile", "open_only"]
+
+
+def open_only(func):
+    """paramiko's decorator for Channel methods that need an open channel:
+    SSHException("Channel is not open") otherwise."""
+    import functools
+
+    @functools.wraps(func)
+    def _check(self, *args, **kwds):
+        if getattr(self, "closed", False) or getattr(self, "eof_received", False) \
+                or getattr(self, "eof_sent", False) or not getattr(self, "active", True):
+            raise SSHException("Channel is not open")
+        return func(self, *args, **kwds)
+
+    return _check
 
 CHUNK = 256 * 1024
 

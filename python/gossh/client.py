@@ -20,11 +20,14 @@ from . import log as _gossh_log
 from .channel import Channel, _request_ms
 from .hostkeys import HostKeys
 from .pkey import PKey
-from .policy import AutoAddPolicy, RejectPolicy
+from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
+from binascii import hexlify  # noqa: F401 - paramiko.client exports it
+from .util import retry_on_signal  # noqa: F401 - paramiko.client exports it
 from .ssh_exception import SSHException
 from .transport import Transport
 
-__all__ = ["SSHClient", "Transport"]
+__all__ = ["SSHClient", "Transport", "MissingHostKeyPolicy", "AutoAddPolicy", "RejectPolicy",
+           "WarningPolicy"]
 
 _log = logging.getLogger("paramiko.transport")
 

@@ -32,6 +32,10 @@ from .ssh_exception import SSHException
 __all__ = ["PKey", "RSAKey", "ECDSAKey", "Ed25519Key", "DSSKey", "UnknownKeyType", "PublicBlob"]
 
 
+# The magic of an OpenSSH-format private key file (paramiko.pkey exports it).
+OPENSSH_AUTH_MAGIC = b"openssh-key-v1\x00"
+
+
 class UnknownKeyType(Exception):
     """An unknown key type was given."""
 

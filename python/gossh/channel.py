@@ -207,8 +207,9 @@ class Channel(_lib.NativeHandle):
 
     def set_environment_variable(self, name, value):
         """Sets one environment variable for the command or shell to come.
-        Unlike paramiko (which never asks), raises ChannelException when the
-        server refuses it (OpenSSH: a name its AcceptEnv does not list)."""
+        As paramiko, no reply is asked: a server that does not accept the
+        name (OpenSSH's AcceptEnv; Dropbear accepts none) drops it (logged
+        at debug level on paramiko.channel)."""
         call(lib.gossh_channel_set_env, self._h(), _lib.enc(name), _lib.enc(value),
              self._req_ms())
 

@@ -381,7 +381,11 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 			e := newError(KindBadAuthType, err, "bad authentication type: the server allows none of the methods we can use")
 			return e.with("allowed_types", allowed)
 		}
-		if !st.passwordTried && cfg.Password != "" && !st.allowed["publickey"] {
+		// A password was given but the server took no password (nor
+		// keyboard-interactive): paramiko's last attempt is auth_password,
+		// which raises BadAuthenticationType with the allowed types, whatever
+		// the keys before it did.
+		if !st.passwordTried && cfg.Password != "" {
 			return newError(KindBadAuthType, err, "bad authentication type; allowed types: %s", allowed).with("allowed_types", allowed)
 		}
 		if len(st.keyErrors) > 0 && !st.passwordTried {

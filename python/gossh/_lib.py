@@ -720,7 +720,11 @@ def make_exception(code, message, details):
         return _exc.AuthenticationException(message)
     if code == _code("E_BADAUTHTYPE"):
         types = [t for t in (details("allowed_types") or "").split(",") if t]
-        return _exc.BadAuthenticationType(message, types)
+        # paramiko's explanation (str() adds the types); the library's message
+        # stays on the exception as .detail.
+        e = _exc.BadAuthenticationType("Bad authentication type", types)
+        e.detail = message
+        return e
     if code == _code("E_PASSWORD_REQUIRED"):
         return _exc.PasswordRequiredException(message)
     if code == _code("E_HOSTKEY_UNKNOWN"):
@@ -740,6 +744,13 @@ def make_exception(code, message, details):
         return _exc.ProxyCommandFailure(details("command") or "", message)
     if code == _code("E_CONNECT"):
         return _connect_error(message, details("host"), details("port"))
+    if code == _code("E_TIMEOUT") and details("stage") == "auth":
+        # paramiko's words for it (programs match on them); the library's
+        # message (which names the limit) stays on the exception.
+        e = _exc.AuthenticationTimeout()
+        e.stage = "auth"
+        e.detail = message
+        return e
     if code == _code("E_TIMEOUT"):
         e = _exc.SSHTimeout(message)
         e.stage = details("stage")

@@ -236,6 +236,30 @@ func (a *authState) allowedTypes() []string {
 
 var errNoPassword = errors.New("no password available")
 
+// certSuffix names a key's OpenSSH certificate: "<key>-cert.pub".
+const certSuffix = "-cert.pub"
+
+// loadKeyAndCert loads a key file as paramiko's SSHClient does: path may
+// name the key or its certificate ("<key>-cert.pub"); the certificate, when
+// its file exists, is attached, so the key authenticates with it (a file
+// that is there but unusable is an error, as in paramiko).
+func loadKeyAndCert(path, secret string) (*Key, error) {
+	keyPath, certPath := path, path+certSuffix
+	if strings.HasSuffix(path, certSuffix) {
+		keyPath, certPath = strings.TrimSuffix(path, certSuffix), path
+	}
+	k, err := LoadPrivateKeyFile(keyPath, secret)
+	if err != nil {
+		return nil, err
+	}
+	if st, serr := os.Stat(certPath); serr == nil && st.Mode().IsRegular() {
+		if err := k.LoadCertificate(certPath); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
 // collectSigners gathers the keys to offer, in paramiko's order: pkey (and
 // key data), then key_filename, then agent keys, then ~/.ssh/id_*. It returns a closer for
 // the agent connection.
@@ -260,7 +284,7 @@ func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 		signers = append(signers, k.Signer())
 	}
 	for _, path := range cfg.KeyFilenames {
-		k, err := LoadPrivateKeyFile(expandHome(path), secret)
+		k, err := loadKeyAndCert(expandHome(path), secret)
 		if err != nil {
 			st.keyErrors = append(st.keyErrors, err)
 			continue
@@ -289,7 +313,7 @@ func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 				if _, err := os.Stat(path); err != nil {
 					continue
 				}
-				k, err := LoadPrivateKeyFile(path, secret)
+				k, err := loadKeyAndCert(path, secret)
 				if err != nil {
 					st.keyErrors = append(st.keyErrors, err)
 					continue

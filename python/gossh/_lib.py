@@ -757,6 +757,13 @@ def make_exception(code, message, details):
         return e
     if code == _code("E_CHANNEL"):
         return _exc.ChannelException(code, message)
+    if code == _code("E_KEY") and details("reason") == "unknown_key_type":
+        # paramiko's UnknownKeyType (an Exception, not an SSHException).
+        from .pkey import UnknownKeyType
+
+        e = UnknownKeyType(details("key_type"))
+        e.detail = message
+        return e
     if code == _code("E_INVALID"):
         return ValueError(message)
     if code == _code("E_IO"):

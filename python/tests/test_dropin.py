@@ -111,3 +111,61 @@ def test_environment_refused_by_server_does_not_raise(env, sshd_variant, caplog)
 def test_environment_accepted_still_arrives(connected):
     _, out, _ = connected.exec_command('echo "$GOSSH_OK"', environment={"GOSSH_OK": "yes"})
     assert out.read() == b"yes\n"
+
+
+# -- channel files --------------------------------------------------------------
+
+
+def test_makefile_wb_writes_through_sendall_on_a_shell(connected):
+    chan = connected.invoke_shell()
+    stdin = chan.makefile("wb")
+    stdout = chan.makefile("rb")
+    stdin.write(b"echo shell-$((40+2))\n")
+    stdin.write("exit\n")  # str as UTF-8, as paramiko's BufferedFile
+    stdin.flush()
+    out = stdout.read()
+    assert b"shell-42" in out
+    with pytest.raises(IOError, match="not open for writing"):
+        chan.makefile("r").write(b"x")
+
+
+def test_channel_file_reads_through_public_recv(connected):
+    class Wrapped:
+        """A channel-like object (as programs wrap channels)."""
+
+        def __init__(self, chan):
+            self.chan = chan
+            self.calls = 0
+
+        def recv(self, n):
+            self.calls += 1
+            return self.chan.recv(n)
+
+        def recv_stderr(self, n):
+            return self.chan.recv_stderr(n)
+
+    _, out, _ = connected.exec_command("printf 'a\\nb\\n'; printf err >&2")
+    w = Wrapped(out.channel)
+    f = gossh.ChannelFile(w, "r")
+    assert f.readline() == "a\n" and f.read() == b"b\n" and w.calls >= 1
+    assert gossh.ChannelStderrFile(w, "rb").read() == b"err"
+
+
+# -- HostKeys as paramiko's mapping ---------------------------------------------
+
+
+def test_hostkeys_empty_entry_then_add(env):
+    key = gossh.PKey.from_path(env.key("id_ed25519"))
+    pub = gossh.PKey.from_type_string(key.get_name(), key.asbytes())
+    hk = gossh.HostKeys()
+    hk["secure.example.com"] = {"ssh-ed25519": pub}
+    hk["fake.example.com"] = {}
+    assert "fake.example.com" in hk and len(hk) == 2
+    assert len(hk["fake.example.com"]) == 0
+    hk["fake.example.com"]["ssh-ed25519"] = pub
+    assert len(hk) == 2
+    assert [len(v) for v in hk.values()] == [1, 1]
+    assert hk["fake.example.com"]["ssh-ed25519"] == pub
+    hk["other"] = {}
+    del hk["other"]
+    assert "other" not in hk and len(hk) == 2

@@ -169,3 +169,32 @@ def test_hostkeys_empty_entry_then_add(env):
     hk["other"] = {}
     del hk["other"]
     assert "other" not in hk and len(hk) == 2
+
+
+# -- logging levels as paramiko's --------------------------------------------------
+
+
+class AcceptAll(gossh.MissingHostKeyPolicy):
+    def missing_host_key(self, client, hostname, key):
+        pass
+
+
+@pytest.mark.parametrize("policy", [AcceptAll, gossh.WarningPolicy, gossh.AutoAddPolicy])
+def test_accepted_host_key_is_no_warning(env, caplog, policy):
+    import warnings
+
+    caplog.set_level(logging.DEBUG, logger="paramiko")
+    c = gossh.SSHClient()  # no known hosts: the policy decides
+    c.set_missing_host_key_policy(policy())
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        c.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519")))
+        c.close()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    ours = [x for x in w if "host key" in str(x.message)]
+    if policy is gossh.WarningPolicy:
+        assert len(ours) == 1 and str(ours[0].message).startswith("Unknown ")
+    else:
+        assert ours == []
+    assert any(r.levelno == logging.DEBUG and "host key for" in r.getMessage()
+               for r in caplog.records)

@@ -170,7 +170,8 @@ class Transport:
         # (or while the start waits for the user).
         if self._standalone and self._deferred is not None:
             return True
-        return self._standalone and self._started and bool(self._info_or("server_key"))
+        return (self._standalone or self._stepwise) and self._started and bool(
+            self._info_or("server_key"))
 
     @property
     def active(self):
@@ -497,8 +498,10 @@ class Transport:
         elif password is not None:
             self.auth_password(username, password)
 
+    _stepwise = False  # SSHClient.connect authenticating through auth_* calls
+
     def _auth(self, fn, username, *args):
-        if not self._standalone:
+        if not (self._standalone or self._stepwise):
             raise SSHException("gossh: this transport is authenticated by SSHClient.connect()")
         self._ensure_started(username)
         if not self._started:

@@ -198,3 +198,119 @@ def test_accepted_host_key_is_no_warning(env, caplog, policy):
         assert ours == []
     assert any(r.levelno == logging.DEBUG and "host key for" in r.getMessage()
                for r in caplog.records)
+
+
+# -- SSHClient subclasses overriding _auth; auth_strategy ---------------------------
+
+
+def test_subclass_overriding_auth_is_called_with_paramikos_arguments(env):
+    seen = []
+
+    class KeyOnly(gossh.SSHClient):
+        def _auth(self, username, password, pkey, key_filenames, allow_agent, look_for_keys,
+                  gss_auth, gss_kex, gss_deleg_creds, gss_host, passphrase):
+            seen.append((username, password, key_filenames, allow_agent, look_for_keys, gss_auth,
+                         passphrase))
+            t = self._transport
+            assert t.is_active() and not t.is_authenticated()
+            assert t.get_remote_server_key() is not None
+            assert t.auth_publickey(username, gossh.PKey.from_path(key_filenames[0])) == []
+
+    for _ in range(10):
+        c = KeyOnly()
+        c.load_host_keys(env.known_hosts)
+        c.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519"), password="pw"))
+        _, out, _ = c.exec_command("echo authed-by-override")
+        assert out.read() == b"authed-by-override\n"
+        assert c.get_transport().is_authenticated()
+        c.close()
+    assert seen[0] == (env.user, "pw", [env.key("id_ed25519")], False, False, False, None)
+
+
+def test_netmiko_style_noauth_subclass(env):
+    # netmiko's SSHClient_noauth: auth_none only.  The test sshd wants a
+    # key, so the server's answer (BadAuthenticationType) comes through and
+    # the client is closed.
+    class NoAuth(gossh.SSHClient):
+        def _auth(self, username, *args):
+            self._transport.auth_none(username)
+
+    c = NoAuth()
+    c.load_host_keys(env.known_hosts)
+    with pytest.raises(gossh.BadAuthenticationType) as ei:
+        c.connect(**env.connect_kwargs())
+    assert "publickey" in ei.value.allowed_types
+    assert c.get_transport() is None
+
+
+def test_subclass_calling_super_auth(env):
+    class Logged(gossh.SSHClient):
+        calls = 0
+
+        def _auth(self, *args):
+            Logged.calls += 1
+            return super()._auth(*args)
+
+    c = Logged()
+    c.load_host_keys(env.known_hosts)
+    c.connect(**env.connect_kwargs(key_filename=[env.key("id_wrong"), env.key("id_ed25519")]))
+    assert Logged.calls == 1 and c.get_transport().is_authenticated()
+    c.close()
+    c = Logged()
+    c.load_host_keys(env.known_hosts)
+    with pytest.raises(gossh.AuthenticationException):
+        c.connect(**env.connect_kwargs(key_filename=env.key("id_wrong")))
+
+
+def test_auth_strategy(env):
+    from gossh.auth_strategy import (AuthFailure, AuthResult, AuthStrategy, InMemoryPrivateKey,
+                                     NoneAuth, OnDiskPrivateKey, Password)
+
+    wrong = gossh.PKey.from_path(env.key("id_wrong"))
+    good = gossh.PKey.from_path(env.key("id_ed25519"))
+
+    class Strategy(AuthStrategy):
+        def __init__(self, sources):
+            super().__init__(ssh_config=None)
+            self.sources = sources
+
+        def get_sources(self):
+            return iter(self.sources)
+
+    u = env.user
+    asked = []
+    ok = Strategy([NoneAuth(u), Password(u, lambda: asked.append(1) or "wrong-pw"),
+                   InMemoryPrivateKey(u, wrong),
+                   OnDiskPrivateKey(u, "python-config", env.key("id_ed25519"), good)])
+    c = gossh.SSHClient()
+    c.load_host_keys(env.known_hosts)
+    c.connect(env.host, port=env.port, username=u, auth_strategy=ok, timeout=10)
+    _, out, _ = c.exec_command("echo strategy")
+    assert out.read() == b"strategy\n"
+    c.close()
+    assert asked == [1]  # the password is asked for only when tried
+
+    bad = Strategy([NoneAuth(u), InMemoryPrivateKey(u, wrong)])
+    c = gossh.SSHClient()
+    c.load_host_keys(env.known_hosts)
+    with pytest.raises(AuthFailure) as ei:
+        c.connect(env.host, port=env.port, username=u, auth_strategy=bad, timeout=10)
+    result = ei.value.result
+    assert isinstance(result, AuthResult) and result.strategy is bad
+    assert [type(r.result) for r in result] == [gossh.BadAuthenticationType,
+                                                 gossh.AuthenticationException]
+    assert isinstance(ei.value, gossh.AuthenticationException)
+    assert "InMemoryPrivateKey" in str(ei.value)
+
+
+def test_gss_arguments_accepted_when_false(env, connected):
+    t = connected.get_transport()
+    assert t.gss_kex_used is False and t.server_mode is False
+    c = gossh.SSHClient()
+    c.load_host_keys(env.known_hosts)
+    c.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519"), gss_auth=False,
+                                   gss_kex=False, gss_deleg_creds=True, gss_host=None,
+                                   gss_trust_dns=True))
+    c.close()
+    with pytest.raises(NotImplementedError, match="GSS"):
+        gossh.SSHClient().connect("127.0.0.1", gss_auth=True)

@@ -169,3 +169,42 @@ def test_multiprocessing_fork_pool_after_import():
         """
     )
     assert out.strip() == "ok"
+
+
+def test_first_use_from_many_threads_at_once():
+    # The library loads once, under a lock, whichever thread comes first;
+    # the others wait and then see every function.  Repeated in fresh
+    # interpreters, since only the first use races.
+    for _ in range(12):
+        out = run_script(
+            """
+            import threading
+            import gossh
+            from gossh import _lib
+            go = threading.Event()
+            errors = []
+
+            def first_use(i):
+                go.wait()
+                try:
+                    if i % 3 == 0:
+                        gossh.SSHClient().close()
+                    elif i % 3 == 1:
+                        assert _lib.E_AUTH < 0 and _lib.code_name(_lib.E_AUTH) == "GOSSH_E_AUTH"
+                    else:
+                        gossh.Ed25519Key.generate().get_fingerprint()
+                except BaseException as e:
+                    errors.append(repr(e))
+
+            ts = [threading.Thread(target=first_use, args=(i,)) for i in range(16)]
+            for t in ts:
+                t.start()
+            go.set()
+            for t in ts:
+                t.join()
+            assert not errors, errors
+            assert _lib.loaded()
+            print("ok")
+            """
+        )
+        assert out.strip() == "ok"

@@ -41,3 +41,27 @@ func TestPasswordToPublicKeyOnlyServerIsBadAuthType(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// KindAuth says which case it is (detail "reason"), so bindings can use
+// their own words (paramiko's "Authentication failed.").
+func TestAuthFailureReason(t *testing.T) {
+	good := NewKeyFromSigner(sshtest.MustNewSigner())
+	wrong := NewKeyFromSigner(sshtest.MustNewSigner())
+	srv, err := sshtest.Start(sshtest.Config{Password: "pw", AuthorizedKeys: []ssh.PublicKey{good.Signer().PublicKey()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	host, port, _ := net.SplitHostPort(srv.Addr())
+	p, _ := strconv.Atoi(port)
+	cfg := hermeticConfig(host, p)
+	cfg.Username, cfg.Keys = "u", []*Key{wrong}
+	if e := wantKind(t, autoAddClient(t).Connect(cfg), KindAuth); e.Detail("reason") != "failed" {
+		t.Fatalf("wrong key: reason %q", e.Detail("reason"))
+	}
+	cfg = hermeticConfig(host, p)
+	cfg.Username = "u"
+	if e := wantKind(t, autoAddClient(t).Connect(cfg), KindAuth); e.Detail("reason") != "no_methods" {
+		t.Fatalf("nothing given: reason %q", e.Detail("reason"))
+	}
+}

@@ -420,9 +420,9 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 			}
 		}
 		if st.attemptedKeys == 0 && !st.passwordTried {
-			return newError(KindAuth, err, "no authentication methods available (no keys or password given); server allows: %s", allowed).with("allowed_types", allowed)
+			return newError(KindAuth, err, "no authentication methods available (no keys or password given); server allows: %s", allowed).with("allowed_types", allowed).with("reason", "no_methods")
 		}
-		return newError(KindAuth, err, "authentication failed; server allows: %s", allowed).with("allowed_types", allowed)
+		return newError(KindAuth, err, "authentication failed; server allows: %s", allowed).with("allowed_types", allowed).with("reason", "failed")
 	}
 	if !pc.bannerSeen && (errors.Is(err, syscall.ECONNRESET) || strings.Contains(msg, "EOF") || strings.Contains(msg, "version")) {
 		return newError(KindProtocol, err, "error reading SSH protocol banner: %v", err)

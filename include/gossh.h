@@ -220,6 +220,12 @@ const char *gossh_error_message(const gossh_error *e);
  * gossh_error_free(e). Details by code:
  *   GOSSH_E_AUTH, GOSSH_E_BADAUTHTYPE: "allowed_types" (comma-separated
  *       method names the server still accepts, e.g. "publickey,password").
+ *       GOSSH_E_AUTH also "reason": "failed" (what was tried was refused)
+ *       or "no_methods" (nothing the server allows could be tried: no key,
+ *       no password); "" for other cases (a key that could not be used).
+ *   GOSSH_E_KEY: "reason": "unknown_key_type" (an algorithm gossh does not
+ *       know, e.g. ed448) or "not_a_key" (no key block in the data), when
+ *       one of them applies.
  *   GOSSH_E_HOSTKEY_UNKNOWN: "hostname", "key" (the server's key as
  *       "type base64").
  *   GOSSH_E_HOSTKEY_MISMATCH: "hostname", "key" (presented) and

@@ -717,7 +717,14 @@ def make_exception(code, message, details):
     ``details`` is a callable name -> str or None.
     """
     if code == _code("E_AUTH"):
-        return _exc.AuthenticationException(message)
+        # paramiko's words where the library says which case it is (programs
+        # match on them); the library's message, which names the methods the
+        # server allows, stays on the exception as .detail.
+        words = {"failed": "Authentication failed.",
+                 "no_methods": "No authentication methods available"}.get(details("reason"))
+        e = _exc.AuthenticationException(words or message)
+        e.detail = message
+        return e
     if code == _code("E_BADAUTHTYPE"):
         types = [t for t in (details("allowed_types") or "").split(",") if t]
         # paramiko's explanation (str() adds the types); the library's message

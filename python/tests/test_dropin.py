@@ -38,6 +38,21 @@ def test_password_to_publickey_only_server_is_bad_auth_type(env, sshd_variant, w
         c.close()
 
 
+def test_authentication_failed_in_paramikos_words(env):
+    c = _client()
+    try:
+        with pytest.raises(gossh.AuthenticationException) as ei:
+            c.connect(**env.connect_kwargs(key_filename=env.key("id_wrong")))
+        assert type(ei.value) is gossh.AuthenticationException
+        assert str(ei.value) == "Authentication failed."
+        assert "publickey" in ei.value.detail  # the library's words, with the allowed methods
+        with pytest.raises(gossh.SSHException) as ei:
+            c.connect(**env.connect_kwargs())
+        assert str(ei.value) == "No authentication methods available"
+    finally:
+        c.close()
+
+
 class BannerThenSilence:
     """Sends an SSH banner, then says nothing more."""
 

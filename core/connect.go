@@ -238,6 +238,30 @@ func (a *authState) allowedTypes() []string {
 
 var errNoPassword = errors.New("no password available")
 
+// certSuffix names a key's OpenSSH certificate: "<key>-cert.pub".
+const certSuffix = "-cert.pub"
+
+// loadKeyAndCert loads a key file as paramiko's SSHClient does: path may
+// name the key or its certificate ("<key>-cert.pub"); the certificate, when
+// its file exists, is attached, so the key authenticates with it (a file
+// that is there but unusable is an error, as in paramiko).
+func loadKeyAndCert(path, secret string) (*Key, error) {
+	keyPath, certPath := path, path+certSuffix
+	if strings.HasSuffix(path, certSuffix) {
+		keyPath, certPath = strings.TrimSuffix(path, certSuffix), path
+	}
+	k, err := LoadPrivateKeyFile(keyPath, secret)
+	if err != nil {
+		return nil, err
+	}
+	if st, serr := os.Stat(certPath); serr == nil && st.Mode().IsRegular() {
+		if err := k.LoadCertificate(certPath); err != nil {
+			return nil, err
+		}
+	}
+	return k, nil
+}
+
 // collectSigners gathers the keys to offer, in paramiko's order: pkey (and
 // key data), then key_filename, then agent keys, then ~/.ssh/id_*. With
 // IdentitiesOnly and keys given, the agent's keys are offered only when they
@@ -271,7 +295,7 @@ func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 		add(k.Signer())
 	}
 	for _, path := range cfg.KeyFilenames {
-		k, err := LoadPrivateKeyFile(expandHome(path), secret)
+		k, err := loadKeyAndCert(expandHome(path), secret)
 		if err != nil {
 			st.keyErrors = append(st.keyErrors, err)
 			if pub, perr := os.ReadFile(expandHome(path) + ".pub"); perr == nil {
@@ -307,7 +331,7 @@ func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 				if _, err := os.Stat(path); err != nil {
 					continue
 				}
-				k, err := LoadPrivateKeyFile(path, secret)
+				k, err := loadKeyAndCert(path, secret)
 				if err != nil {
 					st.keyErrors = append(st.keyErrors, err)
 					continue
@@ -400,7 +424,11 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 			e := newError(KindBadAuthType, err, "bad authentication type: the server allows none of the methods we can use")
 			return e.with("allowed_types", allowed)
 		}
-		if !st.passwordTried && cfg.Password != "" && !st.allowed["publickey"] {
+		// A password was given but the server took no password (nor
+		// keyboard-interactive): paramiko's last attempt is auth_password,
+		// which raises BadAuthenticationType with the allowed types, whatever
+		// the keys before it did.
+		if !st.passwordTried && cfg.Password != "" {
 			return newError(KindBadAuthType, err, "bad authentication type; allowed types: %s", allowed).with("allowed_types", allowed)
 		}
 		if len(st.keyErrors) > 0 && !st.passwordTried {
@@ -411,9 +439,9 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 			}
 		}
 		if st.attemptedKeys == 0 && !st.passwordTried {
-			return newError(KindAuth, err, "no authentication methods available (no keys or password given); server allows: %s", allowed).with("allowed_types", allowed)
+			return newError(KindAuth, err, "no authentication methods available (no keys or password given); server allows: %s", allowed).with("allowed_types", allowed).with("reason", "no_methods")
 		}
-		return newError(KindAuth, err, "authentication failed; server allows: %s", allowed).with("allowed_types", allowed)
+		return newError(KindAuth, err, "authentication failed; server allows: %s", allowed).with("allowed_types", allowed).with("reason", "failed")
 	}
 	if !pc.bannerSeen && (errors.Is(err, syscall.ECONNRESET) || strings.Contains(msg, "EOF") || strings.Contains(msg, "version")) {
 		return newError(KindProtocol, err, "error reading SSH protocol banner: %v", err)

@@ -18,7 +18,7 @@ const (
 	KindInternal                         // a bug: a recovered panic
 	KindConnect                          // TCP connect refused/unreachable, name not resolved
 	KindTimeout                          // a timeout expired; detail "stage"
-	KindAuth                             // authentication failed; detail "allowed_types"
+	KindAuth                             // authentication failed; details "allowed_types", "reason" (failed, no_methods)
 	KindBadAuthType                      // no method we could try is allowed; detail "allowed_types"
 	KindPasswordRequired                 // an encrypted key and no passphrase
 	KindHostKeyUnknown                   // unknown host rejected by the policy

@@ -97,10 +97,13 @@ func (c *Client) checkHostKey(name string, key ssh.PublicKey, pc *phaseConn, acc
 		return err
 	}
 	switch decision {
+	// paramiko's levels: the policy accepted the key, so it is no warning
+	// (WarningPolicy warns by itself; spur and testinfra printed an extra
+	// stderr line per connection); AutoAddPolicy's "Adding" is debug.
 	case Accept:
-		c.log.Warnf("transport", "unknown %s host key for %s: %s (accepted, not saved)", key.Type(), name, ssh.FingerprintSHA256(key))
+		c.log.Debugf("transport", "unknown %s host key for %s: %s (accepted by the policy, not saved)", key.Type(), name, ssh.FingerprintSHA256(key))
 	case AcceptAdd:
-		c.log.Infof("transport", "adding %s host key for %s: %s", key.Type(), name, ssh.FingerprintSHA256(key))
+		c.log.Debugf("transport", "adding %s host key for %s: %s", key.Type(), name, ssh.FingerprintSHA256(key))
 		own.Add(name, key)
 		if file != "" {
 			if err := own.Save(file); err != nil {

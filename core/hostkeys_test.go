@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -686,3 +687,42 @@ func TestHostCertificateRealSSHD(t *testing.T) {
 	// With the CA for another host name only, nothing is known.
 	wantKind(t, connect("@cert-authority *.example.com "+caText), KindHostKeyUnknown)
 }
+
+// A key a policy accepts is logged at debug level, as paramiko (no warning
+// line per connection for programs that accept on purpose).
+func TestAcceptedHostKeyIsNoWarning(t *testing.T) {
+	for _, p := range []Policy{AutoAddPolicy{}, acceptOnly{}} {
+		records := captureLog(t)
+		srv, err := sshtest.Start(sshtest.Config{NoClientAuth: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := NewClient()
+		c.SetPolicy(p)
+		host, port, _ := net.SplitHostPort(srv.Addr())
+		pn, _ := strconv.Atoi(port)
+		cfg := hermeticConfig(host, pn)
+		cfg.Username = "u"
+		if err := c.Connect(cfg); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		srv.Close()
+		seen := false
+		for _, r := range records() {
+			if strings.Contains(r, "host key for") {
+				seen = true
+				if !strings.HasPrefix(r, fmt.Sprintf("%d ", LevelDebug)) {
+					t.Fatalf("%T: %q is not at debug level", p, r)
+				}
+			}
+		}
+		if !seen {
+			t.Fatalf("%T: no record of the accepted key", p)
+		}
+	}
+}
+
+type acceptOnly struct{}
+
+func (acceptOnly) MissingHostKey(string, ssh.PublicKey) (Decision, error) { return Accept, nil }

@@ -78,7 +78,7 @@ func parseRawPrivateKey(data, passphrase []byte) (crypto.PrivateKey, error) {
 	}
 	block, _ := pem.Decode(data)
 	if block == nil {
-		return nil, newError(KindKey, nil, "cannot parse private key: no PEM or OpenSSH key block found")
+		return nil, newError(KindKey, nil, "cannot parse private key: no PEM or OpenSSH key block found").with("reason", "not_a_key")
 	}
 	raw, stated, err := parsePrivateKeyBlock(block, passphrase)
 	if err == nil {
@@ -95,7 +95,22 @@ func parseRawPrivateKey(data, passphrase []byte) (crypto.PrivateKey, error) {
 	case err == errBadPassphrase:
 		return nil, newError(KindKey, err, "cannot decrypt private key: wrong passphrase")
 	}
-	return nil, newError(KindKey, err, "cannot parse private key: %v", err)
+	return nil, keyParseError("private", err)
+}
+
+// keyParseError is KindKey for a key that does not parse; detail "reason"
+// is "unknown_key_type" when its algorithm is one gossh does not know
+// (ed448, ...), so bindings can raise their own error for that (paramiko's
+// UnknownKeyType).
+func keyParseError(what string, err error) *Error {
+	e := newError(KindKey, err, "cannot parse %s key: %v", what, err)
+	m := err.Error()
+	for _, s := range []string{"unknown algorithm", "unknown key algorithm", "unhandled key type", "unsupported key type", "unknown key type"} {
+		if strings.Contains(m, s) {
+			return e.with("reason", "unknown_key_type")
+		}
+	}
+	return e
 }
 
 // checkPrivateKey is the one check every loaded private key passes: the
@@ -214,7 +229,7 @@ func ParsePublicKey(text string) (*Key, error) {
 				return ParsePublicKeyBlob(blob)
 			}
 		}
-		return nil, newError(KindKey, err, "cannot parse public key: %v", err)
+		return nil, keyParseError("public", err)
 	}
 	return publicKeyOrCert(pk), nil
 }
@@ -224,7 +239,7 @@ func ParsePublicKey(text string) (*Key, error) {
 func ParsePublicKeyBlob(blob []byte) (*Key, error) {
 	pk, err := parsePublicBlob(blob)
 	if err != nil {
-		return nil, newError(KindKey, err, "cannot parse public key: %v", err)
+		return nil, keyParseError("public", err)
 	}
 	return publicKeyOrCert(pk), nil
 }

@@ -427,6 +427,21 @@ func TestCertificateAuthAgainstSSHD(t *testing.T) {
 	if err := connect(k2); err != nil {
 		t.Fatal(err)
 	}
+	// key_filename as paramiko takes it: the key (its -cert.pub beside it is
+	// loaded) or the certificate's path (the key beside it is loaded).
+	for _, path := range []string{filepath.Join(dir, "user"), filepath.Join(dir, "user-cert.pub")} {
+		c := NewClient()
+		if err := c.LoadHostKeys(kh); err != nil {
+			t.Fatal(err)
+		}
+		cfg := s.config()
+		cfg.Port = port
+		cfg.Keys, cfg.KeyFilenames = nil, []string{path}
+		if err := c.Connect(cfg); err != nil {
+			t.Fatalf("key_filename %s: %v", filepath.Base(path), err)
+		}
+		c.Close()
+	}
 	other, _ := GenerateKey("ecdsa", 0)
 	wantKind(t, other.LoadCertificate(string(text)), KindKey)
 	wantKind(t, other.LoadCertificate(pubOf(t, filepath.Join(dir, "user.pub"))), KindKey)
@@ -467,5 +482,29 @@ func TestDSAAuthAgainstSSHD(t *testing.T) {
 	if err := c.Connect(cfg); err != nil {
 		log, _ := os.ReadFile(kh + ".log")
 		t.Fatalf("%v\nsshd log:\n%s", err, log)
+	}
+}
+
+// An algorithm gossh does not know is reason "unknown_key_type" (paramiko's
+// UnknownKeyType); a file that is no key at all is reason "not_a_key".
+func TestUnknownKeyTypeReason(t *testing.T) {
+	// openssl genpkey -algorithm ed448
+	ed448 := "-----BEGIN PRIVATE KEY-----\nMEcCAQAwBQYDK2VxBDsEOR1FrTtp9JeCFFZgauqyjeNBuxuYUL0R7mg1RqNGhKfs\nZu9o0oUHJuhXD7jeqo6ynCinQwiX6msxSg==\n-----END PRIVATE KEY-----\n"
+	_, err := ParsePrivateKey([]byte(ed448), "")
+	if e := wantKind(t, err, KindKey); e.Detail("reason") != "unknown_key_type" {
+		t.Fatalf("ed448: reason %q (%v)", e.Detail("reason"), err)
+	}
+	_, err = ParsePublicKey("ssh-ed448 AAAACXNzaC1lZDQ0OAAAAAA=")
+	if e := wantKind(t, err, KindKey); e.Detail("reason") != "unknown_key_type" {
+		t.Fatalf("ssh-ed448 public: reason %q (%v)", e.Detail("reason"), err)
+	}
+	_, err = ParsePrivateKey([]byte("hello\n"), "")
+	if e := wantKind(t, err, KindKey); e.Detail("reason") != "not_a_key" {
+		t.Fatalf("not a key: reason %q", e.Detail("reason"))
+	}
+	// A known type that is damaged is neither.
+	_, err = ParsePublicKey("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAAA==")
+	if e := wantKind(t, err, KindKey); e.Detail("reason") != "" {
+		t.Fatalf("damaged ed25519: reason %q", e.Detail("reason"))
 	}
 }

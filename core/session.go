@@ -130,10 +130,21 @@ func (ch *Channel) ResizePty(cols, rows, widthPixels, heightPixels int) error {
 	return closedIf(err)
 }
 
-// Setenv sets one environment variable for the command or shell to come.
-// OpenSSH refuses names not listed in its AcceptEnv: that is KindChannel.
+// Setenv sends one environment variable for the command or shell to come,
+// without asking for a reply, as paramiko and OpenSSH's ssh do: a server that
+// does not take the name (OpenSSH's AcceptEnv; Dropbear takes none) drops it
+// and the command runs without it. Asking would turn a harmless refusal
+// into a failed exec_command. It does not block (timeout is unused: nothing
+// is awaited); a closed channel is KindClosed.
 func (ch *Channel) Setenv(name, value string, timeout time.Duration) error {
-	return ch.request("env", ssh.Marshal(struct{ Name, Value string }{name, value}), timeout)
+	if err := ch.usable(); err != nil {
+		return err
+	}
+	if _, err := ch.raw.SendRequest("env", false, ssh.Marshal(struct{ Name, Value string }{name, value})); err != nil {
+		return closedIf(err)
+	}
+	ch.client.log.Debugf("channel", "channel %d: sent env %s (no reply asked; a server that does not accept it drops it)", ch.id, name)
+	return nil
 }
 
 // Exec runs command on the channel.

@@ -184,7 +184,7 @@ func badAuthType(allowed []string) *Error {
 
 func failedAttempt(method string, allowed []string) *Error {
 	list := strings.Join(allowed, ",")
-	return newError(KindAuth, nil, "authentication (%s) failed; server allows: %s", method, list).with("allowed_types", list)
+	return newError(KindAuth, nil, "authentication (%s) failed; server allows: %s", method, list).with("allowed_types", list).with("reason", "failed")
 }
 
 // end records how the handshake ended and answers the request in flight.

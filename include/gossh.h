@@ -221,6 +221,12 @@ const char *gossh_error_message(const gossh_error *e);
  * gossh_error_free(e). Details by code:
  *   GOSSH_E_AUTH, GOSSH_E_BADAUTHTYPE: "allowed_types" (comma-separated
  *       method names the server still accepts, e.g. "publickey,password").
+ *       GOSSH_E_AUTH also "reason": "failed" (what was tried was refused)
+ *       or "no_methods" (nothing the server allows could be tried: no key,
+ *       no password); "" for other cases (a key that could not be used).
+ *   GOSSH_E_KEY: "reason": "unknown_key_type" (an algorithm gossh does not
+ *       know, e.g. ed448) or "not_a_key" (no key block in the data), when
+ *       one of them applies.
  *   GOSSH_E_HOSTKEY_UNKNOWN: "hostname", "key" (the server's key as
  *       "type base64").
  *   GOSSH_E_HOSTKEY_MISMATCH: "hostname", "key" (presented) and
@@ -1313,9 +1319,10 @@ int gossh_session_spec_set(gossh_session_spec *spec, const char *name, const cha
 /*
  * gossh_session_spec_set_env — sets one environment variable to send
  * (paramiko's environment; a later value for the same name replaces the
- * earlier). They are sent sorted by name; OpenSSH refuses names its
- * AcceptEnv does not list, and then gossh_client_start fails with
- * GOSSH_E_CHANNEL. value NULL is "". Returns 0; GOSSH_E_INVALID for a
+ * earlier). They are sent sorted by name, without asking for a reply (as
+ * paramiko and OpenSSH's ssh): a name the server does not accept (OpenSSH's
+ * AcceptEnv; Dropbear accepts none) is dropped, the command runs without it,
+ * and a debug log record says it was sent. value NULL is "". Returns 0; GOSSH_E_INVALID for a
  * NULL or empty name.
  */
 int gossh_session_spec_set_env(gossh_session_spec *spec, const char *name, const char *value,
@@ -1449,8 +1456,10 @@ int gossh_channel_resize_pty(gossh_channel *ch, int cols, int rows, int width_pi
 
 /*
  * gossh_channel_set_env — sets one environment variable for the command or
- * shell to come (paramiko's set_environment_variable). OpenSSH refuses names
- * its AcceptEnv does not list: GOSSH_E_CHANNEL. BLOCKS as request_pty.
+ * shell to come (paramiko's set_environment_variable). The request asks no
+ * reply (as paramiko and OpenSSH's ssh): a name the server does not accept is
+ * dropped silently (logged at debug level). Does not block (timeout_ms is
+ * not used). Returns 0, GOSSH_E_CLOSED for a closed channel.
  */
 int gossh_channel_set_env(gossh_channel *ch, const char *name, const char *value,
                           int timeout_ms, gossh_error **err);

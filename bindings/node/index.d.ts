@@ -151,7 +151,7 @@ export interface PtyOptions {
 export interface SessionOptions {
   /** true (vt100 80x24) or a terminal description: run on a pseudo-terminal (stderr is then merged into stdout). */
   pty?: boolean | PtyOptions;
-  /** Environment variables; the server must accept them (OpenSSH's AcceptEnv), else ChannelError. */
+  /** Environment variables, sent without asking for a reply: a name the server does not accept (OpenSSH's AcceptEnv) is dropped. */
   env?: Record<string, string | number | boolean>;
   /** Ask for agent forwarding on this session first (a refusal is logged, not an error). */
   forwardAgent?: boolean;

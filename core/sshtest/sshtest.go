@@ -125,8 +125,11 @@ type Config struct {
 	// prompt) instead of the password method, as a PAM-only server.
 	PasswordByKeyboard bool
 	// StallEnv is a variable name whose "env" request is never answered
-	// (channel-request timeout tests).
+	// (gossh asks no reply for env; kept for clients that do).
 	StallEnv string
+	// StallRequest is a channel request type ("pty-req", "exec", ...) that
+	// is never answered (channel-request timeout tests).
+	StallRequest string
 	// SFTP serves the "sftp" subsystem with pkg/sftp's server (rooted at
 	// the server process's file system, relative paths from Dir): an SFTP
 	// server without OpenSSH's extensions (no limits@openssh.com, no
@@ -469,6 +472,9 @@ func (s *Server) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 	var runWG sync.WaitGroup
 	for req := range reqs {
 		ok := false
+		if req.Type == s.cfg.StallRequest {
+			continue // never answered
+		}
 		switch req.Type {
 		case "env":
 			var kv struct{ Name, Value string }

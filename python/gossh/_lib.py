@@ -12,7 +12,8 @@ calls (connect, exec, read) let other Python threads run.
 import ctypes
 import errno
 import os
-from ctypes import POINTER, c_char_p, c_int, c_int64, c_size_t, c_void_p
+import threading
+from ctypes import POINTER, c_char_p, c_int, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
 
 from . import ssh_exception as _exc
 
@@ -86,6 +87,78 @@ hostkeys_p = POINTER(_gossh_hostkeys)
 session_spec_p = POINTER(_gossh_session_spec)
 sshconfig_p = POINTER(_gossh_sshconfig)
 
+
+class _gossh_sftp(ctypes.Structure):
+    pass
+
+
+class _gossh_sftp_file(ctypes.Structure):
+    pass
+
+
+class _gossh_sftp_dir(ctypes.Structure):
+    pass
+
+
+sftp_p = POINTER(_gossh_sftp)
+sftp_file_p = POINTER(_gossh_sftp_file)
+sftp_dir_p = POINTER(_gossh_sftp_dir)
+
+# --------------------------------------------------------------------------
+# SFTP structs (gossh.h, "SFTP"): plain structs with a fixed layout.
+# --------------------------------------------------------------------------
+
+SFTP_ATTR_SIZE = 0x1
+SFTP_ATTR_UIDGID = 0x2
+SFTP_ATTR_PERMISSIONS = 0x4
+SFTP_ATTR_ACMODTIME = 0x8
+
+SFTP_RENAME_POSIX = 1
+
+SFTP_READ = 0x01
+SFTP_WRITE = 0x02
+SFTP_APPEND = 0x04
+SFTP_CREAT = 0x08
+SFTP_TRUNC = 0x10
+SFTP_EXCL = 0x20
+
+SFTP_RESUME = 0x1
+SFTP_PRESERVE = 0x2
+SFTP_NOVERIFY = 0x4
+
+
+class sftp_attrs(ctypes.Structure):
+    """gossh_sftp_attrs"""
+
+    _fields_ = [
+        ("flags", c_uint32),
+        ("mode", c_uint32),
+        ("size", c_uint64),
+        ("uid", c_uint32),
+        ("gid", c_uint32),
+        ("atime", c_int64),
+        ("mtime", c_int64),
+    ]
+
+
+class sftp_entry(ctypes.Structure):
+    """gossh_sftp_entry: name and longname belong to the caller
+    (gossh_sftp_entries_free); c_char_p fields read as bytes copies."""
+
+    _fields_ = [
+        ("name", c_char_p),
+        ("longname", c_char_p),
+        ("attrs", sftp_attrs),
+    ]
+
+
+class sftp_statvfs(ctypes.Structure):
+    """gossh_sftp_statvfs_t"""
+
+    _fields_ = [(n, c_uint64) for n in (
+        "bsize", "frsize", "blocks", "bfree", "bavail", "files", "ffree", "favail", "fsid",
+        "flag", "namemax")]
+
 # char * handed over by the library (freed with gossh_free): declared as
 # POINTER(c_char) so that ctypes does not convert it (and lose the pointer).
 owned_str_p = POINTER(ctypes.c_char)
@@ -95,6 +168,9 @@ HOSTKEY_CB = ctypes.CFUNCTYPE(c_int, c_char_p, c_char_p, c_char_p, c_char_p, c_v
 
 # void (*gossh_log_cb)(level, name, message, userdata)
 LOG_CB = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_char_p, c_void_p)
+
+# int (*gossh_progress_cb)(uint64_t done, uint64_t total, void *userdata)
+PROGRESS_CB = ctypes.CFUNCTYPE(c_int, c_uint64, c_uint64, c_void_p)
 
 _err_pp = POINTER(error_p)
 
@@ -232,6 +308,63 @@ _PROTOTYPES = [
     ("gossh_sshconfig_hostnames", [sshconfig_p, POINTER(owned_str_p), _err_pp], c_int),
     ("gossh_sshconfig_multi_keywords", [POINTER(owned_str_p), _err_pp], c_int),
     ("gossh_sshconfig_free", [sshconfig_p], None),
+    # SFTP
+    ("gossh_client_open_sftp", [client_p, c_int, POINTER(sftp_p), _err_pp], c_int),
+    ("gossh_sftp_set", [sftp_p, c_char_p, c_char_p, _err_pp], c_int),
+    ("gossh_sftp_info", [sftp_p, c_char_p, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_sftp_close", [sftp_p, _err_pp], c_int),
+    ("gossh_sftp_free", [sftp_p], None),
+    ("gossh_sftp_stat", [sftp_p, c_char_p, c_int, POINTER(sftp_attrs), _err_pp], c_int),
+    ("gossh_sftp_lstat", [sftp_p, c_char_p, c_int, POINTER(sftp_attrs), _err_pp], c_int),
+    ("gossh_sftp_setstat", [sftp_p, c_char_p, POINTER(sftp_attrs), c_int, _err_pp], c_int),
+    ("gossh_sftp_mkdir", [sftp_p, c_char_p, c_uint32, c_int, _err_pp], c_int),
+    ("gossh_sftp_makedirs", [sftp_p, c_char_p, c_uint32, c_int, _err_pp], c_int),
+    ("gossh_sftp_rmdir", [sftp_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_remove", [sftp_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_rmtree", [sftp_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_rename", [sftp_p, c_char_p, c_char_p, c_int, c_int, _err_pp], c_int),
+    ("gossh_sftp_symlink", [sftp_p, c_char_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_hardlink", [sftp_p, c_char_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_readlink", [sftp_p, c_char_p, c_int, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_sftp_realpath", [sftp_p, c_char_p, c_int, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_sftp_statvfs", [sftp_p, c_char_p, c_int, POINTER(sftp_statvfs), _err_pp], c_int),
+    ("gossh_sftp_copy", [sftp_p, c_char_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_glob", [sftp_p, c_char_p, c_int, POINTER(sftp_dir_p), _err_pp], c_int),
+    ("gossh_sftp_opendir", [sftp_p, c_char_p, c_int, POINTER(sftp_dir_p), _err_pp], c_int),
+    ("gossh_sftp_dir_read",
+     [sftp_dir_p, POINTER(sftp_entry), c_size_t, c_int, POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_sftp_entries_free", [POINTER(sftp_entry), c_size_t], None),
+    ("gossh_sftp_dir_free", [sftp_dir_p], None),
+    ("gossh_sftp_open",
+     [sftp_p, c_char_p, c_int, c_uint32, c_int, POINTER(sftp_file_p), _err_pp], c_int),
+    ("gossh_sftp_file_read",
+     [sftp_file_p, c_void_p, c_size_t, c_int, POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_sftp_file_write",
+     [sftp_file_p, c_char_p, c_size_t, c_int, POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_sftp_file_pread",
+     [sftp_file_p, c_void_p, c_size_t, c_uint64, c_int, POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_sftp_file_pwrite",
+     [sftp_file_p, c_char_p, c_size_t, c_uint64, c_int, POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_sftp_file_seek",
+     [sftp_file_p, c_int64, c_int, c_int, POINTER(c_uint64), _err_pp], c_int),
+    ("gossh_sftp_file_flush", [sftp_file_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_file_stat", [sftp_file_p, c_int, POINTER(sftp_attrs), _err_pp], c_int),
+    ("gossh_sftp_file_setstat", [sftp_file_p, POINTER(sftp_attrs), c_int, _err_pp], c_int),
+    ("gossh_sftp_file_sync", [sftp_file_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_file_check",
+     [sftp_file_p, c_char_p, c_uint64, c_uint64, c_int, POINTER(owned_str_p), _err_pp], c_int),
+    ("gossh_sftp_file_close", [sftp_file_p, _err_pp], c_int),
+    ("gossh_sftp_file_free", [sftp_file_p], None),
+    ("gossh_sftp_get",
+     [sftp_p, c_char_p, c_char_p, c_int, PROGRESS_CB, c_void_p, c_int, POINTER(c_uint64), _err_pp],
+     c_int),
+    ("gossh_sftp_put",
+     [sftp_p, c_char_p, c_char_p, c_int, PROGRESS_CB, c_void_p, c_int, POINTER(c_uint64), _err_pp],
+     c_int),
+    ("gossh_sftp_get_dir",
+     [sftp_p, c_char_p, c_char_p, c_int, PROGRESS_CB, c_void_p, c_int, _err_pp], c_int),
+    ("gossh_sftp_put_dir",
+     [sftp_p, c_char_p, c_char_p, c_int, PROGRESS_CB, c_void_p, c_int, _err_pp], c_int),
     # logging
     ("gossh_set_log_callback", [LOG_CB, c_int, c_void_p, _err_pp], c_int),
     ("gossh_client_set_log_channel", [client_p, c_char_p, _err_pp], c_int),
@@ -256,7 +389,33 @@ def _candidates():
     ]
 
 
-def _load():
+class LibraryForkedError(_exc.SSHException):
+    """Raised by every gossh call in a child process forked (``os.fork()``,
+    multiprocessing's "fork" start method) after libgossh was loaded in the
+    parent: the Go runtime inside it does not survive fork() (its threads
+    are gone in the child), so the call would hang.  Load gossh only in the
+    child (the library loads on first use, not at import), or use the
+    "spawn"/"forkserver" start methods."""
+
+
+class _State:
+    """What loading the library found (set once, under _load_lock)."""
+
+    path = None
+    version_number = None
+    version_string = None
+    codes = None  # {"GOSSH_OK": 0, "GOSSH_E_INVALID": -1, ...}
+    missing = None  # header functions the loaded library lacks
+    loaded_in = None  # pid of the process that loaded it
+    loading_in = None  # pid of a process inside dlopen() right now
+    forked_from = None  # in a child forked after loading: the parent's pid
+
+
+_state = _State()
+_load_lock = threading.Lock()
+
+
+def _open():
     tried = []
     for path in _candidates():
         if not os.path.exists(path) and not os.environ.get("GOSSH_LIBRARY"):
@@ -274,55 +433,178 @@ def _load():
     )
 
 
-lib, library_path = _load()
-
 class _Missing:
     """Stands in for a function the loaded library does not export: calling
     it raises NotImplementedError naming the function."""
 
-    def __init__(self, name):
+    def __init__(self, name, path):
         self.__name__ = name
+        self._path = path
 
     def __call__(self, *args):
         raise NotImplementedError(
-            "gossh: {} does not export {}".format(library_path, self.__name__)
+            "gossh: {} does not export {}".format(self._path, self.__name__)
         )
 
 
-# Names of header functions the loaded library lacks (normally empty).
-missing = []
-
-for _name, _argtypes, _restype in _PROTOTYPES:
-    try:
-        _fn = getattr(lib, _name)
-    except AttributeError:
-        missing.append(_name)
-        setattr(lib, _name, _Missing(_name))
-        continue
-    _fn.argtypes = _argtypes
-    _fn.restype = _restype
-    # Positions of the C int parameters, range-checked by call().
-    _fn._int_args = tuple(i for i, t in enumerate(_argtypes) if t is c_int)
-
-
-def _version():
-    s = c_char_p()
-    n = lib.gossh_version(ctypes.byref(s))
-    return n, (s.value.decode() if s.value else "%d.%d.%d" % (n // 10000, n // 100 % 100, n % 100))
-
-
-version_number, version_string = _version()
-if version_number // 10000 != EXPECTED_MAJOR:
-    raise ImportError(
-        "gossh: {} is version {}, this binding needs major version {}".format(
-            library_path, version_string, EXPECTED_MAJOR
-        )
+def _forked_error():
+    return LibraryForkedError(
+        "gossh: this process (pid {}) was forked from pid {} after libgossh was "
+        "loaded there; the Go runtime in libgossh does not survive fork() and any "
+        "call would hang. Use gossh only in processes that load it themselves: "
+        "fork before gossh's first use (importing gossh does not load it), or use "
+        "multiprocessing's 'spawn' or 'forkserver' start method.".format(
+            os.getpid(), _state.forked_from)
     )
 
-# --------------------------------------------------------------------------
-# Codes: names and numbers from the library (gossh_code_name), which owns
-# the table; the binding knows only the names it maps to exceptions.
-# --------------------------------------------------------------------------
+
+def _load_now():
+    """Loads libgossh and declares the prototypes (once); returns the CDLL."""
+    if _state.forked_from is not None:
+        raise _forked_error()
+    with _load_lock:
+        if _state.forked_from is not None:
+            raise _forked_error()
+        if _state.path is not None:
+            return _cdll[0]
+        _state.loading_in = os.getpid()
+        try:
+            cdll, path = _open()
+        finally:
+            _state.loading_in = None
+        missing_ = []
+        fns = {}
+        for name, argtypes, restype in _PROTOTYPES:
+            try:
+                fn = getattr(cdll, name)
+            except AttributeError:
+                missing_.append(name)
+                fns[name] = _Missing(name, path)
+                continue
+            fn.argtypes = argtypes
+            fn.restype = restype
+            # Positions of the C int parameters, range-checked by call().
+            fn._int_args = tuple(i for i, t in enumerate(argtypes) if t is c_int)
+            fns[name] = fn
+        s = c_char_p()
+        n = fns["gossh_version"](ctypes.byref(s))
+        vs = s.value.decode() if s.value else "%d.%d.%d" % (n // 10000, n // 100 % 100, n % 100)
+        if n // 10000 != EXPECTED_MAJOR:
+            raise ImportError(
+                "gossh: {} is version {}, this binding needs major version {}".format(
+                    path, vs, EXPECTED_MAJOR))
+        # The codes are consecutive from 0 down (gossh.h).
+        codes, code = {}, 0
+        while code > -1000:
+            cn = fns["gossh_code_name"](code)
+            if not cn or cn == b"GOSSH_E_UNKNOWN":
+                break
+            codes[cn.decode()] = code
+            code -= 1
+        _cdll[:] = [cdll]
+        _state.version_number, _state.version_string = n, vs
+        _state.codes, _state.missing = codes, missing_
+        _state.loaded_in = os.getpid()
+        # Publish the functions on the proxy last: from here on lib.gossh_x is
+        # a plain attribute lookup.
+        lib.__dict__.update(fns)
+        _state.path = path
+        return cdll
+
+
+_cdll = []
+
+
+class _LazyLib:
+    """``lib``: libgossh's functions, loaded on first use.
+
+    Importing gossh does not load libgossh (and so does not start a Go
+    runtime): the first ``lib.gossh_*`` lookup does, and then stores every
+    declared function on this object so later lookups cost a plain
+    attribute read.  In a child forked after loading, the functions are
+    taken off again (os.register_at_fork) and every lookup raises
+    LibraryForkedError instead of hanging."""
+
+    def __getattr__(self, name):
+        if not name.startswith("gossh_"):
+            raise AttributeError(name)
+        _load_now()
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            # Not in the table: the raw symbol, undeclared (as ctypes gives it).
+            return getattr(_cdll[0], name)
+
+
+lib = _LazyLib()
+
+
+def _after_fork_in_child():
+    global _load_lock
+    # A thread of the parent may have held the lock at fork(): the child's
+    # copy would stay locked for ever.
+    _load_lock = threading.Lock()
+    if _state.forked_from is not None:
+        return
+    if _state.path is not None or _state.loading_in is not None:
+        _state.forked_from = _state.loaded_in or _state.loading_in
+        lib.__dict__.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def loaded():
+    """True once libgossh is loaded in this process (False in a child forked
+    after the parent loaded it)."""
+    return _state.path is not None and _state.forked_from is None
+
+
+def forked_after_load():
+    """True in a child forked after libgossh was loaded in its parent."""
+    return _state.forked_from is not None
+
+
+def _codes():
+    if _state.codes is None:
+        _load_now()
+    return _state.codes
+
+
+# Added with SFTP: a library built before it lacks their names, so the
+# header's numbers stand in (they are fixed for this major version).
+_CODE_FALLBACK = {"GOSSH_E_SFTP": -17, "GOSSH_E_CANCELLED": -18}
+
+
+def _code(name):
+    """The number of GOSSH_<name> ("E_AUTH"), from the library."""
+    full = "GOSSH_" + name
+    codes = _codes()
+    if full in codes:
+        return codes[full]
+    if full in _CODE_FALLBACK:
+        return _CODE_FALLBACK[full]
+    raise AttributeError("gossh: the library has no code " + full)
+
+
+def __getattr__(name):
+    # PEP 562: the values that come from the library load it on first use,
+    # so that importing the package does not.
+    if name == "library_path":
+        _load_now()
+        return _state.path
+    if name in ("version_number", "version_string"):
+        _load_now()
+        return getattr(_state, name)
+    if name == "missing":
+        _load_now()
+        return _state.missing
+    if name == "CODES":
+        return _codes()
+    if name == "OK" or name.startswith("E_"):
+        return _code(name)
+    raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
 
 
 def code_name(code):
@@ -334,38 +616,6 @@ def code_name(code):
     name = lib.gossh_code_name(code)
     return name.decode() if name else "GOSSH_E_UNKNOWN"
 
-
-def _code_table():
-    # The codes are consecutive from 0 down (gossh.h).
-    table, code = {}, 0
-    while code > -1000:
-        name = code_name(code)
-        if name == "GOSSH_E_UNKNOWN":
-            break
-        table[name] = code
-        code -= 1
-    return table
-
-
-# {"GOSSH_OK": 0, "GOSSH_E_INVALID": -1, ...}
-CODES = _code_table()
-OK = CODES["GOSSH_OK"]
-E_INVALID = CODES["GOSSH_E_INVALID"]
-E_BADHANDLE = CODES["GOSSH_E_BADHANDLE"]
-E_INTERNAL = CODES["GOSSH_E_INTERNAL"]
-E_CONNECT = CODES["GOSSH_E_CONNECT"]
-E_TIMEOUT = CODES["GOSSH_E_TIMEOUT"]
-E_AUTH = CODES["GOSSH_E_AUTH"]
-E_BADAUTHTYPE = CODES["GOSSH_E_BADAUTHTYPE"]
-E_PASSWORD_REQUIRED = CODES["GOSSH_E_PASSWORD_REQUIRED"]
-E_HOSTKEY_UNKNOWN = CODES["GOSSH_E_HOSTKEY_UNKNOWN"]
-E_HOSTKEY_MISMATCH = CODES["GOSSH_E_HOSTKEY_MISMATCH"]
-E_PROTOCOL = CODES["GOSSH_E_PROTOCOL"]
-E_CLOSED = CODES["GOSSH_E_CLOSED"]
-E_CHANNEL = CODES["GOSSH_E_CHANNEL"]
-E_KEY = CODES["GOSSH_E_KEY"]
-E_NOT_CONNECTED = CODES["GOSSH_E_NOT_CONNECTED"]
-E_IO = CODES["GOSSH_E_IO"]
 
 # --------------------------------------------------------------------------
 # Strings
@@ -434,24 +684,83 @@ def _connect_error(message, host, port):
     return _exc.NoValidConnectionsError({(host, port): cause})
 
 
+def _errno_number(name):
+    """errno.ENOENT for "ENOENT"; None for "", None or a name this
+    platform lacks."""
+    num = getattr(errno, name, None) if name and name.startswith("E") else None
+    return num if isinstance(num, int) else None
+
+
+def sftp_exception(message, details):
+    """The exception for GOSSH_E_SFTP, as paramiko's SFTPClient._convert_status
+    raises it: the "eof" status is EOFError; "no such file" is
+    IOError(errno.ENOENT, text) (Python makes it a FileNotFoundError) and
+    "permission denied" IOError(errno.EACCES, text) (a PermissionError), with
+    the server's text as strerror (args stay paramiko's (errno, text)) and
+    the path(s) as filename/filename2; any other status is IOError(message).
+    gossh adds, without changing type, args or str(): ``errno`` where the
+    library names one (EEXIST, ENOTDIR, ...), ``sftp_status`` (the SSH_FX_*
+    number) and ``sftp_status_name``."""
+    status_name = details("status_name") or ""
+    errno_name = details("errno_name") or ""
+    text = details("message") or message
+    path = details("path") or None
+    path2 = details("path2") or None
+    num = _errno_number(errno_name)
+    if status_name == "eof":
+        exc = EOFError(text)
+    elif num in (errno.ENOENT, errno.EACCES):
+        if path2:
+            exc = OSError(num, text, path, None, path2)
+        elif path:
+            exc = OSError(num, text, path)
+        else:
+            exc = OSError(num, text)
+    else:
+        # paramiko: IOError(text) for every other status.  The library's
+        # message (which names the request and path) says more than the
+        # server's bare "Failure".  errno is set without strerror, so str(exc)
+        # stays the message.
+        exc = IOError(message)
+        if num:
+            exc.errno = num
+    try:
+        exc.sftp_status = int(details("status") or -1)
+    except ValueError:
+        exc.sftp_status = -1
+    exc.sftp_status_name = status_name
+    return exc
+
+
 def make_exception(code, message, details):
     """Builds the paramiko-style exception for a GOSSH_E_* code.
 
     ``details`` is a callable name -> str or None.
     """
-    if code == E_AUTH:
-        return _exc.AuthenticationException(message)
-    if code == E_BADAUTHTYPE:
+    if code == _code("E_AUTH"):
+        # paramiko's words where the library says which case it is (programs
+        # match on them); the library's message, which names the methods the
+        # server allows, stays on the exception as .detail.
+        words = {"failed": "Authentication failed.",
+                 "no_methods": "No authentication methods available"}.get(details("reason"))
+        e = _exc.AuthenticationException(words or message)
+        e.detail = message
+        return e
+    if code == _code("E_BADAUTHTYPE"):
         types = [t for t in (details("allowed_types") or "").split(",") if t]
-        return _exc.BadAuthenticationType(message, types)
-    if code == E_PASSWORD_REQUIRED:
+        # paramiko's explanation (str() adds the types); the library's message
+        # stays on the exception as .detail.
+        e = _exc.BadAuthenticationType("Bad authentication type", types)
+        e.detail = message
+        return e
+    if code == _code("E_PASSWORD_REQUIRED"):
         return _exc.PasswordRequiredException(message)
-    if code == E_HOSTKEY_UNKNOWN:
+    if code == _code("E_HOSTKEY_UNKNOWN"):
         host = details("hostname")
         if host:
             return _exc.SSHException("Server {!r} not found in known_hosts".format(host))
         return _exc.SSHException(message)
-    if code == E_HOSTKEY_MISMATCH:
+    if code == _code("E_HOSTKEY_MISMATCH"):
         e = _exc.BadHostKeyException(
             details("hostname"),
             _public_key(details("key")),
@@ -459,24 +768,43 @@ def make_exception(code, message, details):
         )
         e.message = message
         return e
-    if code == E_CONNECT and details("reason") in ("agent", "no_agent"):
+    if code == _code("E_CONNECT") and details("reason") in ("agent", "no_agent"):
         e = _exc.SSHException(message)  # no agent: not a network address
         e.reason = details("reason")
         return e
-    if code == E_CONNECT and details("reason") == "proxy_command":
+    if code == _code("E_CONNECT") and details("reason") == "proxy_command":
         return _exc.ProxyCommandFailure(details("command") or "", message)
-    if code == E_CONNECT:
+    if code == _code("E_CONNECT"):
         return _connect_error(message, details("host"), details("port"))
-    if code == E_TIMEOUT:
+    if code == _code("E_TIMEOUT") and details("stage") == "auth":
+        # paramiko's words for it (programs match on them); the library's
+        # message (which names the limit) stays on the exception.
+        e = _exc.AuthenticationTimeout()
+        e.stage = "auth"
+        e.detail = message
+        return e
+    if code == _code("E_TIMEOUT"):
         e = _exc.SSHTimeout(message)
         e.stage = details("stage")
         return e
-    if code == E_CHANNEL:
+    if code == _code("E_CHANNEL"):
         return _exc.ChannelException(code, message)
-    if code == E_INVALID:
+    if code == _code("E_KEY") and details("reason") == "unknown_key_type":
+        # paramiko's UnknownKeyType (an Exception, not an SSHException).
+        from .pkey import UnknownKeyType
+
+        e = UnknownKeyType(details("key_type"))
+        e.detail = message
+        return e
+    if code == _code("E_INVALID"):
         return ValueError(message)
-    if code == E_IO:
-        return IOError(message)
+    if code == _code("E_IO"):
+        # A local file: the errno a local call gave, as an OSError subclass
+        # (FileNotFoundError, PermissionError, ...) when the library names it.
+        num = _errno_number(details("errno_name"))
+        return OSError(num, message) if num else IOError(message)
+    if code == _code("E_SFTP"):
+        return sftp_exception(message, details)
     # CLOSED, PROTOCOL, KEY, BADHANDLE, INTERNAL, NOT_CONNECTED and unknown
     return _exc.SSHException(message)
 
@@ -493,7 +821,7 @@ def _check(rc, err):
         raise exc
     try:
         code = lib.gossh_error_code(err)
-        if code >= 0 or code == E_BADHANDLE and rc != E_BADHANDLE:
+        if code >= 0 or code == _code("E_BADHANDLE") and rc != _code("E_BADHANDLE"):
             code = rc
         msg = lib.gossh_error_message(err)
         msg = msg.decode("utf-8", "replace") if msg else "gossh error %s (%d)" % (code_name(rc), rc)
@@ -516,12 +844,12 @@ def _check_int_args(fn, args):
         v = args[i] if i < len(args) else None
         if type(v) is int and not _C_INT_MIN <= v <= _C_INT_MAX:
             exc = make_exception(
-                E_INVALID,
+                _code("E_INVALID"),
                 "{}: argument {} is out of range (it does not fit a C int)".format(
                     getattr(fn, "__name__", "gossh"), i + 1),
                 lambda name: None,
             )
-            exc.gossh_code = E_INVALID
+            exc.gossh_code = _code("E_INVALID")
             raise exc
 
 

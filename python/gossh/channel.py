@@ -29,7 +29,22 @@ from . import _lib
 from ._lib import call, lib
 from .ssh_exception import SSHException, SSHTimeout
 
-__all__ = ["Channel", "ChannelFile", "ChannelStderrFile", "ChannelStdinFile"]
+__all__ = ["Channel", "ChannelFile", "ChannelStderrFile", "ChannelStdinFile", "open_only"]
+
+
+def open_only(func):
+    """paramiko's decorator for Channel methods that need an open channel:
+    SSHException("Channel is not open") otherwise."""
+    import functools
+
+    @functools.wraps(func)
+    def _check(self, *args, **kwds):
+        if getattr(self, "closed", False) or getattr(self, "eof_received", False) \
+                or getattr(self, "eof_sent", False) or not getattr(self, "active", True):
+            raise SSHException("Channel is not open")
+        return func(self, *args, **kwds)
+
+    return _check
 
 CHUNK = 256 * 1024
 
@@ -192,8 +207,9 @@ class Channel(_lib.NativeHandle):
 
     def set_environment_variable(self, name, value):
         """Sets one environment variable for the command or shell to come.
-        Unlike paramiko (which never asks), raises ChannelException when the
-        server refuses it (OpenSSH: a name its AcceptEnv does not list)."""
+        As paramiko, no reply is asked: a server that does not accept the
+        name (OpenSSH's AcceptEnv; Dropbear accepts none) drops it (logged
+        at debug level on paramiko.channel)."""
         call(lib.gossh_channel_set_env, self._h(), _lib.enc(name), _lib.enc(value),
              self._req_ms())
 
@@ -511,12 +527,18 @@ class ChannelFile:
 
     def __init__(self, channel, mode="r", bufsize=-1):
         self.channel = channel
-        self._mode = mode
-        self._binary = "b" in mode
         self._rbuf = bytearray()
         self._eof = False
         self._closed = False
         self.newlines = None
+        self._set_mode(mode, bufsize)
+
+    def _set_mode(self, mode="r", bufsize=-1):
+        # paramiko's BufferedFile._set_mode (its tests patch it).  Writes are
+        # never buffered here: each goes out through sendall.
+        self._mode = mode
+        self._bufsize = bufsize
+        self._binary = "b" in mode
 
     def __repr__(self):
         return "<gossh.{} from {!r}>".format(type(self).__name__, self.channel)
@@ -538,7 +560,7 @@ class ChannelFile:
         """Reads one chunk into the buffer; False at end of stream."""
         if self._eof:
             return False
-        data = self.channel._read(self._stream, CHUNK)
+        data = self._recv(CHUNK)
         if not data:
             self._eof = True
             return False
@@ -554,14 +576,19 @@ class ChannelFile:
             chunks = [bytes(self._rbuf)]
             self._rbuf = bytearray()
             while not self._eof:
-                data = self.channel._read(self._stream, CHUNK)
+                data = self._recv(CHUNK)
                 if not data:
                     self._eof = True
                     break
                 chunks.append(data)
             return b"".join(chunks)
-        while len(self._rbuf) < size and self._fill():
-            pass
+        while len(self._rbuf) < size and not self._eof:
+            # Ask for what is still wanted (paramiko's unbuffered read).
+            data = self._recv(size - len(self._rbuf))
+            if data is None or len(data) == 0:
+                self._eof = True
+                break
+            self._rbuf += data
         out = bytes(self._rbuf[:size])
         del self._rbuf[:size]
         return out
@@ -619,8 +646,26 @@ class ChannelFile:
         buff[: len(data)] = data
         return len(data)
 
+    def _recv(self, n):
+        # The channel's public recv, as paramiko's ChannelFile: any
+        # channel-like object (a wrapper, a test double) works.
+        return self.channel.recv(n)
+
+    def _send(self, data):
+        self.channel.sendall(data)
+
     def write(self, data):
-        raise IOError("File not open for writing")
+        """Writes bytes or str (UTF-8) through the channel's sendall, for a
+        file made with a writing mode ("w", "wb", "a", "r+"), as paramiko's
+        ChannelFile."""
+        if self._closed:
+            raise IOError("File is closed")
+        if not self.writable():
+            raise IOError("File not open for writing")
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        self._send(bytes(data))
+        return len(data)
 
     def writelines(self, seq):
         for line in seq:
@@ -644,37 +689,22 @@ class ChannelStderrFile(ChannelFile):
 
     _stream = _lib.STREAM_STDERR
 
+    def _recv(self, n):
+        return self.channel.recv_stderr(n)
+
+    def _send(self, data):
+        self.channel.sendall_stderr(data)
+
 
 class ChannelStdinFile(ChannelFile):
-    """A file over a command's stdin (paramiko.ChannelStdinFile): ``close()``
-    sends EOF."""
-
-    def __init__(self, channel, mode="wb", bufsize=-1):
-        ChannelFile.__init__(self, channel, mode, bufsize)
-
-    def readable(self):
-        return False
-
-    def writable(self):
-        return True
-
-    def read(self, size=None):
-        raise IOError("File not open for reading")
-
-    def readline(self, size=None):
-        raise IOError("File not open for reading")
-
-    def write(self, data):
-        """Writes bytes or str (UTF-8) to the command's stdin."""
-        if self._closed:
-            raise IOError("File is closed")
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        self.channel.sendall(data)
-        return len(data)
+    """A file over a command's stdin (paramiko.ChannelStdinFile): a
+    ChannelFile whose ``close()`` flushes and sends EOF (shutdown_write).
+    SSHClient.exec_command makes it with mode "wb"; as paramiko's, it reads
+    and writes by its mode."""
 
     def close(self):
         if self._closed:
             return
+        self.flush()
         self._closed = True
         self.channel.shutdown_write()

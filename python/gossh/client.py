@@ -6,6 +6,7 @@ and libgossh's errors into paramiko's exceptions.
 """
 
 import ctypes
+import getpass
 import inspect
 import logging
 import operator
@@ -21,11 +22,14 @@ from . import log as _gossh_log
 from .channel import Channel, _request_ms
 from .hostkeys import HostKeys
 from .pkey import PKey
-from .policy import AutoAddPolicy, RejectPolicy
+from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
+from binascii import hexlify  # noqa: F401 - paramiko.client exports it
+from .util import retry_on_signal  # noqa: F401 - paramiko.client exports it
 from .ssh_exception import SSHException
 from .transport import Transport
 
-__all__ = ["SSHClient", "Transport"]
+__all__ = ["SSHClient", "Transport", "MissingHostKeyPolicy", "AutoAddPolicy", "RejectPolicy",
+           "WarningPolicy"]
 
 _log = logging.getLogger("paramiko.transport")
 
@@ -276,11 +280,9 @@ class SSHClient(_lib.NativeHandle):
         if sock is not None:
             _sock.kind_of(sock)  # a TypeError now for an object that can carry nothing
         if gss_auth or gss_kex:
-            unsupported.append("gss_auth/gss_kex (GSS-API)")
+            unsupported.append("gss_auth/gss_kex (GSS-API; paramiko 4 made it optional)")
         if transport_factory is not None:
             unsupported.append("transport_factory")
-        if auth_strategy is not None:
-            unsupported.append("auth_strategy")
         if unsupported:
             raise NotImplementedError(
                 "gossh: connect() does not support " + ", ".join(unsupported)
@@ -291,6 +293,16 @@ class SSHClient(_lib.NativeHandle):
             # connection logs under the client's channel (as a new Transport).
             call(lib.gossh_client_set_log_channel, self._h(), _lib.enc(self._log_channel))
             self._closed = self._connected = False
+
+        # Authentication in steps, through the Transport's auth_* calls
+        # (each one attempt made by libgossh), when the caller decides the
+        # order: an auth_strategy, or a subclass overriding _auth (netmiko's
+        # SSHClient_noauth), called as paramiko calls it.
+        stepwise = auth_strategy is not None or type(self)._auth is not SSHClient._auth
+        if key_filename is not None and isinstance(key_filename, (str, bytes, os.PathLike)):
+            key_filename = [key_filename]
+        if stepwise and username is None:
+            username = getpass.getuser()
 
         opts = _lib.options_p()
         call(lib.gossh_options_new, ctypes.byref(opts))
@@ -309,19 +321,24 @@ class SSHClient(_lib.NativeHandle):
                 setopt("ssh_config", os.fspath(ssh_config))
             if username is not None:
                 setopt("username", username)
-            if password is not None:
-                setopt("password", password)
-            if passphrase is not None:
-                setopt("passphrase", passphrase)
-            if key_filename is not None:
-                if isinstance(key_filename, (str, bytes, os.PathLike)):
-                    key_filename = [key_filename]
-                for path in key_filename:
+            if stepwise:
+                setopt("step_auth", "1")
+            else:
+                if password is not None:
+                    setopt("password", password)
+                if passphrase is not None:
+                    setopt("passphrase", passphrase)
+                for path in key_filename or ():
                     setopt("key_filename", os.fspath(path))
-            if allow_agent is not True:
-                setopt("allow_agent", _bool(allow_agent))
-            if look_for_keys is not True:
-                setopt("look_for_keys", _bool(look_for_keys))
+            if stepwise:
+                # the steps are the caller's: the library tries nothing itself
+                setopt("allow_agent", "0")
+                setopt("look_for_keys", "0")
+            else:
+                if allow_agent is not True:
+                    setopt("allow_agent", _bool(allow_agent))
+                if look_for_keys is not True:
+                    setopt("look_for_keys", _bool(look_for_keys))
             # The library's copy of the environment dates from its loading:
             # the agent is the one SSH_AUTH_SOCK names now, as for paramiko.
             if os.environ.get("SSH_AUTH_SOCK"):
@@ -343,7 +360,7 @@ class SSHClient(_lib.NativeHandle):
                 setopt("auth_timeout", _seconds(auth_timeout))
             if channel_timeout is not None:
                 setopt("channel_timeout", _seconds(channel_timeout))
-            if pkey is not None:
+            if pkey is not None and not stepwise:
                 if getattr(pkey, "_handle", None) is None:
                     raise SSHException("gossh: pkey has no private key loaded")
                 call(lib.gossh_options_add_key, opts, pkey._handle)
@@ -368,6 +385,59 @@ class SSHClient(_lib.NativeHandle):
         self._peer = (hostname, int(port))
         self._username = username
         self._transport = Transport(self)
+        if stepwise:
+            t = self._transport
+            t._stepwise, t._started, t._username = True, True, username
+            try:
+                if auth_strategy is not None:
+                    auth_strategy.authenticate(t)
+                else:
+                    self._auth(username, password, pkey, key_filename, allow_agent,
+                               look_for_keys, gss_auth, gss_kex, gss_deleg_creds, gss_host,
+                               passphrase)
+            except BaseException:
+                self.close()
+                raise
+
+    def _auth(self, username, password, pkey, key_filenames, allow_agent, look_for_keys,
+              gss_auth, gss_kex, gss_deleg_creds, gss_host, passphrase):
+        """paramiko's authentication step, called by connect() with
+        paramiko's arguments when a subclass overrides it (netmiko's
+        SSHClient_noauth) and that override calls it through super():
+        pkey, then each of key_filenames (with its -cert.pub), then the
+        ~/.ssh/id_* keys (look_for_keys), then password, each one attempt
+        through the Transport's auth_* calls.  Without an override,
+        connect() lets libgossh run the same chain in one call (plus the
+        agent, which this step does not try)."""
+        t = self._transport
+        saved = None
+        keys = [pkey] if pkey is not None else []
+        paths = list(key_filenames or [])
+        if look_for_keys:
+            for name in ("id_rsa", "id_ecdsa", "id_ed25519"):
+                p = os.path.expanduser(os.path.join("~", ".ssh", name))
+                if os.path.isfile(p):
+                    paths.append(p)
+        for path in paths:
+            try:
+                keys.append(PKey.from_path(path, passphrase if passphrase is not None else password))
+            except Exception as e:  # noqa: BLE001 - paramiko saves and goes on
+                saved = e
+        for key in keys:
+            try:
+                if not t.auth_publickey(username, key):
+                    return
+            except SSHException as e:
+                saved = e
+        if password is not None:
+            try:
+                if not t.auth_password(username, password):
+                    return
+            except SSHException as e:
+                saved = e
+        if saved is not None:
+            raise saved
+        raise SSHException("No authentication methods available")
 
     def get_transport(self):
         """The Transport of a connected client, None before connect() and
@@ -427,7 +497,11 @@ class SSHClient(_lib.NativeHandle):
                             ("height_pixels", str(int(height_pixels)))], environment)
 
     def open_sftp(self):
-        raise NotImplementedError("gossh: SFTP is not supported yet")
+        """Opens an SFTP session on this connection: an SFTPClient
+        (paramiko's open_sftp)."""
+        if self._closed or not self._connected or self._transport is None:
+            raise SSHException("SSH session not active")
+        return self._transport.open_sftp_client()
 
     # -- lifetime -----------------------------------------------------------
 

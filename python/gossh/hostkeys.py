@@ -200,6 +200,7 @@ class HostKeys(MutableMapping):
 
     def clear(self):
         """Forgets every entry."""
+        self._empty_hosts()[:] = []
         call(lib.gossh_hostkeys_clear, self._handle)
 
     @staticmethod
@@ -231,13 +232,14 @@ class HostKeys(MutableMapping):
     # -- the mapping ----------------------------------------------------------
 
     def keys(self):
-        return self._hostnames()
+        names = self._hostnames()
+        return names + [h for h in self._empty_hosts() if h not in names]
 
     def values(self):
-        return [self.lookup(h) for h in self.keys()]
+        return [self[h] for h in self.keys()]
 
     def items(self):
-        return [(h, self.lookup(h)) for h in self.keys()]
+        return [(h, self[h]) for h in self.keys()]
 
     def __iter__(self):
         return iter(self.keys())
@@ -246,22 +248,42 @@ class HostKeys(MutableMapping):
         return len(self.keys())
 
     def __contains__(self, hostname):
-        return bool(self._lookup(hostname))
+        return bool(self._lookup(hostname)) or hostname in self._empty_hosts()
 
     def __getitem__(self, hostname):
         sub = self.lookup(hostname)
         if sub is None:
+            if hostname in self._empty_hosts():
+                return SubDict(hostname, self)
             raise KeyError(hostname)
         return sub
 
     def __setitem__(self, hostname, entry):
-        """``hk[host] = {keytype: key, ...}`` adds (replaces) each key."""
-        for keytype, key in dict(entry).items():
+        """``hk[host] = {keytype: key, ...}`` adds (replaces) each key.
+        ``hk[host] = {}`` makes an entry with no keys yet, as paramiko's:
+        ``hk[host]["ssh-rsa"] = key`` then adds to it."""
+        entry = dict(entry)
+        if not entry:
+            if hostname not in self._empty_hosts():
+                self._empty.append(hostname)
+            return
+        for keytype, key in entry.items():
             self.add(hostname, keytype, key)
 
+    def _empty_hosts(self):
+        # paramiko keeps a host set to {} as an entry; the store holds keys
+        # only, so such hosts are remembered here until they get a key.
+        if not hasattr(self, "_empty"):
+            self._empty = []
+        return self._empty
+
     def __delitem__(self, hostname):
+        empty = self._empty_hosts()
+        was_empty = hostname in empty
+        if was_empty:
+            empty.remove(hostname)
         rc = call(lib.gossh_hostkeys_remove, self._handle, _lib.enc(hostname), None)
-        if rc == 0:
+        if rc == 0 and not was_empty:
             raise KeyError(hostname)
 
     def __repr__(self):

@@ -89,6 +89,11 @@ def uninstall():
     with _lock:
         if _installed is None:
             return
+        if _lib.forked_after_load():
+            # A child forked after loading: its copy of the library must
+            # not be called (and Go calls nothing here any more).
+            _installed = _level = None
+            return
         try:
             call(lib.gossh_set_log_callback, _lib.LOG_CB(), 0, None)
         finally:

@@ -32,6 +32,10 @@ from .ssh_exception import SSHException
 __all__ = ["PKey", "RSAKey", "ECDSAKey", "Ed25519Key", "DSSKey", "UnknownKeyType", "PublicBlob"]
 
 
+# The magic of an OpenSSH-format private key file (paramiko.pkey exports it).
+OPENSSH_AUTH_MAGIC = b"openssh-key-v1\x00"
+
+
 class UnknownKeyType(Exception):
     """An unknown key type was given."""
 
@@ -185,8 +189,49 @@ class PKey:
 
     @classmethod
     def from_path(cls, path, passphrase=None):
-        """paramiko 3's PKey.from_path."""
-        return cls.from_private_key_file(os.path.expanduser(os.fspath(path)), passphrase)
+        """paramiko 3.2's PKey.from_path: the key at path, as an instance of
+        its class (RSAKey, Ed25519Key, ...), with ``path + "-cert.pub"``
+        loaded as its certificate when that file exists.  A path ending in
+        ``-cert.pub`` loads the key beside it and that certificate.
+
+        Raises UnknownKeyType for a key type gossh does not know (ed448),
+        ValueError for a file that is no key (as paramiko, whose crypto
+        backend raises it), PasswordRequiredException / SSHException as
+        from_private_key_file."""
+        path = os.fspath(path)
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        suffix = "-cert.pub"
+        if path.endswith(suffix):
+            key_path, cert_path = path[: -len(suffix)], path
+        else:
+            key_path, cert_path = path, path + suffix
+        key_path = os.path.expanduser(key_path)
+        cert_path = os.path.expanduser(cert_path)
+        try:
+            key = PKey.from_private_key_file(key_path, passphrase)
+        except UnknownKeyType as e:
+            with open(key_path, "rb") as f:
+                data = f.read()
+            raise UnknownKeyType(key_type=e.key_type, key_bytes=data) from None
+        except SSHException as e:
+            if "no PEM or OpenSSH key block" in str(e):
+                raise ValueError(str(e)) from None
+            raise
+        key.__class__ = _class_for(key.get_name())
+        if os.path.exists(cert_path):
+            key.load_certificate(cert_path)
+        return key
+
+    @classmethod
+    def identifiers(cls):
+        """The key type names this class handles (paramiko 3.2)."""
+        if cls is PKey:
+            out = []
+            for c in (RSAKey, DSSKey, ECDSAKey, Ed25519Key):
+                out += c.identifiers()
+            return out
+        return list(cls._KEY_TYPES)
 
     @classmethod
     def from_type_string(cls, key_type, key_bytes):
@@ -196,7 +241,10 @@ class PKey:
         obj = PKey.__new__(PKey)
         PKey.__init__(obj)
         obj._set_public(key_type, bytes(key_bytes))
-        obj._check_public()
+        try:
+            obj._check_public()
+        except UnknownKeyType:
+            raise UnknownKeyType(key_type=key_type, key_bytes=key_bytes) from None
         return obj
 
     @classmethod
@@ -377,6 +425,12 @@ class PKey:
 class RSAKey(PKey):
     name = "ssh-rsa"
     _KEY_TYPES = ("ssh-rsa",)
+
+    @classmethod
+    def identifiers(cls):
+        return ["ssh-rsa", "ssh-rsa-cert-v01@openssh.com", "rsa-sha2-256",
+                "rsa-sha2-256-cert-v01@openssh.com", "rsa-sha2-512",
+                "rsa-sha2-512-cert-v01@openssh.com"]
 
     @classmethod
     def generate(cls, bits=3072, progress_func=None):

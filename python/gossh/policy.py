@@ -53,11 +53,9 @@ class RejectPolicy(MissingHostKeyPolicy):
 
 
 class WarningPolicy(MissingHostKeyPolicy):
-    """Log and warn about the unknown host key, then accept it without
-    saving."""
+    """Warn about the unknown host key (``warnings.warn``, once, as
+    paramiko: no log record besides), then accept it without saving."""
 
     def missing_host_key(self, client, hostname, key):
-        msg = "Unknown %s host key for %s: %s" % (
-            key.get_name(), hostname, hexlify(key.get_fingerprint()))
-        _log.warning(msg)
-        warnings.warn(msg)
+        warnings.warn("Unknown {} host key for {}: {}".format(
+            key.get_name(), hostname, hexlify(key.get_fingerprint())))

@@ -33,6 +33,9 @@ from .ssh_exception import ProxyCommandFailure
 
 __all__ = ["ProxyCommand"]
 
+# paramiko sets it when subprocess cannot be imported (never on CPython).
+subprocess_import_error = None
+
 
 class ProxyCommand:
     """Wraps a subprocess whose stdin/stdout carry a connection

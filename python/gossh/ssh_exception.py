@@ -8,6 +8,7 @@ import socket
 
 __all__ = [
     "SSHException",
+    "AuthenticationTimeout",
     "AuthenticationException",
     "PasswordRequiredException",
     "BadAuthenticationType",
@@ -169,3 +170,13 @@ class SSHTimeout(SSHException, socket.timeout):
     """
 
     stage = None
+
+
+class AuthenticationTimeout(AuthenticationException, SSHTimeout):
+    """The key exchange or authentication did not finish within
+    ``auth_timeout``: paramiko's ``AuthenticationException("Authentication
+    timeout.")``.  gossh-specific: it is also an ``SSHTimeout`` (so a
+    ``socket.timeout``), with ``stage`` "auth"."""
+
+    def __init__(self, message="Authentication timeout."):
+        super().__init__(message)

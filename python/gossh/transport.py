@@ -40,7 +40,7 @@ from ._lib import call, lib
 from .channel import Channel, _request_ms
 from .ssh_exception import SSHException, SSHTimeout
 
-__all__ = ["Transport", "SecurityOptions"]
+__all__ = ["Transport", "SecurityOptions", "ServiceRequestingTransport"]
 
 _log = logging.getLogger("paramiko.transport")
 
@@ -76,6 +76,19 @@ class Transport:
     ``host_key_type``, ``kex_name``, ``local_compression`` and
     ``remote_compression`` ("none").
     """
+
+    # Attributes paramiko programs and paramiko's client tests read.  The
+    # timeouts are informational: gossh's are connect()'s arguments, enforced
+    # in libgossh.
+    server_mode = False
+    gss_kex_used = False
+    banner_timeout = 15
+    handshake_timeout = 15
+    auth_timeout = 30
+    channel_timeout = 60 * 60
+    clear_to_send_timeout = 30
+    default_window_size = 2 * 1024 * 1024  # x/crypto/ssh's fixed window
+    default_max_packet_size = 2 ** 15
 
     def __init__(self, sock, default_window_size=None, default_max_packet_size=None,
                  gss_kex=False, gss_deleg_creds=True, disabled_algorithms=None,
@@ -160,7 +173,8 @@ class Transport:
         # (or while the start waits for the user).
         if self._standalone and self._deferred is not None:
             return True
-        return self._standalone and self._started and bool(self._info_or("server_key"))
+        return (self._standalone or self._stepwise) and self._started and bool(
+            self._info_or("server_key"))
 
     @property
     def active(self):
@@ -343,7 +357,39 @@ class Transport:
         except Exception:  # noqa: BLE001 - a handler's bug must not stop forwarding
             _log.exception("gossh: port-forward handler raised")
 
+    # -- SFTP -----------------------------------------------------------------
+
+    def open_sftp_client(self):
+        """Opens an SFTP session on this connection (an SFTPClient), as
+        paramiko's; SFTPClient.from_transport(self) does the same."""
+        from .sftp_client import SFTPClient
+
+        return SFTPClient.from_transport(self)
+
     # -- log channel ----------------------------------------------------------
+
+    # Server side: gossh is a client library.
+    def start_server(self, event=None, server=None):
+        from ._unsupported import unsupported
+
+        raise unsupported("Transport.start_server (an SSH server)")
+
+    def add_server_key(self, key):
+        from ._unsupported import unsupported
+
+        raise unsupported("Transport.add_server_key (an SSH server)")
+
+    def get_server_key(self):
+        return None
+
+    def set_subsystem_handler(self, name, handler, *args, **kwargs):
+        from ._unsupported import unsupported
+
+        raise unsupported("Transport.set_subsystem_handler (an SSH server)")
+
+    @staticmethod
+    def load_server_moduli(filename=None):
+        return False
 
     def set_log_channel(self, name):
         """Names this connection's log records "<name>.transport" and
@@ -461,8 +507,10 @@ class Transport:
         elif password is not None:
             self.auth_password(username, password)
 
+    _stepwise = False  # SSHClient.connect authenticating through auth_* calls
+
     def _auth(self, fn, username, *args):
-        if not self._standalone:
+        if not (self._standalone or self._stepwise):
             raise SSHException("gossh: this transport is authenticated by SSHClient.connect()")
         self._ensure_started(username)
         if not self._started:
@@ -638,3 +686,9 @@ def _accept_loop(ref):
         except Exception:  # noqa: BLE001
             _log.exception("gossh: dispatching a forwarded connection failed")
         del t
+
+
+class ServiceRequestingTransport(Transport):
+    """paramiko 3.2's Transport that authenticates in the RFC 4252 way; in
+    gossh every Transport authenticates through libgossh, so it is
+    Transport."""

@@ -113,3 +113,58 @@ def run_with_deadline(fn, seconds, *args):
     if "error" in box:
         raise box["error"]
     return box.get("result")
+
+
+@pytest.fixture
+def sshd_variant(env, tmp_path):
+    """Starts another sshd like the harness's (same host keys, users and
+    authorized_keys, from $GOSSH_TEST_DIR/sshd_config) with some options
+    changed: sshd_variant({"PasswordAuthentication": "no"}) -> its port.
+    An option given as None is removed. Stopped at the end of the test."""
+    import socket
+    import subprocess
+    import time
+
+    base = os.path.join(os.environ["GOSSH_TEST_DIR"], "sshd_config")
+    sshd = os.environ.get("GOSSH_SSHD", "/usr/sbin/sshd")
+    procs = []
+
+    def start(options, extra_lines=()):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        options = dict(options, Port=str(port), PidFile=str(tmp_path / "sshd-{}.pid".format(port)))
+        lines = []
+        for line in open(base).read().splitlines():
+            key = line.split(None, 1)[0] if line.strip() else ""
+            if key in options:
+                continue
+            lines.append(line)
+        lines += ["{} {}".format(k, v) for k, v in options.items() if v is not None]
+        lines += list(extra_lines)
+        conf = tmp_path / "sshd_config-{}".format(port)
+        conf.write_text("\n".join(lines) + "\n")
+        log = tmp_path / "sshd-{}.log".format(port)
+        p = subprocess.Popen([sshd, "-D", "-f", str(conf), "-E", str(log)],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        procs.append(p)
+        # Wait for the port: a bounded poll (sshd starts in well under a second).
+        for _ in range(HANG_GUARD * 10):
+            if p.poll() is not None:
+                pytest.fail("variant sshd exited: " + log.read_text())
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return port
+            except OSError:
+                time.sleep(0.1)
+        pytest.fail("variant sshd did not listen")
+
+    yield start
+    for p in procs:
+        p.terminate()
+        try:
+            p.wait(HANG_GUARD)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()

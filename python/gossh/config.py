@@ -21,6 +21,7 @@ canonicalization resolves names with the system resolver (no CNAME rules).
 
 import ctypes
 import os
+import socket
 
 from . import _lib
 from ._lib import call, lib
@@ -28,10 +29,35 @@ from .ssh_exception import ConfigParseError, CouldNotCanonicalize
 
 SSH_PORT = 22
 
+# paramiko imports invoke (optional) to run "Match exec"; gossh's library runs
+# it with /bin/sh -c itself. The names stay for programs that look at them.
+try:
+    import invoke  # noqa: F401
+    invoke_import_error = None
+except ImportError as _e:
+    invoke = None
+    invoke_import_error = _e
+
 # The keywords paramiko returns as lists.
 _LIST_KEYS = ("identityfile", "localforward", "remoteforward")
 
 __all__ = ["SSHConfig", "SSHConfigDict", "SSH_PORT"]
+
+
+class LazyFqdn:
+    """paramiko's lazily computed fully qualified name of this host (what
+    its %l token used): the name is looked up the first time it is
+    turned into a string. gossh's lookups expand %l in the library."""
+
+    def __init__(self, config, host=None):
+        self.fqdn = None
+        self.config = config
+        self.host = host
+
+    def __str__(self):
+        if self.fqdn is None:
+            self.fqdn = socket.getfqdn()
+        return self.fqdn
 
 
 def _multi_keywords():
@@ -152,6 +178,14 @@ class SSHConfig:
         p = _lib.owned_str_p()
         call(lib.gossh_sshconfig_hostnames, self._h(), ctypes.byref(p))
         return {"*"} | {h for h in (_lib.take_string(p) or "").split("\n") if h}
+
+    @property
+    def _config(self):
+        """paramiko's internal list of rules, which programs read (Fabric
+        counts it to log how many rules a file added): here one entry per
+        Host pattern the library found, after paramiko's implicit global
+        one, each with an empty "config" (use lookup for the values)."""
+        return [{"host": [h], "config": {}} for h in ["*"] + sorted(self.get_hostnames() - {"*"})]
 
     def __del__(self):
         h, self._handle = getattr(self, "_handle", None), None

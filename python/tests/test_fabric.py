@@ -9,8 +9,10 @@ they are there."""
 
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import pytest
@@ -73,15 +75,18 @@ def _skip_reasons():
     return None
 
 
-def test_fabric_run_put_get(env, tmp_path):
+def test_fabric_run_put_get(env, request):
     reason = _skip_reasons()
     if reason:
         pytest.skip(reason)
     import gossh
 
     sftp = hasattr(gossh.SSHClient, "open_sftp")
-    work = str(tmp_path)
-    os.chmod(work, 0o777)  # the test user (when run as root) writes here over SFTP
+    # The test user (when the tests run as root) writes here over SFTP: not
+    # under tmp_path, whose parents (pytest-of-root) it cannot enter.
+    work = tempfile.mkdtemp(prefix="gossh-fabric-")
+    request.addfinalizer(lambda: shutil.rmtree(work, ignore_errors=True))
+    os.chmod(work, 0o777)
     script = SCRIPT.format(pydir=PYDIR, sftp=sftp, work=work)
     p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                        timeout=HANG_GUARD)

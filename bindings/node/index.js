@@ -13,6 +13,7 @@ const { Process, Channel } = require('./lib/channel');
 const { setLogger } = require('./lib/log');
 const { Key } = require('./lib/keys');
 const { HostKeys } = require('./lib/hostkeys');
+const sftp = require('./lib/sftp');
 
 module.exports = {
   Client,
@@ -20,6 +21,13 @@ module.exports = {
   Channel,
   Key,
   HostKeys,
+  SFTP: sftp.SFTP,
+  FileHandle: sftp.FileHandle,
+  Dir: sftp.Dir,
+  Dirent: sftp.Dirent,
+  Stats: sftp.Stats,
+  ReadStream: sftp.ReadStream,
+  WriteStream: sftp.WriteStream,
   setLogger,
   version: native.version,
   libraryPath: native.libraryPath,
@@ -41,4 +49,6 @@ module.exports = {
   ChannelError: errors.ChannelError,
   KeyError: errors.KeyError,
   FileError: errors.FileError,
+  SFTPError: errors.SFTPError,
+  AbortError: errors.AbortError,
 };

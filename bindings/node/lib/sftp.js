@@ -1145,7 +1145,10 @@ class SFTP {
       await p;
     } catch (e) {
       if (thrown) throw thrown;
-      if (e instanceof AbortError) throw abortError(signal);
+      if (e instanceof AbortError) {
+        if (signal && signal.aborted) throw abortError(signal);
+        if (this._closed) throw new ClosedError('the SFTP session was closed during the transfer', 'GOSSH_E_CLOSED');
+      }
       throw decorate(e, syscall, src, dst);
     } finally {
       this._pending.delete(p);

@@ -7,7 +7,7 @@ const test = require('node:test');
 const assert = require('node:assert');
 const fs = require('fs');
 const path = require('path');
-const { AbortError, SFTPError, FileError, SSHError } = require('..');
+const { AbortError, SFTPError, FileError, SSHError, ClosedError } = require('..');
 const { sftpFixture, sha256, sha256File, randomData } = require('../testing/sftp');
 
 let fx;
@@ -88,7 +88,8 @@ test('an AbortSignal cancels fastGet: AbortError, and no complete-looking file',
   let reports = 0;
   await assert.rejects(fx.sftp.fastGet(fx.r('abort-src'), fx.l('abort-dst'), {
     signal: ac.signal,
-    onProgress: (done, total) => { reports++; if (done < total) ac.abort(reason); },
+    // Aborted half-way: some data has arrived.
+    onProgress: (done, total) => { reports++; if (done > 0 && done < total) ac.abort(reason); },
   }), (e) => {
     assert.ok(e instanceof AbortError, String(e));
     assert.strictEqual(e.name, 'AbortError');
@@ -102,6 +103,13 @@ test('an AbortSignal cancels fastGet: AbortError, and no complete-looking file',
   for (const n of fs.readdirSync(fx.local).filter((f) => f.startsWith('abort-dst'))) {
     assert.ok(fs.statSync(fx.l(n)).size < BIG, `${n} looks complete`);
   }
+
+  // A signal without onProgress: aborted right after the start.
+  const ac2 = new AbortController();
+  const p = fx.sftp.fastGet(fx.r('abort-src'), fx.l('abort-dst3'), { signal: ac2.signal });
+  ac2.abort();
+  await assert.rejects(p, AbortError);
+  assert.strictEqual(fs.existsSync(fx.l('abort-dst3')), false);
 
   // Already aborted: nothing starts.
   await assert.rejects(fx.sftp.fastGet(fx.r('abort-src'), fx.l('abort-dst2'), { signal: AbortSignal.abort() }), AbortError);
@@ -136,12 +144,18 @@ test('resume: an aborted fastGet continues with { resume: true } to the right by
   await assert.rejects(fx.sftp.fastGet(fx.r('resume-src'), fx.l('resume-dst'), {
     resume: true,
     signal: ac.signal,
-    onProgress: (done, total) => { if (done > 0 && done < total) ac.abort(); },
+    onProgress: (done, total) => { if (done >= total / 2 && done < total) ac.abort(); },
   }), AbortError);
   assert.strictEqual(fs.existsSync(fx.l('resume-dst')), false);
+  // The partial file (gossh.h: "<local>.gossh-part") holds the prefix that arrived.
+  const part = fx.l('resume-dst.gossh-part');
+  const partSize = fs.existsSync(part) ? fs.statSync(part).size : 0;
+  assert.ok(partSize < BIG);
   const p = progress();
   assert.strictEqual(await fx.sftp.fastGet(fx.r('resume-src'), fx.l('resume-dst'), { resume: true, onProgress: p.onProgress }), BIG);
   p.check(BIG);
+  assert.strictEqual(p.calls[0][0], partSize, 'the second get did not start from the partial file');
+  assert.strictEqual(fs.existsSync(part), false);
   assert.strictEqual(sha256File(fx.l('resume-dst')), sha256(data));
 });
 
@@ -209,4 +223,18 @@ test('preserve: mode bits and times travel with the file', async () => {
   const st = await fx.sftp.stat(fx.r('pres'));
   assert.strictEqual(st.mode & 0o777, 0o604);
   assert.strictEqual(st.mtime.getTime(), t.getTime());
+});
+
+test('close() during a transfer ends it with ClosedError, leaving no complete-looking file', async () => {
+  fs.writeFileSync(fx.l('close-src'), randomData(BIG));
+  await fx.sftp.fastPut(fx.l('close-src'), fx.r('close-src'));
+  const s = await fx.client.sftp();
+  let closing = null;
+  await assert.rejects(s.fastGet(fx.r('close-src'), fx.l('close-dst'), {
+    onProgress: (done, total) => { if (!closing && done > 0 && done < total) closing = s.close(); },
+  }), ClosedError);
+  await closing;
+  assert.strictEqual(fs.existsSync(fx.l('close-dst')), false);
+  await assert.rejects(s.fastGet(fx.r('close-src'), fx.l('close-dst')), ClosedError);
+  assert.ok((await fx.sftp.stat(fx.r('close-src'))).isFile()); // the other session is unaffected
 });

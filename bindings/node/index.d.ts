@@ -524,6 +524,12 @@ export class FileHandle {
   /** Waits for every pipelined write, then fsync@openssh.com. */
   sync(): Promise<void>;
   datasync(): Promise<void>;
+  /** Server-side hash (check-file extension) in hex; SFTPError EOPNOTSUPP without it (OpenSSH). length 0: to the end. */
+  checksum(algorithm?: string, range?: { start?: number; length?: number }): Promise<string>;
+  /** A ReadStream of this file (start/end as createReadStream); the stream does not close the file. */
+  createReadStream(options?: Omit<ReadStreamOptions, 'handle' | 'flags' | 'mode'>): ReadStream;
+  /** A WriteStream to this file; the stream does not close the file. */
+  createWriteStream(options?: Omit<WriteStreamOptions, 'handle' | 'flags' | 'mode'>): WriteStream;
   /** Moves the offset (whence 0 SEEK_SET, 1 SEEK_CUR, 2 SEEK_END); resolves with the new offset. */
   seek(offset: number, whence?: 0 | 1 | 2): Promise<number>;
   /** Flushes and closes; rejects if any pipelined write failed. Idempotent. */

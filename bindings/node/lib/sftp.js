@@ -589,6 +589,29 @@ class FileHandle {
     return this.sync();
   }
 
+  /**
+   * A hash of the file's bytes [start, start+length) (length 0: to the
+   * end) computed by the server (check-file extension), in hex;
+   * SFTPError EOPNOTSUPP when the server lacks it (OpenSSH does).
+   */
+  async checksum(algorithm = 'sha256', { start = 0, length = 0 } = {}) {
+    const out = [null];
+    await this._call('checkfile', 'gossh_sftp_file_check', String(algorithm), start, length, this._sftp._timeout, out);
+    return takeString(out[0]);
+  }
+
+  /** A ReadStream of this file (fs FileHandle.createReadStream); the stream does not close the file. */
+  createReadStream(options) {
+    this._h();
+    return new ReadStream(this._sftp, this.path, { ...optionsOf(options, 'createReadStream'), handle: this });
+  }
+
+  /** A WriteStream to this file; the stream does not close the file. */
+  createWriteStream(options) {
+    this._h();
+    return new WriteStream(this._sftp, this.path, { ...optionsOf(options, 'createWriteStream'), handle: this });
+  }
+
   /** Moves the file's offset (whence 0 SEEK_SET, 1 SEEK_CUR, 2 SEEK_END); resolves with the new offset. */
   async seek(offset, whence = SEEK_SET) {
     const pos = [0];

@@ -279,6 +279,23 @@ test('open flags: wx refuses an existing file, a appends, r+ keeps the contents'
   assert.strictEqual(await fx.sftp.readFile(p, 'utf8'), 'n');
 });
 
+test('FileHandle streams leave the file open; checksum needs check-file', async () => {
+  const p = fx.r('fhstream');
+  const fh = await fx.sftp.open(p, 'w+');
+  await pipeline(Readable.from([Buffer.from('0123456789')]), fh.createWriteStream());
+  await fh.write('!', 10); // still open
+  const got = await collect(fh.createReadStream({ start: 2, end: 5 }));
+  assert.strictEqual(got.toString(), '2345');
+  const { extensions } = await fx.sftp.info();
+  if ('check-file' in extensions) {
+    assert.strictEqual(await fh.checksum('sha256'), sha256(Buffer.from('0123456789!')));
+  } else {
+    await assert.rejects(fh.checksum('sha256'), (e) => e instanceof SFTPError && e.code === 'EOPNOTSUPP');
+  }
+  await fh.close();
+  assert.strictEqual(await fx.sftp.readFile(p, 'utf8'), '0123456789!');
+});
+
 test('await using / Symbol.asyncDispose closes a FileHandle', async () => {
   const fh = await fx.sftp.open(fx.r('dispose'), 'w');
   const dispose = fh[Symbol.asyncDispose || Symbol.for('nodejs.asyncDispose')];

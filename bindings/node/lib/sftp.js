@@ -29,10 +29,15 @@
 // busy main thread slows the transfer; an abort takes effect at the next
 // report.
 //
-// Threads. A transfer holds one thread-pool thread for its whole length.
-// libuv's pool has 4 threads unless UV_THREADPOOL_SIZE says more; more
-// concurrent transfers than that queue (they all complete, and close()
-// ends them), and meanwhile fs and dns calls queue behind them too.
+// Threads. A whole-file transfer holds one thread-pool thread for its whole
+// length, and everything else of this binding (channel reads, SFTP
+// requests) and of Node (fs, dns, zlib) needs that pool too: four
+// transfers on libuv's default four threads stalled an exec() until one of
+// them ended. So at most half the pool (UV_THREADPOOL_SIZE, default 4: two)
+// runs transfers at once; the others wait here, in order, and all complete
+// (each is itself split over several channels by libgossh, so running more
+// at once would not move more bytes). An AbortSignal or close() also ends a
+// transfer that is still waiting.
 
 const { Readable, Writable } = require('stream');
 const native = require('./native');
@@ -166,6 +171,46 @@ function checkPosition(position) {
   if (position === undefined || position === null || position === -1 || position === -1n) return;
   if ((Number.isInteger(position) && position >= 0) || (typeof position === 'bigint' && position >= 0n)) return;
   throw new RangeError('position must be a non-negative integer, or null for the file\'s own offset');
+}
+
+/** A FIFO of slots for whole-file transfers (see "Threads" above). */
+const transfers = { max: 0, used: 0, queue: [] };
+
+function transferSlots() {
+  if (!transfers.max) {
+    // libuv reads UV_THREADPOOL_SIZE when its pool starts (1..1024, default 4).
+    const n = parseInt(process.env.UV_THREADPOOL_SIZE, 10);
+    const pool = Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
+    transfers.max = Math.max(1, Math.floor(pool / 2));
+  }
+  return transfers.max;
+}
+
+/** Waits for a transfer slot; resolves with its release function. Rejects with AbortError if signal fires first. */
+function acquireTransfer(signal) {
+  const release = () => {
+    transfers.used--;
+    const next = transfers.queue.shift();
+    if (next) next();
+  };
+  if (transfers.used < transferSlots()) {
+    transfers.used++;
+    return Promise.resolve(release);
+  }
+  return new Promise((resolve, reject) => {
+    const start = () => {
+      if (signal) signal.removeEventListener('abort', onAbort);
+      transfers.used++;
+      resolve(release);
+    };
+    const onAbort = () => {
+      const i = transfers.queue.indexOf(start);
+      if (i >= 0) transfers.queue.splice(i, 1);
+      reject(abortError(signal));
+    };
+    transfers.queue.push(start);
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 const num = (v) => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v) : v);
@@ -1138,6 +1183,18 @@ class SFTP {
     if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') {
       throw new TypeError('onProgress must be a function (done, total) => void');
     }
+    checkSignal(signal);
+    this._h();
+    const release = await acquireTransfer(signal);
+    try {
+      return await this._transferNow(name, syscall, src, dst, o, withSize);
+    } finally {
+      release();
+    }
+  }
+
+  async _transferNow(name, syscall, src, dst, o, withSize) {
+    const { onProgress, signal } = o;
     checkSignal(signal);
     const h = this._h();
     let flags = 0;

@@ -238,3 +238,30 @@ test('close() during a transfer ends it with ClosedError, leaving no complete-lo
   await assert.rejects(s.fastGet(fx.r('close-src'), fx.l('close-dst')), ClosedError);
   assert.ok((await fx.sftp.stat(fx.r('close-src'))).isFile()); // the other session is unaffected
 });
+
+test('transfers leave thread-pool room: an exec completes while 4 transfers run; a waiting one aborts', async () => {
+  await fx.sftp.writeFile(fx.r('pool-src'), randomData(64 * 1024 * 1024));
+  let execDone = false;
+  const controllers = [];
+  const transfers = [0, 1, 2, 3].map((i) => {
+    const ac = new AbortController();
+    controllers.push(ac);
+    return fx.sftp.fastGet(fx.r('pool-src'), fx.l(`pool-${i}`), {
+      signal: ac.signal,
+      onProgress: () => { if (execDone) ac.abort(); },
+    }).then(() => 'completed', (e) => e.name);
+  });
+  // If the transfers held every thread of libuv's pool, the exec could only
+  // finish after one of them had completed.
+  const r = await fx.client.exec('echo pool');
+  execDone = true;
+  assert.strictEqual(r.stdout, 'pool\n');
+  // One more, aborted while it waits for a slot: it never starts.
+  const ac = new AbortController();
+  const waiting = fx.sftp.fastGet(fx.r('pool-src'), fx.l('pool-w'), { signal: ac.signal });
+  ac.abort();
+  await assert.rejects(waiting, AbortError);
+  assert.strictEqual(fs.existsSync(fx.l('pool-w.gossh-part')), false);
+  // Transfers still waiting for a slot are aborted at their first report.
+  assert.deepStrictEqual(await Promise.all(transfers), ['AbortError', 'AbortError', 'AbortError', 'AbortError']);
+});

@@ -85,6 +85,10 @@ $(TESTBIN)/test_events: tests/c/test_events.c tests/c/check.h include/gossh.h $(
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
+$(TESTBIN)/test_sftp: tests/c/test_sftp.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(TESTBIN)
+	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
+
 $(TESTBIN)/header_cxx: tests/c/header_cxx.cpp include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CXX) $(CXXFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
@@ -95,7 +99,7 @@ $(BUILD)/examples/%: examples/c/%.c include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(BUILD)/examples
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-C_TESTS := $(TESTBIN)/test_capi $(TESTBIN)/test_session $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/test_secrets $(TESTBIN)/test_events $(TESTBIN)/test_faults $(TESTBIN)/header_cxx
+C_TESTS := $(TESTBIN)/test_capi $(TESTBIN)/test_session $(TESTBIN)/test_keys $(TESTBIN)/test_hostkeys $(TESTBIN)/test_secrets $(TESTBIN)/test_events $(TESTBIN)/test_faults $(TESTBIN)/test_sftp $(TESTBIN)/header_cxx
 
 test: lib $(NODE_MODULES) $(C_TESTS) $(C_EXAMPLES) $(FAULTPROXY) ## run every test (Go, C, Python, Node, examples) against a real OpenSSH sshd
 	testenv/with-sshd.sh $(MAKE) --no-print-directory test-suites
@@ -124,6 +128,7 @@ test-c: $(C_TESTS) $(FAULTPROXY) ## C: the C API test programs and the header co
 	$(WITH_SSHD) $(TESTBIN)/test_secrets
 	$(WITH_SSHD) $(TESTBIN)/test_events
 	$(WITH_SSHD) $(TESTBIN)/test_faults
+	$(WITH_SSHD) $(TESTBIN)/test_sftp
 
 test-python: lib $(FAULTPROXY) ## Python: pytest against the sshd
 	$(WITH_SSHD) env PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests

@@ -38,18 +38,18 @@ func TestCodeNamesCoverEveryKind(t *testing.T) {
 	if got := codeName(0); got != "GOSSH_OK" {
 		t.Errorf("code 0: %q", got)
 	}
-	for k := core.KindInvalid; k <= core.KindIO; k++ {
+	for k := core.KindInvalid; k <= core.MaxKind; k++ {
 		got := codeName(int(code(k)))
 		if !strings.HasPrefix(got, "GOSSH_E_") || got == "GOSSH_E_UNKNOWN" {
 			t.Errorf("kind %v (code %d): name %q", k, code(k), got)
 		}
 	}
-	for _, c := range []int{int(code(core.KindIO)) - 1, 1, 7, -1000, math.MinInt32, math.MaxInt32} {
+	for _, c := range []int{int(code(core.MaxKind)) - 1, 1, 7, -1000, math.MinInt32, math.MaxInt32} {
 		if got := codeName(c); got != "GOSSH_E_UNKNOWN" {
 			t.Errorf("code %d: %q, want GOSSH_E_UNKNOWN", c, got)
 		}
 	}
-	if len(codeNames) != int(core.KindIO)+1 {
-		t.Errorf("%d names for %d codes", len(codeNames), int(core.KindIO)+1)
+	if len(codeNames) != int(core.MaxKind)+1 {
+		t.Errorf("%d names for %d codes", len(codeNames), int(core.MaxKind)+1)
 	}
 }

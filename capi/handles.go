@@ -23,12 +23,16 @@ const (
 	kindKey
 	kindHostKeys
 	kindSessionSpec
+	kindSFTP
+	kindSFTPFile
+	kindSFTPDir
 )
 
 var kindName = map[handleKind]string{
 	kindError: "gossh_error", kindOptions: "gossh_options", kindClient: "gossh_client",
 	kindChannel: "gossh_channel", kindKey: "gossh_key", kindHostKeys: "gossh_hostkeys",
-	kindSessionSpec: "gossh_session_spec",
+	kindSessionSpec: "gossh_session_spec", kindSFTP: "gossh_sftp", kindSFTPFile: "gossh_sftp_file",
+	kindSFTPDir: "gossh_sftp_dir",
 }
 
 type entry struct {

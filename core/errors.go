@@ -28,7 +28,12 @@ const (
 	KindChannel                          // channel open or request refused
 	KindKey                              // key does not parse / unsupported
 	KindNotConnected                     // not connected yet
-	KindIO                               // local file I/O
+	KindIO                               // local file I/O; details "path", "errno_name"
+	KindSFTP                             // the SFTP server failed a request; details "status", "status_name", "errno_name", "path", "path2", "message"
+	KindCancelled                        // a progress callback cancelled a transfer
+
+	// MaxKind is the last kind: the C API has a code for each of 1..MaxKind.
+	MaxKind = KindCancelled
 )
 
 var kindNames = map[Kind]string{
@@ -38,6 +43,7 @@ var kindNames = map[Kind]string{
 	KindHostKeyUnknown: "unknown host key", KindHostKeyMismatch: "host key mismatch",
 	KindProtocol: "protocol error", KindClosed: "closed", KindChannel: "channel error",
 	KindKey: "key error", KindNotConnected: "not connected", KindIO: "I/O error",
+	KindSFTP: "SFTP error", KindCancelled: "cancelled",
 }
 
 // String names the kind.

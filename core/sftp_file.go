@@ -1,0 +1,599 @@
+package core
+
+import (
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	"github.com/pkg/sftp"
+)
+
+// Open flags (SSH_FXF_*).
+const (
+	FxfRead   = 0x01
+	FxfWrite  = 0x02
+	FxfAppend = 0x04
+	FxfCreat  = 0x08
+	FxfTrunc  = 0x10
+	FxfExcl   = 0x20
+)
+
+// File is an open remote file. Calls on one file are serialised. Sequential
+// reads read ahead; writes are pipelined (a failure surfaces at a later
+// Write, Flush or Close, never lost). No buffer of the caller is kept past
+// a call, also not by a call that timed out.
+type File struct {
+	s    *SFTP
+	path string
+	f    *sftp.File
+	sem  chan struct{} // the file's lock, taken with a deadline
+
+	offset int64
+	closed bool
+
+	// Read-ahead: data holds the file's bytes from dataOff; ahead is a
+	// read in flight at aheadOff.
+	data     []byte
+	dataOff  int64
+	dataEOF  bool // data reaches the end of the file
+	ahead    chan readResult
+	aheadOff int64
+
+	// Pipelined writes: wbuf holds bytes from wbufOff not yet sent; wdone
+	// is the write in flight; werr the first failure (kept until Close).
+	wbuf    []byte
+	wbufOff int64
+	wdone   chan error
+	werr    error
+}
+
+type readResult struct {
+	data []byte
+	eof  bool
+	err  error
+}
+
+// Open opens a remote file with SSH_FXF_* flags (at least one of read and
+// write). A file it creates gets the permission bits mode, less the bits
+// the server's umask removed.
+func (s *SFTP) Open(p string, flags int, mode uint32, timeout time.Duration) (*File, error) {
+	if flags&(FxfRead|FxfWrite) == 0 {
+		return nil, InvalidArgument("open flags need READ or WRITE")
+	}
+	if flags&^(FxfRead|FxfWrite|FxfAppend|FxfCreat|FxfTrunc|FxfExcl) != 0 {
+		return nil, InvalidArgument("unknown open flags 0x%x", flags)
+	}
+	var file *File
+	err := s.do(timeout, "open", func(abandon <-chan struct{}) error {
+		f, err := s.openOn(s.main, p, flags, mode)
+		if err != nil {
+			return err
+		}
+		if isClosed(abandon) {
+			go f.Close()
+			return nil
+		}
+		file = &File{s: s, path: p, f: f, sem: make(chan struct{}, 1)}
+		if flags&FxfAppend != 0 {
+			fi, err := f.Stat()
+			if err != nil {
+				f.Close()
+				return s.sftpError(err, "open", p, "")
+			}
+			file.offset = fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return file, nil
+}
+
+// openOn opens p on client cl; a file it creates gets mode (see Open).
+func (s *SFTP) openOn(cl *sftp.Client, p string, flags int, mode uint32) (*sftp.File, error) {
+	osflags := 0
+	switch {
+	case flags&FxfRead != 0 && flags&FxfWrite != 0:
+		osflags = os.O_RDWR
+	case flags&FxfWrite != 0:
+		osflags = os.O_WRONLY
+	}
+	creating := false
+	if flags&FxfCreat != 0 {
+		osflags |= os.O_CREATE
+		if flags&FxfExcl != 0 {
+			osflags |= os.O_EXCL
+			creating = true
+		} else if _, err := cl.Lstat(p); errors.Is(err, os.ErrNotExist) {
+			creating = true
+		}
+	}
+	if flags&FxfTrunc != 0 {
+		osflags |= os.O_TRUNC
+	}
+	if flags&FxfAppend != 0 {
+		osflags |= os.O_APPEND
+	}
+	f, err := cl.OpenFile(p, osflags)
+	if err != nil {
+		return nil, s.sftpError(err, "open", p, "")
+	}
+	if creating && mode&0o7777 != 0o666 {
+		// pkg/sftp v1 sends no attributes with OPEN: the file was made
+		// 0666 less the umask; apply mode less the same bits.
+		if fi, err := f.Stat(); err == nil {
+			umask := 0o666 &^ uint32(fi.Mode().Perm())
+			_ = f.Chmod(fileMode(mode &^ umask))
+		}
+	}
+	return f, nil
+}
+
+// fileMode converts stat(2) permission bits to an os.FileMode.
+func fileMode(m uint32) os.FileMode {
+	fm := os.FileMode(m & 0o777)
+	if m&0o4000 != 0 {
+		fm |= os.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		fm |= os.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		fm |= os.ModeSticky
+	}
+	return fm
+}
+
+// lock takes the file's lock by the deadline. It fails for a closed file
+// or session.
+func (f *File) lock(deadline <-chan time.Time, timeout time.Duration) error {
+	select {
+	case f.sem <- struct{}{}:
+	default:
+		if timeout == 0 {
+			return newError(KindTimeout, nil, "sftp file busy").with("stage", "wait")
+		}
+		select {
+		case f.sem <- struct{}{}:
+		case <-deadline:
+			return newError(KindTimeout, nil, "sftp: timed out waiting for another call on the file").with("stage", "wait")
+		case <-f.s.closing:
+			return f.s.closedErr()
+		}
+	}
+	if f.closed {
+		f.unlock()
+		return newError(KindClosed, nil, "the file is closed")
+	}
+	if e := f.s.closedErr(); e != nil {
+		f.unlock()
+		return e
+	}
+	return nil
+}
+
+func (f *File) unlock() { <-f.sem }
+
+// await waits for c by the deadline, or the session's end.
+func await[T any](s *SFTP, c <-chan T, deadline <-chan time.Time, what string) (T, error) {
+	var zero T
+	select {
+	case v := <-c:
+		return v, nil
+	case <-deadline:
+		return zero, newError(KindTimeout, nil, "sftp %s: timed out", what).with("stage", "wait")
+	case <-s.closing:
+	case <-s.dead:
+	}
+	return zero, s.closedErr()
+}
+
+// run runs f in a goroutine and waits for it by the deadline.
+func (s *SFTP) run(deadline <-chan time.Time, what string, f func() error) error {
+	c := make(chan error, 1)
+	goSafe(s.log, "an SFTP file call", func() { c <- f() }, func(e *Error) { c <- e })
+	err, werr := await(s, c, deadline, what)
+	if werr != nil {
+		return werr
+	}
+	return err
+}
+
+// window is the size of one read-ahead or pipelined write.
+func (f *File) window() int { return f.s.inflightBytes() }
+
+// startAhead starts a read of a window at off.
+func (f *File) startAhead(off int64) {
+	c := make(chan readResult, 1)
+	f.ahead, f.aheadOff = c, off
+	n := f.window()
+	goSafe(f.s.log, "an SFTP read-ahead", func() {
+		buf := make([]byte, n)
+		got, err := f.f.ReadAt(buf, off)
+		r := readResult{data: buf[:got]}
+		switch {
+		case err == io.EOF:
+			r.eof = true
+		case err != nil:
+			r.err = f.s.sftpError(err, "read", f.path, "")
+		}
+		c <- r
+	}, func(e *Error) { c <- readResult{err: e} })
+}
+
+// dropAhead forgets the read-ahead (after a seek or a write).
+func (f *File) dropAhead() {
+	f.data, f.dataEOF, f.ahead = nil, false, nil
+}
+
+// Read reads up to len(p) bytes at the file's offset; (0, nil) is the end
+// of the file.
+func (f *File) Read(p []byte, timeout time.Duration) (int, error) {
+	if len(p) == 0 {
+		return 0, errNoRoom()
+	}
+	deadline, stop := timer(timeout)
+	defer stop()
+	if err := f.lock(deadline, timeout); err != nil {
+		return 0, err
+	}
+	defer f.unlock()
+	if err := f.flushLocked(deadline); err != nil {
+		return 0, err
+	}
+	for {
+		if f.offset >= f.dataOff && f.offset < f.dataOff+int64(len(f.data)) {
+			n := copy(p, f.data[f.offset-f.dataOff:])
+			f.offset += int64(n)
+			if f.ahead == nil && !f.dataEOF && f.offset >= f.dataOff+int64(len(f.data))/2 {
+				f.startAhead(f.dataOff + int64(len(f.data)))
+			}
+			return n, nil
+		}
+		if f.dataEOF && f.offset == f.dataOff+int64(len(f.data)) {
+			return 0, nil
+		}
+		if f.ahead == nil || f.aheadOff != f.offset {
+			if timeout == 0 {
+				return 0, newError(KindTimeout, nil, "sftp read: no data read ahead").with("stage", "read")
+			}
+			f.startAhead(f.offset)
+		}
+		r, err := await(f.s, f.ahead, deadline, "read")
+		if err != nil {
+			return 0, err
+		}
+		off := f.aheadOff
+		f.ahead = nil
+		if r.err != nil {
+			f.dropAhead()
+			return 0, r.err
+		}
+		f.data, f.dataOff, f.dataEOF = r.data, off, r.eof
+		if !r.eof && len(r.data) > 0 {
+			f.startAhead(off + int64(len(r.data)))
+		}
+		if len(r.data) == 0 && !r.eof {
+			return 0, newError(KindProtocol, nil, "sftp read %s: the server returned no data", ShowPath(f.path))
+		}
+	}
+}
+
+// Pread reads at off without moving the offset.
+func (f *File) Pread(p []byte, off int64, timeout time.Duration) (int, error) {
+	if len(p) == 0 {
+		return 0, errNoRoom()
+	}
+	deadline, stop := timer(timeout)
+	defer stop()
+	if err := f.lock(deadline, timeout); err != nil {
+		return 0, err
+	}
+	defer f.unlock()
+	if err := f.flushLocked(deadline); err != nil {
+		return 0, err
+	}
+	buf := make([]byte, len(p)) // an abandoned read must not write into p
+	var n int
+	err := f.s.run(deadline, "pread", func() error {
+		got, err := f.f.ReadAt(buf, off)
+		n = got
+		if err == io.EOF {
+			return nil
+		}
+		return f.s.sftpError(err, "read", f.path, "")
+	})
+	if err != nil {
+		return 0, err
+	}
+	return copy(p, buf[:n]), nil
+}
+
+// Write writes p at the file's offset, pipelined: it returns once the data
+// is handed over; a failure of the server surfaces at a later Write, Flush
+// or Close. It copies p.
+func (f *File) Write(p []byte, timeout time.Duration) (int, error) {
+	deadline, stop := timer(timeout)
+	defer stop()
+	if err := f.lock(deadline, timeout); err != nil {
+		return 0, err
+	}
+	defer f.unlock()
+	if f.werr != nil {
+		return 0, f.werr
+	}
+	f.dropAhead()
+	w := f.window()
+	written := 0
+	for len(p) > 0 {
+		if len(f.wbuf) == 0 {
+			f.wbufOff = f.offset
+		}
+		n := min(len(p), w-len(f.wbuf))
+		f.wbuf = append(f.wbuf, p[:n]...)
+		p = p[n:]
+		f.offset += int64(n)
+		written += n
+		if len(f.wbuf) >= w {
+			if err := f.sendLocked(deadline); err != nil {
+				return written, err
+			}
+		}
+	}
+	return written, nil
+}
+
+// sendLocked waits for the write in flight, then sends the buffer. A
+// timeout leaves the buffer unsent.
+func (f *File) sendLocked(deadline <-chan time.Time) error {
+	if err := f.collectLocked(deadline); err != nil {
+		return err
+	}
+	if len(f.wbuf) == 0 {
+		return nil
+	}
+	buf, off := f.wbuf, f.wbufOff
+	f.wbuf = nil
+	c := make(chan error, 1)
+	f.wdone = c
+	goSafe(f.s.log, "an SFTP write", func() {
+		n, err := f.f.WriteAt(buf, off)
+		if err == nil && n != len(buf) {
+			err = newError(KindProtocol, nil, "sftp write %s: %d of %d bytes written", ShowPath(f.path), n, len(buf))
+		}
+		c <- f.s.sftpError(err, "write", f.path, "")
+	}, func(e *Error) { c <- e })
+	return nil
+}
+
+// collectLocked waits for the write in flight and records its failure.
+func (f *File) collectLocked(deadline <-chan time.Time) error {
+	if f.wdone != nil {
+		err, werr := await(f.s, f.wdone, deadline, "write")
+		if werr != nil {
+			return werr
+		}
+		f.wdone = nil
+		if err != nil && f.werr == nil {
+			f.werr = err
+		}
+	}
+	return f.werr
+}
+
+// flushLocked sends what is buffered and waits for every answer.
+func (f *File) flushLocked(deadline <-chan time.Time) error {
+	if len(f.wbuf) == 0 && f.wdone == nil {
+		return f.werr
+	}
+	if err := f.sendLocked(deadline); err != nil {
+		return err
+	}
+	return f.collectLocked(deadline)
+}
+
+// Flush waits until every pipelined write is answered and returns the first
+// failure among them.
+func (f *File) Flush(timeout time.Duration) error {
+	deadline, stop := timer(timeout)
+	defer stop()
+	if err := f.lock(deadline, timeout); err != nil {
+		return err
+	}
+	defer f.unlock()
+	return f.flushLocked(deadline)
+}
+
+// Pwrite writes p at off and waits for the answers, without moving the
+// offset.
+func (f *File) Pwrite(p []byte, off int64, timeout time.Duration) (int, error) {
+	deadline, stop := timer(timeout)
+	defer stop()
+	if err := f.lock(deadline, timeout); err != nil {
+		return 0, err
+	}
+	defer f.unlock()
+	if err := f.flushLocked(deadline); err != nil {
+		return 0, err
+	}
+	f.dropAhead()
+	buf := append([]byte(nil), p...)
+	var n int
+	err := f.s.run(deadline, "pwrite", func() error {
+		got, err := f.f.WriteAt(buf, off)
+		n = got
+		return f.s.sftpError(err, "write", f.path, "")
+	})
+	return n, err
+}
+
+// SeekTimeout moves the offset (whence 0, 1, 2; 2 asks the server for the size).
+func (f *File) SeekTimeout(offset int64, whence int, timeout time.Duration) (int64, error) {
+	deadline, stop := timer(timeout)
+	defer stop()
+	if err := f.lock(deadline, timeout); err != nil {
+		return 0, err
+	}
+	defer f.unlock()
+	var base int64
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		base = f.offset
+	case io.SeekEnd:
+		if err := f.flushLocked(deadline); err != nil {
+			return 0, err
+		}
+		a, err := f.statLocked(deadline)
+		if err != nil {
+			return 0, err
+		}
+		base = int64(a.Size)
+	default:
+		return 0, InvalidArgument("whence must be 0, 1 or 2, not %d", whence)
+	}
+	if base+offset < 0 {
+		return 0, InvalidArgument("seek to a negative offset")
+	}
+	if base+offset != f.offset {
+		if len(f.wbuf) > 0 {
+			if err := f.sendLocked(deadline); err != nil {
+				return 0, err
+			}
+		}
+	}
+	f.offset = base + offset
+	return f.offset, nil
+}
+
+func (f *File) statLocked(deadline <-chan time.Time) (Attrs, error) {
+	var a Attrs
+	err := f.s.run(deadline, "fstat", func() error {
+		fi, err := f.f.Stat()
+		if err != nil {
+			return f.s.sftpError(err, "fstat", f.path, "")
+		}
+		a = attrsOf(fi)
+		return nil
+	})
+	return a, err
+}
+
+// Stat returns the open file's attributes (after flushing).
+func (f *File) Stat(timeout time.Duration) (Attrs, error) {
+	deadline, stop := timer(timeout)
+	defer stop()
+	if err := f.lock(deadline, timeout); err != nil {
+		return Attrs{}, err
+	}
+	defer f.unlock()
+	if err := f.flushLocked(deadline); err != nil {
+		return Attrs{}, err
+	}
+	return f.statLocked(deadline)
+}
+
+// Setstat changes the attributes a.Flags names (of the file's path).
+func (f *File) Setstat(a Attrs, timeout time.Duration) error {
+	deadline, stop := timer(timeout)
+	defer stop()
+	if err := f.lock(deadline, timeout); err != nil {
+		return err
+	}
+	defer f.unlock()
+	if err := f.flushLocked(deadline); err != nil {
+		return err
+	}
+	if a.Flags&attrSize != 0 {
+		f.dropAhead()
+	}
+	return f.s.run(deadline, "setstat", func() error {
+		rep, err := f.s.raw.call(9, marshalAttrs(fxStr(nil, f.path), a), f.s.closing)
+		if err != nil {
+			return f.s.sftpError(err, "setstat", f.path, "")
+		}
+		return rawStatus(rep, "setstat", f.path, "")
+	})
+}
+
+// Sync flushes, then asks the server to fsync (fsync@openssh.com).
+func (f *File) Sync(timeout time.Duration) error {
+	deadline, stop := timer(timeout)
+	defer stop()
+	if err := f.lock(deadline, timeout); err != nil {
+		return err
+	}
+	defer f.unlock()
+	if err := f.flushLocked(deadline); err != nil {
+		return err
+	}
+	if !f.s.raw.has("fsync@openssh.com") {
+		return sftpStatus(fxOpUnsupported, "the server lacks fsync@openssh.com", "fsync", f.path, "")
+	}
+	return f.s.run(deadline, "fsync", func() error {
+		return f.s.sftpError(f.f.Sync(), "fsync", f.path, "")
+	})
+}
+
+// Check asks the server for a hash of [offset, offset+length) of the file
+// (check-file-name; length 0: to the end), in hex.
+func (f *File) Check(algorithm string, offset, length uint64, timeout time.Duration) (string, error) {
+	if !f.s.raw.has("check-file") && !f.s.raw.has("check-file-name") {
+		return "", sftpStatus(fxOpUnsupported, "the server lacks check-file", "check-file", f.path, "")
+	}
+	deadline, stop := timer(timeout)
+	defer stop()
+	if err := f.lock(deadline, timeout); err != nil {
+		return "", err
+	}
+	defer f.unlock()
+	if err := f.flushLocked(deadline); err != nil {
+		return "", err
+	}
+	var out string
+	err := f.s.run(deadline, "check-file", func() error {
+		p := fxStr(nil, f.path)
+		p = fxStr(p, algorithm)
+		p = fxU64(p, offset)
+		p = fxU64(p, length)
+		p = fxU32(p, 0)
+		rep, err := f.s.raw.extended("check-file-name", p, f.s.closing)
+		if err != nil {
+			return f.s.sftpError(err, "check-file", f.path, "")
+		}
+		if rep.typ != fxpExtendedReply {
+			return rawStatus(rep, "check-file", f.path, "")
+		}
+		_, rest, ok := fxParseStr(rep.data)
+		if !ok {
+			return newError(KindProtocol, nil, "sftp check-file: a malformed reply")
+		}
+		out = hex.EncodeToString(rest)
+		return nil
+	})
+	return out, err
+}
+
+// Close flushes, then closes the remote handle. It returns the first
+// failure of a pipelined write or of the close. A second Close returns nil.
+func (f *File) Close() error {
+	if err := f.lock(nil, -1); err != nil {
+		if KindOf(err) == KindClosed && f.closed {
+			return nil
+		}
+		f.closed = true
+		return err
+	}
+	defer f.unlock()
+	ferr := f.flushLocked(nil)
+	f.closed = true
+	f.dropAhead()
+	cerr := f.s.run(nil, "close", func() error { return f.s.sftpError(f.f.Close(), "close", f.path, "") })
+	if ferr != nil {
+		return ferr
+	}
+	return cerr
+}

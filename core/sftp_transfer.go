@@ -1,0 +1,520 @@
+package core
+
+import (
+	"errors"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pkg/sftp"
+)
+
+// Transfer flags (gossh_sftp_get/put).
+const (
+	XferResume   = 0x1 // continue a partial destination from its size
+	XferPreserve = 0x2 // copy mode bits and times to the destination
+	XferNoVerify = 0x4 // put: skip the final stat
+)
+
+// Progress reports a transfer's progress; returning false cancels it.
+type Progress func(done, total uint64) bool
+
+// PartSuffix is appended to a get's local path while the data arrives.
+const PartSuffix = ".gossh-part"
+
+// workersPerChannel is how many chunks one channel has in flight, each a
+// pipelined ReadAt/WriteAt of many packets.
+const workersPerChannel = 2
+
+// xfer is one whole-file transfer split into chunks, spread over channels
+// (each a contiguous range of chunks), with workersPerChannel workers per
+// channel. Progress is counted in completed chunks and reported from the
+// calling goroutine only, so the callback is never called concurrently.
+type xfer struct {
+	s          *SFTP
+	what, path string
+	size       int64 // the whole size
+	start      int64 // where the transfer starts (resume)
+	chunk      int64
+
+	gate    sync.Mutex // held around each chunk's local side and by stop
+	stopped atomic.Bool
+	done    []bool // chunks written
+	moved   atomic.Int64
+	wake    chan struct{}
+
+	errMu sync.Mutex
+	err   error
+	left  atomic.Int32 // workers still running
+	end   chan struct{}
+}
+
+func (s *SFTP) newXfer(what, path string, size, start int64, channels int) *xfer {
+	chunk := int64(s.inflightBytes()) / workersPerChannel
+	chunk = max(chunk/int64(s.packet)*int64(s.packet), int64(s.packet))
+	n := int((size - start + chunk - 1) / chunk)
+	x := &xfer{s: s, what: what, path: path, size: size, start: start, chunk: chunk,
+		done: make([]bool, n), wake: make(chan struct{}, 1), end: make(chan struct{})}
+	x.moved.Store(start)
+	return x
+}
+
+// chunkAt is chunk i's offset and length.
+func (x *xfer) chunkAt(i int) (int64, int) {
+	off := x.start + int64(i)*x.chunk
+	return off, int(min(x.chunk, x.size-off))
+}
+
+func (x *xfer) fail(err error) {
+	x.errMu.Lock()
+	if x.err == nil {
+		x.err = err
+	}
+	x.errMu.Unlock()
+}
+
+func (x *xfer) failed() error {
+	x.errMu.Lock()
+	defer x.errMu.Unlock()
+	return x.err
+}
+
+// local runs f (a chunk's local side) unless the transfer was stopped, and
+// records the chunk as done when f succeeds.
+func (x *xfer) local(i int, n int, f func() error) error {
+	x.gate.Lock()
+	defer x.gate.Unlock()
+	if x.stopped.Load() {
+		return errStopped
+	}
+	if err := f(); err != nil {
+		return err
+	}
+	x.done[i] = true
+	x.moved.Add(int64(n))
+	select {
+	case x.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+var errStopped = errors.New("transfer stopped")
+
+// stop ends the local side: no chunk writes after it returns. It returns
+// the offset up to which every chunk is done (the part a resume can keep).
+func (x *xfer) stop() int64 {
+	x.gate.Lock()
+	defer x.gate.Unlock()
+	x.stopped.Store(true)
+	prefix := x.start
+	for i := range x.done {
+		if !x.done[i] {
+			break
+		}
+		_, n := x.chunkAt(i)
+		prefix += int64(n)
+	}
+	return prefix
+}
+
+// channelJob is one channel's share: chunks [lo, hi).
+type channelJob struct {
+	cl     *sftp.Client
+	lo, hi int
+}
+
+// jobs splits the chunks over the clients.
+func (x *xfer) jobs(clients []*sftp.Client) []channelJob {
+	n := len(x.done)
+	var out []channelJob
+	for k, cl := range clients {
+		lo, hi := n*k/len(clients), n*(k+1)/len(clients)
+		if hi > lo {
+			out = append(out, channelJob{cl, lo, hi})
+		}
+	}
+	return out
+}
+
+// run starts, for each job, open (which returns the chunk function and a
+// cleanup) and its workers, then waits on the calling goroutine: it
+// reports progress, and ends at the first failure, the deadline, the
+// session's end or a cancel. It returns nil only when every chunk is done.
+func (x *xfer) run(jobs []channelJob, open func(cl *sftp.Client) (func(i int, buf []byte) error, func() error, error),
+	progress Progress, deadline <-chan time.Time) error {
+	total := uint64(x.size)
+	if len(jobs) == 0 {
+		close(x.end)
+	}
+	x.left.Store(int32(len(jobs)))
+	for _, j := range jobs {
+		goSafe(x.s.log, "an SFTP transfer channel", func() { x.channel(j, open) }, func(e *Error) {
+			x.fail(e)
+			if x.left.Add(-1) == 0 {
+				close(x.end)
+			}
+		})
+	}
+	reported := uint64(x.start)
+	if progress != nil && !progress(reported, total) {
+		return cancelled(x.what)
+	}
+	for {
+		select {
+		case <-x.wake:
+		case <-x.end:
+		case <-deadline:
+			return newError(KindTimeout, nil, "sftp %s %s: timed out", x.what, ShowPath(x.path)).with("stage", "wait")
+		case <-x.s.closing:
+			return x.s.closedErr()
+		case <-x.s.dead:
+			return x.s.closedErr()
+		}
+		if err := x.failed(); err != nil {
+			return err
+		}
+		if m := uint64(x.moved.Load()); m > reported && m < total && progress != nil {
+			reported = m
+			if !progress(m, total) {
+				return cancelled(x.what)
+			}
+		}
+		if isClosed(x.end) {
+			if err := x.failed(); err != nil {
+				return err
+			}
+			if m := x.moved.Load(); m != x.size {
+				return newError(KindProtocol, nil, "sftp %s %s: %d of %d bytes moved", x.what, ShowPath(x.path), m, x.size)
+			}
+			return nil
+		}
+	}
+}
+
+// channel runs one job: opens, runs its workers over its chunks, cleans up.
+func (x *xfer) channel(j channelJob, open func(cl *sftp.Client) (func(i int, buf []byte) error, func() error, error)) {
+	defer func() {
+		if x.left.Add(-1) == 0 {
+			close(x.end)
+		}
+	}()
+	do, cleanup, err := open(j.cl)
+	if err != nil {
+		x.fail(err)
+		return
+	}
+	var next atomic.Int64
+	next.Store(int64(j.lo))
+	var wg sync.WaitGroup
+	for w := 0; w < workersPerChannel; w++ {
+		wg.Add(1)
+		goSafe(x.s.log, "an SFTP transfer worker", func() {
+			defer wg.Done()
+			buf := make([]byte, x.chunk)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= j.hi || x.failed() != nil || x.stopped.Load() {
+					return
+				}
+				_, n := x.chunkAt(i)
+				if err := do(i, buf[:n]); err != nil {
+					x.fail(err)
+					return
+				}
+			}
+		}, func(e *Error) { x.fail(e); wg.Done() })
+	}
+	wg.Wait()
+	if err := cleanup(); err != nil {
+		x.fail(err)
+	}
+}
+
+// Get copies remote to local through local+PartSuffix, renamed over local
+// only once the whole size has arrived. It returns the local file's size.
+func (s *SFTP) Get(remote, local string, flags int, progress Progress, timeout time.Duration) (uint64, error) {
+	if timeout == 0 {
+		return 0, newError(KindTimeout, nil, "sftp get: timeout 0 cannot wait for the server's answer").with("stage", "wait")
+	}
+	deadline, stop := timer(timeout)
+	defer stop()
+	return s.get(remote, local, flags, progress, deadline, nil)
+}
+
+// get is Get by a deadline; tree, when not nil, counts the whole tree's
+// progress (get_dir).
+func (s *SFTP) get(remote, local string, flags int, progress Progress, deadline <-chan time.Time, tree *treeProgress) (uint64, error) {
+	var a Attrs
+	err := s.run(deadline, "stat", func() error {
+		fi, err := s.main.Stat(remote)
+		if err != nil {
+			return s.sftpError(err, "get", remote, "")
+		}
+		a = attrsOf(fi)
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if a.IsDir() {
+		return 0, sftpStatus(fxFailure, "is a directory", "get", remote, "").withErrno("EISDIR")
+	}
+	size := int64(a.Size)
+	part := local + PartSuffix
+	var start int64
+	openFlags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if flags&XferResume != 0 {
+		if fi, err := os.Stat(part); err == nil {
+			start = fi.Size()
+			if start > size {
+				return 0, newError(KindProtocol, nil, "sftp get %s: the partial local file is longer (%d) than the remote file (%d)", ShowPath(remote), start, size).
+					with("path", part)
+			}
+			openFlags = os.O_WRONLY
+		}
+	}
+	lf, err := os.OpenFile(part, openFlags, 0o666)
+	if err != nil {
+		return 0, localError(err, "create", part)
+	}
+	channels, _ := s.tuning()
+	if size-start < splitThreshold {
+		channels = 1
+	}
+	x := s.newXfer("get", remote, size, start, channels)
+	var clients []*sftp.Client
+	err = s.run(deadline, "opening transfer channels", func() error {
+		var err error
+		clients, err = s.transferClients(channels)
+		return err
+	})
+	if err == nil {
+		err = x.run(x.jobs(clients), func(cl *sftp.Client) (func(int, []byte) error, func() error, error) {
+			rf, err := cl.Open(remote)
+			if err != nil {
+				return nil, nil, s.sftpError(err, "get", remote, "")
+			}
+			return func(i int, buf []byte) error {
+					off, _ := x.chunkAt(i)
+					n, err := rf.ReadAt(buf, off)
+					if n < len(buf) {
+						if err == nil || err == io.EOF {
+							return newError(KindProtocol, err, "sftp get %s: the server sent %d bytes less than the file's size (%d)", ShowPath(remote), len(buf)-n, size)
+						}
+						return s.sftpError(err, "get", remote, "")
+					}
+					return x.local(i, n, func() error {
+						if _, err := lf.WriteAt(buf, off); err != nil {
+							return localError(err, "write", part)
+						}
+						return nil
+					})
+				}, func() error {
+					return s.sftpError(rf.Close(), "get", remote, "")
+				}, nil
+		}, tree.wrap(progress), deadline)
+	}
+	prefix := x.stop()
+	if err != nil {
+		if flags&XferResume != 0 {
+			_ = lf.Truncate(prefix)
+			lf.Close()
+		} else {
+			lf.Close()
+			os.Remove(part)
+		}
+		return 0, err
+	}
+	if err := lf.Close(); err != nil {
+		os.Remove(part)
+		return 0, localError(err, "write", part)
+	}
+	if fi, err := os.Stat(part); err != nil || fi.Size() != size {
+		os.Remove(part)
+		if err != nil {
+			return 0, localError(err, "stat", part)
+		}
+		return 0, newError(KindProtocol, nil, "sftp get %s: %d of %d bytes arrived", ShowPath(remote), fi.Size(), size)
+	}
+	if flags&XferPreserve != 0 {
+		_ = os.Chmod(part, fileMode(a.Mode))
+		_ = os.Chtimes(part, time.Unix(a.Atime, 0), time.Unix(a.Mtime, 0))
+	}
+	if err := os.Rename(part, local); err != nil {
+		os.Remove(part)
+		return 0, localError(err, "rename", local)
+	}
+	if progress != nil && tree == nil && !progress(uint64(size), uint64(size)) {
+		return uint64(size), cancelled("get") // the file is complete; the caller asked to stop
+	}
+	return uint64(size), nil
+}
+
+// Put copies local to remote (made with the local file's permission bits,
+// or truncated), then checks the remote size unless XferNoVerify. With
+// XferResume it continues from the remote file's size.
+func (s *SFTP) Put(local, remote string, flags int, progress Progress, timeout time.Duration) (uint64, error) {
+	if timeout == 0 {
+		return 0, newError(KindTimeout, nil, "sftp put: timeout 0 cannot wait for the server's answer").with("stage", "wait")
+	}
+	deadline, stop := timer(timeout)
+	defer stop()
+	return s.put(local, remote, flags, progress, deadline, nil)
+}
+
+func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline <-chan time.Time, tree *treeProgress) (uint64, error) {
+	lf, err := os.Open(local)
+	if err != nil {
+		return 0, localError(err, "open", local)
+	}
+	defer lf.Close()
+	li, err := lf.Stat()
+	if err != nil {
+		return 0, localError(err, "stat", local)
+	}
+	if li.IsDir() {
+		e := newError(KindIO, nil, "cannot put local file %s: is a directory", ShowPath(local))
+		return 0, e.with("path", local).with("errno_name", "EISDIR")
+	}
+	size := li.Size()
+	channels, _ := s.tuning()
+	var start int64
+	var first *sftp.File
+	err = s.run(deadline, "open", func() error {
+		if flags&XferResume != 0 {
+			if fi, err := s.main.Stat(remote); err == nil && fi.Mode().IsRegular() {
+				// Pipelined writes may have left holes just below the
+				// remote size: write the last windows again.
+				start = max(0, min(fi.Size(), size)-2*int64(s.inflightBytes()))
+				f, err := s.openOn(s.main, remote, FxfWrite, 0)
+				first = f
+				return err
+			}
+		}
+		f, err := s.openOn(s.main, remote, FxfWrite|FxfCreat|FxfTrunc, uint32(li.Mode().Perm()))
+		first = f
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if size-start < splitThreshold || flags&XferResume != 0 {
+		channels = 1
+	}
+	var clients []*sftp.Client
+	err = s.run(deadline, "opening transfer channels", func() error {
+		var err error
+		clients, err = s.transferClients(channels)
+		return err
+	})
+	x := s.newXfer("put", remote, size, start, channels)
+	if err == nil {
+		err = x.run(x.jobs(clients), func(cl *sftp.Client) (func(int, []byte) error, func() error, error) {
+			rf := first
+			if cl != s.main {
+				f, err := cl.OpenFile(remote, os.O_WRONLY)
+				if err != nil {
+					return nil, nil, s.sftpError(err, "put", remote, "")
+				}
+				rf = f
+			}
+			return func(i int, buf []byte) error {
+					off, _ := x.chunkAt(i)
+					n, err := lf.ReadAt(buf, off)
+					if n < len(buf) {
+						if err == nil || err == io.EOF {
+							return newError(KindIO, err, "local file %s shrank during the put", ShowPath(local)).with("path", local).with("errno_name", "")
+						}
+						return localError(err, "read", local)
+					}
+					w, err := rf.WriteAt(buf, off)
+					if err != nil {
+						return s.sftpError(err, "put", remote, "")
+					}
+					if w != len(buf) {
+						return newError(KindProtocol, nil, "sftp put %s: %d of %d bytes written", ShowPath(remote), w, len(buf))
+					}
+					return x.local(i, n, func() error { return nil })
+				}, func() error {
+					if rf == first {
+						return nil
+					}
+					return s.sftpError(rf.Close(), "put", remote, "")
+				}, nil
+		}, tree.wrap(progress), deadline)
+	}
+	x.stop()
+	cerr := s.run(deadline, "close", func() error { return s.sftpError(first.Close(), "put", remote, "") })
+	if err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	if flags&XferPreserve != 0 {
+		a := Attrs{Flags: attrPermissions | attrACModTime, Mode: uint32(li.Mode().Perm()), Mtime: li.ModTime().Unix(), Atime: li.ModTime().Unix()}
+		err := s.run(deadline, "setstat", func() error {
+			rep, err := s.raw.call(9, marshalAttrs(fxStr(nil, remote), a), s.closing)
+			if err != nil {
+				return s.sftpError(err, "setstat", remote, "")
+			}
+			return rawStatus(rep, "setstat", remote, "")
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	if flags&XferNoVerify == 0 {
+		var rsize int64
+		err := s.run(deadline, "stat", func() error {
+			fi, err := s.main.Stat(remote)
+			if err != nil {
+				return s.sftpError(err, "put", remote, "")
+			}
+			rsize = fi.Size()
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		if rsize != size {
+			return 0, newError(KindProtocol, nil, "sftp put %s: the remote size is %d, not %d", ShowPath(remote), rsize, size)
+		}
+	}
+	if progress != nil && tree == nil && !progress(uint64(size), uint64(size)) {
+		return uint64(size), cancelled("put")
+	}
+	return uint64(size), nil
+}
+
+// treeProgress counts a directory tree's progress over its files.
+type treeProgress struct {
+	progress Progress
+	base     uint64 // bytes of the files done
+	total    uint64
+	reported uint64
+}
+
+// wrap returns the Progress of one file within the tree (or p itself
+// without a tree).
+func (t *treeProgress) wrap(p Progress) Progress {
+	if t == nil {
+		return p
+	}
+	if t.progress == nil {
+		return nil
+	}
+	return func(done, _ uint64) bool {
+		d := t.base + done
+		if d <= t.reported && d != 0 {
+			return true
+		}
+		if d > t.reported {
+			t.reported = d
+		}
+		return t.progress(t.reported, t.total)
+	}
+}

@@ -521,6 +521,8 @@ export class FileHandle {
   chmod(mode: Mode): Promise<void>;
   chown(uid: number, gid: number): Promise<void>;
   utimes(atime: TimeLike, mtime: TimeLike): Promise<void>;
+  /** Waits until every pipelined write is answered (not in fs: SFTP writes are pipelined); rejects with the first failure. */
+  flush(): Promise<void>;
   /** Waits for every pipelined write, then fsync@openssh.com. */
   sync(): Promise<void>;
   datasync(): Promise<void>;

@@ -625,6 +625,11 @@ class FileHandle {
     await this._call('futime', 'gossh_sftp_file_setstat', utimesAttrs(atime, mtime), this._sftp._timeout);
   }
 
+  /** Waits until every pipelined write is answered; rejects with the first failure among them. */
+  async flush() {
+    await this._call('write', 'gossh_sftp_file_flush', this._sftp._timeout);
+  }
+
   /** Waits for every pipelined write, then fsync@openssh.com. */
   async sync() {
     await this._call('fsync', 'gossh_sftp_file_sync', this._sftp._timeout);

@@ -225,6 +225,7 @@ test('open: FileHandle read / write / positions / stat / truncate / sync / seek 
   assert.strictEqual(w.bytesWritten, data.length);
   await fh.write('XYZ', 10); // at a position: the offset stays at the end
   await fh.write(Buffer.from('!'));
+  await fh.flush();
   await fh.sync();
   const st = await fh.stat();
   assert.strictEqual(st.size, data.length + 1);

@@ -42,7 +42,7 @@
 const { Readable, Writable } = require('stream');
 const native = require('./native');
 const {
-  ClosedError, InvalidArgumentError, SFTPError, AbortError,
+  ClosedError, InvalidArgumentError, SFTPError, AbortError, TimeoutError,
 } = require('./errors');
 
 const { koffi, callAsync, callVoidAsync, takeString } = native;
@@ -359,6 +359,7 @@ class Dir {
     this._buffered = [];
     this._ended = false;
     this._closed = false;
+    this._closePromise = null;
     this._reading = null;
     dirFinalizer.register(this, this._state, this);
   }
@@ -411,15 +412,22 @@ class Dir {
     }
   }
 
-  /** Closes the directory (on the server too). Idempotent. */
-  async close() {
-    if (this._closed) return;
+  /**
+   * Closes the directory (on the server too). Idempotent. The release
+   * takes no timeout in the C API; with a session timeout, close() stops
+   * waiting for it after that long (the release goes on in the background).
+   */
+  close() {
+    if (this._closePromise) return this._closePromise;
     this._closed = true;
-    if (this._reading) await this._reading.catch(() => {});
     dirFinalizer.unregister(this);
     const s = this._state;
-    await callVoidAsync('gossh_sftp_dir_free', s.handle);
-    if (s.entries) { koffi.free(s.entries); s.entries = null; }
+    const released = (this._reading ? this._reading.catch(() => {}) : Promise.resolve())
+      .then(() => callVoidAsync('gossh_sftp_dir_free', s.handle))
+      .then(() => { if (s.entries) { koffi.free(s.entries); s.entries = null; } });
+    this._closePromise = withTimeout(released, this._sftp._timeout, () => new TimeoutError(
+      `sftp closedir ${this.path}: timed out after ${this._sftp._timeout} ms`, 'GOSSH_E_TIMEOUT', { stage: 'wait' }));
+    return this._closePromise;
   }
 
   async* [Symbol.asyncIterator]() {
@@ -677,22 +685,40 @@ class FileHandle {
   close() {
     if (this._closePromise) return this._closePromise;
     this._closed = true;
-    this._closePromise = (async () => {
-      fileFinalizer.unregister(this);
-      try {
-        await callAsync('gossh_sftp_file_close', this._handle);
-      } catch (e) {
-        throw decorate(e, 'close', this.path);
-      } finally {
-        await callVoidAsync('gossh_sftp_file_free', this._handle);
-      }
-    })();
+    fileFinalizer.unregister(this);
+    const h = this._handle;
+    const closing = callAsync('gossh_sftp_file_close', h);
+    const released = closing.then(() => {}, () => {}).then(() => callVoidAsync('gossh_sftp_file_free', h));
+    // gossh_sftp_file_close takes no timeout (it waits for the server's
+    // answers without limit), so the session's timeout is applied here: on
+    // expiry close() rejects with TimeoutError while the native close goes
+    // on in the background (holding a thread-pool thread until the server
+    // answers or the session closes), and the handle is released after it.
+    this._closePromise = withTimeout(closing, this._sftp._timeout, () => new TimeoutError(
+      `sftp close ${this.path}: timed out after ${this._sftp._timeout} ms`, 'GOSSH_E_TIMEOUT', { stage: 'wait' }))
+      .then(() => released, (e) => { throw decorate(e, 'close', this.path); });
     return this._closePromise;
+  }
+
+  /** After a failure: closes in the background, without waiting for the server (see close()). */
+  _abandon() {
+    if (!this._closePromise) this.close().catch(() => {});
+    else this._closePromise.catch(() => {});
   }
 
   [Symbol.asyncDispose || Symbol.for('nodejs.asyncDispose')]() {
     return this.close();
   }
+}
+
+/** p, or a rejection with makeError() once ms pass first (ms <= 0: no limit). */
+function withTimeout(p, ms, makeError) {
+  if (!(ms > 0)) return p;
+  let timer;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => { timer = setTimeout(() => reject(makeError()), ms); }),
+  ]);
 }
 
 /** Gathers small buffers into calls of at least `min` bytes. */
@@ -786,7 +812,8 @@ class ReadStream extends Readable {
   _destroy(err, cb) {
     const f = this._file;
     if (!f || !this._ownFile) { cb(err); return; }
-    f.close().then(() => cb(err), (e) => cb(err || e));
+    if (err) { f._abandon(); cb(err); return; }
+    f.close().then(() => cb(null), (e) => cb(e));
   }
 
   /** Closes the stream (and its file). */
@@ -866,7 +893,8 @@ class WriteStream extends Writable {
     const f = this._file;
     this._file = null;
     if (!f || !this._ownFile) { cb(err); return; }
-    f.close().then(() => cb(err), (e) => cb(err || e));
+    if (err) { f._abandon(); cb(err); return; }
+    f.close().then(() => cb(null), (e) => cb(e));
   }
 
   /** Ends the stream (finishing the writes) and closes the file. */
@@ -964,7 +992,9 @@ class SFTP {
     try {
       list = await dir._all();
     } finally {
-      await dir.close();
+      // Every entry is read (or the reading failed): the result does not
+      // wait for the server to close the directory.
+      dir.close().catch(() => {});
     }
     if (o.withFileTypes || o.withAttributes) return list.map((e) => new Dirent(e, dir.path));
     return list.map((e) => e.name);
@@ -985,7 +1015,7 @@ class SFTP {
     try {
       list = await dir._all();
     } finally {
-      await dir.close();
+      dir.close().catch(() => {});
     }
     if (o.withAttributes || o.withFileTypes) return list.map((e) => new Dirent(e, null));
     return list.map((e) => e.name);
@@ -1137,11 +1167,15 @@ class SFTP {
     const o = optionsOf(options, 'readFile');
     checkSignal(o.signal);
     const fh = await this.open(path, o.flag || 'r');
+    let data;
     try {
-      return await fh.readFile(o);
-    } finally {
-      await fh.close().catch(() => {});
+      data = await fh.readFile(o);
+    } catch (e) {
+      fh._abandon(); // the failure is the answer: do not wait on the server again
+      throw e;
     }
+    await fh.close();
+    return data;
   }
 
   /**
@@ -1153,13 +1187,13 @@ class SFTP {
     const o = optionsOf(options, 'writeFile');
     checkSignal(o.signal);
     const fh = await this.open(path, o.flag || 'w', o.mode === undefined ? 0o666 : o.mode);
-    let ok = false;
     try {
       await fh.writeFile(data, o);
-      ok = true;
-    } finally {
-      if (ok) await fh.close(); else await fh.close().catch(() => {});
+    } catch (e) {
+      fh._abandon();
+      throw e;
     }
+    await fh.close(); // rejects if a pipelined write failed
   }
 
   /** writeFile with flag 'a'. */

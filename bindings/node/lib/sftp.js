@@ -12,7 +12,16 @@
 // form (libuv's thread pool): a synchronous call from the main thread costs
 // about 100 µs, and an SFTP call can wait behind another on the same file.
 // Data moves in large calls: streams read and write at least 64 KiB per
-// call (small writes are gathered first), readFile/writeFile up to 4 MiB.
+// call (small writes are gathered first), readFile reads up to 4 MiB per
+// call, writeFile hands its whole buffer over in one.
+//
+// Timeouts. client.sftp({ timeout }) is passed to every call as timeout_ms.
+// gossh_sftp_file_close and gossh_sftp_dir_free take none and wait for the
+// server without limit, so FileHandle.close() and Dir.close() stop waiting
+// after the session's timeout themselves (TimeoutError; the native call
+// goes on in the background and holds its pool thread until the server
+// answers or the session closes), and a file is closed in the background,
+// not awaited, after a failure that already answers the caller.
 //
 // Progress and cancellation. gossh_sftp_get/put(_dir) take a progress
 // callback. koffi runs a registered JS callback called from a Go thread by
@@ -186,8 +195,12 @@ function transferSlots() {
   return transfers.max;
 }
 
-/** Waits for a transfer slot; resolves with its release function. Rejects with AbortError if signal fires first. */
-function acquireTransfer(signal) {
+/**
+ * Waits for a transfer slot; resolves with its release function. Rejects
+ * with AbortError if signal fires first, with ClosedError if the session
+ * closes first.
+ */
+function acquireTransfer(signal, session) {
   const release = () => {
     transfers.used--;
     const next = transfers.queue.shift();
@@ -198,18 +211,22 @@ function acquireTransfer(signal) {
     return Promise.resolve(release);
   }
   return new Promise((resolve, reject) => {
-    const start = () => {
+    const leave = () => {
+      const i = transfers.queue.indexOf(start);
+      if (i >= 0) transfers.queue.splice(i, 1);
       if (signal) signal.removeEventListener('abort', onAbort);
+      session._waiters.delete(onClose);
+    };
+    const start = () => {
+      leave();
       transfers.used++;
       resolve(release);
     };
-    const onAbort = () => {
-      const i = transfers.queue.indexOf(start);
-      if (i >= 0) transfers.queue.splice(i, 1);
-      reject(abortError(signal));
-    };
+    const onAbort = () => { leave(); reject(abortError(signal)); };
+    const onClose = () => { leave(); reject(new ClosedError('the SFTP session is closed', 'GOSSH_E_CLOSED')); };
     transfers.queue.push(start);
     if (signal) signal.addEventListener('abort', onAbort, { once: true });
+    session._waiters.add(onClose);
   });
 }
 
@@ -916,6 +933,7 @@ class SFTP {
     this._closed = false;
     this._closePromise = null;
     this._pending = new Set();
+    this._waiters = new Set(); // transfers waiting for a slot: rejected by close()
     this._hook = () => this._detach();
     client._onClose(this._hook);
     sftpFinalizer.register(this, handle, this);
@@ -1224,7 +1242,7 @@ class SFTP {
     }
     checkSignal(signal);
     this._h();
-    const release = await acquireTransfer(signal);
+    const release = await acquireTransfer(signal, this);
     try {
       return await this._transferNow(name, syscall, src, dst, o, withSize);
     } finally {
@@ -1335,6 +1353,7 @@ class SFTP {
   close() {
     if (this._closePromise) return this._closePromise;
     this._closed = true;
+    for (const w of [...this._waiters]) w();
     this._closePromise = (async () => {
       // Asynchronous, falling back to a synchronous call if the thread pool
       // is full of this session's own blocking calls (which the close ends).
@@ -1349,6 +1368,7 @@ class SFTP {
   _detach() {
     if (!this._closePromise) {
       this._closed = true;
+      for (const w of [...this._waiters]) w();
       this._closePromise = Promise.allSettled([...this._pending]).then(() => this._release());
     }
     return this._closePromise;

@@ -265,3 +265,20 @@ test('transfers leave thread-pool room: an exec completes while 4 transfers run;
   // Transfers still waiting for a slot are aborted at their first report.
   assert.deepStrictEqual(await Promise.all(transfers), ['AbortError', 'AbortError', 'AbortError', 'AbortError']);
 });
+
+test('close() also ends transfers still waiting for a thread-pool slot', async () => {
+  fs.writeFileSync(fx.l('wait-src'), randomData(BIG));
+  await fx.sftp.fastPut(fx.l('wait-src'), fx.r('wait-src'));
+  const s = await fx.client.sftp();
+  const results = [];
+  for (let i = 0; i < 6; i++) { // more than the slots (half of UV_THREADPOOL_SIZE)
+    results.push(s.fastGet(fx.r('wait-src'), fx.l(`wait-${i}`)).then(() => 'completed', (e) => e.name));
+  }
+  await s.close();
+  const r = await Promise.all(results);
+  assert.ok(r.every((x) => x === 'ClosedError' || x === 'completed'), r.join());
+  assert.ok(r.includes('ClosedError'), r.join());
+  for (let i = 0; i < 6; i++) {
+    if (r[i] === 'ClosedError') assert.strictEqual(fs.existsSync(fx.l(`wait-${i}`)), false);
+  }
+});

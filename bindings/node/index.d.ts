@@ -455,6 +455,8 @@ export class Stats {
 export class Dirent {
   /** The entry's name (glob: the whole matching path). */
   name: string;
+  /** Node ssh2's name for `name`. */
+  readonly filename: string;
   /** The directory read (null for glob results). */
   parentPath: string | null;
   /** fs.Dirent's older name for parentPath. */

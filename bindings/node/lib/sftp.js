@@ -273,6 +273,8 @@ class Dirent {
     this.longname = e.longname || '';
     this.attrs = new Stats(e.attrs);
   }
+  /** Node ssh2's name for `name`. */
+  get filename() { return this.name; }
   isFile() { return this.attrs.isFile(); }
   isDirectory() { return this.attrs.isDirectory(); }
   isSymbolicLink() { return this.attrs.isSymbolicLink(); }

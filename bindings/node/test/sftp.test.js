@@ -101,6 +101,7 @@ test('mkdir, readdir (names, withFileTypes, withAttributes), opendir, rmdir', as
   const withAttrs = await fx.sftp.readdir(dir, { withAttributes: true });
   const f0 = withAttrs.find((e) => e.name === 'f000');
   assert.ok(f0.longname.includes('f000'), f0.longname);
+  assert.strictEqual(f0.filename, 'f000'); // ssh2's name
   assert.strictEqual(f0.attrs.size, 4);
 
   const seen = [];

@@ -12,8 +12,8 @@
 // form (libuv's thread pool): a synchronous call from the main thread costs
 // about 100 µs, and an SFTP call can wait behind another on the same file.
 // Data moves in large calls: streams read and write at least 64 KiB per
-// call (small writes are gathered first), readFile reads up to 4 MiB per
-// call, writeFile hands its whole buffer over in one.
+// call (small writes are gathered first), readFile and writeFile move up
+// to 4 MiB per call (and look at their AbortSignal between calls).
 //
 // Timeouts. client.sftp({ timeout }) is passed to every call as timeout_ms.
 // gossh_sftp_file_close and gossh_sftp_dir_free take none and wait for the
@@ -607,7 +607,12 @@ class FileHandle {
     checkSignal(signal);
     const buf = toBuffer(data, encoding);
     if (buf) {
-      await this._writeAll(buf, null);
+      // In calls of up to 4 MiB, so that a signal is looked at between
+      // them (writes are pipelined by libgossh: no round trip per call).
+      for (let off = 0; off < buf.length; off += MAX_FILE_CHUNK) {
+        checkSignal(signal);
+        await this._writeAll(buf.subarray(off, off + MAX_FILE_CHUNK), null);
+      }
       return;
     }
     if (data && (typeof data[Symbol.asyncIterator] === 'function' || typeof data[Symbol.iterator] === 'function')) {

@@ -53,6 +53,21 @@ test('writeFile / readFile: binary round trip (sha256), strings, appendFile', as
   assert.ok((await fx.sftp.readFile(fx.r('lines2'))).equals(Buffer.concat(parts)));
 });
 
+test('readFile / writeFile with an AbortSignal', async () => {
+  const data = randomData(9 * 1024 * 1024);
+  await assert.rejects(fx.sftp.writeFile(fx.r('sig'), data, { signal: AbortSignal.abort() }), (e) => e.name === 'AbortError');
+  const ac = new AbortController();
+  const p = fx.sftp.writeFile(fx.r('sig'), data, { signal: ac.signal });
+  ac.abort();
+  await assert.rejects(p, (e) => e.name === 'AbortError');
+  await fx.sftp.writeFile(fx.r('sig'), data);
+  const ac2 = new AbortController();
+  const r = fx.sftp.readFile(fx.r('sig'), { signal: ac2.signal });
+  ac2.abort();
+  await assert.rejects(r, (e) => e.name === 'AbortError');
+  assert.strictEqual(sha256(await fx.sftp.readFile(fx.r('sig'), { signal: new AbortController().signal })), sha256(data));
+});
+
 test('stat / lstat give fs.Stats-like objects', async () => {
   await fx.sftp.writeFile(fx.r('st'), 'abc', { mode: 0o640 });
   const st = await fx.sftp.stat(fx.r('st'));

@@ -805,12 +805,16 @@ class ReadStream extends Readable {
     this._ownFile = !this._file;
     this._remaining = this.end === Infinity ? Infinity : this.end - (this.start || 0) + 1;
     this._chunk = Math.max(MIN_CHUNK, this.readableHighWaterMark);
+    // A range that one call reads is read at its position (pread): a
+    // sequential read would start libgossh's read-ahead of a whole window
+    // (max_inflight x max_read) for a few bytes.
+    this._pos = this._remaining <= this._chunk ? (this.start || 0) : null;
   }
 
   _construct(cb) {
     (async () => {
       if (!this._file) this._file = await this._sftp.open(this.path, this.flags, this.mode);
-      if (this.start !== undefined && this.start > 0) await this._file.seek(this.start, SEEK_SET);
+      if (this._pos === null && this.start !== undefined && this.start > 0) await this._file.seek(this.start, SEEK_SET);
     })().then(() => {
       this.pending = false;
       this.emit('open', this._file);
@@ -823,9 +827,10 @@ class ReadStream extends Readable {
     if (this._remaining <= 0) { this.push(null); return; }
     const want = Math.min(this._chunk, this._remaining);
     const buf = Buffer.allocUnsafe(want);
-    this._file.read(buf, 0, want, null).then(({ bytesRead }) => {
+    this._file.read(buf, 0, want, this._pos).then(({ bytesRead }) => {
       if (this.destroyed) return;
       if (bytesRead === 0) { this.push(null); return; }
+      if (this._pos !== null) this._pos += bytesRead;
       this.bytesRead += bytesRead;
       this._remaining -= bytesRead;
       this.push(bytesRead === want ? buf : buf.subarray(0, bytesRead));

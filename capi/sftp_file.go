@@ -111,7 +111,7 @@ func gossh_sftp_entries_free(entries *C.gossh_sftp_entry, n C.size_t) {
 func gossh_sftp_dir_free(h C.uintptr_t) {
 	defer guardVoid()
 	if o := dropHandle(h, kindSFTPDir); o != nil {
-		o.(*core.Dir).Close()
+		go closeQuietly(o.(*core.Dir).Close) // a free never blocks on a stalled server
 	}
 }
 
@@ -286,6 +286,13 @@ func gossh_sftp_file_close(h C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 func gossh_sftp_file_free(h C.uintptr_t) {
 	defer guardVoid()
 	if o := dropHandle(h, kindSFTPFile); o != nil {
-		o.(*core.File).Close()
+		go closeQuietly(o.(*core.File).Close) // a free never blocks on a stalled server
 	}
+}
+
+// closeQuietly runs a close for a _free, on its own goroutine: failures are
+// ignored, as the header says, and so is a panic.
+func closeQuietly(close func() error) {
+	defer func() { _ = recover() }()
+	_ = close()
 }

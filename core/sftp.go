@@ -246,7 +246,7 @@ func (s *SFTP) do(timeout time.Duration, what string, f func(abandon <-chan stru
 	done := make(chan error, 1)
 	abandon := make(chan struct{})
 	goSafe(s.log, "an SFTP call", func() { done <- f(abandon) }, func(e *Error) { done <- e })
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	select {
 	case err := <-done:
@@ -341,4 +341,20 @@ func (s *SFTP) Home(timeout time.Duration) (string, error) {
 		return err
 	})
 	return home, err
+}
+
+// sftpTimer is timer's deadline as a channel that is closed when it
+// passes, so that every later wait on it sees it too (a time.Timer's
+// channel delivers once): a transfer waits on one deadline many times.
+func sftpTimer(timeout time.Duration) (<-chan struct{}, func()) {
+	if timeout < 0 {
+		return nil, func() {}
+	}
+	c := make(chan struct{})
+	if timeout == 0 {
+		close(c)
+		return c, func() {}
+	}
+	t := time.AfterFunc(timeout, func() { close(c) })
+	return c, func() { t.Stop() }
 }

@@ -132,7 +132,7 @@ func (d *Dir) Read(max int, timeout time.Duration) ([]DirEntry, error) {
 			s, p, h := d.s, d.path, d.handle
 			goSafe(s.log, "an SFTP readdir", func() { c <- s.readdir(p, h, s.closing) }, func(e *Error) { c <- dirBatch{err: e} })
 		}
-		deadline, stop := timer(timeout)
+		deadline, stop := sftpTimer(timeout)
 		var b dirBatch
 		select {
 		case b = <-d.inflight:

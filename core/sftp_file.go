@@ -149,7 +149,7 @@ func fileMode(m uint32) os.FileMode {
 
 // lock takes the file's lock by the deadline. It fails for a closed file
 // or session.
-func (f *File) lock(deadline <-chan time.Time, timeout time.Duration) error {
+func (f *File) lock(deadline <-chan struct{}, timeout time.Duration) error {
 	select {
 	case f.sem <- struct{}{}:
 	default:
@@ -178,7 +178,7 @@ func (f *File) lock(deadline <-chan time.Time, timeout time.Duration) error {
 func (f *File) unlock() { <-f.sem }
 
 // await waits for c by the deadline, or the session's end.
-func await[T any](s *SFTP, c <-chan T, deadline <-chan time.Time, what string) (T, error) {
+func await[T any](s *SFTP, c <-chan T, deadline <-chan struct{}, what string) (T, error) {
 	var zero T
 	select {
 	case v := <-c:
@@ -192,7 +192,7 @@ func await[T any](s *SFTP, c <-chan T, deadline <-chan time.Time, what string) (
 }
 
 // run runs f in a goroutine and waits for it by the deadline.
-func (s *SFTP) run(deadline <-chan time.Time, what string, f func() error) error {
+func (s *SFTP) run(deadline <-chan struct{}, what string, f func() error) error {
 	c := make(chan error, 1)
 	goSafe(s.log, "an SFTP file call", func() { c <- f() }, func(e *Error) { c <- e })
 	err, werr := await(s, c, deadline, what)
@@ -216,7 +216,19 @@ func (f *File) startAhead(off int64) {
 		r := readResult{data: buf[:got]}
 		switch {
 		case err == io.EOF:
-			r.eof = true
+			// pkg/sftp also ends reads with io.EOF when its channel
+			// ends: the file's size tells a real end from a lost one.
+			fi, serr := f.f.Stat()
+			switch {
+			case serr != nil:
+				r.err = f.s.sftpError(serr, "read", f.path, "")
+			case fi.Size() > off+int64(got) && got > 0:
+				// The file grew meanwhile: not the end; read on.
+			case fi.Size() > off+int64(got):
+				r.err = newError(KindProtocol, nil, "sftp read %s: the server sent no data at %d of %d bytes", ShowPath(f.path), off, fi.Size())
+			default:
+				r.eof = true
+			}
 		case err != nil:
 			r.err = f.s.sftpError(err, "read", f.path, "")
 		}
@@ -235,7 +247,7 @@ func (f *File) Read(p []byte, timeout time.Duration) (int, error) {
 	if len(p) == 0 {
 		return 0, errNoRoom()
 	}
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	if err := f.lock(deadline, timeout); err != nil {
 		return 0, err
@@ -287,7 +299,7 @@ func (f *File) Pread(p []byte, off int64, timeout time.Duration) (int, error) {
 	if len(p) == 0 {
 		return 0, errNoRoom()
 	}
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	if err := f.lock(deadline, timeout); err != nil {
 		return 0, err
@@ -316,7 +328,7 @@ func (f *File) Pread(p []byte, off int64, timeout time.Duration) (int, error) {
 // is handed over; a failure of the server surfaces at a later Write, Flush
 // or Close. It copies p.
 func (f *File) Write(p []byte, timeout time.Duration) (int, error) {
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	if err := f.lock(deadline, timeout); err != nil {
 		return 0, err
@@ -348,7 +360,7 @@ func (f *File) Write(p []byte, timeout time.Duration) (int, error) {
 
 // sendLocked waits for the write in flight, then sends the buffer. A
 // timeout leaves the buffer unsent.
-func (f *File) sendLocked(deadline <-chan time.Time) error {
+func (f *File) sendLocked(deadline <-chan struct{}) error {
 	if err := f.collectLocked(deadline); err != nil {
 		return err
 	}
@@ -370,7 +382,7 @@ func (f *File) sendLocked(deadline <-chan time.Time) error {
 }
 
 // collectLocked waits for the write in flight and records its failure.
-func (f *File) collectLocked(deadline <-chan time.Time) error {
+func (f *File) collectLocked(deadline <-chan struct{}) error {
 	if f.wdone != nil {
 		err, werr := await(f.s, f.wdone, deadline, "write")
 		if werr != nil {
@@ -385,7 +397,7 @@ func (f *File) collectLocked(deadline <-chan time.Time) error {
 }
 
 // flushLocked sends what is buffered and waits for every answer.
-func (f *File) flushLocked(deadline <-chan time.Time) error {
+func (f *File) flushLocked(deadline <-chan struct{}) error {
 	if len(f.wbuf) == 0 && f.wdone == nil {
 		return f.werr
 	}
@@ -398,7 +410,7 @@ func (f *File) flushLocked(deadline <-chan time.Time) error {
 // Flush waits until every pipelined write is answered and returns the first
 // failure among them.
 func (f *File) Flush(timeout time.Duration) error {
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	if err := f.lock(deadline, timeout); err != nil {
 		return err
@@ -410,7 +422,7 @@ func (f *File) Flush(timeout time.Duration) error {
 // Pwrite writes p at off and waits for the answers, without moving the
 // offset.
 func (f *File) Pwrite(p []byte, off int64, timeout time.Duration) (int, error) {
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	if err := f.lock(deadline, timeout); err != nil {
 		return 0, err
@@ -432,7 +444,7 @@ func (f *File) Pwrite(p []byte, off int64, timeout time.Duration) (int, error) {
 
 // SeekTimeout moves the offset (whence 0, 1, 2; 2 asks the server for the size).
 func (f *File) SeekTimeout(offset int64, whence int, timeout time.Duration) (int64, error) {
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	if err := f.lock(deadline, timeout); err != nil {
 		return 0, err
@@ -469,7 +481,7 @@ func (f *File) SeekTimeout(offset int64, whence int, timeout time.Duration) (int
 	return f.offset, nil
 }
 
-func (f *File) statLocked(deadline <-chan time.Time) (Attrs, error) {
+func (f *File) statLocked(deadline <-chan struct{}) (Attrs, error) {
 	var a Attrs
 	err := f.s.run(deadline, "fstat", func() error {
 		fi, err := f.f.Stat()
@@ -484,7 +496,7 @@ func (f *File) statLocked(deadline <-chan time.Time) (Attrs, error) {
 
 // Stat returns the open file's attributes (after flushing).
 func (f *File) Stat(timeout time.Duration) (Attrs, error) {
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	if err := f.lock(deadline, timeout); err != nil {
 		return Attrs{}, err
@@ -498,7 +510,7 @@ func (f *File) Stat(timeout time.Duration) (Attrs, error) {
 
 // Setstat changes the attributes a.Flags names (of the file's path).
 func (f *File) Setstat(a Attrs, timeout time.Duration) error {
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	if err := f.lock(deadline, timeout); err != nil {
 		return err
@@ -521,7 +533,7 @@ func (f *File) Setstat(a Attrs, timeout time.Duration) error {
 
 // Sync flushes, then asks the server to fsync (fsync@openssh.com).
 func (f *File) Sync(timeout time.Duration) error {
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	if err := f.lock(deadline, timeout); err != nil {
 		return err
@@ -544,7 +556,7 @@ func (f *File) Check(algorithm string, offset, length uint64, timeout time.Durat
 	if !f.s.raw.has("check-file") && !f.s.raw.has("check-file-name") {
 		return "", sftpStatus(fxOpUnsupported, "the server lacks check-file", "check-file", f.path, "")
 	}
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	if err := f.lock(deadline, timeout); err != nil {
 		return "", err

@@ -6,13 +6,18 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gossh/gossh/core/sshtest"
 )
 
 // sftpSession connects to the test sshd and opens an SFTP session, with a
@@ -507,7 +512,7 @@ func TestSFTPCancelAndResume(t *testing.T) {
 	_, err = sf.Get(dir+"/r", local+"/dst", XferResume, stopAt(5<<20), -1)
 	wantKind(t, err, KindCancelled)
 	fi, err := os.Stat(local + "/dst" + PartSuffix)
-	if err != nil || fi.Size() == 0 || fi.Size() >= size {
+	if err != nil || fi.Size() >= size { // the prefix that arrived in order: maybe nothing yet
 		t.Fatalf("part file after a cancelled resumable get: %v %v", fi, err)
 	}
 	var first uint64 = 1 << 62
@@ -615,4 +620,110 @@ func TestSFTPTimeoutZero(t *testing.T) {
 	wantKind(t, err, KindTimeout)
 	_, err = sf.Get(dir+"/x", t.TempDir()+"/x", 0, nil, 0)
 	wantKind(t, err, KindTimeout)
+}
+
+// A server that stops answering: every call with a timeout returns
+// KindTimeout, a waiting call without one ends with KindClosed when the
+// session is closed from another goroutine. No durations are asserted.
+func TestSFTPStalledServer(t *testing.T) {
+	s := sshd(t)
+	_, direct, dir := sftpSession(t)
+	wf, err := direct.Open(dir+"/f", FxfWrite|FxfCreat, 0o644, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf.Write(make([]byte, 1<<20), -1)
+	if err := wf.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := sshtest.StartFaultProxy(sshtest.ProxyConfig{Target: net.JoinHostPort(s.host, strconv.Itoa(s.port)),
+		Fault: sshtest.ProxyStall, After: []int64{1 << 40}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, sf, err := sftpThrough(t, s, p.Port())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	f, err := sf.Open(dir+"/f", FxfRead|FxfWrite, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := sf.OpenDir(dir, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Trip()
+	const short = 200 * time.Millisecond
+	mustReturn(t, "calls with a timeout", func() {
+		_, err := sf.Stat(dir, short)
+		wantKind(t, err, KindTimeout)
+		_, err = f.Read(make([]byte, 10), short)
+		wantKind(t, err, KindTimeout)
+		_, err = f.Pread(make([]byte, 10), 0, short)
+		wantKind(t, err, KindTimeout)
+		_, err = d.Read(10, short)
+		wantKind(t, err, KindTimeout)
+		_, err = d.Read(10, short) // the batch asked for is still awaited
+		wantKind(t, err, KindTimeout)
+		_, err = sf.Get(dir+"/f", t.TempDir()+"/x", 0, nil, short)
+		wantKind(t, err, KindTimeout)
+		_, err = f.Write(make([]byte, 10<<20), short) // past the window: waits for the server
+		wantKind(t, err, KindTimeout)
+		wantKind(t, f.Flush(short), KindTimeout)
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := sf.Stat(dir, -1)
+		done <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	sf.Close()
+	mustReturn(t, "a call without timeout after close", func() { wantKind(t, <-done, KindClosed) })
+	mustReturn(t, "file close after session close", func() { wantKind(t, f.Close(), KindClosed) })
+}
+
+// A local file system that fills up during a get: GOSSH_E_IO with
+// errno_name ENOSPC and no local file left. Runs as root only: the test
+// re-runs itself in a new mount namespace (unshare -m) with a 4 MiB tmpfs.
+func TestSFTPLocalDiskFull(t *testing.T) {
+	if dir := os.Getenv("GOSSH_TEST_FULLDISK_DIR"); dir != "" {
+		_, sf, rdir := sftpSession(t)
+		if err := os.WriteFile(rdir+"/big", make([]byte, 16<<20), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, err := sf.Get(rdir+"/big", dir+"/big", 0, nil, -1)
+		e := wantKind(t, err, KindIO)
+		if e.Detail("errno_name") != "ENOSPC" || e.Detail("path") != dir+"/big"+PartSuffix {
+			t.Fatalf("details %v", e.Details)
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			t.Fatalf("left %v", ents)
+		}
+		return
+	}
+	sshd(t)
+	if os.Getuid() != 0 {
+		t.Skip("needs root for a tmpfs in a mount namespace")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("no unshare")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c",
+		`mount -t tmpfs -o size=4m gossh-full "$GOSSH_TEST_FULLDISK_DIR" && exec "$0" -test.run '^TestSFTPLocalDiskFull$' -test.count=1`, os.Args[0])
+	cmd.Env = append(os.Environ(), "GOSSH_TEST_FULLDISK_DIR="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		if strings.Contains(string(out), "mount") || strings.Contains(string(out), "unshare") {
+			t.Skipf("no tmpfs in a mount namespace here: %s", out)
+		}
+		t.Fatalf("%v: %s", err, out)
+	}
+	t.Logf("helper: %s", out)
+	if !strings.Contains(string(out), "PASS") || strings.Contains(string(out), "SKIP") {
+		t.Fatalf("the helper did not pass: %s", out)
+	}
 }

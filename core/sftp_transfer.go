@@ -29,9 +29,16 @@ const PartSuffix = ".gossh-part"
 const workersPerChannel = 2
 
 // xfer is one whole-file transfer split into chunks, spread over channels
-// (each a contiguous range of chunks), with workersPerChannel workers per
-// channel. Progress is counted in completed chunks and reported from the
-// calling goroutine only, so the callback is never called concurrently.
+// with workersPerChannel workers per channel. The workers of every channel
+// take the next chunk from one queue in file order (not a contiguous range
+// per channel): the channels share the file's front, so that at any moment
+// everything below the lowest chunk in flight is done. A get's part file is
+// then a prefix plus at most channels*workers chunks, and a put cut off by
+// a lost connection leaves a remote file whose holes lie within that much
+// below its size, which is what a resume backs off (resumeBackoff). It also
+// balances: a slower channel takes fewer chunks. Progress is counted in
+// completed chunks and reported from the calling goroutine only, so the
+// callback is never called concurrently.
 type xfer struct {
 	s          *SFTP
 	what, path string
@@ -45,9 +52,11 @@ type xfer struct {
 	moved   atomic.Int64
 	wake    chan struct{}
 
+	next atomic.Int64 // the next chunk to take
+
 	errMu sync.Mutex
 	err   error
-	left  atomic.Int32 // workers still running
+	left  atomic.Int32 // channels still running
 	end   chan struct{}
 }
 
@@ -120,23 +129,39 @@ func (x *xfer) stop() int64 {
 	return prefix
 }
 
-// channelJob is one channel's share: chunks [lo, hi).
+// resumeBackoff is how far below the remote size a resumed put starts
+// again: the most a put can have had in flight, over the most channels
+// (each chunk is at most maxInflightBytes/workersPerChannel).
+const resumeBackoff = maxTransferChannels * maxInflightBytes
+
+// channelJob is one channel of a transfer.
 type channelJob struct {
-	cl     *sftp.Client
-	lo, hi int
+	cl *sftp.Client
 }
 
-// jobs splits the chunks over the clients.
+// jobs gives each client a job, as long as there are chunks for it.
 func (x *xfer) jobs(clients []*sftp.Client) []channelJob {
-	n := len(x.done)
 	var out []channelJob
-	for k, cl := range clients {
-		lo, hi := n*k/len(clients), n*(k+1)/len(clients)
-		if hi > lo {
-			out = append(out, channelJob{cl, lo, hi})
-		}
+	for _, cl := range clients[:min(len(clients), len(x.done))] {
+		out = append(out, channelJob{cl})
 	}
 	return out
+}
+
+// settle waits (a little) for the workers to end after a failure, so that
+// no request of the transfer is still on its way: it reports whether they
+// did. It does not wait on a closed or lost session, nor past bound.
+func (x *xfer) settle(bound time.Duration) bool {
+	t := time.NewTimer(bound)
+	defer t.Stop()
+	select {
+	case <-x.end:
+		return true
+	case <-x.s.closing:
+	case <-x.s.dead:
+	case <-t.C:
+	}
+	return false
 }
 
 // run starts, for each job, open (which returns the chunk function and a
@@ -144,7 +169,7 @@ func (x *xfer) jobs(clients []*sftp.Client) []channelJob {
 // reports progress, and ends at the first failure, the deadline, the
 // session's end or a cancel. It returns nil only when every chunk is done.
 func (x *xfer) run(jobs []channelJob, open func(cl *sftp.Client) (func(i int, buf []byte) error, func() error, error),
-	progress Progress, deadline <-chan time.Time) error {
+	progress Progress, deadline <-chan struct{}) error {
 	total := uint64(x.size)
 	if len(jobs) == 0 {
 		close(x.end)
@@ -206,8 +231,6 @@ func (x *xfer) channel(j channelJob, open func(cl *sftp.Client) (func(i int, buf
 		x.fail(err)
 		return
 	}
-	var next atomic.Int64
-	next.Store(int64(j.lo))
 	var wg sync.WaitGroup
 	for w := 0; w < workersPerChannel; w++ {
 		wg.Add(1)
@@ -215,8 +238,8 @@ func (x *xfer) channel(j channelJob, open func(cl *sftp.Client) (func(i int, buf
 			defer wg.Done()
 			buf := make([]byte, x.chunk)
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= j.hi || x.failed() != nil || x.stopped.Load() {
+				i := int(x.next.Add(1) - 1)
+				if i >= len(x.done) || x.failed() != nil || x.stopped.Load() {
 					return
 				}
 				_, n := x.chunkAt(i)
@@ -239,14 +262,14 @@ func (s *SFTP) Get(remote, local string, flags int, progress Progress, timeout t
 	if timeout == 0 {
 		return 0, newError(KindTimeout, nil, "sftp get: timeout 0 cannot wait for the server's answer").with("stage", "wait")
 	}
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	return s.get(remote, local, flags, progress, deadline, nil)
 }
 
 // get is Get by a deadline; tree, when not nil, counts the whole tree's
 // progress (get_dir).
-func (s *SFTP) get(remote, local string, flags int, progress Progress, deadline <-chan time.Time, tree *treeProgress) (uint64, error) {
+func (s *SFTP) get(remote, local string, flags int, progress Progress, deadline <-chan struct{}, tree *treeProgress) (uint64, error) {
 	var a Attrs
 	err := s.run(deadline, "stat", func() error {
 		fi, err := s.main.Stat(remote)
@@ -302,6 +325,12 @@ func (s *SFTP) get(remote, local string, flags int, progress Progress, deadline 
 					n, err := rf.ReadAt(buf, off)
 					if n < len(buf) {
 						if err == nil || err == io.EOF {
+							// pkg/sftp also ends reads with io.EOF when its
+							// channel ends: a stat tells a lost channel
+							// from a file that really is shorter.
+							if _, serr := rf.Stat(); serr != nil {
+								return s.sftpError(serr, "get", remote, "")
+							}
 							return newError(KindProtocol, err, "sftp get %s: the server sent %d bytes less than the file's size (%d)", ShowPath(remote), len(buf)-n, size)
 						}
 						return s.sftpError(err, "get", remote, "")
@@ -360,12 +389,12 @@ func (s *SFTP) Put(local, remote string, flags int, progress Progress, timeout t
 	if timeout == 0 {
 		return 0, newError(KindTimeout, nil, "sftp put: timeout 0 cannot wait for the server's answer").with("stage", "wait")
 	}
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	return s.put(local, remote, flags, progress, deadline, nil)
 }
 
-func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline <-chan time.Time, tree *treeProgress) (uint64, error) {
+func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline <-chan struct{}, tree *treeProgress) (uint64, error) {
 	lf, err := os.Open(local)
 	if err != nil {
 		return 0, localError(err, "open", local)
@@ -386,9 +415,9 @@ func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline 
 	err = s.run(deadline, "open", func() error {
 		if flags&XferResume != 0 {
 			if fi, err := s.main.Stat(remote); err == nil && fi.Mode().IsRegular() {
-				// Pipelined writes may have left holes just below the
-				// remote size: write the last windows again.
-				start = max(0, min(fi.Size(), size)-2*int64(s.inflightBytes()))
+				// A put cut off by a lost connection may have left holes
+				// just below the remote size: write that part again.
+				start = max(0, min(fi.Size(), size)-resumeBackoff)
 				f, err := s.openOn(s.main, remote, FxfWrite, 0)
 				first = f
 				return err
@@ -401,7 +430,7 @@ func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline 
 	if err != nil {
 		return 0, err
 	}
-	if size-start < splitThreshold || flags&XferResume != 0 {
+	if size-start < splitThreshold {
 		channels = 1
 	}
 	var clients []*sftp.Client
@@ -446,7 +475,23 @@ func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline 
 				}, nil
 		}, tree.wrap(progress), deadline)
 	}
-	x.stop()
+	prefix := x.stop()
+	if err != nil {
+		// The session lives (a cancel, a refused write, a local read
+		// error): once the requests in flight are answered, cut the
+		// remote file to what arrived in order, so that it never holds
+		// holes, and a resume continues from there.
+		x.fail(err)
+		if k := KindOf(err); k != KindClosed && k != KindTimeout && x.settle(10*time.Second) {
+			_ = s.run(deadline, "truncate", func() error {
+				rep, err := s.raw.call(9, marshalAttrs(fxStr(nil, remote), Attrs{Flags: attrSize, Size: uint64(prefix)}), s.closing)
+				if err != nil {
+					return err
+				}
+				return rawStatus(rep, "truncate", remote, "")
+			})
+		}
+	}
 	cerr := s.run(deadline, "close", func() error { return s.sftpError(first.Close(), "put", remote, "") })
 	if err == nil {
 		err = cerr

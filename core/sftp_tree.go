@@ -21,7 +21,7 @@ type treeItem struct {
 
 // runAbandon is run for calls that take an abandon channel: it is closed
 // when the caller stops waiting.
-func (s *SFTP) runAbandon(deadline <-chan time.Time, what string, f func(abandon <-chan struct{}) error) error {
+func (s *SFTP) runAbandon(deadline <-chan struct{}, what string, f func(abandon <-chan struct{}) error) error {
 	abandon := make(chan struct{})
 	defer close(abandon)
 	return s.run(deadline, what, func() error { return f(abandon) })
@@ -71,7 +71,7 @@ func (s *SFTP) GetDir(remote, local string, flags int, progress Progress, timeou
 	if timeout == 0 {
 		return newError(KindTimeout, nil, "sftp get_dir: timeout 0 cannot wait for the server's answer").with("stage", "wait")
 	}
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	var items []treeItem
 	err := s.runAbandon(deadline, "get_dir", func(abandon <-chan struct{}) error {
@@ -119,7 +119,7 @@ func (s *SFTP) PutDir(local, remote string, flags int, progress Progress, timeou
 	if timeout == 0 {
 		return newError(KindTimeout, nil, "sftp put_dir: timeout 0 cannot wait for the server's answer").with("stage", "wait")
 	}
-	deadline, stop := timer(timeout)
+	deadline, stop := sftpTimer(timeout)
 	defer stop()
 	var items []treeItem
 	err := filepath.WalkDir(local, func(p string, d fs.DirEntry, err error) error {

@@ -238,6 +238,10 @@ const char *gossh_error_message(const gossh_error *e);
  *       did not resolve), "refused" or "unreachable".
  *   GOSSH_E_TIMEOUT: "stage" (connect, banner, auth, read, write, wait);
  *       at stage connect also "address", "host" and "port".
+ *   GOSSH_E_SFTP: "status", "status_name", "errno_name", "path", "path2",
+ *       "message", always all six ("" where none applies; see "SFTP").
+ *   GOSSH_E_IO from an SFTP transfer: "path" (the local file) and
+ *       "errno_name" ("ENOENT", "EACCES", "ENOSPC", ...; "" if none fits).
  */
 const char *gossh_error_detail(const gossh_error *e, const char *name);
 
@@ -1325,7 +1329,13 @@ int gossh_client_cancel_port_forward(gossh_client *c, const char *address, int p
  *   "errno_name"   the POSIX errno a local call would have given, where one
  *                  fits: "ENOENT" (no such file), "EACCES" (permission
  *                  denied), "EEXIST", "ENOTDIR", "EISDIR", "ENOTEMPTY",
- *                  "ENOSPC", "EOPNOTSUPP", "EIO", or "" when none fits;
+ *                  "ENOSPC", "EOPNOTSUPP", "EIO", or "" when none fits.
+ *                  Protocol version 3 (OpenSSH) reports most failures,
+ *                  an existing file, a non-empty directory and a full
+ *                  disk included, as plain "failure": errno_name is ""
+ *                  then. gossh sets "EISDIR", "ENOTDIR" and "EEXIST"
+ *                  itself where it checked the cause (get of a
+ *                  directory, makedirs, copy of a directory);
  *   "path"         the remote path of the request ("" for handle calls
  *                  without a known path), and "path2" for two-path calls
  *                  (rename, symlink, hardlink, copy);
@@ -1336,7 +1346,10 @@ int gossh_client_cancel_port_forward(gossh_client *c, const char *address, int p
  *
  * Blocking.  Every call that talks to the server blocks and takes
  * timeout_ms by the one rule (see "Timeouts"); a call that times out
- * abandons its request (a late answer is dropped). Closing the sftp
+ * abandons its request (a late answer is dropped; a directory batch or
+ * read-ahead that arrives late is kept for the next call). timeout_ms 0
+ * fails at once with GOSSH_E_TIMEOUT for every call that needs the
+ * server's answer (gossh_sftp_file_read returns data already read ahead). Closing the sftp
  * handle, or its client, from another thread ends its in-flight calls
  * with GOSSH_E_CLOSED. Handles are safe to use from several threads;
  * calls on one file are serialised.
@@ -1403,8 +1416,11 @@ int gossh_client_open_sftp(gossh_client *c, int timeout_ms, gossh_sftp **out, go
  *   "transfer_channels"  SFTP channels a whole-file get/put of 8 MiB or
  *                        more splits over (1..16; default 4)
  *   "max_inflight"       requests in flight per channel during get/put and
- *                        sequential file reads/writes (1..1024; default 64)
- * Unknown names and bad values: GOSSH_E_INVALID. Does not block.
+ *                        sequential file reads/writes (1..1024; default 64),
+ *                        but never more than 4 MiB per channel (x/crypto's
+ *                        channel window is 2 MiB: more buys nothing)
+ * Values apply to the transfers and files started afterwards. Unknown
+ * names and bad values: GOSSH_E_INVALID. Does not block.
  */
 int gossh_sftp_set(gossh_sftp *s, const char *name, const char *value, gossh_error **err);
 
@@ -1413,7 +1429,8 @@ int gossh_sftp_set(gossh_sftp *s, const char *name, const char *value, gossh_err
  * gossh_free): "version" (the protocol version, "3"), "extensions"
  * (the server's extensions as "name=data" lines, e.g.
  * "limits@openssh.com=1"), "max_read" and "max_write" (the packet payload
- * sizes in use, decimal), "home" (the user's home directory, by
+ * sizes in use, decimal; pkg/sftp v1 uses one size for both, the smaller of
+ * the server's two limits, so they are equal), "home" (the user's home directory, by
  * home-directory or expand-path "~", or realpath "." when neither is
  * offered; BLOCKS then, timeout: channel_timeout). GOSSH_E_INVALID for an
  * unknown name.
@@ -1520,8 +1537,9 @@ int gossh_sftp_copy(gossh_sftp *s, const char *src, const char *dst, int timeout
  * gossh_sftp_glob — the remote paths that match pattern (shell wildcards
  * *, ? and [...] in any path component, not matching a leading "." unless
  * the pattern's component starts with "."), as a directory handle whose
- * entries carry the whole matching path as name, sorted. BLOCKS while it
- * walks the directories the pattern needs.
+ * entries carry the whole matching path as name and its lstat attributes
+ * (longname ""), sorted. A bad pattern ("[" unclosed) is GOSSH_E_INVALID.
+ * BLOCKS while it walks the directories the pattern needs.
  */
 int gossh_sftp_glob(gossh_sftp *s, const char *pattern, int timeout_ms, gossh_sftp_dir **out,
                     gossh_error **err);
@@ -1546,8 +1564,9 @@ int gossh_sftp_dir_read(gossh_sftp_dir *d, gossh_sftp_entry *entries, size_t cap
 /* gossh_sftp_entries_free — gossh_free on the names of n entries, and zeroes them. */
 void gossh_sftp_entries_free(gossh_sftp_entry *entries, size_t n);
 
-/* gossh_sftp_dir_free — closes (on the server too) and releases. NULL and
- * repeats are no-ops. */
+/* gossh_sftp_dir_free — releases; the directory is closed on the server
+ * from a library thread (a free never blocks). NULL and repeats are
+ * no-ops. */
 void gossh_sftp_dir_free(gossh_sftp_dir *d);
 
 /* Files. flags are SSH_FXF_* values, combined with |. */
@@ -1560,9 +1579,12 @@ void gossh_sftp_dir_free(gossh_sftp_dir *d);
 
 /*
  * gossh_sftp_open — opens a remote file. flags: GOSSH_SFTP_* (at least one
- * of READ and WRITE); mode: permission bits for a file it creates (e.g.
- * 0666; the server applies its umask). The file's offset starts at 0
- * (at the end with APPEND). Caller frees *out with gossh_sftp_file_free.
+ * of READ and WRITE; other bits: GOSSH_E_INVALID); mode: permission bits
+ * for a file it creates (e.g. 0666), less the server's umask: pkg/sftp v1
+ * sends OPEN without attributes, so the server makes the file 0666 less
+ * its umask, and gossh then sets mode less the same bits. The file's
+ * offset starts at 0 (at the end with APPEND). Caller frees *out with
+ * gossh_sftp_file_free.
  */
 int gossh_sftp_open(gossh_sftp *s, const char *path, int flags, uint32_t mode, int timeout_ms,
                     gossh_sftp_file **out, gossh_error **err);
@@ -1571,9 +1593,11 @@ int gossh_sftp_open(gossh_sftp *s, const char *path, int flags, uint32_t mode, i
  * gossh_sftp_file_read — reads up to cap bytes at the file's offset and
  * advances it; *nread == 0 with return 0 is the end of the file.
  * Sequential reads read ahead (up to max_inflight requests of max_read
- * bytes), so a loop of small reads runs at nearly the speed of
- * gossh_sftp_get; a seek drops the read-ahead. A file that shrinks or
- * a connection lost meanwhile is an error, not a short end.
+ * bytes, at most 4 MiB), so a loop of small reads runs at nearly the speed
+ * of gossh_sftp_get; a seek or a write drops the read-ahead. A connection
+ * lost meanwhile is an error (GOSSH_E_CLOSED), never a short end: an end
+ * of data is confirmed against the file's size (a file that grew
+ * meanwhile is read on).
  */
 int gossh_sftp_file_read(gossh_sftp_file *f, void *buf, size_t cap, int timeout_ms,
                          size_t *nread, gossh_error **err);
@@ -1610,7 +1634,9 @@ int gossh_sftp_file_seek(gossh_sftp_file *f, int64_t offset, int whence, int tim
  * the first failure among them is returned. */
 int gossh_sftp_file_flush(gossh_sftp_file *f, int timeout_ms, gossh_error **err);
 
-/* gossh_sftp_file_stat / _setstat — fstat and fsetstat of an open file. */
+/* gossh_sftp_file_stat / _setstat — fstat of an open file (after flushing),
+ * and setstat of the path it was opened with (after flushing; one SETSTAT:
+ * pkg/sftp v1 cannot send FSETSTAT with times). */
 int gossh_sftp_file_stat(gossh_sftp_file *f, int timeout_ms, gossh_sftp_attrs *out,
                          gossh_error **err);
 int gossh_sftp_file_setstat(gossh_sftp_file *f, const gossh_sftp_attrs *attrs, int timeout_ms,
@@ -1621,9 +1647,10 @@ int gossh_sftp_file_sync(gossh_sftp_file *f, int timeout_ms, gossh_error **err);
 
 /*
  * gossh_sftp_file_check — a hash of the file's bytes [offset, offset+length)
- * (length 0: to the end) by the check-file extension, in hex in *out
- * (gossh_free); algorithm e.g. "sha256". GOSSH_E_SFTP "op_unsupported"
- * when the server lacks it (OpenSSH does).
+ * (length 0: to the end) by the check-file extension (check-file-name on
+ * the path the file was opened with), in hex in *out (gossh_free);
+ * algorithm e.g. "sha256". GOSSH_E_SFTP "op_unsupported" when the server
+ * lacks it (OpenSSH does).
  */
 int gossh_sftp_file_check(gossh_sftp_file *f, const char *algorithm, uint64_t offset,
                           uint64_t length, int timeout_ms, char **out, gossh_error **err);
@@ -1636,7 +1663,10 @@ int gossh_sftp_file_check(gossh_sftp_file *f, const char *algorithm, uint64_t of
  */
 int gossh_sftp_file_close(gossh_sftp_file *f, gossh_error **err);
 
-/* gossh_sftp_file_free — closes (ignoring failures) and releases. */
+/* gossh_sftp_file_free — releases; the file is closed (flushed) on a
+ * library thread, ignoring failures, so that a free never blocks on a
+ * stalled server. Use gossh_sftp_file_close to learn whether the data
+ * arrived. NULL and repeats are no-ops. */
 void gossh_sftp_file_free(gossh_sftp_file *f);
 
 /* Whole-file transfers. */
@@ -1644,7 +1674,9 @@ void gossh_sftp_file_free(gossh_sftp_file *f);
 /*
  * gossh_progress_cb — reports a transfer's progress: bytes done so far
  * and the total expected (the file's size; for a directory tree the tree's
- * total). Called from the transferring thread, with done never
+ * total). Called on the thread that called get/put (never from two threads
+ * at once), first with the starting point (0, or where a resume starts),
+ * then as chunks complete (at most 2 MiB apart), with done never
  * decreasing, and once more with done == total at the end of a successful
  * transfer. Return nonzero to go on; 0 cancels the transfer (it then fails
  * with GOSSH_E_CANCELLED), so a binding whose callback raised fails closed.
@@ -1662,10 +1694,12 @@ typedef int (*gossh_progress_cb)(uint64_t done, uint64_t total, void *userdata);
  * temporary file beside local path ("<local>.gossh-part"), renamed over
  * local only when the whole size has arrived: a failed or cancelled get
  * leaves no file that looks complete (with GOSSH_SFTP_RESUME the partial
- * file is kept for a later resume; resuming starts from its size, after
- * checking that the remote file is at least that long).
+ * file is kept for a later resume, cut to the part that arrived in order;
+ * resuming starts from its size, after checking that the remote file is at
+ * least that long: GOSSH_E_PROTOCOL if not).
  * Large files are read over "transfer_channels" channels with
- * "max_inflight" requests each. *size (may be NULL) receives the bytes in
+ * "max_inflight" requests each; the channels take chunks from one queue in
+ * file order. The part file is not fsynced before the rename. *size (may be NULL) receives the bytes in
  * the local file. cb may be NULL. BLOCKS for at most timeout_ms in all.
  * Returns 0, GOSSH_E_SFTP, GOSSH_E_IO (local file), GOSSH_E_CANCELLED,
  * GOSSH_E_TIMEOUT, GOSSH_E_CLOSED, GOSSH_E_PROTOCOL (the server sent more
@@ -1677,10 +1711,16 @@ int gossh_sftp_get(gossh_sftp *s, const char *remote, const char *local, int fla
 
 /*
  * gossh_sftp_put — copies local file to remote path (created with the
- * local file's permission bits, or truncated), pipelined as get, then
- * checks with a stat that the remote size is the local size (unless
- * GOSSH_SFTP_NOVERIFY): a mismatch is GOSSH_E_PROTOCOL. With
- * GOSSH_SFTP_RESUME it appends from the remote file's size.
+ * local file's permission bits less the server's umask, as
+ * gossh_sftp_open; or truncated), pipelined as get, then checks with a
+ * stat that the remote size is the local size (unless
+ * GOSSH_SFTP_NOVERIFY): a mismatch is GOSSH_E_PROTOCOL. A put that fails
+ * while the session lives (a cancel, a refused write) cuts the remote
+ * file to the part that arrived in order, so it never keeps holes.
+ * With GOSSH_SFTP_RESUME it continues from the remote file's size less
+ * 64 MiB (16 channels x 4 MiB: what a put cut off by a lost connection
+ * may have had in flight, so may have left as holes below its size), and
+ * writes the rest again.
  */
 int gossh_sftp_put(gossh_sftp *s, const char *local, const char *remote, int flags,
                    gossh_progress_cb cb, void *userdata, int timeout_ms, uint64_t *size,
@@ -1689,8 +1729,11 @@ int gossh_sftp_put(gossh_sftp *s, const char *local, const char *remote, int fla
 /*
  * gossh_sftp_get_dir / _put_dir — mirror a directory tree (files,
  * directories, symlinks as links) from remote to local or back, making
- * directories as needed; progress counts bytes over the whole tree.
- * Flags as for files (RESUME applies per file).
+ * directories as needed (a symlink at the destination is replaced; other
+ * file types are skipped); progress counts bytes over the whole tree.
+ * Flags as for files (RESUME applies per file). The remote (get_dir) or
+ * local (put_dir) root must be a directory: GOSSH_E_SFTP "ENOTDIR" /
+ * GOSSH_E_IO "ENOTDIR".
  */
 int gossh_sftp_get_dir(gossh_sftp *s, const char *remote, const char *local, int flags,
                        gossh_progress_cb cb, void *userdata, int timeout_ms,

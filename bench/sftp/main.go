@@ -1,0 +1,140 @@
+// Command sftp measures gossh's SFTP get, put and a 32 KiB read loop
+// against the test sshd, beside OpenSSH's sftp on the same files, and
+// prints one line per measurement (MiB/s, best of BENCH_RUNS).
+//
+//	testenv/with-sshd.sh go run ./bench/sftp
+//
+// BENCH_SFTP_BYTES (default 512 MiB), BENCH_RUNS (default 3),
+// BENCH_CHANNELS (gossh's transfer_channels, default 4).
+package main
+
+import (
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gossh/gossh/core"
+)
+
+func envInt(name string, def int64) int64 {
+	if n, err := strconv.ParseInt(os.Getenv(name), 10, 64); err == nil {
+		return n
+	}
+	return def
+}
+
+func must(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench/sftp:", err)
+		os.Exit(1)
+	}
+}
+
+func mibs(size int64, d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
+
+// best runs f runs times and returns the best rate.
+func best(runs int64, size int64, f func() error) float64 {
+	var top float64
+	for i := int64(0); i < runs; i++ {
+		start := time.Now()
+		must(f())
+		top = max(top, mibs(size, time.Since(start)))
+	}
+	return top
+}
+
+func main() {
+	host, port, user, keydir := os.Getenv("GOSSH_TEST_HOST"), os.Getenv("GOSSH_TEST_PORT"), os.Getenv("GOSSH_TEST_USER"), os.Getenv("GOSSH_TEST_KEYDIR")
+	if host == "" {
+		fmt.Fprintln(os.Stderr, "no test sshd: run under testenv/with-sshd.sh")
+		os.Exit(2)
+	}
+	size := envInt("BENCH_SFTP_BYTES", 512<<20)
+	runs := envInt("BENCH_RUNS", 3)
+	channels := envInt("BENCH_CHANNELS", 4)
+
+	cfg := core.NewConfig()
+	cfg.Hostname, cfg.Username = host, user
+	cfg.Port, _ = strconv.Atoi(port)
+	cfg.AllowAgent, cfg.LookForKeys = false, false
+	cfg.KeyFilenames = []string{filepath.Join(keydir, "id_ed25519")}
+	c := core.NewClient()
+	must(c.LoadHostKeys(filepath.Join(keydir, "known_hosts")))
+	must(c.Connect(cfg))
+	defer c.Close()
+	s, err := c.OpenSFTP(-1)
+	must(err)
+	must(s.Set("transfer_channels", strconv.FormatInt(channels, 10)))
+	home, err := s.Home(-1)
+	must(err)
+
+	dir, err := os.MkdirTemp("", "gossh-bench-sftp-")
+	must(err)
+	defer os.RemoveAll(dir)
+	src := filepath.Join(dir, "src")
+	f, err := os.Create(src)
+	must(err)
+	_, err = io.CopyN(f, rand.Reader, size)
+	must(err)
+	must(f.Close())
+	remote := home + "/gossh-bench-sftp.bin"
+	defer s.Remove(remote, -1)
+
+	put := best(runs, size, func() error { _, err := s.Put(src, remote, 0, nil, -1); return err })
+	get := best(runs, size, func() error {
+		os.Remove(filepath.Join(dir, "dst"))
+		_, err := s.Get(remote, filepath.Join(dir, "dst"), 0, nil, -1)
+		return err
+	})
+	loop := best(runs, size, func() error {
+		f, err := s.Open(remote, core.FxfRead, 0, -1)
+		if err != nil {
+			return err
+		}
+		buf := make([]byte, 32<<10)
+		var n int64
+		for {
+			k, err := f.Read(buf, -1)
+			if err != nil {
+				return err
+			}
+			if k == 0 {
+				break
+			}
+			n += int64(k)
+		}
+		if n != size {
+			return fmt.Errorf("read loop: %d of %d bytes", n, size)
+		}
+		return f.Close()
+	})
+	fmt.Printf("gossh   put %7.1f MiB/s  get %7.1f MiB/s  32KiB-read-loop %7.1f MiB/s  (%d MiB, %d channels, best of %d)\n",
+		put, get, loop, size>>20, channels, runs)
+
+	// OpenSSH's sftp on the same server and files.
+	sftp := func(cmd string) error {
+		c := exec.Command("sftp", "-q", "-b", "-", "-P", port, "-i", filepath.Join(keydir, "id_ed25519"),
+			"-o", "UserKnownHostsFile="+filepath.Join(keydir, "known_hosts"), "-o", "BatchMode=yes",
+			user+"@"+host)
+		c.Stdin = strings.NewReader(cmd + "\n")
+		out, err := c.CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("sftp %s: %v: %s", cmd, err, out)
+		}
+		return nil
+	}
+	if _, err := exec.LookPath("sftp"); err != nil {
+		fmt.Println("openssh sftp: skipped (no sftp binary)")
+		return
+	}
+	oput := best(runs, size, func() error { return sftp(fmt.Sprintf("put %s %s", src, remote)) })
+	oget := best(runs, size, func() error { return sftp(fmt.Sprintf("get %s %s", remote, filepath.Join(dir, "odst"))) })
+	fmt.Printf("openssh put %7.1f MiB/s  get %7.1f MiB/s  (sftp -b, connect included)\n", oput, oget)
+	fmt.Printf("ratio   put %.2fx  get %.2fx\n", put/oput, get/oget)
+}

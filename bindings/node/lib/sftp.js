@@ -16,12 +16,13 @@
 // to 4 MiB per call (and look at their AbortSignal between calls).
 //
 // Timeouts. client.sftp({ timeout }) is passed to every call as timeout_ms.
-// gossh_sftp_file_close and gossh_sftp_dir_free take none and wait for the
-// server without limit, so FileHandle.close() and Dir.close() stop waiting
-// after the session's timeout themselves (TimeoutError; the native call
-// goes on in the background and holds its pool thread until the server
-// answers or the session closes), and a file is closed in the background,
-// not awaited, after a failure that already answers the caller.
+// gossh_sftp_file_close takes none and waits for the server without limit,
+// so FileHandle.close() stops waiting after the session's timeout itself
+// (TimeoutError; the native close goes on in the background and holds its
+// pool thread until the server answers or the session closes). After a
+// failure that already answers the caller, a file is released with
+// gossh_sftp_file_free instead, which never blocks (the library closes it
+// on its own thread); directories are always released that way.
 //
 // Progress and cancellation. gossh_sftp_get/put(_dir) take a progress
 // callback. koffi runs a registered JS callback called from a Go thread by
@@ -359,8 +360,8 @@ function optionsOf(options, name) {
 }
 
 // Native handles left to the garbage collector are released on the thread
-// pool: releasing a file or directory closes it on the server, which must
-// not block the main thread.
+// pool (a call into Go from the main thread costs ~100 us; the releases
+// themselves never wait for the server).
 const fileFinalizer = new FinalizationRegistry((h) => { callVoidAsync('gossh_sftp_file_free', h); });
 const dirFinalizer = new FinalizationRegistry((s) => {
   callVoidAsync('gossh_sftp_dir_free', s.handle);
@@ -432,20 +433,18 @@ class Dir {
   }
 
   /**
-   * Closes the directory (on the server too). Idempotent. The release
-   * takes no timeout in the C API; with a session timeout, close() stops
-   * waiting for it after that long (the release goes on in the background).
+   * Closes the directory (the library closes it on the server from its own
+   * thread: this never waits for the server). Idempotent.
    */
   close() {
     if (this._closePromise) return this._closePromise;
     this._closed = true;
     dirFinalizer.unregister(this);
     const s = this._state;
-    const released = (this._reading ? this._reading.catch(() => {}) : Promise.resolve())
+    // A batch still being read finishes first: it writes into s.entries.
+    this._closePromise = (this._reading ? this._reading.catch(() => {}) : Promise.resolve())
       .then(() => callVoidAsync('gossh_sftp_dir_free', s.handle))
       .then(() => { if (s.entries) { koffi.free(s.entries); s.entries = null; } });
-    this._closePromise = withTimeout(released, this._sftp._timeout, () => new TimeoutError(
-      `sftp closedir ${this.path}: timed out after ${this._sftp._timeout} ms`, 'GOSSH_E_TIMEOUT', { stage: 'wait' }));
     return this._closePromise;
   }
 
@@ -724,10 +723,16 @@ class FileHandle {
     return this._closePromise;
   }
 
-  /** After a failure: closes in the background, without waiting for the server (see close()). */
+  /**
+   * After a failure that already answers the caller: releases the file
+   * without waiting for the server (gossh_sftp_file_free closes it on a
+   * library thread, ignoring failures).
+   */
   _abandon() {
-    if (!this._closePromise) this.close().catch(() => {});
-    else this._closePromise.catch(() => {});
+    if (this._closePromise) { this._closePromise.catch(() => {}); return; }
+    this._closed = true;
+    fileFinalizer.unregister(this);
+    this._closePromise = callVoidAsync('gossh_sftp_file_free', this._handle);
   }
 
   [Symbol.asyncDispose || Symbol.for('nodejs.asyncDispose')]() {
@@ -1022,9 +1027,7 @@ class SFTP {
     try {
       list = await dir._all();
     } finally {
-      // Every entry is read (or the reading failed): the result does not
-      // wait for the server to close the directory.
-      dir.close().catch(() => {});
+      await dir.close();
     }
     if (o.withFileTypes || o.withAttributes) return list.map((e) => new Dirent(e, dir.path));
     return list.map((e) => e.name);
@@ -1045,7 +1048,7 @@ class SFTP {
     try {
       list = await dir._all();
     } finally {
-      dir.close().catch(() => {});
+      await dir.close();
     }
     if (o.withAttributes || o.withFileTypes) return list.map((e) => new Dirent(e, null));
     return list.map((e) => e.name);

@@ -369,21 +369,31 @@ test('errors look like fs errors: ENOENT, EACCES, EISDIR', async () => {
   });
 });
 
-// OpenSSH answers these with SSH_FX_FAILURE, whose errno libgossh does not
-// refine yet for open (it does for get, makedirs, copy): see the report of
-// issue 9. They pass as soon as the library names the errno.
-const OPEN_ERRNO_TODO = 'libgossh: gossh_sftp_open does not yet refine SSH_FX_FAILURE to EEXIST / EISDIR';
-
-test('open wx of an existing file: EEXIST', { todo: OPEN_ERRNO_TODO }, async () => {
+// OpenSSH (SFTP v3) answers these with plain SSH_FX_FAILURE, and gossh.h
+// says errno_name is "" then (libgossh refines it only where it checked
+// the cause itself: get of a directory, makedirs, copy). The binding
+// passes that through: code 'GOSSH_E_SFTP', the status says 'failure'.
+test('v3 failures without an errno: code GOSSH_E_SFTP, sftpStatusName failure', async () => {
   const p = fx.r('exists');
   await fx.sftp.writeFile(p, 'x');
-  await assert.rejects(fx.sftp.open(p, 'wx'), (e) => e instanceof SFTPError && e.code === 'EEXIST' && e.syscall === 'open');
-});
-
-test('writeFile / readFile of a directory: EISDIR', { todo: OPEN_ERRNO_TODO }, async () => {
   await fx.sftp.mkdir(fx.r('bdir'));
-  await assert.rejects(fx.sftp.writeFile(fx.r('bdir'), 'x'), (e) => e instanceof SFTPError && e.code === 'EISDIR');
-  await assert.rejects(fx.sftp.readFile(fx.r('bdir')), (e) => e instanceof SFTPError && e.code === 'EISDIR');
+  for (const [syscall, call] of [
+    ['open', () => fx.sftp.open(p, 'wx')],
+    ['open', () => fx.sftp.writeFile(fx.r('bdir'), 'x')],
+    ['mkdir', () => fx.sftp.mkdir(fx.r('bdir'))],
+    ['rename', () => fx.sftp.rename(p, fx.r('bdir'))],
+  ]) {
+    await assert.rejects(call(), (e) => {
+      assert.ok(e instanceof SFTPError, String(e));
+      assert.strictEqual(e.code, 'GOSSH_E_SFTP', String(e));
+      assert.strictEqual(e.errnoName, null);
+      assert.strictEqual(e.errno, -17); // GOSSH_E_SFTP, as no POSIX errno fits
+      assert.strictEqual(e.sftpStatus, 4); // SSH_FX_FAILURE
+      assert.strictEqual(e.sftpStatusName, 'failure');
+      assert.strictEqual(e.syscall, syscall);
+      return true;
+    });
+  }
 });
 
 function collect(stream) {

@@ -681,6 +681,8 @@ export class SFTP {
   putDir(localPath: string | URL, remotePath: RemotePath, options?: TransferOptions): Promise<void>;
   /** Extensions, packet sizes, home directory. */
   info(): Promise<SFTPInfo>;
+  /** Tuning of later transfers and files (checked by the library: InvalidArgumentError). */
+  configure(options: { transferChannels?: number; maxInflight?: number }): this;
   /** Ends the session (open files too; calls in flight end with ClosedError). The client stays connected. Idempotent. */
   close(): Promise<void>;
   /** close(). */

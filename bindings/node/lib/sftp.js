@@ -1397,6 +1397,16 @@ class SFTP {
     return callVoidAsync('gossh_sftp_free', this._handle);
   }
 
+  /**
+   * Changes the tuning of later transfers and files: { transferChannels,
+   * maxInflight } (gossh_sftp_set; the library checks the values:
+   * InvalidArgumentError).
+   */
+  configure(options) {
+    setTuning(this._h(), optionsOf(options, 'configure'));
+    return this;
+  }
+
   /** close(), as ssh2's SFTP.end(). */
   end() {
     return this.close();
@@ -1409,6 +1419,12 @@ class SFTP {
 
 // Tuning values of gossh_sftp_set, by option name.
 const SET_NAMES = { transferChannels: 'transfer_channels', maxInflight: 'max_inflight' };
+
+function setTuning(h, o) {
+  for (const [key, name] of Object.entries(SET_NAMES)) {
+    if (o[key] !== undefined && o[key] !== null) native.callSync('gossh_sftp_set', h, name, String(o[key]));
+  }
+}
 
 /**
  * Opens an SFTP session on a connected client. Options: timeout (ms, for
@@ -1431,9 +1447,7 @@ async function openSftp(client, options) {
     throw new ClosedError('the client is closed', 'GOSSH_E_CLOSED');
   }
   try {
-    for (const [key, name] of Object.entries(SET_NAMES)) {
-      if (o[key] !== undefined && o[key] !== null) native.callSync('gossh_sftp_set', h, name, String(o[key]));
-    }
+    setTuning(h, o);
   } catch (e) {
     callVoidAsync('gossh_sftp_free', h);
     throw e;

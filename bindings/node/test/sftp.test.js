@@ -396,6 +396,31 @@ test('v3 failures without an errno: code GOSSH_E_SFTP, sftpStatusName failure', 
   }
 });
 
+test('bad input: TypeError / RangeError / InvalidArgumentError, never a crash', async () => {
+  const { InvalidArgumentError, NotConnectedError } = require('..');
+  await assert.rejects(fx.sftp.stat(123), TypeError);
+  await assert.rejects(fx.sftp.open(fx.r('x'), 'bogus'), TypeError);
+  await assert.rejects(fx.sftp.mkdir(fx.r('x'), { mode: 'rwx' }), TypeError);
+  await assert.rejects(fx.sftp.chown(fx.r('x'), -1, 0), TypeError);
+  await assert.rejects(fx.sftp.utimes(fx.r('x'), 'yesterday', 0), TypeError);
+  await assert.rejects(fx.sftp.fastGet(fx.r('x'), fx.l('x'), { onProgress: 'no' }), TypeError);
+  await assert.rejects(fx.sftp.fastGet(fx.r('x'), fx.l('x'), { signal: {} }), TypeError);
+  await assert.rejects(fx.sftp.copyFile(fx.r('a'), fx.r('b'), 1), InvalidArgumentError);
+  await assert.rejects(fx.sftp.glob(`${fx.remote}/[`), InvalidArgumentError);
+  assert.throws(() => fx.sftp.configure({ transferChannels: 99 }), InvalidArgumentError);
+  assert.throws(() => fx.sftp.configure({ maxInflight: 0 }), InvalidArgumentError);
+  fx.sftp.configure({ transferChannels: 2, maxInflight: 32 });
+  await assert.rejects(fx.client.sftp({ maxInflight: 'lots' }), InvalidArgumentError);
+  const fh = await fx.sftp.open(fx.r('bad-input'), 'w+');
+  await assert.rejects(fh.read(Buffer.alloc(4), 2, 4, 0), RangeError);
+  await assert.rejects(fh.read(Buffer.alloc(4), 0, 4, -5), RangeError);
+  await assert.rejects(fh.write('x', 1.5), RangeError);
+  await fh.close();
+  const c = new Client();
+  await assert.rejects(c.sftp(), NotConnectedError);
+  await c.close();
+});
+
 function collect(stream) {
   return new Promise((resolve, reject) => {
     const chunks = [];

@@ -223,6 +223,12 @@ test('preserve: mode bits and times travel with the file', async () => {
   const st = await fx.sftp.stat(fx.r('pres'));
   assert.strictEqual(st.mode & 0o777, 0o604);
   assert.strictEqual(st.mtime.getTime(), t.getTime());
+  // And back, with verify: false on the way up too (no final stat; sizes still counted).
+  await fx.sftp.fastPut(fx.l('pres'), fx.r('pres2'), { preserve: true, verify: false });
+  await fx.sftp.fastGet(fx.r('pres2'), fx.l('pres.back'), { preserve: true });
+  const lst = fs.statSync(fx.l('pres.back'));
+  assert.strictEqual(lst.mode & 0o777, 0o604);
+  assert.strictEqual(lst.mtime.getTime(), t.getTime());
 });
 
 test('close() during a transfer ends it with ClosedError, leaving no complete-looking file', async () => {

@@ -12,6 +12,7 @@ package main
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "sftp_types.h"
 */
 import "C"
 
@@ -264,6 +265,53 @@ var hookTable = []struct {
 	}},
 	{hookCall{"gossh_hostkeys_free", kindHostKeys, styleVoid}, func(h C.uintptr_t, _ *C.uintptr_t) hookResult {
 		gossh_hostkeys_free(h)
+		return hookResult{}
+	}},
+	{hookCall{"gossh_client_open_sftp", kindClient, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
+		var s C.uintptr_t
+		rc := gossh_client_open_sftp(h, 0, &s, e)
+		gossh_sftp_free(s)
+		return hookResult{RC: int64(rc)}
+	}},
+	{hookCall{"gossh_sftp_stat", kindSFTP, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
+		var a C.gossh_sftp_attrs
+		p := C.CString(".")
+		defer C.free(unsafe.Pointer(p))
+		return hookResult{RC: int64(gossh_sftp_stat(h, p, 0, &a, e))}
+	}},
+	{hookCall{"gossh_sftp_get", kindSFTP, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
+		p := C.CString("/nonexistent/gossh-fuzz")
+		defer C.free(unsafe.Pointer(p))
+		return hookResult{RC: int64(gossh_sftp_get(h, p, p, 0, 0, 0, 0, nil, e))}
+	}},
+	{hookCall{"gossh_sftp_close", kindSFTP, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
+		return hookResult{RC: int64(gossh_sftp_close(h, e))}
+	}},
+	{hookCall{"gossh_sftp_free", kindSFTP, styleVoid}, func(h C.uintptr_t, _ *C.uintptr_t) hookResult {
+		gossh_sftp_free(h)
+		return hookResult{}
+	}},
+	{hookCall{"gossh_sftp_file_read", kindSFTPFile, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
+		var buf [16]byte
+		var n C.size_t
+		return hookResult{RC: int64(gossh_sftp_file_read(h, unsafe.Pointer(&buf[0]), 16, 0, &n, e))}
+	}},
+	{hookCall{"gossh_sftp_file_close", kindSFTPFile, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
+		return hookResult{RC: int64(gossh_sftp_file_close(h, e))}
+	}},
+	{hookCall{"gossh_sftp_file_free", kindSFTPFile, styleVoid}, func(h C.uintptr_t, _ *C.uintptr_t) hookResult {
+		gossh_sftp_file_free(h)
+		return hookResult{}
+	}},
+	{hookCall{"gossh_sftp_dir_read", kindSFTPDir, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
+		var ents [2]C.gossh_sftp_entry
+		var n C.size_t
+		rc := gossh_sftp_dir_read(h, &ents[0], 2, 0, &n, e)
+		gossh_sftp_entries_free(&ents[0], n)
+		return hookResult{RC: int64(rc)}
+	}},
+	{hookCall{"gossh_sftp_dir_free", kindSFTPDir, styleVoid}, func(h C.uintptr_t, _ *C.uintptr_t) hookResult {
+		gossh_sftp_dir_free(h)
 		return hookResult{}
 	}},
 }

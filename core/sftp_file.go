@@ -33,13 +33,20 @@ type File struct {
 	offset int64
 	closed bool
 
-	// Read-ahead: data holds the file's bytes from dataOff; ahead is a
-	// read in flight at aheadOff.
-	data     []byte
-	dataOff  int64
-	dataEOF  bool // data reaches the end of the file
-	ahead    chan readResult
-	aheadOff int64
+	// Read-ahead: data holds the file's bytes from dataOff; aheads are
+	// the reads in flight after it, in file order.
+	data    []byte
+	dataOff int64
+	dataEOF bool // data reaches the end of the file
+	aheads  []ahead
+	// A long sequential read spreads its read-aheads over the transfer
+	// channels: readers holds the file opened on each (f.f first), once
+	// more is opened in the background (more).
+	readers    []*sftp.File
+	more       chan []*sftp.File
+	spreadDone bool
+	seqStart   int64 // where the current sequential run began
+	nextRdr    int
 
 	// Pipelined writes: wbuf holds bytes from wbufOff not yet sent; wdone
 	// is the write in flight; werr the first failure (kept until Close).
@@ -48,6 +55,17 @@ type File struct {
 	wdone   chan error
 	werr    error
 }
+
+// ahead is one read-ahead in flight.
+type ahead struct {
+	off int64
+	c   chan readResult
+}
+
+// readAheads is how many read-aheads a sequential reader keeps in flight,
+// each half the window: the next is asked for while one arrives, so that
+// the channel never idles for a round trip.
+const readAheads = 2
 
 type readResult struct {
 	data []byte
@@ -75,7 +93,7 @@ func (s *SFTP) Open(p string, flags int, mode uint32, timeout time.Duration) (*F
 			go f.Close()
 			return nil
 		}
-		file = &File{s: s, path: p, f: f, sem: make(chan struct{}, 1)}
+		file = &File{s: s, path: p, f: f, sem: make(chan struct{}, 1), readers: []*sftp.File{f}}
 		if flags&FxfAppend != 0 {
 			fi, err := f.Stat()
 			if err != nil {
@@ -205,20 +223,22 @@ func (s *SFTP) run(deadline <-chan struct{}, what string, f func() error) error 
 // window is the size of one read-ahead or pipelined write.
 func (f *File) window() int { return f.s.inflightBytes() }
 
-// startAhead starts a read of a window at off.
+// startAhead starts a read-ahead of half a window at off.
 func (f *File) startAhead(off int64) {
 	c := make(chan readResult, 1)
-	f.ahead, f.aheadOff = c, off
-	n := f.window()
+	f.aheads = append(f.aheads, ahead{off, c})
+	n := max(f.window()/readAheads, 1)
+	rd := f.readers[f.nextRdr%len(f.readers)]
+	f.nextRdr++
 	goSafe(f.s.log, "an SFTP read-ahead", func() {
 		buf := make([]byte, n)
-		got, err := f.f.ReadAt(buf, off)
+		got, err := rd.ReadAt(buf, off)
 		r := readResult{data: buf[:got]}
 		switch {
 		case err == io.EOF:
 			// pkg/sftp also ends reads with io.EOF when its channel
 			// ends: the file's size tells a real end from a lost one.
-			fi, serr := f.f.Stat()
+			fi, serr := rd.Stat()
 			switch {
 			case serr != nil:
 				r.err = f.s.sftpError(serr, "read", f.path, "")
@@ -236,9 +256,57 @@ func (f *File) startAhead(off int64) {
 	}, func(e *Error) { c <- readResult{err: e} })
 }
 
-// dropAhead forgets the read-ahead (after a seek or a write).
+// topUp keeps readAheads reads in flight after the data, unless the data
+// reaches the end of the file.
+func (f *File) topUp() {
+	f.spread()
+	for len(f.aheads) < readAheads*len(f.readers) && !f.dataEOF {
+		next := f.dataOff + int64(len(f.data))
+		if n := len(f.aheads); n > 0 {
+			next = f.aheads[n-1].off + int64(max(f.window()/readAheads, 1))
+		}
+		f.startAhead(next)
+	}
+}
+
+// spread opens the file on the other transfer channels, in the
+// background, once a sequential read has gone on for splitThreshold bytes
+// (as get splits a file that large), and takes them up when ready.
+func (f *File) spread() {
+	if f.more != nil {
+		select {
+		case rs := <-f.more:
+			f.readers = append(f.readers, rs...)
+			f.more, f.spreadDone = nil, true
+		default:
+		}
+	}
+	channels, _ := f.s.tuning()
+	if f.spreadDone || f.more != nil || channels < 2 || f.dataOff-f.seqStart < splitThreshold {
+		return
+	}
+	more := make(chan []*sftp.File, 1)
+	f.more = more
+	s, p := f.s, f.path
+	goSafe(s.log, "opening a file on more channels", func() {
+		var rs []*sftp.File
+		defer func() { more <- rs }()
+		clients, err := s.transferClients(channels)
+		if err != nil {
+			return
+		}
+		for _, cl := range clients[1:] {
+			if r, err := cl.Open(p); err == nil {
+				rs = append(rs, r)
+			}
+		}
+	}, func(*Error) { more <- nil })
+}
+
+// dropAhead forgets the read-ahead (after a seek or a write); reads in
+// flight finish into buffers nobody reads.
 func (f *File) dropAhead() {
-	f.data, f.dataEOF, f.ahead = nil, false, nil
+	f.data, f.dataEOF, f.aheads = nil, false, nil
 }
 
 // Read reads up to len(p) bytes at the file's offset; (0, nil) is the end
@@ -260,37 +328,40 @@ func (f *File) Read(p []byte, timeout time.Duration) (int, error) {
 		if f.offset >= f.dataOff && f.offset < f.dataOff+int64(len(f.data)) {
 			n := copy(p, f.data[f.offset-f.dataOff:])
 			f.offset += int64(n)
-			if f.ahead == nil && !f.dataEOF && f.offset >= f.dataOff+int64(len(f.data))/2 {
-				f.startAhead(f.dataOff + int64(len(f.data)))
-			}
 			return n, nil
 		}
 		if f.dataEOF && f.offset == f.dataOff+int64(len(f.data)) {
 			return 0, nil
 		}
-		if f.ahead == nil || f.aheadOff != f.offset {
+		if len(f.aheads) == 0 || f.aheads[0].off != f.offset {
 			if timeout == 0 {
 				return 0, newError(KindTimeout, nil, "sftp read: no data read ahead").with("stage", "read")
 			}
-			f.startAhead(f.offset)
+			f.dropAhead()
+			f.data, f.dataOff, f.seqStart = nil, f.offset, f.offset
+			f.topUp()
 		}
-		r, err := await(f.s, f.ahead, deadline, "read")
+		r, err := await(f.s, f.aheads[0].c, deadline, "read")
 		if err != nil {
-			return 0, err
+			return 0, err // the read-ahead stays in flight for the next call
 		}
-		off := f.aheadOff
-		f.ahead = nil
+		off := f.aheads[0].off
+		f.aheads = f.aheads[1:]
 		if r.err != nil {
 			f.dropAhead()
 			return 0, r.err
 		}
-		f.data, f.dataOff, f.dataEOF = r.data, off, r.eof
-		if !r.eof && len(r.data) > 0 {
-			f.startAhead(off + int64(len(r.data)))
-		}
 		if len(r.data) == 0 && !r.eof {
+			f.dropAhead()
 			return 0, newError(KindProtocol, nil, "sftp read %s: the server returned no data", ShowPath(f.path))
 		}
+		f.data, f.dataOff, f.dataEOF = r.data, off, r.eof
+		if r.eof || len(r.data) < max(f.window()/readAheads, 1) {
+			// At the end, or a file that grew: what is in flight beyond
+			// is not in order any more.
+			f.aheads = nil
+		}
+		f.topUp()
 	}
 }
 
@@ -592,17 +663,35 @@ func (f *File) Check(algorithm string, offset, length uint64, timeout time.Durat
 // Close flushes, then closes the remote handle. It returns the first
 // failure of a pipelined write or of the close. A second Close returns nil.
 func (f *File) Close() error {
-	if err := f.lock(nil, -1); err != nil {
-		if KindOf(err) == KindClosed && f.closed {
-			return nil
-		}
-		f.closed = true
-		return err
+	select {
+	case f.sem <- struct{}{}:
+	case <-f.s.closing:
+		return f.s.closedErr()
+	case <-f.s.dead:
+		return f.s.closedErr()
 	}
 	defer f.unlock()
-	ferr := f.flushLocked(nil)
+	if f.closed {
+		return nil
+	}
 	f.closed = true
+	if e := f.s.closedErr(); e != nil {
+		f.dropAhead()
+		return e
+	}
+	ferr := f.flushLocked(nil)
 	f.dropAhead()
+	if f.more != nil {
+		go func(more chan []*sftp.File, readers []*sftp.File) {
+			for _, r := range append(readers, <-more...) {
+				r.Close()
+			}
+		}(f.more, f.readers[1:])
+	} else {
+		for _, r := range f.readers[1:] {
+			go r.Close()
+		}
+	}
 	cerr := f.s.run(nil, "close", func() error { return f.s.sftpError(f.f.Close(), "close", f.path, "") })
 	if ferr != nil {
 		return ferr

@@ -727,3 +727,195 @@ func TestSFTPLocalDiskFull(t *testing.T) {
 		t.Fatalf("the helper did not pass: %s", out)
 	}
 }
+
+func TestSFTPTrees(t *testing.T) {
+	_, sf, dir := sftpSession(t)
+	local := t.TempDir()
+	src := filepath.Join(local, "tree")
+	os.MkdirAll(filepath.Join(src, "a", "b"), 0o755)
+	sum := randomFile(t, filepath.Join(src, "a", "b", "big"), 9<<20)
+	os.WriteFile(filepath.Join(src, "small"), []byte("small"), 0o644)
+	os.Symlink("small", filepath.Join(src, "link"))
+	var calls [][2]uint64
+	prog := func(done, total uint64) bool { calls = append(calls, [2]uint64{done, total}); return true }
+	if err := sf.PutDir(src, dir+"/tree", 0, prog, -1); err != nil {
+		t.Fatal(err)
+	}
+	checkProgress(t, calls, 9<<20+5)
+	calls = nil
+	back := filepath.Join(local, "back")
+	if err := sf.GetDir(dir+"/tree", back, 0, prog, -1); err != nil {
+		t.Fatal(err)
+	}
+	checkProgress(t, calls, 9<<20+5)
+	if fileHash(t, filepath.Join(back, "a", "b", "big")) != sum {
+		t.Fatal("tree file differs")
+	}
+	if l, err := os.Readlink(filepath.Join(back, "link")); err != nil || l != "small" {
+		t.Fatalf("link %q %v", l, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(back, "small")); string(b) != "small" {
+		t.Fatalf("small %q", b)
+	}
+	err := sf.GetDir(dir+"/tree/small", back, 0, nil, -1)
+	wantSFTP(t, err, "ENOTDIR")
+	wantKind(t, sf.PutDir(filepath.Join(src, "small"), dir+"/x", 0, nil, -1), KindIO)
+	wantKind(t, sf.GetDir(dir+"/tree", filepath.Join(local, "c"), 0, func(d, _ uint64) bool { return d < 1<<20 }, -1), KindCancelled)
+}
+
+// A short transfer is an error, never a success (pkg/sftp#658): the remote
+// file shrinks during a get, the local one during a put.
+func TestSFTPShortTransfer(t *testing.T) {
+	_, sf, dir := sftpSession(t)
+	local := t.TempDir()
+	randomFile(t, local+"/src", 24<<20)
+	for _, channels := range []string{"1", "4"} {
+		sf.Set("transfer_channels", channels)
+		if _, err := sf.Put(local+"/src", dir+"/r", 0, nil, -1); err != nil {
+			t.Fatal(err)
+		}
+		shrink := func(path string) Progress {
+			done := false
+			return func(d, _ uint64) bool {
+				if !done && d > 0 {
+					done = true
+					os.Truncate(path, 1<<20) // same host: the remote path is local too
+				}
+				return true
+			}
+		}
+		_, err := sf.Get(dir+"/r", local+"/dst", 0, shrink(dir+"/r"), -1)
+		wantKind(t, err, KindProtocol)
+		if _, e := os.Stat(local + "/dst"); e == nil {
+			t.Fatal("a short get left a file")
+		}
+		if _, e := os.Stat(local + "/dst" + PartSuffix); e == nil {
+			t.Fatal("a short get left its part file")
+		}
+		randomFile(t, local+"/src2", 24<<20)
+		_, err = sf.Put(local+"/src2", dir+"/r2", 0, shrink(local+"/src2"), -1)
+		wantKind(t, err, KindIO)
+	}
+}
+
+// A write the server refuses (the file is open for reading only) is
+// reported by a later call, at the latest by close.
+func TestSFTPPipelinedWriteFailure(t *testing.T) {
+	_, sf, dir := sftpSession(t)
+	f, err := sf.Open(dir+"/ro", FxfWrite|FxfCreat, 0o644, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	f, err = sf.Open(dir+"/ro", FxfRead, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.Write([]byte("refused later"), -1); err != nil || n != 13 {
+		t.Fatalf("the pipelined write: %d %v", n, err)
+	}
+	wantKind(t, f.Close(), KindSFTP)
+	if err := f.Close(); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	// Flush reports it too, and later writes keep reporting it.
+	f, _ = sf.Open(dir+"/ro", FxfRead, 0, -1)
+	f.Write([]byte("x"), -1)
+	wantKind(t, f.Flush(-1), KindSFTP)
+	_, err = f.Write([]byte("y"), -1)
+	wantKind(t, err, KindSFTP)
+	wantKind(t, f.Close(), KindSFTP)
+}
+
+// Against pkg/sftp's own server (core/sshtest), which offers none of
+// OpenSSH's limits, copy-data or expand-path: 32 KiB packets, the
+// fallbacks, and transfers through several channels still whole.
+func TestSFTPWithoutExtensions(t *testing.T) {
+	dir := t.TempDir()
+	srv, err := sshtest.Start(sshtest.Config{Password: "pw", SFTP: true, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := NewClient()
+	c.SetPolicy(WarningPolicy{})
+	defer c.Close()
+	cfg := NewConfig()
+	cfg.Hostname, cfg.Port, cfg.Username, cfg.Password = "127.0.0.1", srv.Port(), "u", "pw"
+	cfg.AllowAgent, cfg.LookForKeys = false, false
+	if err := c.Connect(cfg); err != nil {
+		t.Fatal(err)
+	}
+	sf, err := c.OpenSFTP(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sf.Close()
+	for _, name := range []string{"max_read", "max_write"} {
+		if v, _ := sf.Info(name); v != "32768" {
+			t.Errorf("%s %q, want the 32 KiB default", name, v)
+		}
+	}
+	if home, err := sf.Home(-1); err != nil || home != dir {
+		t.Errorf("home by realpath: %q %v (want %q)", home, err, dir)
+	}
+	sum := randomFile(t, dir+"/src", 9<<20+3)
+	if _, err := sf.Put(dir+"/src", dir+"/up", 0, nil, -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sf.Get(dir+"/up", dir+"/down", 0, nil, -1); err != nil {
+		t.Fatal(err)
+	}
+	if fileHash(t, dir+"/up") != sum || fileHash(t, dir+"/down") != sum {
+		t.Fatal("round trip differs")
+	}
+	wantSFTP(t, sf.Copy(dir+"/up", dir+"/copy", -1), "EOPNOTSUPP")
+	if err := sf.Rename(dir+"/up", dir+"/down", true, -1); err != nil {
+		t.Fatalf("posix-rename (pkg/sftp offers it): %v", err)
+	}
+}
+
+// A long sequential read (spread over the transfer channels past 8 MiB),
+// with a seek back and forth in the middle, reads exactly the file.
+func TestSFTPSequentialRead(t *testing.T) {
+	_, sf, dir := sftpSession(t)
+	local := t.TempDir()
+	size := int64(20<<20 + 777)
+	randomFile(t, local+"/src", size)
+	if _, err := sf.Put(local+"/src", dir+"/r", 0, nil, -1); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(local + "/src")
+	f, err := sf.Open(dir+"/r", FxfRead, 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var got bytes.Buffer
+	buf := make([]byte, 32<<10)
+	for i := 0; ; i++ {
+		if i == 400 { // at 12.5 MiB: a seek away and back drops the read-ahead
+			if _, err := f.SeekTimeout(5, io.SeekStart, -1); err != nil {
+				t.Fatal(err)
+			}
+			n, err := f.Read(buf[:10], -1)
+			if err != nil || !bytes.Equal(buf[:n], want[5:5+n]) {
+				t.Fatalf("read after seek: %d %v", n, err)
+			}
+			if _, err := f.SeekTimeout(int64(got.Len()), io.SeekStart, -1); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := f.Read(buf, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+		got.Write(buf[:n])
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Fatalf("read %d bytes of %d, or different", got.Len(), size)
+	}
+}

@@ -384,7 +384,8 @@ func (s *SFTP) get(remote, local string, flags int, progress Progress, deadline 
 
 // Put copies local to remote (made with the local file's permission bits,
 // or truncated), then checks the remote size unless XferNoVerify. With
-// XferResume it continues from the remote file's size.
+// XferResume it continues from the remote file's size less resumeBackoff
+// (a remote file longer than the local one is written anew).
 func (s *SFTP) Put(local, remote string, flags int, progress Progress, timeout time.Duration) (uint64, error) {
 	if timeout == 0 {
 		return 0, newError(KindTimeout, nil, "sftp put: timeout 0 cannot wait for the server's answer").with("stage", "wait")
@@ -414,7 +415,7 @@ func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline 
 	var first *sftp.File
 	err = s.run(deadline, "open", func() error {
 		if flags&XferResume != 0 {
-			if fi, err := s.main.Stat(remote); err == nil && fi.Mode().IsRegular() {
+			if fi, err := s.main.Stat(remote); err == nil && fi.Mode().IsRegular() && fi.Size() <= size {
 				// A put cut off by a lost connection may have left holes
 				// just below the remote size: write that part again.
 				start = max(0, min(fi.Size(), size)-resumeBackoff)

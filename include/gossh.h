@@ -1593,8 +1593,10 @@ int gossh_sftp_open(gossh_sftp *s, const char *path, int flags, uint32_t mode, i
  * gossh_sftp_file_read — reads up to cap bytes at the file's offset and
  * advances it; *nread == 0 with return 0 is the end of the file.
  * Sequential reads read ahead (up to max_inflight requests of max_read
- * bytes, at most 4 MiB), so a loop of small reads runs at nearly the speed
- * of gossh_sftp_get; a seek or a write drops the read-ahead. A connection
+ * bytes, at most 4 MiB per channel), and past 8 MiB of sequential reading
+ * over "transfer_channels" channels as get does, so a loop of small reads
+ * runs at a good part of the speed of gossh_sftp_get; a seek or a write
+ * drops the read-ahead. A connection
  * lost meanwhile is an error (GOSSH_E_CLOSED), never a short end: an end
  * of data is confirmed against the file's size (a file that grew
  * meanwhile is read on).
@@ -1720,7 +1722,8 @@ int gossh_sftp_get(gossh_sftp *s, const char *remote, const char *local, int fla
  * With GOSSH_SFTP_RESUME it continues from the remote file's size less
  * 64 MiB (16 channels x 4 MiB: what a put cut off by a lost connection
  * may have had in flight, so may have left as holes below its size), and
- * writes the rest again.
+ * writes the rest again; a remote file longer than the local one is
+ * written anew.
  */
 int gossh_sftp_put(gossh_sftp *s, const char *local, const char *remote, int flags,
                    gossh_progress_cb cb, void *userdata, int timeout_ms, uint64_t *size,

@@ -5,13 +5,16 @@
 //	testenv/with-sshd.sh go run ./bench/sftp
 //
 // BENCH_SFTP_BYTES (default 512 MiB), BENCH_RUNS (default 3),
-// BENCH_CHANNELS (gossh's transfer_channels, default 4).
+// BENCH_CHANNELS (gossh's transfer_channels, default 4), BENCH_DELAY_MS
+// (if set, both clients go through a proxy that delays every chunk by that
+// much each way: there is no netem here).
 package main
 
 import (
 	"crypto/rand"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,13 +62,22 @@ func main() {
 	runs := envInt("BENCH_RUNS", 3)
 	channels := envInt("BENCH_CHANNELS", 4)
 
+	hostKeyOpts := []string{"-o", "UserKnownHostsFile=" + filepath.Join(keydir, "known_hosts")}
+	c := core.NewClient()
+	must(c.LoadHostKeys(filepath.Join(keydir, "known_hosts")))
+	if d := envInt("BENCH_DELAY_MS", 0); d > 0 {
+		p, err := delayProxy(net.JoinHostPort(host, port), time.Duration(d)*time.Millisecond)
+		must(err)
+		port = strconv.Itoa(p)
+		c.SetPolicy(core.WarningPolicy{}) // the proxy's port is not in known_hosts
+		hostKeyOpts = []string{"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"}
+		fmt.Printf("through a proxy delaying each way by %d ms (RTT %d ms)\n", d, 2*d)
+	}
 	cfg := core.NewConfig()
 	cfg.Hostname, cfg.Username = host, user
 	cfg.Port, _ = strconv.Atoi(port)
 	cfg.AllowAgent, cfg.LookForKeys = false, false
 	cfg.KeyFilenames = []string{filepath.Join(keydir, "id_ed25519")}
-	c := core.NewClient()
-	must(c.LoadHostKeys(filepath.Join(keydir, "known_hosts")))
 	must(c.Connect(cfg))
 	defer c.Close()
 	s, err := c.OpenSFTP(-1)
@@ -119,9 +131,8 @@ func main() {
 
 	// OpenSSH's sftp on the same server and files.
 	sftp := func(cmd string) error {
-		c := exec.Command("sftp", "-q", "-b", "-", "-P", port, "-i", filepath.Join(keydir, "id_ed25519"),
-			"-o", "UserKnownHostsFile="+filepath.Join(keydir, "known_hosts"), "-o", "BatchMode=yes",
-			user+"@"+host)
+		args := append([]string{"-q", "-b", "-", "-P", port, "-i", filepath.Join(keydir, "id_ed25519"), "-o", "BatchMode=yes"}, hostKeyOpts...)
+		c := exec.Command("sftp", append(args, user+"@"+host)...)
 		c.Stdin = strings.NewReader(cmd + "\n")
 		out, err := c.CombinedOutput()
 		if err != nil {
@@ -137,4 +148,59 @@ func main() {
 	oget := best(runs, size, func() error { return sftp(fmt.Sprintf("get %s %s", remote, filepath.Join(dir, "odst"))) })
 	fmt.Printf("openssh put %7.1f MiB/s  get %7.1f MiB/s  (sftp -b, connect included)\n", oput, oget)
 	fmt.Printf("ratio   put %.2fx  get %.2fx\n", put/oput, get/oget)
+}
+
+// delayProxy listens on loopback and forwards to target, delivering every
+// chunk d after it was read, each way (a link with latency but no
+// bandwidth limit). It returns the port.
+func delayProxy(target string, d time.Duration) (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	go func() {
+		for {
+			cl, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			sv, err := net.Dial("tcp", target)
+			if err != nil {
+				cl.Close()
+				continue
+			}
+			go delayCopy(sv, cl, d)
+			go delayCopy(cl, sv, d)
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func delayCopy(dst, src net.Conn, d time.Duration) {
+	type chunk struct {
+		due  time.Time
+		data []byte
+	}
+	q := make(chan chunk, 1<<16)
+	go func() {
+		defer close(q)
+		for {
+			buf := make([]byte, 64<<10)
+			n, err := src.Read(buf)
+			if n > 0 {
+				q <- chunk{time.Now().Add(d), buf[:n]}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for c := range q {
+		time.Sleep(time.Until(c.due))
+		if _, err := dst.Write(c.data); err != nil {
+			break
+		}
+	}
+	dst.Close()
+	src.Close()
 }

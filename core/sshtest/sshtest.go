@@ -29,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -123,6 +124,11 @@ type Config struct {
 	// StallEnv is a variable name whose "env" request is never answered
 	// (channel-request timeout tests).
 	StallEnv string
+	// SFTP serves the "sftp" subsystem with pkg/sftp's server (rooted at
+	// the server process's file system, relative paths from Dir): an SFTP
+	// server without OpenSSH's extensions (no limits@openssh.com, no
+	// copy-data, no expand-path).
+	SFTP bool
 }
 
 // Server is a running test server. Create it with Start and stop it with
@@ -475,6 +481,31 @@ func (s *Server) serveSession(ch ssh.Channel, reqs <-chan *ssh.Request) {
 			}
 		case "window-change":
 			ok = true
+		case "subsystem":
+			var p struct{ Name string }
+			if ss.started || !s.cfg.SFTP || ssh.Unmarshal(req.Payload, &p) != nil || p.Name != "sftp" {
+				break
+			}
+			var opts []sftp.ServerOption
+			if s.cfg.Dir != "" {
+				opts = append(opts, sftp.WithServerWorkingDirectory(s.cfg.Dir))
+			}
+			srv, err := sftp.NewServer(ch, opts...)
+			if err != nil {
+				break
+			}
+			ss.started, ok = true, true
+			if req.WantReply {
+				req.Reply(true, nil)
+			}
+			req = nil
+			runWG.Add(1)
+			go func() {
+				defer runWG.Done()
+				_ = srv.Serve()
+				srv.Close()
+				ch.Close()
+			}()
 		case "exec", "shell":
 			if ss.started {
 				break

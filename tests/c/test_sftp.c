@@ -469,6 +469,19 @@ static void test_files(gossh_sftp *s) {
     gossh_sftp_file_free(f);
     CHECK(file_size(rpath("io")) == (long long)size + 4, "append: size %lld", file_size(rpath("io")));
 
+    /* a pipelined write the server refuses (read-only handle) surfaces at close */
+    OK(gossh_sftp_open(s, rpath("io"), GOSSH_SFTP_READ, 0, T, &f, E));
+    OK(gossh_sftp_file_write(f, "refused", 7, T, &w, E));
+    e = NULL;
+    WANT(gossh_sftp_file_close(f, &e), e, GOSSH_E_SFTP);
+    OK(gossh_sftp_file_close(f, E));
+    gossh_sftp_file_free(f);
+    OK(gossh_sftp_open(s, rpath("io"), GOSSH_SFTP_READ, 0, T, &f, E));
+    OK(gossh_sftp_file_write(f, "refused", 7, T, &w, E));
+    e = NULL;
+    WANT(gossh_sftp_file_flush(f, T, &e), e, GOSSH_E_SFTP);
+    gossh_sftp_file_free(f);
+
     /* errors */
     e = NULL;
     f = NULL;

@@ -811,8 +811,8 @@ class ReadStream extends Readable {
     this._remaining = this.end === Infinity ? Infinity : this.end - (this.start || 0) + 1;
     this._chunk = Math.max(MIN_CHUNK, this.readableHighWaterMark);
     // A range that one call reads is read at its position (pread): a
-    // sequential read would start libgossh's read-ahead of a whole window
-    // (max_inflight x max_read) for a few bytes.
+    // sequential read would start libgossh's read-ahead (up to 4 MiB per
+    // channel, two windows in flight) for a few bytes.
     this._pos = this._remaining <= this._chunk ? (this.start || 0) : null;
   }
 

@@ -87,6 +87,10 @@ const MIN_CHUNK = 64 * 1024;          // the least a stream moves per call
 const STREAM_HWM = 256 * 1024;        // default highWaterMark of the streams
 const MAX_FILE_CHUNK = 4 * 1024 * 1024; // readFile's largest read per call
 const DIR_BATCH = 256;                // directory entries per call
+// A write stream gathers this much before a call: measured here, 64 KiB
+// calls moved 145 MiB/s, 1 MiB calls 268 MiB/s (each call is a thread-pool
+// round trip and a pass through libgossh's pipelined writer).
+const WRITE_GATHER = 1024 * 1024;
 
 // fs flag strings -> GOSSH_SFTP_* bits.
 const FLAGS = {
@@ -761,6 +765,7 @@ class Gather {
   async add(b) {
     if (b.length === 0) return;
     if (this.bytes === 0 && b.length >= this.min) { await this.sink(b); return; }
+    if (b.length >= this.min) { await this.flush(); await this.sink(b); return; }
     this.parts.push(Buffer.from(b)); // a copy: the caller may reuse its buffer
     this.bytes += b.length;
     if (this.bytes >= this.min) await this.flush();
@@ -860,7 +865,9 @@ class ReadStream extends Readable {
 /**
  * A Writable to a remote file, as fs.createWriteStream: `flags` (default
  * 'w'), `mode` (0o666), `start` (write from that offset), `signal`.
- * Writes smaller than 64 KiB are gathered and handed over together. 'finish'
+ * Writes are gathered and handed over in calls of at least 1 MiB (or the
+ * highWaterMark, if larger); a failure may so surface at a later write or
+ * at the end. 'finish'
  * comes after the file is closed without error: every byte arrived.
  */
 class WriteStream extends Writable {
@@ -886,7 +893,7 @@ class WriteStream extends Writable {
     this.pending = true;
     this._file = o.handle instanceof FileHandle ? o.handle : null;
     this._ownFile = !this._file;
-    this._gather = new Gather(MIN_CHUNK, async (b) => {
+    this._gather = new Gather(Math.max(WRITE_GATHER, this.writableHighWaterMark), async (b) => {
       await this._file._writeAll(b, null);
       this.bytesWritten += b.length;
     });
@@ -909,7 +916,9 @@ class WriteStream extends Writable {
   }
 
   _writev(chunks, cb) {
-    (async () => { for (const c of chunks) await this._gather.add(c.chunk); })().then(() => cb(), cb);
+    // What queued up while a write was in flight goes over in one call.
+    const b = chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk));
+    this._gather.add(b).then(() => cb(), cb);
   }
 
   _final(cb) {

@@ -557,6 +557,7 @@ export interface ReadStreamOptions {
   autoClose?: boolean;
   emitClose?: boolean;
 }
+/** Writes are gathered into calls of at least 1 MiB (or highWaterMark): a failure may surface at a later write or at the end. */
 export interface WriteStreamOptions {
   /** Default 'w'. */
   flags?: OpenFlags;

@@ -11,9 +11,10 @@
 // Every call that talks to the server is made through koffi's `.async`
 // form (libuv's thread pool): a synchronous call from the main thread costs
 // about 100 µs, and an SFTP call can wait behind another on the same file.
-// Data moves in large calls: streams read and write at least 64 KiB per
-// call (small writes are gathered first), readFile and writeFile move up
-// to 4 MiB per call (and look at their AbortSignal between calls).
+// Data moves in large calls: read streams read at least 64 KiB per call,
+// write streams gather writes into calls of at least 1 MiB, readFile and
+// writeFile move up to 4 MiB per call (and look at their AbortSignal
+// between calls).
 //
 // Timeouts. client.sftp({ timeout }) is passed to every call as timeout_ms.
 // gossh_sftp_file_close takes none and waits for the server without limit,

@@ -74,10 +74,10 @@ func (c *Client) OpenSFTP(timeout time.Duration) (*SFTP, error) {
 		transferChannels: defaultTransferChannels, maxInflight: defaultMaxInflight}
 	err = s.do(timeout, "opening the SFTP session", func(abandon <-chan struct{}) error {
 		err := s.open(abandon)
-		if err != nil || isClosed(abandon) {
+		if isClosed(abandon) { // the caller gave up: close what opened late
 			s.Close()
 		}
-		return err
+		return err // on failure the caller closes, after do has its answer
 	})
 	if err != nil {
 		s.Close()
@@ -226,7 +226,7 @@ func (s *SFTP) closedErr() *Error {
 	if isClosed(s.closing) {
 		return newError(KindClosed, nil, "the SFTP session is closed")
 	}
-	if isClosed(s.dead) {
+	if isClosed(s.dead) || !s.client.holds(s.conn) {
 		return newError(KindClosed, nil, "the connection was closed or lost")
 	}
 	return nil
@@ -357,4 +357,12 @@ func sftpTimer(timeout time.Duration) (<-chan struct{}, func()) {
 	}
 	t := time.AfterFunc(timeout, func() { close(c) })
 	return c, func() { t.Stop() }
+}
+
+// holds reports whether conn is still the client's connection: Close drops
+// it at once, before the connection's end is noticed.
+func (c *Client) holds(conn *ssh.Client) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conn == conn
 }

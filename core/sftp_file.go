@@ -52,7 +52,7 @@ type File struct {
 	// is the write in flight; werr the first failure (kept until Close).
 	wbuf    []byte
 	wbufOff int64
-	wdone   chan error
+	wdone   []chan error // in flight, oldest first
 	werr    error
 }
 
@@ -409,7 +409,7 @@ func (f *File) Write(p []byte, timeout time.Duration) (int, error) {
 		return 0, f.werr
 	}
 	f.dropAhead()
-	w := f.window()
+	w := max(f.window()/writesInFlight, 1)
 	written := 0
 	for len(p) > 0 {
 		if len(f.wbuf) == 0 {
@@ -429,11 +429,20 @@ func (f *File) Write(p []byte, timeout time.Duration) (int, error) {
 	return written, nil
 }
 
-// sendLocked waits for the write in flight, then sends the buffer. A
-// timeout leaves the buffer unsent.
+// writesInFlight is how many pipelined writes (each half a window) a file
+// keeps in flight: the next is sent while one is answered.
+const writesInFlight = 2
+
+// sendLocked sends the buffer, after waiting for the oldest write in
+// flight when writesInFlight are. A timeout leaves the buffer unsent.
 func (f *File) sendLocked(deadline <-chan struct{}) error {
-	if err := f.collectLocked(deadline); err != nil {
-		return err
+	for len(f.wdone) >= writesInFlight {
+		if err := f.collectOne(deadline); err != nil {
+			return err
+		}
+	}
+	if f.werr != nil {
+		return f.werr
 	}
 	if len(f.wbuf) == 0 {
 		return nil
@@ -441,7 +450,7 @@ func (f *File) sendLocked(deadline <-chan struct{}) error {
 	buf, off := f.wbuf, f.wbufOff
 	f.wbuf = nil
 	c := make(chan error, 1)
-	f.wdone = c
+	f.wdone = append(f.wdone, c)
 	goSafe(f.s.log, "an SFTP write", func() {
 		n, err := f.f.WriteAt(buf, off)
 		if err == nil && n != len(buf) {
@@ -452,24 +461,35 @@ func (f *File) sendLocked(deadline <-chan struct{}) error {
 	return nil
 }
 
-// collectLocked waits for the write in flight and records its failure.
+// collectOne waits for the oldest write in flight and records its failure.
+func (f *File) collectOne(deadline <-chan struct{}) error {
+	err, werr := await(f.s, f.wdone[0], deadline, "write")
+	if werr != nil {
+		return werr
+	}
+	f.wdone = f.wdone[1:]
+	if err != nil && f.werr == nil {
+		f.werr = err
+	}
+	return f.werr
+}
+
+// collectLocked waits for every write in flight.
 func (f *File) collectLocked(deadline <-chan struct{}) error {
-	if f.wdone != nil {
-		err, werr := await(f.s, f.wdone, deadline, "write")
-		if werr != nil {
-			return werr
-		}
-		f.wdone = nil
-		if err != nil && f.werr == nil {
-			f.werr = err
+	for len(f.wdone) > 0 {
+		if err := f.collectOne(deadline); err != nil && KindOf(err) == KindTimeout || isClosedErr(err) {
+			return err
 		}
 	}
 	return f.werr
 }
 
+// isClosedErr reports a KindClosed error.
+func isClosedErr(err error) bool { return err != nil && KindOf(err) == KindClosed }
+
 // flushLocked sends what is buffered and waits for every answer.
 func (f *File) flushLocked(deadline <-chan struct{}) error {
-	if len(f.wbuf) == 0 && f.wdone == nil {
+	if len(f.wbuf) == 0 && len(f.wdone) == 0 {
 		return f.werr
 	}
 	if err := f.sendLocked(deadline); err != nil {

@@ -236,7 +236,7 @@ func (x *xfer) channel(j channelJob, open func(cl *sftp.Client) (func(i int, buf
 		wg.Add(1)
 		goSafe(x.s.log, "an SFTP transfer worker", func() {
 			defer wg.Done()
-			buf := make([]byte, x.chunk)
+			buf := make([]byte, min(x.chunk, x.size-x.start)) // a small file needs no 2 MiB
 			for {
 				i := int(x.next.Add(1) - 1)
 				if i >= len(x.done) || x.failed() != nil || x.stopped.Load() {

@@ -126,8 +126,22 @@ func main() {
 		}
 		return f.Close()
 	})
-	fmt.Printf("gossh   put %7.1f MiB/s  get %7.1f MiB/s  32KiB-read-loop %7.1f MiB/s  (%d MiB, %d channels, best of %d)\n",
-		put, get, loop, size>>20, channels, runs)
+	wloop := best(runs, size, func() error {
+		f, err := s.Open(remote+".w", core.FxfWrite|core.FxfCreat|core.FxfTrunc, 0o644, -1)
+		if err != nil {
+			return err
+		}
+		buf := make([]byte, 32<<10)
+		for n := int64(0); n < size; n += int64(len(buf)) {
+			if _, err := f.Write(buf[:min(int64(len(buf)), size-n)], -1); err != nil {
+				return err
+			}
+		}
+		return f.Close()
+	})
+	defer s.Remove(remote+".w", -1)
+	fmt.Printf("gossh   put %7.1f MiB/s  get %7.1f MiB/s  32KiB-read-loop %7.1f MiB/s  32KiB-write-loop %7.1f MiB/s  (%d MiB, %d channels, best of %d)\n",
+		put, get, loop, wloop, size>>20, channels, runs)
 
 	// OpenSSH's sftp on the same server and files.
 	sftp := func(cmd string) error {

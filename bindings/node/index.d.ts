@@ -311,6 +311,8 @@ export class Client extends EventEmitter {
   on(event: 'tcp connection', listener: (info: TcpConnectionInfo, accept: () => Channel, reject: () => void) => void): this;
   on(event: 'error', listener: (err: SSHError) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
+  /** Opens an SFTP session on this connection (paramiko's open_sftp). */
+  sftp(options?: SFTPOptions): Promise<SFTP>;
   /** Writes the client's (non-system) host keys in known_hosts format. */
   saveHostKeys(path: string): Promise<void>;
   /** The client's own host keys, live: changes count at the next connect. */
@@ -327,7 +329,8 @@ export type ErrorCode =
   | 'GOSSH_E_INVALID' | 'GOSSH_E_BADHANDLE' | 'GOSSH_E_INTERNAL' | 'GOSSH_E_CONNECT'
   | 'GOSSH_E_TIMEOUT' | 'GOSSH_E_AUTH' | 'GOSSH_E_BADAUTHTYPE' | 'GOSSH_E_PASSWORD_REQUIRED'
   | 'GOSSH_E_HOSTKEY_UNKNOWN' | 'GOSSH_E_HOSTKEY_MISMATCH' | 'GOSSH_E_PROTOCOL'
-  | 'GOSSH_E_CLOSED' | 'GOSSH_E_CHANNEL' | 'GOSSH_E_KEY' | 'GOSSH_E_NOT_CONNECTED' | 'GOSSH_E_IO';
+  | 'GOSSH_E_CLOSED' | 'GOSSH_E_CHANNEL' | 'GOSSH_E_KEY' | 'GOSSH_E_NOT_CONNECTED' | 'GOSSH_E_IO'
+  | 'GOSSH_E_SFTP' | 'GOSSH_E_CANCELLED';
 
 /**
  * An SSH key (include/gossh.h, "Keys"): a private key loaded, parsed or
@@ -373,9 +376,11 @@ export class Key {
 }
 
 export class SSHError extends Error {
-  /** The GOSSH_E_* name. */
-  code: ErrorCode;
-  /** The numeric GOSSH_E_* value (negative). */
+  /** The GOSSH_E_* name (SFTPError and AbortError use Node's codes here; see gosshCode). */
+  code: ErrorCode | string;
+  /** The GOSSH_E_* name, always. */
+  gosshCode: ErrorCode;
+  /** The numeric GOSSH_E_* value (negative); SFTPError: Node's negative errno, as fs errors. */
   errno: number;
   /** The jump host (jump, proxyJump) whose connect failed, as 'user@host:port', if one did. */
   jumpHost?: string;
@@ -505,7 +510,332 @@ export class ClosedError extends SSHError {}
 export class NotConnectedError extends SSHError {}
 export class ChannelError extends SSHError {}
 export class KeyError extends SSHError {}
-export class FileError extends SSHError {}
+/** A local file could not be read or written (GOSSH_E_IO). */
+export class FileError extends SSHError {
+  code: 'GOSSH_E_IO';
+  /** The local path, when the library names it. */
+  path: string | null;
+  /** 'ENOENT', 'EACCES', ... when the library names it. */
+  errnoName: string | null;
+}
+/**
+ * The SFTP server failed a request (GOSSH_E_SFTP), shaped like a Node fs
+ * error: `code` 'ENOENT' (etc.) from the library's errno mapping, or
+ * 'GOSSH_E_SFTP' when none fits.
+ */
+export class SFTPError extends SSHError {
+  code: 'ENOENT' | 'EACCES' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'ENOSPC' | 'EOPNOTSUPP' | 'EIO' | 'GOSSH_E_SFTP' | string;
+  gosshCode: 'GOSSH_E_SFTP';
+  /** The errno name, or null when none fits. */
+  errnoName: string | null;
+  /** The operation: 'stat', 'open', 'read', 'rename', 'get', 'put', ... */
+  syscall: string | null;
+  /** The remote path (for get/put: the source). */
+  path: string | null;
+  /** The second path of two-path operations (rename, symlink, link, copyFile, get, put). */
+  dest?: string;
+  /** SSH_FX_* status number. */
+  sftpStatus: number | null;
+  /** 'no_such_file', 'permission_denied', 'failure', 'op_unsupported', 'eof', ... */
+  sftpStatusName: string | null;
+  /** The server's message text. */
+  serverMessage: string | null;
+}
+/** A transfer stopped by its AbortSignal (GOSSH_E_CANCELLED), as Node's AbortError. */
+export class AbortError extends SSHError {
+  name: 'AbortError';
+  code: 'ABORT_ERR';
+  gosshCode: 'GOSSH_E_CANCELLED';
+  /** The signal's reason. */
+  cause?: unknown;
+}
+
+// ------------------------------------------------------------------ SFTP ----
+
+export interface SFTPOptions {
+  /** Time limit in ms for opening the session and for each request (default: none; opening then uses connect's channelTimeout). */
+  timeout?: number;
+  /** SFTP channels a whole-file get/put of 8 MiB or more is split over (library: 1..16, default 4). */
+  transferChannels?: number;
+  /** Requests in flight per channel for transfers and sequential reads/writes (library: 1..1024, default 64). */
+  maxInflight?: number;
+}
+
+/** fs flag strings, or fs.constants.O_* bits. */
+export type OpenFlags =
+  | 'r' | 'rs' | 'sr' | 'r+' | 'rs+' | 'sr+'
+  | 'w' | 'wx' | 'xw' | 'w+' | 'wx+' | 'xw+'
+  | 'a' | 'as' | 'sa' | 'ax' | 'xa' | 'a+' | 'as+' | 'sa+' | 'ax+' | 'xa+'
+  | number;
+
+/** A mode: a number (0o644) or an octal string ('644'). */
+export type Mode = number | string;
+/** A time as fs.utimes takes it: a Date, or seconds since the epoch. */
+export type TimeLike = Date | number | string;
+export type RemotePath = string | Buffer | URL;
+
+/**
+ * A remote file's attributes, shaped like fs.Stats. A field the server did
+ * not send is undefined (OpenSSH sends them all).
+ */
+export class Stats {
+  /** Type and permission bits (S_IFREG | 0o644). */
+  mode: number;
+  size: number;
+  uid: number;
+  gid: number;
+  atime: Date;
+  mtime: Date;
+  atimeMs: number;
+  mtimeMs: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isBlockDevice(): boolean;
+  isCharacterDevice(): boolean;
+}
+
+/** A directory entry: fs.Dirent's shape plus SFTP's longname and attributes (as Node ssh2's readdir). */
+export class Dirent {
+  /** The entry's name (glob: the whole matching path). */
+  name: string;
+  /** Node ssh2's name for `name`. */
+  readonly filename: string;
+  /** The directory read (null for glob results). */
+  parentPath: string | null;
+  /** fs.Dirent's older name for parentPath. */
+  path: string | null;
+  /** The server's "ls -l" line ('' if it sent none). */
+  longname: string;
+  attrs: Stats;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isBlockDevice(): boolean;
+  isCharacterDevice(): boolean;
+}
+
+/** A directory being read (SFTP.opendir), as fs.Dir. `for await` closes it at the end. */
+export class Dir implements AsyncIterable<Dirent> {
+  readonly path: string;
+  /** The next entry, or null at the end. */
+  read(): Promise<Dirent | null>;
+  close(): Promise<void>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<Dirent>;
+}
+
+export interface ReadResult<T extends ArrayBufferView = Buffer> { bytesRead: number; buffer: T; }
+export interface WriteResult<T = Buffer> { bytesWritten: number; buffer: T; }
+/** null (or -1): the file's own offset, which advances; a number: there, the offset unchanged. */
+export type Position = number | bigint | null;
+
+export interface ReadFileOptions {
+  /** A Buffer encoding: resolve with a string. */
+  encoding?: BufferEncoding | null;
+  /** Default 'r'. */
+  flag?: OpenFlags;
+  signal?: AbortSignal;
+}
+export interface WriteFileOptions {
+  encoding?: BufferEncoding | null;
+  /** Default 'w' (appendFile: 'a'). */
+  flag?: OpenFlags;
+  /** For a file it makes; default 0o666 (the server applies its umask). */
+  mode?: Mode;
+  signal?: AbortSignal;
+}
+export type WriteFileData = string | ArrayBufferView | Iterable<string | ArrayBufferView> | AsyncIterable<string | ArrayBufferView>;
+
+/** An open remote file, shaped like fs.promises' FileHandle. */
+export class FileHandle {
+  readonly path: string;
+  read<T extends ArrayBufferView = Buffer>(buffer: T, offset?: number | null, length?: number | null, position?: Position): Promise<ReadResult<T>>;
+  read<T extends ArrayBufferView = Buffer>(buffer: T, options?: { offset?: number; length?: number; position?: Position }): Promise<ReadResult<T>>;
+  read<T extends ArrayBufferView = Buffer>(options?: { buffer?: T; offset?: number; length?: number; position?: Position }): Promise<ReadResult<T>>;
+  /** Writes all of it. Sequential writes are pipelined: a failure may come from a later call, sync() or close(). */
+  write<T extends ArrayBufferView>(buffer: T, offset?: number | null, length?: number | null, position?: Position): Promise<WriteResult<T>>;
+  write(data: string, position?: Position, encoding?: BufferEncoding): Promise<WriteResult<string>>;
+  /** The rest of the file from its offset. */
+  readFile(options?: { encoding?: null; signal?: AbortSignal } | null): Promise<Buffer>;
+  readFile(options: { encoding: BufferEncoding; signal?: AbortSignal } | BufferEncoding): Promise<string>;
+  writeFile(data: WriteFileData, options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding): Promise<void>;
+  appendFile(data: WriteFileData, options?: { encoding?: BufferEncoding | null; signal?: AbortSignal } | BufferEncoding): Promise<void>;
+  stat(): Promise<Stats>;
+  truncate(len?: number): Promise<void>;
+  chmod(mode: Mode): Promise<void>;
+  chown(uid: number, gid: number): Promise<void>;
+  utimes(atime: TimeLike, mtime: TimeLike): Promise<void>;
+  /** Waits until every pipelined write is answered (not in fs: SFTP writes are pipelined); rejects with the first failure. */
+  flush(): Promise<void>;
+  /** Waits for every pipelined write, then fsync@openssh.com. */
+  sync(): Promise<void>;
+  datasync(): Promise<void>;
+  /** Server-side hash (check-file extension) in hex; SFTPError EOPNOTSUPP without it (OpenSSH). length 0: to the end. */
+  checksum(algorithm?: string, range?: { start?: number; length?: number }): Promise<string>;
+  /** A ReadStream of this file (start/end as createReadStream); the stream does not close the file. */
+  createReadStream(options?: Omit<ReadStreamOptions, 'handle' | 'flags' | 'mode'>): ReadStream;
+  /** A WriteStream to this file; the stream does not close the file. */
+  createWriteStream(options?: Omit<WriteStreamOptions, 'handle' | 'flags' | 'mode'>): WriteStream;
+  /** Moves the offset (whence 0 SEEK_SET, 1 SEEK_CUR, 2 SEEK_END); resolves with the new offset. */
+  seek(offset: number, whence?: 0 | 1 | 2): Promise<number>;
+  /** Flushes and closes; rejects if any pipelined write failed. Idempotent. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+export interface ReadStreamOptions {
+  flags?: OpenFlags;
+  mode?: Mode;
+  /** First byte (default 0). */
+  start?: number;
+  /** Last byte, inclusive (default: the end of the file). */
+  end?: number;
+  /** Default 256 KiB; each call reads at least 64 KiB. */
+  highWaterMark?: number;
+  encoding?: BufferEncoding;
+  signal?: AbortSignal;
+  /** Read this open file instead (it is not closed by the stream). */
+  handle?: FileHandle;
+  autoClose?: boolean;
+  emitClose?: boolean;
+}
+/** Writes are gathered into calls of at least 1 MiB (or highWaterMark): a failure may surface at a later write or at the end. */
+export interface WriteStreamOptions {
+  /** Default 'w'. */
+  flags?: OpenFlags;
+  /** Default 0o666. */
+  mode?: Mode;
+  /** Write from this offset. */
+  start?: number;
+  highWaterMark?: number;
+  encoding?: BufferEncoding;
+  signal?: AbortSignal;
+  /** Write to this open file instead (it is not closed by the stream). */
+  handle?: FileHandle;
+  autoClose?: boolean;
+  emitClose?: boolean;
+}
+
+/** A Readable of a remote file (fs.ReadStream's shape). Emits 'open' (FileHandle) and 'ready'. */
+export class ReadStream extends Readable {
+  readonly path: string;
+  bytesRead: number;
+  pending: boolean;
+  close(callback?: () => void): void;
+}
+/** A Writable to a remote file (fs.WriteStream's shape). 'finish' comes once the file closed without error. */
+export class WriteStream extends Writable {
+  readonly path: string;
+  bytesWritten: number;
+  pending: boolean;
+  close(callback?: () => void): void;
+}
+
+export interface TransferOptions {
+  /** Called with bytes done and the total (the file's size; a tree's total), never decreasing, last with done === total. */
+  onProgress?: (done: number, total: number) => void;
+  /** Aborts the transfer at its next progress report: rejects with AbortError; no complete-looking file is left. */
+  signal?: AbortSignal;
+  /** Continue a partial destination from its size. */
+  resume?: boolean;
+  /** Copy permission bits and times to the destination. */
+  preserve?: boolean;
+  /** put: stat the remote file afterwards to check its size (default true). */
+  verify?: boolean;
+  /** Time limit for the whole transfer, ms (default: the session's timeout). */
+  timeout?: number;
+}
+
+export interface StatFs {
+  bsize: number; frsize: number; blocks: number; bfree: number; bavail: number;
+  files: number; ffree: number; favail: number; fsid: number | bigint; flag: number; namemax: number;
+}
+
+export interface SFTPInfo {
+  /** Protocol version (3). */
+  version: number;
+  /** The server's extensions: name -> data. */
+  extensions: Record<string, string>;
+  /** Packet payload sizes in use (from limits@openssh.com, else 32 KiB). */
+  maxRead: number;
+  maxWrite: number;
+  /** The user's home directory. */
+  home: string;
+}
+
+/**
+ * An SFTP session (client.sftp()). Methods are named as fs.promises' where
+ * they match. Failures of the server are SFTPError (err.code 'ENOENT',
+ * ...); after close(), ClosedError.
+ */
+export class SFTP {
+  stat(path: RemotePath): Promise<Stats>;
+  lstat(path: RemotePath): Promise<Stats>;
+  /** false if the server says the path does not exist (ENOENT). */
+  exists(path: RemotePath): Promise<boolean>;
+  /** Names ('.' and '..' left out). */
+  readdir(path: RemotePath, options?: { withFileTypes?: false; withAttributes?: false }): Promise<string[]>;
+  /** Entries with their attributes. */
+  readdir(path: RemotePath, options: { withFileTypes: true } | { withAttributes: true }): Promise<Dirent[]>;
+  opendir(path: RemotePath): Promise<Dir>;
+  /** Matching paths, sorted (*, ? and [...] in any component; a leading '.' only by a '.' in the pattern). */
+  glob(pattern: string, options?: { withAttributes?: false }): Promise<string[]>;
+  glob(pattern: string, options: { withAttributes: true }): Promise<Dirent[]>;
+  /** recursive: make the missing parents, and accept an existing directory. mode default 0o777. */
+  mkdir(path: RemotePath, options?: { recursive?: boolean; mode?: Mode } | Mode): Promise<void>;
+  rmdir(path: RemotePath): Promise<void>;
+  /** recursive: remove a tree (symlinks are removed, never followed); force: a missing path is no error. */
+  rm(path: RemotePath, options?: { recursive?: boolean; force?: boolean }): Promise<void>;
+  unlink(path: RemotePath): Promise<void>;
+  /** SFTP rename fails if newPath exists; overwrite: posix-rename@openssh.com replaces it. */
+  rename(oldPath: RemotePath, newPath: RemotePath, options?: { overwrite?: boolean }): Promise<void>;
+  /** Makes path a symlink to target (fs.symlink's order). */
+  symlink(target: RemotePath, path: RemotePath): Promise<void>;
+  /** Hard link (hardlink@openssh.com). */
+  link(existingPath: RemotePath, newPath: RemotePath): Promise<void>;
+  readlink(path: RemotePath): Promise<string>;
+  /** Canonical absolute path; '.' (default) is the start directory. */
+  realpath(path?: RemotePath): Promise<string>;
+  chmod(path: RemotePath, mode: Mode): Promise<void>;
+  chown(path: RemotePath, uid: number, gid: number): Promise<void>;
+  utimes(path: RemotePath, atime: TimeLike, mtime: TimeLike): Promise<void>;
+  truncate(path: RemotePath, len?: number): Promise<void>;
+  /** statvfs@openssh.com. */
+  statfs(path?: RemotePath): Promise<StatFs>;
+  /** Server-side copy (copy-data extension; SFTPError EOPNOTSUPP without it). mode must be 0. */
+  copyFile(src: RemotePath, dest: RemotePath, mode?: 0): Promise<void>;
+  open(path: RemotePath, flags?: OpenFlags, mode?: Mode): Promise<FileHandle>;
+  readFile(path: RemotePath, options?: (ReadFileOptions & { encoding?: null }) | null): Promise<Buffer>;
+  readFile(path: RemotePath, options: (ReadFileOptions & { encoding: BufferEncoding }) | BufferEncoding): Promise<string>;
+  /** Resolves once the file is closed without error: every byte arrived. */
+  writeFile(path: RemotePath, data: WriteFileData, options?: WriteFileOptions | BufferEncoding): Promise<void>;
+  appendFile(path: RemotePath, data: WriteFileData, options?: WriteFileOptions | BufferEncoding): Promise<void>;
+  createReadStream(path: RemotePath, options?: ReadStreamOptions | BufferEncoding): ReadStream;
+  createWriteStream(path: RemotePath, options?: WriteStreamOptions | BufferEncoding): WriteStream;
+  /** Downloads a file (pipelined, over several channels for large files); resolves with its size. A failed or aborted download leaves no complete-looking file. */
+  fastGet(remotePath: RemotePath, localPath: string | URL, options?: TransferOptions): Promise<number>;
+  /** Uploads a file; resolves with its size. */
+  fastPut(localPath: string | URL, remotePath: RemotePath, options?: TransferOptions): Promise<number>;
+  get(remotePath: RemotePath, localPath: string | URL, options?: TransferOptions): Promise<number>;
+  put(localPath: string | URL, remotePath: RemotePath, options?: TransferOptions): Promise<number>;
+  /** Mirrors a remote tree into a local directory (files, directories, symlinks). */
+  getDir(remotePath: RemotePath, localPath: string | URL, options?: TransferOptions): Promise<void>;
+  /** Mirrors a local tree into a remote directory. */
+  putDir(localPath: string | URL, remotePath: RemotePath, options?: TransferOptions): Promise<void>;
+  /** Extensions, packet sizes, home directory. */
+  info(): Promise<SFTPInfo>;
+  /** Tuning of later transfers and files (checked by the library: InvalidArgumentError). */
+  configure(options: { transferChannels?: number; maxInflight?: number }): this;
+  /** Ends the session (open files too; calls in flight end with ClosedError). The client stays connected. Idempotent. */
+  close(): Promise<void>;
+  /** close(). */
+  end(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
 
 /**
  * The module-level logger: every record of every client, at `level` and

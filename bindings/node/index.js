@@ -15,6 +15,7 @@ const { Key } = require('./lib/keys');
 const { HostKeys } = require('./lib/hostkeys');
 const { Agent, AgentKey } = require('./lib/agent');
 const { SSHConfig } = require('./lib/sshconfig');
+const sftp = require('./lib/sftp');
 
 module.exports = {
   Client,
@@ -25,6 +26,13 @@ module.exports = {
   Agent,
   AgentKey,
   SSHConfig,
+  SFTP: sftp.SFTP,
+  FileHandle: sftp.FileHandle,
+  Dir: sftp.Dir,
+  Dirent: sftp.Dirent,
+  Stats: sftp.Stats,
+  ReadStream: sftp.ReadStream,
+  WriteStream: sftp.WriteStream,
   setLogger,
   version: native.version,
   libraryPath: native.libraryPath,
@@ -46,4 +54,6 @@ module.exports = {
   ChannelError: errors.ChannelError,
   KeyError: errors.KeyError,
   FileError: errors.FileError,
+  SFTPError: errors.SFTPError,
+  AbortError: errors.AbortError,
 };

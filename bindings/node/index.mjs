@@ -8,6 +8,7 @@ const gossh = require('./index.js');
 export default gossh;
 export const {
   Client, Process, Channel, Key, HostKeys, Agent, AgentKey, setLogger, version, libraryPath, codeName,
+  SFTP, FileHandle, Dir, Dirent, Stats, ReadStream, WriteStream, SFTPError, AbortError,
   SSHError, InvalidArgumentError, BadHandleError, ConnectionError, TimeoutError,
   AuthenticationError, BadAuthenticationTypeError, PasswordRequiredError, HostKeyError,
   HostKeyMismatchError, ProtocolError, ClosedError, NotConnectedError, ChannelError, KeyError,

@@ -270,6 +270,16 @@ class Client extends EventEmitter {
     return session.subsystem(this, name, options);
   }
 
+  /**
+   * Opens an SFTP session on this connection (paramiko's open_sftp):
+   * resolves with an SFTP object whose methods follow fs.promises.
+   * Options: timeout (ms, for opening and for each request; default none),
+   * transferChannels, maxInflight (see index.d.ts).
+   */
+  sftp(options = {}) {
+    return require('./sftp').openSftp(this, options);
+  }
+
   /** A direct-tcpip channel to dstHost:dstPort, as a Duplex Channel (ssh2's forwardOut). */
   forwardOut(srcHost, srcPort, dstHost, dstPort, options = {}) {
     return forward.forwardOut(this, srcHost, srcPort, dstHost, dstPort, options);

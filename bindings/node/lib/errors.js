@@ -43,6 +43,9 @@ class SSHError extends Error {
     super(message);
     this.name = this.constructor.name;
     this.code = code;
+    // The GOSSH_E_* name, also where `code` follows Node (SFTPError's
+    // 'ENOENT', AbortError's 'ABORT_ERR').
+    this.gosshCode = code;
     const table = codeTable();
     this.errno = table[code] !== undefined ? table[code] : table.GOSSH_E_INTERNAL;
     Object.defineProperty(this, 'details', { value: details, enumerable: false });
@@ -114,8 +117,65 @@ class NotConnectedError extends SSHError {}
 class ChannelError extends SSHError {}
 /** A key could not be parsed or is of an unsupported type (GOSSH_E_KEY). */
 class KeyError extends SSHError {}
-/** A local file could not be read or written (GOSSH_E_IO). */
-class FileError extends SSHError {}
+/**
+ * A local file could not be read or written (GOSSH_E_IO). `path` is the
+ * file and `errnoName` the POSIX errno name ('ENOENT', 'EACCES', ...) when
+ * the library reports them.
+ */
+class FileError extends SSHError {
+  constructor(message, code, details = {}) {
+    super(message, code, details);
+    this.path = details.path || null;
+    this.errnoName = details.errno_name || null;
+  }
+}
+
+/**
+ * An SFTP request that the server failed (GOSSH_E_SFTP), shaped like a Node
+ * fs error: `code` is the POSIX name the library maps the SFTP status to
+ * ('ENOENT', 'EACCES', 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'ENOSPC',
+ * 'EOPNOTSUPP', 'EIO'), or 'GOSSH_E_SFTP' when none fits; `errno` is Node's
+ * negative errno for that name (as fs errors have), `syscall` the operation
+ * ('stat', 'open', 'rename', ...), `path` and `dest` the remote paths.
+ * `sftpStatus` is the SSH_FX_* number, `sftpStatusName` its name
+ * ('no_such_file', 'permission_denied', 'failure', 'op_unsupported', ...),
+ * `serverMessage` the server's text. `gosshCode` is 'GOSSH_E_SFTP'.
+ */
+class SFTPError extends SSHError {
+  constructor(message, code = 'GOSSH_E_SFTP', details = {}) {
+    super(message, 'GOSSH_E_SFTP', details);
+    const errnoName = details.errno_name || '';
+    this.code = errnoName || 'GOSSH_E_SFTP';
+    this.errnoName = errnoName || null;
+    const n = errnoName ? osErrno(errnoName) : undefined;
+    if (n !== undefined) this.errno = -n;
+    this.syscall = details.syscall || null;
+    this.path = details.path || null;
+    if (details.path2) this.dest = details.path2;
+    this.sftpStatus = details.status !== undefined && details.status !== '' ? Number(details.status) : null;
+    this.sftpStatusName = details.status_name || null;
+    this.serverMessage = details.message || null;
+  }
+}
+
+/**
+ * A transfer or request stopped by an AbortSignal (or a progress callback
+ * that asked to stop: GOSSH_E_CANCELLED). As Node's AbortError: name
+ * 'AbortError', code 'ABORT_ERR', `cause` the signal's reason.
+ */
+class AbortError extends SSHError {
+  constructor(message = 'The operation was aborted', code = 'GOSSH_E_CANCELLED', details = {}, options = undefined) {
+    super(message, 'GOSSH_E_CANCELLED', details);
+    this.name = 'AbortError';
+    this.code = 'ABORT_ERR';
+    if (options && 'cause' in options) this.cause = options.cause;
+  }
+}
+
+function osErrno(name) {
+  const n = require('os').constants.errno[name];
+  return typeof n === 'number' ? n : undefined;
+}
 
 const CLASS_BY_CODE = {
   GOSSH_E_INVALID: InvalidArgumentError,
@@ -134,11 +194,39 @@ const CLASS_BY_CODE = {
   GOSSH_E_KEY: KeyError,
   GOSSH_E_NOT_CONNECTED: NotConnectedError,
   GOSSH_E_IO: FileError,
+  GOSSH_E_SFTP: SFTPError,
+  GOSSH_E_CANCELLED: AbortError,
 };
 
 // The detail names gossh_error_detail() knows (gossh.h).
 const DETAIL_NAMES = ['allowed_types', 'hostname', 'key', 'expected_key', 'address', 'stage', 'reason',
-  'jump_host', 'command'];
+  'jump_host', 'command', 'path', 'errno_name', 'status', 'status_name', 'path2', 'message'];
+// The details each code can carry (gossh.h, gossh_error_detail and
+// "SFTP"): every detail read is a call into the library, and on the main
+// thread each costs about 100 µs, so only these are asked for.
+const SFTP_DETAILS = ['status', 'status_name', 'errno_name', 'path', 'path2', 'message'];
+// "jump_host" names the hop of a ProxyJump chain that failed, on any of a
+// connect's errors.
+const DETAILS_BY_CODE = {
+  GOSSH_E_AUTH: ['allowed_types', 'reason', 'jump_host'],
+  GOSSH_E_BADAUTHTYPE: ['allowed_types', 'jump_host'],
+  GOSSH_E_PASSWORD_REQUIRED: ['jump_host'],
+  GOSSH_E_HOSTKEY_UNKNOWN: ['hostname', 'key', 'jump_host'],
+  GOSSH_E_HOSTKEY_MISMATCH: ['hostname', 'key', 'expected_key', 'reason', 'jump_host'],
+  GOSSH_E_CONNECT: ['address', 'reason', 'command', 'jump_host'],
+  GOSSH_E_TIMEOUT: ['stage', 'address', 'jump_host'],
+  GOSSH_E_PROTOCOL: ['jump_host'],
+  GOSSH_E_KEY: ['reason'],
+  GOSSH_E_IO: ['path', 'errno_name'],
+  GOSSH_E_SFTP: SFTP_DETAILS,
+};
+
+/** The detail names worth reading for numeric code rc (none for the other codes; all for an unknown one). */
+function detailNamesFor(rc) {
+  const name = codeName(rc);
+  if (DETAILS_BY_CODE[name]) return DETAILS_BY_CODE[name];
+  return name === 'GOSSH_E_UNKNOWN' ? DETAIL_NAMES : [];
+}
 
 /** Builds the right SSHError subclass from a numeric code, a message and details. */
 function makeError(rc, message, details = {}) {
@@ -152,6 +240,7 @@ module.exports = {
   get CODES() { return codeTable(); },
   codeName,
   DETAIL_NAMES,
+  detailNamesFor,
   makeError,
   SSHError,
   InvalidArgumentError,
@@ -169,4 +258,6 @@ module.exports = {
   ChannelError,
   KeyError,
   FileError,
+  SFTPError,
+  AbortError,
 };

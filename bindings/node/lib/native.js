@@ -13,7 +13,7 @@
 const fs = require('fs');
 const path = require('path');
 const koffi = require('koffi');
-const { makeError, DETAIL_NAMES } = require('./errors');
+const { makeError, detailNamesFor } = require('./errors');
 
 const SUPPORTED_MAJOR = 0;
 const MIN_MINOR = 1; // this binding was written against 0.1
@@ -227,16 +227,112 @@ PROTOTYPES.push(
   'void gossh_sshconfig_free(gossh_sshconfig *cfg)',
 );
 
+// SFTP (gossh.h "SFTP (paramiko's SFTPClient)"). The structs are plain C
+// structs whose layout the header fixes for this major version.
+koffi.opaque('gossh_sftp');
+koffi.opaque('gossh_sftp_file');
+koffi.opaque('gossh_sftp_dir');
+const SftpAttrs = koffi.struct('gossh_sftp_attrs', {
+  flags: 'uint32_t',
+  mode: 'uint32_t',
+  size: 'uint64_t',
+  uid: 'uint32_t',
+  gid: 'uint32_t',
+  atime: 'int64_t',
+  mtime: 'int64_t',
+});
+const SftpEntry = koffi.struct('gossh_sftp_entry', {
+  name: 'char *',
+  longname: 'char *',
+  attrs: 'gossh_sftp_attrs',
+});
+const SftpStatvfs = koffi.struct('gossh_sftp_statvfs_t', {
+  bsize: 'uint64_t', frsize: 'uint64_t', blocks: 'uint64_t', bfree: 'uint64_t', bavail: 'uint64_t',
+  files: 'uint64_t', ffree: 'uint64_t', favail: 'uint64_t', fsid: 'uint64_t', flag: 'uint64_t',
+  namemax: 'uint64_t',
+});
+// Progress of a whole-file transfer: called on a Go thread while the
+// (asynchronous) transfer runs; koffi queues it to the main thread and the Go
+// thread waits for its answer (see lib/sftp.js, "Progress and cancellation").
+const ProgressCallback = koffi.proto(
+  'int gossh_progress_cb(uint64_t done, uint64_t total, void *userdata)');
+
+// Declared apart: a library built before SFTP lacks them, and everything
+// else must still load (OPTIONAL below). dir_read and entries_free take the
+// entries as void *: an array from koffi.alloc, decoded after the call.
+const SFTP_PROTOTYPES = [
+  'int gossh_client_open_sftp(gossh_client *c, int timeout_ms, _Out_ gossh_sftp **out, _Out_ gossh_error **err)',
+  'int gossh_sftp_set(gossh_sftp *s, const char *name, const char *value, _Out_ gossh_error **err)',
+  'int gossh_sftp_info(gossh_sftp *s, const char *name, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_sftp_close(gossh_sftp *s, _Out_ gossh_error **err)',
+  'void gossh_sftp_free(gossh_sftp *s)',
+  'int gossh_sftp_stat(gossh_sftp *s, const char *path, int timeout_ms, _Out_ gossh_sftp_attrs *out, _Out_ gossh_error **err)',
+  'int gossh_sftp_lstat(gossh_sftp *s, const char *path, int timeout_ms, _Out_ gossh_sftp_attrs *out, _Out_ gossh_error **err)',
+  'int gossh_sftp_setstat(gossh_sftp *s, const char *path, const gossh_sftp_attrs *attrs, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_mkdir(gossh_sftp *s, const char *path, uint32_t mode, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_makedirs(gossh_sftp *s, const char *path, uint32_t mode, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_rmdir(gossh_sftp *s, const char *path, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_remove(gossh_sftp *s, const char *path, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_rmtree(gossh_sftp *s, const char *path, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_rename(gossh_sftp *s, const char *oldpath, const char *newpath, int flags, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_symlink(gossh_sftp *s, const char *target, const char *linkpath, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_hardlink(gossh_sftp *s, const char *oldpath, const char *newpath, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_readlink(gossh_sftp *s, const char *path, int timeout_ms, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_sftp_realpath(gossh_sftp *s, const char *path, int timeout_ms, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_sftp_statvfs(gossh_sftp *s, const char *path, int timeout_ms, _Out_ gossh_sftp_statvfs_t *out, _Out_ gossh_error **err)',
+  'int gossh_sftp_copy(gossh_sftp *s, const char *src, const char *dst, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_glob(gossh_sftp *s, const char *pattern, int timeout_ms, _Out_ gossh_sftp_dir **out, _Out_ gossh_error **err)',
+  'int gossh_sftp_opendir(gossh_sftp *s, const char *path, int timeout_ms, _Out_ gossh_sftp_dir **out, _Out_ gossh_error **err)',
+  'int gossh_sftp_dir_read(gossh_sftp_dir *d, void *entries, size_t cap, int timeout_ms, _Out_ size_t *n, _Out_ gossh_error **err)',
+  'void gossh_sftp_entries_free(void *entries, size_t n)',
+  'void gossh_sftp_dir_free(gossh_sftp_dir *d)',
+  'int gossh_sftp_open(gossh_sftp *s, const char *path, int flags, uint32_t mode, int timeout_ms, _Out_ gossh_sftp_file **out, _Out_ gossh_error **err)',
+  'int gossh_sftp_file_read(gossh_sftp_file *f, void *buf, size_t cap, int timeout_ms, _Out_ size_t *nread, _Out_ gossh_error **err)',
+  'int gossh_sftp_file_write(gossh_sftp_file *f, const void *buf, size_t len, int timeout_ms, _Out_ size_t *written, _Out_ gossh_error **err)',
+  'int gossh_sftp_file_pread(gossh_sftp_file *f, void *buf, size_t cap, uint64_t offset, int timeout_ms, _Out_ size_t *nread, _Out_ gossh_error **err)',
+  'int gossh_sftp_file_pwrite(gossh_sftp_file *f, const void *buf, size_t len, uint64_t offset, int timeout_ms, _Out_ size_t *written, _Out_ gossh_error **err)',
+  'int gossh_sftp_file_seek(gossh_sftp_file *f, int64_t offset, int whence, int timeout_ms, _Out_ uint64_t *pos, _Out_ gossh_error **err)',
+  'int gossh_sftp_file_flush(gossh_sftp_file *f, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_file_stat(gossh_sftp_file *f, int timeout_ms, _Out_ gossh_sftp_attrs *out, _Out_ gossh_error **err)',
+  'int gossh_sftp_file_setstat(gossh_sftp_file *f, const gossh_sftp_attrs *attrs, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_file_sync(gossh_sftp_file *f, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_file_check(gossh_sftp_file *f, const char *algorithm, uint64_t offset, uint64_t length, int timeout_ms, _Out_ void **out, _Out_ gossh_error **err)',
+  'int gossh_sftp_file_close(gossh_sftp_file *f, _Out_ gossh_error **err)',
+  'void gossh_sftp_file_free(gossh_sftp_file *f)',
+  'int gossh_sftp_get(gossh_sftp *s, const char *remote, const char *local, int flags, gossh_progress_cb *cb, void *userdata, int timeout_ms, _Out_ uint64_t *size, _Out_ gossh_error **err)',
+  'int gossh_sftp_put(gossh_sftp *s, const char *local, const char *remote, int flags, gossh_progress_cb *cb, void *userdata, int timeout_ms, _Out_ uint64_t *size, _Out_ gossh_error **err)',
+  'int gossh_sftp_get_dir(gossh_sftp *s, const char *remote, const char *local, int flags, gossh_progress_cb *cb, void *userdata, int timeout_ms, _Out_ gossh_error **err)',
+  'int gossh_sftp_put_dir(gossh_sftp *s, const char *local, const char *remote, int flags, gossh_progress_cb *cb, void *userdata, int timeout_ms, _Out_ gossh_error **err)',
+];
+
 const { lib, file: libraryPath } = loadLibrary();
 
 const fn = {};
 const intParams = {}; // name -> positions of the plain `int` parameters
-for (const proto of PROTOTYPES) {
-  const f = lib.func(proto);
+const missing = new Set(); // optional functions this library lacks
+function declare(proto, optional) {
   const m = /\b(gossh_[a-z0-9_]+)\s*\((.*)\)\s*$/.exec(proto);
   const name = m[1];
+  let f;
+  try {
+    f = lib.func(proto);
+  } catch (e) {
+    if (!optional) throw e;
+    missing.add(name);
+    return;
+  }
   fn[name] = f;
   intParams[name] = m[2].split(',').map((p, i) => (/^\s*int\s+\w+\s*$/.test(p) ? i : -1)).filter((i) => i >= 0);
+}
+for (const proto of PROTOTYPES) declare(proto, false);
+for (const proto of SFTP_PROTOTYPES) declare(proto, true);
+
+/** Throws if the loaded library lacks an (optional) function. */
+function need(name) {
+  if (!fn[name]) {
+    throw new Error(`gossh: ${libraryPath} has no ${name} (a libgossh built before that ` +
+      'function was added); rebuild it with `make`');
+  }
 }
 
 /**
@@ -283,7 +379,7 @@ function takeError(rc, errSlot) {
     const code = fn.gossh_error_code(e);
     const message = fn.gossh_error_message(e);
     const details = {};
-    for (const name of DETAIL_NAMES) {
+    for (const name of detailNamesFor(code < 0 ? code : rc)) {
       const v = fn.gossh_error_detail(e, name);
       if (v !== null && v !== undefined) details[name] = v;
     }
@@ -295,6 +391,7 @@ function takeError(rc, errSlot) {
 
 /** Synchronous call for cheap functions: the last argument is the error slot. */
 function callSync(name, ...args) {
+  need(name);
   checkIntArgs(name, args);
   const err = [null];
   const rc = fn[name](...args, err);
@@ -326,6 +423,7 @@ function nextAsync() {
 
 /** Runs fn[name].async(...args, cb) within the MAX_ASYNC limit. */
 function runAsync(name, args, cb) {
+  try { need(name); } catch (e) { cb(e); return; }
   const run = () => {
     asyncRunning++;
     try {
@@ -359,6 +457,16 @@ function callAsync(name, ...args) {
       if (e) reject(e); else resolve(rc);
     });
   });
+}
+
+/**
+ * Asynchronous call of a function without an error slot (the _free
+ * functions of handles whose release talks to the server: an SFTP file or
+ * directory is closed on the server too). Resolves when it has run; never
+ * rejects.
+ */
+function callVoidAsync(name, ...args) {
+  return new Promise((resolve) => runAsync(name, args, () => resolve()));
 }
 
 const GOSSH_E_TIMEOUT = -5;
@@ -451,6 +559,10 @@ function registerHostKeyCallback(jsfn) {
   return koffi.register(jsfn, koffi.pointer(HostKeyCallback));
 }
 
+function registerProgressCallback(jsfn) {
+  return koffi.register(jsfn, koffi.pointer(ProgressCallback));
+}
+
 function unregisterCallback(ptr) {
   koffi.unregister(ptr);
 }
@@ -463,13 +575,20 @@ module.exports = {
   versionNumber,
   callSync,
   callAsync,
+  callVoidAsync,
   callNoWait,
   callClose,
   takeError,
   takeString,
   registerHostKeyCallback,
   registerLogCallback,
+  registerProgressCallback,
   unregisterCallback,
+  need,
+  has: (name) => Boolean(fn[name]),
+  SftpAttrs,
+  SftpEntry,
+  SftpStatvfs,
   POLICY_REJECT: 0,
   POLICY_AUTOADD: 1,
   POLICY_WARNING: 2,

@@ -242,7 +242,14 @@ const char *gossh_error_message(const gossh_error *e);
  *   GOSSH_E_CONNECT: "address" (host:port that could not be reached,
  *       "[v6]:port" for an IPv6 address), "host" and "port" (its parts, so
  *       that nobody parses the address) and "reason": "resolve" (the name
- *       did not resolve), "refused" or "unreachable".
+ *       did not resolve), "refused", "unreachable", "jump" (a ProxyJump
+ *       hop could not open the channel), "proxy_command" (the proxy
+ *       command failed; "command" is its command line), "agent" (the agent
+ *       socket could not be reached) or "no_agent" (none was given).
+ *   Any error of a connect through ProxyJump that happened on a hop:
+ *       "jump_host" (the hop, as [user@]host[:port]).
+ *   GOSSH_E_INVALID from an ssh_config that does not parse: "path" (the
+ *       file; "" for text) and "line" (its number).
  *   GOSSH_E_TIMEOUT: "stage" (connect, banner, auth, read, write, wait);
  *       at stage connect also "address", "host" and "port".
  *   GOSSH_E_SFTP: "status", "status_name", "errno_name", "path", "path2",

@@ -200,7 +200,7 @@ const CLASS_BY_CODE = {
 
 // The detail names gossh_error_detail() knows (gossh.h).
 const DETAIL_NAMES = ['allowed_types', 'hostname', 'key', 'expected_key', 'address', 'stage', 'reason',
-  'jump_host', 'command', 'path', 'errno_name', 'status', 'status_name', 'path2', 'message'];
+  'jump_host', 'command', 'line', 'path', 'errno_name', 'status', 'status_name', 'path2', 'message'];
 // The details each code can carry (gossh.h, gossh_error_detail and
 // "SFTP"): every detail read is a call into the library, and on the main
 // thread each costs about 100 µs, so only these are asked for.
@@ -208,6 +208,7 @@ const SFTP_DETAILS = ['status', 'status_name', 'errno_name', 'path', 'path2', 'm
 // "jump_host" names the hop of a ProxyJump chain that failed, on any of a
 // connect's errors.
 const DETAILS_BY_CODE = {
+  GOSSH_E_INVALID: ['path', 'line'], // an ssh_config that does not parse
   GOSSH_E_AUTH: ['allowed_types', 'reason', 'jump_host'],
   GOSSH_E_BADAUTHTYPE: ['allowed_types', 'jump_host'],
   GOSSH_E_PASSWORD_REQUIRED: ['jump_host'],

@@ -100,7 +100,8 @@ func gossh_sftp_entries_free(entries *C.gossh_sftp_entry, n C.size_t) {
 	if entries == nil {
 		return
 	}
-	for _, e := range unsafe.Slice(entries, int(min(n, maxEntries))) {
+	n = min(n, maxEntries) // no dir_read fills more
+	for _, e := range unsafe.Slice(entries, int(n)) {
 		C.free(unsafe.Pointer(e.name))
 		C.free(unsafe.Pointer(e.longname))
 	}

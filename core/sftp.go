@@ -74,10 +74,10 @@ func (c *Client) OpenSFTP(timeout time.Duration) (*SFTP, error) {
 		transferChannels: defaultTransferChannels, maxInflight: defaultMaxInflight}
 	err = s.do(timeout, "opening the SFTP session", func(abandon <-chan struct{}) error {
 		err := s.open(abandon)
-		if err != nil || isClosed(abandon) {
+		if isClosed(abandon) { // the caller gave up: close what opened late
 			s.Close()
 		}
-		return err
+		return err // on failure the caller closes, after do has its answer
 	})
 	if err != nil {
 		s.Close()

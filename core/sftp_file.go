@@ -414,6 +414,9 @@ func (f *File) Write(p []byte, timeout time.Duration) (int, error) {
 	for len(p) > 0 {
 		if len(f.wbuf) == 0 {
 			f.wbufOff = f.offset
+			if cap(f.wbuf) < w {
+				f.wbuf = make([]byte, 0, w) // not grown by appends: a copy each doubling
+			}
 		}
 		n := min(len(p), w-len(f.wbuf))
 		f.wbuf = append(f.wbuf, p[:n]...)

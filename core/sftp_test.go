@@ -870,6 +870,25 @@ func TestSFTPWithoutExtensions(t *testing.T) {
 		t.Fatal("round trip differs")
 	}
 	wantSFTP(t, sf.Copy(dir+"/up", dir+"/copy", -1), "EOPNOTSUPP")
+	// A server that refuses the subsystem: KindChannel.
+	plain, err := sshtest.Start(sshtest.Config{Password: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	c2 := NewClient()
+	c2.SetPolicy(WarningPolicy{})
+	defer c2.Close()
+	cfg.Port = plain.Port()
+	if err := c2.Connect(cfg); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c2.OpenSFTP(-1)
+	wantKind(t, err, KindChannel)
+	_, err = c2.OpenSFTP(0)
+	wantKind(t, err, KindTimeout)
+	_, err = NewClient().OpenSFTP(-1)
+	wantKind(t, err, KindNotConnected)
 	if err := sf.Rename(dir+"/up", dir+"/down", true, -1); err != nil {
 		t.Fatalf("posix-rename (pkg/sftp offers it): %v", err)
 	}

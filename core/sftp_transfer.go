@@ -46,7 +46,7 @@ type xfer struct {
 	start      int64 // where the transfer starts (resume)
 	chunk      int64
 
-	gate    sync.Mutex // held around each chunk's local side and by stop
+	gate    sync.RWMutex // read-held around each chunk's local side, held by stop
 	stopped atomic.Bool
 	done    []bool // chunks written
 	moved   atomic.Int64
@@ -93,8 +93,8 @@ func (x *xfer) failed() error {
 // local runs f (a chunk's local side) unless the transfer was stopped, and
 // records the chunk as done when f succeeds.
 func (x *xfer) local(i int, n int, f func() error) error {
-	x.gate.Lock()
-	defer x.gate.Unlock()
+	x.gate.RLock() // chunks' local writes run at once; stop waits for them
+	defer x.gate.RUnlock()
 	if x.stopped.Load() {
 		return errStopped
 	}
@@ -236,7 +236,7 @@ func (x *xfer) channel(j channelJob, open func(cl *sftp.Client) (func(i int, buf
 		wg.Add(1)
 		goSafe(x.s.log, "an SFTP transfer worker", func() {
 			defer wg.Done()
-			buf := make([]byte, x.chunk)
+			buf := make([]byte, min(x.chunk, x.size-x.start)) // a small file needs no 2 MiB
 			for {
 				i := int(x.next.Add(1) - 1)
 				if i >= len(x.done) || x.failed() != nil || x.stopped.Load() {

@@ -1561,7 +1561,8 @@ int gossh_sftp_opendir(gossh_sftp *s, const char *path, int timeout_ms, gossh_sf
 int gossh_sftp_dir_read(gossh_sftp_dir *d, gossh_sftp_entry *entries, size_t cap,
                         int timeout_ms, size_t *n, gossh_error **err);
 
-/* gossh_sftp_entries_free — gossh_free on the names of n entries, and zeroes them. */
+/* gossh_sftp_entries_free — gossh_free on the names of n entries, and zeroes them
+ * (n is capped at 1048576, more than one gossh_sftp_dir_read ever fills). */
 void gossh_sftp_entries_free(gossh_sftp_entry *entries, size_t n);
 
 /* gossh_sftp_dir_free — releases; the directory is closed on the server

@@ -18,8 +18,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/gossh/gossh/core"
@@ -41,14 +43,27 @@ func must(err error) {
 
 func mibs(size int64, d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
 
-// best runs f runs times and returns the best rate.
+// cpu is the process's user+system CPU seconds so far.
+func cpu() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// cpuPerGiB collects each measurement's client CPU seconds per GiB.
+var cpuPerGiB []string
+
+// best runs f runs times and returns the best rate; it notes the client's
+// CPU seconds per GiB over the runs.
 func best(runs int64, size int64, f func() error) float64 {
 	var top float64
+	c0 := cpu()
 	for i := int64(0); i < runs; i++ {
 		start := time.Now()
 		must(f())
 		top = max(top, mibs(size, time.Since(start)))
 	}
+	cpuPerGiB = append(cpuPerGiB, fmt.Sprintf("%.2f", (cpu()-c0)/(float64(runs*size)/(1<<30))))
 	return top
 }
 
@@ -99,11 +114,18 @@ func main() {
 	defer s.Remove(remote, -1)
 
 	put := best(runs, size, func() error { _, err := s.Put(src, remote, 0, nil, -1); return err })
+	if pf := os.Getenv("BENCH_PROFILE"); pf != "" {
+		f, err := os.Create(pf)
+		must(err)
+		must(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
 	get := best(runs, size, func() error {
 		os.Remove(filepath.Join(dir, "dst"))
 		_, err := s.Get(remote, filepath.Join(dir, "dst"), 0, nil, -1)
 		return err
 	})
+	pprof.StopCPUProfile()
 	loop := best(runs, size, func() error {
 		f, err := s.Open(remote, core.FxfRead, 0, -1)
 		if err != nil {
@@ -142,6 +164,7 @@ func main() {
 	defer s.Remove(remote+".w", -1)
 	fmt.Printf("gossh   put %7.1f MiB/s  get %7.1f MiB/s  32KiB-read-loop %7.1f MiB/s  32KiB-write-loop %7.1f MiB/s  (%d MiB, %d channels, best of %d)\n",
 		put, get, loop, wloop, size>>20, channels, runs)
+	fmt.Printf("gossh   client CPU s/GiB: put %s get %s read-loop %s write-loop %s\n", cpuPerGiB[0], cpuPerGiB[1], cpuPerGiB[2], cpuPerGiB[3])
 
 	// OpenSSH's sftp on the same server and files.
 	sftp := func(cmd string) error {

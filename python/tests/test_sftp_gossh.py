@@ -137,9 +137,11 @@ def test_missing_file(sftp, tmp_path):
     with pytest.raises(FileNotFoundError):
         sftp.get(missing, str(dst))
     assert os.listdir(str(tmp_path)) == []
-    # put of a missing local file
-    with pytest.raises(FileNotFoundError):
+    # put of a missing local file: as Python's open() raises it
+    with pytest.raises(FileNotFoundError) as ei:
         sftp.put(str(tmp_path / "nothing"), sftp.FOLDER + "/x")
+    assert ei.value.args == (errno.ENOENT, os.strerror(errno.ENOENT))
+    assert ei.value.filename == str(tmp_path / "nothing")
     assert "x" not in sftp.listdir(sftp.FOLDER)
 
 

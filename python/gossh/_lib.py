@@ -801,7 +801,12 @@ def make_exception(code, message, details):
     if code == _code("E_IO"):
         # A local file: the errno a local call gave, as an OSError subclass
         # (FileNotFoundError, PermissionError, ...) when the library names it.
+        # As Python's own calls raise it (paramiko's put/get open local
+        # files with open()): OSError(errno, strerror, path).
         num = _errno_number(details("errno_name"))
+        path = details("path")
+        if num and path:
+            return OSError(num, os.strerror(num), path)
         return OSError(num, message) if num else IOError(message)
     if code == _code("E_SFTP"):
         return sftp_exception(message, details)

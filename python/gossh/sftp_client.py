@@ -193,12 +193,11 @@ class SFTPClient(BaseSFTP):
         (gossh_sftp_file_close): with a session timeout set, the call runs
         on a helper thread and this waits at most that long, then raises
         socket.timeout (SSHTimeout) as paramiko's close would; the call
-        itself goes on until the server answers or the session ends.
-        Returns True if the call finished (its result raised or returned)."""
+        itself goes on until the server answers or the session ends."""
         t = self.sock.gettimeout()
         if t is None or t <= 0:
             self._call(fn, *args)
-            return True
+            return
         box = {}
         done = threading.Event()
 
@@ -216,11 +215,9 @@ class SFTPClient(BaseSFTP):
             exc = SSHTimeout("sftp: no answer within {} s".format(t))
             exc.gossh_code = _lib.E_TIMEOUT
             exc.stage = "wait"
-            exc.pending = th  # the helper thread, still waiting
             raise exc
         if "exc" in box:
             raise box.pop("exc")
-        return True
 
     def _info_or(self, name, default=None):
         p = _lib.owned_str_p()

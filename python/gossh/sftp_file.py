@@ -25,7 +25,6 @@ __all__ = ["SFTPFile"]
 _IO_CHUNK = 1 << 20
 
 
-
 class SFTPFile(BufferedFile):
     """A file on the server (paramiko.SFTPFile), from ``SFTPClient.open``.
 

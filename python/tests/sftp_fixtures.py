@@ -7,17 +7,21 @@ directory (the test user's home), as paramiko's tests have it.
 127.0.0.1), used only to check results independently of SFTP.
 """
 
+import importlib
 import os
 import shutil
 import uuid
 
 import pytest
 
-import gossh
+# GOSSH_SFTP_REFERENCE=paramiko runs the ported paramiko tests
+# (test_sftp.py, test_sftp_big.py) against paramiko itself, with paramiko on
+# PYTHONPATH: proof that they check what paramiko does.
+impl = importlib.import_module(os.environ.get("GOSSH_SFTP_REFERENCE") or "gossh")
 
 
 def _connect(env):
-    c = gossh.SSHClient()
+    c = impl.SSHClient()
     c.load_host_keys(env.known_hosts)
     c.connect(**env.connect_kwargs(key_filename=env.key("id_ed25519")))
     return c

@@ -15,9 +15,9 @@ from tempfile import mkstemp
 
 import pytest
 
-import gossh
-from gossh.sftp_attr import SFTPAttributes
-from sftp_fixtures import sftp, ssh  # noqa: F401 - fixtures
+from sftp_fixtures import impl, sftp, ssh  # noqa: F401 - fixtures
+
+SFTPAttributes = impl.SFTPAttributes
 
 o777, o600, o666, o644 = 0o777, 0o600, 0o666, 0o644
 
@@ -379,7 +379,7 @@ def test_chdir_not_a_directory(sftp):
     import errno
 
     sftp.open(sftp.FOLDER + "/plain", "w").close()
-    with pytest.raises(gossh.SFTPError) as ei:
+    with pytest.raises(impl.SFTPError) as ei:
         sftp.chdir(sftp.FOLDER + "/plain")
     assert ei.value.args[0] == errno.ENOTDIR
     with pytest.raises(IOError, match="No such file"):

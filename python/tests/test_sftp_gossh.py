@@ -137,9 +137,11 @@ def test_missing_file(sftp, tmp_path):
     with pytest.raises(FileNotFoundError):
         sftp.get(missing, str(dst))
     assert os.listdir(str(tmp_path)) == []
-    # put of a missing local file
-    with pytest.raises(FileNotFoundError):
+    # put of a missing local file: as Python's open() raises it
+    with pytest.raises(FileNotFoundError) as ei:
         sftp.put(str(tmp_path / "nothing"), sftp.FOLDER + "/x")
+    assert ei.value.args == (errno.ENOENT, os.strerror(errno.ENOENT))
+    assert ei.value.filename == str(tmp_path / "nothing")
     assert "x" not in sftp.listdir(sftp.FOLDER)
 
 
@@ -628,3 +630,16 @@ def _client_closed_checks(s, f, home):
     s.close()
     with pytest.raises(socket.error, match="Socket is closed"):
         s.stat(home)
+
+
+def test_path_like_and_bytes_paths(sftp, tmp_path):
+    from pathlib import Path, PurePosixPath
+
+    local = tmp_path / "p.txt"
+    local.write_bytes(b"pathlike")
+    remote = PurePosixPath(sftp.FOLDER) / "p.txt"
+    sftp.put(local, remote)
+    assert sftp.stat(remote).st_size == 8
+    assert sftp.listdir(sftp.FOLDER.encode()) == ["p.txt"]
+    sftp.get(str(remote).encode(), Path(tmp_path / "back.txt"))
+    assert (tmp_path / "back.txt").read_bytes() == b"pathlike"

@@ -49,11 +49,17 @@ type File struct {
 	nextRdr    int
 
 	// Pipelined writes: wbuf holds bytes from wbufOff not yet sent; wdone
-	// is the write in flight; werr the first failure (kept until Close).
+	// are the writes in flight; werr the first failure (kept until Close).
 	wbuf    []byte
 	wbufOff int64
-	wdone   []chan error // in flight, oldest first
+	wdone   []pendingWrite // in flight, oldest first
 	werr    error
+}
+
+// pendingWrite is a write in flight: its byte range and its answer.
+type pendingWrite struct {
+	off, end int64
+	c        chan error
 }
 
 // ahead is one read-ahead in flight.
@@ -439,7 +445,7 @@ const writesInFlight = 2
 // sendLocked sends the buffer, after waiting for the oldest write in
 // flight when writesInFlight are. A timeout leaves the buffer unsent.
 func (f *File) sendLocked(deadline <-chan struct{}) error {
-	for len(f.wdone) >= writesInFlight {
+	for len(f.wdone) >= writesInFlight || f.overlapsInFlight() {
 		if err := f.collectOne(deadline); err != nil {
 			return err
 		}
@@ -453,7 +459,7 @@ func (f *File) sendLocked(deadline <-chan struct{}) error {
 	buf, off := f.wbuf, f.wbufOff
 	f.wbuf = nil
 	c := make(chan error, 1)
-	f.wdone = append(f.wdone, c)
+	f.wdone = append(f.wdone, pendingWrite{off: off, end: off + int64(len(buf)), c: c})
 	goSafe(f.s.log, "an SFTP write", func() {
 		n, err := f.f.WriteAt(buf, off)
 		if err == nil && n != len(buf) {
@@ -464,9 +470,23 @@ func (f *File) sendLocked(deadline <-chan struct{}) error {
 	return nil
 }
 
+// overlapsInFlight reports whether the buffer to send overlaps a write in
+// flight. Writes in flight run concurrently and may reach the server in
+// any order, which is harmless only for writes that do not overlap: an
+// overlapping one (after a seek back) waits, so the later bytes win.
+func (f *File) overlapsInFlight() bool {
+	end := f.wbufOff + int64(len(f.wbuf))
+	for _, w := range f.wdone {
+		if len(f.wbuf) > 0 && f.wbufOff < w.end && w.off < end {
+			return true
+		}
+	}
+	return false
+}
+
 // collectOne waits for the oldest write in flight and records its failure.
 func (f *File) collectOne(deadline <-chan struct{}) error {
-	err, werr := await(f.s, f.wdone[0], deadline, "write")
+	err, werr := await(f.s, f.wdone[0].c, deadline, "write")
 	if werr != nil {
 		return werr
 	}

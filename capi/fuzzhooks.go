@@ -297,7 +297,7 @@ var hookTable = []struct {
 		return hookResult{RC: int64(gossh_sftp_file_read(h, unsafe.Pointer(&buf[0]), 16, 0, &n, e))}
 	}},
 	{hookCall{"gossh_sftp_file_close", kindSFTPFile, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
-		return hookResult{RC: int64(gossh_sftp_file_close(h, e))}
+		return hookResult{RC: int64(gossh_sftp_file_close(h, -1, e))}
 	}},
 	{hookCall{"gossh_sftp_file_free", kindSFTPFile, styleVoid}, func(h C.uintptr_t, _ *C.uintptr_t) hookResult {
 		gossh_sftp_file_free(h)

@@ -278,9 +278,11 @@ func gossh_sftp_file_check(h C.uintptr_t, algorithm *C.char, offset, length C.ui
 }
 
 //export gossh_sftp_file_close
-func gossh_sftp_file_close(h C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+func gossh_sftp_file_close(h C.uintptr_t, timeoutMs C.int, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	return with(h, kindSFTPFile, errOut, (*core.File).Close)
+	return fileCall(h, timeoutMs, errOut, func(f *core.File, t time.Duration) error {
+		return f.CloseTimeout(t)
+	})
 }
 
 //export gossh_sftp_file_free

@@ -703,15 +703,28 @@ func (f *File) Check(algorithm string, offset, length uint64, timeout time.Durat
 	return out, err
 }
 
-// Close flushes, then closes the remote handle. It returns the first
-// failure of a pipelined write or of the close. A second Close returns nil.
-func (f *File) Close() error {
+// Close flushes, then closes the remote handle, waiting without limit (see
+// CloseTimeout).
+func (f *File) Close() error { return f.CloseTimeout(-1) }
+
+// CloseTimeout flushes, then closes the remote handle. It returns the first
+// failure of a pipelined write or of the close. A second close returns nil.
+// It waits at most timeout (the one rule: negative without limit, 0 not at
+// all) for the server's answers; when that passes the file is closed all
+// the same (the remote handle's close goes on in the background) and the
+// error is KindTimeout: the data written may not all have arrived, so a
+// close that timed out is never a success.
+func (f *File) CloseTimeout(timeout time.Duration) error {
+	deadline, stop := sftpTimer(timeout)
+	defer stop()
 	select {
 	case f.sem <- struct{}{}:
 	case <-f.s.closing:
 		return f.s.closedErr()
 	case <-f.s.dead:
 		return f.s.closedErr()
+	case <-deadline:
+		return newError(KindTimeout, nil, "sftp: timed out waiting for another call on the file").with("stage", "wait")
 	}
 	defer f.unlock()
 	if f.closed {
@@ -722,7 +735,7 @@ func (f *File) Close() error {
 		f.dropAhead()
 		return e
 	}
-	ferr := f.flushLocked(nil)
+	ferr := f.flushLocked(deadline)
 	f.dropAhead()
 	if f.more != nil {
 		go func(more chan []*sftp.File, readers []*sftp.File) {
@@ -735,7 +748,7 @@ func (f *File) Close() error {
 			go r.Close()
 		}
 	}
-	cerr := f.s.run(nil, "close", func() error { return f.s.sftpError(f.f.Close(), "close", f.path, "") })
+	cerr := f.s.run(deadline, "close", func() error { return f.s.sftpError(f.f.Close(), "close", f.path, "") })
 	if ferr != nil {
 		return ferr
 	}

@@ -674,6 +674,14 @@ func TestSFTPStalledServer(t *testing.T) {
 		wantKind(t, err, KindTimeout)
 		wantKind(t, f.Flush(short), KindTimeout)
 	})
+	// A close bounded by a timeout returns (never a success: the data
+	// written may not have arrived), and the file is closed all the same.
+	mustReturn(t, "a close with a timeout", func() {
+		wantKind(t, f.CloseTimeout(short), KindTimeout)
+		if err := f.CloseTimeout(short); err != nil {
+			t.Errorf("a second close: %v, want nil", err)
+		}
+	})
 	done := make(chan error, 1)
 	go func() {
 		_, err := sf.Stat(dir, -1)
@@ -682,7 +690,10 @@ func TestSFTPStalledServer(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	sf.Close()
 	mustReturn(t, "a call without timeout after close", func() { wantKind(t, <-done, KindClosed) })
-	mustReturn(t, "file close after session close", func() { wantKind(t, f.Close(), KindClosed) })
+	mustReturn(t, "directory read after session close", func() {
+		_, err := d.Read(10, -1)
+		wantKind(t, err, KindClosed)
+	})
 }
 
 // A local file system that fills up during a get: GOSSH_E_IO with

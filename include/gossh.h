@@ -2054,9 +2054,12 @@ int gossh_sftp_file_check(gossh_sftp_file *f, const char *algorithm, uint64_t of
  * gossh_sftp_file_close — flushes, then closes the remote handle. Returns
  * the first failure of a pipelined write, or of the close itself: a file
  * whose data did not all arrive never closes with 0. A second close
- * returns 0.
+ * returns 0. BLOCKS for the server's answers, at most timeout_ms (see
+ * "Timeouts"); when that passes the file is closed all the same (the
+ * remote close goes on in the background) and the call returns
+ * GOSSH_E_TIMEOUT: the data may not all have arrived.
  */
-int gossh_sftp_file_close(gossh_sftp_file *f, gossh_error **err);
+int gossh_sftp_file_close(gossh_sftp_file *f, int timeout_ms, gossh_error **err);
 
 /* gossh_sftp_file_free — releases; the file is closed (flushed) on a
  * library thread, ignoring failures, so that a free never blocks on a

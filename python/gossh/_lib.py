@@ -353,7 +353,7 @@ _PROTOTYPES = [
     ("gossh_sftp_file_sync", [sftp_file_p, c_int, _err_pp], c_int),
     ("gossh_sftp_file_check",
      [sftp_file_p, c_char_p, c_uint64, c_uint64, c_int, POINTER(owned_str_p), _err_pp], c_int),
-    ("gossh_sftp_file_close", [sftp_file_p, _err_pp], c_int),
+    ("gossh_sftp_file_close", [sftp_file_p, c_int, _err_pp], c_int),
     ("gossh_sftp_file_free", [sftp_file_p], None),
     ("gossh_sftp_get",
      [sftp_p, c_char_p, c_char_p, c_int, PROGRESS_CB, c_void_p, c_int, POINTER(c_uint64), _err_pp],

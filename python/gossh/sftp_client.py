@@ -27,7 +27,6 @@ import errno
 import logging
 import os
 import stat
-import threading
 import time
 
 from . import _lib
@@ -187,37 +186,6 @@ class SFTPClient(BaseSFTP):
             exc = _SessionClosed(str(e))
             exc.gossh_code = e.gossh_code
         raise exc
-
-    def _bounded(self, fn, *args):
-        """_call for the C functions that take no timeout
-        (gossh_sftp_file_close): with a session timeout set, the call runs
-        on a helper thread and this waits at most that long, then raises
-        socket.timeout (SSHTimeout) as paramiko's close would; the call
-        itself goes on until the server answers or the session ends."""
-        t = self.sock.gettimeout()
-        if t is None or t <= 0:
-            self._call(fn, *args)
-            return
-        box = {}
-        done = threading.Event()
-
-        def run():
-            try:
-                self._call(fn, *args)
-            except BaseException as e:  # noqa: BLE001 - handed to the caller
-                box["exc"] = e
-            finally:
-                done.set()
-
-        th = threading.Thread(target=run, name="gossh-sftp-close", daemon=True)
-        th.start()
-        if not done.wait(t):
-            exc = SSHTimeout("sftp: no answer within {} s".format(t))
-            exc.gossh_code = _lib.E_TIMEOUT
-            exc.stage = "wait"
-            raise exc
-        if "exc" in box:
-            raise box.pop("exc")
 
     def _info_or(self, name, default=None):
         p = _lib.owned_str_p()

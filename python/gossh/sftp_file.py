@@ -88,7 +88,9 @@ class SFTPFile(BufferedFile):
             try:
                 if h is not None:
                     try:
-                        self.sftp._bounded(lib.gossh_sftp_file_close, h)
+                        # the session timeout bounds it (socket.timeout then,
+                        # as paramiko's close would raise)
+                        self.sftp._call(lib.gossh_sftp_file_close, h, self.sftp._tmo())
                     except SSHTimeout:
                         if self._dirty:
                             raise

@@ -256,8 +256,8 @@ static void test_paths(gossh_sftp *s) {
     size_t w = 0;
     OK(gossh_sftp_file_write(f, "hello world", 11, T, &w, E));
     CHECK(w == 11, "written %zu", w);
-    OK(gossh_sftp_file_close(f, E));
-    OK(gossh_sftp_file_close(f, E)); /* a second close returns 0 */
+    OK(gossh_sftp_file_close(f, -1, E));
+    OK(gossh_sftp_file_close(f, -1, E)); /* a second close returns 0 */
     gossh_sftp_file_free(f);
     gossh_sftp_file_free(f);
     OK(gossh_sftp_stat(s, rpath("f"), T, &a, E));
@@ -455,7 +455,7 @@ static void test_files(gossh_sftp *s) {
     char *hash = NULL;
     e = NULL;
     WANT_SFTP(gossh_sftp_file_check(f, "sha256", 0, 0, T, &hash, &e), e, "EOPNOTSUPP");
-    OK(gossh_sftp_file_close(f, E));
+    OK(gossh_sftp_file_close(f, -1, E));
     e = NULL;
     WANT(gossh_sftp_file_read(f, p, 10, T, &n, &e), e, GOSSH_E_CLOSED);
     gossh_sftp_file_free(f);
@@ -465,7 +465,7 @@ static void test_files(gossh_sftp *s) {
     /* append */
     OK(gossh_sftp_open(s, rpath("io"), GOSSH_SFTP_WRITE | GOSSH_SFTP_APPEND, 0, T, &f, E));
     OK(gossh_sftp_file_write(f, "tail", 4, T, NULL, E));
-    OK(gossh_sftp_file_close(f, E));
+    OK(gossh_sftp_file_close(f, -1, E));
     gossh_sftp_file_free(f);
     CHECK(file_size(rpath("io")) == (long long)size + 4, "append: size %lld", file_size(rpath("io")));
 
@@ -473,8 +473,8 @@ static void test_files(gossh_sftp *s) {
     OK(gossh_sftp_open(s, rpath("io"), GOSSH_SFTP_READ, 0, T, &f, E));
     OK(gossh_sftp_file_write(f, "refused", 7, T, &w, E));
     e = NULL;
-    WANT(gossh_sftp_file_close(f, &e), e, GOSSH_E_SFTP);
-    OK(gossh_sftp_file_close(f, E));
+    WANT(gossh_sftp_file_close(f, -1, &e), e, GOSSH_E_SFTP);
+    OK(gossh_sftp_file_close(f, -1, E));
     gossh_sftp_file_free(f);
     OK(gossh_sftp_open(s, rpath("io"), GOSSH_SFTP_READ, 0, T, &f, E));
     OK(gossh_sftp_file_write(f, "refused", 7, T, &w, E));
@@ -953,7 +953,7 @@ static void test_bad_handles(gossh_client *c, gossh_sftp *s) {
     e = NULL;
     WANT(gossh_sftp_file_write(bf, buf, 8, T, &n, &e), e, GOSSH_E_BADHANDLE);
     e = NULL;
-    WANT(gossh_sftp_file_close(bf, &e), e, GOSSH_E_BADHANDLE);
+    WANT(gossh_sftp_file_close(bf, -1, &e), e, GOSSH_E_BADHANDLE);
     e = NULL;
     WANT(gossh_sftp_file_seek(bf, 0, 0, T, NULL, &e), e, GOSSH_E_BADHANDLE);
     gossh_sftp_entry ent[1];

@@ -297,7 +297,7 @@ const SFTP_PROTOTYPES = [
   'int gossh_sftp_file_setstat(gossh_sftp_file *f, const gossh_sftp_attrs *attrs, int timeout_ms, _Out_ gossh_error **err)',
   'int gossh_sftp_file_sync(gossh_sftp_file *f, int timeout_ms, _Out_ gossh_error **err)',
   'int gossh_sftp_file_check(gossh_sftp_file *f, const char *algorithm, uint64_t offset, uint64_t length, int timeout_ms, _Out_ void **out, _Out_ gossh_error **err)',
-  'int gossh_sftp_file_close(gossh_sftp_file *f, _Out_ gossh_error **err)',
+  'int gossh_sftp_file_close(gossh_sftp_file *f, int timeout_ms, _Out_ gossh_error **err)',
   'void gossh_sftp_file_free(gossh_sftp_file *f)',
   'int gossh_sftp_get(gossh_sftp *s, const char *remote, const char *local, int flags, gossh_progress_cb *cb, void *userdata, int timeout_ms, _Out_ uint64_t *size, _Out_ gossh_error **err)',
   'int gossh_sftp_put(gossh_sftp *s, const char *local, const char *remote, int flags, gossh_progress_cb *cb, void *userdata, int timeout_ms, _Out_ uint64_t *size, _Out_ gossh_error **err)',

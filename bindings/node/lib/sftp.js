@@ -16,12 +16,9 @@
 // writeFile move up to 4 MiB per call (and look at their AbortSignal
 // between calls).
 //
-// Timeouts. client.sftp({ timeout }) is passed to every call as timeout_ms.
-// gossh_sftp_file_close takes none and waits for the server without limit,
-// so FileHandle.close() stops waiting after the session's timeout itself
-// (TimeoutError; the native close goes on in the background and holds its
-// pool thread until the server answers or the session closes). After a
-// failure that already answers the caller, a file is released with
+// Timeouts. client.sftp({ timeout }) is passed to every call as timeout_ms,
+// gossh_sftp_file_close included. After a failure that already answers the
+// caller, a file is released with
 // gossh_sftp_file_free instead, which never blocks (the library closes it
 // on its own thread); directories are always released that way.
 //
@@ -53,7 +50,7 @@
 const { Readable, Writable } = require('stream');
 const native = require('./native');
 const {
-  ClosedError, InvalidArgumentError, SFTPError, AbortError, TimeoutError,
+  ClosedError, InvalidArgumentError, SFTPError, AbortError,
 } = require('./errors');
 
 const { koffi, callAsync, callVoidAsync, takeString } = native;
@@ -715,16 +712,11 @@ class FileHandle {
     this._closed = true;
     fileFinalizer.unregister(this);
     const h = this._handle;
-    const closing = callAsync('gossh_sftp_file_close', h);
+    // The session's timeout bounds the close (GOSSH_E_TIMEOUT then: the data
+    // may not all have arrived); the handle is released after it.
+    const closing = callAsync('gossh_sftp_file_close', h, this._sftp._timeout);
     const released = closing.then(() => {}, () => {}).then(() => callVoidAsync('gossh_sftp_file_free', h));
-    // gossh_sftp_file_close takes no timeout (it waits for the server's
-    // answers without limit), so the session's timeout is applied here: on
-    // expiry close() rejects with TimeoutError while the native close goes
-    // on in the background (holding a thread-pool thread until the server
-    // answers or the session closes), and the handle is released after it.
-    this._closePromise = withTimeout(closing, this._sftp._timeout, () => new TimeoutError(
-      `sftp close ${this.path}: timed out after ${this._sftp._timeout} ms`, 'GOSSH_E_TIMEOUT', { stage: 'wait' }))
-      .then(() => released, (e) => { throw decorate(e, 'close', this.path); });
+    this._closePromise = closing.then(() => released, (e) => { throw decorate(e, 'close', this.path); });
     return this._closePromise;
   }
 
@@ -743,16 +735,6 @@ class FileHandle {
   [Symbol.asyncDispose || Symbol.for('nodejs.asyncDispose')]() {
     return this.close();
   }
-}
-
-/** p, or a rejection with makeError() once ms pass first (ms <= 0: no limit). */
-function withTimeout(p, ms, makeError) {
-  if (!(ms > 0)) return p;
-  let timer;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise((_, reject) => { timer = setTimeout(() => reject(makeError()), ms); }),
-  ]);
 }
 
 /** Gathers small buffers into calls of at least `min` bytes. */

@@ -228,6 +228,8 @@ test-examples: ## run the C, Python and Node examples against the sshd
 	printf 'echo shell says hi; exit 3\n' | $(EXAMPLE_ENV) $(BUILD)/examples/shell_demo | grep -q 'shell says hi'
 	$(EXAMPLE_ENV) python3 examples/python/exec_demo.py
 	$(EXAMPLE_ENV) node examples/node/exec_demo.js
+	$(EXAMPLE_ENV) python3 examples/python/sftp_demo.py >/dev/null
+	$(EXAMPLE_ENV) node examples/node/sftp_demo.js >/dev/null
 
 # Every layer's fault suite (issue 7) against one sshd, all run even if one
 # fails; each prints a summary line per fault ("LAYER fault NAME runs=...").

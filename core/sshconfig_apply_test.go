@@ -37,7 +37,9 @@ func TestSSHConfigCertificateFile(t *testing.T) {
 	if err := cert.SignCert(rand.Reader, sshtest.MustNewSigner()); err != nil {
 		t.Fatal(err)
 	}
-	certPath := filepath.Join(dir, "id-cert.pub")
+	// Not "id-cert.pub": a certificate beside the key file is loaded with
+	// it (as paramiko does), and here only CertificateFile may bring it.
+	certPath := filepath.Join(dir, "user.cert")
 	if err := os.WriteFile(certPath, ssh.MarshalAuthorizedKey(cert), 0o600); err != nil {
 		t.Fatal(err)
 	}

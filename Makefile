@@ -128,7 +128,7 @@ $(TESTBIN)/test_sshconfig: tests/c/test_sshconfig.c tests/c/check.h include/goss
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
-$(TESTBIN)/test_faults: tests/c/test_faults.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
+$(TESTBIN)/test_faults: tests/c/test_faults.c tests/c/check.h tests/c/faultproxy.h include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
 
@@ -163,7 +163,7 @@ $(TESTBIN)/test_connect_via: tests/c/test_connect_via.c tests/c/check.h include/
 $(TESTBIN)/test_agent_algos: tests/c/test_agent_algos.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
-$(TESTBIN)/test_sftp: tests/c/test_sftp.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
+$(TESTBIN)/test_sftp: tests/c/test_sftp.c tests/c/check.h tests/c/faultproxy.h include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
 

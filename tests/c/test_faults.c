@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include "check.h"
+#include "faultproxy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,83 +64,14 @@ static long offset_of(int i) { return (32768L << (i % 7)) + (long)i * 997; }
 
 /* ---------------------------------------------------------------- proxy -- */
 
-struct proxy {
-    pid_t pid;
-    int stdin_fd; /* closing it stops the proxy */
-    int port;
-};
-
-static const char *proxy_path(void) {
-    static char path[PATH_MAX + 32];
-    const char *p = getenv("GOSSH_FAULTPROXY");
-    if (p && *p) return p;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return "build/gossh-faultproxy";
-    exe[n] = 0;
-    snprintf(path, sizeof path, "%s/../gossh-faultproxy", dirname(exe)); /* build/tests/.. */
-    return path;
-}
-
-/* Starts the proxy for fault in front of the test sshd; 0 on success. */
-static int proxy_start(struct proxy *px, const char *fault) {
+/* Starts the proxy for fault in front of the test sshd, firing at run i's
+ * offset on connection i; 0 on success. */
+static int proxy_start_runs(struct proxy *px, const char *fault) {
     static char offsets[REPS * 12];
     size_t len = 0;
     for (int i = 0; i < REPS; i++)
         len += snprintf(offsets + len, sizeof offsets - len, "%s%ld", i ? "," : "", offset_of(i));
-    char target[300];
-    snprintf(target, sizeof target, "%s:%s", host, port);
-    const char *path = proxy_path();
-    char *argv[] = {(char *)path, "-target", target, "-fault", (char *)fault, "-after", offsets, NULL};
-
-    int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    int rc = posix_spawn(&px->pid, path, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
-    close(out[1]);
-    if (rc != 0) {
-        printf("cannot start %s: %s\n", path, strerror(rc));
-        close(in[1]);
-        close(out[0]);
-        return -1;
-    }
-    px->stdin_fd = in[1];
-    /* The first stdout line is the port. */
-    char line[32];
-    size_t got = 0;
-    while (got < sizeof line - 1 && !memchr(line, '\n', got)) {
-        struct pollfd pfd = {out[0], POLLIN, 0};
-        if (poll(&pfd, 1, 10000) != 1) break;
-        ssize_t n = read(out[0], line + got, sizeof line - 1 - got);
-        if (n <= 0) break;
-        got += n;
-    }
-    line[got] = 0;
-    close(out[0]);
-    px->port = atoi(line);
-    if (px->port <= 0) {
-        printf("%s printed no port (%s)\n", path, line);
-        return -1;
-    }
-    return 0;
-}
-
-/* Stops the proxy: stdin EOF, then SIGKILL if it has not gone in 5 s. */
-static void proxy_stop(struct proxy *px) {
-    close(px->stdin_fd);
-    for (int i = 0; i < 500; i++) {
-        if (waitpid(px->pid, NULL, WNOHANG) == px->pid) return;
-        usleep(10000);
-    }
-    printf("the fault proxy did not exit on stdin EOF\n");
-    failed++;
-    kill(px->pid, SIGKILL);
-    waitpid(px->pid, NULL, 0);
+    return proxy_start(px, fault, offsets, NULL);
 }
 
 /* ------------------------------------------------------------------ runs -- */
@@ -352,7 +284,7 @@ static void *worker(void *p) {
 static void run_fault(struct fault_case fc) {
     struct proxy px = {0};
     if (!fc.kill) {
-        if (proxy_start(&px, fc.name) != 0) {
+        if (proxy_start_runs(&px, fc.name) != 0) {
             CHECK(0, "fault proxy for %s did not start", fc.name);
             return;
         }

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "check.h"
+#include "faultproxy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -736,74 +737,6 @@ static void test_close_from_thread(void) {
 }
 
 /* ---------------------------------------------------------------- faults -- */
-
-struct proxy {
-    pid_t pid;
-    int stdin_fd;
-    int port;
-};
-
-static const char *proxy_path(void) {
-    static char path[PATH_MAX + 32];
-    const char *p = getenv("GOSSH_FAULTPROXY");
-    if (p && *p) return p;
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0) return "build/gossh-faultproxy";
-    exe[n] = 0;
-    snprintf(path, sizeof path, "%s/../gossh-faultproxy", dirname(exe));
-    return path;
-}
-
-/* Starts the proxy with fault, firing after offsets (a comma list) bytes
- * server->client, or client->server with up. */
-static int proxy_start(struct proxy *px, const char *fault, const char *offsets, const char *up) {
-    char target[300];
-    snprintf(target, sizeof target, "%s:%s", host, port);
-    const char *path = proxy_path();
-    char *argv[12] = {(char *)path, "-target", target, "-fault", (char *)fault, "-after", (char *)offsets, NULL};
-    if (up) argv[7] = "-after-up", argv[8] = (char *)up, argv[9] = NULL;
-    int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    int rc = posix_spawn(&px->pid, path, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(in[0]);
-    close(out[1]);
-    if (rc != 0) {
-        printf("cannot start %s: %s\n", path, strerror(rc));
-        close(in[1]);
-        close(out[0]);
-        return -1;
-    }
-    px->stdin_fd = in[1];
-    char line[32];
-    size_t got = 0;
-    while (got < sizeof line - 1 && !memchr(line, '\n', got)) {
-        struct pollfd pfd = {out[0], POLLIN, 0};
-        if (poll(&pfd, 1, 10000) != 1) break;
-        ssize_t n = read(out[0], line + got, sizeof line - 1 - got);
-        if (n <= 0) break;
-        got += n;
-    }
-    line[got] = 0;
-    close(out[0]);
-    px->port = atoi(line);
-    return px->port > 0 ? 0 : -1;
-}
-
-static void proxy_stop(struct proxy *px) {
-    close(px->stdin_fd);
-    for (int i = 0; i < 500; i++) {
-        if (waitpid(px->pid, NULL, WNOHANG) == px->pid) return;
-        usleep(10000);
-    }
-    kill(px->pid, SIGKILL);
-    waitpid(px->pid, NULL, 0);
-}
 
 #define FAULT_REPS 24
 

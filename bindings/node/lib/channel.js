@@ -17,15 +17,12 @@ const { Readable, Writable, Duplex } = require('stream');
 const { EventEmitter } = require('events');
 const native = require('./native');
 const events = require('./events');
+const arena = require('./readarena');
 const { ClosedError, SSHError, TimeoutError, BadHandleError } = require('./errors');
 
+// At most this much per read call. Reads land in slabs (lib/readarena.js):
+// a thousand idle channels hold no read buffer.
 const READ_CHUNK = 256 * 1024;
-
-// Read buffers, lent to a drain while it runs: a thousand idle channels
-// hold none, and no more are made than drains ever ran at once.
-const freeBufs = [];
-const takeBuf = () => freeBufs.pop() || Buffer.allocUnsafe(READ_CHUNK);
-const giveBuf = (b) => { freeBufs.push(b); };
 const WRITE_CHUNK = 1024 * 1024; // at most this much per write call
 const STREAM_HWM = 1024 * 1024;
 
@@ -161,17 +158,15 @@ class ChannelCore {
 
   async _drain() {
     let done = false;
-    const buf = takeBuf();
     try {
       do {
         this._again = false;
-        done = await this._step(buf);
+        done = await this._step();
       } while (!done && this._again);
     } catch (err) {
       this.failure = this.closing ? null : err;
       done = true;
     }
-    giveBuf(buf);
     this._draining = false;
     if (done) this._finish();
   }
@@ -196,7 +191,7 @@ class ChannelCore {
    * streams until GOSSH_E_TIMEOUT, then the exit status if it is wanted and
    * no stream is. Returns true when the pump is done.
    */
-  async _step(buf) {
+  async _step() {
     const [o, e] = this.sinks;
     const nread = [0];
     const stream = [0];
@@ -205,20 +200,26 @@ class ChannelCore {
       if (this.closing) return true;
       const which = this._stream();
       if (which === null) break;
-      if (which === 'any') {
-        nread[0] = 0; stream[0] = -1;
-        if (!await this._try('gossh_channel_read_any', buf, buf.length, 0, stream, nread)) break;
-        const n = Number(nread[0]);
-        if (n === 0 && stream[0] === -1) { o.end(); e.end(); continue; }
-        if (n === 0) continue;
-        this.sinks[stream[0]].push(Buffer.from(buf.subarray(0, n)));
-      } else {
-        nread[0] = 0;
-        if (!await this._try('gossh_channel_read', which, buf, buf.length, 0, nread)) break;
-        const n = Number(nread[0]);
-        if (n === 0) { this.sinks[which].end(); continue; }
-        this.sinks[which].push(Buffer.from(buf.subarray(0, n)));
+      const r = arena.reserve(READ_CHUNK);
+      let got;
+      nread[0] = 0; stream[0] = -1;
+      try {
+        got = which === 'any'
+          ? await this._try('gossh_channel_read_any', r.view, READ_CHUNK, 0, stream, nread)
+          : await this._try('gossh_channel_read', which, r.view, READ_CHUNK, 0, nread);
+      } catch (err) {
+        arena.commit(r, 0);
+        throw err;
       }
+      const chunk = arena.commit(r, got ? Number(nread[0]) : 0);
+      if (!got) break;
+      const i = which === 'any' ? stream[0] : which;
+      if (chunk === null) {
+        // The end: of both streams (read_any's -1) or of the one read.
+        if (i === -1) { o.end(); e.end(); } else if (which !== 'any') this.sinks[i].end();
+        continue;
+      }
+      this.sinks[i].push(chunk);
     }
     if (this.closing) return true;
     // The exit status once the output is read (or not wanted for now), as

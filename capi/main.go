@@ -14,4 +14,10 @@ package main
 */
 import "C"
 
+import "github.com/gossh/gossh/core"
+
+// The library's Go runtime serves only gossh: collect garbage with
+// headroom (core.TuneGC; a GOGC in the environment wins).
+func init() { core.TuneGC(core.DefaultGCHeadroom) }
+
 func main() {}

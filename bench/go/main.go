@@ -89,6 +89,8 @@ func run(c *core.Client, cmd string, buf []byte) (int64, error) {
 }
 
 func main() {
+	// As libgossh does when loaded (a Go program opts in).
+	core.TuneGC(core.DefaultGCHeadroom)
 	n := envInt("BENCH_N", 20)
 	size := envInt("BENCH_BYTES", 268435456)
 	buf := make([]byte, 256*1024)

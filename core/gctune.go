@@ -1,0 +1,97 @@
+package core
+
+import (
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+)
+
+// Garbage collection with a floor of headroom.
+//
+// x/crypto/ssh allocates a fresh buffer for every packet it reads (32 KiB
+// for channel data), so a stream of output is ~1 GiB of garbage per GiB
+// read. With Go's default GOGC=100 and the few MiB a client keeps live,
+// the heap goal stays near Go's 4 MiB minimum: 256 MiB of output cost ~110
+// collections, ~1 ms of CPU each, some 15-20% of the client's CPU. TuneGC
+// keeps the goal at least `headroom` above the live heap, which makes a
+// collection every `headroom` bytes instead of every few MiB, and leaves
+// GOGC's proportional rule in charge once the live heap is large (a
+// thousand busy channels), so memory stays proportional to what is live.
+// This is the "GC tuner" of Uber's and CockroachDB's services, a settable
+// floor where a ballast allocation would be a fixed one.
+
+// DefaultGCHeadroom is the headroom libgossh asks for: a client's resident
+// memory may grow by about this much while it streams.
+const DefaultGCHeadroom = 16 << 20
+
+// maxGCPercent bounds the percentage TuneGC sets for a tiny live heap.
+const maxGCPercent = 2000
+
+var gcTune struct {
+	once     sync.Once
+	headroom uint64
+	percent  int
+	sample   []metrics.Sample
+}
+
+// TuneGC makes the Go runtime collect garbage at most about every headroom
+// bytes of allocation while the live heap is small (see above); above
+// headroom bytes live it is GOGC=100. It does nothing if the GOGC
+// environment variable is set (the user's choice wins) and nothing after its
+// first call. libgossh calls it when loaded, since its Go runtime serves
+// only gossh; a Go program may call it or not.
+func TuneGC(headroom int64) {
+	if _, set := os.LookupEnv("GOGC"); set || headroom <= 0 {
+		return
+	}
+	gcTune.once.Do(func() {
+		gcTune.headroom = uint64(headroom)
+		gcTune.percent = 100
+		gcTune.sample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		retune()
+		armGCTuner()
+	})
+}
+
+// gcSentinel is garbage whose finalizer runs once per collection. Larger
+// than the tiny allocator's 16 bytes, so it is an object of its own and its
+// finalizer does run.
+type gcSentinel struct {
+	_ [64]byte
+}
+
+// armGCTuner makes a sentinel whose finalizer retunes after the collection
+// that found it unreachable, then arms the next one.
+func armGCTuner() {
+	runtime.SetFinalizer(&gcSentinel{}, func(*gcSentinel) {
+		retune()
+		armGCTuner()
+	})
+}
+
+// retune sets GOGC so that the next goal is live + max(live, headroom).
+// Called at start and from the finalizer goroutine after each collection.
+func retune() {
+	metrics.Read(gcTune.sample)
+	live := uint64(0)
+	if gcTune.sample[0].Value.Kind() == metrics.KindUint64 {
+		live = gcTune.sample[0].Value.Uint64()
+	}
+	if live == 0 {
+		live = 1 << 20
+	}
+	p := 100
+	if live < gcTune.headroom {
+		p = int(gcTune.headroom * 100 / live)
+		if p > maxGCPercent {
+			p = maxGCPercent
+		}
+	}
+	// Only a real change: SetGCPercent takes the heap lock.
+	if d := p - gcTune.percent; d > gcTune.percent/8 || -d > gcTune.percent/8 {
+		gcTune.percent = p
+		debug.SetGCPercent(p)
+	}
+}

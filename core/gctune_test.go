@@ -1,0 +1,75 @@
+package core
+
+import (
+	"os"
+	"os/exec"
+	"runtime"
+	"runtime/debug"
+	"testing"
+	"time"
+)
+
+// gcPercent reads the current GOGC percentage.
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+// waitPercent runs collections until GOGC satisfies ok (the tuner retunes
+// from the finalizer goroutine, after a collection), or gives up.
+func waitPercent(t *testing.T, ok func(int) bool) int {
+	t.Helper()
+	p := gcPercent()
+	for i := 0; i < 200 && !ok(p); i++ {
+		runtime.GC()
+		time.Sleep(5 * time.Millisecond)
+		p = gcPercent()
+	}
+	return p
+}
+
+func TestTuneGCFloorsTheHeadroom(t *testing.T) {
+	if os.Getenv("GOGC") != "" {
+		t.Skip("GOGC is set: TuneGC leaves it alone (TestTuneGCLeavesGOGCAlone)")
+	}
+	TuneGC(DefaultGCHeadroom)
+	// A small live heap: the goal is live + 16 MiB, far above GOGC=100's.
+	if p := waitPercent(t, func(p int) bool { return p > 200 }); p <= 200 {
+		t.Fatalf("GOGC %d with a small live heap, want > 200", p)
+	}
+	// A live heap larger than the headroom: plain GOGC=100, so memory
+	// stays proportional to what is live.
+	big := make([]byte, 3*DefaultGCHeadroom)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	if p := waitPercent(t, func(p int) bool { return p == 100 }); p != 100 {
+		t.Fatalf("GOGC %d with %d MiB live, want 100", p, len(big)>>20)
+	}
+	runtime.KeepAlive(big)
+	big = nil
+	if p := waitPercent(t, func(p int) bool { return p > 200 }); p <= 200 {
+		t.Fatalf("GOGC %d once the large heap is garbage, want > 200", p)
+	}
+}
+
+func TestTuneGCLeavesGOGCAlone(t *testing.T) {
+	if os.Getenv("GOSSH_TUNEGC_CHILD") == "1" {
+		TuneGC(DefaultGCHeadroom)
+		for i := 0; i < 5; i++ {
+			runtime.GC()
+			time.Sleep(5 * time.Millisecond)
+		}
+		if p := gcPercent(); p != 150 {
+			t.Fatalf("GOGC=150 in the environment, TuneGC left %d", p)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestTuneGCLeavesGOGCAlone$", "-test.v")
+	cmd.Env = append(os.Environ(), "GOSSH_TUNEGC_CHILD=1", "GOGC=150")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+}

@@ -68,6 +68,8 @@ type Channel struct {
 	ready      *readyPipe // fileno(), made on demand
 	watchToken uint64     // nonzero: a binding watches the channel (Watch, events.go)
 	armed      uint8      // ev* bits the watching binding waits for; 0 once a record is posted
+	batched    uint8      // ev* bits of data whose record waits for batchTimer (events.go)
+	batchTimer *time.Timer
 }
 
 // newChannel wraps an open channel and starts its drains and request handler.
@@ -97,6 +99,15 @@ func channelOpenError(err error) error {
 	return newError(KindClosed, err, "cannot open channel: %v", err)
 }
 
+// broadcastData is broadcast for new data on the streams of ev: waiters
+// and fileno see it at once, a watching binding's record may wait for more
+// (notifyData). Caller holds mu.
+func (ch *Channel) broadcastData(ev uint8, buffered int) {
+	ch.wake()
+	ch.setReady()
+	ch.notifyData(ev, buffered)
+}
+
 // broadcast publishes a state change: every change of a channel's state
 // goes through here, under mu. ev says what changed for a watching binding
 // (ev* bits of events.go; 0 for a change only the library's own waiters
@@ -106,10 +117,16 @@ func channelOpenError(err error) error {
 // pipe per process).
 func (ch *Channel) broadcast(ev uint8) {
 	ch.wake()
+	ch.setReady()
+	ch.notify(ev)
+}
+
+// setReady updates fileno's readiness (level-triggered: stdout has data,
+// has ended, or the channel is closed). Caller holds mu.
+func (ch *Channel) setReady() {
 	if ch.ready != nil {
 		ch.ready.set(ch.streams[Stdout].buf.Len() > 0 || ch.ended(Stdout) || ch.closeErr != nil)
 	}
-	ch.notify(ev)
 }
 
 // wake wakes every goroutine waiting on the channel's state. Caller holds mu.
@@ -178,12 +195,16 @@ func (ch *Channel) drain(i int, r io.Reader) {
 				ch.client.log.Debugf("channel", "channel %d: %s cut off: the connection was lost or the channel closed before its end", ch.id, streamName(i))
 			}
 			ev = evStdout | evStderr // with combined stderr, stdout ends with both
-		}
-		ch.broadcast(ev)
-		ch.mu.Unlock()
-		if err != nil {
+			ch.broadcast(ev)
+			ch.mu.Unlock()
 			return
 		}
+		if ch.combine {
+			ch.broadcastData(ev, ch.streams[Stdout].buf.Len())
+		} else {
+			ch.broadcastData(ev, ch.streams[i].buf.Len())
+		}
+		ch.mu.Unlock()
 	}
 }
 

@@ -218,7 +218,58 @@ func (ch *Channel) notify(ev uint8) {
 		return
 	}
 	ch.armed = 0
+	ch.batched = 0
 	events.post(ch.watchToken)
+}
+
+// Data records are batched. A record costs a watching binding a wakeup and
+// at least two calls (the read, and the read that finds nothing and
+// re-arms); posted for every SSH packet (32 KiB) of a fast stream, those
+// dominate the binding's cost per byte. So new stream data posts its record
+// only once eventBatch bytes wait in the stream's buffer, or eventDelay
+// after the first of them arrived, whichever comes first. Everything else
+// posts at once: the end of a stream, the exit status, a write's progress,
+// the channel's close. Blocking readers are never delayed (they are woken
+// by broadcast, not by records); the SSH window (2 MiB) is far above the
+// batch, so the sender never stalls on it.
+const (
+	eventBatch = 128 << 10
+	eventDelay = 500 * time.Microsecond
+)
+
+// notifyData is notify for new data on the streams of ev, of which
+// buffered bytes are now waiting: at once when that is a batch, else when
+// eventDelay has passed since the first unannounced data. Caller holds mu.
+func (ch *Channel) notifyData(ev uint8, buffered int) {
+	if ch.armed&ev == 0 || ch.watchToken == 0 {
+		return
+	}
+	if buffered >= eventBatch {
+		ch.notify(ev)
+		return
+	}
+	if ch.batched != 0 {
+		ch.batched |= ev // the timer is running
+		return
+	}
+	ch.batched = ev
+	if ch.batchTimer == nil {
+		ch.batchTimer = time.AfterFunc(eventDelay, ch.flushBatch)
+	} else {
+		ch.batchTimer.Reset(eventDelay)
+	}
+}
+
+// flushBatch posts the record that notifyData held back, unless one was
+// posted meanwhile (batched is then 0).
+func (ch *Channel) flushBatch() {
+	ch.mu.Lock()
+	ev := ch.batched
+	ch.batched = 0
+	if ev != 0 {
+		ch.notify(ev)
+	}
+	ch.mu.Unlock()
 }
 
 // WatchForwards makes the client post readiness records with token

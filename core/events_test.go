@@ -234,8 +234,86 @@ func (ch *Channel) arrive(i int, data []byte) {
 		data = data[k:]
 	}
 	d.done()
-	ch.broadcast(uint8(1) << i)
+	ch.broadcastData(uint8(1)<<i, ch.streams[i].buf.Len())
 	ch.mu.Unlock()
+}
+
+// Data records are batched (notifyData): a small arrival holds the record
+// back for eventDelay, and the timer then posts it; a batch's worth posts
+// at once; the end of a stream never waits. Repeated, since the timer and
+// the binding's calls race.
+func TestWatchBatchesData(t *testing.T) {
+	eventsFile(t)
+	buf := make([]byte, 2*eventBatch)
+	for round := 0; round < 40; round++ {
+		ch := fakeChannel()
+		tok := nextToken.Add(1)
+		if err := ch.Watch(tok); err != nil {
+			t.Fatal(err)
+		}
+		got := func(what string) {
+			t.Helper()
+			for _, r := range readRecords(t, 5*time.Second) {
+				if r == tok {
+					return
+				}
+			}
+			t.Fatalf("round %d: %s: no record", round, what)
+		}
+		state := func() (armed, batched uint8) {
+			ch.mu.Lock()
+			defer ch.mu.Unlock()
+			return ch.armed, ch.batched
+		}
+		if _, _, err := ch.ReadAny(buf, 0); KindOf(err) != KindTimeout {
+			t.Fatalf("read: %v", err)
+		}
+		ch.arrive(Stdout, []byte("small"))
+		got("small data, after the delay")
+		if a, b := state(); a != 0 || b != 0 {
+			t.Fatalf("round %d: after the delayed record: armed %b, batched %b", round, a, b)
+		}
+		if _, n, err := ch.ReadAny(buf, 0); err != nil || n != 5 {
+			t.Fatalf("round %d: read %d, %v", round, n, err)
+		}
+		if _, _, err := ch.ReadAny(buf, 0); KindOf(err) != KindTimeout {
+			t.Fatalf("read: %v", err)
+		}
+		ch.arrive(Stderr, make([]byte, eventBatch))
+		if a, b := state(); a != 0 || b != 0 {
+			t.Fatalf("round %d: a batch of data did not post at once: armed %b, batched %b", round, a, b)
+		}
+		got("a batch of data")
+		if _, n, err := ch.ReadAny(buf, 0); err != nil || n != eventBatch {
+			t.Fatalf("round %d: read %d, %v", round, n, err)
+		}
+		if _, _, err := ch.ReadAny(buf, 0); KindOf(err) != KindTimeout {
+			t.Fatalf("read: %v", err)
+		}
+		ch.arrive(Stdout, []byte("x"))
+		ch.mu.Lock()
+		ch.streams[Stdout].eof, ch.streams[Stderr].eof = true, true
+		ch.broadcast(evStdout | evStderr)
+		a, b := ch.armed, ch.batched
+		ch.mu.Unlock()
+		if a != 0 || b != 0 {
+			t.Fatalf("round %d: the end did not post at once: armed %b, batched %b", round, a, b)
+		}
+		got("the end")
+		if i, n, err := ch.ReadAny(buf, 0); err != nil || n != 1 || i != Stdout {
+			t.Fatalf("round %d: read %d %d, %v", round, i, n, err)
+		}
+		if i, n, err := ch.ReadAny(buf, 0); err != nil || n != 0 || i != -1 {
+			t.Fatalf("round %d: after the end: %d %d, %v", round, i, n, err)
+		}
+		// A late timer (the delayed record was overtaken) posts nothing.
+		time.Sleep(2 * eventDelay)
+		for _, r := range readRecords(t, 20*time.Millisecond) {
+			if r == tok {
+				t.Fatalf("round %d: a record after the end", round)
+			}
+		}
+	}
 }
 
 // No lost wakeup, no flood: many watched channels, data arriving at random

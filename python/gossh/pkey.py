@@ -82,7 +82,7 @@ class PKey:
     # Names of the SSH key types a subclass stands for (prefix match for
     # "ecdsa-sha2-").
     _KEY_TYPES: ClassVar[tuple[str, ...]] = ()
-    name: ClassVar[str | None] = None  # paramiko's class attribute (e.g. "ssh-rsa") on subclasses
+    name: str | None = None  # paramiko's class attribute (e.g. "ssh-rsa") on subclasses
 
     def __init__(
         self,
@@ -568,7 +568,6 @@ def _as_bytes(x: Any) -> bytes:
 
 
 def _class_for(ktype: str | None) -> type[PKey]:
-
     for cls in (RSAKey, DSSKey, ECDSAKey, Ed25519Key):
         if ktype in cls._KEY_TYPES:
             return cls

@@ -728,7 +728,6 @@ class SFTPClient(BaseSFTP):
 
 
 def _take(p: Any) -> str | None:
-
     if not p:
         return None
     try:

@@ -725,7 +725,6 @@ def _transport_sock(sock: Any) -> tuple[Any, str, int]:
             .format(type(sock).__name__)) from None
     host, port = "unknown", 22  # type: ignore[assignment]
     if isinstance(sock, socket.socket):
-
         try:
             peer = sock.getpeername()
             host, port = peer[0], peer[1]
@@ -735,7 +734,6 @@ def _transport_sock(sock: Any) -> tuple[Any, str, int]:
 
 
 def _accept_loop(ref: weakref.ReferenceType[Transport]) -> None:
-
     """Takes forwarded connections in slices of _ACCEPT_SLICE_MS and hands
     them out; ends when the transport closes, its last forwarding is
     cancelled or the Transport object goes away."""

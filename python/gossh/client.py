@@ -316,7 +316,7 @@ class SSHClient(_lib.NativeHandle):
         # SSHClient_noauth), called as paramiko calls it.
         stepwise = auth_strategy is not None or type(self)._auth is not SSHClient._auth
         if key_filename is not None and isinstance(key_filename, (str, bytes, os.PathLike)):
-            key_filename = [key_filename]  # type: ignore[list-item]
+            key_filename = [key_filename]
         if stepwise and username is None:
             username = getpass.getuser()
 
@@ -344,7 +344,7 @@ class SSHClient(_lib.NativeHandle):
                     setopt("password", password)
                 if passphrase is not None:
                     setopt("passphrase", passphrase)
-                for path in key_filename or ():  # type: ignore[union-attr]
+                for path in key_filename or ():
                     setopt("key_filename", os.fspath(path))
             if stepwise:
                 # the steps are the caller's: the library tries nothing itself
@@ -408,7 +408,8 @@ class SSHClient(_lib.NativeHandle):
                 if auth_strategy is not None:
                     auth_strategy.authenticate(t)
                 else:
-                    self._auth(username, password, pkey, key_filename, allow_agent,
+                    self._auth(username, password, pkey, key_filename,  # type: ignore[arg-type]
+                               allow_agent,
                                look_for_keys, gss_auth, gss_kex, gss_deleg_creds, gss_host,
                                passphrase)
             except BaseException:

@@ -723,7 +723,7 @@ def _transport_sock(sock: Any) -> tuple[Any, str, int]:
             "Transport(sock): sock must be (host, port), 'host:port', a socket, a "
             "ProxyCommand, a Channel or an object with send, recv and close; not {}"
             .format(type(sock).__name__)) from None
-    host, port = "unknown", 22  # type: ignore[assignment]
+    host, port = "unknown", 22
     if isinstance(sock, socket.socket):
         try:
             peer = sock.getpeername()

@@ -634,7 +634,7 @@ def code_name(code: object) -> str:
 # --------------------------------------------------------------------------
 
 
-def enc(s: str | bytes | os.PathLike[str] | os.PathLike[bytes] | object | None) -> bytes | None:
+def enc(s: object) -> bytes | None:
     """str/bytes/PathLike/None -> bytes or None for a const char * argument."""
     if s is None:
         return None

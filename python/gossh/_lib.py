@@ -580,8 +580,7 @@ def forked_after_load() -> bool:
 def _codes() -> dict[str, int]:
     if _state.codes is None:
         _load_now()
-    assert _state.codes is not None
-    return _state.codes
+    return _state.codes  # type: ignore[return-value]  # set by _load_now()
 
 
 # Added with SFTP: a library built before it lacks their names, so the
@@ -781,7 +780,7 @@ def make_exception(code: int, message: str, details: _Details) -> Exception:
         return _exc.SSHException(message)
     if code == _code("E_HOSTKEY_MISMATCH"):
         bhk = _exc.BadHostKeyException(
-            details("hostname") or "",
+            details("hostname"),  # type: ignore[arg-type]
             _public_key(details("key")),
             _public_key(details("expected_key")),
         )

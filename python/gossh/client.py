@@ -438,8 +438,7 @@ class SSHClient(_lib.NativeHandle):
         through the Transport's auth_* calls.  Without an override,
         connect() lets libgossh run the same chain in one call (plus the
         agent, which this step does not try)."""
-        t = self._transport
-        assert t is not None
+        t: Transport = self._transport  # type: ignore[assignment]
         saved: Exception | None = None
         keys = [pkey] if pkey is not None else []
         paths: list[str | os.PathLike[str]] = list(key_filenames or [])

@@ -148,8 +148,7 @@ class PKey:
             lib.gossh_key_free(handle)
             raise
         self._handle = handle
-        assert text is not None and ktype is not None
-        parts = text.split()
+        parts = text.split()  # type: ignore[union-attr]
         self._set_public(ktype, base64.b64decode(parts[1]))
         if type(self) is PKey and cls is not PKey:
             self.__class__ = cls
@@ -226,7 +225,6 @@ class PKey:
         path = os.fspath(path)
         if isinstance(path, bytes):
             path = os.fsdecode(path)
-        assert isinstance(path, str)
         suffix = "-cert.pub"
         if path.endswith(suffix):
             key_path, cert_path = path[: -len(suffix)], path
@@ -381,11 +379,10 @@ class PKey:
             raise SSHException("gossh: cannot write a private key: this key has no private half")
         text = _lib.take_string(self._out_string(lib.gossh_key_write_private, self._handle,
                                                  _lib.enc(password)))
-        assert text is not None
         try:
             file_obj.write(text)  # type: ignore[arg-type]
         except TypeError:
-            file_obj.write(text.encode("ascii"))  # type: ignore[arg-type]
+            file_obj.write(text.encode("ascii"))  # type: ignore[arg-type, union-attr]
 
     def load_certificate(self, value: str | bytes | os.PathLike[str] | PublicBlob) -> None:
         """Attaches an OpenSSH certificate to this key (paramiko's

@@ -23,7 +23,7 @@ import ctypes
 import logging
 import socket
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from . import _lib
 from ._lib import call, lib
@@ -31,6 +31,21 @@ from ._lib import call, lib
 _log = logging.getLogger("paramiko.transport")
 
 _CHUNK = 64 * 1024
+
+
+class SocketLike(Protocol):
+    """What ``SSHClient.connect(sock=...)`` and ``Transport(sock)`` carry a
+    connection over: a socket, a ProxyCommand, a Channel, or any object with
+    these three methods (types-paramiko's ``_SocketLike``)."""
+
+    def send(self, data: bytes, /) -> int | None:
+        ...
+
+    def recv(self, size: int, /) -> bytes:
+        ...
+
+    def close(self) -> None:
+        ...
 
 
 def kind_of(sock: object) -> str:

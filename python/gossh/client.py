@@ -34,6 +34,7 @@ from .transport import Transport
 if TYPE_CHECKING:
     from _typeshed import StrOrBytesPath
 
+    from ._sock import SocketLike
     from .auth_strategy import AuthStrategy
     from .channel import ChannelFile, ChannelStderrFile, ChannelStdinFile
     from .sftp_client import SFTPClient
@@ -245,7 +246,7 @@ class SSHClient(_lib.NativeHandle):
         allow_agent: bool = True,
         look_for_keys: bool = True,
         compress: bool = False,
-        sock: Any = None,
+        sock: SocketLike | None = None,
         gss_auth: bool = False,
         gss_kex: bool = False,
         gss_deleg_creds: bool = True,

@@ -46,6 +46,7 @@ from .ssh_exception import SSHException, SSHTimeout
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ._sock import SocketLike
     from .client import SSHClient
     from .pkey import PKey
     from .sftp_client import SFTPClient
@@ -106,7 +107,7 @@ class Transport:
 
     def __init__(
         self,
-        sock: Any,
+        sock: SocketLike | str | bytes | tuple[str, int] | SSHClient,
         default_window_size: int | None = None,
         default_max_packet_size: int | None = None,
         gss_kex: bool = False,
@@ -139,7 +140,7 @@ class Transport:
         self.hostname: str
         self._port: int
         if not self._standalone:
-            self._client = sock
+            self._client = sock  # type: ignore[assignment]
             self.sock = None
             self._load_info()
             return

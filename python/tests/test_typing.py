@@ -101,5 +101,7 @@ def test_typed_program_runs(env):
     assert name == "ssh-ed25519" and fingerprint.startswith("SHA256:") and found is True
     assert prog.bad_password(env.host, env.port, env.user, env.known_hosts) == \
         "AuthenticationException"
+    assert prog.over_socket(env.host, env.port, env.user, key_path, env.known_hosts) == \
+        "over-sock hand-built 0"
     seen = prog.unknown_host(env.host, env.port, env.user, key_path)
     assert len(seen) == 1 and seen[0][1].startswith(("ssh-", "ecdsa-"))

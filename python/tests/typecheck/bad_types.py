@@ -26,3 +26,5 @@ size: int = sftp.stat("x").st_size  # E: assignment
 key = gossh.Ed25519Key.generate()
 name: bytes = key.get_name()  # E: assignment
 client.conect("host")  # E: attr-defined
+client.connect("host", sock=22)  # E: arg-type
+gossh.Transport(22)  # E: arg-type

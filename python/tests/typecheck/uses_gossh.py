@@ -20,6 +20,7 @@ import gossh
 from gossh import (
     AuthenticationException,
     BadHostKeyException,
+    Channel,
     ChannelFile,
     ChannelStderrFile,
     ChannelStdinFile,
@@ -136,6 +137,32 @@ def bad_password(host: str, port: int, user: str, known_hosts: str) -> str:
     finally:
         client.close()
     return "connected"
+
+
+def over_socket(host: str, port: int, user: str, key_path: str, known_hosts: str) -> str:
+    """connect(sock=) with a socket of one's own, and a hand-built Transport
+    over another; both are what SocketLike takes."""
+    sock = socket.create_connection((host, port), timeout=10)
+    client = SSHClient()
+    client.load_host_keys(known_hosts)
+    client.connect(host, port=port, username=user, key_filename=key_path, sock=sock,
+                   allow_agent=False, look_for_keys=False, timeout=10)
+    try:
+        _, out, _ = client.exec_command("echo over-sock")
+        first = out.read().decode().strip()
+    finally:
+        client.close()
+        sock.close()
+    t = Transport((host, port))
+    try:
+        t.connect(username=user, pkey=PKey.from_path(key_path))
+        chan: Channel = t.open_session()
+        chan.exec_command("echo hand-built")
+        second = chan.makefile("rb").read().decode().strip()
+        status: int = chan.recv_exit_status()
+    finally:
+        t.close()
+    return "{} {} {}".format(first, second, status)
 
 
 def unknown_host(host: str, port: int, user: str, key_path: str) -> list[tuple[str, str]]:

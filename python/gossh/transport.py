@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ._sock import SocketLike
     from .client import SSHClient
     from .pkey import PKey
+    from .server import ServerInterface
     from .sftp_client import SFTPClient
 
 # request_port_forward's handler(channel, (origin_addr, origin_port),
@@ -425,7 +426,9 @@ class Transport:
     # -- log channel ----------------------------------------------------------
 
     # Server side: gossh is a client library.
-    def start_server(self, event: threading.Event | None = None, server: Any = None) -> NoReturn:
+    def start_server(
+        self, event: threading.Event | None = None, server: ServerInterface | None = None
+    ) -> NoReturn:
         """Server-side: raises NotImplementedError."""
         from ._unsupported import unsupported
 

@@ -16,7 +16,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 if TYPE_CHECKING:
-    from _typeshed import StrPath
+    from _typeshed import StrPath, SupportsRead
     from typing_extensions import Self
 
     from .config import SSHConfig, SSHConfigDict
@@ -127,7 +127,7 @@ def load_host_keys(filename: StrPath) -> HostKeys:
     return HostKeys(filename)
 
 
-def parse_ssh_config(file_obj: Any) -> SSHConfig:
+def parse_ssh_config(file_obj: SupportsRead[str] | SupportsRead[bytes]) -> SSHConfig:
     """An SSHConfig parsed from file_obj (needs gossh.config)."""
     from .config import SSHConfig
 
@@ -234,10 +234,10 @@ def clamp_value(minimum: int, val: int, maximum: int) -> int:
     return max(minimum, min(val, maximum))
 
 
-def asbytes(s: Any) -> bytes:
+def asbytes(s: object) -> bytes:
     """bytes as they are; str as UTF-8; anything with asbytes() through it."""
     try:
-        return s.asbytes()  # type: ignore[no-any-return]
+        return s.asbytes()  # type: ignore[attr-defined, no-any-return]
     except AttributeError:
         pass
     if isinstance(s, (bytes, bytearray, memoryview)):

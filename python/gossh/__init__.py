@@ -214,6 +214,7 @@ class _ParamikoFinder:
     def find_spec(
         cls, fullname: str, path: Optional[Sequence[str]] = None, target: Optional[_types.ModuleType] = None
     ) -> Any:
+        """gossh.<name> for paramiko.<name> once gossh is installed as paramiko."""
         if not fullname.startswith("paramiko."):
             return None
         import sys
@@ -241,9 +242,11 @@ class _Alias:
         self.saved = (getattr(mod, "__spec__", None), getattr(mod, "__loader__", None))
 
     def create_module(self, spec: Any) -> _types.ModuleType:
+        """The gossh module itself."""
         return self.mod
 
     def exec_module(self, module: _types.ModuleType) -> None:
+        """Puts back the module's own __spec__ and __loader__."""
         module.__spec__, module.__loader__ = self.saved
 
 

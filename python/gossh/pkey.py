@@ -292,6 +292,7 @@ class PKey:
 
     @property
     def algorithm_name(self) -> str:
+        """paramiko's short algorithm name: "RSA", "ECDSA", "ED25519", ..."""
         t = self._type or ""
         if t.startswith("ssh-"):
             return t[4:].upper()
@@ -459,6 +460,7 @@ class RSAKey(PKey):
 
     @classmethod
     def identifiers(cls) -> list[str]:
+        """RSA's names, its certificates' and the rsa-sha2 signature names."""
         return ["ssh-rsa", "ssh-rsa-cert-v01@openssh.com", "rsa-sha2-256",
                 "rsa-sha2-256-cert-v01@openssh.com", "rsa-sha2-512",
                 "rsa-sha2-512-cert-v01@openssh.com"]
@@ -527,11 +529,13 @@ class PublicBlob:
 
     @classmethod
     def from_file(cls, filename: StrOrBytesPath) -> Self:
+        """The PublicBlob of a .pub / -cert.pub file."""
         with open(filename) as f:
             return cls.from_string(f.read())
 
     @classmethod
     def from_string(cls, string: str) -> Self:
+        """The PublicBlob of "type base64 [comment]" text."""
         fields = string.strip().split(None, 2)
         if len(fields) < 2:
             raise ValueError("Not enough fields for public blob: want \"type base64\"")

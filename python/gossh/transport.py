@@ -693,6 +693,7 @@ class _AcceptUnchecked:
     connect(hostkey=))."""
 
     def missing_host_key(self, client: SSHClient, hostname: str, key: PKey) -> None:
+        """Accepts every key (nothing checked)."""
         return None
 
 

@@ -39,13 +39,13 @@ class SocketLike(Protocol):
     these three methods (types-paramiko's ``_SocketLike``)."""
 
     def send(self, data: bytes, /) -> int | None:
-        ...
+        """Sends some of data; returns how much (None: all of it)."""
 
     def recv(self, size: int, /) -> bytes:
-        ...
+        """Up to size bytes; b"" at the end."""
 
     def close(self) -> None:
-        ...
+        """Ends the connection."""
 
 
 def kind_of(sock: object) -> str:

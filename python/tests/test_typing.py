@@ -7,9 +7,11 @@ configuration, python/pyproject.toml) and then run against the test sshd;
 typecheck-python` checks the package and the examples themselves.)
 """
 
+import glob
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -73,6 +75,53 @@ def test_type_errors_are_reported():
     # The first one, spelled out: an int where connect() wants a host name.
     assert re.search(r'bad_types\.py:\d+: error: Argument 1 to "connect" of "SSHClient" has '
                      r'incompatible type "int"; expected "str"', out), out
+
+
+def _oldest_python():
+    """The python3.X named by pyproject.toml's requires-python (">=3.X")."""
+    with open(os.path.join(PYDIR, "pyproject.toml")) as f:
+        m = re.search(r'^requires-python\s*=\s*">=\s*(3\.\d+)"', f.read(), re.M)
+    assert m, "requires-python not found in pyproject.toml"
+    return "python" + m.group(1)
+
+
+def _find_python(name):
+    """A runnable interpreter called name (on the PATH, or pyenv's), or None."""
+    version = name[len("python"):]
+    candidates = [shutil.which(name)] + sorted(glob.glob(os.path.expanduser(
+        "~/.pyenv/versions/{}.*/bin/{}".format(version, name))))
+    for exe in candidates:
+        if exe is None:
+            continue
+        try:
+            proc = subprocess.run([exe, "-c", "import sys; print(sys.version_info[:2])"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                  text=True, timeout=60)
+        except OSError:
+            continue
+        if proc.returncode == 0 and proc.stdout.strip() == str(
+                tuple(int(x) for x in version.split("."))):
+            return exe
+    return None
+
+
+def test_annotations_import_on_the_oldest_python():
+    """The annotations are never evaluated at import (mypy checks them as
+    3.10, the oldest it supports): every module imports on the oldest
+    Python pyproject.toml allows, where X | Y would fail if evaluated."""
+    exe = _find_python(_oldest_python())
+    if exe is None:
+        pytest.skip("{} is not installed".format(_oldest_python()))
+    code = ("import importlib, os, gossh\n"
+            "names = [f[:-3] for f in os.listdir(gossh.__path__[0])\n"
+            "         if f.endswith('.py') and f != '__init__.py']\n"
+            "for n in names: importlib.import_module('gossh.' + n)\n"
+            "print(len(names))\n")
+    proc = subprocess.run([exe, "-c", code], cwd=ROOT, env=dict(os.environ, PYTHONPATH=PYDIR),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stdout
+    assert int(proc.stdout.split()[-1]) >= 30, proc.stdout
 
 
 def _load_typed_program():

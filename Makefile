@@ -220,6 +220,8 @@ test-python: lib $(FAULTPROXY) typecheck-python ## Python: mypy --strict (typech
 	$(WITH_SSHD) env PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests
 
 typecheck-python: ## Python: mypy --strict over python/gossh and examples/python (mypy pinned in .ci/run)
+	@python3 -c 'import mypy' 2>/dev/null || { echo "typecheck-python: mypy is not installed;" \
+	  "install the version .ci/run pins: python3 -m pip install mypy==2.4.1" >&2; exit 1; }
 	python3 -m mypy --strict --config-file python/pyproject.toml python/gossh examples/python
 
 test-node: lib $(NODE_MODULES) $(FAULTPROXY) ## Node: tsc --strict over index.d.ts and a typed example, then node --test against the sshd

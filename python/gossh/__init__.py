@@ -212,7 +212,10 @@ class _ParamikoFinder:
 
     @classmethod
     def find_spec(
-        cls, fullname: str, path: Optional[Sequence[str]] = None, target: Optional[_types.ModuleType] = None
+        cls,
+        fullname: str,
+        path: Optional[Sequence[str]] = None,
+        target: Optional[_types.ModuleType] = None,
     ) -> Any:
         """gossh.<name> for paramiko.<name> once gossh is installed as paramiko."""
         if not fullname.startswith("paramiko."):

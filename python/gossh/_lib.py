@@ -15,7 +15,7 @@ import ctypes
 import errno
 import os
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 if TYPE_CHECKING:
     from typing_extensions import Self

@@ -26,7 +26,7 @@ import ctypes
 import os
 import socket
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, TypeVar
 
 from . import _lib
 from ._lib import call, lib

@@ -15,7 +15,7 @@ import operator
 import os
 import threading
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from . import _algorithms
 from . import _lib

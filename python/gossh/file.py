@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from io import BytesIO
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Iterable, Union
+from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:
     from typing_extensions import Self

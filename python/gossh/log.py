@@ -38,7 +38,8 @@ DEFAULT_CHANNEL = "paramiko"
 
 _lock = threading.Lock()
 _installed: Any = None  # the CFUNCTYPE object, kept alive while Go may call it
-_loggers: dict[str, logging.Logger] = {}  # name -> logging.Logger (getLogger takes a lock; cache it)
+# name -> logging.Logger (getLogger takes a lock; cache it)
+_loggers: dict[str, logging.Logger] = {}
 
 
 def _on_record(level: int, name: bytes | None, message: bytes | None, userdata: Any) -> None:

@@ -4,7 +4,7 @@ when made."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from .ssh_exception import SSHException
 from ._unsupported import Unsupported

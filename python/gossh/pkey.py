@@ -26,7 +26,7 @@ import base64
 import ctypes
 import os
 import struct
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from . import _lib
 from ._lib import call, lib
@@ -466,7 +466,9 @@ class RSAKey(PKey):
                 "rsa-sha2-512-cert-v01@openssh.com"]
 
     @classmethod
-    def generate(cls, bits: int = 3072, progress_func: Callable[..., object] | None = None) -> RSAKey:
+    def generate(
+        cls, bits: int = 3072, progress_func: Callable[..., object] | None = None
+    ) -> RSAKey:
         """A new RSA key of ``bits`` bits (1024..8192, else ValueError: 8192
         takes up to a minute; paramiko requires the argument, gossh defaults
         to 3072 as ssh-keygen)."""
@@ -478,7 +480,9 @@ class DSSKey(PKey):
     _KEY_TYPES = ("ssh-dss",)
 
     @classmethod
-    def generate(cls, bits: int = 1024, progress_func: Callable[..., object] | None = None) -> DSSKey:
+    def generate(
+        cls, bits: int = 1024, progress_func: Callable[..., object] | None = None
+    ) -> DSSKey:
         """A new DSA key; 1024 bits is the only size OpenSSH uses."""
         return cls._generate("dsa", bits)
 

@@ -30,7 +30,7 @@ import logging
 import os
 import stat
 import time
-from typing import IO, TYPE_CHECKING, Any, Callable, Iterator, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import _lib
 from ._lib import call, lib

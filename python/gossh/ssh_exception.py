@@ -7,7 +7,7 @@ the same condition from gossh.
 from __future__ import annotations
 
 import socket
-from typing import TYPE_CHECKING, Any, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Mapping, Tuple, Union
 
 if TYPE_CHECKING:
     from .pkey import PKey

@@ -35,7 +35,7 @@ import socket
 import threading
 import time
 import weakref
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NoReturn, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NoReturn, Tuple
 
 from . import _algorithms
 from . import _lib

@@ -18,7 +18,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 export GOSSH_FAULTPROXY ?= $(CURDIR)/$(FAULTPROXY)
 
-.PHONY: all lib install uninstall test-install test-snippets dist help test test-suites test-go test-c test-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp clean fuzz
+.PHONY: all lib install uninstall test-install test-snippets dist help test test-suites test-go test-c test-python typecheck-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp clean fuzz
 
 all: lib $(FAULTPROXY) ## build build/libgossh.so, put copies where the Python and Node bindings find them, and the tests' fault proxy
 
@@ -216,8 +216,13 @@ test-c: $(C_TESTS) $(FAULTPROXY) ## C: the C API test programs and the header co
 	$(WITH_SSHD) $(TESTBIN)/test_agent_algos
 	$(WITH_SSHD) $(TESTBIN)/test_sftp
 
-test-python: lib $(FAULTPROXY) ## Python: pytest against the sshd
+test-python: lib $(FAULTPROXY) typecheck-python ## Python: mypy --strict (typecheck-python), then pytest against the sshd
 	$(WITH_SSHD) env PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests
+
+typecheck-python: ## Python: mypy --strict over python/gossh and examples/python (mypy pinned in .ci/run)
+	@python3 -c 'import mypy' 2>/dev/null || { echo "typecheck-python: mypy is not installed;" \
+	  "install the version .ci/run pins: python3 -m pip install mypy==2.4.1" >&2; exit 1; }
+	python3 -m mypy --strict --config-file python/pyproject.toml python/gossh examples/python
 
 test-node: lib $(NODE_MODULES) $(FAULTPROXY) ## Node: tsc --strict over index.d.ts and a typed example, then node --test against the sshd
 	cd bindings/node && npx --no-install tsc -p tsconfig.json

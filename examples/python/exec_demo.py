@@ -10,13 +10,15 @@ Falls back to the test server's GOSSH_TEST_* variables, so it runs under
 PYTHONPATH=python after `make`).
 """
 
+from __future__ import annotations
+
 import os
 import sys
 
 import gossh as paramiko  # the only line that differs from a paramiko program
 
 
-def setting(name, default=None):
+def setting(name: str, default: str | None = None) -> str | None:
     for prefix in ("GOSSH_DEMO_", "GOSSH_TEST_"):
         value = os.environ.get(prefix + name)
         if value:
@@ -24,16 +26,17 @@ def setting(name, default=None):
     return default
 
 
-def main():
+def main() -> None:
     host = setting("HOST")
     if not host:
         sys.exit("set GOSSH_DEMO_HOST (or run under testenv/with-sshd.sh)")
-    port = int(setting("PORT", "22"))
+    port = int(setting("PORT") or "22")
     user = setting("USER")
     key = setting("KEY")
-    if not key and setting("KEYDIR"):
-        key = os.path.join(setting("KEYDIR"), "id_ed25519")
-    known_hosts = setting("KNOWN_HOSTS", os.path.expanduser("~/.ssh/known_hosts"))
+    keydir = setting("KEYDIR")
+    if not key and keydir:
+        key = os.path.join(keydir, "id_ed25519")
+    known_hosts = setting("KNOWN_HOSTS") or os.path.expanduser("~/.ssh/known_hosts")
 
     client = paramiko.SSHClient()
     client.load_host_keys(known_hosts)

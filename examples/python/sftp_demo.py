@@ -12,6 +12,8 @@ PYTHONPATH=python after `make`).  It works in a new directory in the remote
 home and removes it at the end.
 """
 
+from __future__ import annotations
+
 import hashlib
 import os
 import sys
@@ -21,7 +23,7 @@ import uuid
 import gossh as paramiko  # the only line that differs from a paramiko program
 
 
-def setting(name, default=None):
+def setting(name: str, default: str | None = None) -> str | None:
     for prefix in ("GOSSH_DEMO_", "GOSSH_TEST_"):
         value = os.environ.get(prefix + name)
         if value:
@@ -29,20 +31,21 @@ def setting(name, default=None):
     return default
 
 
-def progress(done, total):
+def progress(done: int, total: int) -> None:
     print("  {:>9} / {} bytes".format(done, total))
 
 
-def main():
+def main() -> None:
     host = setting("HOST")
     if not host:
         sys.exit("set GOSSH_DEMO_HOST (or run under testenv/with-sshd.sh)")
-    port = int(setting("PORT", "22"))
+    port = int(setting("PORT") or "22")
     user = setting("USER")
     key = setting("KEY")
-    if not key and setting("KEYDIR"):
-        key = os.path.join(setting("KEYDIR"), "id_ed25519")
-    known_hosts = setting("KNOWN_HOSTS", os.path.expanduser("~/.ssh/known_hosts"))
+    keydir = setting("KEYDIR")
+    if not key and keydir:
+        key = os.path.join(keydir, "id_ed25519")
+    known_hosts = setting("KNOWN_HOSTS") or os.path.expanduser("~/.ssh/known_hosts")
 
     client = paramiko.SSHClient()
     client.load_host_keys(known_hosts)
@@ -90,7 +93,7 @@ def main():
         client.close()
 
 
-def _sha(path):
+def _sha(path: str) -> str:
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 

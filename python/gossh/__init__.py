@@ -21,6 +21,11 @@ Logging goes to the standard ``logging`` module under paramiko's logger
 name, "paramiko.transport".
 """
 
+from __future__ import annotations
+
+import types as _types
+from typing import TYPE_CHECKING, Any, Optional, Sequence
+
 from ._lib import LibraryForkedError
 from .channel import Channel, ChannelFile, ChannelStderrFile, ChannelStdinFile
 from .hostkeys import HostKeyEntry, HostKeys, InvalidHostKey
@@ -162,7 +167,7 @@ _OPTIONAL_NAMES = {
 }
 
 
-def _import_optional(module):
+def _import_optional(module: str) -> Optional[_types.ModuleType]:
     """gossh.<module>, or None when this build of gossh has no such module
     (an ImportError raised inside an existing module propagates)."""
     import importlib
@@ -176,22 +181,26 @@ def _import_optional(module):
         raise
 
 
-def __getattr__(name):
-    if name in _OPTIONAL_NAMES:
-        mod = _import_optional(_OPTIONAL_NAMES[name])
-        if mod is None or not hasattr(mod, name):
-            raise AttributeError(
-                "gossh has no {} yet (paramiko.{}.{}): this build lacks gossh.{}".format(
-                    name, _OPTIONAL_NAMES[name], name, _OPTIONAL_NAMES[name]))
-        return getattr(mod, name)
-    # Loading libgossh starts a Go runtime: only on first use (see _lib).
-    if name == "_library_path":
-        from ._lib import library_path
-        return library_path
-    if name == "_library_version":
-        from ._lib import version_string
-        return version_string
-    raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
+# Hidden from type checkers: a module __getattr__ would make every misspelt
+# gossh.<name> type-check as Any.  _library_path and _library_version are
+# private; the optional names are imported above.
+if not TYPE_CHECKING:
+    def __getattr__(name):
+        if name in _OPTIONAL_NAMES:
+            mod = _import_optional(_OPTIONAL_NAMES[name])
+            if mod is None or not hasattr(mod, name):
+                raise AttributeError(
+                    "gossh has no {} yet (paramiko.{}.{}): this build lacks gossh.{}".format(
+                        name, _OPTIONAL_NAMES[name], name, _OPTIONAL_NAMES[name]))
+            return getattr(mod, name)
+        # Loading libgossh starts a Go runtime: only on first use (see _lib).
+        if name == "_library_path":
+            from ._lib import library_path
+            return library_path
+        if name == "_library_version":
+            from ._lib import version_string
+            return version_string
+        raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
 
 
 
@@ -202,7 +211,13 @@ class _ParamikoFinder:
     second time under paramiko's names (two copies of every class)."""
 
     @classmethod
-    def find_spec(cls, fullname, path=None, target=None):
+    def find_spec(
+        cls,
+        fullname: str,
+        path: Optional[Sequence[str]] = None,
+        target: Optional[_types.ModuleType] = None,
+    ) -> Any:
+        """gossh.<name> for paramiko.<name> once gossh is installed as paramiko."""
         if not fullname.startswith("paramiko."):
             return None
         import sys
@@ -218,25 +233,27 @@ class _ParamikoFinder:
         sys.modules[fullname] = mod
         import importlib.util
 
-        return importlib.util.spec_from_loader(fullname, _Alias(mod))
+        return importlib.util.spec_from_loader(fullname, _Alias(mod))  # type: ignore[arg-type]
 
 
 class _Alias:
     """Loads an already-imported gossh module under a paramiko. name,
     leaving its own __spec__/__loader__ as they were."""
 
-    def __init__(self, mod):
+    def __init__(self, mod: _types.ModuleType) -> None:
         self.mod = mod
         self.saved = (getattr(mod, "__spec__", None), getattr(mod, "__loader__", None))
 
-    def create_module(self, spec):
+    def create_module(self, spec: Any) -> _types.ModuleType:
+        """The gossh module itself."""
         return self.mod
 
-    def exec_module(self, module):
+    def exec_module(self, module: _types.ModuleType) -> None:
+        """Puts back the module's own __spec__ and __loader__."""
         module.__spec__, module.__loader__ = self.saved
 
 
-def install_as_paramiko(force=False):
+def install_as_paramiko(force: bool = False) -> _types.ModuleType:
     """Makes ``import paramiko`` (and ``import paramiko.client``,
     ``from paramiko.ssh_exception import ...``, every module of paramiko's
     layout that gossh has) give gossh, so libraries that import paramiko

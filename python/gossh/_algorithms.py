@@ -4,10 +4,14 @@ form: paramiko's ``disabled_algorithms`` dict becomes
 become comma lists.  The library checks every name (ValueError for one it
 does not implement)."""
 
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
 _CATEGORIES = ("ciphers", "macs", "keys", "pubkeys", "kex")
 
 
-def _names(value, what):
+def _names(value: Any, what: str) -> str:
     if isinstance(value, (bytes, bytearray)):
         value = value.decode()
     if isinstance(value, str):
@@ -22,13 +26,13 @@ def _names(value, what):
     return ",".join(names)
 
 
-def disabled_text(disabled_algorithms):
+def disabled_text(disabled_algorithms: Mapping[str, Iterable[str]] | None) -> str:
     """paramiko's dict as "category=a,b;..." ("" for None or empty)."""
     if not disabled_algorithms:
         return ""
     if not hasattr(disabled_algorithms, "items"):
         raise TypeError("gossh: disabled_algorithms is a dict such as {'ciphers': ['aes128-cbc']}")
-    parts = []
+    parts: list[str] = []
     for cat, names in disabled_algorithms.items():
         if cat not in _CATEGORIES:
             raise ValueError("gossh: disabled_algorithms: unknown category {!r}; the categories are {}".format(
@@ -37,10 +41,17 @@ def disabled_text(disabled_algorithms):
     return ";".join(parts)
 
 
-def options(disabled_algorithms=None, ciphers=None, kex=None, macs=None, host_key_algorithms=None,
-            pubkey_algorithms=None):
+def options(
+    disabled_algorithms: Mapping[str, Iterable[str]] | None = None,
+    ciphers: str | Iterable[str] | None = None,
+    kex: str | Iterable[str] | None = None,
+    macs: str | Iterable[str] | None = None,
+    host_key_algorithms: str | Iterable[str] | None = None,
+    pubkey_algorithms: str | Iterable[str] | None = None,
+) -> list[tuple[str, str]]:
     """(name, value) option pairs for what is set."""
-    out = []
+    out: list[tuple[str, str]] = []
+
     text = disabled_text(disabled_algorithms)
     if text:
         out.append(("disabled_algorithms", text))

@@ -9,10 +9,19 @@ package calls ``lib.gossh_*`` through ``call()``.
 calls (connect, exec, read) let other Python threads run.
 """
 
+from __future__ import annotations
+
 import ctypes
 import errno
 import os
 import threading
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .pkey import PKey
+
 from ctypes import POINTER, c_char_p, c_int, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
 
 from . import ssh_exception as _exc
@@ -178,7 +187,7 @@ _err_pp = POINTER(error_p)
 # The prototypes: (name, argtypes, restype), copied from gossh.h.
 # --------------------------------------------------------------------------
 
-_PROTOTYPES = [
+_PROTOTYPES: list[tuple[str, list[Any], Any]] = [
     ("gossh_version", [POINTER(c_char_p)], c_int),
     ("gossh_free", [c_void_p], None),
     ("gossh_code_name", [c_int], c_char_p),
@@ -377,7 +386,7 @@ _PROTOTYPES = [
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _candidates():
+def _candidates() -> list[str]:
     env = os.environ.get("GOSSH_LIBRARY")
     if env:
         return [env]
@@ -401,21 +410,21 @@ class LibraryForkedError(_exc.SSHException):
 class _State:
     """What loading the library found (set once, under _load_lock)."""
 
-    path = None
-    version_number = None
-    version_string = None
-    codes = None  # {"GOSSH_OK": 0, "GOSSH_E_INVALID": -1, ...}
-    missing = None  # header functions the loaded library lacks
-    loaded_in = None  # pid of the process that loaded it
-    loading_in = None  # pid of a process inside dlopen() right now
-    forked_from = None  # in a child forked after loading: the parent's pid
+    path: str | None = None
+    version_number: int | None = None
+    version_string: str | None = None
+    codes: dict[str, int] | None = None  # {"GOSSH_OK": 0, "GOSSH_E_INVALID": -1, ...}
+    missing: list[str] | None = None  # header functions the loaded library lacks
+    loaded_in: int | None = None  # pid of the process that loaded it
+    loading_in: int | None = None  # pid of a process inside dlopen() right now
+    forked_from: int | None = None  # in a child forked after loading: the parent's pid
 
 
 _state = _State()
 _load_lock = threading.Lock()
 
 
-def _open():
+def _open() -> tuple[ctypes.CDLL, str]:
     tried = []
     for path in _candidates():
         if not os.path.exists(path) and not os.environ.get("GOSSH_LIBRARY"):
@@ -437,17 +446,17 @@ class _Missing:
     """Stands in for a function the loaded library does not export: calling
     it raises NotImplementedError naming the function."""
 
-    def __init__(self, name, path):
+    def __init__(self, name: str, path: str) -> None:
         self.__name__ = name
         self._path = path
 
-    def __call__(self, *args):
+    def __call__(self, *args: Any) -> Any:
         raise NotImplementedError(
             "gossh: {} does not export {}".format(self._path, self.__name__)
         )
 
 
-def _forked_error():
+def _forked_error() -> LibraryForkedError:
     return LibraryForkedError(
         "gossh: this process (pid {}) was forked from pid {} after libgossh was "
         "loaded there; the Go runtime in libgossh does not survive fork() and any "
@@ -458,7 +467,7 @@ def _forked_error():
     )
 
 
-def _load_now():
+def _load_now() -> ctypes.CDLL:
     """Loads libgossh and declares the prototypes (once); returns the CDLL."""
     if _state.forked_from is not None:
         raise _forked_error()
@@ -472,8 +481,8 @@ def _load_now():
             cdll, path = _open()
         finally:
             _state.loading_in = None
-        missing_ = []
-        fns = {}
+        missing_: list[str] = []
+        fns: dict[str, Any] = {}
         for name, argtypes, restype in _PROTOTYPES:
             try:
                 fn = getattr(cdll, name)
@@ -484,7 +493,8 @@ def _load_now():
             fn.argtypes = argtypes
             fn.restype = restype
             # Positions of the C int parameters, range-checked by call().
-            fn._int_args = tuple(i for i, t in enumerate(argtypes) if t is c_int)
+            fn._int_args = tuple(
+                i for i, t in enumerate(argtypes) if t is c_int)
             fns[name] = fn
         s = c_char_p()
         n = fns["gossh_version"](ctypes.byref(s))
@@ -494,7 +504,8 @@ def _load_now():
                 "gossh: {} is version {}, this binding needs major version {}".format(
                     path, vs, EXPECTED_MAJOR))
         # The codes are consecutive from 0 down (gossh.h).
-        codes, code = {}, 0
+        codes: dict[str, int] = {}
+        code = 0
         while code > -1000:
             cn = fns["gossh_code_name"](code)
             if not cn or cn == b"GOSSH_E_UNKNOWN":
@@ -512,7 +523,7 @@ def _load_now():
         return cdll
 
 
-_cdll = []
+_cdll: list[ctypes.CDLL] = []
 
 
 class _LazyLib:
@@ -525,7 +536,7 @@ class _LazyLib:
     taken off again (os.register_at_fork) and every lookup raises
     LibraryForkedError instead of hanging."""
 
-    def __getattr__(self, name):
+    def __getattr__(self, name: str) -> Any:
         if not name.startswith("gossh_"):
             raise AttributeError(name)
         _load_now()
@@ -539,7 +550,7 @@ class _LazyLib:
 lib = _LazyLib()
 
 
-def _after_fork_in_child():
+def _after_fork_in_child() -> None:
     global _load_lock
     # A thread of the parent may have held the lock at fork(): the child's
     # copy would stay locked for ever.
@@ -555,21 +566,21 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def loaded():
+def loaded() -> bool:
     """True once libgossh is loaded in this process (False in a child forked
     after the parent loaded it)."""
     return _state.path is not None and _state.forked_from is None
 
 
-def forked_after_load():
+def forked_after_load() -> bool:
     """True in a child forked after libgossh was loaded in its parent."""
     return _state.forked_from is not None
 
 
-def _codes():
+def _codes() -> dict[str, int]:
     if _state.codes is None:
         _load_now()
-    return _state.codes
+    return _state.codes  # type: ignore[return-value]  # set by _load_now()
 
 
 # Added with SFTP: a library built before it lacks their names, so the
@@ -577,7 +588,7 @@ def _codes():
 _CODE_FALLBACK = {"GOSSH_E_SFTP": -17, "GOSSH_E_CANCELLED": -18}
 
 
-def _code(name):
+def _code(name: str) -> int:
     """The number of GOSSH_<name> ("E_AUTH"), from the library."""
     full = "GOSSH_" + name
     codes = _codes()
@@ -588,7 +599,7 @@ def _code(name):
     raise AttributeError("gossh: the library has no code " + full)
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> Any:
     # PEP 562: the values that come from the library load it on first use,
     # so that importing the package does not.
     if name == "library_path":
@@ -607,14 +618,14 @@ def __getattr__(name):
     raise AttributeError("module {!r} has no attribute {!r}".format(__name__, name))
 
 
-def code_name(code):
+def code_name(code: object) -> str:
     """The GOSSH_* name of a code ("GOSSH_E_AUTH"), "GOSSH_E_UNKNOWN" for
     a value that is no code."""
     # ctypes would wrap a number that does not fit a C int (2**32 is 0).
     if type(code) is not int or not -(2 ** 31) <= code < 2 ** 31:
         return "GOSSH_E_UNKNOWN"
     name = lib.gossh_code_name(code)
-    return name.decode() if name else "GOSSH_E_UNKNOWN"
+    return str(name.decode()) if name else "GOSSH_E_UNKNOWN"
 
 
 # --------------------------------------------------------------------------
@@ -622,7 +633,7 @@ def code_name(code):
 # --------------------------------------------------------------------------
 
 
-def enc(s):
+def enc(s: object) -> bytes | None:
     """str/bytes/PathLike/None -> bytes or None for a const char * argument."""
     if s is None:
         return None
@@ -633,7 +644,7 @@ def enc(s):
     return str(s).encode("utf-8")
 
 
-def take_string(p):
+def take_string(p: Any) -> str | None:
     """Copies a library-owned char * into a str and releases it with gossh_free."""
     if not p:
         return None
@@ -643,7 +654,7 @@ def take_string(p):
         lib.gossh_free(ctypes.cast(p, c_void_p))
 
 
-def take_bytes(p, n):
+def take_bytes(p: Any, n: int) -> bytes:
     """Copies n library-owned bytes at p and releases them with gossh_free."""
     if not p:
         return b""
@@ -658,12 +669,12 @@ def take_bytes(p, n):
 # --------------------------------------------------------------------------
 
 
-def _detail(err, name):
+def _detail(err: Any, name: str) -> str | None:
     v = lib.gossh_error_detail(err, name.encode())
-    return v.decode("utf-8", "replace") if v is not None else None
+    return str(v.decode("utf-8", "replace")) if v is not None else None
 
 
-def _public_key(text):
+def _public_key(text: str | None) -> PKey | None:
     from .pkey import PKey
 
     if not text:
@@ -674,24 +685,30 @@ def _public_key(text):
         return None
 
 
-def _connect_error(message, host, port):
+def _connect_error(
+    message: str, host: str | None, port: str | None
+) -> _exc.NoValidConnectionsError:
     host = host or "?"
     try:
-        port = int(port or 0)
+        portnum = int(port or 0)
     except ValueError:
-        port = 0
+        portnum = 0
     cause = ConnectionRefusedError(errno.ECONNREFUSED, message)
-    return _exc.NoValidConnectionsError({(host, port): cause})
+    return _exc.NoValidConnectionsError({(host, portnum): cause})
 
 
-def _errno_number(name):
+# details(name) -> the error object's detail of that name, or None.
+_Details = Callable[[str], Optional[str]]
+
+
+def _errno_number(name: str | None) -> int | None:
     """errno.ENOENT for "ENOENT"; None for "", None or a name this
     platform lacks."""
     num = getattr(errno, name, None) if name and name.startswith("E") else None
     return num if isinstance(num, int) else None
 
 
-def sftp_exception(message, details):
+def sftp_exception(message: str, details: _Details) -> OSError | EOFError:
     """The exception for GOSSH_E_SFTP, as paramiko's SFTPClient._convert_status
     raises it: the "eof" status is EOFError; "no such file" is
     IOError(errno.ENOENT, text) (Python makes it a FileNotFoundError) and
@@ -707,6 +724,7 @@ def sftp_exception(message, details):
     path = details("path") or None
     path2 = details("path2") or None
     num = _errno_number(errno_name)
+    exc: OSError | EOFError
     if status_name == "eof":
         exc = EOFError(text)
     elif num in (errno.ENOENT, errno.EACCES):
@@ -725,14 +743,14 @@ def sftp_exception(message, details):
         if num:
             exc.errno = num
     try:
-        exc.sftp_status = int(details("status") or -1)
+        setattr(exc, "sftp_status", int(details("status") or -1))
     except ValueError:
-        exc.sftp_status = -1
-    exc.sftp_status_name = status_name
+        setattr(exc, "sftp_status", -1)
+    setattr(exc, "sftp_status_name", status_name)
     return exc
 
 
-def make_exception(code, message, details):
+def make_exception(code: int, message: str, details: _Details) -> Exception:
     """Builds the paramiko-style exception for a GOSSH_E_* code.
 
     ``details`` is a callable name -> str or None.
@@ -742,7 +760,7 @@ def make_exception(code, message, details):
         # match on them); the library's message, which names the methods the
         # server allows, stays on the exception as .detail.
         words = {"failed": "Authentication failed.",
-                 "no_methods": "No authentication methods available"}.get(details("reason"))
+                 "no_methods": "No authentication methods available"}.get(details("reason") or "")
         e = _exc.AuthenticationException(words or message)
         e.detail = message
         return e
@@ -761,17 +779,17 @@ def make_exception(code, message, details):
             return _exc.SSHException("Server {!r} not found in known_hosts".format(host))
         return _exc.SSHException(message)
     if code == _code("E_HOSTKEY_MISMATCH"):
-        e = _exc.BadHostKeyException(
-            details("hostname"),
+        bhk = _exc.BadHostKeyException(
+            details("hostname"),  # type: ignore[arg-type]
             _public_key(details("key")),
             _public_key(details("expected_key")),
         )
-        e.message = message
-        return e
+        setattr(bhk, "message", message)
+        return bhk
     if code == _code("E_CONNECT") and details("reason") in ("agent", "no_agent"):
-        e = _exc.SSHException(message)  # no agent: not a network address
-        e.reason = details("reason")
-        return e
+        se = _exc.SSHException(message)  # no agent: not a network address
+        setattr(se, "reason", details("reason"))
+        return se
     if code == _code("E_CONNECT") and details("reason") == "proxy_command":
         return _exc.ProxyCommandFailure(details("command") or "", message)
     if code == _code("E_CONNECT"):
@@ -779,23 +797,23 @@ def make_exception(code, message, details):
     if code == _code("E_TIMEOUT") and details("stage") == "auth":
         # paramiko's words for it (programs match on them); the library's
         # message (which names the limit) stays on the exception.
-        e = _exc.AuthenticationTimeout()
-        e.stage = "auth"
-        e.detail = message
-        return e
+        at = _exc.AuthenticationTimeout()
+        at.stage = "auth"
+        at.detail = message
+        return at
     if code == _code("E_TIMEOUT"):
-        e = _exc.SSHTimeout(message)
-        e.stage = details("stage")
-        return e
+        st = _exc.SSHTimeout(message)
+        st.stage = details("stage")
+        return st
     if code == _code("E_CHANNEL"):
         return _exc.ChannelException(code, message)
     if code == _code("E_KEY") and details("reason") == "unknown_key_type":
         # paramiko's UnknownKeyType (an Exception, not an SSHException).
         from .pkey import UnknownKeyType
 
-        e = UnknownKeyType(details("key_type"))
-        e.detail = message
-        return e
+        uk = UnknownKeyType(details("key_type"))
+        setattr(uk, "detail", message)
+        return uk
     if code == _code("E_INVALID"):
         return ValueError(message)
     if code == _code("E_IO"):
@@ -814,7 +832,7 @@ def make_exception(code, message, details):
     return _exc.SSHException(message)
 
 
-def _check(rc, err):
+def _check(rc: int, err: Any) -> int:
     """Raises the exception for a failed call (rc < 0) and frees err."""
     if rc >= 0:
         if err:
@@ -822,16 +840,17 @@ def _check(rc, err):
         return rc
     if not err:
         exc = make_exception(rc, "gossh error %s (%d)" % (code_name(rc), rc), lambda name: None)
-        exc.gossh_code = rc
+        setattr(exc, "gossh_code", rc)
         raise exc
     try:
-        code = lib.gossh_error_code(err)
+        code: int = lib.gossh_error_code(err)
         if code >= 0 or code == _code("E_BADHANDLE") and rc != _code("E_BADHANDLE"):
             code = rc
-        msg = lib.gossh_error_message(err)
-        msg = msg.decode("utf-8", "replace") if msg else "gossh error %s (%d)" % (code_name(rc), rc)
+        raw = lib.gossh_error_message(err)
+        msg: str = (raw.decode("utf-8", "replace") if raw
+                    else "gossh error %s (%d)" % (code_name(rc), rc))
         exc = make_exception(code, msg, lambda name: _detail(err, name))
-        exc.gossh_code = code
+        setattr(exc, "gossh_code", code)
     finally:
         lib.gossh_error_free(err)
     raise exc
@@ -840,7 +859,7 @@ def _check(rc, err):
 _C_INT_MIN, _C_INT_MAX = -(2 ** 31), 2 ** 31 - 1
 
 
-def _check_int_args(fn, args):
+def _check_int_args(fn: Any, args: tuple[Any, ...]) -> None:
     """ctypes silently wraps a Python int that does not fit a C int
     (2**32 + 22 arrives as 22), so such a number never reaches the library:
     it gets the library's own answer to an out-of-range number,
@@ -854,11 +873,11 @@ def _check_int_args(fn, args):
                     getattr(fn, "__name__", "gossh"), i + 1),
                 lambda name: None,
             )
-            exc.gossh_code = _code("E_INVALID")
+            setattr(exc, "gossh_code", _code("E_INVALID"))
             raise exc
 
 
-def call(fn, *args):
+def call(fn: Any, *args: Any) -> int:
     """Calls a gossh function whose last parameter is ``gossh_error **err``.
 
     Returns its (non-negative) result or raises the matching exception.
@@ -869,7 +888,7 @@ def call(fn, *args):
     return _check(rc, err)
 
 
-def call_code(fn, *args):
+def call_code(fn: Any, *args: Any) -> tuple[int, Exception | None]:
     """As call(), but returns (rc, exception-or-None) instead of raising."""
     try:
         return call(fn, *args), None
@@ -877,12 +896,12 @@ def call_code(fn, *args):
         return getattr(e, "gossh_code", -1), e
 
 
-def free_quietly(fn_name, h):
+def free_quietly(fn_name: str | None, h: Any) -> None:
     """Releases handle h with lib.<fn_name>, ignoring errors (it runs from
     __del__, possibly during interpreter shutdown)."""
     if h is not None:
         try:
-            getattr(lib, fn_name)(h)
+            getattr(lib, fn_name)(h)  # type: ignore[arg-type]
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
@@ -894,11 +913,15 @@ class NativeHandle:
     ``close()``.  Subclasses name their C functions in ``_close_fn`` and
     ``_free_fn``."""
 
-    _close_fn = None
-    _free_fn = None
-    _handle = None
+    _close_fn: str | None = None
+    _free_fn: str | None = None
+    _handle: Any = None
 
-    def _close_native(self):
+    if TYPE_CHECKING:
+        def close(self) -> None:
+            """Every subclass defines it."""
+
+    def _close_native(self) -> None:
         h = self._handle
         if h is not None and self._close_fn:
             err = error_p()
@@ -906,15 +929,15 @@ class NativeHandle:
             if err:
                 lib.gossh_error_free(err)
 
-    def _free_native(self):
+    def _free_native(self) -> None:
         h, self._handle = self._handle, None
         free_quietly(self._free_fn, h)
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         self._free_native()

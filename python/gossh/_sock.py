@@ -17,10 +17,13 @@ by the type of the object (translation, not SSH):
   ends, as paramiko's Transport closes its sock.
 """
 
+from __future__ import annotations
+
 import ctypes
 import logging
 import socket
 import threading
+from typing import Any, Callable, Protocol
 
 from . import _lib
 from ._lib import call, lib
@@ -30,7 +33,22 @@ _log = logging.getLogger("paramiko.transport")
 _CHUNK = 64 * 1024
 
 
-def kind_of(sock):
+class SocketLike(Protocol):
+    """What ``SSHClient.connect(sock=...)`` and ``Transport(sock)`` carry a
+    connection over: a socket, a ProxyCommand, a Channel, or any object with
+    these three methods (types-paramiko's ``_SocketLike``)."""
+
+    def send(self, data: bytes, /) -> int | None:
+        """Sends some of data; returns how much (None: all of it)."""
+
+    def recv(self, size: int, /) -> bytes:
+        """Up to size bytes; b"" at the end."""
+
+    def close(self) -> None:
+        """Ends the connection."""
+
+
+def kind_of(sock: object) -> str:
     """Which path connect() takes for sock: "proxy_command", "channel",
     "fd" or "bridge".  A TypeError for an object that can carry nothing."""
     from .channel import Channel
@@ -49,7 +67,7 @@ def kind_of(sock):
         "object with send, recv and close, not {}".format(type(sock).__name__))
 
 
-def connect(handle, opts, sock, setopt):
+def connect(handle: Any, opts: Any, sock: Any, setopt: Callable[[str, object], None]) -> Any:
     """Connects the client handle over sock with the options opts.  Returns
     what must live as long as the connection (a bridge, a channel: closed
     with the client), or None."""
@@ -78,7 +96,7 @@ def connect(handle, opts, sock, setopt):
     return bridge
 
 
-def socketpair():
+def socketpair() -> tuple[socket.socket, socket.socket]:
     """A connected pair of Unix stream sockets (for a test's fake sock)."""
     fds = (ctypes.c_int * 2)()
     call(lib.gossh_socketpair, fds)
@@ -89,7 +107,7 @@ class _Bridge:
     """Pumps bytes between a socket-like object and one end of a socket
     pair whose other end the library reads and writes."""
 
-    def __init__(self, obj):
+    def __init__(self, obj: Any) -> None:
         self.obj = obj
         ours, self.library_end = socket.socketpair()
         self.ours = ours
@@ -98,7 +116,7 @@ class _Bridge:
         for target, name in ((self._to_obj, "gossh-sock-out"), (self._from_obj, "gossh-sock-in")):
             threading.Thread(target=target, name=name, daemon=True).start()
 
-    def _to_obj(self):
+    def _to_obj(self) -> None:
         try:
             while True:
                 data = self.ours.recv(_CHUNK)
@@ -113,7 +131,7 @@ class _Bridge:
             _log.debug("gossh: sock bridge (to the object) ended: %s", e)
         self.close()
 
-    def _from_obj(self):
+    def _from_obj(self) -> None:
         try:
             while True:
                 try:
@@ -132,7 +150,7 @@ class _Bridge:
         except OSError:
             pass
 
-    def close(self):
+    def close(self) -> None:
         with self._lock:
             if self._done:
                 return

@@ -10,10 +10,21 @@ connects each channel the server opens to the local agent; no Python thread
 is involved.
 """
 
+from __future__ import annotations
+
 import base64
 import ctypes
 import logging
 import os
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import socket as _socket_mod
+
+
+    from typing_extensions import Self
+
+    from .channel import Channel
 
 from . import _lib
 from ._lib import call, lib
@@ -40,13 +51,13 @@ ALGORITHM_FLAG_MAP = {
 _log = logging.getLogger("paramiko.agent")
 
 
-def _agent_socket(path=None):
+def _agent_socket(path: str | None = None) -> str | None:
     """The agent socket: path, else SSH_AUTH_SOCK as Python sees it now (the
     library's own copy of the environment dates from its loading)."""
     return path or os.environ.get("SSH_AUTH_SOCK") or None
 
 
-def _list_keys(socket):
+def _list_keys(socket: str | None) -> list[tuple[bytes, str]]:
     """(blob, comment) pairs of the agent at socket; [] when there is none."""
     p = _lib.owned_str_p()
     try:
@@ -56,8 +67,8 @@ def _list_keys(socket):
             raise  # an agent that answers nonsense: paramiko raises too
         _log.debug("no SSH agent: %s", e)  # paramiko: no agent, no keys
         return []
-    out = []
-    for line in _lib.take_string(p).splitlines():
+    out: list[tuple[bytes, str]] = []
+    for line in _lib.take_string(p).splitlines():  # type: ignore[union-attr]
         parts = line.split(" ", 2)
         if len(parts) < 2:
             continue
@@ -65,7 +76,7 @@ def _list_keys(socket):
     return out
 
 
-def get_agent_connection():
+def get_agent_connection() -> _socket_mod.socket | None:
     """paramiko's: a socket connected to the local agent (SSH_AUTH_SOCK), or
     None when there is none."""
     import socket as _socket
@@ -86,7 +97,7 @@ class _ServerSide:
     """paramiko's agent proxies for servers and hand-made forwarding: gossh
     is a client whose library serves forwarding itself."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         raise NotImplementedError(
             "gossh: {} is not supported; forwarding is served by the library "
             "(AgentRequestHandler, connect(forward_agent=True))".format(type(self).__name__))
@@ -115,21 +126,21 @@ class AgentServerProxy(_ServerSide):
 class AgentSSH:
     """paramiko's base of Agent: holds the keys listed."""
 
-    def __init__(self):
-        self._conn = None
-        self._keys = ()
-        self._socket = None
+    def __init__(self) -> None:
+        self._conn: str | None = None
+        self._keys: tuple[AgentKey, ...] = ()
+        self._socket: str | None = None
 
-    def get_keys(self):
+    def get_keys(self) -> tuple[AgentKey, ...]:
         """The keys the agent held when it was opened, a tuple of AgentKey."""
         return self._keys
 
-    def _connect(self, socket):
+    def _connect(self, socket: str) -> None:
         self._socket = socket
         self._conn = socket
         self._keys = tuple(AgentKey(self, blob, comment) for blob, comment in _list_keys(socket))
 
-    def _close(self):
+    def _close(self) -> None:
         self._conn = None
         self._keys = ()
 
@@ -140,20 +151,20 @@ class Agent(AgentSSH):
 
     gossh extension: ``Agent(socket_path)`` names another agent socket."""
 
-    def __init__(self, socket_path=None):
+    def __init__(self, socket_path: str | None = None) -> None:
         AgentSSH.__init__(self)
         sock = _agent_socket(socket_path)
         if sock:
             self._connect(sock)
 
-    def close(self):
+    def close(self) -> None:
         """Forgets the keys (the library holds no connection between calls)."""
         self._close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
@@ -163,7 +174,7 @@ class AgentKey(PKey):
     It can be given as ``pkey`` to ``SSHClient.connect`` and
     ``Transport.auth_publickey``/``connect``: the agent signs."""
 
-    def __init__(self, agent, blob, comment=""):
+    def __init__(self, agent: AgentSSH, blob: bytes, comment: str = "") -> None:
         PKey.__init__(self)
         self.agent = agent
         self.blob = bytes(blob)
@@ -177,24 +188,27 @@ class AgentKey(PKey):
         call(lib.gossh_agent_key, _lib.enc(getattr(agent, "_socket", None) or _agent_socket()),
              self.blob, len(self.blob), ctypes.byref(h))
         self._handle = h
-        self.inner_key = None
+        self.inner_key: PKey | None = None
         try:
-            self.inner_key = PKey.from_type_string(self.name, self.blob)
+            self.inner_key = PKey.from_type_string(self.name, self.blob)  # type: ignore[arg-type]
         except (UnknownKeyType, SSHException):
             _log.debug("Unable to derive inner_key for agent key of type %r", self.name)
 
-    def asbytes(self):
+    def asbytes(self) -> bytes:
+        """The public key blob."""
         return self.blob
 
-    def get_name(self):
-        return self.name
+    def get_name(self) -> str:
+        """The SSH key type name."""
+        return self.name  # type: ignore[return-value]
 
-    def get_bits(self):
+    def get_bits(self) -> int:
+        """The key's size in bits."""
         if self.inner_key is not None:
             return self.inner_key.get_bits()
         return PKey.get_bits(self)
 
-    def sign_ssh_data(self, data, algorithm=None):
+    def sign_ssh_data(self, data: bytes | str, algorithm: str | None = None) -> bytes:
         """The agent's signature of data, as the SSH signature blob (string
         algorithm, string signature), as paramiko's.  algorithm: None (the
         key's own; "ssh-rsa" for RSA), "rsa-sha2-256" or "rsa-sha2-512".
@@ -202,17 +216,17 @@ class AgentKey(PKey):
         user declined, there is no agent any more)."""
         if isinstance(data, str):
             data = data.encode()
-        data = bytes(data)
+        raw = bytes(data)
         sig, n = ctypes.c_void_p(), ctypes.c_size_t()
         socket = getattr(self.agent, "_socket", None) or _agent_socket()
         try:
-            call(lib.gossh_agent_sign, _lib.enc(socket), self.blob, len(self.blob), data, len(data),
+            call(lib.gossh_agent_sign, _lib.enc(socket), self.blob, len(self.blob), raw, len(raw),
                  _lib.enc(algorithm), ctypes.byref(sig), ctypes.byref(n))
         except ValueError as e:
             raise SSHException("key cannot be used for signing: {}".format(e)) from None
         return _lib.take_bytes(sig, n.value)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<AgentKey {} {} {!r}>".format(self.name, self.fingerprint, self.comment)
 
 
@@ -228,13 +242,13 @@ class AgentRequestHandler:
     connection and refuses a second request; the first stays in force for
     every session).  ``accepted`` tells whether the server agreed."""
 
-    def __init__(self, chanClient):
-        self._chan = chanClient
+    def __init__(self, chanClient: Channel) -> None:
+        self._chan: Channel | None = chanClient
         self.accepted = chanClient.request_forward_agent(None)
 
-    def close(self):
+    def close(self) -> None:
         """Nothing to release: the library serves the forwarded channels."""
         self._chan = None
 
-    def __del__(self):
+    def __del__(self) -> None:
         self.close()

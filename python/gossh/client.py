@@ -5,6 +5,8 @@ libgossh; this module translates paramiko's arguments into connect options
 and libgossh's errors into paramiko's exceptions.
 """
 
+from __future__ import annotations
+
 import ctypes
 import getpass
 import inspect
@@ -13,6 +15,7 @@ import operator
 import os
 import threading
 import weakref
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from . import _algorithms
 from . import _lib
@@ -28,17 +31,25 @@ from .util import retry_on_signal  # noqa: F401 - paramiko.client exports it
 from .ssh_exception import SSHException
 from .transport import Transport
 
+if TYPE_CHECKING:
+    from _typeshed import StrOrBytesPath
+
+    from ._sock import SocketLike
+    from .auth_strategy import AuthStrategy
+    from .channel import ChannelFile, ChannelStderrFile, ChannelStdinFile
+    from .sftp_client import SFTPClient
+
 __all__ = ["SSHClient", "Transport", "MissingHostKeyPolicy", "AutoAddPolicy", "RejectPolicy",
            "WarningPolicy"]
 
 _log = logging.getLogger("paramiko.transport")
 
 
-def _bool(v):
+def _bool(v: object) -> str:
     return "1" if v else "0"
 
 
-def _seconds(v):
+def _seconds(v: float | str | bytes) -> str:
     # Text goes to the library as it is: its message names the option and
     # never repeats the value (float("<a password>") would).
     if isinstance(v, bytes):
@@ -53,14 +64,14 @@ class _DefaultPort(int):
     the caller passed (``port is _DEFAULT_PORT``), so that an ssh_config's
     Port applies only when the caller gave none."""
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "22"
 
 
 _DEFAULT_PORT = _DefaultPort(22)
 
 
-def _port_text(port):
+def _port_text(port: int | float | str | bytes) -> str:
     """The text of connect()'s port: text as it is (the library parses it
     and never repeats it, where int("<a password>") would), an integral
     number as digits.  A TypeError names only the type."""
@@ -70,7 +81,7 @@ def _port_text(port):
         return port
     if isinstance(port, float) and port.is_integer():
         return str(int(port))
-    return str(operator.index(port))
+    return str(operator.index(port))  # type: ignore[arg-type]
 
 
 class SSHClient(_lib.NativeHandle):
@@ -90,7 +101,7 @@ class SSHClient(_lib.NativeHandle):
     _close_fn = "gossh_client_close"
     _free_fn = "gossh_client_free"
 
-    def __init__(self):
+    def __init__(self) -> None:
         _gossh_log.install()
         h = _lib.client_p()
         call(lib.gossh_client_new, ctypes.byref(h))
@@ -98,40 +109,40 @@ class SSHClient(_lib.NativeHandle):
         self._lock = threading.Lock()
         self._log_channel = _gossh_log.DEFAULT_CHANNEL
         call(lib.gossh_client_set_log_channel, h, _lib.enc(self._log_channel))
-        self._policy = RejectPolicy()
-        self._policy_cb = None  # the CFUNCTYPE object, kept alive for Go
-        self._policy_exc = None
+        self._policy: MissingHostKeyPolicy = RejectPolicy()
+        self._policy_cb: Any = None  # the CFUNCTYPE object, kept alive for Go
+        self._policy_exc: BaseException | None = None
         self._policy_add = False
-        self._host_keys_filename = None
-        self._host_keys_view = None  # get_host_keys(): the live store
-        self._system_host_keys_filenames = []
+        self._host_keys_filename: StrOrBytesPath | None = None
+        self._host_keys_view: HostKeys | None = None  # get_host_keys(): the live store
+        self._system_host_keys_filenames: list[str | None] = []
         self._connected = False
         self._closed = False
-        self._peer = None
-        self._username = None
-        self._transport = None
-        self._sock_bridge = None  # connect(sock=<socket-like object>)'s pump
+        self._peer: tuple[str, int] | None = None
+        self._username: str | None = None
+        self._transport: Transport | None = None
+        self._sock_bridge: Any = None  # connect(sock=<socket-like object>)'s pump
 
     # -- host keys --------------------------------------------------------------
 
-    def load_system_host_keys(self, filename=None):
+    def load_system_host_keys(self, filename: str | None = None) -> None:
         """Loads known_hosts entries that are never saved back.  Without a
         filename, ~/.ssh/known_hosts (silently ignored when missing)."""
         path = _lib.enc(os.path.expanduser(filename) if filename else None)
         call(lib.gossh_client_load_system_host_keys, self._h(), path)
         self._system_host_keys_filenames.append(filename)
 
-    def load_host_keys(self, filename):
+    def load_host_keys(self, filename: StrOrBytesPath) -> None:
         """Loads a known_hosts file and remembers it: AutoAddPolicy and
         save_host_keys() write to it.  A missing file is created on save."""
         call(lib.gossh_client_load_host_keys, self._h(), _lib.enc(filename))
         self._host_keys_filename = filename
 
-    def save_host_keys(self, filename):
+    def save_host_keys(self, filename: StrOrBytesPath) -> None:
         """Writes the (non-system) host keys to filename, known_hosts format."""
         call(lib.gossh_client_save_host_keys, self._h(), _lib.enc(filename))
 
-    def get_host_keys(self):
+    def get_host_keys(self) -> HostKeys:
         """The client's own host keys (not the system ones) as a HostKeys
         bound to the live store: keys added or removed through it count at
         the next connect, and AutoAddPolicy adds to it.  It may be used from
@@ -144,17 +155,17 @@ class SSHClient(_lib.NativeHandle):
         return view
 
     @property
-    def _host_keys(self):
+    def _host_keys(self) -> HostKeys:
         return self.get_host_keys()
 
     @property
-    def _system_host_keys(self):
+    def _system_host_keys(self) -> HostKeys:
         """paramiko's attribute: the system host keys (never saved)."""
         hk = _lib.hostkeys_p()
         call(lib.gossh_client_get_system_host_keys, self._h(), ctypes.byref(hk))
         return HostKeys._bind(hk)
 
-    def _add_host_key(self, hostname, key):
+    def _add_host_key(self, hostname: str, key: PKey) -> None:
         # Called by AutoAddPolicy.missing_host_key (a subclass run through the
         # callback): libgossh adds the key when the callback answers
         # GOSSH_HOSTKEY_ACCEPT_ADD.
@@ -162,7 +173,9 @@ class SSHClient(_lib.NativeHandle):
 
     # -- policy -----------------------------------------------------------------
 
-    def set_missing_host_key_policy(self, policy):
+    def set_missing_host_key_policy(
+        self, policy: type[MissingHostKeyPolicy] | MissingHostKeyPolicy
+    ) -> None:
         """Sets the policy for servers whose key is not known: a
         MissingHostKeyPolicy class or instance (RejectPolicy by default)."""
         if inspect.isclass(policy):
@@ -183,12 +196,16 @@ class SSHClient(_lib.NativeHandle):
             self._policy_cb = cb
         self._policy = policy
 
-    def _make_callback(self, policy):
+    def _make_callback(
+        self, policy: MissingHostKeyPolicy
+    ) -> Callable[[bytes, bytes, bytes, bytes, Any], int]:
         # A weak reference: the client holds the callback, and a cycle would
         # keep an unclosed client's connection open until the cyclic GC ran.
         ref = weakref.ref(self)
 
-        def on_missing_host_key(hostname, key_type, key_base64, fingerprint, userdata):
+        def on_missing_host_key(
+            hostname: bytes, key_type: bytes, key_base64: bytes, fingerprint: bytes, userdata: Any
+        ) -> int:
             # A Python exception must never escape into C: ctypes would
             # return garbage.  Anything raised rejects the key and is raised
             # again from connect().
@@ -211,7 +228,7 @@ class SSHClient(_lib.NativeHandle):
 
     # -- connecting -------------------------------------------------------------
 
-    def _h(self):
+    def _h(self) -> Any:
         h = self._handle
         if h is None:
             raise SSHException("SSH client is closed")
@@ -219,39 +236,39 @@ class SSHClient(_lib.NativeHandle):
 
     def connect(
         self,
-        hostname,
-        port=_DEFAULT_PORT,
-        username=None,
-        password=None,
-        pkey=None,
-        key_filename=None,
-        timeout=None,
-        allow_agent=True,
-        look_for_keys=True,
-        compress=False,
-        sock=None,
-        gss_auth=False,
-        gss_kex=False,
-        gss_deleg_creds=True,
-        gss_host=None,
-        banner_timeout=None,
-        auth_timeout=None,
-        channel_timeout=None,
-        gss_trust_dns=True,
-        passphrase=None,
-        disabled_algorithms=None,
-        transport_factory=None,
-        auth_strategy=None,
-        ssh_config=None,
+        hostname: str,
+        port: int = _DEFAULT_PORT,
+        username: str | None = None,
+        password: str | None = None,
+        pkey: PKey | None = None,
+        key_filename: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+        timeout: float | None = None,
+        allow_agent: bool = True,
+        look_for_keys: bool = True,
+        compress: bool = False,
+        sock: SocketLike | None = None,
+        gss_auth: bool = False,
+        gss_kex: bool = False,
+        gss_deleg_creds: bool = True,
+        gss_host: str | None = None,
+        banner_timeout: float | None = None,
+        auth_timeout: float | None = None,
+        channel_timeout: float | None = None,
+        gss_trust_dns: bool = True,
+        passphrase: str | None = None,
+        disabled_algorithms: Mapping[str, Iterable[str]] | None = None,
+        transport_factory: Callable[..., Transport] | None = None,
+        auth_strategy: AuthStrategy | None = None,
+        ssh_config: bool | str | os.PathLike[str] | None = None,
         *,
-        forward_agent=False,
-        identities_only=False,
-        ciphers=None,
-        kex=None,
-        macs=None,
-        host_key_algorithms=None,
-        pubkey_algorithms=None,
-    ):
+        forward_agent: bool = False,
+        identities_only: bool = False,
+        ciphers: str | Iterable[str] | None = None,
+        kex: str | Iterable[str] | None = None,
+        macs: str | Iterable[str] | None = None,
+        host_key_algorithms: str | Iterable[str] | None = None,
+        pubkey_algorithms: str | Iterable[str] | None = None,
+    ) -> None:
         """Connects to an SSH server and authenticates, as paramiko's
         connect(): pkey, then key_filename, then the agent (allow_agent),
         then ~/.ssh/id_* (look_for_keys), then password.
@@ -276,7 +293,7 @@ class SSHClient(_lib.NativeHandle):
         (a list or a comma string).  An algorithm name the library does not
         implement raises ValueError.
         """
-        unsupported = []
+        unsupported: list[str] = []
         if sock is not None:
             _sock.kind_of(sock)  # a TypeError now for an object that can carry nothing
         if gss_auth or gss_kex:
@@ -307,7 +324,7 @@ class SSHClient(_lib.NativeHandle):
         opts = _lib.options_p()
         call(lib.gossh_options_new, ctypes.byref(opts))
         try:
-            def setopt(name, value):
+            def setopt(name: str, value: object) -> None:
                 call(lib.gossh_options_set, opts, name.encode(), _lib.enc(value))
 
             setopt("hostname", hostname)
@@ -318,7 +335,7 @@ class SSHClient(_lib.NativeHandle):
             if ssh_config is True:
                 setopt("ssh_config", "default")
             elif ssh_config not in (None, False):
-                setopt("ssh_config", os.fspath(ssh_config))
+                setopt("ssh_config", os.fspath(ssh_config))  # type: ignore[arg-type]
             if username is not None:
                 setopt("username", username)
             if stepwise:
@@ -392,15 +409,28 @@ class SSHClient(_lib.NativeHandle):
                 if auth_strategy is not None:
                     auth_strategy.authenticate(t)
                 else:
-                    self._auth(username, password, pkey, key_filename, allow_agent,
+                    self._auth(username, password, pkey, key_filename,  # type: ignore[arg-type]
+                               allow_agent,
                                look_for_keys, gss_auth, gss_kex, gss_deleg_creds, gss_host,
                                passphrase)
             except BaseException:
                 self.close()
                 raise
 
-    def _auth(self, username, password, pkey, key_filenames, allow_agent, look_for_keys,
-              gss_auth, gss_kex, gss_deleg_creds, gss_host, passphrase):
+    def _auth(
+        self,
+        username: str,
+        password: str | None,
+        pkey: PKey | None,
+        key_filenames: Sequence[str | os.PathLike[str]] | None,
+        allow_agent: bool,
+        look_for_keys: bool,
+        gss_auth: bool,
+        gss_kex: bool,
+        gss_deleg_creds: bool,
+        gss_host: str | None,
+        passphrase: str | None,
+    ) -> None:
         """paramiko's authentication step, called by connect() with
         paramiko's arguments when a subclass overrides it (netmiko's
         SSHClient_noauth) and that override calls it through super():
@@ -409,10 +439,10 @@ class SSHClient(_lib.NativeHandle):
         through the Transport's auth_* calls.  Without an override,
         connect() lets libgossh run the same chain in one call (plus the
         agent, which this step does not try)."""
-        t = self._transport
-        saved = None
+        t: Transport = self._transport  # type: ignore[assignment]
+        saved: Exception | None = None
         keys = [pkey] if pkey is not None else []
-        paths = list(key_filenames or [])
+        paths: list[str | os.PathLike[str]] = list(key_filenames or [])
         if look_for_keys:
             for name in ("id_rsa", "id_ecdsa", "id_ed25519"):
                 p = os.path.expanduser(os.path.join("~", ".ssh", name))
@@ -439,14 +469,19 @@ class SSHClient(_lib.NativeHandle):
             raise saved
         raise SSHException("No authentication methods available")
 
-    def get_transport(self):
+    def get_transport(self) -> Transport | None:
         """The Transport of a connected client, None before connect() and
         after close(), as paramiko."""
         return self._transport
 
     # -- commands ---------------------------------------------------------------
 
-    def _start(self, fields, environment, timeout=None):
+    def _start(
+        self,
+        fields: list[tuple[str, str]],
+        environment: Mapping[str, str] | None,
+        timeout: float | None = None,
+    ) -> Channel:
         """Opens a session channel and starts it in one library call
         (gossh_client_start): the library makes the requests, in its order.
         fields are the spec's (name, value) pairs."""
@@ -466,8 +501,14 @@ class SSHClient(_lib.NativeHandle):
             lib.gossh_session_spec_free(spec)
         return Channel(ch, self, transport=self._transport)
 
-    def exec_command(self, command, bufsize=-1, timeout=None, get_pty=False,
-                     environment=None):
+    def exec_command(
+        self,
+        command: str | bytes,
+        bufsize: int = -1,
+        timeout: float | None = None,
+        get_pty: bool = False,
+        environment: Mapping[str, str] | None = None,
+    ) -> tuple[ChannelStdinFile, ChannelFile, ChannelStderrFile]:
         """Runs command on the server; returns (stdin, stdout, stderr) files,
         as paramiko: open_session(timeout), get_pty() if get_pty,
         update_environment(environment), settimeout(timeout), exec_command.
@@ -488,15 +529,22 @@ class SSHClient(_lib.NativeHandle):
             chan.makefile_stderr("r", bufsize),
         )
 
-    def invoke_shell(self, term="vt100", width=80, height=24, width_pixels=0,
-                     height_pixels=0, environment=None):
+    def invoke_shell(
+        self,
+        term: str = "vt100",
+        width: int = 80,
+        height: int = 24,
+        width_pixels: int = 0,
+        height_pixels: int = 0,
+        environment: Mapping[str, str] | None = None,
+    ) -> Channel:
         """Starts an interactive shell on a pseudo-terminal; returns its
         Channel."""
         return self._start([("shell", "1"), ("term", term or ""), ("cols", str(int(width))),
                             ("rows", str(int(height))), ("width_pixels", str(int(width_pixels))),
                             ("height_pixels", str(int(height_pixels)))], environment)
 
-    def open_sftp(self):
+    def open_sftp(self) -> SFTPClient:
         """Opens an SFTP session on this connection: an SFTPClient
         (paramiko's open_sftp)."""
         if self._closed or not self._connected or self._transport is None:
@@ -505,8 +553,9 @@ class SSHClient(_lib.NativeHandle):
 
     # -- lifetime -----------------------------------------------------------
 
-    def close(self):
+    def close(self) -> None:
         """Closes the connection and its channels.  Safe to call twice."""
+
         self._closed = True
         self._transport = None
         self._close_native()

@@ -2,21 +2,27 @@
 paramiko programs import (AUTH_*, OPEN_*, DEFAULT_WINDOW_SIZE, io_sleep,
 the log levels).  Values only: gossh's protocol work happens in libgossh."""
 
+from __future__ import annotations
+
 import logging
 import struct
+from typing import TYPE_CHECKING
 
 
-def byte_chr(c):
+def byte_chr(c: int) -> bytes:
+    """The one byte of value c."""
     assert isinstance(c, int)
     return struct.pack("B", c)
 
 
-def byte_mask(c, mask):
+def byte_mask(c: int, mask: int) -> bytes:
+    """The one byte of value c & mask."""
     assert isinstance(c, int)
     return struct.pack("B", c & mask)
 
 
-def byte_ord(c):
+def byte_ord(c: int | str | bytes) -> int:
+    """c as a number (an int as it is)."""
     if not isinstance(c, int):
         c = ord(c)
     return c
@@ -42,6 +48,81 @@ for _n, _v in _MSGS.items():
     globals()["MSG_" + _n] = _v
     globals()["cMSG_" + _n] = byte_chr(_v)
 del _n, _v
+
+if TYPE_CHECKING:
+    # What the loop above defines, for type checkers.
+    MSG_DISCONNECT: int
+    cMSG_DISCONNECT: bytes
+    MSG_IGNORE: int
+    cMSG_IGNORE: bytes
+    MSG_UNIMPLEMENTED: int
+    cMSG_UNIMPLEMENTED: bytes
+    MSG_DEBUG: int
+    cMSG_DEBUG: bytes
+    MSG_SERVICE_REQUEST: int
+    cMSG_SERVICE_REQUEST: bytes
+    MSG_SERVICE_ACCEPT: int
+    cMSG_SERVICE_ACCEPT: bytes
+    MSG_EXT_INFO: int
+    cMSG_EXT_INFO: bytes
+    MSG_KEXINIT: int
+    cMSG_KEXINIT: bytes
+    MSG_NEWKEYS: int
+    cMSG_NEWKEYS: bytes
+    MSG_USERAUTH_REQUEST: int
+    cMSG_USERAUTH_REQUEST: bytes
+    MSG_USERAUTH_FAILURE: int
+    cMSG_USERAUTH_FAILURE: bytes
+    MSG_USERAUTH_SUCCESS: int
+    cMSG_USERAUTH_SUCCESS: bytes
+    MSG_USERAUTH_BANNER: int
+    cMSG_USERAUTH_BANNER: bytes
+    MSG_USERAUTH_PK_OK: int
+    cMSG_USERAUTH_PK_OK: bytes
+    MSG_USERAUTH_INFO_REQUEST: int
+    cMSG_USERAUTH_INFO_REQUEST: bytes
+    MSG_USERAUTH_INFO_RESPONSE: int
+    cMSG_USERAUTH_INFO_RESPONSE: bytes
+    MSG_USERAUTH_GSSAPI_RESPONSE: int
+    cMSG_USERAUTH_GSSAPI_RESPONSE: bytes
+    MSG_USERAUTH_GSSAPI_TOKEN: int
+    cMSG_USERAUTH_GSSAPI_TOKEN: bytes
+    MSG_USERAUTH_GSSAPI_EXCHANGE_COMPLETE: int
+    cMSG_USERAUTH_GSSAPI_EXCHANGE_COMPLETE: bytes
+    MSG_USERAUTH_GSSAPI_ERROR: int
+    cMSG_USERAUTH_GSSAPI_ERROR: bytes
+    MSG_USERAUTH_GSSAPI_ERRTOK: int
+    cMSG_USERAUTH_GSSAPI_ERRTOK: bytes
+    MSG_USERAUTH_GSSAPI_MIC: int
+    cMSG_USERAUTH_GSSAPI_MIC: bytes
+    MSG_GLOBAL_REQUEST: int
+    cMSG_GLOBAL_REQUEST: bytes
+    MSG_REQUEST_SUCCESS: int
+    cMSG_REQUEST_SUCCESS: bytes
+    MSG_REQUEST_FAILURE: int
+    cMSG_REQUEST_FAILURE: bytes
+    MSG_CHANNEL_OPEN: int
+    cMSG_CHANNEL_OPEN: bytes
+    MSG_CHANNEL_OPEN_SUCCESS: int
+    cMSG_CHANNEL_OPEN_SUCCESS: bytes
+    MSG_CHANNEL_OPEN_FAILURE: int
+    cMSG_CHANNEL_OPEN_FAILURE: bytes
+    MSG_CHANNEL_WINDOW_ADJUST: int
+    cMSG_CHANNEL_WINDOW_ADJUST: bytes
+    MSG_CHANNEL_DATA: int
+    cMSG_CHANNEL_DATA: bytes
+    MSG_CHANNEL_EXTENDED_DATA: int
+    cMSG_CHANNEL_EXTENDED_DATA: bytes
+    MSG_CHANNEL_EOF: int
+    cMSG_CHANNEL_EOF: bytes
+    MSG_CHANNEL_CLOSE: int
+    cMSG_CHANNEL_CLOSE: bytes
+    MSG_CHANNEL_REQUEST: int
+    cMSG_CHANNEL_REQUEST: bytes
+    MSG_CHANNEL_SUCCESS: int
+    cMSG_CHANNEL_SUCCESS: bytes
+    MSG_CHANNEL_FAILURE: int
+    cMSG_CHANNEL_FAILURE: bytes
 
 HIGHEST_USERAUTH_MESSAGE_ID = 79
 

@@ -19,9 +19,16 @@ full local host name, as ssh; ``~`` in ProxyCommand is left to the shell;
 canonicalization resolves names with the system resolver (no CNAME rules).
 """
 
+from __future__ import annotations
+
 import ctypes
 import os
 import socket
+from typing import TYPE_CHECKING, Any, Optional
+
+if TYPE_CHECKING:
+    from _typeshed import StrPath, SupportsRead
+    from typing_extensions import Self
 
 from . import _lib
 from ._lib import call, lib
@@ -31,11 +38,12 @@ SSH_PORT = 22
 
 # paramiko imports invoke (optional) to run "Match exec"; gossh's library runs
 # it with /bin/sh -c itself. The names stay for programs that look at them.
+invoke_import_error: Optional[ImportError]
 try:
-    import invoke  # noqa: F401
+    import invoke  # type: ignore[import-not-found, import-untyped, unused-ignore]  # noqa: F401
     invoke_import_error = None
 except ImportError as _e:
-    invoke = None
+    invoke = None  # type: ignore[assignment]
     invoke_import_error = _e
 
 # The keywords paramiko returns as lists.
@@ -49,27 +57,27 @@ class LazyFqdn:
     its %l token used): the name is looked up the first time it is
     turned into a string. gossh's lookups expand %l in the library."""
 
-    def __init__(self, config, host=None):
-        self.fqdn = None
+    def __init__(self, config: Any, host: str | None = None) -> None:
+        self.fqdn: str | None = None
         self.config = config
         self.host = host
 
-    def __str__(self):
+    def __str__(self) -> str:
         if self.fqdn is None:
             self.fqdn = socket.getfqdn()
         return self.fqdn
 
 
-def _multi_keywords():
+def _multi_keywords() -> frozenset[str]:
     p = _lib.owned_str_p()
     call(lib.gossh_sshconfig_multi_keywords, ctypes.byref(p))
     return frozenset((_lib.take_string(p) or "").split())
 
 
-_MULTI = None
+_MULTI: frozenset[str] | None = None
 
 
-def _translate(exc):
+def _translate(exc: Exception) -> Exception:
     """The library's errors as paramiko's: a line that does not parse is
     ConfigParseError, a name that could not be canonicalized
     CouldNotCanonicalize; a missing file stays an IOError."""
@@ -86,17 +94,18 @@ class SSHConfig:
     or ``SSHConfig()`` then ``parse(file_obj)`` (repeatable: each file is
     read from its own top, after the earlier ones)."""
 
-    def __init__(self):
-        self._handle = None
+    def __init__(self) -> None:
+        self._handle: Any = None
 
     @classmethod
-    def from_text(cls, text):
+    def from_text(cls, text: str) -> Self:
+        """A configuration parsed from text."""
         obj = cls()
         obj._add_text(text)
         return obj
 
     @classmethod
-    def from_path(cls, path):
+    def from_path(cls, path: StrPath) -> Self:
         """Reads the file at path (relative Includes are under ~/.ssh, as
         for ``ssh -F``). A missing file raises IOError, as paramiko's
         open() does."""
@@ -110,19 +119,20 @@ class SSHConfig:
         return obj
 
     @classmethod
-    def from_file(cls, flo):
+    def from_file(cls, flo: SupportsRead[str] | SupportsRead[bytes]) -> Self:
+        """A configuration read from a file-like object."""
         obj = cls()
         obj.parse(flo)
         return obj
 
-    def parse(self, file_obj):
+    def parse(self, file_obj: SupportsRead[str] | SupportsRead[bytes]) -> None:
         """Reads a configuration from a file-like object and adds it."""
         text = file_obj.read()
         if isinstance(text, bytes):
             text = text.decode("utf-8")
         self._add_text(text)
 
-    def _add_text(self, text):
+    def _add_text(self, text: str) -> None:
         if not isinstance(text, str):
             raise TypeError("ssh_config text must be str")
         if "\0" in text:
@@ -137,7 +147,7 @@ class SSHConfig:
         except Exception as e:  # noqa: BLE001 - translated
             raise _translate(e) from None
 
-    def _h(self):
+    def _h(self) -> Any:
         if self._handle is None:
             # An empty configuration: paramiko's SSHConfig() looks up fine.
             h = _lib.sshconfig_p()
@@ -145,7 +155,7 @@ class SSHConfig:
             self._handle = h
         return self._handle
 
-    def lookup(self, hostname):
+    def lookup(self, hostname: str) -> SSHConfigDict:
         """The options for hostname as an SSHConfigDict (see the module's
         notes for the shape)."""
         global _MULTI
@@ -172,7 +182,7 @@ class SSHConfig:
                 options[key] = value
         return options
 
-    def get_hostnames(self):
+    def get_hostnames(self) -> set[str]:
         """The patterns of every Host line, and "*" (paramiko's implicit
         global block), as a set."""
         p = _lib.owned_str_p()
@@ -180,29 +190,29 @@ class SSHConfig:
         return {"*"} | {h for h in (_lib.take_string(p) or "").split("\n") if h}
 
     @property
-    def _config(self):
+    def _config(self) -> list[dict[str, Any]]:
         """paramiko's internal list of rules, which programs read (Fabric
         counts it to log how many rules a file added): here one entry per
         Host pattern the library found, after paramiko's implicit global
         one, each with an empty "config" (use lookup for the values)."""
         return [{"host": [h], "config": {}} for h in ["*"] + sorted(self.get_hostnames() - {"*"})]
 
-    def __del__(self):
+    def __del__(self) -> None:
         h, self._handle = getattr(self, "_handle", None), None
         _lib.free_quietly("gossh_sshconfig_free", h)
 
 
-class SSHConfigDict(dict):
+class SSHConfigDict(dict[str, Any]):
     """A dict of one host's options with paramiko's typed accessors."""
 
-    def as_bool(self, key):
+    def as_bool(self, key: str) -> bool:
         """True for "yes" (any case), False for anything else; a bool is
         returned as is."""
         val = self[key]
         if isinstance(val, bool):
             return val
-        return val.lower() == "yes"
+        return bool(val.lower() == "yes")
 
-    def as_int(self, key):
+    def as_int(self, key: str) -> int:
         """int(value): ValueError or TypeError as int() raises them."""
         return int(self[key])

@@ -9,7 +9,14 @@ default) writes through, 1 buffers writes by line, > 1 by that many bytes;
 Subclasses implement ``_read``, ``_write`` and ``_get_size``.
 """
 
+from __future__ import annotations
+
 from io import BytesIO
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["BufferedFile"]
 
@@ -20,7 +27,7 @@ _LF_VALUE = ord(_LF)
 _CR_VALUE = ord(_CR)
 
 
-def _text(line):
+def _text(line: bytes) -> str:
     return line.decode("utf-8")
 
 
@@ -47,8 +54,8 @@ class BufferedFile:
     FLAG_LINE_BUFFERED = 0x40
     FLAG_UNIVERSAL_NEWLINE = 0x80
 
-    def __init__(self):
-        self.newlines = None
+    def __init__(self) -> None:
+        self.newlines: bytes | tuple[bytes, ...] | None = None
         self._flags = 0
         self._bufsize = self._DEFAULT_BUFSIZE
         self._wbuffer = BytesIO()
@@ -60,57 +67,68 @@ class BufferedFile:
         self._pos = self._realpos = 0
         self._size = 0
 
-    def __del__(self):
+    def __del__(self) -> None:
         self.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, type, value, traceback):
+    def __exit__(
+        self,
+        type: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.close()
 
-    def __iter__(self):
+    def __iter__(self) -> Self:
         if self._closed:
             raise ValueError("I/O operation on closed file")
         return self
 
-    def __next__(self):
+    # Lines (readline, readlines, iteration) are str, or bytes when the mode
+    # has "b": typed Any, as types-paramiko types them.
+    def __next__(self) -> Any:
         line = self.readline()
         if not line:
             raise StopIteration
         return line
 
-    def close(self):
+    def close(self) -> None:
         """Writes out the write buffer; later reads and writes fail."""
         self.flush()
         self._closed = True
 
-    def flush(self):
+    def flush(self) -> None:
         """Writes out the write buffer (does nothing unbuffered)."""
         self._write_all(self._wbuffer.getvalue())
         self._wbuffer = BytesIO()
 
-    def readable(self):
+    def readable(self) -> bool:
+        """True if the mode allows reading."""
         return (self._flags & self.FLAG_READ) == self.FLAG_READ
 
-    def writable(self):
+    def writable(self) -> bool:
+        """True if the mode allows writing."""
         return (self._flags & self.FLAG_WRITE) == self.FLAG_WRITE
 
-    def seekable(self):
+    def seekable(self) -> bool:
+        """False here; SFTPFile can seek."""
         return False
 
-    def readinto(self, buff):
+    def readinto(self, buff: bytearray | memoryview) -> int:
+        """Reads up to len(buff) bytes into buff; returns how many."""
         data = self.read(len(buff))
         buff[: len(data)] = data
         return len(data)
 
-    def _check_readable(self, what="File is not open for reading"):
+    def _check_readable(self, what: str = "File is not open for reading") -> None:
         if self._closed:
             raise IOError("File is closed")
         if not (self._flags & self.FLAG_READ):
             raise IOError(what)
 
-    def _fill(self, n):
+    def _fill(self, n: int) -> bytes:
         """One _read of n bytes; b"" at the end (None and EOFError too)."""
         try:
             data = self._read(n)
@@ -118,22 +136,22 @@ class BufferedFile:
             data = None
         return data or b""
 
-    def read(self, size=None):
+    def read(self, size: int | None = None) -> bytes:
         """At most size bytes (all the rest if size is None or negative), as
         bytes whatever the mode; b"" at the end of the file."""
         self._check_readable()
         if size is None or size < 0:
-            result = bytearray(self._rbuffer)
+            everything = bytearray(self._rbuffer)
             self._rbuffer = bytes()
-            self._pos += len(result)
+            self._pos += len(everything)
             while True:
                 data = self._fill(self._READ_ALL_CHUNK)
                 if not data:
                     break
-                result.extend(data)
+                everything.extend(data)
                 self._realpos += len(data)
                 self._pos += len(data)
-            return bytes(result)
+            return bytes(everything)
         if size <= len(self._rbuffer):
             result = self._rbuffer[:size]
             self._rbuffer = self._rbuffer[size:]
@@ -153,7 +171,7 @@ class BufferedFile:
         self._pos += len(result)
         return result
 
-    def readline(self, size=None):
+    def readline(self, size: int | None = None) -> Any:
         """One line, its line end kept (absent on a last incomplete line); at
         most size bytes if size >= 0; "" (b"" with "b") at the end.  str
         decoded as UTF-8 unless the mode has "b"."""
@@ -214,12 +232,12 @@ class BufferedFile:
         self._pos += len(line)
         return self._out(line)
 
-    def _out(self, line):
+    def _out(self, line: bytes) -> Any:
         return line if self._flags & self.FLAG_BINARY else _text(line)
 
-    def readlines(self, sizehint=None):
+    def readlines(self, sizehint: int | None = None) -> list[Any]:
         """The remaining lines (about sizehint bytes of them if given)."""
-        lines = []
+        lines: list[Any] = []
         count = 0
         while True:
             line = self.readline()
@@ -231,14 +249,15 @@ class BufferedFile:
                 break
         return lines
 
-    def seek(self, offset, whence=0):
+    def seek(self, offset: int, whence: int = 0) -> None:
+        """Raises IOError: this stream cannot seek (SFTPFile can)."""
         raise IOError("File does not support seeking.")
 
-    def tell(self):
+    def tell(self) -> int:
         """The position the reader or writer is at."""
         return self._pos
 
-    def write(self, data):
+    def write(self, data: str | bytes | bytearray | memoryview) -> None:
         """Writes bytes (or str, encoded as UTF-8); buffered as bufsize says
         (flush or close writes the rest)."""
         if isinstance(data, str):
@@ -263,35 +282,38 @@ class BufferedFile:
         if self._wbuffer.tell() >= self._bufsize:
             self.flush()
 
-    def writelines(self, sequence):
+    def writelines(self, sequence: Iterable[str | bytes]) -> None:
+        """Writes each item (no line ends added)."""
         for line in sequence:
             self.write(line)
 
-    def xreadlines(self):
+    def xreadlines(self) -> Self:
+        """The file itself (an iterator over its lines), as paramiko."""
         return self
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
+        """True after close()."""
         return self._closed
 
     # -- for subclasses ----------------------------------------------------------
 
-    def _read(self, size):
+    def _read(self, size: int) -> bytes | None:
         """Up to size bytes from the stream; b"", None or EOFError at its
         end."""
         raise EOFError()
 
-    def _write(self, data):
+    def _write(self, data: memoryview) -> int:
         """Writes some of data (a memoryview); returns how many bytes."""
         raise IOError("write not implemented")
 
-    def _get_size(self):
+    def _get_size(self) -> int:
         """The stream's size (append mode starts there)."""
         return 0
 
     # -- internals -----------------------------------------------------------------
 
-    def _set_mode(self, mode="r", bufsize=-1):
+    def _set_mode(self, mode: str = "r", bufsize: int = -1) -> None:
         self._bufsize = self._DEFAULT_BUFSIZE
         if bufsize < 0:
             bufsize = 0
@@ -318,7 +340,7 @@ class BufferedFile:
             self._flags |= self.FLAG_UNIVERSAL_NEWLINE
             self.newlines = None
 
-    def _write_all(self, raw_data):
+    def _write_all(self, raw_data: bytes | bytearray | memoryview) -> None:
         data = memoryview(raw_data)
         while len(data) > 0:
             count = self._write(data)
@@ -330,7 +352,7 @@ class BufferedFile:
                 self._pos += count
                 self._realpos += count
 
-    def _record_newline(self, newline):
+    def _record_newline(self, newline: bytes) -> None:
         if not (self._flags & self.FLAG_UNIVERSAL_NEWLINE):
             return
         if self.newlines is None:
@@ -338,4 +360,5 @@ class BufferedFile:
         elif self.newlines != newline and isinstance(self.newlines, bytes):
             self.newlines = (self.newlines, newline)
         elif newline not in self.newlines:
-            self.newlines += (newline,)
+            self.newlines += (newline,)  # type: ignore[operator]
+

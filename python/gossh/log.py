@@ -21,9 +21,12 @@ body is wrapped and anything raised is dropped.  Secrets are never logged by
 libgossh.
 """
 
+from __future__ import annotations
+
 import atexit
 import logging
 import threading
+from typing import Any
 
 from . import _lib
 from ._lib import call, lib
@@ -34,11 +37,12 @@ __all__ = ["install", "refresh", "uninstall", "DEFAULT_CHANNEL"]
 DEFAULT_CHANNEL = "paramiko"
 
 _lock = threading.Lock()
-_installed = None  # the CFUNCTYPE object, kept alive while Go may call it
-_loggers = {}  # name -> logging.Logger (getLogger takes a lock; cache it)
+_installed: Any = None  # the CFUNCTYPE object, kept alive while Go may call it
+# name -> logging.Logger (getLogger takes a lock; cache it)
+_loggers: dict[str, logging.Logger] = {}
 
 
-def _on_record(level, name, message, userdata):
+def _on_record(level: int, name: bytes | None, message: bytes | None, userdata: Any) -> None:
     try:
         n = name.decode("utf-8", "replace") if name else "gossh"
         logger = _loggers.get(n)
@@ -52,10 +56,10 @@ def _on_record(level, name, message, userdata):
 
 
 _channels = {DEFAULT_CHANNEL}  # log channels in use
-_level = None  # the level libgossh was given
+_level: int | None = None  # the level libgossh was given
 
 
-def _wanted_level():
+def _wanted_level() -> int:
     level = logging.CRITICAL + 10
     for ch in list(_channels):
         for area in ("transport", "channel"):
@@ -64,7 +68,7 @@ def _wanted_level():
     return max(level, logging.DEBUG)
 
 
-def install(channel=None):
+def install(channel: str | None = None) -> None:
     """Installs the process-wide log callback, or updates its level for the
     logging configuration now in force (and channel, a log channel that is
     now in use)."""
@@ -83,7 +87,7 @@ def install(channel=None):
 refresh = install
 
 
-def uninstall():
+def uninstall() -> None:
     """Turns libgossh's logging off (and lets the callback object go)."""
     global _installed, _level
     with _lock:
@@ -103,7 +107,8 @@ def uninstall():
             _installed = _level = None
 
 
-_retired = []
+_retired: list[Any] = []
+
 
 # A Go thread calling into an interpreter that is shutting down can crash the
 # process: stop the records before Python finalizes.

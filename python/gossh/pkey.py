@@ -20,14 +20,23 @@ Differences from paramiko, all deliberate:
 * Keys cannot be made from ``cryptography`` objects (``key=``).
 """
 
+from __future__ import annotations
+
 import base64
 import ctypes
 import os
 import struct
+from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from . import _lib
 from ._lib import call, lib
 from .ssh_exception import SSHException
+
+if TYPE_CHECKING:
+    from _typeshed import StrOrBytesPath, SupportsRead, SupportsWrite
+    from typing_extensions import Self
+
+    from .message import Message
 
 __all__ = ["PKey", "RSAKey", "ECDSAKey", "Ed25519Key", "DSSKey", "UnknownKeyType", "PublicBlob"]
 
@@ -39,20 +48,21 @@ OPENSSH_AUTH_MAGIC = b"openssh-key-v1\x00"
 class UnknownKeyType(Exception):
     """An unknown key type was given."""
 
-    def __init__(self, key_type=None, key_bytes=None):
+    def __init__(self, key_type: str | None = None, key_bytes: bytes | None = None) -> None:
         Exception.__init__(self, key_type, key_bytes)
         self.key_type = key_type
         self.key_bytes = key_bytes
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "UnknownKeyType(type={!r}, bytes=<{}>)".format(
             self.key_type, len(self.key_bytes or b"")
         )
 
 
-def _read_strings(blob):
+def _read_strings(blob: bytes) -> list[bytes]:
     """Splits an SSH wire blob into its length-prefixed fields."""
-    out, i = [], 0
+    out: list[bytes] = []
+    i = 0
     while i + 4 <= len(blob):
         (n,) = struct.unpack(">I", blob[i : i + 4])
         out.append(blob[i + 4 : i + 4 + n])
@@ -71,17 +81,25 @@ class PKey:
 
     # Names of the SSH key types a subclass stands for (prefix match for
     # "ecdsa-sha2-").
-    _KEY_TYPES = ()
-    name = None  # paramiko's class attribute (e.g. "ssh-rsa") on subclasses
+    _KEY_TYPES: ClassVar[tuple[str, ...]] = ()
+    name: str | None = None  # paramiko's class attribute (e.g. "ssh-rsa") on subclasses
 
-    def __init__(self, msg=None, data=None, filename=None, password=None, key=None,
-                 file_obj=None):
-        self._handle = None  # gossh_key with the private half, or None
-        self._pub = None  # lazily made public-only gossh_key (see _native)
-        self._type = None
-        self._blob = None
-        self._fields = []
-        self.public_blob = None  # the certificate, once load_certificate() ran
+    def __init__(
+        self,
+        msg: Message | None = None,
+        data: bytes | None = None,
+        filename: StrOrBytesPath | None = None,
+        password: str | bytes | None = None,
+        key: object = None,
+        file_obj: SupportsRead[str] | SupportsRead[bytes] | None = None,
+    ) -> None:
+        self._handle: Any = None  # gossh_key with the private half, or None
+        self._pub: Any = None  # lazily made public-only gossh_key (see _native)
+        self._type: str | None = None
+        self._blob: bytes | None = None
+        self._fields: list[bytes] = []
+        # the certificate, once load_certificate() ran
+        self.public_blob: PublicBlob | None = None
         if key is not None:
             raise NotImplementedError(
                 "gossh: keys made from cryptography objects are not supported; "
@@ -92,21 +110,21 @@ class PKey:
         elif file_obj is not None:
             self._take(self._load_data(file_obj.read(), password))
         elif data is not None or msg is not None:
-            blob = data if data is not None else msg.asbytes()
+            blob = data if data is not None else msg.asbytes()  # type: ignore[union-attr]
             self._set_public(None, bytes(blob))
             self._check_public()
 
     # -- construction ---------------------------------------------------------
 
     @staticmethod
-    def _load_file(filename, password):
+    def _load_file(filename: StrOrBytesPath, password: str | bytes | None) -> Any:
         h = _lib.key_p()
         call(lib.gossh_key_from_file, _lib.enc(os.fspath(filename)), _lib.enc(password),
              ctypes.byref(h))
         return h
 
     @staticmethod
-    def _load_data(data, password):
+    def _load_data(data: str | bytes, password: str | bytes | None) -> Any:
         if isinstance(data, str):
             data = data.encode("utf-8")
         data = bytes(data)
@@ -114,7 +132,7 @@ class PKey:
         call(lib.gossh_key_from_data, data, len(data), _lib.enc(password), ctypes.byref(h))
         return h
 
-    def _take(self, handle):
+    def _take(self, handle: Any) -> None:
         """Adopts a gossh_key handle (checking the type against the class)."""
         try:
             ktype = _lib.take_string(self._out_string(lib.gossh_key_type, handle))
@@ -130,18 +148,18 @@ class PKey:
             lib.gossh_key_free(handle)
             raise
         self._handle = handle
-        parts = text.split()
+        parts = text.split()  # type: ignore[union-attr]
         self._set_public(ktype, base64.b64decode(parts[1]))
         if type(self) is PKey and cls is not PKey:
             self.__class__ = cls
 
     @staticmethod
-    def _out_string(fn, handle, *args):
+    def _out_string(fn: Any, handle: Any, *args: Any) -> Any:
         p = _lib.owned_str_p()
         call(fn, handle, *args, ctypes.byref(p))
         return p
 
-    def _set_public(self, ktype, blob):
+    def _set_public(self, ktype: str | None, blob: bytes) -> None:
         fields = _read_strings(blob)
         if ktype is None:
             if not fields:
@@ -155,7 +173,7 @@ class PKey:
             if cls is not PKey:
                 self.__class__ = cls
 
-    def _check_public(self):
+    def _check_public(self) -> None:
         """Parses a public-only key's blob in the library (raising
         SSHException if it does not parse, or is not of this class's type)."""
         fields = self._fields
@@ -167,7 +185,9 @@ class PKey:
         self._native()
 
     @classmethod
-    def from_private_key_file(cls, filename, password=None):
+    def from_private_key_file(
+        cls, filename: StrOrBytesPath, password: str | bytes | None = None
+    ) -> Self:
         """Loads a private key file; ``password`` unlocks an encrypted key.
 
         Raises PasswordRequiredException if the key is encrypted and no
@@ -180,7 +200,9 @@ class PKey:
         return obj
 
     @classmethod
-    def from_private_key(cls, file_obj, password=None):
+    def from_private_key(
+        cls, file_obj: SupportsRead[str] | SupportsRead[bytes], password: str | bytes | None = None
+    ) -> Self:
         """Loads a private key from a file-like object (its text)."""
         obj = cls.__new__(cls)
         PKey.__init__(obj)
@@ -188,7 +210,9 @@ class PKey:
         return obj
 
     @classmethod
-    def from_path(cls, path, passphrase=None):
+    def from_path(
+        cls, path: StrOrBytesPath, passphrase: str | bytes | None = None
+    ) -> PKey:
         """paramiko 3.2's PKey.from_path: the key at path, as an instance of
         its class (RSAKey, Ed25519Key, ...), with ``path + "-cert.pub"``
         loaded as its certificate when that file exists.  A path ending in
@@ -224,17 +248,17 @@ class PKey:
         return key
 
     @classmethod
-    def identifiers(cls):
+    def identifiers(cls) -> list[str]:
         """The key type names this class handles (paramiko 3.2)."""
         if cls is PKey:
-            out = []
+            out: list[str] = []
             for c in (RSAKey, DSSKey, ECDSAKey, Ed25519Key):
                 out += c.identifiers()
             return out
         return list(cls._KEY_TYPES)
 
     @classmethod
-    def from_type_string(cls, key_type, key_bytes):
+    def from_type_string(cls, key_type: str, key_bytes: bytes) -> PKey:
         """A public-only key from its type name and public blob."""
         if _class_for(key_type) is PKey and not key_type:
             raise UnknownKeyType(key_type, key_bytes)
@@ -248,7 +272,7 @@ class PKey:
         return obj
 
     @classmethod
-    def from_public_text(cls, text):
+    def from_public_text(cls, text: str) -> PKey:
         """gossh: a public-only key from ``"type base64 [comment]"`` text
         (an authorized_keys / known_hosts key)."""
         parts = text.split()
@@ -262,12 +286,13 @@ class PKey:
 
     # -- paramiko's accessors -----------------------------------------------
 
-    def get_name(self):
+    def get_name(self) -> str:
         """The SSH key type name, e.g. "ssh-ed25519"."""
-        return self._type
+        return self._type  # type: ignore[return-value]
 
     @property
-    def algorithm_name(self):
+    def algorithm_name(self) -> str:
+        """paramiko's short algorithm name: "RSA", "ECDSA", "ED25519", ..."""
         t = self._type or ""
         if t.startswith("ssh-"):
             return t[4:].upper()
@@ -275,28 +300,29 @@ class PKey:
             return "ECDSA"
         return t.upper()
 
-    def asbytes(self):
+    def asbytes(self) -> bytes:
         """The public key blob (SSH wire format)."""
-        return self._blob
+        return self._blob  # type: ignore[return-value]
 
-    def __bytes__(self):
+    def __bytes__(self) -> bytes:
         return self.asbytes()
 
-    def get_base64(self):
+    def get_base64(self) -> str:
         """The public blob in base64, as in known_hosts."""
-        return base64.b64encode(self._blob).decode("ascii")
+        return base64.b64encode(self._blob).decode("ascii")  # type: ignore[arg-type]
 
-    def get_fingerprint(self):
+    def get_fingerprint(self) -> bytes:
         """MD5 digest of the public blob (16 bytes), as paramiko."""
-        return bytes.fromhex(_lib.take_string(self._out_string(lib.gossh_key_fingerprint_md5,
-                                                               self._native())))
+        return bytes.fromhex(_lib.take_string(  # type: ignore[arg-type]
+            self._out_string(lib.gossh_key_fingerprint_md5, self._native())))
 
     @property
-    def fingerprint(self):
+    def fingerprint(self) -> str:
         """SHA256 fingerprint as ssh-keygen -l prints it: "SHA256:..."."""
-        return _lib.take_string(self._out_string(lib.gossh_key_fingerprint, self._native()))
+        return _lib.take_string(  # type: ignore[return-value]
+            self._out_string(lib.gossh_key_fingerprint, self._native()))
 
-    def get_bits(self):
+    def get_bits(self) -> int:
         """RSA modulus bits, ECDSA curve bits, 256 for Ed25519, DSA p bits."""
         bits = ctypes.c_int()
         try:
@@ -305,11 +331,11 @@ class PKey:
             return 0
         return bits.value
 
-    def can_sign(self):
+    def can_sign(self) -> bool:
         """True when the private half is loaded."""
         return self._handle is not None
 
-    def sign_ssh_data(self, data, algorithm=None):
+    def sign_ssh_data(self, data: bytes | str, algorithm: str | None = None) -> bytes:
         """Signs ``data`` and returns the SSH signature blob (bytes: string
         algorithm, string signature) -- the bytes of the ``Message`` paramiko
         returns.  ``algorithm`` None picks the key type, for RSA
@@ -318,21 +344,23 @@ class PKey:
         not fit the key."""
         if self._handle is None:
             raise SSHException("gossh: cannot sign: this key has no private half")
-        data = _as_bytes(data)
+        raw = _as_bytes(data)
         sig, n = ctypes.c_void_p(), ctypes.c_size_t()
-        call(lib.gossh_key_sign, self._handle, data, len(data), _lib.enc(algorithm),
+        call(lib.gossh_key_sign, self._handle, raw, len(raw), _lib.enc(algorithm),
              ctypes.byref(sig), ctypes.byref(n))
         return _lib.take_bytes(sig, n.value)
 
-    def verify_ssh_sig(self, data, msg):
+    def verify_ssh_sig(self, data: bytes | str, msg: bytes | Message) -> bool:
         """True if ``msg`` (a signature blob as sign_ssh_data returns, or
         anything with ``asbytes()`` such as paramiko's Message) is a valid
         signature of ``data`` by this key."""
-        data, sig = _as_bytes(data), _as_bytes(msg)
-        rc, _ = _lib.call_code(lib.gossh_key_verify, self._native(), data, len(data), sig, len(sig))
+        raw, sig = _as_bytes(data), _as_bytes(msg)
+        rc, _ = _lib.call_code(lib.gossh_key_verify, self._native(), raw, len(raw), sig, len(sig))
         return rc == 0
 
-    def write_private_key_file(self, filename, password=None):
+    def write_private_key_file(
+        self, filename: StrOrBytesPath, password: str | bytes | None = None
+    ) -> None:
         """Writes the private key to ``filename`` (mode 0600) in OpenSSH
         format, encrypted when ``password`` is given (see the module notes:
         paramiko writes PEM).  Raises SSHException for a public-only key,
@@ -342,18 +370,22 @@ class PKey:
         call(lib.gossh_key_write_private_file, self._handle, _lib.enc(os.fspath(filename)),
              _lib.enc(password))
 
-    def write_private_key(self, file_obj, password=None):
+    def write_private_key(
+        self,
+        file_obj: SupportsWrite[str] | SupportsWrite[bytes],
+        password: str | bytes | None = None,
+    ) -> None:
         """Writes the private key as OpenSSH-format text to a file object."""
         if self._handle is None:
             raise SSHException("gossh: cannot write a private key: this key has no private half")
         text = _lib.take_string(self._out_string(lib.gossh_key_write_private, self._handle,
                                                  _lib.enc(password)))
         try:
-            file_obj.write(text)
+            file_obj.write(text)  # type: ignore[arg-type]
         except TypeError:
-            file_obj.write(text.encode("ascii"))
+            file_obj.write(text.encode("ascii"))  # type: ignore[arg-type, union-attr]
 
-    def load_certificate(self, value):
+    def load_certificate(self, value: str | bytes | os.PathLike[str] | PublicBlob) -> None:
         """Attaches an OpenSSH certificate to this key (paramiko's
         load_certificate): ``value`` is the path of a ``-cert.pub`` file, its
         text, or a PublicBlob.  Connecting with this key then authenticates
@@ -374,21 +406,21 @@ class PKey:
         text = _lib.take_string(self._out_string(lib.gossh_key_certificate, self._native()))
         self.public_blob = PublicBlob.from_string(text) if text else None
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, PKey) and self._blob == other._blob
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> bool:
         return not self == other
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self._blob)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<{} {} {}>".format(type(self).__name__, self._type, self.fingerprint)
 
     # -- native handles -------------------------------------------------------
 
-    def _native(self):
+    def _native(self) -> Any:
         """The gossh_key to ask: the private handle, or a public-only one
         made from the blob on first use."""
         if self._handle is not None:
@@ -402,7 +434,7 @@ class PKey:
         return self._pub
 
     @classmethod
-    def _generate(cls, key_type, bits):
+    def _generate(cls, key_type: str, bits: int | None) -> Self:
         h = _lib.key_p()
         call(lib.gossh_key_generate, key_type.encode(), int(bits or 0), ctypes.byref(h))
         obj = cls.__new__(cls)
@@ -412,13 +444,13 @@ class PKey:
 
     # -- lifetime -----------------------------------------------------------
 
-    def _free(self):
+    def _free(self) -> None:
         for attr in ("_handle", "_pub"):
             h = getattr(self, attr, None)
             setattr(self, attr, None)
             _lib.free_quietly("gossh_key_free", h)
 
-    def __del__(self):
+    def __del__(self) -> None:
         self._free()
 
 
@@ -427,13 +459,16 @@ class RSAKey(PKey):
     _KEY_TYPES = ("ssh-rsa",)
 
     @classmethod
-    def identifiers(cls):
+    def identifiers(cls) -> list[str]:
+        """RSA's names, its certificates' and the rsa-sha2 signature names."""
         return ["ssh-rsa", "ssh-rsa-cert-v01@openssh.com", "rsa-sha2-256",
                 "rsa-sha2-256-cert-v01@openssh.com", "rsa-sha2-512",
                 "rsa-sha2-512-cert-v01@openssh.com"]
 
     @classmethod
-    def generate(cls, bits=3072, progress_func=None):
+    def generate(
+        cls, bits: int = 3072, progress_func: Callable[..., object] | None = None
+    ) -> RSAKey:
         """A new RSA key of ``bits`` bits (1024..8192, else ValueError: 8192
         takes up to a minute; paramiko requires the argument, gossh defaults
         to 3072 as ssh-keygen)."""
@@ -445,7 +480,9 @@ class DSSKey(PKey):
     _KEY_TYPES = ("ssh-dss",)
 
     @classmethod
-    def generate(cls, bits=1024, progress_func=None):
+    def generate(
+        cls, bits: int = 1024, progress_func: Callable[..., object] | None = None
+    ) -> DSSKey:
         """A new DSA key; 1024 bits is the only size OpenSSH uses."""
         return cls._generate("dsa", bits)
 
@@ -455,7 +492,12 @@ class ECDSAKey(PKey):
     _KEY_TYPES = ("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
 
     @classmethod
-    def generate(cls, curve=None, progress_func=None, bits=None):
+    def generate(
+        cls,
+        curve: object = None,
+        progress_func: Callable[..., object] | None = None,
+        bits: int | None = None,
+    ) -> ECDSAKey:
         """A new ECDSA key on the curve given by ``bits`` (256, 384 or 521)
         or by ``curve`` (an object with ``key_size``, such as cryptography's
         ``ec.SECP384R1()``, or a name like "nistp384"); default P-256."""
@@ -472,7 +514,9 @@ class Ed25519Key(PKey):
     _KEY_TYPES = ("ssh-ed25519",)
 
     @classmethod
-    def generate(cls, bits=None, progress_func=None):
+    def generate(
+        cls, bits: int | None = None, progress_func: Callable[..., object] | None = None
+    ) -> Ed25519Key:
         """A new Ed25519 key (paramiko has no generate() here; gossh adds it)."""
         return cls._generate("ed25519", bits or 0)
 
@@ -482,18 +526,20 @@ class PublicBlob:
     a ``.pub`` / ``-cert.pub`` file.  ``PKey.public_blob`` holds the
     certificate after ``load_certificate``."""
 
-    def __init__(self, type_, blob, comment=None):
+    def __init__(self, type_: str, blob: bytes, comment: str | None = None) -> None:
         self.key_type = type_
         self.key_blob = blob
         self.comment = comment
 
     @classmethod
-    def from_file(cls, filename):
+    def from_file(cls, filename: StrOrBytesPath) -> Self:
+        """The PublicBlob of a .pub / -cert.pub file."""
         with open(filename) as f:
             return cls.from_string(f.read())
 
     @classmethod
-    def from_string(cls, string):
+    def from_string(cls, string: str) -> Self:
+        """The PublicBlob of "type base64 [comment]" text."""
         fields = string.strip().split(None, 2)
         if len(fields) < 2:
             raise ValueError("Not enough fields for public blob: want \"type base64\"")
@@ -503,22 +549,22 @@ class PublicBlob:
             raise ValueError("Invalid PublicBlob contents: the type does not match the blob")
         return cls(fields[0], blob, fields[2] if len(fields) > 2 else None)
 
-    def __str__(self):
+    def __str__(self) -> str:
         ret = "{} public key/certificate".format(self.key_type)
         if self.comment:
             ret += "- {}".format(self.comment)
         return ret
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, PublicBlob) and self.key_blob == other.key_blob
 
-    def __ne__(self, other):
+    def __ne__(self, other: object) -> bool:
         return not self == other
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
 
-def _as_bytes(x):
+def _as_bytes(x: Any) -> bytes:
     if isinstance(x, str):
         return x.encode("utf-8")
     if hasattr(x, "asbytes"):
@@ -526,7 +572,7 @@ def _as_bytes(x):
     return bytes(x)
 
 
-def _class_for(ktype):
+def _class_for(ktype: str | None) -> type[PKey]:
     for cls in (RSAKey, DSSKey, ECDSAKey, Ed25519Key):
         if ktype in cls._KEY_TYPES:
             return cls

@@ -1,10 +1,18 @@
 """paramiko.sftp_attr: ``SFTPAttributes``, a file's attributes as SFTP
 reports them, shaped like ``os.stat``'s result."""
 
+from __future__ import annotations
+
+import os
 import stat
 import time
+from typing import TYPE_CHECKING, Any
+
 
 from . import _lib
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["SFTPAttributes"]
 
@@ -29,18 +37,22 @@ class SFTPAttributes:
     FLAG_AMTIME = 8
     FLAG_EXTENDED = 0x80000000
 
-    def __init__(self):
+    # Set by directory listings (and from_stat with a filename) only.
+    filename: str
+    longname: str
+
+    def __init__(self) -> None:
         self._flags = 0
-        self.st_size = None
-        self.st_uid = None
-        self.st_gid = None
-        self.st_mode = None
-        self.st_atime = None
-        self.st_mtime = None
-        self.attr = {}
+        self.st_size: int | None = None
+        self.st_uid: int | None = None
+        self.st_gid: int | None = None
+        self.st_mode: int | None = None
+        self.st_atime: float | None = None
+        self.st_mtime: float | None = None
+        self.attr: dict[str, Any] = {}
 
     @classmethod
-    def from_stat(cls, obj, filename=None):
+    def from_stat(cls, obj: os.stat_result, filename: str | None = None) -> Self:
         """An SFTPAttributes with the fields of an ``os.stat`` result."""
         attr = cls()
         attr.st_size = obj.st_size
@@ -53,13 +65,13 @@ class SFTPAttributes:
             attr.filename = filename
         return attr
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<SFTPAttributes: {}>".format(self._debug_str())
 
     # -- the C struct ----------------------------------------------------------
 
     @classmethod
-    def _from_c(cls, a, filename=None, longname=None):
+    def _from_c(cls, a: Any, filename: str | None = None, longname: str | None = None) -> Self:
         """From a gossh_sftp_attrs: only the fields its flags mark valid."""
         attr = cls()
         flags = a.flags
@@ -80,7 +92,7 @@ class SFTPAttributes:
             attr.longname = longname
         return attr
 
-    def _to_c(self):
+    def _to_c(self) -> _lib.sftp_attrs:
         """A gossh_sftp_attrs for the setstat calls, flags set for the fields
         that are not None (uid with gid, atime with mtime), as paramiko
         packs them; fractions of a second are dropped, as paramiko does."""
@@ -106,7 +118,7 @@ class SFTPAttributes:
 
     # -- text ------------------------------------------------------------------
 
-    def _debug_str(self):
+    def _debug_str(self) -> str:
         out = "[ "
         if self.st_size is not None:
             out += "size={} ".format(self.st_size)
@@ -121,7 +133,7 @@ class SFTPAttributes:
         return out + "]"
 
     @staticmethod
-    def _rwx(n, suid, sticky=False):
+    def _rwx(n: int, suid: int, sticky: bool = False) -> str:
         if suid:
             suid = 2
         out = "-r"[n >> 2] + "-w"[(n >> 1) & 1]
@@ -131,7 +143,7 @@ class SFTPAttributes:
             out += "-xSs"[suid + (n & 1)]
         return out
 
-    def __str__(self):
+    def __str__(self) -> str:
         """An ``ls -l`` style line, as paramiko's."""
         if self.st_mode is not None:
             kind = stat.S_IFMT(self.st_mode)
@@ -163,5 +175,7 @@ class SFTPAttributes:
         size = self.st_size if self.st_size is not None else 0
         return "%s   1 %-8d %-8d %8d %-12s %s" % (ks, uid, gid, size, datestr, filename)
 
-    def asbytes(self):
+    def asbytes(self) -> bytes:
+        """str(self) as bytes (paramiko's)."""
+
         return str(self).encode()

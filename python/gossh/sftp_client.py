@@ -22,12 +22,15 @@ request ``IOError``; a timeout is ``socket.timeout`` (gossh's
 closed")``.
 """
 
+from __future__ import annotations
+
 import ctypes
 import errno
 import logging
 import os
 import stat
 import time
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import _lib
 from ._lib import call, lib
@@ -36,6 +39,17 @@ from .sftp import BaseSFTP, SFTPError
 from .sftp_attr import SFTPAttributes
 from .sftp_file import SFTPFile
 from .ssh_exception import SSHException, SSHTimeout
+
+if TYPE_CHECKING:
+    from _typeshed import StrOrBytesPath, SupportsRead, SupportsWrite
+    from types import TracebackType
+
+    from typing_extensions import Self
+
+    from .transport import Transport
+
+# callback(bytes_so_far, total) of the transfers
+_Callback = Callable[[int, int], object]
 
 __all__ = ["SFTPClient", "SFTP", "SFTPChannel"]
 
@@ -49,7 +63,7 @@ class _SessionClosed(SSHException, OSError):
     SSHException and its socket.error."""
 
 
-def _b(path):
+def _b(path: object) -> bytes:
     """A remote path as bytes, as paramiko's util.b (str is UTF-8; names
     read from the server round-trip through surrogateescape)."""
     if isinstance(path, bytes):
@@ -63,11 +77,11 @@ def _b(path):
     raise TypeError("Expected unicode or bytes, got {!r}".format(path))
 
 
-def _u(data):
+def _u(data: bytes) -> str:
     return data.decode("utf-8", "surrogateescape") if data is not None else None
 
 
-def _local(path):
+def _local(path: StrOrBytesPath) -> bytes:
     return os.fsencode(path)
 
 
@@ -82,45 +96,51 @@ class SFTPChannel(_lib.NativeHandle):
     _close_fn = "gossh_sftp_close"
     _free_fn = "gossh_sftp_free"
 
-    def __init__(self, handle, transport):
+    def __init__(self, handle: Any, transport: Transport | None) -> None:
         self._handle = handle
         self.transport = transport
-        self._timeout = None
+        self._timeout: float | None = None
         self._name = "sftp"
         self.closed = False
 
-    def _h(self):
+    def _h(self) -> Any:
         h = self._handle
         if h is None or self.closed:
             raise OSError("Socket is closed")
         return h
 
-    def _timeout_ms(self):
+    def _timeout_ms(self) -> int:
         return _request_ms(self._timeout)
 
-    def settimeout(self, timeout):
+    def settimeout(self, timeout: float | None) -> None:
         """Seconds each request may wait before socket.timeout (None: no
         limit).  Whole-file transfers (get/put and their _dir forms) are not
         bounded by it: they end on an error or a lost connection."""
         self._timeout = None if timeout is None else float(timeout)
 
-    def gettimeout(self):
+    def gettimeout(self) -> float | None:
+        """The timeout settimeout() set (None: no limit)."""
         return self._timeout
 
-    def setblocking(self, blocking):
+    def setblocking(self, blocking: bool | int) -> None:
+        """Accepted for paramiko's API: a request always waits for the
+        server's answer (the timeout becomes None)."""
         # A request cannot be non-blocking: it waits for the server's answer.
         self.settimeout(None)
 
-    def get_transport(self):
+    def get_transport(self) -> Transport | None:
+        """The Transport the session runs on."""
         return self.transport
 
-    def get_name(self):
+    def get_name(self) -> str:
+        """The channel's name ("sftp" unless set_name() was called)."""
         return self._name
 
-    def set_name(self, name):
+    def set_name(self, name: str) -> None:
+        """Names the channel (for logs, as paramiko)."""
         self._name = name
 
-    def close(self):
+    def close(self) -> None:
         """Ends the SFTP session (its open files too); the SSH connection
         stays up.  Safe to call twice."""
         if not self.closed:
@@ -133,13 +153,13 @@ class SFTPClient(BaseSFTP):
     ``Transport.open_sftp_client()`` or ``SFTPClient.from_transport(t)``.
     A context manager; closing is idempotent."""
 
-    def __init__(self, sock):
+    def __init__(self, sock: SFTPChannel) -> None:
         if not isinstance(sock, SFTPChannel):
             raise NotImplementedError(
                 "gossh: SFTPClient(channel) over a channel of one's own is not "
                 "supported; use SSHClient.open_sftp() or SFTPClient.from_transport(t)")
         self.sock = sock
-        self._cwd = None
+        self._cwd: bytes | None = None
         transport = sock.get_transport()
         channel = transport.get_log_channel() if transport is not None else "paramiko"
         # paramiko's default: "paramiko.transport.sftp"
@@ -149,7 +169,9 @@ class SFTPClient(BaseSFTP):
             self._info_or("version", "3")))
 
     @classmethod
-    def from_transport(cls, t, window_size=None, max_packet_size=None):
+    def from_transport(
+        cls, t: Transport, window_size: int | None = None, max_packet_size: int | None = None
+    ) -> Self:
         """Opens an SFTP session on an authenticated Transport.
         window_size and max_packet_size are accepted for paramiko's signature
         and ignored (the library sizes windows and packets)."""
@@ -160,22 +182,22 @@ class SFTPClient(BaseSFTP):
 
     # -- plumbing ----------------------------------------------------------------
 
-    def _log(self, level, msg, *args):
+    def _log(self, level: int, msg: str, *args: Any) -> None:
         if self.logger.isEnabledFor(level):
             msg = msg.replace("%", "%%")
             self.logger.log(level, "[chan %s] " + msg, self.sock.get_name(), *args)
 
-    def _log_debug(self, fmt, *args):
+    def _log_debug(self, fmt: str, *args: Any) -> None:
         if self.logger.isEnabledFor(logging.DEBUG):
             self._log(logging.DEBUG, fmt.format(*args))
 
-    def _h(self):
+    def _h(self) -> Any:
         return self.sock._h()
 
-    def _tmo(self):
+    def _tmo(self) -> int:
         return self.sock._timeout_ms()
 
-    def _call(self, fn, *args):
+    def _call(self, fn: Any, *args: Any) -> int:
         """call() with GOSSH_E_CLOSED raised as both SSHException and
         socket.error (paramiko raises either when the session is gone)."""
         try:
@@ -187,7 +209,7 @@ class SFTPClient(BaseSFTP):
             exc.gossh_code = e.gossh_code
         raise exc
 
-    def _info_or(self, name, default=None):
+    def _info_or(self, name: str, default: str | None = None) -> str | None:
         p = _lib.owned_str_p()
         try:
             self._call(lib.gossh_sftp_info, self._h(), name.encode(), ctypes.byref(p))
@@ -195,7 +217,7 @@ class SFTPClient(BaseSFTP):
             return default
         return _lib.take_string(p)
 
-    def _adjust_cwd(self, path):
+    def _adjust_cwd(self, path: StrOrBytesPath) -> bytes:
         """paramiko's: a relative path is joined to the emulated working
         directory (bytes)."""
         path = _b(path)
@@ -209,27 +231,32 @@ class SFTPClient(BaseSFTP):
 
     # -- session -------------------------------------------------------------------
 
-    def close(self):
+    def close(self) -> None:
         """Ends the SFTP session and its open files (the SSH connection stays
         up)."""
         if not self.sock.closed:
             self._log(logging.INFO, "sftp session closed.")
         self.sock.close()
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, type, value, traceback):
+    def __exit__(
+        self,
+        type: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self.close()
 
-    def get_channel(self):
+    def get_channel(self) -> SFTPChannel:
         """The session's SFTPChannel: set a timeout with
         ``get_channel().settimeout(seconds)`` as with paramiko."""
         return self.sock
 
     # -- directories -----------------------------------------------------------------
 
-    def _read_dir(self, d, batch=_DIR_BATCH):
+    def _read_dir(self, d: Any, batch: int = _DIR_BATCH) -> Iterator[list[SFTPAttributes]]:
         """Yields lists of SFTPAttributes from a dir handle, one batch per
         library call; frees the handle at the end."""
         try:
@@ -252,45 +279,47 @@ class SFTPClient(BaseSFTP):
         finally:
             lib.gossh_sftp_dir_free(d)  # closes on the server without waiting
 
-    def _opendir(self, path):
+    def _opendir(self, path: bytes) -> Any:
         d = _lib.sftp_dir_p()
         self._call(lib.gossh_sftp_opendir, self._h(), path, self._tmo(), ctypes.byref(d))
         return d
 
-    def listdir(self, path="."):
+    def listdir(self, path: StrOrBytesPath = ".") -> list[str]:
         """The names in a directory (not "." and ".."), in no given order."""
         return [f.filename for f in self.listdir_attr(path)]
 
-    def listdir_attr(self, path="."):
+    def listdir_attr(self, path: StrOrBytesPath = ".") -> list[SFTPAttributes]:
         """SFTPAttributes of each entry of a directory, with ``filename`` and
         ``longname`` set."""
-        path = self._adjust_cwd(path)
-        self._log_debug("listdir({!r})", path)
-        out = []
-        for batch in self._read_dir(self._opendir(path)):
+        bpath = self._adjust_cwd(path)
+        self._log_debug("listdir({!r})", bpath)
+        out: list[SFTPAttributes] = []
+        for batch in self._read_dir(self._opendir(bpath)):
             out.extend(batch)
         return out
 
-    def listdir_iter(self, path=".", read_aheads=50):
+    def listdir_iter(
+        self, path: StrOrBytesPath = ".", read_aheads: int = 50
+    ) -> Iterator[SFTPAttributes]:
         """listdir_attr as a generator: entries come as the server sends them
         (read_aheads is accepted and ignored: the library reads ahead)."""
-        path = self._adjust_cwd(path)
-        self._log_debug("listdir({!r})", path)
-        d = self._opendir(path)
+        bpath = self._adjust_cwd(path)
+        self._log_debug("listdir({!r})", bpath)
+        d = self._opendir(bpath)
         for batch in self._read_dir(d):
             for attr in batch:
                 yield attr
 
     # -- files ---------------------------------------------------------------------
 
-    def open(self, filename, mode="r", bufsize=-1):
+    def open(self, filename: StrOrBytesPath, mode: str = "r", bufsize: int = -1) -> SFTPFile:
         """Opens a remote file as Python's open: "r", "w" (truncates), "a",
         "r+", "w+", "a+", with "x" (must not exist), "b" (no effect on read,
         which returns bytes; readline returns bytes instead of str) and "U"
         (universal newlines).  bufsize as BufferedFile.  Raises IOError if
         the file cannot be opened."""
-        filename = self._adjust_cwd(filename)
-        self._log_debug("open({!r}, {!r})", filename, mode)
+        bname = self._adjust_cwd(filename)
+        self._log_debug("open({!r}, {!r})", bname, mode)
         imode = 0
         if "r" in mode or "+" in mode:
             imode |= _lib.SFTP_READ
@@ -307,7 +336,7 @@ class SFTPClient(BaseSFTP):
         if not imode & (_lib.SFTP_READ | _lib.SFTP_WRITE):
             imode |= _lib.SFTP_READ  # paramiko sends no flags; the server reads
         h = _lib.sftp_file_p()
-        self._call(lib.gossh_sftp_open, self._h(), filename, imode, 0o666, self._tmo(),
+        self._call(lib.gossh_sftp_open, self._h(), bname, imode, 0o666, self._tmo(),
                    ctypes.byref(h))
         try:
             return SFTPFile(self, h, mode, bufsize)
@@ -319,122 +348,122 @@ class SFTPClient(BaseSFTP):
 
     # -- path operations --------------------------------------------------------------
 
-    def remove(self, path):
+    def remove(self, path: StrOrBytesPath) -> None:
         """Removes a file (or symlink); IOError for a directory."""
-        path = self._adjust_cwd(path)
-        self._log_debug("remove({!r})", path)
-        self._call(lib.gossh_sftp_remove, self._h(), path, self._tmo())
+        bpath = self._adjust_cwd(path)
+        self._log_debug("remove({!r})", bpath)
+        self._call(lib.gossh_sftp_remove, self._h(), bpath, self._tmo())
 
     unlink = remove
 
-    def rename(self, oldpath, newpath):
+    def rename(self, oldpath: StrOrBytesPath, newpath: StrOrBytesPath) -> None:
         """Renames oldpath to newpath, which must not exist (SFTP's rename;
         see posix_rename)."""
-        oldpath = self._adjust_cwd(oldpath)
-        newpath = self._adjust_cwd(newpath)
-        self._log_debug("rename({!r}, {!r})", oldpath, newpath)
-        self._call(lib.gossh_sftp_rename, self._h(), oldpath, newpath, 0, self._tmo())
+        old = self._adjust_cwd(oldpath)
+        new = self._adjust_cwd(newpath)
+        self._log_debug("rename({!r}, {!r})", old, new)
+        self._call(lib.gossh_sftp_rename, self._h(), old, new, 0, self._tmo())
 
-    def posix_rename(self, oldpath, newpath):
+    def posix_rename(self, oldpath: StrOrBytesPath, newpath: StrOrBytesPath) -> None:
         """Renames, replacing newpath if it exists (posix-rename@openssh.com;
         IOError when the server lacks it)."""
-        oldpath = self._adjust_cwd(oldpath)
-        newpath = self._adjust_cwd(newpath)
-        self._log_debug("posix_rename({!r}, {!r})", oldpath, newpath)
-        self._call(lib.gossh_sftp_rename, self._h(), oldpath, newpath,
+        old = self._adjust_cwd(oldpath)
+        new = self._adjust_cwd(newpath)
+        self._log_debug("posix_rename({!r}, {!r})", old, new)
+        self._call(lib.gossh_sftp_rename, self._h(), old, new,
                    _lib.SFTP_RENAME_POSIX, self._tmo())
 
-    def mkdir(self, path, mode=0o777):
+    def mkdir(self, path: StrOrBytesPath, mode: int = 0o777) -> None:
         """Makes a directory (the server applies its umask)."""
-        path = self._adjust_cwd(path)
-        self._log_debug("mkdir({!r}, {!r})", path, mode)
-        self._call(lib.gossh_sftp_mkdir, self._h(), path, int(mode), self._tmo())
+        bpath = self._adjust_cwd(path)
+        self._log_debug("mkdir({!r}, {!r})", bpath, mode)
+        self._call(lib.gossh_sftp_mkdir, self._h(), bpath, int(mode), self._tmo())
 
-    def rmdir(self, path):
+    def rmdir(self, path: StrOrBytesPath) -> None:
         """Removes an empty directory."""
-        path = self._adjust_cwd(path)
-        self._log_debug("rmdir({!r})", path)
-        self._call(lib.gossh_sftp_rmdir, self._h(), path, self._tmo())
+        bpath = self._adjust_cwd(path)
+        self._log_debug("rmdir({!r})", bpath)
+        self._call(lib.gossh_sftp_rmdir, self._h(), bpath, self._tmo())
 
-    def stat(self, path):
+    def stat(self, path: StrOrBytesPath) -> SFTPAttributes:
         """A path's SFTPAttributes (following symlinks)."""
-        path = self._adjust_cwd(path)
-        self._log_debug("stat({!r})", path)
+        bpath = self._adjust_cwd(path)
+        self._log_debug("stat({!r})", bpath)
         a = _lib.sftp_attrs()
-        self._call(lib.gossh_sftp_stat, self._h(), path, self._tmo(), ctypes.byref(a))
+        self._call(lib.gossh_sftp_stat, self._h(), bpath, self._tmo(), ctypes.byref(a))
         return SFTPAttributes._from_c(a)
 
-    def lstat(self, path):
+    def lstat(self, path: StrOrBytesPath) -> SFTPAttributes:
         """As stat, of a symlink itself."""
-        path = self._adjust_cwd(path)
-        self._log_debug("lstat({!r})", path)
+        bpath = self._adjust_cwd(path)
+        self._log_debug("lstat({!r})", bpath)
         a = _lib.sftp_attrs()
-        self._call(lib.gossh_sftp_lstat, self._h(), path, self._tmo(), ctypes.byref(a))
+        self._call(lib.gossh_sftp_lstat, self._h(), bpath, self._tmo(), ctypes.byref(a))
         return SFTPAttributes._from_c(a)
 
-    def symlink(self, source, dest):
+    def symlink(self, source: StrOrBytesPath, dest: StrOrBytesPath) -> None:
         """Makes dest a symlink to source (source is taken as given, not
         joined to the working directory, as paramiko)."""
-        dest = self._adjust_cwd(dest)
-        self._log_debug("symlink({!r}, {!r})", source, dest)
-        self._call(lib.gossh_sftp_symlink, self._h(), _b(source), dest, self._tmo())
+        bdest = self._adjust_cwd(dest)
+        self._log_debug("symlink({!r}, {!r})", source, bdest)
+        self._call(lib.gossh_sftp_symlink, self._h(), _b(source), bdest, self._tmo())
 
-    def _setstat(self, path, attr):
+    def _setstat(self, path: bytes, attr: SFTPAttributes) -> None:
         a = attr._to_c()
         self._call(lib.gossh_sftp_setstat, self._h(), path, ctypes.byref(a), self._tmo())
 
-    def chmod(self, path, mode):
+    def chmod(self, path: StrOrBytesPath, mode: int) -> None:
         """Sets permission bits, as os.chmod."""
-        path = self._adjust_cwd(path)
-        self._log_debug("chmod({!r}, {!r})", path, mode)
+        bpath = self._adjust_cwd(path)
+        self._log_debug("chmod({!r}, {!r})", bpath, mode)
         attr = SFTPAttributes()
         attr.st_mode = mode
-        self._setstat(path, attr)
+        self._setstat(bpath, attr)
 
-    def chown(self, path, uid, gid):
+    def chown(self, path: StrOrBytesPath, uid: int, gid: int) -> None:
         """Sets owner and group (both), as os.chown."""
-        path = self._adjust_cwd(path)
-        self._log_debug("chown({!r}, {!r}, {!r})", path, uid, gid)
+        bpath = self._adjust_cwd(path)
+        self._log_debug("chown({!r}, {!r}, {!r})", bpath, uid, gid)
         attr = SFTPAttributes()
         attr.st_uid, attr.st_gid = uid, gid
-        self._setstat(path, attr)
+        self._setstat(bpath, attr)
 
-    def utime(self, path, times):
+    def utime(self, path: StrOrBytesPath, times: tuple[float, float] | None) -> None:
         """Sets (atime, mtime) in seconds since the epoch; None: now."""
-        path = self._adjust_cwd(path)
+        bpath = self._adjust_cwd(path)
         if times is None:
             times = (time.time(), time.time())
-        self._log_debug("utime({!r}, {!r})", path, times)
+        self._log_debug("utime({!r}, {!r})", bpath, times)
         attr = SFTPAttributes()
         attr.st_atime, attr.st_mtime = times
-        self._setstat(path, attr)
+        self._setstat(bpath, attr)
 
-    def truncate(self, path, size):
+    def truncate(self, path: StrOrBytesPath, size: int) -> None:
         """Sets a file's size."""
-        path = self._adjust_cwd(path)
-        self._log_debug("truncate({!r}, {!r})", path, size)
+        bpath = self._adjust_cwd(path)
+        self._log_debug("truncate({!r}, {!r})", bpath, size)
         attr = SFTPAttributes()
         attr.st_size = size
-        self._setstat(path, attr)
+        self._setstat(bpath, attr)
 
-    def readlink(self, path):
+    def readlink(self, path: StrOrBytesPath) -> str | None:
         """A symlink's target (str)."""
-        path = self._adjust_cwd(path)
-        self._log_debug("readlink({!r})", path)
+        bpath = self._adjust_cwd(path)
+        self._log_debug("readlink({!r})", bpath)
         p = _lib.owned_str_p()
-        self._call(lib.gossh_sftp_readlink, self._h(), path, self._tmo(), ctypes.byref(p))
+        self._call(lib.gossh_sftp_readlink, self._h(), bpath, self._tmo(), ctypes.byref(p))
         return _take(p)
 
-    def normalize(self, path):
+    def normalize(self, path: StrOrBytesPath) -> str:
         """The server's absolute, canonical form of path ("." gives the
         directory the session started in)."""
-        path = self._adjust_cwd(path)
-        self._log_debug("normalize({!r})", path)
+        bpath = self._adjust_cwd(path)
+        self._log_debug("normalize({!r})", bpath)
         p = _lib.owned_str_p()
-        self._call(lib.gossh_sftp_realpath, self._h(), path, self._tmo(), ctypes.byref(p))
-        return _take(p)
+        self._call(lib.gossh_sftp_realpath, self._h(), bpath, self._tmo(), ctypes.byref(p))
+        return _take(p)  # type: ignore[return-value]
 
-    def chdir(self, path=None):
+    def chdir(self, path: StrOrBytesPath | None = None) -> None:
         """Sets the emulated working directory that relative paths are
         joined to (None: none, as at the start).  SFTPError(ENOTDIR) if path
         is not a directory, IOError if it does not exist."""
@@ -443,27 +472,35 @@ class SFTPClient(BaseSFTP):
             return
         if not stat.S_ISDIR(self.stat(path).st_mode or 0):
             code = errno.ENOTDIR
-            raise SFTPError(code, "{}: {}".format(os.strerror(code), path))
+            raise SFTPError(code, "{}: {}".format(os.strerror(code), path))  # type: ignore[str-bytes-safe]
         self._cwd = _b(self.normalize(path))
 
-    def getcwd(self):
+    def getcwd(self) -> str | None:
         """The emulated working directory, or None if chdir was not used."""
-        return self._cwd and _u(self._cwd)
+        return self._cwd and _u(self._cwd)  # type: ignore[return-value]
 
     # -- transfers ------------------------------------------------------------------
 
-    def _transfer(self, fn, src, dst, flags, callback, size_out=True):
+    def _transfer(
+        self,
+        fn: Any,
+        src: bytes,
+        dst: bytes,
+        flags: int,
+        callback: _Callback | None,
+        size_out: bool = True,
+    ) -> int:
         """Runs gossh_sftp_get/put(_dir) with paramiko's callback(done, total)
         (never called with 0 bytes, nor twice with the same count, as
         paramiko's).  A callback that raises stops the transfer, and its
         exception is raised here."""
-        box = {}
+        box: dict[str, BaseException] = {}
         if callback is None:
             cb = _lib.PROGRESS_CB()
         else:
             last = [0]
 
-            def on_progress(done, total, userdata):
+            def on_progress(done: int, total: int, userdata: Any) -> int:
                 # Nothing may escape into C: an exception rejects (returns 0)
                 # and is raised again below.
                 if "exc" in box:
@@ -478,7 +515,7 @@ class SFTPClient(BaseSFTP):
                     return 0
 
             cb = _lib.PROGRESS_CB(on_progress)
-        args = [self._h(), src, dst, flags, cb, None, -1]
+        args: list[Any] = [self._h(), src, dst, flags, cb, None, -1]
         size = ctypes.c_uint64(0)
         if size_out:
             args.append(ctypes.byref(size))
@@ -491,16 +528,16 @@ class SFTPClient(BaseSFTP):
             if getattr(e, "gossh_code", None) == _lib.E_PROTOCOL:
                 # the sizes did not match: paramiko's "size mismatch" IOError
                 io = IOError(str(e))
-                io.gossh_code = e.gossh_code
+                setattr(io, "gossh_code", getattr(e, "gossh_code"))
                 raise io from None
             raise
         exc = box.pop("exc", None)
         if exc is not None:
             raise exc
-        return size.value
+        return int(size.value)
 
     @staticmethod
-    def _flags(confirm=True, resume=False, preserve=False):
+    def _flags(confirm: bool = True, resume: bool = False, preserve: bool = False) -> int:
         flags = 0
         if not confirm:
             flags |= _lib.SFTP_NOVERIFY
@@ -510,22 +547,37 @@ class SFTPClient(BaseSFTP):
             flags |= _lib.SFTP_PRESERVE
         return flags
 
-    def put(self, localpath, remotepath, callback=None, confirm=True, resume=False,
-            preserve=False):
+    def put(
+        self,
+        localpath: StrOrBytesPath,
+        remotepath: StrOrBytesPath,
+        callback: _Callback | None = None,
+        confirm: bool = True,
+        resume: bool = False,
+        preserve: bool = False,
+    ) -> SFTPAttributes:
         """Copies a local file to remotepath; returns its SFTPAttributes
         (empty ones with confirm=False).  callback(bytes_so_far, total) as
         paramiko.  gossh additions: resume=True appends to a partial remote
         file from its size; preserve=True copies mode bits and times."""
-        remotepath = self._adjust_cwd(remotepath)
-        self._log_debug("put({!r}, {!r})", localpath, remotepath)
-        self._transfer(lib.gossh_sftp_put, _local(localpath), remotepath,
+        bremote = self._adjust_cwd(remotepath)
+        self._log_debug("put({!r}, {!r})", localpath, bremote)
+        self._transfer(lib.gossh_sftp_put, _local(localpath), bremote,
                        self._flags(confirm, resume, preserve), callback)
         if confirm:
-            return self.stat(remotepath)
+            return self.stat(bremote)
         return SFTPAttributes()
 
-    def get(self, remotepath, localpath, callback=None, prefetch=True,
-            max_concurrent_prefetch_requests=None, resume=False, preserve=False):
+    def get(
+        self,
+        remotepath: StrOrBytesPath,
+        localpath: StrOrBytesPath,
+        callback: _Callback | None = None,
+        prefetch: bool = True,
+        max_concurrent_prefetch_requests: int | None = None,
+        resume: bool = False,
+        preserve: bool = False,
+    ) -> None:
         """Copies a remote file to localpath.  The data goes to
         "<localpath>.gossh-part" first, renamed only when complete, so a
         failed or cancelled get leaves no file that looks complete.
@@ -533,26 +585,47 @@ class SFTPClient(BaseSFTP):
         ignored (the library pipelines).  gossh additions: resume=True
         continues a partial "<localpath>.gossh-part"; preserve=True copies
         mode bits and times."""
-        remotepath = self._adjust_cwd(remotepath)
-        self._log_debug("get({!r}, {!r})", remotepath, localpath)
-        self._transfer(lib.gossh_sftp_get, remotepath, _local(localpath),
+        bremote = self._adjust_cwd(remotepath)
+        self._log_debug("get({!r}, {!r})", bremote, localpath)
+        self._transfer(lib.gossh_sftp_get, bremote, _local(localpath),
                        self._flags(True, resume, preserve), callback)
 
-    def put_dir(self, localpath, remotepath, callback=None, resume=False, preserve=False):
+    def put_dir(
+        self,
+        localpath: StrOrBytesPath,
+        remotepath: StrOrBytesPath,
+        callback: _Callback | None = None,
+        resume: bool = False,
+        preserve: bool = False,
+    ) -> None:
         """Copies a local directory tree to remotepath (gossh addition):
         files, directories, symlinks as links; callback(done, total) counts
         bytes over the whole tree."""
-        remotepath = self._adjust_cwd(remotepath)
-        self._transfer(lib.gossh_sftp_put_dir, _local(localpath), remotepath,
+        bremote = self._adjust_cwd(remotepath)
+        self._transfer(lib.gossh_sftp_put_dir, _local(localpath), bremote,
                        self._flags(True, resume, preserve), callback, size_out=False)
 
-    def get_dir(self, remotepath, localpath, callback=None, resume=False, preserve=False):
+    def get_dir(
+        self,
+        remotepath: StrOrBytesPath,
+        localpath: StrOrBytesPath,
+        callback: _Callback | None = None,
+        resume: bool = False,
+        preserve: bool = False,
+    ) -> None:
         """Copies a remote directory tree to localpath (gossh addition)."""
-        remotepath = self._adjust_cwd(remotepath)
-        self._transfer(lib.gossh_sftp_get_dir, remotepath, _local(localpath),
+        bremote = self._adjust_cwd(remotepath)
+        self._transfer(lib.gossh_sftp_get_dir, bremote, _local(localpath),
                        self._flags(True, resume, preserve), callback, size_out=False)
 
-    def putfo(self, fl, remotepath, file_size=0, callback=None, confirm=True):
+    def putfo(
+        self,
+        fl: SupportsRead[bytes] | SupportsRead[str],
+        remotepath: StrOrBytesPath,
+        file_size: int = 0,
+        callback: _Callback | None = None,
+        confirm: bool = True,
+    ) -> SFTPAttributes:
         """Copies an open file object's contents to remotepath; returns
         SFTPAttributes (empty with confirm=False).  callback(bytes_so_far,
         file_size) after each chunk, as paramiko."""
@@ -576,8 +649,14 @@ class SFTPClient(BaseSFTP):
             return s
         return SFTPAttributes()
 
-    def getfo(self, remotepath, fl, callback=None, prefetch=True,
-              max_concurrent_prefetch_requests=None):
+    def getfo(
+        self,
+        remotepath: StrOrBytesPath,
+        fl: SupportsWrite[bytes],
+        callback: _Callback | None = None,
+        prefetch: bool = True,
+        max_concurrent_prefetch_requests: int | None = None,
+    ) -> int:
         """Copies a remote file into an open file object; returns the number
         of bytes.  callback(bytes_so_far, file_size) after each chunk."""
         file_size = self.stat(remotepath).st_size
@@ -590,51 +669,51 @@ class SFTPClient(BaseSFTP):
                 fl.write(data)
                 size += len(data)
                 if callback is not None:
-                    callback(size, file_size)
+                    callback(size, file_size)  # type: ignore[arg-type]
         return size
 
     # -- beyond paramiko ---------------------------------------------------------------
 
-    def makedirs(self, path, mode=0o777):
+    def makedirs(self, path: StrOrBytesPath, mode: int = 0o777) -> None:
         """Makes path and its missing parents; an existing directory is fine
         (os.makedirs(exist_ok=True))."""
-        path = self._adjust_cwd(path)
-        self._log_debug("makedirs({!r}, {!r})", path, mode)
-        self._call(lib.gossh_sftp_makedirs, self._h(), path, int(mode), self._tmo())
+        bpath = self._adjust_cwd(path)
+        self._log_debug("makedirs({!r}, {!r})", bpath, mode)
+        self._call(lib.gossh_sftp_makedirs, self._h(), bpath, int(mode), self._tmo())
 
-    def rmtree(self, path):
+    def rmtree(self, path: StrOrBytesPath) -> None:
         """Removes path and everything below it (symlinks are removed, never
         followed)."""
-        path = self._adjust_cwd(path)
-        self._log_debug("rmtree({!r})", path)
-        self._call(lib.gossh_sftp_rmtree, self._h(), path, self._tmo())
+        bpath = self._adjust_cwd(path)
+        self._log_debug("rmtree({!r})", bpath)
+        self._call(lib.gossh_sftp_rmtree, self._h(), bpath, self._tmo())
 
-    def hardlink(self, oldpath, newpath):
+    def hardlink(self, oldpath: StrOrBytesPath, newpath: StrOrBytesPath) -> None:
         """Makes newpath a hard link to oldpath (hardlink@openssh.com)."""
-        oldpath = self._adjust_cwd(oldpath)
-        newpath = self._adjust_cwd(newpath)
-        self._call(lib.gossh_sftp_hardlink, self._h(), oldpath, newpath, self._tmo())
+        old = self._adjust_cwd(oldpath)
+        new = self._adjust_cwd(newpath)
+        self._call(lib.gossh_sftp_hardlink, self._h(), old, new, self._tmo())
 
-    def copy(self, src, dst):
+    def copy(self, src: StrOrBytesPath, dst: StrOrBytesPath) -> None:
         """Copies a remote file to dst on the server itself (copy-data: no
         data crosses the network); IOError when the server lacks it."""
-        src = self._adjust_cwd(src)
-        dst = self._adjust_cwd(dst)
-        self._call(lib.gossh_sftp_copy, self._h(), src, dst, self._tmo())
+        bsrc = self._adjust_cwd(src)
+        bdst = self._adjust_cwd(dst)
+        self._call(lib.gossh_sftp_copy, self._h(), bsrc, bdst, self._tmo())
 
-    def statvfs(self, path="."):
+    def statvfs(self, path: StrOrBytesPath = ".") -> os.statvfs_result:
         """The file system's statistics as an os.statvfs_result
         (statvfs@openssh.com)."""
-        path = self._adjust_cwd(path)
+        bpath = self._adjust_cwd(path)
         v = _lib.sftp_statvfs()
-        self._call(lib.gossh_sftp_statvfs, self._h(), path, self._tmo(), ctypes.byref(v))
+        self._call(lib.gossh_sftp_statvfs, self._h(), bpath, self._tmo(), ctypes.byref(v))
         return os.statvfs_result(
             (v.bsize, v.frsize, v.blocks, v.bfree, v.bavail, v.files, v.ffree, v.favail,
              v.flag, v.namemax),
             {"f_fsid": v.fsid},
         )
 
-    def glob(self, pattern):
+    def glob(self, pattern: StrOrBytesPath) -> list[str]:
         """The remote paths that match a shell pattern (*, ?, [...] in any
         component; a leading "." only by a pattern that starts with one),
         sorted.  A relative pattern gives relative paths."""
@@ -648,7 +727,7 @@ class SFTPClient(BaseSFTP):
         return names
 
 
-def _take(p):
+def _take(p: Any) -> str | None:
     if not p:
         return None
     try:

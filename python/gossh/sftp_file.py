@@ -7,16 +7,22 @@ the server's limits; this module only keeps the Python file's position in
 step with the handle's offset.
 """
 
+from __future__ import annotations
+
 import ctypes
 import errno
 import threading
 import time
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from . import _lib
 from ._lib import lib
 from .file import BufferedFile
 from .sftp_attr import SFTPAttributes
 from .ssh_exception import SSHTimeout
+
+if TYPE_CHECKING:
+    from .sftp_client import SFTPClient
 
 __all__ = ["SFTPFile"]
 
@@ -41,24 +47,24 @@ class SFTPFile(BufferedFile):
     MAX_REQUEST_SIZE = 32768
     _READ_ALL_CHUNK = _IO_CHUNK
 
-    def __init__(self, sftp, handle, mode="r", bufsize=-1):
+    def __init__(self, sftp: SFTPClient, handle: Any, mode: str = "r", bufsize: int = -1) -> None:
         BufferedFile.__init__(self)
         self.sftp = sftp
         self.handle = handle
         self.pipelined = False
         self._lock = threading.RLock()
-        self._buf = None  # reusable read buffer
+        self._buf: Any = None  # reusable read buffer
         self._dirty = False  # written since the last flush of the library's writes
         # The library's offset as far as this object knows (None: unknown,
         # after an append write); reads and writes move it to _realpos first.
-        self._coff = 0
+        self._coff: int | None = 0
         BufferedFile._set_mode(self, mode, bufsize)
         if self._flags & self.FLAG_APPEND:
             self._coff = None
 
     # -- lifetime ------------------------------------------------------------
 
-    def __del__(self):
+    def __del__(self) -> None:
         if getattr(self, "_closed", True):
             return
         try:
@@ -71,7 +77,7 @@ class SFTPFile(BufferedFile):
         # server (as paramiko's __del__ does not wait either).
         _lib.free_quietly("gossh_sftp_file_free", h)
 
-    def close(self):
+    def close(self) -> None:
         """Writes out the buffer, waits for the pipelined writes and closes
         the remote handle.  Raises the first failed write (a file whose data
         did not all arrive never closes quietly).  Closing twice is fine.
@@ -105,18 +111,18 @@ class SFTPFile(BufferedFile):
                 # the free drops the handle without waiting
                 _lib.free_quietly("gossh_sftp_file_free", h)
 
-    def _h(self):
+    def _h(self) -> Any:
         h = self.handle
         if h is None or self._closed:
             raise IOError("File is closed")
         return h
 
-    def _tmo(self):
+    def _tmo(self) -> int:
         return self.sftp.sock._timeout_ms()
 
     # -- data ----------------------------------------------------------------
 
-    def _sync_offset(self, h):
+    def _sync_offset(self, h: Any) -> None:
         if self._coff != self._realpos:
             # paramiko's seek flushes first: the writes before a seek are
             # answered before any I/O at the new position, so that writes
@@ -125,7 +131,7 @@ class SFTPFile(BufferedFile):
             self.sftp._call(lib.gossh_sftp_file_seek, h, self._realpos, 0, self._tmo(), None)
             self._coff = self._realpos
 
-    def _read(self, size):
+    def _read(self, size: int) -> bytes:
         cap = max(1, min(int(size), _IO_CHUNK))
         with self._lock:
             h = self._h()
@@ -135,10 +141,10 @@ class SFTPFile(BufferedFile):
             n = ctypes.c_size_t(0)
             self.sftp._call(lib.gossh_sftp_file_read, h, self._buf, cap, self._tmo(),
                             ctypes.byref(n))
-            self._coff += n.value
+            self._coff += n.value  # type: ignore[operator]
             return ctypes.string_at(self._buf, n.value)
 
-    def _write(self, data):
+    def _write(self, data: memoryview) -> int:
         chunk = bytes(data[:_IO_CHUNK])
         with self._lock:
             h = self._h()
@@ -151,18 +157,18 @@ class SFTPFile(BufferedFile):
             if self._flags & self.FLAG_APPEND:
                 self._coff = None  # the server wrote at the end
             else:
-                self._coff += n.value
+                self._coff += n.value  # type: ignore[operator]
         if n.value == 0:
             raise IOError("gossh: the library accepted no data")
-        return n.value
+        return int(n.value)
 
-    def _wait_writes(self):
+    def _wait_writes(self) -> None:
         """Waits for the pipelined writes (their first failure is raised)."""
         if self._dirty:
             self.sftp._call(lib.gossh_sftp_file_flush, self._h(), self._tmo())
             self._dirty = False
 
-    def flush(self):
+    def flush(self) -> None:
         """Writes out the buffer and waits until the server has answered
         every write: a failed write raises here."""
         BufferedFile.flush(self)
@@ -170,10 +176,11 @@ class SFTPFile(BufferedFile):
             with self._lock:
                 self._wait_writes()
 
-    def seekable(self):
+    def seekable(self) -> bool:
+        """True: an SFTP file can seek."""
         return True
 
-    def seek(self, offset, whence=0):
+    def seek(self, offset: int, whence: int = 0) -> None:
         """Moves the position (whence 0: from the start, 1: from here, 2:
         from the end, which asks the server for the size).  Buffered writes
         are written first; the read buffer is dropped.  In append mode writes
@@ -196,7 +203,7 @@ class SFTPFile(BufferedFile):
 
     # -- attributes --------------------------------------------------------------
 
-    def stat(self):
+    def stat(self) -> SFTPAttributes:
         """The file's attributes (fstat), as ``SFTPClient.stat``."""
         a = _lib.sftp_attrs()
         with self._lock:
@@ -204,26 +211,26 @@ class SFTPFile(BufferedFile):
             self.sftp._call(lib.gossh_sftp_file_stat, self._h(), self._tmo(), ctypes.byref(a))
         return SFTPAttributes._from_c(a)
 
-    def _setstat(self, attr):
+    def _setstat(self, attr: SFTPAttributes) -> None:
         a = attr._to_c()
         with self._lock:
             self._wait_writes()
             self.sftp._call(lib.gossh_sftp_file_setstat, self._h(), ctypes.byref(a), self._tmo())
 
-    def chmod(self, mode):
+    def chmod(self, mode: int) -> None:
         """Sets the permission bits."""
         self.sftp._log_debug("chmod(<file>, {!r})", mode)
         attr = SFTPAttributes()
         attr.st_mode = mode
         self._setstat(attr)
 
-    def chown(self, uid, gid):
+    def chown(self, uid: int, gid: int) -> None:
         """Sets owner and group (both, as os.chown)."""
         attr = SFTPAttributes()
         attr.st_uid, attr.st_gid = uid, gid
         self._setstat(attr)
 
-    def utime(self, times):
+    def utime(self, times: tuple[float, float] | None) -> None:
         """Sets (atime, mtime); None sets both to now."""
         if times is None:
             times = (time.time(), time.time())
@@ -231,13 +238,15 @@ class SFTPFile(BufferedFile):
         attr.st_atime, attr.st_mtime = times
         self._setstat(attr)
 
-    def truncate(self, size):
+    def truncate(self, size: int) -> None:
         """Sets the file's size."""
         attr = SFTPAttributes()
         attr.st_size = size
         self._setstat(attr)
 
-    def check(self, hash_algorithm, offset=0, length=0, block_size=0):
+    def check(
+        self, hash_algorithm: str, offset: int = 0, length: int = 0, block_size: int = 0
+    ) -> bytes:
         """The server's hash of [offset, offset+length) (length 0: to the
         end) by the check-file extension, as raw bytes; with block_size, the
         hashes of each block_size piece, concatenated (asked one block at a
@@ -245,7 +254,7 @@ class SFTPFile(BufferedFile):
         does), as paramiko."""
         if block_size:
             if not length:
-                length = self.stat().st_size - offset
+                length = self.stat().st_size - offset  # type: ignore[operator]
             out = b""
             end = offset + length
             while offset < end:
@@ -255,7 +264,7 @@ class SFTPFile(BufferedFile):
             return out
         return self._check(hash_algorithm, offset, length)
 
-    def _check(self, algorithm, offset, length):
+    def _check(self, algorithm: str, offset: int, length: int) -> bytes:
         p = _lib.owned_str_p()
         with self._lock:
             self._wait_writes()
@@ -263,7 +272,7 @@ class SFTPFile(BufferedFile):
                             int(offset), int(length), self._tmo(), ctypes.byref(p))
         return bytes.fromhex(_lib.take_string(p) or "")
 
-    def sync(self):
+    def sync(self) -> None:
         """fsync@openssh.com: the server flushes the file to its disk
         (gossh addition)."""
         with self._lock:
@@ -273,17 +282,23 @@ class SFTPFile(BufferedFile):
 
     # -- paramiko's tuning calls -----------------------------------------------------
 
-    def set_pipelined(self, pipelined=True):
+    def set_pipelined(self, pipelined: bool = True) -> None:
         """Recorded for paramiko's API; gossh always pipelines writes (so a
         failure shows at a later write, flush, stat or close, as paramiko's
         pipelined mode)."""
         self.pipelined = pipelined
 
-    def prefetch(self, file_size=None, max_concurrent_requests=None):
+    def prefetch(
+        self, file_size: int | None = None, max_concurrent_requests: int | None = None
+    ) -> None:
         """Accepted for paramiko's API and does nothing: the library reads
         ahead of every sequential read by itself."""
 
-    def readv(self, chunks, max_concurrent_prefetch_requests=None):
+    def readv(
+        self,
+        chunks: Iterable[tuple[int, int]],
+        max_concurrent_prefetch_requests: int | None = None,
+    ) -> Iterator[bytes]:
         """Yields the data of each (offset, length) in chunks, in order (less
         at the end of the file).  Leaves the position after the last chunk,
         as paramiko's (seek + read per chunk)."""
@@ -295,8 +310,8 @@ class SFTPFile(BufferedFile):
             self._rbuffer = bytes()
             yield data
 
-    def _pread(self, offset, size):
-        out = []
+    def _pread(self, offset: int, size: int) -> bytes:
+        out: list[bytes] = []
         with self._lock:
             h = self._h()
             self._wait_writes()
@@ -316,22 +331,25 @@ class SFTPFile(BufferedFile):
 
     # -- timeouts: the session's, as paramiko's (they set the channel's) ----------
 
-    def settimeout(self, timeout):
+    def settimeout(self, timeout: float | None) -> None:
         """Seconds a request of this SFTP session may wait (None: no limit).
         As paramiko, it is the session's timeout (``get_channel()``), shared
         by its files."""
         self.sftp.sock.settimeout(timeout)
 
-    def gettimeout(self):
+    def gettimeout(self) -> float | None:
+        """The session's timeout (see settimeout())."""
         return self.sftp.sock.gettimeout()
 
-    def setblocking(self, blocking):
+    def setblocking(self, blocking: bool | int) -> None:
+        """As SFTPChannel.setblocking: requests always wait."""
         self.sftp.sock.setblocking(blocking)
 
     # -- BufferedFile hooks ----------------------------------------------------------
 
-    def _get_size(self):
+    def _get_size(self) -> int:
         try:
-            return self.stat().st_size
+            return self.stat().st_size  # type: ignore[return-value]
+
         except Exception:  # noqa: BLE001 - as paramiko
             return 0

@@ -4,7 +4,13 @@ A program that catches ``paramiko.SSHException`` (or any subclass) catches
 the same condition from gossh.
 """
 
+from __future__ import annotations
+
 import socket
+from typing import TYPE_CHECKING, Mapping, Tuple, Union
+
+if TYPE_CHECKING:
+    from .pkey import PKey
 
 __all__ = [
     "SSHException",
@@ -27,11 +33,21 @@ __all__ = [
 
 
 class SSHException(Exception):
-    """Exception raised by failures in SSH2 protocol negotiation or logic errors."""
+    """Exception raised by failures in SSH2 protocol negotiation or logic errors.
+
+    gossh sets ``gossh_code`` (the library's GOSSH_E_* number) on the
+    exceptions its calls raise."""
+
+    gossh_code: int
 
 
 class AuthenticationException(SSHException):
-    """Authentication failed for some reason."""
+    """Authentication failed for some reason.
+
+    gossh sets ``detail`` (the library's message, which names the methods
+    the server allows) where it has one."""
+
+    detail: str
 
 
 class PasswordRequiredException(AuthenticationException):
@@ -44,27 +60,27 @@ class BadAuthenticationType(AuthenticationException):
     ``allowed_types`` lists the methods the server does allow.
     """
 
-    allowed_types = []
+    allowed_types: list[str] = []
 
-    def __init__(self, explanation, types):
+    def __init__(self, explanation: str, types: list[str]) -> None:
         AuthenticationException.__init__(self, explanation, types)
         self.explanation = explanation
         self.allowed_types = types
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "{}; allowed types: {!r}".format(self.explanation, self.allowed_types)
 
 
 class PartialAuthentication(AuthenticationException):
     """An internal exception thrown in the case of partial authentication."""
 
-    allowed_types = []
+    allowed_types: list[str] = []
 
-    def __init__(self, types):
+    def __init__(self, types: list[str]) -> None:
         AuthenticationException.__init__(self, types)
         self.allowed_types = types
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "Partial authentication; allowed types: {!r}".format(self.allowed_types)
 
 
@@ -78,12 +94,12 @@ class ChannelException(SSHException):
     ``code`` is the error code, ``text`` its description.
     """
 
-    def __init__(self, code, text):
+    def __init__(self, code: int, text: str) -> None:
         SSHException.__init__(self, code, text)
         self.code = code
         self.text = text
 
-    def __str__(self):
+    def __str__(self) -> str:
         return "ChannelException({!r}, {!r})".format(self.code, self.text)
 
 
@@ -94,16 +110,18 @@ class BadHostKeyException(SSHException):
     (the key recorded in known_hosts) are PKey objects as in paramiko.
     """
 
-    def __init__(self, hostname, got_key, expected_key):
+    def __init__(
+        self, hostname: str, got_key: PKey | None, expected_key: PKey | None
+    ) -> None:
         SSHException.__init__(self, hostname, got_key, expected_key)
         self.hostname = hostname
         self.key = got_key
         self.expected_key = expected_key
 
-    def __str__(self):
+    def __str__(self) -> str:
         msg = "Host key for server '{}' does not match: got '{}', expected '{}'"
         return msg.format(
-            self.hostname, self.key.get_base64(), self.expected_key.get_base64()
+            self.hostname, self.key.get_base64(), self.expected_key.get_base64()  # type: ignore[union-attr]
         )
 
 
@@ -114,15 +132,20 @@ class IncompatiblePeer(SSHException):
 class ProxyCommandFailure(SSHException):
     """The "ProxyCommand" found in the .ssh/config file returned an error."""
 
-    def __init__(self, command, error):
+    def __init__(self, command: str, error: str) -> None:
         SSHException.__init__(self, command, error)
         self.command = command
         self.error = error
 
-    def __str__(self):
+    def __str__(self) -> str:
         return 'ProxyCommand("{}") returned nonzero exit status: {}'.format(
             self.command, self.error
         )
+
+
+# An address as socket.getaddrinfo gives it: (host, port) for IPv4,
+# (host, port, flowinfo, scope_id) for IPv6.
+_Address = Union[Tuple[str, int], Tuple[str, int, int, int]]
 
 
 class NoValidConnectionsError(socket.error):
@@ -132,7 +155,7 @@ class NoValidConnectionsError(socket.error):
     as in paramiko.
     """
 
-    def __init__(self, errors):
+    def __init__(self, errors: Mapping[_Address, Exception]) -> None:
         addrs = sorted(errors.keys())
         body = ", ".join([x[0] for x in addrs[:-1]])
         tail = addrs[-1][0] if addrs else "?"
@@ -144,7 +167,7 @@ class NoValidConnectionsError(socket.error):
         super().__init__(None, msg.format(port, body, tail))
         self.errors = errors
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type, tuple[Mapping[_Address, Exception]]]:
         return (self.__class__, (self.errors,))
 
 
@@ -169,7 +192,7 @@ class SSHTimeout(SSHException, socket.timeout):
     "read", "write", "wait") when the library said.
     """
 
-    stage = None
+    stage: str | None = None
 
 
 class AuthenticationTimeout(AuthenticationException, SSHTimeout):
@@ -178,5 +201,5 @@ class AuthenticationTimeout(AuthenticationException, SSHTimeout):
     timeout.")``.  gossh-specific: it is also an ``SSHTimeout`` (so a
     ``socket.timeout``), with ``stage`` "auth"."""
 
-    def __init__(self, message="Authentication timeout."):
+    def __init__(self, message: str = "Authentication timeout.") -> None:
         super().__init__(message)

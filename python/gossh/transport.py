@@ -23,6 +23,8 @@ direct-tcpip channels, remote port forwarding with ``accept()`` or a
 handler, and the log channel.
 """
 
+from __future__ import annotations
+
 import ctypes
 import getpass
 import logging
@@ -33,12 +35,26 @@ import socket
 import threading
 import time
 import weakref
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, NoReturn, Tuple
 
 from . import _algorithms
 from . import _lib
 from ._lib import call, lib
 from .channel import Channel, _request_ms
 from .ssh_exception import SSHException, SSHTimeout
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ._sock import SocketLike
+    from .client import SSHClient
+    from .pkey import PKey
+    from .server import ServerInterface
+    from .sftp_client import SFTPClient
+
+# request_port_forward's handler(channel, (origin_addr, origin_port),
+# (server_addr, server_port))
+_PortForwardHandler = Callable[["Channel", Tuple[str, int], Tuple[str, int]], object]
 
 __all__ = ["Transport", "SecurityOptions", "ServiceRequestingTransport"]
 
@@ -55,14 +71,14 @@ class SecurityOptions:
     transport *offers*; gossh tells the ones *in use*, one per tuple, and
     they cannot be changed here."""
 
-    def __init__(self, transport):
+    def __init__(self, transport: Transport) -> None:
         self.ciphers = tuple(sorted({transport.local_cipher, transport.remote_cipher} - {""}))
         self.digests = tuple(sorted({transport.local_mac, transport.remote_mac} - {""}))
         self.key_types = (transport.host_key_type,) if transport.host_key_type else ()
         self.kex = (transport.kex_name,) if transport.kex_name else ()
         self.compression = ("none",)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<gossh.SecurityOptions ciphers={} digests={} key_types={} kex={}>".format(
             self.ciphers, self.digests, self.key_types, self.kex)
 
@@ -90,24 +106,42 @@ class Transport:
     default_window_size = 2 * 1024 * 1024  # x/crypto/ssh's fixed window
     default_max_packet_size = 2 ** 15
 
-    def __init__(self, sock, default_window_size=None, default_max_packet_size=None,
-                 gss_kex=False, gss_deleg_creds=True, disabled_algorithms=None,
-                 server_sig_algs=True, strict_kex=True, packetizer_class=None):
+    def __init__(
+        self,
+        sock: SocketLike | str | bytes | tuple[str, int] | SSHClient,
+        default_window_size: int | None = None,
+        default_max_packet_size: int | None = None,
+        gss_kex: bool = False,
+        gss_deleg_creds: bool = True,
+        disabled_algorithms: Mapping[str, Iterable[str]] | None = None,
+        server_sig_algs: bool = True,
+        strict_kex: bool = True,
+        packetizer_class: Any = None,
+    ) -> None:
+        """sock: (host, port), "host:port", a socket, a ProxyCommand, a
+        Channel or an object with send, recv and close (SSHClient passes
+        itself)."""
         from .client import SSHClient
 
         self._log_channel = "paramiko"  # SSHClient sets it on every handle
         self._fwd_lock = threading.Lock()
-        self._forwards = {}  # (address, bound port) -> handler or None
-        self._accept_queue = queue.Queue()
-        self._accept_thread = None
+        # (address, bound port) -> handler or None
+        self._forwards: dict[tuple[str, int], _PortForwardHandler | None] = {}
+        self._accept_queue: queue.Queue[Channel] = queue.Queue()
+        self._accept_thread: threading.Thread | None = None
         self._accept_stop = threading.Event()
         self._standalone = not isinstance(sock, SSHClient)
         self._started = False
-        self._deferred = None  # start_client()'s timeout while the user is not known yet
-        self._username = None
-        self._expected_key = None
+        # start_client()'s timeout while the user is not known yet
+        self._deferred: tuple[float | None] | None = None
+        self._username: str | None = None
+        self._expected_key: str | None = None
+        self._client: SSHClient
+        self.sock: Any
+        self.hostname: str
+        self._port: int
         if not self._standalone:
-            self._client = sock
+            self._client = sock  # type: ignore[assignment]
             self.sock = None
             self._load_info()
             return
@@ -122,7 +156,7 @@ class Transport:
         self._client = SSHClient()
         self._load_info()
 
-    def _load_info(self):
+    def _load_info(self) -> None:
         """The facts of the connection, as attributes (paramiko's)."""
         self.local_version = self._info_or("client_version", "")
         self.remote_version = self._info_or("server_version", "")
@@ -137,30 +171,30 @@ class Transport:
 
     # -- helpers --------------------------------------------------------------
 
-    def _h(self):
+    def _h(self) -> Any:
         c = self._client
         h = c._handle if c is not None else None
         if h is None or c._closed:
             raise SSHException("SSH session not active")
         return h
 
-    def _info(self, name):
+    def _info(self, name: str) -> str:
         p = _lib.owned_str_p()
         call(lib.gossh_client_info, self._h(), name.encode(), ctypes.byref(p))
         return _lib.take_string(p) or ""
 
-    def _info_or(self, name, default=None):
+    def _info_or(self, name: str, default: Any = None) -> Any:
         try:
             return self._info(name)
         except Exception:  # noqa: BLE001 - closed or not connected
             return default
 
-    def _channel(self, handle):
+    def _channel(self, handle: Any) -> Channel:
         return Channel(handle, self._client, transport=self)
 
     # -- state --------------------------------------------------------------
 
-    def is_active(self):
+    def is_active(self) -> bool:
         """True while the connection is up (for a hand-built transport: from
         start_client on, until it closes or fails)."""
         c = self._client
@@ -177,15 +211,17 @@ class Transport:
             self._info_or("server_key"))
 
     @property
-    def active(self):
+    def active(self) -> bool:
+        """is_active() (paramiko's attribute)."""
         return self.is_active()
 
-    def is_authenticated(self):
+    def is_authenticated(self) -> bool:
+        """True once authentication succeeded."""
         c = self._client
         h = c._handle if c is not None else None
         return bool(h is not None and lib.gossh_client_is_authenticated(h) == 1)
 
-    def getpeername(self):
+    def getpeername(self) -> tuple[str, int]:
         """(address, port) of the server, as the socket's getpeername()."""
         if self._standalone and not self.is_authenticated():
             return (self.hostname, self._port)
@@ -196,18 +232,18 @@ class Transport:
                 return (host, int(port))
             except ValueError:
                 pass
-        return self._client._peer
+        return self._client._peer  # type: ignore[return-value]
 
-    def get_username(self):
+    def get_username(self) -> str | None:
         """The name we authenticated as (None before authentication)."""
         return self._info_or("username") or self._client._username
 
-    def get_banner(self):
+    def get_banner(self) -> bytes | None:
         """The server's pre-authentication banner as bytes, or None."""
         b = self._info_or("banner")
         return b.encode("utf-8") if b else None
 
-    def get_remote_server_key(self):
+    def get_remote_server_key(self) -> PKey:
         """The server's host key, as a public-only PKey."""
         from .pkey import PKey
 
@@ -218,12 +254,13 @@ class Transport:
             raise SSHException("No existing session")
         return PKey.from_public_text(text)
 
-    def get_security_options(self):
+    def get_security_options(self) -> SecurityOptions:
+        """The negotiated algorithms (see SecurityOptions)."""
         return SecurityOptions(self)
 
     # -- keepalive ------------------------------------------------------------
 
-    def set_keepalive(self, interval):
+    def set_keepalive(self, interval: float) -> None:
         """Sends a keepalive every interval seconds (0 turns them off).  Three
         unanswered keepalives in a row close the connection, so calls blocked
         on it end instead of hanging.  A negative interval raises ValueError
@@ -234,14 +271,19 @@ class Transport:
         ms = 0 if v == 0 else int(math.copysign(max(1, int(abs(v) * 1000 + 0.5)), v))
         call(lib.gossh_client_set_keepalive, self._h(), ms)
 
-    def send_ignore(self, byte_count=None):
+    def send_ignore(self, byte_count: int | None = None) -> None:
         """Sends a message the server discards (keeps NAT state alive).
         byte_count is accepted for paramiko's signature and ignored."""
         call(lib.gossh_client_send_ignore, self._h())
 
     # -- channels -------------------------------------------------------------
 
-    def open_session(self, window_size=None, max_packet_size=None, timeout=None):
+    def open_session(
+        self,
+        window_size: int | None = None,
+        max_packet_size: int | None = None,
+        timeout: float | None = None,
+    ) -> Channel:
         """Opens a session channel (then get_pty, exec_command,
         invoke_shell, invoke_subsystem).  timeout bounds the open (default:
         connect()'s channel_timeout).  window_size and max_packet_size are
@@ -249,8 +291,15 @@ class Transport:
         return self.open_channel("session", window_size=window_size,
                                  max_packet_size=max_packet_size, timeout=timeout)
 
-    def open_channel(self, kind, dest_addr=None, src_addr=None, window_size=None,
-                     max_packet_size=None, timeout=None):
+    def open_channel(
+        self,
+        kind: str,
+        dest_addr: tuple[str, int] | None = None,
+        src_addr: tuple[str, int] | None = None,
+        window_size: int | None = None,
+        max_packet_size: int | None = None,
+        timeout: float | None = None,
+    ) -> Channel:
         """Opens a "session" or "direct-tcpip" channel.  For direct-tcpip,
         dest_addr is (host, port) the server connects to and src_addr
         (host, port) the origin it reports.  Raises ChannelException if the
@@ -273,21 +322,29 @@ class Transport:
                 "'direct-tcpip'".format(kind))
         chan = self._channel(out)
         if kind == "direct-tcpip":
-            chan.origin_addr = tuple(src_addr) if src_addr else None
+            chan.origin_addr = tuple(src_addr) if src_addr else None  # type: ignore[assignment]
         return chan
 
-    def open_forwarded_tcpip_channel(self, src_addr, dest_addr):
+    def open_forwarded_tcpip_channel(
+        self, src_addr: tuple[str, int], dest_addr: tuple[str, int]
+    ) -> Channel:
+        """Server-side: raises NotImplementedError."""
         raise NotImplementedError("gossh: forwarded-tcpip channels are opened by the server")
 
-    def open_x11_channel(self, src_addr=None):
+    def open_x11_channel(self, src_addr: tuple[str, int] | None = None) -> Channel:
+        """Not supported: raises NotImplementedError."""
         raise NotImplementedError("gossh: X11 forwarding is not supported")
 
-    def open_forward_agent_channel(self):
+    def open_forward_agent_channel(self) -> Channel:
+        """Not supported here: raises NotImplementedError (see
+        AgentRequestHandler)."""
         raise NotImplementedError("gossh: agent forwarding is not supported")
 
     # -- remote port forwarding --------------------------------------------
 
-    def request_port_forward(self, address, port, handler=None):
+    def request_port_forward(
+        self, address: str, port: int, handler: _PortForwardHandler | None = None
+    ) -> int:
         """Asks the server to listen on (address, port) (port 0: the server
         picks) and forward connections to us.  Returns the port bound.  A
         port outside 0..65535 raises ValueError (GOSSH_E_INVALID).
@@ -302,15 +359,15 @@ class Transport:
         with self._fwd_lock:
             self._forwards[(address or "", bound.value)] = handler
             self._start_accepting()
-        return bound.value
+        return int(bound.value)
 
-    def cancel_port_forward(self, address, port):
+    def cancel_port_forward(self, address: str, port: int) -> None:
         """Stops a forwarding made by request_port_forward (its bound port)."""
         with self._fwd_lock:
             self._forwards.pop((address or "", int(port)), None)
         call(lib.gossh_client_cancel_port_forward, self._h(), _lib.enc(address), int(port))
 
-    def accept(self, timeout=None):
+    def accept(self, timeout: float | None = None) -> Channel | None:
         """The next forwarded connection that has no handler, as a Channel,
         or None if timeout (seconds) passes first or the transport closes."""
         deadline = None if timeout is None else time.monotonic() + float(timeout)
@@ -330,7 +387,7 @@ class Transport:
             if deadline is not None and time.monotonic() >= deadline:
                 return None
 
-    def _start_accepting(self):
+    def _start_accepting(self) -> None:
         t = self._accept_thread
         if t is not None and t.is_alive():
             return
@@ -340,7 +397,7 @@ class Transport:
         self._accept_thread = t
         t.start()
 
-    def _dispatch(self, handle):
+    def _dispatch(self, handle: Any) -> None:
         """Hands one forwarded channel to its handler or the accept queue."""
         chan = self._channel(handle)
         origin = chan._addr("origin")
@@ -359,7 +416,7 @@ class Transport:
 
     # -- SFTP -----------------------------------------------------------------
 
-    def open_sftp_client(self):
+    def open_sftp_client(self) -> SFTPClient:
         """Opens an SFTP session on this connection (an SFTPClient), as
         paramiko's; SFTPClient.from_transport(self) does the same."""
         from .sftp_client import SFTPClient
@@ -369,29 +426,38 @@ class Transport:
     # -- log channel ----------------------------------------------------------
 
     # Server side: gossh is a client library.
-    def start_server(self, event=None, server=None):
+    def start_server(
+        self, event: threading.Event | None = None, server: ServerInterface | None = None
+    ) -> NoReturn:
+        """Server-side: raises NotImplementedError."""
         from ._unsupported import unsupported
 
         raise unsupported("Transport.start_server (an SSH server)")
 
-    def add_server_key(self, key):
+    def add_server_key(self, key: PKey) -> NoReturn:
+        """Server-side: raises NotImplementedError."""
         from ._unsupported import unsupported
 
         raise unsupported("Transport.add_server_key (an SSH server)")
 
-    def get_server_key(self):
+    def get_server_key(self) -> None:
+        """Server-side: always None."""
         return None
 
-    def set_subsystem_handler(self, name, handler, *args, **kwargs):
+    def set_subsystem_handler(
+        self, name: str, handler: type, *args: Any, **kwargs: Any
+    ) -> NoReturn:
+        """Server-side: raises NotImplementedError."""
         from ._unsupported import unsupported
 
         raise unsupported("Transport.set_subsystem_handler (an SSH server)")
 
     @staticmethod
-    def load_server_moduli(filename=None):
+    def load_server_moduli(filename: str | None = None) -> bool:
+        """Server-side: always False."""
         return False
 
-    def set_log_channel(self, name):
+    def set_log_channel(self, name: str) -> None:
         """Names this connection's log records "<name>.transport" and
         "<name>.channel" (default "paramiko")."""
         from . import log
@@ -400,22 +466,28 @@ class Transport:
         self._log_channel = name
         log.refresh(name)
 
-    def get_log_channel(self):
+    def get_log_channel(self) -> str:
+        """The log channel's name (see set_log_channel)."""
         return self._log_channel
 
-    def set_hexdump(self, hexdump):
+    def set_hexdump(self, hexdump: bool) -> None:
+        """Accepted and ignored (the library logs no packets)."""
         pass
 
-    def get_hexdump(self):
+    def get_hexdump(self) -> bool:
+        """Always False."""
         return False
 
-    def use_compression(self, compress=True):
+    def use_compression(self, compress: bool = True) -> None:
+        """Only compress=False: x/crypto/ssh has no compression."""
         if compress:
             raise NotImplementedError("gossh: x/crypto/ssh offers no compression")
 
     # -- a hand-built transport: start, then authenticate --------------------
 
-    def start_client(self, event=None, timeout=None):
+    def start_client(
+        self, event: threading.Event | None = None, timeout: float | None = None
+    ) -> None:
         """Connects over the transport's sock and runs the key exchange:
         returns once the server has proved its host key (see
         get_remote_server_key), before authentication.  timeout (seconds)
@@ -440,7 +512,7 @@ class Transport:
             if event is not None:
                 event.set()
 
-    def _ensure_started(self, username=None):
+    def _ensure_started(self, username: str | None = None) -> None:
         """Starts a start_client() that waited for the user."""
         if self._deferred is not None and not self._started:
             (timeout,) = self._deferred
@@ -448,7 +520,7 @@ class Transport:
             self._deferred = None
             self._start(timeout)
 
-    def _start(self, timeout):
+    def _start(self, timeout: float | None) -> None:
         if not self._standalone:
             raise SSHException("gossh: this transport belongs to a connected SSHClient")
         if self._started:
@@ -459,11 +531,11 @@ class Transport:
         if self._expected_key is None:
             # paramiko's Transport checks no host key; the library logs that
             # an unchecked key was accepted.
-            c.set_missing_host_key_policy(_AcceptUnchecked())
+            c.set_missing_host_key_policy(_AcceptUnchecked())  # type: ignore[arg-type]
         opts = _lib.options_p()
         call(lib.gossh_options_new, ctypes.byref(opts))
         try:
-            def setopt(name, value):
+            def setopt(name: str, value: object) -> None:
                 call(lib.gossh_options_set, opts, name.encode(), _lib.enc(value))
 
             setopt("hostname", self.hostname)
@@ -490,8 +562,18 @@ class Transport:
         c._connected = True
         c._peer = (self.hostname, self._port)
 
-    def connect(self, hostkey=None, username="", password=None, pkey=None, gss_host=None,
-                gss_auth=False, gss_kex=False, gss_deleg_creds=True, gss_trust_dns=True):
+    def connect(
+        self,
+        hostkey: PKey | None = None,
+        username: str = "",
+        password: str | None = None,
+        pkey: PKey | None = None,
+        gss_host: str | None = None,
+        gss_auth: bool = False,
+        gss_kex: bool = False,
+        gss_deleg_creds: bool = True,
+        gss_trust_dns: bool = True,
+    ) -> None:
         """paramiko's Transport.connect: start_client (the server must
         present hostkey, if given: BadHostKeyException otherwise), then
         auth_publickey(username, pkey) if pkey, else
@@ -509,7 +591,7 @@ class Transport:
 
     _stepwise = False  # SSHClient.connect authenticating through auth_* calls
 
-    def _auth(self, fn, username, *args):
+    def _auth(self, fn: Any, username: str, *args: Any) -> list[str]:
         if not (self._standalone or self._stepwise):
             raise SSHException("gossh: this transport is authenticated by SSHClient.connect()")
         self._ensure_started(username)
@@ -529,18 +611,24 @@ class Transport:
             return []
         return more.split(",")
 
-    def _authenticated(self):
+    def _authenticated(self) -> None:
         self._load_info()
         self._client._username = self.get_username()
         self._client._transport = self
 
-    def auth_none(self, username):
+    def auth_none(self, username: str) -> list[str]:
         """Tries the "none" method.  Returns [] if the server let us in;
         raises BadAuthenticationType (its ``allowed_types`` lists the
         methods the server takes) otherwise, as paramiko."""
         return self._auth(lib.gossh_client_auth_none, username)
 
-    def auth_password(self, username, password, event=None, fallback=True):
+    def auth_password(
+        self,
+        username: str,
+        password: str,
+        event: threading.Event | None = None,
+        fallback: bool = True,
+    ) -> list[str]:
         """One password attempt.  Returns [] when authenticated, or the
         methods the server wants next (partial success).  Raises
         AuthenticationException for a wrong password, BadAuthenticationType
@@ -553,7 +641,9 @@ class Transport:
             if event is not None:
                 event.set()
 
-    def auth_publickey(self, username, key, event=None):
+    def auth_publickey(
+        self, username: str, key: PKey, event: threading.Event | None = None
+    ) -> list[str]:
         """One attempt with the private key ``key`` (a PKey), with
         auth_password's results."""
         if getattr(key, "_handle", None) is None:
@@ -564,7 +654,7 @@ class Transport:
             if event is not None:
                 event.set()
 
-    def _auth_unsupported(self, *args, **kwargs):
+    def _auth_unsupported(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise NotImplementedError(
             "gossh: keyboard-interactive and GSS-API steps are not supported on a "
             "Transport; use auth_password, auth_publickey or auth_none")
@@ -574,7 +664,7 @@ class Transport:
 
     # -- lifetime -----------------------------------------------------------
 
-    def close(self):
+    def close(self) -> None:
         """Closes the connection (and so the SSHClient's); a hand-built
         transport also closes its sock, as paramiko."""
         self._accept_stop.set()
@@ -585,13 +675,13 @@ class Transport:
             except Exception:  # noqa: BLE001
                 pass
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "active" if self.is_active() else "inactive"
         peer = self._client._peer
         return "<gossh.Transport {} ({}; cipher {})>".format(peer, state, self.local_cipher)
@@ -602,11 +692,12 @@ class _AcceptUnchecked:
     nothing (the caller compares get_remote_server_key(), or gives
     connect(hostkey=))."""
 
-    def missing_host_key(self, client, hostname, key):
+    def missing_host_key(self, client: SSHClient, hostname: str, key: PKey) -> None:
+        """Accepts every key (nothing checked)."""
         return None
 
 
-def _transport_sock(sock):
+def _transport_sock(sock: Any) -> tuple[Any, str, int]:
     """paramiko's Transport(sock) argument: (host, port), "host:port" or
     "host", or an object to connect over (a socket, a ProxyCommand, a
     Channel, anything with send/recv/close).  Returns (sock, hostname,
@@ -617,8 +708,8 @@ def _transport_sock(sock):
     if isinstance(sock, bytes):
         sock = sock.decode("utf-8")
     if isinstance(sock, str):
-        host, _, port = sock.partition(":")
-        sock = (host, int(port) if port else 22)
+        host, _, portstr = sock.partition(":")
+        sock = (host, int(portstr) if portstr else 22)
     if isinstance(sock, tuple):
         if len(sock) != 2 or not isinstance(sock[0], str) or not isinstance(sock[1], int) \
                 or isinstance(sock[1], bool):
@@ -647,7 +738,7 @@ def _transport_sock(sock):
     return sock, host, port
 
 
-def _accept_loop(ref):
+def _accept_loop(ref: weakref.ReferenceType[Transport]) -> None:
     """Takes forwarded connections in slices of _ACCEPT_SLICE_MS and hands
     them out; ends when the transport closes, its last forwarding is
     cancelled or the Transport object goes away."""

@@ -3,6 +3,8 @@ get_logger, load_host_keys, parse_ssh_config, ...).  Pure Python; none of
 them loads libgossh except load_host_keys (which reads known_hosts through
 it)."""
 
+from __future__ import annotations
+
 import errno
 import hmac
 import logging
@@ -10,6 +12,17 @@ import struct
 import sys
 import threading
 import traceback
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import StrPath, SupportsRead
+    from typing_extensions import Self
+
+    from .config import SSHConfig, SSHConfigDict
+    from .hostkeys import HostKeys
+
+_T = TypeVar("_T")
 
 from .common import DEBUG
 
@@ -22,13 +35,13 @@ __all__ = [
 ]
 
 
-def inflate_long(s, always_positive=False):
+def inflate_long(s: bytes, always_positive: bool = False) -> int:
     """A big-endian two's-complement byte string -> int."""
     n = int.from_bytes(s, "big", signed=not always_positive)
     return n
 
 
-def deflate_long(n, add_sign_padding=True):
+def deflate_long(n: int, add_sign_padding: bool = True) -> bytes:
     """int -> the shortest big-endian two's-complement byte string (as an
     SSH mpint wants it)."""
     if n == 0:
@@ -45,9 +58,10 @@ def deflate_long(n, add_sign_padding=True):
     return s
 
 
-def format_binary(data, prefix=""):
+def format_binary(data: bytes, prefix: str = "") -> list[str]:
+    """A hex dump of data, 16 bytes a line."""
     x = 0
-    out = []
+    out: list[str] = []
     while len(data) > x + 16:
         out.append(format_binary_line(data[x : x + 16]))
         x += 16
@@ -56,13 +70,15 @@ def format_binary(data, prefix=""):
     return [prefix + line for line in out]
 
 
-def format_binary_line(data):
+def format_binary_line(data: bytes) -> str:
+    """One line of format_binary."""
     left = " ".join(["{:02X}".format(byte) for byte in data])
     right = "".join([".{:c}..".format(byte)[(byte + 63) // 95] for byte in data])
     return "{:50s} {}".format(left, right)
 
 
-def safe_string(s):
+def safe_string(s: bytes | str) -> bytes:
+    """s with bytes outside 32..127 written as %XX."""
     out = b""
     for c in s:
         i = c if isinstance(c, int) else ord(c)
@@ -73,15 +89,18 @@ def safe_string(s):
     return out
 
 
-def bit_length(n):
+def bit_length(n: int) -> int:
+    """n.bit_length()."""
     return n.bit_length()
 
 
-def tb_strings():
+def tb_strings() -> list[str]:
+    """The current exception's traceback, as lines."""
     return "".join(traceback.format_exception(*sys.exc_info())).split("\n")
 
 
-def generate_key_bytes(hash_alg, salt, key, nbytes):
+def generate_key_bytes(hash_alg: Callable[[], Any], salt: bytes, key: str | bytes,
+                       nbytes: int) -> bytes:
     """OpenSSL's EVP_BytesToKey-style key derivation, as paramiko's."""
     keydata = b""
     digest = b""
@@ -100,7 +119,7 @@ def generate_key_bytes(hash_alg, salt, key, nbytes):
     return keydata
 
 
-def load_host_keys(filename):
+def load_host_keys(filename: StrPath) -> HostKeys:
     """Reads an OpenSSH known_hosts file into a HostKeys (a dict of
     hostname -> {keytype: PKey})."""
     from .hostkeys import HostKeys
@@ -108,7 +127,7 @@ def load_host_keys(filename):
     return HostKeys(filename)
 
 
-def parse_ssh_config(file_obj):
+def parse_ssh_config(file_obj: SupportsRead[str] | SupportsRead[bytes]) -> SSHConfig:
     """An SSHConfig parsed from file_obj (needs gossh.config)."""
     from .config import SSHConfig
 
@@ -117,11 +136,13 @@ def parse_ssh_config(file_obj):
     return config
 
 
-def lookup_ssh_host_config(hostname, config):
+def lookup_ssh_host_config(hostname: str, config: SSHConfig) -> SSHConfigDict:
+    """config.lookup(hostname)."""
     return config.lookup(hostname)
 
 
-def mod_inverse(x, m):
+def mod_inverse(x: int, m: int) -> int:
+    """The inverse of x modulo m."""
     return pow(x, -1, m)
 
 
@@ -130,18 +151,19 @@ _g_thread_counter = 0
 _g_thread_lock = threading.Lock()
 
 
-def get_thread_id():
+def get_thread_id() -> int:
+    """A small number for the calling thread (for log records)."""
     global _g_thread_counter
     try:
-        return _g_thread_data.id
+        return int(_g_thread_data.id)
     except AttributeError:
         with _g_thread_lock:
             _g_thread_counter += 1
             _g_thread_data.id = _g_thread_counter
-        return _g_thread_data.id
+        return int(_g_thread_data.id)
 
 
-def log_to_file(filename, level=DEBUG):
+def log_to_file(filename: StrPath, level: int = DEBUG) -> None:
     """Sends paramiko's (and so gossh's) log records to a file, unless the
     "paramiko" logger already has a handler."""
     logger = logging.getLogger("paramiko")
@@ -158,7 +180,10 @@ def log_to_file(filename, level=DEBUG):
 
 
 class PFilter:
-    def filter(self, record):
+    """A logging filter that adds ``_threadid`` to each record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Sets record._threadid; keeps every record."""
         record._threadid = get_thread_id()
         return True
 
@@ -166,13 +191,14 @@ class PFilter:
 _pfilter = PFilter()
 
 
-def get_logger(name):
+def get_logger(name: str) -> logging.Logger:
+    """logging.getLogger(name), with PFilter added."""
     logger = logging.getLogger(name)
     logger.addFilter(_pfilter)
     return logger
 
 
-def retry_on_signal(function):
+def retry_on_signal(function: Callable[[], _T]) -> _T:
     """Calls function() again while it raises EINTR (kept for paramiko
     programs; Python 3.5+ retries by itself)."""
     while True:
@@ -183,26 +209,35 @@ def retry_on_signal(function):
                 raise
 
 
-def constant_time_bytes_eq(a, b):
+def constant_time_bytes_eq(a: bytes, b: bytes) -> bool:
+    """a == b in time that does not depend on where they differ."""
     return hmac.compare_digest(a, b)
 
 
 class ClosingContextManager:
-    def __enter__(self):
+    """A context manager whose exit calls self.close()."""
+
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, type, value, traceback):
-        self.close()
+    def __exit__(
+        self,
+        type: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()  # type: ignore[attr-defined]
 
 
-def clamp_value(minimum, val, maximum):
+def clamp_value(minimum: int, val: int, maximum: int) -> int:
+    """val, clamped to [minimum, maximum]."""
     return max(minimum, min(val, maximum))
 
 
-def asbytes(s):
+def asbytes(s: object) -> bytes:
     """bytes as they are; str as UTF-8; anything with asbytes() through it."""
     try:
-        return s.asbytes()
+        return s.asbytes()  # type: ignore[attr-defined, no-any-return]
     except AttributeError:
         pass
     if isinstance(s, (bytes, bytearray, memoryview)):
@@ -212,7 +247,8 @@ def asbytes(s):
     raise TypeError("Expected unicode or bytes, got {!r}".format(s))
 
 
-def b(s, encoding="utf8"):
+def b(s: str | bytes, encoding: str = "utf8") -> bytes:
+    """str encoded (bytes as they are)."""
     if isinstance(s, bytes):
         return s
     if isinstance(s, str):
@@ -220,7 +256,8 @@ def b(s, encoding="utf8"):
     raise TypeError("Expected unicode or bytes, got {!r}".format(s))
 
 
-def u(s, encoding="utf8"):
+def u(s: str | bytes, encoding: str = "utf8") -> str:
+    """bytes decoded (str as it is)."""
     if isinstance(s, bytes):
         return s.decode(encoding)
     if isinstance(s, str):

@@ -15,6 +15,9 @@ fail() { echo "test-install (Python): FAIL: $*" >&2; exit 1; }
 
 whl=$(ls "$ROOT"/dist/gossh-*-py3-none-manylinux_*.whl 2>/dev/null | head -1)
 [ -n "$whl" ] || fail "no py3-none-manylinux wheel in dist/ (run make dist)"
+# PEP 561: the wheel marks the package as typed.
+python3 -c 'import sys, zipfile; sys.exit("gossh/py.typed" not in zipfile.ZipFile(sys.argv[1]).namelist())' \
+  "$whl" || fail "$(basename "$whl") lacks gossh/py.typed"
 
 cat >"$T/check.py" <<'PY'
 import os, sys

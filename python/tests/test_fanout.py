@@ -1,0 +1,137 @@
+"""gossh.ParallelSSHClient (fan-out, issue 13) against the real sshd: many
+hosts as names for the same 127.0.0.1:port, next to a port where nothing
+listens, a wrong key and an unknown host key."""
+
+import socket
+import threading
+
+import pytest
+
+import gossh
+from gossh.fanout import HostConfig, ParallelSSHClient
+from gossh.ssh_exception import (AuthenticationException, NoValidConnectionsError,
+                                 SSHException)
+
+from conftest import HANG_GUARD
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def make(env, n, configs=None, **kw):
+    args = dict(user=env.user, port=env.port, pkey=env.key("id_ed25519"), allow_agent=False,
+                known_hosts=env.known_hosts, timeout=HANG_GUARD, pool_size=10)
+    args.update(kw)
+    return ParallelSSHClient([env.host] * n, host_config=configs, **args)
+
+
+def test_run_command_on_many_hosts_with_host_args_and_reuse(env):
+    n = 30
+    with make(env, n) as client:
+        for rnd in range(2):
+            out = client.run_command("echo hello %s; echo err >&2; exit %d",
+                                     host_args=[("h%d" % i, i % 4) for i in range(n)])
+            client.join(out, timeout=HANG_GUARD)
+            assert len(out) == n
+            for i, o in enumerate(out):
+                assert o.host == env.host and o.exception is None
+                assert list(o.stdout) == ["hello h%d" % i]
+                assert list(o.stderr) == ["err"]
+                assert o.exit_code == i % 4
+                assert o.reused is (rnd == 1)
+
+
+def test_mixed_hosts_collect_all(env):
+    refused = free_port()
+    kinds = ["good", "badkey", "refused", "good"] * 10
+    configs = []
+    for k in kinds:
+        if k == "badkey":
+            configs.append(HostConfig(private_key=env.key("id_wrong"), password="wrong"))
+        elif k == "refused":
+            configs.append(HostConfig(port=refused))
+        else:
+            configs.append(HostConfig())
+    with make(env, len(kinds), configs) as client:
+        for _ in range(3):
+            out = client.run_command("echo ok", stop_on_errors=False)
+            client.join(out, timeout=HANG_GUARD)
+            for k, o in zip(kinds, out):
+                if k == "good":
+                    assert o.exception is None and o.exit_code == 0 and list(o.stdout) == ["ok"]
+                elif k == "badkey":
+                    assert isinstance(o.exception, AuthenticationException), o.exception
+                    assert o.exit_code is None
+                else:
+                    assert isinstance(o.exception, NoValidConnectionsError), o.exception
+
+
+def test_unknown_host_key_is_rejected_per_host(env, tmp_path):
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    with make(env, 5, known_hosts=empty) as client:
+        out = client.run_command("echo never", stop_on_errors=False)
+        client.join(out, timeout=HANG_GUARD)
+        for o in out:
+            assert isinstance(o.exception, SSHException)
+            assert "not found in known_hosts" in str(o.exception)
+            assert list(o.stdout) == []
+        # the default: the first error is raised, the rest not started
+        with pytest.raises(SSHException, match="not found in known_hosts"):
+            client.run_command("echo never")
+
+
+def test_stop_on_errors_raises_the_failing_hosts_error(env):
+    configs = [HostConfig(), HostConfig(port=free_port())] + [HostConfig()] * 10
+    with make(env, len(configs), configs, pool_size=1) as client:
+        with pytest.raises(NoValidConnectionsError):
+            client.run_command("true")
+        out = client._outputs
+        assert out[0].exception is None and out[0].exit_code == 0
+        for o in out[2:]:
+            assert isinstance(o.exception, SSHException) and "not run" in str(o.exception)
+
+
+def test_output_streams_while_the_command_runs(env):
+    with make(env, 3) as client:
+        out = client.run_command("echo first; read x; echo never", stop_on_errors=False)
+        got = []
+        t = threading.Thread(target=lambda: got.extend(next(o.stdout) for o in out))
+        t.start()
+        t.join(HANG_GUARD)
+        # The first line arrived while each command still waits on stdin.
+        assert got == ["first"] * 3
+        assert all(o.exit_code is None for o in out)
+        client.cancel()
+        client.join(out, timeout=HANG_GUARD)
+        for o in out:
+            assert isinstance(o.exception, SSHException) and "cancel" in str(o.exception)
+
+
+def test_command_timeout(env):
+    with make(env, 2) as client:
+        out = client.run_command("echo started; exec sleep 60", stop_on_errors=False, timeout=0.5)
+        client.join(out, timeout=HANG_GUARD)
+        for o in out:
+            assert isinstance(o.exception, gossh.ssh_exception.SSHException)
+            assert getattr(o.exception, "stage", None) == "command"
+            assert list(o.stdout) == ["started"]
+
+
+def test_bad_input(env):
+    with pytest.raises(ValueError):
+        ParallelSSHClient(["a", "b"], host_config=[HostConfig()])
+    with pytest.raises(ValueError):
+        ParallelSSHClient([env.host], pool_size=0)
+    with make(env, 2) as client:
+        with pytest.raises(ValueError):
+            client.run_command("echo %s", host_args=[("x",)])
+    client.close()
+    client.close()
+    with pytest.raises(SSHException):
+        client.run_command("true")

@@ -71,6 +71,8 @@ type GroupResult struct {
 	Connect    time.Duration // time spent connecting (0 when reused)
 	Run        time.Duration // time from the session's start to its end
 	Reused     bool          // the connection of an earlier run served this one
+	// Transferred is the size of the file a RunTransfer moved (0 for Run).
+	Transferred uint64
 }
 
 // NewGroup returns an empty group: pool size 10, collect-all (no
@@ -215,7 +217,8 @@ func (g *Group) OnOutput(f func(index int, name string, stream int, data []byte)
 // groupRun is one Run: its work queue, its results and its cancellation.
 type groupRun struct {
 	g          *Group
-	spec       *SessionSpec
+	spec       *SessionSpec   // what Run starts, or nil for a transfer
+	xfer       *GroupTransfer // what RunTransfer moves
 	opts       groupOptions
 	hosts      []*groupHost
 	onResult   func(*GroupResult)
@@ -243,6 +246,11 @@ func (g *Group) Run(spec *SessionSpec) error {
 	if err := spec.check(); err != nil {
 		return err
 	}
+	return g.start(spec.Clone(), nil)
+}
+
+// start starts a run of spec, or of xfer when spec is nil.
+func (g *Group) start(spec *SessionSpec, xfer *GroupTransfer) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
@@ -262,7 +270,7 @@ func (g *Group) Run(spec *SessionSpec) error {
 		}
 	}
 	r := &groupRun{
-		g: g, spec: spec.Clone(), opts: g.opts, hosts: append([]*groupHost(nil), g.hosts...),
+		g: g, spec: spec, xfer: xfer, opts: g.opts, hosts: append([]*groupHost(nil), g.hosts...),
 		onResult: g.onResult, onOutput: g.onOutput,
 		results: make(chan *GroupResult, len(g.hosts)),
 		active:  map[*Client]bool{}, done: make(chan struct{}), drained: make(chan struct{}),
@@ -567,13 +575,18 @@ func (r *groupRun) runHost(i int, buf []byte) (res *GroupResult) {
 			return res
 		}
 	}
-	spec := r.spec
-	if hasCmd {
-		spec = spec.Clone()
-		spec.Start, spec.Command = StartExec, command
-	}
 	start := time.Now()
-	err := r.session(i, h, c, spec, buf, res)
+	var err error
+	if r.xfer != nil {
+		err = r.transfer(i, h, c, res)
+	} else {
+		spec := r.spec
+		if hasCmd {
+			spec = spec.Clone()
+			spec.Start, spec.Command = StartExec, command
+		}
+		err = r.session(i, h, c, spec, buf, res)
+	}
 	res.Run = time.Since(start)
 	if err != nil {
 		res.Err = r.hostError(h, err)

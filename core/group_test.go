@@ -395,3 +395,50 @@ func TestGroupBadInput(t *testing.T) {
 	g.Close()
 	wantKind(t, g.Run(execSpec("true")), KindClosed)
 }
+
+// RunTransfer puts one file to every host and gets each host's copy back
+// into a file of its own; a missing remote file is that host's KindSFTP
+// result, and a get that would make every host write one file is refused.
+func TestGroupTransfer(t *testing.T) {
+	f := newGroupFixture(t)
+	_, sf, dir := sftpSession(t)
+	local := t.TempDir()
+	src := filepath.Join(local, "src")
+	sum := randomFile(t, src, 300*1024+7)
+	g := f.group(t)
+	n := 12
+	for i := 0; i < n; i++ {
+		g.AddHost(fmt.Sprintf("x%d", i), f.config(hostGood, i))
+	}
+	g.AddHost("refused", f.config(hostRefused, 0))
+	if err := g.RunTransfer(&GroupTransfer{Direction: GroupPut, Local: src, Remote: dir + "/put-%i"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range collect(t, g) {
+		if r.Name == "refused" {
+			checkResult(t, r, hostRefused)
+			continue
+		}
+		if r.Err != nil || r.Transferred != 300*1024+7 {
+			t.Errorf("put %s: %v, %d bytes", r.Name, r.Err, r.Transferred)
+		}
+	}
+	sf.Remove(fmt.Sprintf("%s/put-%d", dir, 3), -1) // host 3's get fails
+	if err := g.RunTransfer(&GroupTransfer{Direction: GroupGet, Local: local + "/got-%h", Remote: dir + "/put-%i"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range collect(t, g) {
+		switch {
+		case r.Name == "refused":
+			checkResult(t, r, hostRefused)
+		case r.Index == 3:
+			wantKind(t, r.Err, KindSFTP)
+		case r.Err != nil || !r.Reused:
+			t.Errorf("get %s: %v reused %v", r.Name, r.Err, r.Reused)
+		case fileHash(t, filepath.Join(local, "got-"+r.Name)) != sum:
+			t.Errorf("get %s: content differs", r.Name)
+		}
+	}
+	wantKind(t, g.RunTransfer(&GroupTransfer{Direction: GroupGet, Local: local + "/same", Remote: dir + "/put-0"}), KindInvalid)
+	wantKind(t, g.RunTransfer(&GroupTransfer{Direction: 3, Local: "a", Remote: "b"}), KindInvalid)
+}

@@ -217,6 +217,18 @@ func gossh_group_run(h C.uintptr_t, spec C.uintptr_t, errOut *C.uintptr_t) (rc C
 	})
 }
 
+//export gossh_group_run_transfer
+func gossh_group_run_transfer(h C.uintptr_t, direction C.int, local, remote *C.char, flags C.int, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return groupCall(h, errOut, func(g *core.Group) error {
+		if local == nil || remote == nil {
+			return core.InvalidArgument("local or remote path is NULL")
+		}
+		return g.RunTransfer(&core.GroupTransfer{Direction: int(direction), Local: C.GoString(local),
+			Remote: C.GoString(remote), Flags: int(flags)})
+	})
+}
+
 //export gossh_group_next
 func gossh_group_next(h C.uintptr_t, timeoutMs C.int, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
@@ -360,6 +372,8 @@ func gossh_group_result_get(h C.uintptr_t, field *C.char, out *C.int64_t, errOut
 			v = int64(len(res.Stdout))
 		case "stderr_len":
 			v = int64(len(res.Stderr))
+		case "transferred":
+			v = int64(res.Transferred)
 		default:
 			return core.InvalidArgument("unknown group result field %q", f)
 		}

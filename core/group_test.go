@@ -441,4 +441,6 @@ func TestGroupTransfer(t *testing.T) {
 	}
 	wantKind(t, g.RunTransfer(&GroupTransfer{Direction: GroupGet, Local: local + "/same", Remote: dir + "/put-0"}), KindInvalid)
 	wantKind(t, g.RunTransfer(&GroupTransfer{Direction: 3, Local: "a", Remote: "b"}), KindInvalid)
+	g.AddHost("x0", f.config(hostGood, 0)) // a second host of that name: %h no longer tells them apart
+	wantKind(t, g.RunTransfer(&GroupTransfer{Direction: GroupGet, Local: local + "/got-%h", Remote: dir + "/put-0"}), KindInvalid)
 }

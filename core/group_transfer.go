@@ -15,8 +15,9 @@ const (
 // GroupTransfer is an SFTP put or get that a group runs on every host in
 // place of a session. In Local and Remote, "%h" is replaced by the host's
 // name (with "/" made "_", so that a name never leaves the directory) and
-// "%i" by its index, so that a get writes one file per host; a get whose
-// Local has neither is refused (every host would write the same file).
+// "%i" by its index, and "%%" by "%", so that a get writes one file per
+// host; a get whose Local has neither %h nor %i is refused (every host
+// would write the same file).
 type GroupTransfer struct {
 	Direction     int
 	Local, Remote string
@@ -36,16 +37,29 @@ func (g *Group) RunTransfer(t *GroupTransfer) error {
 	if t.Local == "" || t.Remote == "" {
 		return InvalidArgument("a transfer needs a local and a remote path")
 	}
-	if t.Direction == GroupGet && !strings.Contains(t.Local, "%h") && !strings.Contains(t.Local, "%i") {
+	if t.Direction == GroupGet && expandHostPath(t.Local, 0, "a") == expandHostPath(t.Local, 1, "b") {
 		return InvalidArgument("a group get needs %%h or %%i in the local path: every host would write the same file")
+	}
+	if t.Direction == GroupGet {
+		g.mu.Lock()
+		seen := make(map[string]string, len(g.hosts))
+		for i, h := range g.hosts {
+			p := expandHostPath(t.Local, i, h.name)
+			if other, dup := seen[p]; dup {
+				g.mu.Unlock()
+				return InvalidArgument("hosts %q and %q would write the same local file (use %%i, or distinct names)", other, h.name)
+			}
+			seen[p] = h.name
+		}
+		g.mu.Unlock()
 	}
 	c := *t
 	return g.start(nil, &c)
 }
 
-// expandHostPath replaces %h and %i in p for host i named name.
+// expandHostPath replaces %h, %i and %% in p for host i named name.
 func expandHostPath(p string, i int, name string) string {
-	return strings.NewReplacer("%h", strings.ReplaceAll(name, "/", "_"), "%i", strconv.Itoa(i)).Replace(p)
+	return strings.NewReplacer("%%", "%", "%h", strings.ReplaceAll(name, "/", "_"), "%i", strconv.Itoa(i)).Replace(p)
 }
 
 // transfer runs the group's transfer on c for host i.

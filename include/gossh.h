@@ -2318,6 +2318,30 @@ int gossh_group_set_output_callback(gossh_group *g, gossh_group_output_cb cb, vo
  */
 int gossh_group_run(gossh_group *g, const gossh_session_spec *spec, gossh_error **err);
 
+/* Directions of gossh_group_run_transfer. */
+#define GOSSH_GROUP_PUT 1 /* the local file to every host */
+#define GOSSH_GROUP_GET 2 /* every host's file to a local file of its own */
+
+/*
+ * gossh_group_run_transfer — starts an SFTP put or get (direction
+ * GOSSH_GROUP_PUT or GOSSH_GROUP_GET) on every host instead of a session,
+ * and returns at once without blocking, as gossh_group_run. In local and
+ * remote, "%h" is replaced by the host's name (each "/" in it made "_"),
+ * "%i" by its index and "%%" by "%", so that a get writes one file per
+ * host. flags
+ * are gossh_sftp_get/_put's (GOSSH_SFTP_RESUME, _PRESERVE, _NOVERIFY), and
+ * each transfer is what those functions do (a get lands whole or not at
+ * all; sizes are verified). command_timeout_ms limits each host's
+ * transfer. A host's result has "transferred" (the file's size) and exit
+ * status -1; its errors are those of connecting, plus GOSSH_E_SFTP and
+ * GOSSH_E_IO. Returns 0; GOSSH_E_INVALID: unknown direction, NULL or
+ * empty path, a get whose local path gives two hosts the same file (no
+ * %h or %i, or %h and two hosts of one name), no hosts, a run in progress;
+ * GOSSH_E_CLOSED; GOSSH_E_BADHANDLE.
+ */
+int gossh_group_run_transfer(gossh_group *g, int direction, const char *local, const char *remote,
+                             int flags, gossh_error **err);
+
 /*
  * gossh_group_next — waits at most timeout_ms (see "Timeouts") for the
  * next host's result of the current run and gives it in *out, which the
@@ -2375,6 +2399,7 @@ void gossh_group_free(gossh_group *g);
  *   "connect_us"   microseconds spent connecting (0 when reused)
  *   "run_us"       microseconds from the session's start to its end
  *   "stdout_len", "stderr_len"   bytes of output collected
+ *   "transferred"  bytes a gossh_group_run_transfer moved (0 for a run)
  * gossh_group_result_exit_signal — the signal that killed the command
  *   ("TERM", ...) or NULL.
  * gossh_group_result_output — the collected output of stream 0 (stdout)

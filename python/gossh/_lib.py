@@ -390,6 +390,7 @@ _PROTOTYPES = [
     ("gossh_group_set_host_command", [group_p, c_size_t, c_char_p, _err_pp], c_int),
     ("gossh_group_set_output_callback", [group_p, GROUP_OUTPUT_CB, c_void_p, _err_pp], c_int),
     ("gossh_group_run", [group_p, session_spec_p, _err_pp], c_int),
+    ("gossh_group_run_transfer", [group_p, c_int, c_char_p, c_char_p, c_int, _err_pp], c_int),
     ("gossh_group_next", [group_p, c_int, POINTER(group_result_p), _err_pp], c_int),
     ("gossh_group_wait", [group_p, c_int, _err_pp], c_int),
     ("gossh_group_cancel", [group_p, _err_pp], c_int),

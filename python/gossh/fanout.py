@@ -24,6 +24,9 @@ __all__ = ["HostConfig", "HostOutput", "ParallelSSHClient", "Timeout"]
 
 _END = object()
 
+GROUP_PUT = 1  # GOSSH_GROUP_PUT
+GROUP_GET = 2  # GOSSH_GROUP_GET
+
 
 class Timeout(SSHException):
     """join(timeout=) expired before every host finished (parallel-ssh's
@@ -92,6 +95,7 @@ class HostOutput:
         self.signal = None
         self.reused = False
         self.connect_time = self.run_time = None
+        self.transferred = 0
         self._done = threading.Event()
 
     def __repr__(self):
@@ -110,6 +114,11 @@ def _policy_code(policy):
             return code
     raise TypeError("ParallelSSHClient takes RejectPolicy, AutoAddPolicy or WarningPolicy "
                     "(a custom policy is not supported for groups yet)")
+
+
+def _literal(path):
+    """path with its "%" escaped from the library's %h/%i expansion."""
+    return path.replace("%", "%%")
 
 
 def _ms(seconds):
@@ -150,8 +159,10 @@ class ParallelSSHClient(_lib.NativeHandle):
             call(lib.gossh_group_load_system_host_keys, h, None)
         else:
             call(lib.gossh_group_load_host_keys, h, _lib.enc(os.fspath(known_hosts)))
+        self._aliases = []
         for i, host in enumerate(hosts):
             hc = host_config[i] if host_config is not None else HostConfig()
+            self._aliases.append(hc.alias)
             self._add_host(host, hc, user, password, port, pkey, allow_agent, look_for_keys)
         self._on_output = _lib.GROUP_OUTPUT_CB(self._output)  # kept alive while Go may call it
         call(lib.gossh_group_set_output_callback, h, self._on_output, None)
@@ -189,7 +200,8 @@ class ParallelSSHClient(_lib.NativeHandle):
             if hc.timeout is not None:
                 for name in ("timeout", "banner_timeout", "auth_timeout"):
                     setopt(name, str(float(hc.timeout)))
-            call(lib.gossh_group_add_host, self._handle, _lib.enc(str(host)), opts, None)
+            name = hc.alias if hc.alias is not None else host
+            call(lib.gossh_group_add_host, self._handle, _lib.enc(str(name)), opts, None)
         finally:
             lib.gossh_options_free(opts)
 
@@ -225,31 +237,41 @@ class ParallelSSHClient(_lib.NativeHandle):
         h = self._h()
         if host_args is not None and len(host_args) != len(self.hosts):
             raise ValueError("host_args must have one entry per host")
-        with self._lock:
-            prev = getattr(self, "_collector", None)
-            if prev is not None:
-                if not all(o._done.is_set() for o in self._outputs or ()):
-                    raise SSHException("the previous run_command is still running; join() it first")
-                prev.join()  # it has handed out its last result and is returning
-            call(lib.gossh_group_set, h, b"stop_on_errors", b"1" if stop_on_errors else b"0")
-            call(lib.gossh_group_set, h, b"command_timeout_ms",
-                 _ms(timeout).encode() if timeout is not None else b"0")
+        def start(h):
             for i in range(len(self.hosts)):
                 cmd = None
                 if host_args is not None:
                     cmd = _lib.enc(command % host_args[i])
                 call(lib.gossh_group_set_host_command, h, i, cmd)
-            outputs = [HostOutput(host, None, encoding) for host in self.hosts]
             spec = _lib.session_spec_p()
             call(lib.gossh_session_spec_new, ctypes.byref(spec))
             try:
                 call(lib.gossh_session_spec_set, spec, b"command", _lib.enc(command))
                 if use_pty:
                     call(lib.gossh_session_spec_set, spec, b"pty", b"1")
-                self._outputs = outputs
                 call(lib.gossh_group_run, h, spec)
             finally:
                 lib.gossh_session_spec_free(spec)
+
+        return self._run(start, stop_on_errors, timeout, encoding)
+
+    def _run(self, start, stop_on_errors, timeout, encoding="utf-8"):
+        """Starts a run with start(handle), hands its results to HostOutputs
+        from a collector thread, and with stop_on_errors waits for the end
+        and raises the failing host's exception."""
+        h = self._h()
+        with self._lock:
+            prev = getattr(self, "_collector", None)
+            if prev is not None:
+                if not all(o._done.is_set() for o in self._outputs or ()):
+                    raise SSHException("the previous run is still running; join() it first")
+                prev.join()  # it has handed out its last result and is returning
+            call(lib.gossh_group_set, h, b"stop_on_errors", b"1" if stop_on_errors else b"0")
+            call(lib.gossh_group_set, h, b"command_timeout_ms",
+                 _ms(timeout).encode() if timeout is not None else b"0")
+            outputs = [HostOutput(host, alias, encoding) for host, alias in zip(self.hosts, self._aliases)]
+            self._outputs = outputs
+            start(h)
             t = threading.Thread(target=self._collect, args=(h, outputs), daemon=True,
                                  name="gossh-fanout-results")
             t.start()
@@ -263,6 +285,38 @@ class ParallelSSHClient(_lib.NativeHandle):
             if failed:
                 raise failed[0]
         return outputs
+
+    def copy_file(self, local_file, remote_file, recurse=False, stop_on_errors=True, timeout=None):
+        """Copies local_file to remote_file on every host by SFTP
+        (parallel-ssh's copy_file), and waits for every host. Returns one
+        HostOutput per host (``transferred``: the size; ``exception``);
+        with stop_on_errors raises the failing host's exception."""
+        if recurse:
+            raise NotImplementedError("recurse is not supported by gossh's ParallelSSHClient yet")
+        # parallel-ssh's paths are literal: "%" is escaped from the library's %h/%i
+        local, remote = _literal(os.fspath(local_file)), _literal(remote_file)
+        out = self._run(lambda h: call(lib.gossh_group_run_transfer, h, GROUP_PUT,
+                                       _lib.enc(local), _lib.enc(remote), 0),
+                        stop_on_errors, timeout)
+        self.join(out)
+        return out
+
+    def copy_remote_file(self, remote_file, local_file, recurse=False, suffix_separator="_",
+                         stop_on_errors=True, timeout=None):
+        """Copies remote_file from every host to ``local_file +
+        suffix_separator + host`` (the host's alias when its HostConfig
+        has one; parallel-ssh's copy_remote_file; a "/" in it becomes "_"),
+        and waits for every host. Returns one
+        HostOutput per host; with stop_on_errors raises the failing host's
+        exception."""
+        if recurse:
+            raise NotImplementedError("recurse is not supported by gossh's ParallelSSHClient yet")
+        local = _literal(os.fspath(local_file)) + _literal(suffix_separator) + "%h"
+        out = self._run(lambda h: call(lib.gossh_group_run_transfer, h, GROUP_GET, _lib.enc(local),
+                                       _lib.enc(_literal(remote_file)), 0),
+                        stop_on_errors, timeout)
+        self.join(out)
+        return out
 
     def _collect(self, h, outputs):
         """Hands each result to its HostOutput as the hosts finish: one per
@@ -307,6 +361,7 @@ class ParallelSSHClient(_lib.NativeHandle):
         o.reused = bool(get(b"reused"))
         o.connect_time = get(b"connect_us") / 1e6
         o.run_time = get(b"run_us") / 1e6
+        o.transferred = get(b"transferred")
         self._finish(o)
 
     @staticmethod

@@ -2,6 +2,7 @@
 hosts as names for the same 127.0.0.1:port, next to a port where nothing
 listens, a wrong key and an unknown host key."""
 
+import os
 import socket
 import threading
 
@@ -135,3 +136,28 @@ def test_bad_input(env):
     client.close()
     with pytest.raises(SSHException):
         client.run_command("true")
+
+
+def test_copy_file_and_copy_remote_file(env, tmp_path):
+    src = tmp_path / "src%h"  # a % in a local path stays as it is
+    data = bytes(range(256)) * 1000 + b"tail"
+    src.write_bytes(data)
+    remote = "gossh-fanout-py-%d" % os.getpid()
+    with make(env, 1) as one:  # one host: the same path on one server from many would race
+        out = one.copy_file(str(src), remote)
+        assert out[0].exception is None and out[0].transferred == len(data)
+    hosts = 6
+    configs = [HostConfig(alias="a%d" % i) for i in range(hosts)]
+    with make(env, hosts, configs) as client:
+        # every host writes its own local file: local_file + "_" + alias
+        out = client.copy_remote_file(remote, str(tmp_path / "got"), stop_on_errors=False)
+        assert all(o.exception is None for o in out), [o.exception for o in out]
+        for i in range(hosts):
+            assert (tmp_path / ("got_a%d" % i)).read_bytes() == data
+        out = client.copy_remote_file(remote + "-missing", str(tmp_path / "none"),
+                                      stop_on_errors=False)
+        assert all(isinstance(o.exception, IOError) for o in out), [o.exception for o in out]
+        client.run_command("rm -f " + remote)
+    with make(env, 2) as dup:  # two hosts of one name would write one local file
+        with pytest.raises(ValueError, match="same local file"):
+            dup.copy_remote_file(remote, str(tmp_path / "dup"))

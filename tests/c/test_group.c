@@ -346,6 +346,83 @@ static void test_cancel(void) {
     }
 }
 
+/* an SFTP put to every host, and a get back into one local file per host */
+static void test_transfer(void) {
+    enum { N = 8, SIZE = 200 * 1024 + 3 };
+    char dir[] = "/tmp/gossh-group-XXXXXX", src[600], tmpl[600], remote[128], path[700];
+    if (!mkdtemp(dir)) {
+        CHECK(0, "mkdtemp");
+        return;
+    }
+    snprintf(src, sizeof src, "%s/src", dir);
+    FILE *f = fopen(src, "wb");
+    static unsigned char data[SIZE], back[SIZE + 1];
+    for (int i = 0; i < SIZE; i++) data[i] = (unsigned char)(i * 7 + 3);
+    fwrite(data, 1, SIZE, f);
+    fclose(f);
+    snprintf(remote, sizeof remote, "gossh-group-test-%d-%%i", (int)getpid());
+    gossh_group *g = new_group();
+    for (int i = 0; i < N; i++) {
+        gossh_options *o = host_options(i == N - 1 ? REFUSED : GOOD);
+        char name[16];
+        snprintf(name, sizeof name, "t%d", i);
+        gossh_group_add_host(g, name, o, NULL, NULL);
+        gossh_options_free(o);
+    }
+    gossh_error *e = NULL;
+    int rc = gossh_group_run_transfer(g, GOSSH_GROUP_PUT, src, remote, 0, &e);
+    CHECK(rc == 0, "run_transfer put: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    gossh_group_result *res[N] = {0};
+    CHECK(collect(g, res, N) == N, "put: not all results");
+    for (int i = 0; i < N; i++) {
+        if (!res[i]) continue;
+        if (i == N - 1) {
+            CHECK(get(res[i], "code") == GOSSH_E_CONNECT, "put refused host");
+        } else {
+            CHECK(get(res[i], "code") == 0 && get(res[i], "transferred") == SIZE, "put host %d: %lld, %lld bytes",
+                  i, (long long)get(res[i], "code"), (long long)get(res[i], "transferred"));
+        }
+        gossh_group_result_free(res[i]);
+        res[i] = NULL;
+    }
+    snprintf(tmpl, sizeof tmpl, "%s/got-%%h", dir);
+    rc = gossh_group_run_transfer(g, GOSSH_GROUP_GET, tmpl, remote, 0, &e);
+    CHECK(rc == 0, "run_transfer get: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    CHECK(collect(g, res, N) == N, "get: not all results");
+    for (int i = 0; i < N - 1; i++) {
+        if (!res[i]) continue;
+        CHECK(get(res[i], "code") == 0 && get(res[i], "reused") == 1, "get host %d", i);
+        snprintf(path, sizeof path, "%s/got-t%d", dir, i);
+        f = fopen(path, "rb");
+        size_t n = f ? fread(back, 1, sizeof back, f) : 0;
+        if (f) fclose(f);
+        CHECK(n == SIZE && memcmp(back, data, SIZE) == 0, "get host %d: %zu bytes, content %s", i, n,
+              n == SIZE && memcmp(back, data, SIZE) == 0 ? "same" : "differs");
+        remove(path);
+    }
+    for (int i = 0; i < N; i++) gossh_group_result_free(res[i]);
+    CHECK(gossh_group_run_transfer(g, GOSSH_GROUP_GET, src, remote, 0, NULL) == GOSSH_E_INVALID,
+          "get into one file for every host");
+    CHECK(gossh_group_run_transfer(g, 7, src, remote, 0, NULL) == GOSSH_E_INVALID, "direction 7");
+    CHECK(gossh_group_run_transfer(g, GOSSH_GROUP_PUT, NULL, remote, 0, NULL) == GOSSH_E_INVALID, "NULL local");
+    /* clean up the remote files with the group itself */
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -f gossh-group-test-%d-*", (int)getpid());
+    gossh_session_spec *spec = exec_spec(cmd);
+    gossh_group_run(g, spec, NULL);
+    memset(res, 0, sizeof res);
+    collect(g, res, N);
+    for (int i = 0; i < N; i++) gossh_group_result_free(res[i]);
+    gossh_session_spec_free(spec);
+    gossh_group_free(g);
+    remove(src);
+    rmdir(dir);
+}
+
 /* bad input: NULLs, wrong handles, unknown names, bad timeouts. */
 static void test_bad_input(void) {
     gossh_group *g = new_group();
@@ -410,6 +487,7 @@ int main(void) {
     for (int i = 0; i < 2; i++) test_mixed();
     test_stop_on_errors();
     test_cancel();
+    test_transfer();
     /* closes finish on the library's threads: let them (bounded, no timing asserted) */
     int fds = 0, threads = 0;
     for (int i = 0; i < 600; i++) {

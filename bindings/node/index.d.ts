@@ -914,6 +914,8 @@ export interface GroupResult {
   /** Milliseconds. */
   connectTime: number;
   runTime: number;
+  /** Bytes a put() or get() moved (0 for run()). */
+  transferred: number;
 }
 
 /** Many hosts that run one command, poolSize at a time, with host keys checked (reject by default). */
@@ -924,6 +926,10 @@ export class Group {
   addHost(options: GroupHostOptions): number;
   /** Runs command on every host and yields each result as its host finishes. */
   run(command: string, options?: { hostCommands?: Array<string | null>; onOutput?: GroupOutputListener; pty?: boolean }): AsyncGenerator<GroupResult, void, undefined>;
+  /** SFTP: local to remote on every host (%h: the host's name, %i: its index, %%: a %); yields each result as its host finishes. */
+  put(local: string, remote: string): AsyncGenerator<GroupResult, void, undefined>;
+  /** SFTP: remote from every host to local, a file of each host's own (%h or %i); yields each result as its host finishes. */
+  get(remote: string, local: string): AsyncGenerator<GroupResult, void, undefined>;
   /** Ends the current run; every host still reports. */
   cancel(): void;
   /** Cancels a run and closes every kept connection. */

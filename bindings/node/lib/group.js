@@ -166,6 +166,38 @@ class Group {
     } finally {
       native.fn.gossh_session_spec_free(specOut[0]);
     }
+    yield * this._results();
+  }
+
+  /**
+   * Copies local to remote on every host by SFTP and yields each host's
+   * result ({ ..., transferred }) as it finishes. In both paths %h is the
+   * host's name, %i its index, %% a %.
+   */
+  async * put(local, remote) {
+    yield * this._transfer(1, local, remote);
+  }
+
+  /**
+   * Copies remote from every host to local, which must name a file of each
+   * host's own (%h: its name, %i: its index, %%: a %), and yields each
+   * host's result as it finishes.
+   */
+  async * get(remote, local) {
+    yield * this._transfer(2, local, remote);
+  }
+
+  async * _transfer(direction, local, remote) {
+    this._checkOpen();
+    if (typeof local !== 'string' || typeof remote !== 'string') throw new TypeError('local and remote must be strings');
+    if (this._running) throw new InvalidArgumentError('the group is already running', 'GOSSH_E_INVALID');
+    this._onOutput = null;
+    native.callSync('gossh_group_run_transfer', this._handle, direction, local, remote, 0);
+    yield * this._results();
+  }
+
+  /** Yields the current run's results as the hosts finish. */
+  async * _results() {
     this._running = true;
     try {
       for (;;) {
@@ -237,6 +269,7 @@ function readResult(r) {
     reused: num('reused') === 1,
     connectTime: num('connect_us') / 1000,
     runTime: num('run_us') / 1000,
+    transferred: num('transferred'),
   };
 }
 

@@ -131,3 +131,30 @@ test('Group: bad input', async () => {
   assert.throws(() => g.addHost(hostOptions()), /closed/);
   await g.close();
 });
+
+test('Group: put to every host, get back a file per host', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-group-'));
+  const src = path.join(dir, 'src');
+  const data = Buffer.alloc(150 * 1024 + 5);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 13) & 0xff;
+  fs.writeFileSync(src, data);
+  const remote = `gossh-group-node-${process.pid}-%i`;
+  const g = new Group({ poolSize: 3, knownHosts: env().knownHosts });
+  try {
+    for (let i = 0; i < 5; i++) g.addHost(hostOptions({ name: `p${i}` }));
+    for await (const r of g.put(src, remote)) {
+      assert.strictEqual(r.error, null, String(r.error));
+      assert.strictEqual(r.transferred, data.length);
+    }
+    for await (const r of g.get(remote, path.join(dir, 'got-%h'))) {
+      assert.strictEqual(r.error, null, String(r.error));
+      assert.ok(r.reused);
+    }
+    for (let i = 0; i < 5; i++) assert.ok(fs.readFileSync(path.join(dir, `got-p${i}`)).equals(data));
+    await assert.rejects(g.get(remote, path.join(dir, 'one')).next(), /same file/);
+    for await (const r of g.run(`rm -f gossh-group-node-${process.pid}-*`)) assert.strictEqual(r.error, null);
+  } finally {
+    await g.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

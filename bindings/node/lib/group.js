@@ -68,6 +68,18 @@ function hostOptions(o) {
   }
 }
 
+// Backstop: a Group garbage-collected without close() is freed on the
+// thread pool (gossh_group_free closes its connections and may wait for
+// its threads, which must never block the main thread), and its output
+// callback unregistered after that.
+const finalizer = new FinalizationRegistry((state) => {
+  native.callVoidAsync('gossh_group_free', state.handle).then(() => {
+    if (state.callback) {
+      try { native.unregisterCallback(state.callback); } catch (_) { /* ignore */ }
+    }
+  });
+});
+
 /**
  * A group of hosts that runs one command on all of them, poolSize at a
  * time. Connections are kept between runs and reused.
@@ -111,6 +123,8 @@ class Group {
         } catch (_) { /* a listener's exception must not reach the library */ }
       });
       native.callSync('gossh_group_set_output_callback', this._handle, this._callback, null);
+      this._state = { handle: this._handle, callback: this._callback };
+      finalizer.register(this, this._state, this);
     } catch (e) {
       this._release();
       throw e;
@@ -229,6 +243,7 @@ class Group {
   }
 
   _release() {
+    finalizer.unregister(this);
     if (this._handle) native.fn.gossh_group_free(this._handle);
     this._handle = null;
     if (this._callback) native.unregisterCallback(this._callback);

@@ -384,6 +384,7 @@ _PROTOTYPES = [
     ("gossh_group_new", [POINTER(group_p), _err_pp], c_int),
     ("gossh_group_set", [group_p, c_char_p, c_char_p, _err_pp], c_int),
     ("gossh_group_set_policy", [group_p, c_int, _err_pp], c_int),
+    ("gossh_group_set_policy_callback", [group_p, HOSTKEY_CB, c_void_p, _err_pp], c_int),
     ("gossh_group_load_host_keys", [group_p, c_char_p, _err_pp], c_int),
     ("gossh_group_load_system_host_keys", [group_p, c_char_p, _err_pp], c_int),
     ("gossh_group_add_host", [group_p, c_char_p, options_p, POINTER(c_size_t), _err_pp], c_int),

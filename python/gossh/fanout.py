@@ -14,10 +14,12 @@ import inspect
 import os
 import queue
 import threading
+import weakref
 
 from . import _lib
 from ._lib import call, lib
-from .policy import AutoAddPolicy, RejectPolicy, WarningPolicy
+from .pkey import PKey
+from .policy import AutoAddPolicy, RejectPolicy
 from .ssh_exception import SSHException
 
 __all__ = ["HostConfig", "HostOutput", "ParallelSSHClient", "Timeout"]
@@ -103,17 +105,15 @@ class HostOutput:
             self.host, self.exit_code, self.exception)
 
 
-def _policy_code(policy):
+def _builtin_policy(policy):
+    """The library's code for a built-in policy that needs no Python
+    (RejectPolicy, AutoAddPolicy), or None."""
     if policy is None:
         return _lib.POLICY_REJECT
-    if inspect.isclass(policy):
-        policy = policy()
-    for cls, code in ((RejectPolicy, _lib.POLICY_REJECT), (AutoAddPolicy, _lib.POLICY_AUTOADD),
-                      (WarningPolicy, _lib.POLICY_WARNING)):
+    for cls, code in ((RejectPolicy, _lib.POLICY_REJECT), (AutoAddPolicy, _lib.POLICY_AUTOADD)):
         if type(policy) is cls:
             return code
-    raise TypeError("ParallelSSHClient takes RejectPolicy, AutoAddPolicy or WarningPolicy "
-                    "(a custom policy is not supported for groups yet)")
+    return None
 
 
 def _literal(path):
@@ -132,6 +132,9 @@ class ParallelSSHClient(_lib.NativeHandle):
     per-host user, port, password, key and timeout. ``pool_size`` hosts are
     worked on at a time. ``timeout`` (seconds) limits each connect phase.
     ``pkey`` is a key file's path, a PKey, or private key text (bytes).
+    Host keys: ``known_hosts`` (a path; default ~/.ssh/known_hosts) and
+    ``missing_host_key_policy`` (RejectPolicy by default; AutoAddPolicy,
+    WarningPolicy or any MissingHostKeyPolicy, called per unknown host).
     Connections are kept between run_command calls and reused."""
 
     _close_fn = "gossh_group_close"
@@ -154,7 +157,8 @@ class ParallelSSHClient(_lib.NativeHandle):
             call(lib.gossh_group_set, h, b"connect_timeout_ms", _ms(timeout).encode())
         # Output reaches Python through the callback only: kept once.
         call(lib.gossh_group_set, h, b"collect_output", b"0")
-        call(lib.gossh_group_set_policy, h, _policy_code(missing_host_key_policy))
+        self._policy_cb = None
+        self._set_policy(missing_host_key_policy)
         if known_hosts is None:
             call(lib.gossh_group_load_system_host_keys, h, None)
         else:
@@ -166,6 +170,35 @@ class ParallelSSHClient(_lib.NativeHandle):
             self._add_host(host, hc, user, password, port, pkey, allow_agent, look_for_keys)
         self._on_output = _lib.GROUP_OUTPUT_CB(self._output)  # kept alive while Go may call it
         call(lib.gossh_group_set_output_callback, h, self._on_output, None)
+
+    def _set_policy(self, policy):
+        """Reject and AutoAdd are the library's; any other policy (WarningPolicy
+        included) is called for each unknown host key, on the library's
+        threads: returning accepts the key (without adding it), raising
+        rejects it, as paramiko's missing_host_key."""
+        if inspect.isclass(policy):
+            policy = policy()
+        code = _builtin_policy(policy)
+        if code is not None:
+            call(lib.gossh_group_set_policy, self._handle, code)
+            return
+        if not hasattr(policy, "missing_host_key"):
+            raise TypeError("policy must have a missing_host_key method")
+        ref = weakref.ref(self)
+
+        def on_missing_host_key(hostname, key_type, key_base64, fingerprint, userdata):
+            # Never let an exception reach C: anything raised rejects.
+            try:
+                key = PKey.from_public_text("{} {}".format(key_type.decode("ascii"),
+                                                           key_base64.decode("ascii")))
+                policy.missing_host_key(ref(), hostname.decode("utf-8", "replace"), key)
+                return _lib.HOSTKEY_ACCEPT
+            except BaseException:  # noqa: BLE001
+                return _lib.HOSTKEY_REJECT
+
+        cb = _lib.HOSTKEY_CB(on_missing_host_key)
+        call(lib.gossh_group_set_policy_callback, self._handle, cb, None)
+        self._policy_cb = cb  # alive while the library may call it
 
     def _add_host(self, host, hc, user, password, port, pkey, allow_agent, look_for_keys):
         opts = _lib.options_p()

@@ -87,6 +87,32 @@ def test_unknown_host_key_is_rejected_per_host(env, tmp_path):
             client.run_command("echo never")
 
 
+def test_python_policies_decide_per_host(env, tmp_path):
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    seen = []
+
+    class Only(gossh.MissingHostKeyPolicy):
+        def missing_host_key(self, client, hostname, key):
+            seen.append((hostname, key.get_name()))
+            if len(seen) % 2 == 0:
+                raise SSHException("not this one")
+
+    with make(env, 6, known_hosts=empty, missing_host_key_policy=Only(), pool_size=1) as client:
+        out = client.run_command("echo yes", stop_on_errors=False)
+        client.join(out, timeout=HANG_GUARD)
+        accepted = [o for o in out if o.exception is None]
+        assert len(seen) == 6 and len(accepted) == 3
+        assert all(list(o.stdout) == ["yes"] for o in accepted)
+        assert all("not found in known_hosts" in str(o.exception) for o in out if o not in accepted)
+    with make(env, 2, known_hosts=empty, missing_host_key_policy=gossh.WarningPolicy) as client:
+        with pytest.warns(UserWarning, match="Unknown"):
+            out = client.run_command("echo warned")
+        assert [list(o.stdout) for o in out] == [["warned"], ["warned"]]
+    with pytest.raises(TypeError):
+        make(env, 1, missing_host_key_policy=object())
+
+
 def test_stop_on_errors_raises_the_failing_hosts_error(env):
     configs = [HostConfig(), HostConfig(port=free_port())] + [HostConfig()] * 10
     with make(env, len(configs), configs, pool_size=1) as client:

@@ -891,8 +891,8 @@ export interface GroupOptions {
   knownHosts?: string;
   /** true: ~/.ssh/known_hosts; a string: that file (read-only host keys). */
   systemKnownHosts?: boolean | string;
-  /** Default 'reject': an unknown host key is that host's HostKeyError. */
-  hostKeyPolicy?: 'reject' | 'autoadd' | 'warning';
+  /** Default 'reject': an unknown host key is that host's HostKeyError. 'warning' emits a process warning and accepts; a function decides per unknown key (true accepts, not added). */
+  hostKeyPolicy?: 'reject' | 'autoadd' | 'warning' | ((hostname: string, key: { type: string; base64: string; fingerprint: string }) => boolean);
 }
 
 /** Streamed output of one host. */

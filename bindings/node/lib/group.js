@@ -74,8 +74,8 @@ function hostOptions(o) {
 // callback unregistered after that.
 const finalizer = new FinalizationRegistry((state) => {
   native.callVoidAsync('gossh_group_free', state.handle).then(() => {
-    if (state.callback) {
-      try { native.unregisterCallback(state.callback); } catch (_) { /* ignore */ }
+    for (const cb of [state.callback, state.policyCallback]) {
+      if (cb) try { native.unregisterCallback(cb); } catch (_) { /* ignore */ }
     }
   });
 });
@@ -99,6 +99,7 @@ class Group {
     this._running = false;
     this._onOutput = null;
     this._callback = null;
+    this._policyCallback = null;
     this.hosts = [];
     try {
       const set = (name, value) => {
@@ -109,9 +110,7 @@ class Group {
       set('connect_timeout_ms', o.connectTimeout);
       set('command_timeout_ms', o.commandTimeout);
       if (o.keepConnections !== undefined) set('keep_connections', o.keepConnections ? '1' : '0');
-      const policy = o.hostKeyPolicy === undefined ? 'reject' : o.hostKeyPolicy;
-      if (!(policy in POLICIES)) throw new TypeError("hostKeyPolicy must be 'reject', 'autoadd' or 'warning'");
-      native.callSync('gossh_group_set_policy', this._handle, POLICIES[policy]);
+      this._setPolicy(o.hostKeyPolicy === undefined ? 'reject' : o.hostKeyPolicy);
       if (o.systemKnownHosts) {
         native.callSync('gossh_group_load_system_host_keys', this._handle,
           typeof o.systemKnownHosts === 'string' ? o.systemKnownHosts : null);
@@ -123,12 +122,48 @@ class Group {
         } catch (_) { /* a listener's exception must not reach the library */ }
       });
       native.callSync('gossh_group_set_output_callback', this._handle, this._callback, null);
-      this._state = { handle: this._handle, callback: this._callback };
+      this._state = { handle: this._handle, callback: this._callback, policyCallback: this._policyCallback };
       finalizer.register(this, this._state, this);
     } catch (e) {
       this._release();
       throw e;
     }
+  }
+
+  /**
+   * 'reject' and 'autoadd' are the library's; 'warning' (a process warning,
+   * then accept) and a function (hostname, { type, base64, fingerprint }) =>
+   * true | false run per unknown host key, as Client's hostKeyPolicy
+   * (a throw or a Promise rejects).
+   */
+  _setPolicy(policy) {
+    if (policy === 'reject' || policy === 'autoadd') {
+      native.callSync('gossh_group_set_policy', this._handle, POLICIES[policy]);
+      return;
+    }
+    let decide;
+    if (policy === 'warning') {
+      decide = (hostname, type, base64, fingerprint) => {
+        process.emitWarning(`Unknown ${type} host key for ${hostname}: ${fingerprint}`, 'HostKeyWarning');
+        return true;
+      };
+    } else if (typeof policy === 'function') {
+      decide = (hostname, type, base64, fingerprint) => {
+        const r = policy(hostname, { type, base64, fingerprint });
+        if (r && typeof r.then === 'function') { r.then(() => {}, () => {}); return false; }
+        return Boolean(r);
+      };
+    } else {
+      throw new TypeError("hostKeyPolicy must be 'reject', 'autoadd', 'warning' or a function");
+    }
+    this._policyCallback = native.registerHostKeyCallback((hostname, type, base64, fingerprint) => {
+      try {
+        return decide(hostname, type, base64, fingerprint) ? native.HOSTKEY_ACCEPT : native.HOSTKEY_REJECT;
+      } catch (_) {
+        return native.HOSTKEY_REJECT; // fail closed
+      }
+    });
+    native.callSync('gossh_group_set_policy_callback', this._handle, this._policyCallback, null);
   }
 
   _checkOpen() {
@@ -246,8 +281,8 @@ class Group {
     finalizer.unregister(this);
     if (this._handle) native.fn.gossh_group_free(this._handle);
     this._handle = null;
-    if (this._callback) native.unregisterCallback(this._callback);
-    this._callback = null;
+    for (const cb of [this._callback, this._policyCallback]) if (cb) native.unregisterCallback(cb);
+    this._callback = this._policyCallback = null;
   }
 }
 

@@ -237,6 +237,7 @@ PROTOTYPES.push(
   'int gossh_group_new(_Out_ gossh_group **out, _Out_ gossh_error **err)',
   'int gossh_group_set(gossh_group *g, const char *name, const char *value, _Out_ gossh_error **err)',
   'int gossh_group_set_policy(gossh_group *g, int policy, _Out_ gossh_error **err)',
+  'int gossh_group_set_policy_callback(gossh_group *g, gossh_hostkey_cb *cb, void *userdata, _Out_ gossh_error **err)',
   'int gossh_group_load_host_keys(gossh_group *g, const char *path, _Out_ gossh_error **err)',
   'int gossh_group_load_system_host_keys(gossh_group *g, const char *path, _Out_ gossh_error **err)',
   'int gossh_group_add_host(gossh_group *g, const char *name, const gossh_options *opts, _Out_ size_t *index, _Out_ gossh_error **err)',

@@ -66,6 +66,36 @@ test('unknown host keys are rejected per host by default', async () => {
   }
 });
 
+test('hostKeyPolicy: a function decides per unknown host; warning warns', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-group-'));
+  const empty = path.join(dir, 'known_hosts');
+  fs.writeFileSync(empty, '');
+  try {
+    let asked = 0;
+    const hosts = [0, 1, 2, 3].map((i) => hostOptions({ name: `k${i}` }));
+    const results = await runOnHosts(hosts, 'echo in', {
+      knownHosts: empty, poolSize: 1,
+      hostKeyPolicy: (hostname, key) => { asked++; assert.ok(key.fingerprint.startsWith('SHA256:')); return asked % 2 === 1; },
+    });
+    assert.strictEqual(asked, 4);
+    assert.strictEqual(results.filter((r) => r.error === null && r.stdout.toString() === 'in\n').length, 2);
+    assert.strictEqual(results.filter((r) => r.error instanceof HostKeyError).length, 2);
+    const warnings = [];
+    const onWarning = (w) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const warned = await runOnHosts([hostOptions()], 'echo w', { knownHosts: empty, hostKeyPolicy: 'warning' });
+      assert.strictEqual(warned[0].error, null);
+      await new Promise((r) => setImmediate(r));
+      assert.ok(warnings.some((w) => w.name === 'HostKeyWarning'), 'no HostKeyWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('Group: results as hosts finish, streaming output, reuse on a second run', async () => {
   const g = new Group({ poolSize: 4, knownHosts: env().knownHosts });
   try {

@@ -201,6 +201,12 @@ test-go: ## Go: gofmt, vet, and go test -race on core and capi, then the fault s
 # The ssh_config test joins the C tests here (away from the C_TESTS line,
 # which other branches extend).
 C_TESTS += $(TESTBIN)/test_sshconfig
+# The fan-out test (issue 13) joins the same way.
+C_TESTS += $(TESTBIN)/test_group
+
+$(TESTBIN)/test_group: tests/c/test_group.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(TESTBIN)
+	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
 
 test-c: $(C_TESTS) $(FAULTPROXY) ## C: the C API test programs and the header compiled as C++
 	$(TESTBIN)/header_cxx
@@ -215,6 +221,7 @@ test-c: $(C_TESTS) $(FAULTPROXY) ## C: the C API test programs and the header co
 	$(WITH_SSHD) $(TESTBIN)/test_connect_via
 	$(WITH_SSHD) $(TESTBIN)/test_agent_algos
 	$(WITH_SSHD) $(TESTBIN)/test_sftp
+	$(WITH_SSHD) $(TESTBIN)/test_group
 
 test-python: lib $(FAULTPROXY) typecheck-python ## Python: mypy --strict (typecheck-python), then pytest against the sshd
 	$(WITH_SSHD) env PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests

@@ -26,13 +26,15 @@ const (
 	kindSFTP
 	kindSFTPFile
 	kindSFTPDir
+	kindGroup
+	kindGroupResult
 )
 
 var kindName = map[handleKind]string{
 	kindError: "gossh_error", kindOptions: "gossh_options", kindClient: "gossh_client",
 	kindChannel: "gossh_channel", kindKey: "gossh_key", kindHostKeys: "gossh_hostkeys",
 	kindSessionSpec: "gossh_session_spec", kindSFTP: "gossh_sftp", kindSFTPFile: "gossh_sftp_file",
-	kindSFTPDir: "gossh_sftp_dir",
+	kindSFTPDir: "gossh_sftp_dir", kindGroup: "gossh_group", kindGroupResult: "gossh_group_result",
 }
 
 type entry struct {

@@ -37,7 +37,7 @@
  *
  * Handles.  gossh_client, gossh_channel, gossh_options, gossh_session_spec,
  *   gossh_key, gossh_hostkeys, gossh_sftp, gossh_sftp_file, gossh_sftp_dir,
- *   gossh_sshconfig and gossh_error are opaque. The pointer value is a key into a typed registry
+ *   gossh_sshconfig, gossh_group, gossh_group_result and gossh_error are opaque. The pointer value is a key into a typed registry
  *   inside the library, not an address: a freed, stale, wrong-type or garbage
  *   handle gets GOSSH_E_BADHANDLE, never a crash. Handle values are never
  *   reused within a process. A NULL handle gets GOSSH_E_INVALID.
@@ -2154,6 +2154,274 @@ int gossh_sftp_get_dir(gossh_sftp *s, const char *remote, const char *local, int
 int gossh_sftp_put_dir(gossh_sftp *s, const char *local, const char *remote, int flags,
                        gossh_progress_cb cb, void *userdata, int timeout_ms,
                        gossh_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Fan-out: one command on many hosts                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A gossh_group runs one session spec (a command, a shell, a subsystem) on
+ * many hosts at once (Fabric's ThreadingGroup, parallel-ssh's
+ * ParallelSSHClient). Each host is a name (any text; duplicates are fine)
+ * with its own gossh_options. At most pool_size hosts are worked on at a
+ * time, by that many library threads pulling hosts from a queue: a group of
+ * 10,000 hosts does not start 10,000 threads.
+ *
+ * Host keys: every host is checked against the group's one set of host
+ * keys (loaded once, not once per host) under the group's one policy,
+ * GOSSH_POLICY_REJECT unless set otherwise, exactly as a gossh_client
+ * checks: an unknown host under the reject policy is that host's
+ * GOSSH_E_HOSTKEY_UNKNOWN result, never accepted.
+ *
+ * A run: gossh_group_run starts and returns at once; gossh_group_next
+ * hands out one gossh_group_result per host in the order the hosts finish.
+ * A host's result carries its error (NULL when the session ran to its end
+ * and its exit status arrived, whatever the status: a non-zero exit status
+ * is not an error), its exit status and signal, its stdout and stderr, and
+ * its timings. The error codes a host's result can carry:
+ *   GOSSH_E_CONNECT          nothing listens, unreachable, not resolved
+ *   GOSSH_E_TIMEOUT          a connect phase exceeded its limit (detail
+ *                            "stage"), or the command exceeded
+ *                            command_timeout_ms (detail "stage" "command")
+ *   GOSSH_E_HOSTKEY_UNKNOWN, GOSSH_E_HOSTKEY_MISMATCH, GOSSH_E_AUTH,
+ *   GOSSH_E_BADAUTHTYPE, GOSSH_E_PASSWORD_REQUIRED, GOSSH_E_PROTOCOL,
+ *   GOSSH_E_CHANNEL, GOSSH_E_CLOSED
+ *                            as for gossh_client_connect / _start
+ *   GOSSH_E_CANCELLED        gossh_group_cancel ended the host (detail
+ *                            "reason" "cancelled"), or stop_on_errors
+ *                            stopped the run before the host was started
+ *                            (detail "reason" "stopped")
+ * Every such error has the detail "host": the host's name.
+ *
+ * Connections are kept after a run (unless keep_connections is off), so a
+ * second gossh_group_run on the same group reuses them (the result's
+ * "reused" is 1) and reconnects a host whose connection died. A cancelled
+ * host's connection is not kept. gossh_group_close closes them all.
+ *
+ * Every function here is safe from any thread. Only gossh_group_next and
+ * gossh_group_wait block, and gossh_group_close (it waits for the run's
+ * threads to end, which a close makes prompt).
+ */
+typedef struct gossh_group gossh_group;
+typedef struct gossh_group_result gossh_group_result;
+
+/*
+ * gossh_group_new — a new, empty group: pool_size 10, collect-all (no
+ * stop_on_errors), no group timeouts, connections kept, output collected,
+ * the reject policy and no host keys. Caller frees with gossh_group_free.
+ * Returns 0, GOSSH_E_INVALID (NULL out).
+ */
+int gossh_group_new(gossh_group **out, gossh_error **err);
+
+/*
+ * gossh_group_set — sets one group option from its text form:
+ *   "pool_size"           hosts worked on at once, >= 1 (default 10)
+ *   "stop_on_errors"      "1": after a host's error no further host is
+ *                         started; those not started get GOSSH_E_CANCELLED
+ *                         results with reason "stopped" (default "0":
+ *                         collect all)
+ *   "connect_timeout_ms"  limit for each connect phase (TCP, server
+ *                         banner, key exchange and authentication),
+ *                         replacing a host's longer or absent timeout,
+ *                         banner_timeout and auth_timeout; "0" (default):
+ *                         each host's own options
+ *   "command_timeout_ms"  limit for a session from its start to its exit
+ *                         status; "0" (default): none. The output that
+ *                         arrived before it expired is kept.
+ *   "keep_connections"    "0": close each host's connection after its
+ *                         session (default "1": keep for the next run)
+ *   "collect_output"      "0": results carry no output, which reaches only
+ *                         the output callback (default "1")
+ * Booleans take 1/0, true/false, yes/no, on/off; value NULL is "".
+ * Options take effect at the next gossh_group_run. Returns 0,
+ * GOSSH_E_INVALID (unknown name, bad value), GOSSH_E_BADHANDLE.
+ */
+int gossh_group_set(gossh_group *g, const char *name, const char *value, gossh_error **err);
+
+/*
+ * gossh_group_set_policy — the built-in missing-host-key policy
+ * (GOSSH_POLICY_*) for every host; replaces a callback set earlier.
+ * gossh_group_set_policy_callback — a custom policy as for
+ * gossh_client_set_policy_callback (cb NULL: back to reject). The callback
+ * runs on the library's threads, several at once for different hosts; the
+ * caller keeps userdata alive while the group may connect.
+ * Both return 0, GOSSH_E_INVALID (unknown policy), GOSSH_E_BADHANDLE.
+ */
+int gossh_group_set_policy(gossh_group *g, int policy, gossh_error **err);
+int gossh_group_set_policy_callback(gossh_group *g, gossh_hostkey_cb cb, void *userdata,
+                                    gossh_error **err);
+
+/*
+ * gossh_group_load_host_keys — merges a known_hosts file into the group's
+ * host keys and makes it the file GOSSH_POLICY_AUTOADD saves to (as
+ * gossh_client_load_host_keys; a missing file is not an error).
+ * gossh_group_load_system_host_keys — loads entries never saved (as
+ * gossh_client_load_system_host_keys; path NULL or "" is
+ * ~/.ssh/known_hosts).
+ * gossh_group_share_host_keys — makes the group use from's host-key
+ * stores, so that a client and a group see the same keys.
+ * Each reads the file once for all hosts. Return 0, GOSSH_E_IO,
+ * GOSSH_E_INVALID (NULL path where one is needed), GOSSH_E_BADHANDLE.
+ */
+int gossh_group_load_host_keys(gossh_group *g, const char *path, gossh_error **err);
+int gossh_group_load_system_host_keys(gossh_group *g, const char *path, gossh_error **err);
+int gossh_group_share_host_keys(gossh_group *g, const gossh_client *from, gossh_error **err);
+
+/*
+ * gossh_group_add_host — adds a host named name (any text, copied) that
+ * connects with a snapshot of opts (later changes to opts do not apply;
+ * opts may be freed at once). opts must name a hostname. If index is not
+ * NULL it receives the host's index (0, 1, ... in the order of adding),
+ * the index its results carry. Returns 0, GOSSH_E_INVALID (NULL name, no
+ * hostname), GOSSH_E_CLOSED (group closed), GOSSH_E_BADHANDLE.
+ */
+int gossh_group_add_host(gossh_group *g, const char *name, const gossh_options *opts,
+                         size_t *index, gossh_error **err);
+
+/*
+ * gossh_group_set_host_command — makes host index exec command instead of
+ * what the run's spec starts (per-host arguments: format the command
+ * yourself); the spec's pty, environment and timeout still apply. command
+ * NULL removes the override. Takes effect at the next run. Returns 0,
+ * GOSSH_E_INVALID (no such host), GOSSH_E_BADHANDLE.
+ */
+int gossh_group_set_host_command(gossh_group *g, size_t index, const char *command,
+                                 gossh_error **err);
+
+/*
+ * gossh_group_result_cb — told as each host finishes: its index and name,
+ * its result's code (0 or GOSSH_E_*) and exit status (-1 if none). It runs
+ * on a library thread, several at once, before the result is queued for
+ * gossh_group_next (which still hands it out); name is valid only during
+ * the call. It must return promptly and must not call gossh_group_close
+ * or _free on its own group.
+ * gossh_group_output_cb — each chunk of a host's output as it arrives
+ * (stream 0 stdout, 1 stderr): the streaming form for long commands. Runs
+ * on the host's thread, several hosts' at once; data and name are valid
+ * only during the call; the host's session waits while it runs.
+ */
+typedef void (*gossh_group_result_cb)(size_t index, const char *name, int code, int exit_status,
+                                      void *userdata);
+typedef void (*gossh_group_output_cb)(size_t index, const char *name, int stream,
+                                      const uint8_t *data, size_t len, void *userdata);
+
+/*
+ * gossh_group_set_result_callback, gossh_group_set_output_callback —
+ * install (cb NULL: remove) the callbacks above for the next runs. The
+ * caller keeps userdata alive until the run has ended (gossh_group_wait)
+ * or the group is closed. Return 0, GOSSH_E_BADHANDLE.
+ */
+int gossh_group_set_result_callback(gossh_group *g, gossh_group_result_cb cb, void *userdata,
+                                    gossh_error **err);
+int gossh_group_set_output_callback(gossh_group *g, gossh_group_output_cb cb, void *userdata,
+                                    gossh_error **err);
+
+/*
+ * gossh_group_run — starts spec (see "Starting a session in one call") on
+ * every host, or each host's own command, and returns at once without
+ * blocking. The spec is copied. Results of an earlier run not yet taken
+ * are dropped. Returns 0; GOSSH_E_INVALID: no hosts, a bad spec, or a run
+ * still in progress (its results not all taken and not ended: take them,
+ * or cancel and wait); GOSSH_E_CLOSED: group closed; GOSSH_E_BADHANDLE.
+ */
+int gossh_group_run(gossh_group *g, const gossh_session_spec *spec, gossh_error **err);
+
+/* Directions of gossh_group_run_transfer. */
+#define GOSSH_GROUP_PUT 1 /* the local file to every host */
+#define GOSSH_GROUP_GET 2 /* every host's file to a local file of its own */
+
+/*
+ * gossh_group_run_transfer — starts an SFTP put or get (direction
+ * GOSSH_GROUP_PUT or GOSSH_GROUP_GET) on every host instead of a session,
+ * and returns at once without blocking, as gossh_group_run. In local and
+ * remote, "%h" is replaced by the host's name (each "/" in it made "_"),
+ * "%i" by its index and "%%" by "%", so that a get writes one file per
+ * host. flags
+ * are gossh_sftp_get/_put's (GOSSH_SFTP_RESUME, _PRESERVE, _NOVERIFY), and
+ * each transfer is what those functions do (a get lands whole or not at
+ * all; sizes are verified). command_timeout_ms limits each host's
+ * transfer. A host's result has "transferred" (the file's size) and exit
+ * status -1; its errors are those of connecting, plus GOSSH_E_SFTP and
+ * GOSSH_E_IO. Returns 0; GOSSH_E_INVALID: unknown direction, NULL or
+ * empty path, a get whose local path gives two hosts the same file (no
+ * %h or %i, or %h and two hosts of one name), no hosts, a run in progress;
+ * GOSSH_E_CLOSED; GOSSH_E_BADHANDLE.
+ */
+int gossh_group_run_transfer(gossh_group *g, int direction, const char *local, const char *remote,
+                             int flags, gossh_error **err);
+
+/*
+ * gossh_group_next — waits at most timeout_ms (see "Timeouts") for the
+ * next host's result of the current run and gives it in *out, which the
+ * caller frees with gossh_group_result_free. Returns 0 with *out NULL when
+ * every host's result has been handed out (and before any run):
+ * this is how a loop over the results ends. GOSSH_E_TIMEOUT when none
+ * came in time (*out NULL), GOSSH_E_INVALID (NULL out, bad timeout),
+ * GOSSH_E_BADHANDLE. Blocks.
+ */
+int gossh_group_next(gossh_group *g, int timeout_ms, gossh_group_result **out,
+                     gossh_error **err);
+
+/*
+ * gossh_group_wait — waits at most timeout_ms for the current run to end
+ * (every host's result queued and every callback returned). Returns 0
+ * (also with no run), GOSSH_E_TIMEOUT, GOSSH_E_INVALID, GOSSH_E_BADHANDLE.
+ * Blocks.
+ */
+int gossh_group_wait(gossh_group *g, int timeout_ms, gossh_error **err);
+
+/*
+ * gossh_group_cancel — ends the current run: no further host is started,
+ * connects and sessions in progress are closed, and every host still gets
+ * its result (GOSSH_E_CANCELLED for those the cancel ended). Does not
+ * block: gossh_group_next / _wait see the end. Returns 0 (also with no
+ * run), GOSSH_E_BADHANDLE.
+ */
+int gossh_group_cancel(gossh_group *g, gossh_error **err);
+
+/*
+ * gossh_group_close — cancels a run in progress, waits for its threads to
+ * end, and closes every kept connection; the group takes no more hosts or
+ * runs (GOSSH_E_CLOSED). Results already handed out stay valid. Returns 0,
+ * GOSSH_E_BADHANDLE. Blocks briefly. gossh_group_free closes the group
+ * first, then releases the handle; NULL and a second free are no-ops.
+ */
+int gossh_group_close(gossh_group *g, gossh_error **err);
+void gossh_group_free(gossh_group *g);
+
+/*
+ * Reading a result. The strings and bytes these hand out belong to the
+ * result and stay valid until gossh_group_result_free (NULL and a second
+ * free are no-ops). None blocks. Each returns 0, GOSSH_E_INVALID (NULL
+ * out, unknown field or stream), GOSSH_E_BADHANDLE.
+ *
+ * gossh_group_result_name — the host's name as added.
+ * gossh_group_result_error — the host's error as a new error object that
+ *   the caller frees with gossh_error_free (code, message, details
+ *   "host", "reason", "stage", ...), or NULL when the host succeeded.
+ * gossh_group_result_get — one number by name:
+ *   "index"        the host's index
+ *   "code"         0, or the GOSSH_E_* code of the host's error
+ *   "exit_status"  the exit status, -1 when none arrived
+ *   "reused"       1 when a connection of an earlier run served this one
+ *   "connect_us"   microseconds spent connecting (0 when reused)
+ *   "run_us"       microseconds from the session's start to its end
+ *   "stdout_len", "stderr_len"   bytes of output collected
+ *   "transferred"  bytes a gossh_group_run_transfer moved (0 for a run)
+ * gossh_group_result_exit_signal — the signal that killed the command
+ *   ("TERM", ...) or NULL.
+ * gossh_group_result_output — the collected output of stream 0 (stdout)
+ *   or 1 (stderr): *data (NULL when *len is 0) and *len.
+ */
+int gossh_group_result_name(const gossh_group_result *r, const char **out, gossh_error **err);
+int gossh_group_result_error(const gossh_group_result *r, gossh_error **out, gossh_error **err);
+int gossh_group_result_get(const gossh_group_result *r, const char *field, int64_t *out,
+                           gossh_error **err);
+int gossh_group_result_exit_signal(const gossh_group_result *r, const char **out,
+                                   gossh_error **err);
+int gossh_group_result_output(const gossh_group_result *r, int stream, const uint8_t **data,
+                              size_t *len, gossh_error **err);
+void gossh_group_result_free(gossh_group_result *r);
 
 /* ------------------------------------------------------------------------ */
 /* Logging                                                                   */

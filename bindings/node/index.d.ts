@@ -852,3 +852,89 @@ export const libraryPath: string;
 export const codes: Readonly<Record<'GOSSH_OK' | ErrorCode, number>>;
 /** The GOSSH_* name of a numeric code, as libgossh's gossh_code_name() gives it ('GOSSH_E_UNKNOWN' for anything else). */
 export function codeName(code: number): 'GOSSH_OK' | ErrorCode | 'GOSSH_E_UNKNOWN';
+
+// ---------------------------------------------------------------- fan-out --
+
+/** Connect options of one host of a Group (a subset of ConnectOptions) with its name and an own command. */
+export interface GroupHostOptions {
+  host: string;
+  port?: number;
+  username?: string;
+  password?: string;
+  passphrase?: string;
+  privateKey?: string | Buffer | Key | Array<string | Buffer | Key>;
+  /** false: no agent; a string: that agent socket. */
+  agent?: boolean | string;
+  lookForKeys?: boolean;
+  /** TCP connect, banner and auth limits, milliseconds. */
+  timeout?: number;
+  bannerTimeout?: number;
+  authTimeout?: number;
+  /** The host's name in results (default: host; duplicates allowed). */
+  name?: string;
+  /** runOnHosts: this host runs this command instead. */
+  command?: string;
+}
+
+export interface GroupOptions {
+  /** Hosts worked on at once (default 10). */
+  poolSize?: number;
+  /** After a host's error no further host is started; those get GOSSH_E_CANCELLED errors. */
+  stopOnErrors?: boolean;
+  /** Milliseconds for each connect phase, overriding the hosts' longer ones. */
+  connectTimeout?: number;
+  /** Milliseconds for each command, start to exit status. */
+  commandTimeout?: number;
+  /** Keep connections for the next run (default true). */
+  keepConnections?: boolean;
+  /** A known_hosts file for every host (loaded once). */
+  knownHosts?: string;
+  /** true: ~/.ssh/known_hosts; a string: that file (read-only host keys). */
+  systemKnownHosts?: boolean | string;
+  /** Default 'reject': an unknown host key is that host's HostKeyError. 'warning' emits a process warning and accepts; a function decides per unknown key (true accepts, not added). */
+  hostKeyPolicy?: 'reject' | 'autoadd' | 'warning' | ((hostname: string, key: { type: string; base64: string; fingerprint: string }) => boolean);
+}
+
+/** Streamed output of one host. */
+export type GroupOutputListener = (index: number, name: string, stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+
+/** One host's outcome of a run. */
+export interface GroupResult {
+  index: number;
+  name: string;
+  /** null when the command ran to its end (whatever its exit code); else the error (with `host`). */
+  error: (SSHError & { host?: string }) | null;
+  /** null when there was an error or no exit status. */
+  exitCode: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  /** A connection of an earlier run served this one. */
+  reused: boolean;
+  /** Milliseconds. */
+  connectTime: number;
+  runTime: number;
+  /** Bytes a put() or get() moved (0 for run()). */
+  transferred: number;
+}
+
+/** Many hosts that run one command, poolSize at a time, with host keys checked (reject by default). */
+export class Group {
+  constructor(options?: GroupOptions);
+  readonly hosts: string[];
+  /** Adds a host; returns its index. */
+  addHost(options: GroupHostOptions): number;
+  /** Runs command on every host and yields each result as its host finishes. */
+  run(command: string, options?: { hostCommands?: Array<string | null>; onOutput?: GroupOutputListener; pty?: boolean }): AsyncGenerator<GroupResult, void, undefined>;
+  /** SFTP: local to remote on every host (%h: the host's name, %i: its index, %%: a %); yields each result as its host finishes. */
+  put(local: string, remote: string): AsyncGenerator<GroupResult, void, undefined>;
+  /** SFTP: remote from every host to local, a file of each host's own (%h or %i); yields each result as its host finishes. */
+  get(remote: string, local: string): AsyncGenerator<GroupResult, void, undefined>;
+  /** Ends the current run; every host still reports. */
+  cancel(): void;
+  /** Cancels a run and closes every kept connection. */
+  close(): Promise<void>;
+}
+
+/** Runs command on every host; resolves with the results in the order of hosts (errors are per host). */
+export function runOnHosts(hosts: GroupHostOptions[], command: string, options?: GroupOptions & { onOutput?: GroupOutputListener }): Promise<GroupResult[]>;

@@ -16,6 +16,7 @@ const { HostKeys } = require('./lib/hostkeys');
 const { Agent, AgentKey } = require('./lib/agent');
 const { SSHConfig } = require('./lib/sshconfig');
 const sftp = require('./lib/sftp');
+const { Group, runOnHosts } = require('./lib/group');
 
 module.exports = {
   Client,
@@ -26,6 +27,8 @@ module.exports = {
   Agent,
   AgentKey,
   SSHConfig,
+  Group,
+  runOnHosts,
   SFTP: sftp.SFTP,
   FileHandle: sftp.FileHandle,
   Dir: sftp.Dir,

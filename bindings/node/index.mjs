@@ -16,3 +16,5 @@ export const {
 } = gossh;
 export const codes = gossh.codes;
 export const SSHConfig = gossh.SSHConfig;
+export const Group = gossh.Group;
+export const runOnHosts = gossh.runOnHosts;

@@ -36,6 +36,7 @@ from .pkey import DSSKey, ECDSAKey, Ed25519Key, PKey, PublicBlob, RSAKey, Unknow
 from .proxy import ProxyCommand
 from .agent import Agent, AgentKey, AgentRequestHandler
 from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
+from .fanout import HostConfig, HostOutput, ParallelSSHClient
 from .file import BufferedFile
 from .sftp import (
     SFTP_BAD_MESSAGE,

@@ -109,6 +109,17 @@ class _gossh_sftp_dir(ctypes.Structure):
     pass
 
 
+class _gossh_group(ctypes.Structure):
+    pass
+
+
+class _gossh_group_result(ctypes.Structure):
+    pass
+
+
+group_p = POINTER(_gossh_group)
+group_result_p = POINTER(_gossh_group_result)
+
 sftp_p = POINTER(_gossh_sftp)
 sftp_file_p = POINTER(_gossh_sftp_file)
 sftp_dir_p = POINTER(_gossh_sftp_dir)
@@ -181,6 +192,9 @@ LOG_CB = ctypes.CFUNCTYPE(None, c_int, c_char_p, c_char_p, c_void_p)
 # int (*gossh_progress_cb)(uint64_t done, uint64_t total, void *userdata)
 PROGRESS_CB = ctypes.CFUNCTYPE(c_int, c_uint64, c_uint64, c_void_p)
 
+# void (*gossh_group_output_cb)(index, name, stream, data, len, userdata)
+GROUP_OUTPUT_CB = ctypes.CFUNCTYPE(None, c_size_t, c_char_p, c_int, c_void_p, c_size_t, c_void_p)
+
 _err_pp = POINTER(error_p)
 
 # --------------------------------------------------------------------------
@@ -220,6 +234,7 @@ _PROTOTYPES: list[tuple[str, list[Any], Any]] = [
     ("gossh_options_new", [POINTER(options_p), _err_pp], c_int),
     ("gossh_options_set", [options_p, c_char_p, c_char_p, _err_pp], c_int),
     ("gossh_options_add_key", [options_p, key_p, _err_pp], c_int),
+    ("gossh_options_add_key_data", [options_p, c_char_p, c_size_t, _err_pp], c_int),
     ("gossh_options_free", [options_p], None),
     # client
     ("gossh_client_new", [POINTER(client_p), _err_pp], c_int),
@@ -374,6 +389,30 @@ _PROTOTYPES: list[tuple[str, list[Any], Any]] = [
      [sftp_p, c_char_p, c_char_p, c_int, PROGRESS_CB, c_void_p, c_int, _err_pp], c_int),
     ("gossh_sftp_put_dir",
      [sftp_p, c_char_p, c_char_p, c_int, PROGRESS_CB, c_void_p, c_int, _err_pp], c_int),
+    # fan-out (gossh.h, "Fan-out: one command on many hosts")
+    ("gossh_group_new", [POINTER(group_p), _err_pp], c_int),
+    ("gossh_group_set", [group_p, c_char_p, c_char_p, _err_pp], c_int),
+    ("gossh_group_set_policy", [group_p, c_int, _err_pp], c_int),
+    ("gossh_group_set_policy_callback", [group_p, HOSTKEY_CB, c_void_p, _err_pp], c_int),
+    ("gossh_group_load_host_keys", [group_p, c_char_p, _err_pp], c_int),
+    ("gossh_group_load_system_host_keys", [group_p, c_char_p, _err_pp], c_int),
+    ("gossh_group_add_host", [group_p, c_char_p, options_p, POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_group_set_host_command", [group_p, c_size_t, c_char_p, _err_pp], c_int),
+    ("gossh_group_set_output_callback", [group_p, GROUP_OUTPUT_CB, c_void_p, _err_pp], c_int),
+    ("gossh_group_run", [group_p, session_spec_p, _err_pp], c_int),
+    ("gossh_group_run_transfer", [group_p, c_int, c_char_p, c_char_p, c_int, _err_pp], c_int),
+    ("gossh_group_next", [group_p, c_int, POINTER(group_result_p), _err_pp], c_int),
+    ("gossh_group_wait", [group_p, c_int, _err_pp], c_int),
+    ("gossh_group_cancel", [group_p, _err_pp], c_int),
+    ("gossh_group_close", [group_p, _err_pp], c_int),
+    ("gossh_group_free", [group_p], None),
+    ("gossh_group_result_name", [group_result_p, POINTER(c_char_p), _err_pp], c_int),
+    ("gossh_group_result_error", [group_result_p, POINTER(error_p), _err_pp], c_int),
+    ("gossh_group_result_get", [group_result_p, c_char_p, POINTER(c_int64), _err_pp], c_int),
+    ("gossh_group_result_exit_signal", [group_result_p, POINTER(c_char_p), _err_pp], c_int),
+    ("gossh_group_result_output",
+     [group_result_p, c_int, POINTER(c_void_p), POINTER(c_size_t), _err_pp], c_int),
+    ("gossh_group_result_free", [group_result_p], None),
     # logging
     ("gossh_set_log_callback", [LOG_CB, c_int, c_void_p, _err_pp], c_int),
     ("gossh_client_set_log_channel", [client_p, c_char_p, _err_pp], c_int),
@@ -875,6 +914,15 @@ def _check_int_args(fn: Any, args: tuple[Any, ...]) -> None:
             )
             setattr(exc, "gossh_code", _code("E_INVALID"))
             raise exc
+
+
+def exception_of(err: Any) -> Exception | None:
+    """The exception for error object err (not NULL), which it frees."""
+    try:
+        _check(lib.gossh_error_code(err), err)
+    except Exception as e:  # noqa: BLE001 - handed back to the caller
+        return e
+    return None
 
 
 def call(fn: Any, *args: Any) -> int:

@@ -227,6 +227,36 @@ PROTOTYPES.push(
   'void gossh_sshconfig_free(gossh_sshconfig *cfg)',
 );
 
+// Fan-out (gossh.h "Fan-out: one command on many hosts"); lib/group.js.
+koffi.opaque('gossh_group');
+koffi.opaque('gossh_group_result');
+// Output of a host, on the library's threads; koffi brings it to the main thread.
+const GroupOutputCallback = koffi.proto(
+  'void gossh_group_output_cb(size_t index, const char *name, int stream, const void *data, size_t len, void *userdata)');
+PROTOTYPES.push(
+  'int gossh_group_new(_Out_ gossh_group **out, _Out_ gossh_error **err)',
+  'int gossh_group_set(gossh_group *g, const char *name, const char *value, _Out_ gossh_error **err)',
+  'int gossh_group_set_policy(gossh_group *g, int policy, _Out_ gossh_error **err)',
+  'int gossh_group_set_policy_callback(gossh_group *g, gossh_hostkey_cb *cb, void *userdata, _Out_ gossh_error **err)',
+  'int gossh_group_load_host_keys(gossh_group *g, const char *path, _Out_ gossh_error **err)',
+  'int gossh_group_load_system_host_keys(gossh_group *g, const char *path, _Out_ gossh_error **err)',
+  'int gossh_group_add_host(gossh_group *g, const char *name, const gossh_options *opts, _Out_ size_t *index, _Out_ gossh_error **err)',
+  'int gossh_group_set_host_command(gossh_group *g, size_t index, const char *command, _Out_ gossh_error **err)',
+  'int gossh_group_set_output_callback(gossh_group *g, gossh_group_output_cb *cb, void *userdata, _Out_ gossh_error **err)',
+  'int gossh_group_run(gossh_group *g, const gossh_session_spec *spec, _Out_ gossh_error **err)',
+  'int gossh_group_run_transfer(gossh_group *g, int direction, const char *local, const char *remote, int flags, _Out_ gossh_error **err)',
+  'int gossh_group_next(gossh_group *g, int timeout_ms, _Out_ gossh_group_result **out, _Out_ gossh_error **err)',
+  'int gossh_group_cancel(gossh_group *g, _Out_ gossh_error **err)',
+  'int gossh_group_close(gossh_group *g, _Out_ gossh_error **err)',
+  'void gossh_group_free(gossh_group *g)',
+  'int gossh_group_result_name(const gossh_group_result *r, _Out_ const char **out, _Out_ gossh_error **err)',
+  'int gossh_group_result_error(const gossh_group_result *r, _Out_ gossh_error **out, _Out_ gossh_error **err)',
+  'int gossh_group_result_get(const gossh_group_result *r, const char *field, _Out_ int64_t *out, _Out_ gossh_error **err)',
+  'int gossh_group_result_exit_signal(const gossh_group_result *r, _Out_ const char **out, _Out_ gossh_error **err)',
+  'int gossh_group_result_output(const gossh_group_result *r, int stream, _Out_ void **data, _Out_ size_t *len, _Out_ gossh_error **err)',
+  'void gossh_group_result_free(gossh_group_result *r)',
+);
+
 // SFTP (gossh.h "SFTP (paramiko's SFTPClient)"). The structs are plain C
 // structs whose layout the header fixes for this major version.
 koffi.opaque('gossh_sftp');
@@ -563,6 +593,10 @@ function registerProgressCallback(jsfn) {
   return koffi.register(jsfn, koffi.pointer(ProgressCallback));
 }
 
+function registerGroupOutputCallback(jsfn) {
+  return koffi.register(jsfn, koffi.pointer(GroupOutputCallback));
+}
+
 function unregisterCallback(ptr) {
   koffi.unregister(ptr);
 }
@@ -583,6 +617,7 @@ module.exports = {
   registerHostKeyCallback,
   registerLogCallback,
   registerProgressCallback,
+  registerGroupOutputCallback,
   unregisterCallback,
   need,
   has: (name) => Boolean(fn[name]),

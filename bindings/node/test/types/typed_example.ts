@@ -57,3 +57,23 @@ export async function viaSSHConfig(alias: string): Promise<string> {
     await c.close();
   }
 }
+
+// Fan-out: uptime of many hosts, results as they finish, then all at once.
+import { Group, runOnHosts } from 'gossh';
+import type { GroupResult } from 'gossh';
+
+export async function uptimes(hosts: string[], username: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const g = new Group({ poolSize: 20, knownHosts: '/etc/ssh/ssh_known_hosts', connectTimeout: 5000 });
+  try {
+    for (const host of hosts) g.addHost({ host, username });
+    for await (const r of g.run('uptime', { onOutput: (_i, name, stream, chunk) => { if (stream === 'stderr') console.error(name, chunk.toString()); } })) {
+      out.set(r.name, r.error ? `error: ${r.error.code}` : r.stdout.toString());
+    }
+  } finally {
+    await g.close();
+  }
+  const all: GroupResult[] = await runOnHosts(hosts.map((host) => ({ host, username })), 'true', { stopOnErrors: true });
+  out.set('failed', String(all.filter((r) => r.error !== null).length));
+  return out;
+}

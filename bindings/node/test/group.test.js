@@ -1,0 +1,190 @@
+'use strict';
+// Fan-out (issue 13): Group and runOnHosts against the real sshd. Many hosts
+// are names for the same 127.0.0.1:port, next to a port where nothing
+// listens, a wrong key and an empty known_hosts (unknown host key).
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const net = require('net');
+const { Group, runOnHosts, AuthenticationError, ConnectionError, HostKeyError, SSHError } = require('..');
+const { env, key } = require('../testing/helpers');
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+  });
+}
+
+function hostOptions(extra = {}) {
+  const e = env();
+  return { host: e.host, port: e.port, username: e.username, privateKey: key('id_ed25519'), agent: false, lookForKeys: false, ...extra };
+}
+
+test('runOnHosts: every host of a mixed set gets the result of its kind', async () => {
+  const refused = await freePort();
+  const kinds = [];
+  const hosts = [];
+  for (let i = 0; i < 40; i++) {
+    const k = ['good', 'badkey', 'refused', 'good'][i % 4];
+    kinds.push(k);
+    if (k === 'good') hosts.push(hostOptions({ name: `h${i}`, command: `echo hello h${i}; exit ${i % 3}` }));
+    if (k === 'badkey') hosts.push(hostOptions({ name: `h${i}`, privateKey: key('id_wrong'), password: 'wrong' }));
+    if (k === 'refused') hosts.push(hostOptions({ name: `h${i}`, port: refused }));
+  }
+  const results = await runOnHosts(hosts, 'echo unused', { poolSize: 10, knownHosts: env().knownHosts });
+  assert.strictEqual(results.length, 40);
+  results.forEach((r, i) => {
+    assert.strictEqual(r.index, i);
+    assert.strictEqual(r.name, `h${i}`);
+    if (kinds[i] === 'good') {
+      assert.strictEqual(r.error, null);
+      assert.strictEqual(r.stdout.toString(), `hello h${i}\n`);
+      assert.strictEqual(r.exitCode, i % 3);
+    } else {
+      assert.ok(kinds[i] === 'badkey' ? r.error instanceof AuthenticationError : r.error instanceof ConnectionError, String(r.error));
+      assert.strictEqual(r.error.host, `h${i}`);
+      assert.strictEqual(r.exitCode, null);
+    }
+  });
+});
+
+test('unknown host keys are rejected per host by default', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-group-'));
+  const empty = path.join(dir, 'known_hosts');
+  fs.writeFileSync(empty, '');
+  try {
+    const results = await runOnHosts([hostOptions(), hostOptions()], 'echo never', { knownHosts: empty });
+    for (const r of results) {
+      assert.ok(r.error instanceof HostKeyError, String(r.error));
+      assert.strictEqual(r.stdout.length, 0);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('hostKeyPolicy: a function decides per unknown host; warning warns', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-group-'));
+  const empty = path.join(dir, 'known_hosts');
+  fs.writeFileSync(empty, '');
+  try {
+    let asked = 0;
+    const hosts = [0, 1, 2, 3].map((i) => hostOptions({ name: `k${i}` }));
+    const results = await runOnHosts(hosts, 'echo in', {
+      knownHosts: empty, poolSize: 1,
+      hostKeyPolicy: (hostname, key) => { asked++; assert.ok(key.fingerprint.startsWith('SHA256:')); return asked % 2 === 1; },
+    });
+    assert.strictEqual(asked, 4);
+    assert.strictEqual(results.filter((r) => r.error === null && r.stdout.toString() === 'in\n').length, 2);
+    assert.strictEqual(results.filter((r) => r.error instanceof HostKeyError).length, 2);
+    const warnings = [];
+    const onWarning = (w) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const warned = await runOnHosts([hostOptions()], 'echo w', { knownHosts: empty, hostKeyPolicy: 'warning' });
+      assert.strictEqual(warned[0].error, null);
+      await new Promise((r) => setImmediate(r));
+      assert.ok(warnings.some((w) => w.name === 'HostKeyWarning'), 'no HostKeyWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Group: results as hosts finish, streaming output, reuse on a second run', async () => {
+  const g = new Group({ poolSize: 4, knownHosts: env().knownHosts });
+  try {
+    for (let i = 0; i < 8; i++) g.addHost(hostOptions({ name: `s${i}` }));
+    for (let round = 0; round < 2; round++) {
+      const streamed = new Map();
+      const seen = [];
+      for await (const r of g.run('echo out; echo err >&2', { onOutput: (i, name, stream, chunk) => {
+        streamed.set(`${name}/${stream}`, (streamed.get(`${name}/${stream}`) || '') + chunk.toString());
+      } })) {
+        assert.strictEqual(r.error, null);
+        assert.strictEqual(r.exitCode, 0);
+        assert.strictEqual(r.reused, round === 1);
+        assert.strictEqual(r.stderr.toString(), 'err\n');
+        seen.push(r.index);
+      }
+      assert.deepStrictEqual(seen.sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7]);
+      for (let i = 0; i < 8; i++) {
+        assert.strictEqual(streamed.get(`s${i}/stdout`), 'out\n');
+        assert.strictEqual(streamed.get(`s${i}/stderr`), 'err\n');
+      }
+    }
+  } finally {
+    await g.close();
+  }
+});
+
+test('Group: cancel ends running commands; every host reports', async () => {
+  for (let rep = 0; rep < 5; rep++) {
+    const g = new Group({ poolSize: 3, knownHosts: env().knownHosts });
+    try {
+      for (let i = 0; i < 6; i++) g.addHost(hostOptions());
+      let cancelled = false;
+      const results = [];
+      for await (const r of g.run('echo started; exec sleep 60', { onOutput: () => { if (!cancelled) { cancelled = true; g.cancel(); } } })) {
+        results.push(r);
+      }
+      assert.strictEqual(results.length, 6);
+      for (const r of results) assert.ok(r.error instanceof SSHError && r.error.gosshCode === 'GOSSH_E_CANCELLED', String(r.error));
+    } finally {
+      await g.close();
+    }
+  }
+});
+
+test('Group: stopOnErrors stops after the first error', async () => {
+  const refused = await freePort();
+  const hosts = [hostOptions(), hostOptions({ port: refused })];
+  for (let i = 0; i < 8; i++) hosts.push(hostOptions());
+  const results = await runOnHosts(hosts, 'true', { poolSize: 1, stopOnErrors: true, knownHosts: env().knownHosts });
+  assert.strictEqual(results[0].error, null);
+  assert.ok(results[1].error instanceof ConnectionError);
+  for (const r of results.slice(2)) assert.strictEqual(r.error.gosshCode, 'GOSSH_E_CANCELLED');
+});
+
+test('Group: bad input', async () => {
+  assert.throws(() => new Group({ poolSize: 0 }), /pool_size/);
+  assert.throws(() => new Group({ hostKeyPolicy: 'trust-me' }), TypeError);
+  const g = new Group();
+  assert.throws(() => g.addHost({}), TypeError);
+  await assert.rejects(async () => { for await (const _ of g.run('true')) { /* none */ } }, /no hosts/);
+  await g.close();
+  assert.throws(() => g.addHost(hostOptions()), /closed/);
+  await g.close();
+});
+
+test('Group: put to every host, get back a file per host', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-group-'));
+  const src = path.join(dir, 'src');
+  const data = Buffer.alloc(150 * 1024 + 5);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 13) & 0xff;
+  fs.writeFileSync(src, data);
+  const remote = `gossh-group-node-${process.pid}-%i`;
+  const g = new Group({ poolSize: 3, knownHosts: env().knownHosts });
+  try {
+    for (let i = 0; i < 5; i++) g.addHost(hostOptions({ name: `p${i}` }));
+    for await (const r of g.put(src, remote)) {
+      assert.strictEqual(r.error, null, String(r.error));
+      assert.strictEqual(r.transferred, data.length);
+    }
+    for await (const r of g.get(remote, path.join(dir, 'got-%h'))) {
+      assert.strictEqual(r.error, null, String(r.error));
+      assert.ok(r.reused);
+    }
+    for (let i = 0; i < 5; i++) assert.ok(fs.readFileSync(path.join(dir, `got-p${i}`)).equals(data));
+    await assert.rejects(g.get(remote, path.join(dir, 'one')).next(), /same file/);
+    for await (const r of g.run(`rm -f gossh-group-node-${process.pid}-*`)) assert.strictEqual(r.error, null);
+  } finally {
+    await g.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,432 @@
+"""Fan-out: one command on many hosts, shaped like parallel-ssh's
+``ParallelSSHClient`` (``pssh.clients.ParallelSSHClient``), on libgossh's
+group (gossh.h, "Fan-out: one command on many hosts").
+
+Unlike parallel-ssh, host keys are checked: known_hosts (``~/.ssh/known_hosts``
+unless ``known_hosts=`` names another file) and the reject policy unless
+``missing_host_key_policy`` says otherwise, for every host, by the library.
+The library does the work on its own threads (no GIL held, no gevent); this
+module only translates.
+"""
+
+import ctypes
+import inspect
+import os
+import queue
+import threading
+import weakref
+
+from . import _lib
+from ._lib import call, lib
+from .pkey import PKey
+from .policy import AutoAddPolicy, RejectPolicy
+from .ssh_exception import SSHException
+
+__all__ = ["HostConfig", "HostOutput", "ParallelSSHClient", "Timeout"]
+
+_END = object()
+
+GROUP_PUT = 1  # GOSSH_GROUP_PUT
+GROUP_GET = 2  # GOSSH_GROUP_GET
+
+
+class Timeout(SSHException):
+    """join(timeout=) expired before every host finished (parallel-ssh's
+    pssh.exceptions.Timeout)."""
+
+
+class HostConfig:
+    """Per-host settings (parallel-ssh's pssh.config.HostConfig): any left
+    None takes the client's."""
+
+    def __init__(self, user=None, port=None, password=None, private_key=None,
+                 allow_agent=None, timeout=None, alias=None):
+        self.user, self.port, self.password = user, port, password
+        self.private_key, self.allow_agent, self.timeout = private_key, allow_agent, timeout
+        self.alias = alias
+
+
+class _Stream:
+    """The lines of one host's stream as they arrive (an iterator; parallel-
+    ssh's HostOutput.stdout). Iterating waits for the host's output."""
+
+    def __init__(self, encoding):
+        self._q = queue.Queue()
+        self._encoding = encoding
+        self._it = self._lines()
+
+    def _put(self, data):
+        self._q.put(data)
+
+    def _lines(self):
+        pending = b""
+        while True:
+            chunk = self._q.get()
+            if chunk is _END:
+                break
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                yield line.decode(self._encoding, "replace")
+        if pending:
+            yield pending.decode(self._encoding, "replace")
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._it)
+
+
+class HostOutput:
+    """One host's outcome of run_command (parallel-ssh's HostOutput):
+    ``host`` (its name), ``stdout``/``stderr`` (iterators of lines, as they
+    arrive), ``exit_code`` (None until the host has finished, and when no
+    status arrived), ``exception`` (None, or what ended the host: the same
+    exception class SSHClient.connect or exec would raise), ``alias``,
+    and gossh's extras: ``signal``, ``reused``, ``connect_time`` and
+    ``run_time`` (seconds)."""
+
+    def __init__(self, host, alias, encoding):
+        self.host, self.alias = host, alias
+        self.stdout, self.stderr = _Stream(encoding), _Stream(encoding)
+        self.stdin = None
+        self.client = None
+        self.exit_code = None
+        self.exception = None
+        self.signal = None
+        self.reused = False
+        self.connect_time = self.run_time = None
+        self.transferred = 0
+        self._done = threading.Event()
+
+    def __repr__(self):
+        return "HostOutput(host={!r}, exit_code={!r}, exception={!r})".format(
+            self.host, self.exit_code, self.exception)
+
+
+def _builtin_policy(policy):
+    """The library's code for a built-in policy that needs no Python
+    (RejectPolicy, AutoAddPolicy), or None."""
+    if policy is None:
+        return _lib.POLICY_REJECT
+    for cls, code in ((RejectPolicy, _lib.POLICY_REJECT), (AutoAddPolicy, _lib.POLICY_AUTOADD)):
+        if type(policy) is cls:
+            return code
+    return None
+
+
+def _literal(path):
+    """path with its "%" escaped from the library's %h/%i expansion."""
+    return path.replace("%", "%%")
+
+
+def _ms(seconds):
+    return str(max(0, int(round(float(seconds) * 1000))))
+
+
+class ParallelSSHClient(_lib.NativeHandle):
+    """Runs commands on many hosts at once (parallel-ssh's
+    ParallelSSHClient). ``hosts`` are host names or addresses (duplicates
+    allowed); ``host_config`` is a list of HostConfig, one per host, for
+    per-host user, port, password, key and timeout. ``pool_size`` hosts are
+    worked on at a time. ``timeout`` (seconds) limits each connect phase.
+    ``pkey`` is a key file's path, a PKey, or private key text (bytes).
+    Host keys: ``known_hosts`` (a path; default ~/.ssh/known_hosts) and
+    ``missing_host_key_policy`` (RejectPolicy by default; AutoAddPolicy,
+    WarningPolicy or any MissingHostKeyPolicy, called per unknown host).
+    Connections are kept between run_command calls and reused."""
+
+    _close_fn = "gossh_group_close"
+    _free_fn = "gossh_group_free"
+
+    def __init__(self, hosts, user=None, password=None, port=22, pkey=None, num_retries=None,
+                 timeout=None, pool_size=100, allow_agent=True, host_config=None,
+                 known_hosts=None, missing_host_key_policy=None, look_for_keys=None):
+        hosts = list(hosts)
+        if host_config is not None and len(host_config) != len(hosts):
+            raise ValueError("host_config must have one HostConfig per host")
+        self.hosts = hosts
+        self._outputs = None
+        self._lock = threading.Lock()
+        h = _lib.group_p()
+        call(lib.gossh_group_new, ctypes.byref(h))
+        self._handle = h
+        call(lib.gossh_group_set, h, b"pool_size", str(int(pool_size)).encode())
+        if timeout is not None:
+            call(lib.gossh_group_set, h, b"connect_timeout_ms", _ms(timeout).encode())
+        # Output reaches Python through the callback only: kept once.
+        call(lib.gossh_group_set, h, b"collect_output", b"0")
+        self._policy_cb = None
+        self._set_policy(missing_host_key_policy)
+        if known_hosts is None:
+            call(lib.gossh_group_load_system_host_keys, h, None)
+        else:
+            call(lib.gossh_group_load_host_keys, h, _lib.enc(os.fspath(known_hosts)))
+        self._aliases = []
+        for i, host in enumerate(hosts):
+            hc = host_config[i] if host_config is not None else HostConfig()
+            self._aliases.append(hc.alias)
+            self._add_host(host, hc, user, password, port, pkey, allow_agent, look_for_keys)
+        self._on_output = _lib.GROUP_OUTPUT_CB(self._output)  # kept alive while Go may call it
+        call(lib.gossh_group_set_output_callback, h, self._on_output, None)
+
+    def _set_policy(self, policy):
+        """Reject and AutoAdd are the library's; any other policy (WarningPolicy
+        included) is called for each unknown host key, on the library's
+        threads: returning accepts the key (without adding it), raising
+        rejects it, as paramiko's missing_host_key."""
+        if inspect.isclass(policy):
+            policy = policy()
+        code = _builtin_policy(policy)
+        if code is not None:
+            call(lib.gossh_group_set_policy, self._handle, code)
+            return
+        if not hasattr(policy, "missing_host_key"):
+            raise TypeError("policy must have a missing_host_key method")
+        ref = weakref.ref(self)
+
+        def on_missing_host_key(hostname, key_type, key_base64, fingerprint, userdata):
+            # Never let an exception reach C: anything raised rejects.
+            try:
+                key = PKey.from_public_text("{} {}".format(key_type.decode("ascii"),
+                                                           key_base64.decode("ascii")))
+                policy.missing_host_key(ref(), hostname.decode("utf-8", "replace"), key)
+                return _lib.HOSTKEY_ACCEPT
+            except BaseException:  # noqa: BLE001
+                return _lib.HOSTKEY_REJECT
+
+        cb = _lib.HOSTKEY_CB(on_missing_host_key)
+        call(lib.gossh_group_set_policy_callback, self._handle, cb, None)
+        self._policy_cb = cb  # alive while the library may call it
+
+    def _add_host(self, host, hc, user, password, port, pkey, allow_agent, look_for_keys):
+        opts = _lib.options_p()
+        call(lib.gossh_options_new, ctypes.byref(opts))
+        try:
+            def setopt(name, value):
+                call(lib.gossh_options_set, opts, name.encode(), _lib.enc(value))
+
+            setopt("hostname", host)
+            setopt("port", str(int(hc.port if hc.port is not None else port)))
+            u = hc.user if hc.user is not None else user
+            if u is not None:
+                setopt("username", u)
+            pw = hc.password if hc.password is not None else password
+            if pw is not None:
+                setopt("password", pw)
+            key = hc.private_key if hc.private_key is not None else pkey
+            if isinstance(key, (str, os.PathLike)):
+                setopt("key_filename", os.fspath(key))
+            elif isinstance(key, bytes):
+                call(lib.gossh_options_add_key_data, opts, key, len(key))
+            elif key is not None:
+                call(lib.gossh_options_add_key, opts, key._handle)
+            agent = hc.allow_agent if hc.allow_agent is not None else allow_agent
+            setopt("allow_agent", "1" if agent else "0")
+            if look_for_keys is not None:
+                setopt("look_for_keys", "1" if look_for_keys else "0")
+            elif key is not None:
+                setopt("look_for_keys", "0")
+            if agent and os.environ.get("SSH_AUTH_SOCK"):
+                setopt("agent_socket", os.environ["SSH_AUTH_SOCK"])
+            if hc.timeout is not None:
+                for name in ("timeout", "banner_timeout", "auth_timeout"):
+                    setopt(name, str(float(hc.timeout)))
+            name = hc.alias if hc.alias is not None else host
+            call(lib.gossh_group_add_host, self._handle, _lib.enc(str(name)), opts, None)
+        finally:
+            lib.gossh_options_free(opts)
+
+    def _h(self):
+        if self._handle is None:
+            raise SSHException("ParallelSSHClient is closed")
+        return self._handle
+
+    def _output(self, index, name, stream, data, length, userdata):
+        # Runs on a library thread: never let an exception reach C.
+        try:
+            outs = self._outputs
+            if outs is not None and 0 <= index < len(outs):
+                s = outs[index].stdout if stream == 0 else outs[index].stderr
+                s._put(ctypes.string_at(data, length))
+        except BaseException:  # noqa: BLE001
+            pass
+
+    def run_command(self, command, sudo=False, user=None, stop_on_errors=True, use_pty=False,
+                    host_args=None, shell=None, encoding="utf-8", timeout=None,
+                    return_list=True):
+        """Starts command on every host and returns one HostOutput per host,
+        in the order of ``hosts``, at once; their stdout/stderr fill as the
+        hosts run. ``host_args`` (one per host) makes each host run
+        ``command % host_args[i]``. ``timeout`` (seconds) limits each
+        command. With ``stop_on_errors`` (the default) no host is started
+        after one fails, run_command waits for the run to end, and raises
+        the first host's exception; without, errors are only in the
+        outputs' ``exception``."""
+        if sudo or user is not None or shell is not None:
+            raise NotImplementedError("sudo, user and shell are not supported by gossh's "
+                                      "ParallelSSHClient yet; put them in the command")
+        h = self._h()
+        if host_args is not None and len(host_args) != len(self.hosts):
+            raise ValueError("host_args must have one entry per host")
+        def start(h):
+            for i in range(len(self.hosts)):
+                cmd = None
+                if host_args is not None:
+                    cmd = _lib.enc(command % host_args[i])
+                call(lib.gossh_group_set_host_command, h, i, cmd)
+            spec = _lib.session_spec_p()
+            call(lib.gossh_session_spec_new, ctypes.byref(spec))
+            try:
+                call(lib.gossh_session_spec_set, spec, b"command", _lib.enc(command))
+                if use_pty:
+                    call(lib.gossh_session_spec_set, spec, b"pty", b"1")
+                call(lib.gossh_group_run, h, spec)
+            finally:
+                lib.gossh_session_spec_free(spec)
+
+        return self._run(start, stop_on_errors, timeout, encoding)
+
+    def _run(self, start, stop_on_errors, timeout, encoding="utf-8"):
+        """Starts a run with start(handle), hands its results to HostOutputs
+        from a collector thread, and with stop_on_errors waits for the end
+        and raises the failing host's exception."""
+        h = self._h()
+        with self._lock:
+            prev = getattr(self, "_collector", None)
+            if prev is not None:
+                if not all(o._done.is_set() for o in self._outputs or ()):
+                    raise SSHException("the previous run is still running; join() it first")
+                prev.join()  # it has handed out its last result and is returning
+            call(lib.gossh_group_set, h, b"stop_on_errors", b"1" if stop_on_errors else b"0")
+            call(lib.gossh_group_set, h, b"command_timeout_ms",
+                 _ms(timeout).encode() if timeout is not None else b"0")
+            outputs = [HostOutput(host, alias, encoding) for host, alias in zip(self.hosts, self._aliases)]
+            self._outputs = outputs
+            start(h)
+            t = threading.Thread(target=self._collect, args=(h, outputs), daemon=True,
+                                 name="gossh-fanout-results")
+            t.start()
+            self._collector = t
+        if stop_on_errors:
+            self.join(outputs)
+            # The host that failed, before those its failure left unrun.
+            cancelled = _lib._code("E_CANCELLED")
+            failed = [o.exception for o in outputs if o.exception is not None]
+            failed.sort(key=lambda e: getattr(e, "gossh_code", 0) == cancelled)
+            if failed:
+                raise failed[0]
+        return outputs
+
+    def copy_file(self, local_file, remote_file, recurse=False, stop_on_errors=True, timeout=None):
+        """Copies local_file to remote_file on every host by SFTP
+        (parallel-ssh's copy_file), and waits for every host. Returns one
+        HostOutput per host (``transferred``: the size; ``exception``);
+        with stop_on_errors raises the failing host's exception."""
+        if recurse:
+            raise NotImplementedError("recurse is not supported by gossh's ParallelSSHClient yet")
+        # parallel-ssh's paths are literal: "%" is escaped from the library's %h/%i
+        local, remote = _literal(os.fspath(local_file)), _literal(remote_file)
+        out = self._run(lambda h: call(lib.gossh_group_run_transfer, h, GROUP_PUT,
+                                       _lib.enc(local), _lib.enc(remote), 0),
+                        stop_on_errors, timeout)
+        self.join(out)
+        return out
+
+    def copy_remote_file(self, remote_file, local_file, recurse=False, suffix_separator="_",
+                         stop_on_errors=True, timeout=None):
+        """Copies remote_file from every host to ``local_file +
+        suffix_separator + host`` (the host's alias when its HostConfig
+        has one; parallel-ssh's copy_remote_file; a "/" in it becomes "_"),
+        and waits for every host. Returns one
+        HostOutput per host; with stop_on_errors raises the failing host's
+        exception."""
+        if recurse:
+            raise NotImplementedError("recurse is not supported by gossh's ParallelSSHClient yet")
+        local = _literal(os.fspath(local_file)) + _literal(suffix_separator) + "%h"
+        out = self._run(lambda h: call(lib.gossh_group_run_transfer, h, GROUP_GET, _lib.enc(local),
+                                       _lib.enc(_literal(remote_file)), 0),
+                        stop_on_errors, timeout)
+        self.join(out)
+        return out
+
+    def _collect(self, h, outputs):
+        """Hands each result to its HostOutput as the hosts finish: one per
+        host, and no more (a next run's results are its own collector's)."""
+        for _ in range(len(outputs)):
+            r = _lib.group_result_p()
+            err = _lib.error_p()
+            rc = lib.gossh_group_next(h, -1, ctypes.byref(r), ctypes.byref(err))
+            if rc != 0:
+                exc = _lib.exception_of(err) if err else SSHException("gossh_group_next: %d" % rc)
+                for o in outputs:
+                    if not o._done.is_set():
+                        o.exception = o.exception or exc
+                        self._finish(o)
+                return
+            if not r:
+                return
+            try:
+                self._fill(r, outputs)
+            finally:
+                lib.gossh_group_result_free(r)
+
+    def _fill(self, r, outputs):
+        v = ctypes.c_int64()
+
+        def get(field):
+            call(lib.gossh_group_result_get, r, field, ctypes.byref(v))
+            return v.value
+
+        o = outputs[get(b"index")]
+        e = _lib.error_p()
+        call(lib.gossh_group_result_error, r, ctypes.byref(e))
+        if e:
+            o.exception = _lib.exception_of(e)
+        else:
+            o.exit_code = get(b"exit_status")
+            sig = ctypes.c_char_p()
+            call(lib.gossh_group_result_exit_signal, r, ctypes.byref(sig))
+            if sig.value:
+                o.signal = sig.value.decode()
+                o.exit_code = None
+        o.reused = bool(get(b"reused"))
+        o.connect_time = get(b"connect_us") / 1e6
+        o.run_time = get(b"run_us") / 1e6
+        o.transferred = get(b"transferred")
+        self._finish(o)
+
+    @staticmethod
+    def _finish(o):
+        o.stdout._put(_END)
+        o.stderr._put(_END)
+        o._done.set()
+
+    def join(self, output=None, consume_output=False, timeout=None):
+        """Waits until every host of output (the last run's by default) has
+        finished; Timeout if timeout seconds pass first. consume_output
+        drains the output iterators."""
+        outputs = output if output is not None else (self._outputs or [])
+        for o in outputs:
+            if not o._done.wait(timeout):
+                raise Timeout("not every host finished within %s seconds" % timeout)
+            if consume_output:
+                for _ in o.stdout:
+                    pass
+                for _ in o.stderr:
+                    pass
+
+    def cancel(self):
+        """Ends the current run: hosts not started are not run and running
+        ones are closed; their exception is gossh's cancelled error."""
+        call(lib.gossh_group_cancel, self._h())
+
+    def close(self):
+        """Cancels a run in progress and closes every kept connection."""
+        if self._handle is not None:
+            self._close_native()
+            c = getattr(self, "_collector", None)
+            if c is not None:
+                c.join()
+            self._free_native()

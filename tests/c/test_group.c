@@ -1,0 +1,512 @@
+/*
+ * test_group.c — tests gossh_group (one command on many hosts) against the
+ * real sshd that testenv/with-sshd.sh starts, plus a second sshd whose host
+ * key the group does not know (testenv/extra-sshd.sh), a port where nothing
+ * listens and a listener that never accepts (a silent server). 200 hosts of
+ * every kind: each result has its host's kind; a second run reuses the
+ * connections; stop_on_errors stops; cancel ends everything; no descriptor
+ * or thread growth.
+ */
+#define _DEFAULT_SOURCE
+#include "check.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+enum kind { GOOD, UNKNOWN, MISMATCH, BADAUTH, REFUSED, SILENT, NKINDS };
+static const int want_code[NKINDS] = {0, GOSSH_E_HOSTKEY_UNKNOWN, GOSSH_E_HOSTKEY_MISMATCH,
+                                      GOSSH_E_AUTH, GOSSH_E_CONNECT, GOSSH_E_TIMEOUT};
+
+static int refused_port, silent_port, unknown_port;
+static int silent_fd = -1;
+static pid_t extra_pid = -1;
+static char wrong_key[512]; /* "ssh-ed25519 AAAA..." of id_wrong.pub: the server's key it is not */
+
+/* count of entries in a /proc/self directory */
+static int count_dir(const char *path) {
+    DIR *d = opendir(path);
+    int n = 0;
+    if (!d) return -1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (e->d_name[0] != '.') n++;
+    closedir(d);
+    return n;
+}
+
+/* a loopback listener on a free port (backlog: connects complete without
+ * accept); returns the fd and the port */
+static int listen_any(int *port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 512) != 0) {
+        close(fd);
+        return -1;
+    }
+    socklen_t len = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* whether something accepts connections on 127.0.0.1:port */
+static int listening(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(port);
+    int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
+/* starts a second sshd (same host keys, under another port whose entry the
+ * group's known_hosts lacks) */
+static void start_extra_sshd(void) {
+    int fd = listen_any(&unknown_port);
+    close(fd);
+    char portbuf[16], kh[600];
+    snprintf(portbuf, sizeof portbuf, "%d", unknown_port);
+    snprintf(kh, sizeof kh, "%s/group_extra_known_hosts", getenv("GOSSH_TEST_DIR"));
+    const char *script = getenv("GOSSH_EXTRA_SSHD") ? getenv("GOSSH_EXTRA_SSHD") : "testenv/extra-sshd.sh";
+    char *argv[] = {(char *)"sh", (char *)script, portbuf, kh, NULL};
+    int rc = posix_spawn(&extra_pid, "/bin/sh", NULL, NULL, argv, environ);
+    CHECK(rc == 0, "spawn extra sshd: %d", rc);
+    for (int i = 0; i < 600 && !listening(unknown_port); i++) usleep(50 * 1000);
+    CHECK(listening(unknown_port), "extra sshd on %d never listened", unknown_port);
+}
+
+static void read_wrong_key(void) {
+    FILE *f = fopen(test_path("id_wrong.pub"), "r");
+    char type[64] = "", b64[400] = "";
+    if (f && fscanf(f, "%63s %399s", type, b64) == 2) snprintf(wrong_key, sizeof wrong_key, "%s %s", type, b64);
+    if (f) fclose(f);
+    CHECK(wrong_key[0], "id_wrong.pub unreadable");
+}
+
+/* options for a host of kind k */
+static gossh_options *host_options(enum kind k) {
+    gossh_options *o = test_options(k == BADAUTH ? "id_wrong" : "id_ed25519");
+    char p[16];
+    switch (k) {
+    case UNKNOWN:
+        snprintf(p, sizeof p, "%d", unknown_port);
+        gossh_options_set(o, "port", p, NULL);
+        break;
+    case MISMATCH:
+        gossh_options_set(o, "host_key", wrong_key, NULL);
+        break;
+    case BADAUTH:
+        gossh_options_set(o, "password", "not-the-password", NULL);
+        break;
+    case REFUSED:
+        snprintf(p, sizeof p, "%d", refused_port);
+        gossh_options_set(o, "port", p, NULL);
+        break;
+    case SILENT:
+        snprintf(p, sizeof p, "%d", silent_port);
+        gossh_options_set(o, "port", p, NULL);
+        gossh_options_set(o, "banner_timeout", "2", NULL);
+        break;
+    default:
+        break;
+    }
+    return o;
+}
+
+static gossh_group *new_group(void) {
+    gossh_group *g = NULL;
+    gossh_error *e = NULL;
+    int rc = gossh_group_new(&g, &e);
+    CHECK(rc == 0 && g, "group_new: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    rc = gossh_group_load_host_keys(g, test_path("known_hosts"), &e);
+    CHECK(rc == 0, "load_host_keys: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    return g;
+}
+
+static gossh_session_spec *exec_spec(const char *cmd) {
+    gossh_session_spec *s = NULL;
+    gossh_session_spec_new(&s, NULL);
+    gossh_session_spec_set(s, "command", cmd, NULL);
+    return s;
+}
+
+static int64_t get(gossh_group_result *r, const char *field) {
+    int64_t v = -999;
+    gossh_error *e = NULL;
+    int rc = gossh_group_result_get(r, field, &v, &e);
+    CHECK(rc == 0, "result_get %s: %d %s", field, rc, msg(e));
+    gossh_error_free(e);
+    return v;
+}
+
+static int results_seen;
+static long output_bytes;
+static void on_result(size_t index, const char *name, int code, int exit_status, void *ud) {
+    (void)index, (void)code, (void)exit_status, (void)ud;
+    if (name && name[0]) __atomic_add_fetch(&results_seen, 1, __ATOMIC_SEQ_CST);
+}
+static void on_output(size_t index, const char *name, int stream, const uint8_t *data, size_t len,
+                      void *ud) {
+    (void)index, (void)stream, (void)data;
+    if (name && name[0]) __atomic_add_fetch(&output_bytes, (long)len, __ATOMIC_SEQ_CST);
+    if (ud) __atomic_store_n((int *)ud, 1, __ATOMIC_SEQ_CST);
+}
+
+/* takes every result of the current run into res[] (by index); returns how many */
+static int collect(gossh_group *g, gossh_group_result **res, int n) {
+    int got = 0;
+    for (;;) {
+        gossh_group_result *r = NULL;
+        gossh_error *e = NULL;
+        int rc = gossh_group_next(g, 60000, &r, &e);
+        if (rc != 0) {
+            CHECK(0, "group_next: %d %s", rc, msg(e));
+            gossh_error_free(e);
+            return got;
+        }
+        if (!r) return got;
+        int64_t i = get(r, "index");
+        if (i < 0 || i >= n || res[i]) {
+            CHECK(0, "result index %lld out of range or twice", (long long)i);
+            gossh_group_result_free(r);
+            continue;
+        }
+        res[i] = r;
+        got++;
+    }
+}
+
+/* 200 hosts of every kind, two runs on one group. */
+static void test_mixed(void) {
+    enum { N = 200 };
+    static const enum kind pattern[] = {GOOD, GOOD, GOOD, GOOD, GOOD, GOOD,
+                                        UNKNOWN, MISMATCH, BADAUTH, REFUSED, SILENT};
+    enum kind kinds[N];
+    gossh_group *g = new_group();
+    gossh_error *e = NULL;
+    CHECK(gossh_group_set(g, "pool_size", "25", NULL) == 0, "pool_size");
+    gossh_group_set_result_callback(g, on_result, NULL, NULL);
+    gossh_group_set_output_callback(g, on_output, NULL, NULL);
+    for (int i = 0; i < N; i++) {
+        char name[32], cmd[64];
+        kinds[i] = pattern[i % (sizeof pattern / sizeof pattern[0])];
+        snprintf(name, sizeof name, "h%03d", i);
+        snprintf(cmd, sizeof cmd, "echo hello %s; echo e >&2; exit %d", name, i % 3);
+        gossh_options *o = host_options(kinds[i]);
+        size_t idx = 999;
+        int rc = gossh_group_add_host(g, name, o, &idx, &e);
+        CHECK(rc == 0 && idx == (size_t)i, "add_host %d: %d %s", i, rc, msg(e));
+        gossh_error_free(e);
+        e = NULL;
+        gossh_options_free(o);
+        rc = gossh_group_set_host_command(g, idx, cmd, &e);
+        CHECK(rc == 0, "set_host_command: %d %s", rc, msg(e));
+        gossh_error_free(e);
+        e = NULL;
+    }
+    gossh_session_spec *spec = exec_spec("echo not-overridden");
+    for (int round = 0; round < 2; round++) {
+        results_seen = 0;
+        output_bytes = 0;
+        int rc = gossh_group_run(g, spec, &e);
+        CHECK(rc == 0, "run: %d %s", rc, msg(e));
+        gossh_error_free(e);
+        e = NULL;
+        gossh_group_result *res[N] = {0};
+        int got = collect(g, res, N);
+        CHECK(got == N, "round %d: %d results, want %d", round, got, N);
+        CHECK(gossh_group_wait(g, 60000, NULL) == 0, "wait");
+        CHECK(results_seen == N, "result callback saw %d", results_seen);
+        long want_bytes = 0;
+        for (int i = 0; i < N; i++) {
+            gossh_group_result *r = res[i];
+            if (!r) continue;
+            const char *name = NULL;
+            gossh_group_result_name(r, &name, NULL);
+            char want_name[32], want_out[64];
+            snprintf(want_name, sizeof want_name, "h%03d", i);
+            CHECK(name && strcmp(name, want_name) == 0, "host %d name %s", i, name ? name : "(null)");
+            int64_t code = get(r, "code");
+            CHECK(code == want_code[kinds[i]], "round %d host %d kind %d: code %lld want %d", round, i,
+                  kinds[i], (long long)code, want_code[kinds[i]]);
+            gossh_error *re = NULL;
+            gossh_group_result_error(r, &re, NULL);
+            if (kinds[i] == GOOD) {
+                const uint8_t *data = NULL;
+                size_t len = 0;
+                snprintf(want_out, sizeof want_out, "hello %s\n", want_name);
+                gossh_group_result_output(r, 0, &data, &len, NULL);
+                CHECK(len == strlen(want_out) && data && memcmp(data, want_out, len) == 0,
+                      "host %d stdout %.*s", i, (int)len, data ? (const char *)data : "");
+                gossh_group_result_output(r, 1, &data, &len, NULL);
+                CHECK(len == 2 && memcmp(data, "e\n", 2) == 0, "host %d stderr", i);
+                CHECK(get(r, "exit_status") == i % 3, "host %d exit status", i);
+                CHECK(get(r, "reused") == round, "round %d host %d reused", round, i);
+                CHECK(re == NULL, "host %d has an error object", i);
+                want_bytes += (long)strlen(want_out) + 2;
+            } else {
+                CHECK(re && gossh_error_code(re) == want_code[kinds[i]], "host %d error object", i);
+                const char *h = re ? gossh_error_detail(re, "host") : NULL;
+                CHECK(h && strcmp(h, want_name) == 0, "host %d error detail host %s", i, h ? h : "(null)");
+                CHECK(get(r, "exit_status") == -1, "host %d exit status", i);
+            }
+            gossh_error_free(re);
+            gossh_group_result_free(r);
+            gossh_group_result_free(r); /* a second free is a no-op */
+        }
+        CHECK(output_bytes == want_bytes, "output callback: %ld bytes, want %ld", output_bytes, want_bytes);
+    }
+    gossh_session_spec_free(spec);
+    CHECK(gossh_group_close(g, NULL) == 0, "close");
+    gossh_group_free(g);
+    gossh_group_free(g);
+}
+
+/* stop_on_errors with one worker: the first error stops the run. */
+static void test_stop_on_errors(void) {
+    for (int rep = 0; rep < 5; rep++) {
+        gossh_group *g = new_group();
+        gossh_group_set(g, "stop_on_errors", "1", NULL);
+        gossh_group_set(g, "pool_size", "1", NULL);
+        enum { N = 20 };
+        for (int i = 0; i < N; i++) {
+            gossh_options *o = host_options(i == 1 ? REFUSED : GOOD);
+            gossh_group_add_host(g, i == 1 ? "refused" : "good", o, NULL, NULL);
+            gossh_options_free(o);
+        }
+        gossh_session_spec *spec = exec_spec("true");
+        gossh_group_run(g, spec, NULL);
+        gossh_group_result *res[N] = {0};
+        CHECK(collect(g, res, N) == N, "stop: not all results");
+        for (int i = 0; i < N; i++) {
+            if (!res[i]) continue;
+            int64_t want = i == 0 ? 0 : i == 1 ? GOSSH_E_CONNECT : GOSSH_E_CANCELLED;
+            CHECK(get(res[i], "code") == want, "stop host %d: %lld", i, (long long)get(res[i], "code"));
+            if (i > 1) {
+                gossh_error *re = NULL;
+                gossh_group_result_error(res[i], &re, NULL);
+                const char *reason = re ? gossh_error_detail(re, "reason") : NULL;
+                CHECK(reason && strcmp(reason, "stopped") == 0, "stop host %d reason", i);
+                gossh_error_free(re);
+            }
+            gossh_group_result_free(res[i]);
+        }
+        gossh_session_spec_free(spec);
+        gossh_group_free(g);
+    }
+}
+
+/* cancel mid-run, repeated: every result arrives, cancelled. */
+static void test_cancel(void) {
+    for (int rep = 0; rep < 12; rep++) {
+        gossh_group *g = new_group();
+        gossh_group_set(g, "pool_size", "6", NULL);
+        int started = 0;
+        gossh_group_set_output_callback(g, on_output, &started, NULL);
+        enum { N = 12 };
+        for (int i = 0; i < N; i++) {
+            gossh_options *o = host_options(i % 4 == 3 ? SILENT : GOOD);
+            gossh_options_set(o, "banner_timeout", "3600", NULL);
+            gossh_group_add_host(g, "c", o, NULL, NULL);
+            gossh_options_free(o);
+        }
+        gossh_session_spec *spec = exec_spec("echo started; exec sleep 60");
+        CHECK(gossh_group_run(g, spec, NULL) == 0, "cancel: run");
+        if (rep % 2 == 0)
+            for (int i = 0; i < 6000 && !__atomic_load_n(&started, __ATOMIC_SEQ_CST); i++) usleep(10 * 1000);
+        CHECK(gossh_group_cancel(g, NULL) == 0, "cancel");
+        gossh_group_result *res[N] = {0};
+        CHECK(collect(g, res, N) == N, "cancel rep %d: not all results", rep);
+        for (int i = 0; i < N; i++) {
+            if (!res[i]) continue;
+            CHECK(get(res[i], "code") == GOSSH_E_CANCELLED, "cancel rep %d host %d: %lld", rep, i,
+                  (long long)get(res[i], "code"));
+            gossh_group_result_free(res[i]);
+        }
+        gossh_session_spec_free(spec);
+        gossh_group_free(g);
+    }
+}
+
+/* an SFTP put to every host, and a get back into one local file per host */
+static void test_transfer(void) {
+    enum { N = 8, SIZE = 200 * 1024 + 3 };
+    char dir[] = "/tmp/gossh-group-XXXXXX", src[600], tmpl[600], remote[128], path[700];
+    if (!mkdtemp(dir)) {
+        CHECK(0, "mkdtemp");
+        return;
+    }
+    snprintf(src, sizeof src, "%s/src", dir);
+    FILE *f = fopen(src, "wb");
+    static unsigned char data[SIZE], back[SIZE + 1];
+    for (int i = 0; i < SIZE; i++) data[i] = (unsigned char)(i * 7 + 3);
+    fwrite(data, 1, SIZE, f);
+    fclose(f);
+    snprintf(remote, sizeof remote, "gossh-group-test-%d-%%i", (int)getpid());
+    gossh_group *g = new_group();
+    for (int i = 0; i < N; i++) {
+        gossh_options *o = host_options(i == N - 1 ? REFUSED : GOOD);
+        char name[16];
+        snprintf(name, sizeof name, "t%d", i);
+        gossh_group_add_host(g, name, o, NULL, NULL);
+        gossh_options_free(o);
+    }
+    gossh_error *e = NULL;
+    int rc = gossh_group_run_transfer(g, GOSSH_GROUP_PUT, src, remote, 0, &e);
+    CHECK(rc == 0, "run_transfer put: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    gossh_group_result *res[N] = {0};
+    CHECK(collect(g, res, N) == N, "put: not all results");
+    for (int i = 0; i < N; i++) {
+        if (!res[i]) continue;
+        if (i == N - 1) {
+            CHECK(get(res[i], "code") == GOSSH_E_CONNECT, "put refused host");
+        } else {
+            CHECK(get(res[i], "code") == 0 && get(res[i], "transferred") == SIZE, "put host %d: %lld, %lld bytes",
+                  i, (long long)get(res[i], "code"), (long long)get(res[i], "transferred"));
+        }
+        gossh_group_result_free(res[i]);
+        res[i] = NULL;
+    }
+    snprintf(tmpl, sizeof tmpl, "%s/got-%%h", dir);
+    rc = gossh_group_run_transfer(g, GOSSH_GROUP_GET, tmpl, remote, 0, &e);
+    CHECK(rc == 0, "run_transfer get: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    e = NULL;
+    CHECK(collect(g, res, N) == N, "get: not all results");
+    for (int i = 0; i < N - 1; i++) {
+        if (!res[i]) continue;
+        CHECK(get(res[i], "code") == 0 && get(res[i], "reused") == 1, "get host %d", i);
+        snprintf(path, sizeof path, "%s/got-t%d", dir, i);
+        f = fopen(path, "rb");
+        size_t n = f ? fread(back, 1, sizeof back, f) : 0;
+        if (f) fclose(f);
+        CHECK(n == SIZE && memcmp(back, data, SIZE) == 0, "get host %d: %zu bytes, content %s", i, n,
+              n == SIZE && memcmp(back, data, SIZE) == 0 ? "same" : "differs");
+        remove(path);
+    }
+    for (int i = 0; i < N; i++) gossh_group_result_free(res[i]);
+    CHECK(gossh_group_run_transfer(g, GOSSH_GROUP_GET, src, remote, 0, NULL) == GOSSH_E_INVALID,
+          "get into one file for every host");
+    CHECK(gossh_group_run_transfer(g, 7, src, remote, 0, NULL) == GOSSH_E_INVALID, "direction 7");
+    CHECK(gossh_group_run_transfer(g, GOSSH_GROUP_PUT, NULL, remote, 0, NULL) == GOSSH_E_INVALID, "NULL local");
+    /* clean up the remote files with the group itself */
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -f gossh-group-test-%d-*", (int)getpid());
+    gossh_session_spec *spec = exec_spec(cmd);
+    gossh_group_run(g, spec, NULL);
+    memset(res, 0, sizeof res);
+    collect(g, res, N);
+    for (int i = 0; i < N; i++) gossh_group_result_free(res[i]);
+    gossh_session_spec_free(spec);
+    gossh_group_free(g);
+    remove(src);
+    rmdir(dir);
+}
+
+/* bad input: NULLs, wrong handles, unknown names, bad timeouts. */
+static void test_bad_input(void) {
+    gossh_group *g = new_group();
+    gossh_error *e = NULL;
+    gossh_group_result *r = (gossh_group_result *)1;
+    CHECK(gossh_group_new(NULL, NULL) == GOSSH_E_INVALID, "new NULL");
+    CHECK(gossh_group_set(g, "nope", "1", &e) == GOSSH_E_INVALID && e, "unknown option");
+    gossh_error_free(e);
+    CHECK(gossh_group_set(g, "pool_size", "0", NULL) == GOSSH_E_INVALID, "pool_size 0");
+    CHECK(gossh_group_set(g, NULL, "1", NULL) == GOSSH_E_INVALID, "NULL name");
+    CHECK(gossh_group_set(NULL, "pool_size", "1", NULL) == GOSSH_E_INVALID, "NULL group");
+    CHECK(gossh_group_set_policy(g, 99, NULL) == GOSSH_E_INVALID, "policy 99");
+    gossh_options *o = test_options(NULL);
+    CHECK(gossh_group_set(( gossh_group *)o, "pool_size", "1", NULL) == GOSSH_E_BADHANDLE, "wrong handle");
+    CHECK(gossh_group_add_host(g, NULL, o, NULL, NULL) == GOSSH_E_INVALID, "NULL name");
+    CHECK(gossh_group_add_host(g, "x", NULL, NULL, NULL) == GOSSH_E_INVALID, "NULL options");
+    CHECK(gossh_group_set_host_command(g, 5, "x", NULL) == GOSSH_E_INVALID, "no host 5");
+    gossh_session_spec *spec = exec_spec("true");
+    CHECK(gossh_group_run(g, spec, NULL) == GOSSH_E_INVALID, "run with no hosts");
+    CHECK(gossh_group_next(g, 0, &r, NULL) == 0 && r == NULL, "next before a run");
+    CHECK(gossh_group_next(g, -5, &r, NULL) == GOSSH_E_INVALID, "next bad timeout");
+    CHECK(gossh_group_next(g, 0, NULL, NULL) == GOSSH_E_INVALID, "next NULL out");
+    CHECK(gossh_group_result_get(NULL, "index", NULL, NULL) == GOSSH_E_INVALID, "result NULL");
+    CHECK(gossh_group_result_get((gossh_group_result *)g, "index", NULL, NULL) == GOSSH_E_BADHANDLE,
+          "result wrong handle");
+    /* one real result for the accessors' own checks */
+    gossh_group_add_host(g, "one", o, NULL, NULL);
+    gossh_group_set_host_command(g, 0, "echo x", NULL);
+    CHECK(gossh_group_run(g, spec, NULL) == 0, "run");
+    CHECK(gossh_group_next(g, 60000, &r, NULL) == 0 && r, "next");
+    int64_t v;
+    const uint8_t *d;
+    size_t n;
+    CHECK(gossh_group_result_get(r, "nope", &v, NULL) == GOSSH_E_INVALID, "unknown field");
+    CHECK(gossh_group_result_output(r, 2, &d, &n, NULL) == GOSSH_E_INVALID, "stream 2");
+    CHECK(gossh_group_result_name(r, NULL, NULL) == GOSSH_E_INVALID, "name NULL out");
+    gossh_group_result_free(r);
+    CHECK(gossh_group_result_get(r, "index", &v, NULL) == GOSSH_E_BADHANDLE, "freed result");
+    CHECK(gossh_group_next(g, 60000, &r, NULL) == 0 && r == NULL, "done");
+    gossh_group_close(g, NULL);
+    CHECK(gossh_group_run(g, spec, NULL) == GOSSH_E_CLOSED, "run after close");
+    CHECK(gossh_group_add_host(g, "x", o, NULL, NULL) == GOSSH_E_CLOSED, "add after close");
+    gossh_group_free(g);
+    CHECK(gossh_group_run(g, spec, NULL) == GOSSH_E_BADHANDLE, "freed group");
+    gossh_group_free(NULL);
+    gossh_group_result_free(NULL);
+    gossh_session_spec_free(spec);
+    gossh_options_free(o);
+}
+
+int main(void) {
+    test_server_from_env();
+    int fd = listen_any(&refused_port);
+    close(fd); /* nothing listens there now */
+    silent_fd = listen_any(&silent_port);
+    CHECK(silent_fd >= 0, "silent listener");
+    read_wrong_key();
+    start_extra_sshd();
+
+    test_bad_input(); /* also warms the runtime up before the counts */
+    int fds0 = count_dir("/proc/self/fd"), threads0 = count_dir("/proc/self/task");
+    for (int i = 0; i < 2; i++) test_mixed();
+    test_stop_on_errors();
+    test_cancel();
+    test_transfer();
+    /* closes finish on the library's threads: let them (bounded, no timing asserted) */
+    int fds = 0, threads = 0;
+    for (int i = 0; i < 600; i++) {
+        fds = count_dir("/proc/self/fd");
+        threads = count_dir("/proc/self/task");
+        if (fds <= fds0 + 2) break;
+        usleep(50 * 1000);
+    }
+    CHECK(fds <= fds0 + 2, "descriptors: %d before, %d after", fds0, fds);
+    /* The Go runtime keeps its threads once made (it never ends them), so
+     * the count may grow by what the pool's blocking calls needed, once:
+     * bounded, not per host. */
+    CHECK(threads <= threads0 + 40, "threads: %d before, %d after", threads0, threads);
+    printf("fds %d -> %d, threads %d -> %d\n", fds0, fds, threads0, threads);
+
+    if (extra_pid > 0) {
+        kill(extra_pid, SIGTERM);
+        waitpid(extra_pid, NULL, 0);
+    }
+    close(silent_fd);
+    return summary("test_group");
+}

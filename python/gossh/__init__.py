@@ -37,6 +37,7 @@ from .proxy import ProxyCommand
 from .agent import Agent, AgentKey, AgentRequestHandler
 from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy, WarningPolicy
 from .fanout import HostConfig, HostOutput, ParallelSSHClient
+from .group import GroupException, GroupResult, ThreadingGroup
 from .file import BufferedFile
 from .sftp import (
     SFTP_BAD_MESSAGE,

@@ -235,13 +235,17 @@ test-node: lib $(NODE_MODULES) $(FAULTPROXY) ## Node: tsc --strict over index.d.
 	cd bindings/node && npx --no-install tsc -p tsconfig.json
 	cd bindings/node && $(WITH_SSHD) node --test test/
 
-test-examples: ## run the C, Python and Node examples against the sshd
+test-examples: lib $(C_EXAMPLES) ## run the C, Python and Node examples against the sshd (fanout_dask.py when dask distributed is installed)
 	$(EXAMPLE_ENV) $(BUILD)/examples/exec_demo
 	printf 'echo shell says hi; exit 3\n' | $(EXAMPLE_ENV) $(BUILD)/examples/shell_demo | grep -q 'shell says hi'
 	$(EXAMPLE_ENV) python3 examples/python/exec_demo.py
 	$(EXAMPLE_ENV) node examples/node/exec_demo.js
 	$(EXAMPLE_ENV) python3 examples/python/sftp_demo.py >/dev/null
 	$(EXAMPLE_ENV) node examples/node/sftp_demo.js >/dev/null
+	@if python3 -c 'import distributed' 2>/dev/null; then \
+	  echo "python3 examples/python/fanout_dask.py --repeat 6"; \
+	  $(EXAMPLE_ENV) python3 examples/python/fanout_dask.py --repeat 6 >/dev/null; \
+	else echo "test-examples: fanout_dask.py skipped: dask distributed is not installed (.ci/run pins it)"; fi
 
 # Every layer's fault suite (issue 7) against one sshd, all run even if one
 # fails; each prints a summary line per fault ("LAYER fault NAME runs=...").

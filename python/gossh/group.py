@@ -308,6 +308,8 @@ class ThreadingGroup(_lib.NativeHandle, Sequence[Host]):
                                 p if p is not None else (port if port is not None else 22), i))
         self._hosts: tuple[Host, ...] = tuple(members)
         self._lock = threading.Lock()
+        self._run_id = 0  # which run the results being handed out belong to
+        self._pending = 0  # that run's values not yet handed out
         self._policy_cb: Any = None
         self._output_cb: Any = None
         self._echo: dict[int, bytearray] = {}
@@ -440,7 +442,10 @@ class ThreadingGroup(_lib.NativeHandle, Sequence[Host]):
         arrives, a whole line at a time. ``echo`` prints the command first.
         ``env`` variables are sent to each session (the server must accept
         them); ``pty`` asks for a terminal."""
-        results = GroupResult((m, _NOT_RUN) for m in self._hosts)
+        # A host whose value never arrives (the group closed under the run)
+        # keeps this: never reported as run.
+        results = GroupResult(
+            (m, SSHException("gossh: no result arrived for this host")) for m in self._hosts)
         for host, value in self.run_iter(command, hide=hide, warn=warn, pty=pty, timeout=timeout,
                                          env=env, echo=echo, encoding=encoding, **kwargs):
             results[host] = value
@@ -467,6 +472,9 @@ class ThreadingGroup(_lib.NativeHandle, Sequence[Host]):
         hidden = _hide_streams(hide)
         h = self._h()
         with self._lock:
+            if self._pending and lib.gossh_group_wait(h, 0, None) != 0:
+                raise SSHException("gossh: the previous run is still running: iterate its "
+                                   "run_iter to the end, close it, or cancel() it first")
             call(lib.gossh_group_set, h, b"command_timeout_ms",
                  _ms(timeout).encode() if timeout is not None else b"0")
             self._echo, self._echo_encoding = {}, encoding
@@ -490,25 +498,35 @@ class ThreadingGroup(_lib.NativeHandle, Sequence[Host]):
                 call(lib.gossh_group_run, h, spec)
             finally:
                 lib.gossh_session_spec_free(spec)
-        return self._results(h, command, hidden, warn, pty, timeout, encoding)
+            self._run_id += 1
+            self._pending = len(self._hosts)
+            run_id = self._run_id
+        return self._results(h, run_id, command, hidden, warn, pty, timeout, encoding)
 
-    def _results(self, h: Any, command: str, hidden: tuple[str, ...], warn: bool, pty: bool,
-                 timeout: float | None, encoding: str) -> Iterator[tuple[Host, _Outcome]]:
+    def _results(self, h: Any, run_id: int, command: str, hidden: tuple[str, ...], warn: bool,
+                 pty: bool, timeout: float | None,
+                 encoding: str) -> Iterator[tuple[Host, _Outcome]]:
         taken = 0
         try:
             while taken < len(self._hosts):
+                if self._run_id != run_id:
+                    # Its run ended untaken and a later one started: the
+                    # library's results now are the later run's.
+                    raise SSHException("gossh: this run_iter's run was replaced by a later run "
+                                       "before its results were taken")
                 r = _lib.group_result_p()
                 call(lib.gossh_group_next, h, -1, ctypes.byref(r))
                 if not r:
                     return
                 taken += 1
+                self._pending -= 1
                 try:
                     host, value = self._outcome(r, command, hidden, warn, pty, timeout, encoding)
                 finally:
                     lib.gossh_group_result_free(r)
                 yield host, value
         finally:
-            if taken < len(self._hosts) and self._handle is not None:
+            if taken < len(self._hosts) and self._handle is not None and self._run_id == run_id:
                 # Abandoned: end the run so that the next one can start.
                 lib.gossh_group_cancel(h, None)
                 lib.gossh_group_wait(h, -1, None)
@@ -591,7 +609,3 @@ class ThreadingGroup(_lib.NativeHandle, Sequence[Host]):
             self._close_native()
             self._free_native()
 
-
-# What run() holds for a host before its value arrives (never returned: a
-# run hands out one value per host).
-_NOT_RUN: _Outcome = SSHException("gossh: the host was not run")

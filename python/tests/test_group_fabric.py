@@ -191,6 +191,39 @@ def test_stopping_run_iter_early_cancels_the_rest(env):
                 open(t + ".go", "w").close()  # let any cancelled command end now
 
 
+def test_one_run_at_a_time_and_a_replaced_iterator_says_so(env):
+    n = 3
+    with group(env, good(env, n), pool_size=n) as g:
+        for _ in range(5):
+            d = gate_dir()
+            it = g.run_iter(gated(d), hide=True)
+            tokens = wait_tokens(d, n)
+            with pytest.raises(SSHException, match="still running"):
+                g.run("true", hide=True)
+            for t in tokens:
+                open(t + ".go", "w").close()
+            # the run ends untaken; a new run replaces it and the old
+            # iterator, never started, reports that instead of handing out
+            # the new run's values as its own
+            res = _run_when_ended(g)
+            assert len(res.succeeded) == n
+            with pytest.raises(SSHException, match="replaced"):
+                next(it)
+
+
+def _run_when_ended(g):
+    """g.run once the previous run has ended by itself (a bounded poll)."""
+    import time
+    for _ in range(HANG_GUARD * 20):
+        try:
+            return g.run("echo next", hide=True)
+        except SSHException as e:
+            if "still running" not in str(e):
+                raise
+        time.sleep(0.05)
+    pytest.fail("the previous run did not end")
+
+
 def test_cancel_ends_every_running_host(env):
     n = 4
     with group(env, good(env, n), pool_size=n) as g:

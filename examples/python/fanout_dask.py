@@ -140,6 +140,7 @@ def main() -> None:
         cluster: LocalCluster | None = None
         if args.scheduler:
             client = Client(args.scheduler)
+            client.wait_for_workers(1, timeout=60)
         else:
             cluster = LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
                                    dashboard_address=None)

@@ -257,12 +257,19 @@ def test_output_is_shown_unless_hidden(env, capsys):
         assert all(r.stdout == "out\n" and r.hide == ("stdout", "stderr") for r in res.values())
 
 
-def test_env_pty_and_command_timeout(env):
+def test_env_pty_signal_and_command_timeout(env):
     with group(env, good(env, 2)) as g:
         res = g.run('echo "$GOSSH_X"', env={"GOSSH_X": "y z"}, hide=True)
         assert [r.stdout for r in res.values()] == ["y z\n"] * 2
         res = g.run("tty >/dev/null && echo tty", pty=True, hide=True)
         assert [r.stdout.strip() for r in res.values()] == ["tty"] * 2
+        res = g.run("echo dying; kill -TERM $$", hide=True, warn=True)
+        for r in res.values():
+            assert r.signal == "TERM" and r.exited == -1 and not r.ok and r.stdout == "dying\n"
+        with pytest.raises(GroupException) as ei:
+            g.run("kill -TERM $$", hide=True)
+        assert all(isinstance(v, UnexpectedExit) and "signal: TERM" in str(v)
+                   for v in ei.value.result.values())
         with pytest.raises(GroupException) as ei:
             g.run("echo started; exec sleep 60", timeout=0.5, hide=True)
         for m, v in ei.value.result.items():

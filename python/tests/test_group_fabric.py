@@ -5,6 +5,7 @@ that exits 1, a port where nothing listens and an unknown host key."""
 import os
 import socket
 import tempfile
+import threading
 
 import pytest
 
@@ -177,7 +178,7 @@ def test_run_iter_yields_each_host_as_it_finishes(env):
 def test_stopping_run_iter_early_cancels_the_rest(env):
     n = 5
     with group(env, good(env, n), pool_size=n) as g:
-        for _ in range(5):
+        for _ in range(20):
             d = gate_dir()
             it = g.run_iter(gated(d), hide=True)
             first = wait_tokens(d, n)[0]
@@ -236,6 +237,30 @@ def test_cancel_ends_every_running_host(env):
         assert all(isinstance(v, SSHException) and "cancel" in str(v) for v in values), values
         for t in wait_tokens(d, n):
             open(t + ".go", "w").close()
+
+
+def test_close_from_another_thread_ends_the_iteration(env):
+    n = 3
+    for _ in range(10):
+        g = group(env, good(env, n), pool_size=n)
+        d = gate_dir()
+        it = g.run_iter(gated(d), hide=True)
+        wait_tokens(d, n)
+        closer = threading.Thread(target=g.close)
+        closer.start()
+        values = []
+        try:
+            for _, v in it:
+                values.append(v)
+        except SSHException as e:  # the handle went away under the loop
+            values.append(e)
+        closer.join(HANG_GUARD)
+        assert not closer.is_alive()
+        assert values and all(isinstance(v, SSHException) for v in values), values
+        for t in wait_tokens(d, n):
+            open(t + ".go", "w").close()
+        with pytest.raises(SSHException):
+            g.run("true")
 
 
 def test_output_is_shown_unless_hidden(env, capsys):

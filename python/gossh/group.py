@@ -30,7 +30,7 @@ import os
 import sys
 import threading
 import weakref
-from typing import Any, Iterator, Mapping, Sequence, Union, overload
+from typing import Any, Callable, Iterator, Mapping, Sequence, Union, overload
 
 from . import _algorithms
 from . import _lib
@@ -481,7 +481,7 @@ class ThreadingGroup(_lib.NativeHandle, Sequence[Host]):
             self._echo_streams = tuple(s for s in ("stdout", "stderr") if s not in hidden)
             if self._echo_streams:
                 if self._output_cb is None:
-                    self._output_cb = _lib.GROUP_OUTPUT_CB(self._on_output)
+                    self._output_cb = _lib.GROUP_OUTPUT_CB(self._output_callback())
                 call(lib.gossh_group_set_output_callback, h, self._output_cb, None)
             else:
                 call(lib.gossh_group_set_output_callback, h, _lib.GROUP_OUTPUT_CB(), None)
@@ -565,8 +565,21 @@ class ThreadingGroup(_lib.NativeHandle, Sequence[Host]):
 
     # -- output as it arrives ------------------------------------------------------
 
-    def _on_output(self, index: int, name: bytes, stream: int, data: Any, length: int,
-                   userdata: Any) -> None:
+    def _output_callback(self) -> Callable[[int, bytes, int, Any, int, Any], None]:
+        """The output callback, holding the group weakly (a cycle through
+        it would keep a dropped group's connections open until the cyclic
+        GC ran)."""
+        ref = weakref.ref(self)
+
+        def on_output(index: int, name: bytes, stream: int, data: Any, length: int,
+                      userdata: Any) -> None:
+            g = ref()
+            if g is not None:
+                g._on_output(index, stream, data, length)
+
+        return on_output
+
+    def _on_output(self, index: int, stream: int, data: Any, length: int) -> None:
         # On the host's library thread (one at a time per host): never let
         # an exception reach C. Whole lines only, so hosts do not interleave
         # within a line.

@@ -360,3 +360,17 @@ def test_empty_group(env):
         assert len(g) == 0
         with pytest.raises(ValueError):
             g.run("true")
+
+
+def test_a_dropped_group_is_freed_without_the_cyclic_gc(env):
+    import gc
+    import weakref
+    g = group(env, good(env, 2), missing_host_key_policy=gossh.WarningPolicy())
+    g.run("echo shown")  # the output callback is installed
+    gc.disable()
+    try:
+        ref = weakref.ref(g)
+        del g
+        assert ref() is None  # freed (and its connections closed) at once
+    finally:
+        gc.enable()

@@ -151,11 +151,33 @@ test('Group: stopOnErrors stops after the first error', async () => {
   for (const r of results.slice(2)) assert.strictEqual(r.error.gosshCode, 'GOSSH_E_CANCELLED');
 });
 
+// A group host takes Client.connect's options (one translation, lib/options.js):
+// a proxy command the library runs, as for a single client.
+test('Group: a host connects through proxyCommand as Client.connect would', async () => {
+  const g = new Group({ knownHosts: env().knownHosts });
+  const marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-group-')), 'proxy-ran');
+  try {
+    g.addHost(hostOptions({ name: 'via-nc', proxyCommand: `sh -c "touch ${marker}; exec nc %h %p"` }));
+    g.addHost(hostOptions({ name: 'direct' }));
+    const got = {};
+    for await (const r of g.run('echo hi')) got[r.name] = r;
+    for (const name of ['via-nc', 'direct']) {
+      assert.strictEqual(got[name].error, null, `${name}: ${got[name].error}`);
+      assert.strictEqual(got[name].stdout.toString(), 'hi\n');
+    }
+    assert.ok(fs.existsSync(marker), 'the proxy command did not run');
+  } finally {
+    await g.close();
+  }
+});
+
 test('Group: bad input', async () => {
   assert.throws(() => new Group({ poolSize: 0 }), /pool_size/);
   assert.throws(() => new Group({ hostKeyPolicy: 'trust-me' }), TypeError);
   const g = new Group();
   assert.throws(() => g.addHost({}), TypeError);
+  assert.throws(() => g.addHost(hostOptions({ sock: new net.Socket() })), /sock and jump/);
+  assert.throws(() => g.addHost(hostOptions({ privateKey: 42 })), TypeError);
   await assert.rejects(async () => { for await (const _ of g.run('true')) { /* none */ } }, /no hosts/);
   await g.close();
   assert.throws(() => g.addHost(hostOptions()), /closed/);

@@ -9,7 +9,7 @@
 // that waits for the group's threads (close is asynchronous).
 
 const native = require('./native');
-const { InvalidArgumentError, ClosedError } = require('./errors');
+const { InvalidArgumentError, ClosedError, AbortError } = require('./errors');
 const { connectOptions, hostKeyPolicy } = require('./options');
 
 // Backstop: a Group garbage-collected without close() is freed on the
@@ -257,19 +257,37 @@ function readResult(r) {
 /**
  * Runs command on every host (each connect options, with an optional
  * `name` and `command`) and resolves with every host's result, in the order
- * of `hosts`. Options as Group's, plus onOutput; errors are per host
+ * of `hosts`. Options as Group's (`concurrency` is poolSize), plus onOutput
+ * and `signal`: an AbortSignal that cancels the run (hosts not started are
+ * not run, running ones are closed) and rejects with an AbortError whose
+ * `results` holds what had finished. Errors are otherwise per host
  * (result.error), never a rejection, unless an argument is bad.
  */
 async function runOnHosts(hosts, command, options = {}) {
   if (!Array.isArray(hosts)) throw new TypeError('hosts must be an array of connect options');
-  const g = new Group(options);
+  const { signal, concurrency, ...groupOptions } = options;
+  if (concurrency !== undefined) groupOptions.poolSize = concurrency;
+  if (signal !== undefined && signal !== null && typeof signal.aborted !== 'boolean') {
+    throw new TypeError('signal must be an AbortSignal');
+  }
+  const aborted = () => new AbortError(undefined, undefined, {}, { cause: signal.reason });
+  if (signal && signal.aborted) throw aborted();
+  const g = new Group(groupOptions);
+  const onAbort = () => g.cancel();
   try {
     for (const h of hosts) g.addHost(h);
     const results = new Array(hosts.length);
     const hostCommands = hosts.some((h) => h.command !== undefined) ? hosts.map((h) => (h.command === undefined ? null : h.command)) : null;
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
     for await (const r of g.run(command, { hostCommands, onOutput: options.onOutput })) results[r.index] = r;
+    if (signal && signal.aborted) {
+      const e = aborted();
+      e.results = results;
+      throw e;
+    }
     return results;
   } finally {
+    if (signal) signal.removeEventListener('abort', onAbort);
     await g.close();
   }
 }

@@ -462,7 +462,7 @@ func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline 
 					}
 					w, err := rf.WriteAt(buf, off)
 					if err != nil {
-						return s.sftpError(err, "put", remote, "")
+						return s.noSpace(s.sftpError(err, "put", remote, ""), "put", remote, int64(len(buf)), deadline)
 					}
 					if w != len(buf) {
 						return newError(KindProtocol, nil, "sftp put %s: %d of %d bytes written", ShowPath(remote), w, len(buf))
@@ -478,22 +478,26 @@ func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline 
 	}
 	prefix := x.stop()
 	if err != nil {
-		// The session lives (a cancel, a refused write, a local read
-		// error): once the requests in flight are answered, cut the
-		// remote file to what arrived in order, so that it never holds
-		// holes, and a resume continues from there.
+		// The session lives (a cancel, a refused write, a full disk, a
+		// local read error): once every channel's writes are answered,
+		// cut the remote file to what arrived in order, so that it never
+		// holds holes, and a resume continues from there. The cut is an
+		// fsetstat on the main channel's handle: each channel's server
+		// handles its requests in order, so it lands after any write
+		// still in flight on the main channel (pkg/sftp's WriteAt returns
+		// at its first failure with the packets it already sent still
+		// unanswered), and settle waited for the other channels, whose
+		// cleanup closed their handles after their last write. A cut on
+		// another channel (as before) raced those late writes: one that
+		// landed after it, in the room the cut freed, left data past a
+		// hole.
 		x.fail(err)
 		if k := KindOf(err); k != KindClosed && k != KindTimeout && x.settle(10*time.Second) {
-			_ = s.run(deadline, "truncate", func() error {
-				rep, err := s.raw.call(9, marshalAttrs(fxStr(nil, remote), Attrs{Flags: attrSize, Size: uint64(prefix)}), s.closing)
-				if err != nil {
-					return err
-				}
-				return rawStatus(rep, "truncate", remote, "")
-			})
+			_ = s.run(deadline, "truncate", func() error { return first.Truncate(prefix) })
 		}
 	}
 	cerr := s.run(deadline, "close", func() error { return s.sftpError(first.Close(), "put", remote, "") })
+	cerr = s.noSpace(cerr, "put", remote, 0, deadline)
 	if err == nil {
 		err = cerr
 	}

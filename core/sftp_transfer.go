@@ -477,27 +477,36 @@ func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline 
 		}, tree.wrap(progress), deadline)
 	}
 	prefix := x.stop()
+	closeFirst := func() error {
+		cerr := s.run(deadline, "close", func() error { return s.sftpError(first.Close(), "put", remote, "") })
+		return s.noSpace(cerr, "put", remote, 0, deadline)
+	}
+	var cerr error
 	if err != nil {
 		// The session lives (a cancel, a refused write, a full disk, a
 		// local read error): once every channel's writes are answered,
 		// cut the remote file to what arrived in order, so that it never
-		// holds holes, and a resume continues from there. The cut is an
-		// fsetstat on the main channel's handle: each channel's server
-		// handles its requests in order, so it lands after any write
-		// still in flight on the main channel (pkg/sftp's WriteAt returns
-		// at its first failure with the packets it already sent still
-		// unanswered), and settle waited for the other channels, whose
-		// cleanup closed their handles after their last write. A cut on
-		// another channel (as before) raced those late writes: one that
-		// landed after it, in the room the cut freed, left data past a
-		// hole.
+		// holds holes nor looks complete, and a resume continues from
+		// there. settle waits for the other channels, whose cleanup
+		// closed their handles after their last write; the main
+		// channel's handle is closed next, because pkg/sftp's WriteAt
+		// returns at its first failure with packets it already sent
+		// still unanswered, and a close is answered only after them
+		// (OpenSSH handles a channel's requests in order; pkg/sftp's
+		// server waits for a handle's reads and writes on close, not on
+		// an fsetstat). Only then the cut, by path on the main channel.
+		// A cut that did not wait (before: on another channel, right
+		// after the failure) raced such a late write, which could land
+		// after it in the room it freed: data past a hole.
 		x.fail(err)
-		if k := KindOf(err); k != KindClosed && k != KindTimeout && x.settle(10*time.Second) {
-			_ = s.run(deadline, "truncate", func() error { return first.Truncate(prefix) })
+		settled := x.settle(10 * time.Second)
+		cerr = closeFirst()
+		if k := KindOf(err); k != KindClosed && k != KindTimeout && settled && !isClosedErr(cerr) && KindOf(cerr) != KindTimeout {
+			_ = s.run(deadline, "truncate", func() error { return s.main.Truncate(remote, prefix) })
 		}
+	} else {
+		cerr = closeFirst()
 	}
-	cerr := s.run(deadline, "close", func() error { return s.sftpError(first.Close(), "put", remote, "") })
-	cerr = s.noSpace(cerr, "put", remote, 0, deadline)
 	if err == nil {
 		err = cerr
 	}

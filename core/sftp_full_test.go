@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gossh/gossh/core/sshtest"
 )
 
 // The full-disk tests: testenv/with-sshd.sh starts a second sshd whose
@@ -243,5 +246,79 @@ func TestSFTPFullDiskWrite(t *testing.T) {
 	f.Close()
 	if _, err := sf.Stat(dir, -1); err != nil {
 		t.Fatalf("the session after the failure: %v", err)
+	}
+}
+
+// The failed put's cut against pkg/sftp's own server (core/sshtest), which
+// handles a channel's writes on several workers at once and an fsetstat or
+// setstat without waiting for them: writes still in flight when the put
+// fails must not land after the cut. The test re-runs itself as root in a
+// new mount namespace (unshare -m) with a 1 MiB tmpfs for the server's
+// directory, and fails puts of 2 MiB there dozens of times: each must leave
+// a true prefix of the source (no data past a hole).
+func TestSFTPFullDiskPutPkgServer(t *testing.T) {
+	if dir := os.Getenv("GOSSH_TEST_FULLDISK_PKG_DIR"); dir != "" {
+		fullDiskPkgServer(t, dir)
+		return
+	}
+	if os.Getuid() != 0 {
+		t.Skip("needs root for a tmpfs in a mount namespace")
+	}
+	if _, err := exec.LookPath("unshare"); err != nil {
+		t.Skip("no unshare")
+	}
+	dir := t.TempDir()
+	cmd := exec.Command("unshare", "-m", "--propagation", "private", "sh", "-c",
+		`mount -t tmpfs -o size=1m gossh-full "$GOSSH_TEST_FULLDISK_PKG_DIR" && exec "$0" -test.run '^TestSFTPFullDiskPutPkgServer$' -test.count=1 -test.v`, os.Args[0])
+	cmd.Env = append(os.Environ(), "GOSSH_TEST_FULLDISK_PKG_DIR="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		if strings.Contains(string(out), "mount") || strings.Contains(string(out), "unshare") {
+			t.Skipf("no tmpfs in a mount namespace here: %s", out)
+		}
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !strings.Contains(string(out), "--- PASS") || strings.Contains(string(out), "SKIP") {
+		t.Fatalf("the helper did not pass: %s", out)
+	}
+	t.Logf("helper: %s", out)
+}
+
+func fullDiskPkgServer(t *testing.T, dir string) {
+	srv, err := sshtest.Start(sshtest.Config{Password: "pw", SFTP: true, Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c := NewClient()
+	c.SetPolicy(WarningPolicy{})
+	defer c.Close()
+	cfg := NewConfig()
+	cfg.Hostname, cfg.Port, cfg.Username, cfg.Password = "127.0.0.1", srv.Port(), "u", "pw"
+	cfg.AllowAgent, cfg.LookForKeys = false, false
+	if err := c.Connect(cfg); err != nil {
+		t.Fatal(err)
+	}
+	sf, err := c.OpenSFTP(-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sf.Close()
+	local := filepath.Join(t.TempDir(), "src") // outside the tmpfs
+	data := randomBytes(2 << 20)
+	if err := os.WriteFile(local, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 60; i++ {
+		remote := fmt.Sprintf("%s/put-%d", dir, i)
+		if _, err := sf.Put(local, remote, 0, nil, -1); err == nil {
+			t.Fatalf("run %d: a put of 2 MiB into a 1 MiB disk reported success", i)
+		} else {
+			wantENOSPC(t, err, remote) // pkg/sftp's server has statvfs@openssh.com too
+		}
+		wantPrefix(t, sf, remote, data)
+		if err := sf.Remove(remote, -1); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

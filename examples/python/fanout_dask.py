@@ -74,12 +74,12 @@ def run_shard(shard: list[tuple[int, str]], command: str, key: str | None, known
     for _, spec in shard:
         user, host, port = derive_shorthand(spec)
         names.append(host)
-        configs.append(HostConfig(user=user, port=port))  # type: ignore[no-untyped-call,unused-ignore]
-    client = ParallelSSHClient(names, host_config=configs, pkey=key, allow_agent=False,  # type: ignore[no-untyped-call,unused-ignore]
+        configs.append(HostConfig(user=user, port=port))
+    client = ParallelSSHClient(names, host_config=configs, pkey=key, allow_agent=False,
                                known_hosts=known_hosts, timeout=timeout, pool_size=pool_size)
     try:
-        outputs = client.run_command(command, stop_on_errors=False)  # type: ignore[no-untyped-call,unused-ignore]
-        client.join(outputs)  # type: ignore[no-untyped-call,unused-ignore]
+        outputs = client.run_command(command, stop_on_errors=False)
+        client.join(outputs)
         results: list[HostResult] = []
         for (index, spec), out in zip(shard, outputs):
             exc = out.exception
@@ -90,7 +90,7 @@ def run_shard(shard: list[tuple[int, str]], command: str, key: str | None, known
                 worker_pid=os.getpid()))
         return results
     finally:
-        client.close()  # type: ignore[no-untyped-call,unused-ignore]
+        client.close()
 
 
 def fan_out(client: Client, hosts: list[str], command: str, key: str | None, known_hosts: str,

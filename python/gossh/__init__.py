@@ -144,6 +144,7 @@ __all__ += [
     "SFTP_BAD_MESSAGE", "SFTP_NO_CONNECTION", "SFTP_CONNECTION_LOST", "SFTP_OP_UNSUPPORTED",
     "LibraryForkedError", "install_as_paramiko",
     "ParallelSSHClient", "HostConfig", "HostOutput",
+    "ThreadingGroup", "GroupResult", "GroupException",
 ]
 
 # paramiko's list of the key classes it tries when reading an unknown key.

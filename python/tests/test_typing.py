@@ -154,6 +154,8 @@ def test_typed_program_runs(env):
         "over-sock hand-built 0"
     seen = prog.unknown_host(env.host, env.port, env.user, key_path)
     assert len(seen) == 1 and seen[0][1].startswith(("ssh-", "ecdsa-"))
+    assert prog.fabric_group(env.host, env.port, env.user, key_path, env.known_hosts) == \
+        (["typed\n"] * 2, ["exit 1"] * 2, 2)
     fanned = prog.fan_out(env.host, env.port, env.user, key_path, env.known_hosts)
     assert fanned == [
         ("first", 0, ["a"], ["err"], False), (env.host, 1, ["b"], ["err"], False),

@@ -25,6 +25,8 @@ from gossh import (
     ChannelStderrFile,
     ChannelStdinFile,
     Ed25519Key,
+    GroupException,
+    GroupResult,
     HostConfig,
     HostKeys,
     HostOutput,
@@ -36,6 +38,7 @@ from gossh import (
     SFTPFile,
     SSHClient,
     SSHException,
+    ThreadingGroup,
     Transport,
 )
 
@@ -208,3 +211,30 @@ def fan_out(host: str, port: int, user: str, key_path: str,
                 results.append((out.alias or out.host, code, list(out.stdout), list(out.stderr),
                                 reused))
     return results
+
+
+def fabric_group(host: str, port: int, user: str, key_path: str,
+                 known_hosts: str) -> tuple[list[str], list[str], int]:
+    """ThreadingGroup (Fabric's group API): a run whose hosts all succeed
+    (its Results' stdout), a run where each exits 1 (GroupException, with
+    every host's value), and run_iter's values as the hosts finish."""
+    from gossh.group import Result, UnexpectedExit
+
+    with ThreadingGroup(*["{}@{}:{}".format(user, host, port)] * 2, connect_timeout=30.0,
+                        known_hosts=known_hosts,
+                        connect_kwargs={"key_filename": key_path, "allow_agent": False,
+                                        "look_for_keys": False}) as group:
+        results: GroupResult = group.run("echo typed", hide=True)
+        outs = [r.stdout for r in results.succeeded.values()]
+        codes: list[str] = []
+        try:
+            group.run("exit 1", hide=True)
+        except GroupException as e:
+            for value in e.result.failed.values():
+                if isinstance(value, UnexpectedExit):
+                    codes.append("exit {}".format(value.result.exited))
+        finished = 0
+        for member, outcome in group.run_iter("true", hide=True):
+            if isinstance(outcome, Result) and outcome.connection is member:
+                finished += 1
+    return outs, codes, finished

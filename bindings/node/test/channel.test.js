@@ -106,8 +106,11 @@ test('spawn: kill() sends TERM; exit event gets (code, signal)', async () => {
 });
 
 test('spawn: kill("SIGINT") and exec result carries the signal', async () => {
-  const proc = await client.spawn('sleep 30');
-  await new Promise((r) => setTimeout(r, 200));
+  // Running before the signal: OpenSSH loses a signal that arrives while
+  // its session child is still starting the command (a fixed 200 ms wait
+  // was not enough under load).
+  const proc = await client.spawn('echo started; exec sleep 30');
+  await new Promise((r) => proc.stdout.once('data', r));
   proc.kill('SIGINT');
   assert.strictEqual(await proc.exit, -1);
   assert.strictEqual(proc.signalCode, 'INT');

@@ -444,7 +444,7 @@ def main():
     body = "\n".join("## N = %d hosts\n\n%s\n" % (n, table(res)) for n, res in all_results)
     footer = ("Wall: inside the client, from building its client(s) to the last exit status "
               "(closing not included). CPU: user+sys of the client's process from spawn to exit "
-              "(wait4 rusage: startup, imports and closing included); "CPU s - N=0" subtracts the CPU of the "
+              "(wait4 rusage: startup, imports and closing included); 'CPU s - N=0' subtracts the CPU of the "
               "same client run with N=0 (interpreter start, imports, key load), and the CPU ratios "
               "and goals use it. Peak RSS: the process's "
               "ru_maxrss; KiB/host = (peak RSS - peak RSS of the same client run with N=0) / N "

@@ -31,8 +31,9 @@ Measured per client and N: wall (inside the client: from building its
 client(s) to the last exit status, closing timed apart), CPU (user+sys of
 the child process, from wait4's rusage, startup included; the ratios and
 goals use it minus the CPU of the same client run with N=0), peak RSS
-(ru_maxrss of the child) minus the peak RSS of the same client run with
-N=0 (set up, library and key loaded, nothing connected), per host; and the
+(VmHWM of the child, which it reads at its end) minus the peak RSS of
+the same client run with N=0 (set up, library and key loaded, nothing
+connected), per host; and the
 hosts that succeeded (exit status 0): a row with failures says how many and
 why. The table goes to stdout and to build/bench-fanout-results.md.
 Standard library only.
@@ -227,8 +228,11 @@ class Sshds:
 
 def run_child(cmd, env, timeout):
     """Runs cmd in its own process; returns (its last JSON line, user+sys
-    CPU seconds, peak RSS KiB, seconds from spawn to exit) from wait4's
-    rusage of that very child."""
+    CPU seconds from wait4's rusage of that very child, its peak RSS in
+    KiB, seconds from spawn to exit). The peak RSS is the VmHWM the client
+    read at its end: wait4's ru_maxrss is no use on Linux, where a child's
+    starts at its parent's peak RSS (exec takes it over from the mm it
+    leaves, which after vfork is this driver's)."""
     env = dict(env, PYTHONPATH=os.path.join(R.ROOT, "python"))
     env.pop("SSH_AUTH_SOCK", None)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -258,7 +262,10 @@ def run_child(cmd, env, timeout):
     lines = [line for line in stdout.splitlines() if line.startswith("{")]
     if not lines:
         raise RuntimeError("no JSON line in output: %r" % stdout[-200:])
-    return json.loads(lines[-1]), ru.ru_utime + ru.ru_stime, ru.ru_maxrss, secs
+    r = json.loads(lines[-1])
+    if not r.get("vmhwm_kib"):
+        raise RuntimeError("the client did not report its VmHWM")
+    return r, ru.ru_utime + ru.ru_stime, r["vmhwm_kib"], secs
 
 
 def client_env(sshds, n):
@@ -447,7 +454,8 @@ def main():
               "(wait4 rusage: startup, imports and closing included); 'CPU s - N=0' subtracts the CPU of the "
               "same client run with N=0 (interpreter start, imports, key load), and the CPU ratios "
               "and goals use it. Peak RSS: the process's "
-              "ru_maxrss; KiB/host = (peak RSS - peak RSS of the same client run with N=0) / N "
+              "VmHWM (read by the client at its end; wait4's ru_maxrss on Linux starts at the "
+              "parent's peak); KiB/host = (peak RSS - peak RSS of the same client run with N=0) / N "
               "(1 KiB = 1024 bytes). Ratios: client / reference, lower is better; best peer = the "
               "lowest among parallel-ssh, asyncssh, paramiko and node-ssh2 rows whose every host "
               "succeeded. Goals (issue 13): wall <= best peer's, CPU <= 0.5x parallel-ssh's and "

@@ -50,6 +50,23 @@ static void json_str(const char *s) {
     putchar('"');
 }
 
+/* This process's peak resident memory (VmHWM, KiB), or -1. (The driver
+ * cannot use wait4's ru_maxrss: on Linux a child's starts at its parent's
+ * peak RSS, taken over at vfork+exec.) */
+static long long vmhwm_kib(void) {
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long long kib = -1;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            kib = atoll(line + 6);
+            break;
+        }
+    fclose(f);
+    return kib;
+}
+
 static void set_opt(gossh_options *o, const char *name, const char *value) {
     gossh_error *err = NULL;
     int rc = gossh_options_set(o, name, value, &err);
@@ -86,8 +103,9 @@ int main(void) {
     int rc;
     if ((rc = gossh_key_from_file(path, NULL, &key, &err))) die("key_from_file", rc, err);
     if (n == 0) {
-        printf("{\"client\":\"gossh-c\",\"version\":\"%s\",\"n\":0}\n", version);
         gossh_key_free(key);
+        printf("{\"client\":\"gossh-c\",\"version\":\"%s\",\"n\":0,\"vmhwm_kib\":%lld}\n", version,
+               vmhwm_kib());
         return 0;
     }
 
@@ -163,6 +181,6 @@ int main(void) {
         json_str(kinds[i].msg);
         printf(":%lld", kinds[i].count);
     }
-    printf("},\"wall_s\":%.6f,\"close_s\":%.6f}\n", wall, close_s);
+    printf("},\"wall_s\":%.6f,\"close_s\":%.6f,\"vmhwm_kib\":%lld}\n", wall, close_s, vmhwm_kib());
     return 0;
 }

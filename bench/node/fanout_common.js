@@ -2,6 +2,7 @@
 // What the fan-out bench's Node clients share (bench/fanout.py runs them):
 // the hosts from the environment, the timer, the failure tally and the
 // one-line JSON report. Environment as bench/python/fanout_common.py's.
+const fs = require('fs');
 const path = require('path');
 
 const e = process.env;
@@ -28,6 +29,20 @@ class Tally {
   _add(msg) { this.errors.set(msg, (this.errors.get(msg) || 0) + 1); }
 }
 
+/**
+ * This process's peak resident memory (VmHWM, KiB), or null. (The driver
+ * cannot use wait4's ru_maxrss: on Linux a child's starts at its parent's
+ * peak RSS, taken over at vfork+exec.)
+ */
+function vmhwmKiB() {
+  try {
+    const m = /^VmHWM:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch (_) {
+    return null;
+  }
+}
+
 module.exports = {
   host: e.GOSSH_TEST_HOST,
   username: e.GOSSH_TEST_USER,
@@ -49,11 +64,11 @@ module.exports = {
     const errors = Object.fromEntries([...tally.errors.entries()].sort((a, b) => b[1] - a[1]).slice(0, 5));
     process.stdout.write(JSON.stringify({
       client, version, host_key_check: hostKeyCheck, pool, n: N, ok: tally.ok, errors,
-      wall_s: wallS, close_s: closeS,
+      wall_s: wallS, close_s: closeS, vmhwm_kib: vmhwmKiB(),
     }) + '\n');
   },
   /** The run with no hosts: the client set up and nothing else (the driver's baseline). */
   baseline(client, version) {
-    process.stdout.write(JSON.stringify({ client, version, n: 0 }) + '\n');
+    process.stdout.write(JSON.stringify({ client, version, n: 0, vmhwm_kib: vmhwmKiB() }) + '\n');
   },
 };

@@ -54,6 +54,20 @@ def now():
     return time.perf_counter()
 
 
+def vmhwm_kib():
+    """This process's peak resident memory (VmHWM, KiB), or None. (The
+    driver cannot use wait4's ru_maxrss: on Linux a child's starts at its
+    parent's peak RSS, taken over at vfork+exec.)"""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def report(client, version, host_key_check, pool, tally, wall_s, close_s, **extra):
     """Prints the run's one JSON line (bench/fanout.py reads the last one)."""
     failed = N - tally.ok
@@ -62,7 +76,7 @@ def report(client, version, host_key_check, pool, tally, wall_s, close_s, **extr
         tally.errors["no result"] += failed - sum(tally.errors.values())
     out = dict(client=client, version=version, host_key_check=host_key_check, pool=pool, n=N,
                ok=tally.ok, errors=dict(tally.errors.most_common(5)), wall_s=wall_s,
-               close_s=close_s, **extra)
+               close_s=close_s, vmhwm_kib=vmhwm_kib(), **extra)
     sys.stdout.write(json.dumps(out) + "\n")
     sys.stdout.flush()
 
@@ -70,5 +84,5 @@ def report(client, version, host_key_check, pool, tally, wall_s, close_s, **extr
 def baseline(client, version):
     """The run with no hosts: the client set up (imports, key loaded) and
     nothing else, for the driver's baseline memory and CPU."""
-    sys.stdout.write(json.dumps(dict(client=client, version=version, n=0)) + "\n")
+    sys.stdout.write(json.dumps(dict(client=client, version=version, n=0, vmhwm_kib=vmhwm_kib())) + "\n")
     sys.stdout.flush()

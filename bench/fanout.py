@@ -333,7 +333,8 @@ def goals(r, results):
 def table(results):
     head = ["client", "ok", "wall s", "CPU s", "CPU s - N=0", "peak RSS MiB", "KiB/host",
             "wall vs pssh", "wall vs paramiko", "wall vs best peer",
-            "CPU vs pssh", "CPU vs paramiko", "CPU vs best peer", "KiB/host vs best peer", "goals"]
+            "CPU vs pssh", "CPU vs paramiko", "CPU vs best peer", "KiB/host vs best peer", "host keys",
+            "goals"]
     rows = []
     pssh, pmk = results.get("parallel-ssh") or {}, results.get("paramiko") or {}
     bw, bwv = best_peer(results, "wall_s")
@@ -355,10 +356,11 @@ def table(results):
                      ratio(r["wall_s"], pssh.get("wall_s")), ratio(r["wall_s"], pmk.get("wall_s")),
                      ratio(r["wall_s"], bwv), ratio(r["net_cpu_s"], pssh.get("net_cpu_s")),
                      ratio(r["net_cpu_s"], pmk.get("net_cpu_s")), ratio(r["net_cpu_s"], bcv),
-                     ratio(r["kib_per_host"], bmv),
+                     ratio(r["kib_per_host"], bmv), r.get("host_key_check", "?").split(" ")[0],
                      goals(r, results) if name.startswith("gossh") else ""])
     out = ["| " + " | ".join(head) + " |",
-           "|" + "|".join("---" if i in (0, len(head) - 1) else "---:" for i in range(len(head))) + "|"]
+           "|" + "|".join("---" if i in (0, len(head) - 2, len(head) - 1) else "---:"
+                          for i in range(len(head))) + "|"]
     out += ["| " + " | ".join(row) + " |" for row in rows]
     out.append("\nBest peer (every host ok): wall %s, CPU %s, KiB/host %s." % (bw or "none", bc or "none",
                                                                             bm or "none"))
@@ -396,6 +398,13 @@ def main():
     t_start = time.monotonic()
     before, soft, hard = raise_nofile()
     R.log("RLIMIT_NOFILE soft %d -> %d (hard %s)" % (before, soft, hard))
+    fd_warning = ""
+    if NS and soft < 2 * max(NS) + 256:
+        # A client needs a socket per host (paramiko and ssh2 more), and so
+        # do the sshds' listeners for their unauthenticated children.
+        fd_warning = ("WARNING: RLIMIT_NOFILE %d may be too low for N=%d (hard limit %s): "
+                      "failures below may be EMFILE\n" % (soft, max(NS), hard))
+        R.log(fd_warning.strip())
     cmds = []
     for name, setup in CLIENTS:
         if R.ONLY and name not in R.ONLY:
@@ -461,7 +470,7 @@ def main():
               "succeeded. Goals (issue 13): wall <= best peer's, CPU <= 0.5x parallel-ssh's and "
               "<= 0.3x paramiko's, <= 100 KB (100,000 bytes) of client memory per host.\n"
               + notes(all_results, bases) + "\n")
-    text = header + "\n" + body + "\n" + footer
+    text = header + fd_warning + "\n" + body + "\n" + footer
     print(text)
     os.makedirs(R.BUILD, exist_ok=True)
     with open(RESULTS, "w") as f:

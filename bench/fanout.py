@@ -33,7 +33,7 @@ the child process, from wait4's rusage, startup included; the ratios and
 goals use it minus the CPU of the same client run with N=0), peak RSS
 (VmHWM of the child, which it reads at its end) minus the peak RSS of
 the same client run with N=0 (set up, library and key loaded, nothing
-connected), per host; and the
+connected; median of 3 runs), per host; and the
 hosts that succeeded (exit status 0): a row with failures says how many and
 why. The table goes to stdout and to build/bench-fanout-results.md.
 Standard library only.
@@ -46,6 +46,7 @@ import platform
 import resource
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -285,11 +286,22 @@ def measure(name, cmd, sshds, n, base):
     return r
 
 
+BASE_RUNS = 3
+
+
 def baseline(cmd, sshds):
-    r, cpu, rss_kib, secs = run_child(cmd, client_env(sshds, 0), TIMEOUT)
-    if r.get("n") != 0:
-        raise RuntimeError("the baseline run did not report n=0: %r" % r)
-    return {"cpu_s": cpu, "rss_kib": rss_kib, "process_s": secs, "version": r.get("version")}
+    """The client run with N=0 (set up, nothing connected), BASE_RUNS
+    times: the median of each measure (a start-up's CPU varies by a tenth
+    of a second on a loaded machine, as much as a small N's fan-out)."""
+    runs = []
+    for _ in range(BASE_RUNS):
+        r, cpu, rss_kib, secs = run_child(cmd, client_env(sshds, 0), TIMEOUT)
+        if r.get("n") != 0:
+            raise RuntimeError("the baseline run did not report n=0: %r" % r)
+        runs.append((cpu, rss_kib, secs))
+    return {"cpu_s": statistics.median(x[0] for x in runs),
+            "rss_kib": statistics.median(x[1] for x in runs),
+            "process_s": statistics.median(x[2] for x in runs), "version": r.get("version")}
 
 
 # ------------------------------------------------------------------ table ----
@@ -377,10 +389,12 @@ def notes(all_results, bases):
         if first is None:
             continue
         b = bases[name]
-        lines.append("- %s %s: host keys: %s; pool: %s; baseline (N=0) %.1f MiB RSS, %.2f s CPU, "
-                     "%.2f s process" % (name, first.get("version") or b.get("version") or "?",
-                                         first.get("host_key_check", "?"), first.get("pool", "?"),
-                                         b["rss_kib"] / 1024, b["cpu_s"], b["process_s"]))
+        pool = "N" if first.get("pool") == first["n"] else first.get("pool", "?")
+        version = first.get("version") or b.get("version") or "?"
+        lines.append("- %s %s: host keys: %s; pool: %s; baseline (N=0, medians of %d runs) "
+                     "%.1f MiB RSS, %.2f s CPU, %.2f s process"
+                     % (name, version, first.get("host_key_check", "?"), pool, BASE_RUNS,
+                        b["rss_kib"] / 1024, b["cpu_s"], b["process_s"]))
         for n, r in runs:
             if "skipped" in r:
                 continue

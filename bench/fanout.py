@@ -431,7 +431,10 @@ def main():
     work = tempfile.mkdtemp(prefix="gossh-fanout-bench-")
     all_results, bases = [], {}
     try:
-        sshds = Sshds(SSHDS, work)
+        try:
+            sshds = Sshds(SSHDS, work)
+        except (RuntimeError, OSError) as e:
+            sys.exit("bench/fanout.py: %s" % e)
         R.log("%d sshds on ports %s" % (SSHDS, ",".join(map(str, sshds.ports))))
         try:
             for name, cmd in cmds:

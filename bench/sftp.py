@@ -20,8 +20,11 @@ BENCH_TIMEOUT (seconds per client and part, default 300).
 Each client moves the files with its own whole-file call and its defaults;
 each transfer's size is checked. CPU s/GiB is user+sys of the client
 process over the transfers (RUSAGE_CHILDREN for sftp, whose process is
-timed whole, connect included). "RSS +MiB" is the growth of the client's
-resident memory over its transfers. The table goes to stdout and to
+timed whole, connect included). "get/put peak RSS +MiB" is the client
+process's peak resident memory during that direction's transfers over its
+resident memory before them: each program resets the kernel's peak
+(/proc/self/clear_refs 5) before a direction and reads VmHWM after it (n/a
+for sftp, one process per transfer). The table goes to stdout and to
 build/bench-sftp-results.md. Standard library only.
 """
 
@@ -209,7 +212,7 @@ def table(results, refs):
     cols = ["client", "get MiB/s", "put MiB/s"]
     for ref in refs:
         cols += ["get vs %s" % ref, "put vs %s" % ref]
-    cols += ["get CPU s/GiB", "put CPU s/GiB", "RSS +MiB"]
+    cols += ["get CPU s/GiB", "put CPU s/GiB", "get peak RSS +MiB", "put peak RSS +MiB"]
     rows = []
     for name, r in results.items():
         if "skipped" in r:
@@ -220,8 +223,8 @@ def table(results, refs):
             rr = results.get(ref, {})
             for d in ("get", "put"):
                 row.append("%.2fx" % (r[d] / rr[d]) if rr.get(d) else "n/a")
-        row += ["%.2f" % r["get_cpu"], "%.2f" % r["put_cpu"],
-                "%.0f" % r["rss_growth_mib"] if "rss_growth_mib" in r else "n/a"]
+        row += ["%.2f" % r["get_cpu"], "%.2f" % r["put_cpu"]]
+        row += ["%.0f" % r[d + "_rss_peak_mib"] if d + "_rss_peak_mib" in r else "n/a" for d in ("get", "put")]
         rows.append(row)
     out = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(cols))) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in rows]

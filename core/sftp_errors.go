@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"strconv"
 	"strings"
 	"syscall"
@@ -163,4 +164,44 @@ var errnoNames = map[syscall.Errno]string{
 // cancelled is the error of a transfer that a progress callback stopped.
 func cancelled(what string) *Error {
 	return newError(KindCancelled, nil, "%s cancelled by the progress callback", what)
+}
+
+// noSpace names a full disk. SFTP v3 (OpenSSH) reports a write that failed
+// with ENOSPC, and a short write, as a generic SSH_FX_FAILURE "Failure".
+// After an op (put, write, close, fsync) of need bytes to path failed with
+// that status, noSpace asks statvfs@openssh.com for path's file system (its
+// directory's, if path is gone) and, when the space left to the user is
+// below need or zero, returns a KindSFTP error "no space left on device"
+// with errno_name ENOSPC (status stays "failure"; the server's error is the
+// cause). Any other error, a server without statvfs@openssh.com, or one
+// with room left gives err back unchanged. It waits for the answer by
+// deadline.
+func (s *SFTP) noSpace(err error, op, p string, need int64, deadline <-chan struct{}) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Kind != KindSFTP || e.Detail("status") != strconv.Itoa(fxFailure) ||
+		e.Detail("errno_name") != "" || s.raw == nil || !s.raw.has("statvfs@openssh.com") {
+		return err
+	}
+	var v *sftp.StatVFS
+	serr := s.run(deadline, "statvfs", func() error {
+		var err error
+		if v, err = s.main.StatVFS(p); err != nil {
+			v, err = s.main.StatVFS(path.Dir(p))
+		}
+		return err
+	})
+	if serr != nil || v == nil {
+		return err
+	}
+	unit := v.Frsize
+	if unit == 0 {
+		unit = v.Bsize
+	}
+	free := v.Bavail * unit
+	if free != 0 && free >= uint64(max(need, 0)) {
+		return err
+	}
+	ne := sftpStatus(fxFailure, "no space left on device", op, p, e.Detail("path2")).withErrno("ENOSPC")
+	ne.Err = err
+	return ne
 }

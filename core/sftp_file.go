@@ -490,9 +490,10 @@ func (f *File) collectOne(deadline <-chan struct{}) error {
 	if werr != nil {
 		return werr
 	}
+	w := f.wdone[0]
 	f.wdone = f.wdone[1:]
 	if err != nil && f.werr == nil {
-		f.werr = err
+		f.werr = f.s.noSpace(err, "write", f.path, w.end-w.off, deadline)
 	}
 	return f.werr
 }
@@ -553,6 +554,7 @@ func (f *File) Pwrite(p []byte, off int64, timeout time.Duration) (int, error) {
 		n = got
 		return f.s.sftpError(err, "write", f.path, "")
 	})
+	err = f.s.noSpace(err, "write", f.path, int64(len(buf)), deadline)
 	return n, err
 }
 
@@ -659,9 +661,10 @@ func (f *File) Sync(timeout time.Duration) error {
 	if !f.s.raw.has("fsync@openssh.com") {
 		return sftpStatus(fxOpUnsupported, "the server lacks fsync@openssh.com", "fsync", f.path, "")
 	}
-	return f.s.run(deadline, "fsync", func() error {
+	err := f.s.run(deadline, "fsync", func() error {
 		return f.s.sftpError(f.f.Sync(), "fsync", f.path, "")
 	})
+	return f.s.noSpace(err, "fsync", f.path, 0, deadline)
 }
 
 // Check asks the server for a hash of [offset, offset+length) of the file
@@ -749,6 +752,7 @@ func (f *File) CloseTimeout(timeout time.Duration) error {
 		}
 	}
 	cerr := f.s.run(deadline, "close", func() error { return f.s.sftpError(f.f.Close(), "close", f.path, "") })
+	cerr = f.s.noSpace(cerr, "close", f.path, 0, deadline)
 	if ferr != nil {
 		return ferr
 	}

@@ -462,7 +462,7 @@ func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline 
 					}
 					w, err := rf.WriteAt(buf, off)
 					if err != nil {
-						return s.sftpError(err, "put", remote, "")
+						return s.noSpace(s.sftpError(err, "put", remote, ""), "put", remote, int64(len(buf)), deadline)
 					}
 					if w != len(buf) {
 						return newError(KindProtocol, nil, "sftp put %s: %d of %d bytes written", ShowPath(remote), w, len(buf))
@@ -477,23 +477,36 @@ func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline 
 		}, tree.wrap(progress), deadline)
 	}
 	prefix := x.stop()
-	if err != nil {
-		// The session lives (a cancel, a refused write, a local read
-		// error): once the requests in flight are answered, cut the
-		// remote file to what arrived in order, so that it never holds
-		// holes, and a resume continues from there.
-		x.fail(err)
-		if k := KindOf(err); k != KindClosed && k != KindTimeout && x.settle(10*time.Second) {
-			_ = s.run(deadline, "truncate", func() error {
-				rep, err := s.raw.call(9, marshalAttrs(fxStr(nil, remote), Attrs{Flags: attrSize, Size: uint64(prefix)}), s.closing)
-				if err != nil {
-					return err
-				}
-				return rawStatus(rep, "truncate", remote, "")
-			})
-		}
+	closeFirst := func() error {
+		cerr := s.run(deadline, "close", func() error { return s.sftpError(first.Close(), "put", remote, "") })
+		return s.noSpace(cerr, "put", remote, 0, deadline)
 	}
-	cerr := s.run(deadline, "close", func() error { return s.sftpError(first.Close(), "put", remote, "") })
+	var cerr error
+	if err != nil {
+		// The session lives (a cancel, a refused write, a full disk, a
+		// local read error): once every channel's writes are answered,
+		// cut the remote file to what arrived in order, so that it never
+		// holds holes nor looks complete, and a resume continues from
+		// there. settle waits for the other channels, whose cleanup
+		// closed their handles after their last write; the main
+		// channel's handle is closed next, because pkg/sftp's WriteAt
+		// returns at its first failure with packets it already sent
+		// still unanswered, and a close is answered only after them
+		// (OpenSSH handles a channel's requests in order; pkg/sftp's
+		// server waits for a handle's reads and writes on close, not on
+		// an fsetstat). Only then the cut, by path on the main channel.
+		// A cut that did not wait (before: on another channel, right
+		// after the failure) raced such a late write, which could land
+		// after it in the room it freed: data past a hole.
+		x.fail(err)
+		settled := x.settle(10 * time.Second)
+		cerr = closeFirst()
+		if k := KindOf(err); k != KindClosed && k != KindTimeout && settled && !isClosedErr(cerr) && KindOf(cerr) != KindTimeout {
+			_ = s.run(deadline, "truncate", func() error { return s.main.Truncate(remote, prefix) })
+		}
+	} else {
+		cerr = closeFirst()
+	}
 	if err == nil {
 		err = cerr
 	}

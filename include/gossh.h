@@ -1741,7 +1741,12 @@ int gossh_client_cancel_port_forward(gossh_client *c, const char *address, int p
  *                  disk included, as plain "failure": errno_name is ""
  *                  then. gossh sets "EISDIR", "ENOTDIR" and "EEXIST"
  *                  itself where it checked the cause (get of a
- *                  directory, makedirs, copy of a directory);
+ *                  directory, makedirs, copy of a directory), and
+ *                  "ENOSPC" (message "no space left on device", status
+ *                  still "failure") when a put, a write, a flush, a
+ *                  close or an fsync failed with "failure" and
+ *                  statvfs@openssh.com then shows less room on the
+ *                  target's file system than the write needed, or none;
  *   "path"         the remote path of the request ("" for handle calls
  *                  without a known path), and "path2" for two-path calls
  *                  (rename, symlink, hardlink, copy);
@@ -2127,8 +2132,10 @@ int gossh_sftp_get(gossh_sftp *s, const char *remote, const char *local, int fla
  * gossh_sftp_open; or truncated), pipelined as get, then checks with a
  * stat that the remote size is the local size (unless
  * GOSSH_SFTP_NOVERIFY): a mismatch is GOSSH_E_PROTOCOL. A put that fails
- * while the session lives (a cancel, a refused write) cuts the remote
- * file to the part that arrived in order, so it never keeps holes.
+ * while the session lives (a cancel, a refused write, a full disk:
+ * GOSSH_E_SFTP with errno_name "ENOSPC") cuts the remote file, once every
+ * channel's writes are answered, to the part that arrived in order, so it
+ * never keeps holes nor is presented as complete.
  * With GOSSH_SFTP_RESUME it continues from the remote file's size less
  * 64 MiB (16 channels x 4 MiB: what a put cut off by a lost connection
  * may have had in flight, so may have left as holes below its size), and

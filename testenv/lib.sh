@@ -3,12 +3,14 @@
 # runs, and end with run_cmd "$@".
 #
 # It gives: die; a temporary directory $TMP removed at exit (kept with
-# GOSSH_TEST_KEEP=1); the server stopped by its pid at exit; and CMD run as a
+# GOSSH_TEST_KEEP=1); the server (SERVER_PID) and any pid appended to the
+# EXTRA_PIDS array stopped at exit; and CMD run as a
 # child, so that INT/TERM/HUP sent to the script reach CMD at once.
 
 die() { echo "$SCRIPT_NAME: $*" >&2; exit 2; }
 
 SERVER_PID=
+EXTRA_PIDS=()   # more servers (by pid) that cleanup stops too
 CMD_PID=
 
 # stop_pid PID: TERM, up to a second's grace, then KILL; reaps it.
@@ -25,6 +27,8 @@ stop_pid() {
 
 cleanup() {
     [ -n "$SERVER_PID" ] && stop_pid "$SERVER_PID"
+    local p
+    for p in "${EXTRA_PIDS[@]}"; do stop_pid "$p"; done
     [ -n "${TMP:-}" ] || return 0
     if [ "${GOSSH_TEST_KEEP:-0}" = 1 ]; then
         echo "$SCRIPT_NAME: kept $TMP" >&2

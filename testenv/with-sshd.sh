@@ -21,6 +21,20 @@
 #                           GOSSH_TEST_KEEP=1)
 #   GOSSH_TEST_SSHD_PID     the sshd listener's pid
 #
+# A second sshd whose disk is full (for ENOSPC tests): the same host keys and
+# config, on its own port, started under `unshare --mount` with a small tmpfs
+# mounted at $GOSSH_TEST_FULL_DIR (owned by the test user) that only it (and
+# its internal-sftp) sees; writes past GOSSH_TEST_FULL_SIZE bytes fail on the
+# server with ENOSPC. Outside that server the directory is an empty one on the
+# ordinary file system: reach it over SFTP on GOSSH_TEST_FULL_PORT only.
+#   GOSSH_TEST_FULL_PORT         its port
+#   GOSSH_TEST_FULL_DIR          the tmpfs's mount point ($GOSSH_TEST_DIR/full)
+#   GOSSH_TEST_FULL_SIZE         the tmpfs's size in bytes (1 MiB)
+#   GOSSH_TEST_FULL_KNOWN_HOSTS  a known_hosts file for 127.0.0.1:FULL_PORT
+#   GOSSH_TEST_FULL_WHY          set (and the four above unset) only when that
+#                                server could not be started: the reason, for
+#                                the tests to skip with
+#
 # With no CMD it prints the environment and exits (useful with GOSSH_TEST_KEEP=1,
 # but sshd is stopped then; to keep a server for manual work run e.g.
 # `testenv/with-sshd.sh bash`).
@@ -210,6 +224,53 @@ read -r kt kb _ <"$TMP/wrong_hostkey.pub"
 echo "[127.0.0.1]:$PORT $kt $kb" >"$KEYDIR/known_hosts_wrong"
 chmod 644 "$KEYDIR/known_hosts" "$KEYDIR/known_hosts_wrong"
 
+# --- the full-disk sshd ----------------------------------------------------------
+FULL_DIR=$TMP/full
+FULL_SIZE=$((1024 * 1024))
+FULL_LOG=$TMP/sshd_full.log
+FULL_PORT=
+FULL_WHY=
+FULL_KH=
+# start_full: starts it, or sets FULL_WHY.
+start_full() {
+    if [ "$is_root" -ne 1 ]; then FULL_WHY="not root: mounting a tmpfs needs root"; return; fi
+    command -v unshare >/dev/null 2>&1 || { FULL_WHY="unshare not found (util-linux)"; return; }
+    command -v mount >/dev/null 2>&1 || { FULL_WHY="mount not found (mount/util-linux)"; return; }
+    local uid gid pid ok
+    uid=$(id -u "$TEST_USER") && gid=$(id -g "$TEST_USER") || { FULL_WHY="no uid for $TEST_USER"; return; }
+    mkdir -p "$FULL_DIR" && chown "$uid:$gid" "$FULL_DIR" || { FULL_WHY="cannot make $FULL_DIR"; return; }
+    for _ in 1 2 3 4 5; do
+        FULL_PORT=$(pick_port)
+        : >"$FULL_LOG"
+        # unshare and sh exec: the pid is sshd's own.
+        unshare --mount --propagation private sh -c \
+            'mount -t tmpfs -o "size=$1,uid=$2,gid=$3,mode=0755" gossh-full "$4" || exit 3; shift 4; exec "$@"' \
+            sh "$FULL_SIZE" "$uid" "$gid" "$FULL_DIR" \
+            "$SSHD" -D -f "$CONF" -p "$FULL_PORT" -o PidFile=none -E "$FULL_LOG" </dev/null >>"$FULL_LOG" 2>&1 &
+        pid=$!
+        ok=0
+        for _ in $(seq 1 100); do
+            if ! kill -0 "$pid" 2>/dev/null; then break; fi
+            if port_open "$FULL_PORT"; then ok=1; break; fi
+            sleep 0.1
+        done
+        if [ "$ok" -eq 1 ]; then
+            EXTRA_PIDS+=("$pid")
+            FULL_KH=$KEYDIR/known_hosts_full
+            sed -E "s/^\[127\.0\.0\.1\]:[0-9]+ /[127.0.0.1]:$FULL_PORT /" "$KEYDIR/known_hosts" >"$FULL_KH"
+            chmod 644 "$FULL_KH"
+            return
+        fi
+        stop_pid "$pid"
+        grep -qi 'address already in use' "$FULL_LOG" && continue
+        break
+    done
+    FULL_PORT=
+    FULL_WHY="the full-disk sshd did not start (unshare --mount + tmpfs): $(tr '\n' ' ' <"$FULL_LOG" | cut -c1-300)"
+}
+start_full
+[ -n "$FULL_WHY" ] && echo "with-sshd.sh: no full-disk server: $FULL_WHY" >&2
+
 # --- environment -----------------------------------------------------------------
 export GOSSH_TEST_HOST=127.0.0.1
 export GOSSH_TEST_PORT=$PORT
@@ -221,11 +282,20 @@ export GOSSH_TEST_KNOWN_HOSTS=$KEYDIR/known_hosts
 export GOSSH_TEST_SSHD_LOG=$LOG
 export GOSSH_TEST_DIR=$TMP
 export GOSSH_TEST_SSHD_PID=$SERVER_PID
+if [ -z "$FULL_WHY" ]; then
+    export GOSSH_TEST_FULL_PORT=$FULL_PORT GOSSH_TEST_FULL_DIR=$FULL_DIR \
+        GOSSH_TEST_FULL_SIZE=$FULL_SIZE GOSSH_TEST_FULL_KNOWN_HOSTS=$FULL_KH
+    unset GOSSH_TEST_FULL_WHY
+else
+    export GOSSH_TEST_FULL_WHY=$FULL_WHY
+    unset GOSSH_TEST_FULL_PORT GOSSH_TEST_FULL_DIR GOSSH_TEST_FULL_SIZE GOSSH_TEST_FULL_KNOWN_HOSTS
+fi
 
 for v in GOSSH_TEST_HOST GOSSH_TEST_PORT GOSSH_TEST_USER GOSSH_TEST_PASSWORD \
     GOSSH_TEST_PASSPHRASE GOSSH_TEST_KEYDIR GOSSH_TEST_KNOWN_HOSTS \
-    GOSSH_TEST_SSHD_LOG GOSSH_TEST_DIR GOSSH_TEST_SSHD_PID; do
-    printf 'export %s=%q\n' "$v" "${!v}"
+    GOSSH_TEST_SSHD_LOG GOSSH_TEST_DIR GOSSH_TEST_SSHD_PID GOSSH_TEST_FULL_PORT \
+    GOSSH_TEST_FULL_DIR GOSSH_TEST_FULL_SIZE GOSSH_TEST_FULL_KNOWN_HOSTS GOSSH_TEST_FULL_WHY; do
+    [ -n "${!v+x}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 done >"$TMP/env.sh"
 
 if [ "$#" -eq 0 ]; then

@@ -9,14 +9,32 @@
  */
 #include "common.h"
 
-/* Resident set size now, in MiB (from /proc/self/statm). */
-static double rss_mib(void) {
-    long pages = 0, resident = 0;
-    FILE *f = fopen("/proc/self/statm", "r");
+#include <string.h>
+
+/* A field of /proc/self/status ("VmRSS", "VmHWM") in MiB, 0 if missing. */
+static double status_mib(const char *field) {
+    char line[256];
+    double kib = 0;
+    size_t n = strlen(field);
+    FILE *f = fopen("/proc/self/status", "r");
     if (!f) return 0;
-    if (fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    while (fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':') kib = strtod(line + n + 1, NULL);
     fclose(f);
-    return (double)resident * 4096.0 / 1048576.0;
+    return kib / 1024.0;
+}
+
+/* Resets the kernel's peak RSS of this process (VmHWM; clear_refs 5, Linux
+ * >= 4.0) and returns the RSS now in MiB: VmHWM minus it, after a
+ * direction's transfers, is that direction's peak growth. Where the reset
+ * is refused the peak is the process's lifetime one (an over-estimate). */
+static double peak_reset(void) {
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+    return status_mib("VmRSS");
 }
 
 int main(void) {
@@ -33,8 +51,9 @@ int main(void) {
     if ((rc = gossh_client_open_sftp(c, -1, &s, &err))) die("open_sftp", rc, err);
 
     const char *names[2] = {"get", "put"};
-    double mibs[2][32], cpus[2][32], rss0 = rss_mib(), rss_peak = rss0;
+    double mibs[2][32], cpus[2][32], peak[2];
     for (int dir = 0; dir < 2; dir++) {
+        double rss0 = peak_reset();
         for (long i = 0; i < runs; i++) {
             uint64_t size = 0;
             double t0 = now(), c0 = cpu_seconds();
@@ -48,9 +67,8 @@ int main(void) {
             double secs = now() - t0;
             cpus[dir][i] = cpu_seconds() - c0;
             mibs[dir][i] = (double)size / 1048576.0 / secs;
-            double r = rss_mib();
-            if (r > rss_peak) rss_peak = r;
         }
+        peak[dir] = status_mib("VmHWM") - rss0;
     }
     printf("{\"client\":\"gossh-c\"");
     for (int dir = 0; dir < 2; dir++) {
@@ -58,9 +76,9 @@ int main(void) {
         for (long i = 0; i < runs; i++) printf("%s%.3f", i ? "," : "", mibs[dir][i]);
         printf("],\"%s_cpu_s\":[", names[dir]);
         for (long i = 0; i < runs; i++) printf("%s%.6f", i ? "," : "", cpus[dir][i]);
-        printf("]");
+        printf("],\"%s_rss_peak_mib\":%.1f", names[dir], peak[dir]);
     }
-    printf(",\"rss_growth_mib\":%.1f}\n", rss_peak - rss0);
+    printf("}\n");
     gossh_sftp_free(s);
     gossh_client_free(c);
     gossh_options_free(opts);

@@ -855,21 +855,13 @@ export function codeName(code: number): 'GOSSH_OK' | ErrorCode | 'GOSSH_E_UNKNOW
 
 // ---------------------------------------------------------------- fan-out --
 
-/** Connect options of one host of a Group (a subset of ConnectOptions) with its name and an own command. */
-export interface GroupHostOptions {
-  host: string;
-  port?: number;
-  username?: string;
-  password?: string;
-  passphrase?: string;
-  privateKey?: string | Buffer | Key | Array<string | Buffer | Key>;
-  /** false: no agent; a string: that agent socket. */
-  agent?: boolean | string;
-  lookForKeys?: boolean;
-  /** TCP connect, banner and auth limits, milliseconds. */
-  timeout?: number;
-  bannerTimeout?: number;
-  authTimeout?: number;
+/**
+ * Connect options of one host of a Group: Client.connect's, but for what is
+ * the group's (known hosts, the host-key policy), the client's own (log,
+ * keepalive) or needs a Client (sock, jump); with its name and own command.
+ */
+export interface GroupHostOptions extends Omit<ConnectOptions,
+  'knownHosts' | 'systemKnownHosts' | 'hostKeyPolicy' | 'sock' | 'jump' | 'keepaliveInterval' | 'log' | 'logLevel' | 'logChannel'> {
   /** The host's name in results (default: host; duplicates allowed). */
   name?: string;
   /** runOnHosts: this host runs this command instead. */
@@ -937,4 +929,10 @@ export class Group {
 }
 
 /** Runs command on every host; resolves with the results in the order of hosts (errors are per host). */
-export function runOnHosts(hosts: GroupHostOptions[], command: string, options?: GroupOptions & { onOutput?: GroupOutputListener }): Promise<GroupResult[]>;
+export function runOnHosts(hosts: GroupHostOptions[], command: string, options?: GroupOptions & {
+  onOutput?: GroupOutputListener;
+  /** Hosts worked on at once (GroupOptions.poolSize). */
+  concurrency?: number;
+  /** Cancels the run; runOnHosts then rejects with an AbortError whose `results` holds the hosts that had finished. */
+  signal?: AbortSignal;
+}): Promise<GroupResult[]>;

@@ -142,6 +142,7 @@ __all__ += [
     "SFTP_OK", "SFTP_EOF", "SFTP_NO_SUCH_FILE", "SFTP_PERMISSION_DENIED", "SFTP_FAILURE",
     "SFTP_BAD_MESSAGE", "SFTP_NO_CONNECTION", "SFTP_CONNECTION_LOST", "SFTP_OP_UNSUPPORTED",
     "LibraryForkedError", "install_as_paramiko",
+    "ParallelSSHClient", "HostConfig", "HostOutput",
 ]
 
 # paramiko's list of the key classes it tries when reading an unknown key.

@@ -9,22 +9,37 @@ The library does the work on its own threads (no GIL held, no gevent); this
 module only translates.
 """
 
+from __future__ import annotations
+
 import ctypes
+import enum
 import inspect
 import os
 import queue
 import threading
 import weakref
+from typing import TYPE_CHECKING, Any, Callable, Final, Iterable, Iterator, Sequence
 
 from . import _lib
 from ._lib import call, lib
 from .pkey import PKey
-from .policy import AutoAddPolicy, RejectPolicy
+from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy
 from .ssh_exception import SSHException
+
+if TYPE_CHECKING:
+    from _typeshed import StrOrBytesPath
 
 __all__ = ["HostConfig", "HostOutput", "ParallelSSHClient", "Timeout"]
 
-_END = object()
+
+class _Sentinel(enum.Enum):
+    """A stream's end marker: an enum member, so that ``is _END`` narrows
+    the queue's items to bytes for the type checker."""
+
+    END = 0
+
+
+_END: Final = _Sentinel.END
 
 GROUP_PUT = 1  # GOSSH_GROUP_PUT
 GROUP_GET = 2  # GOSSH_GROUP_GET
@@ -39,8 +54,16 @@ class HostConfig:
     """Per-host settings (parallel-ssh's pssh.config.HostConfig): any left
     None takes the client's."""
 
-    def __init__(self, user=None, port=None, password=None, private_key=None,
-                 allow_agent=None, timeout=None, alias=None):
+    def __init__(
+        self,
+        user: str | None = None,
+        port: int | None = None,
+        password: str | None = None,
+        private_key: str | os.PathLike[str] | bytes | PKey | None = None,
+        allow_agent: bool | None = None,
+        timeout: float | None = None,
+        alias: str | None = None,
+    ) -> None:
         self.user, self.port, self.password = user, port, password
         self.private_key, self.allow_agent, self.timeout = private_key, allow_agent, timeout
         self.alias = alias
@@ -50,15 +73,15 @@ class _Stream:
     """The lines of one host's stream as they arrive (an iterator; parallel-
     ssh's HostOutput.stdout). Iterating waits for the host's output."""
 
-    def __init__(self, encoding):
-        self._q = queue.Queue()
+    def __init__(self, encoding: str) -> None:
+        self._q: queue.Queue[bytes | _Sentinel] = queue.Queue()
         self._encoding = encoding
         self._it = self._lines()
 
-    def _put(self, data):
+    def _put(self, data: bytes | _Sentinel) -> None:
         self._q.put(data)
 
-    def _lines(self):
+    def _lines(self) -> Iterator[str]:
         pending = b""
         while True:
             chunk = self._q.get()
@@ -71,10 +94,10 @@ class _Stream:
         if pending:
             yield pending.decode(self._encoding, "replace")
 
-    def __iter__(self):
+    def __iter__(self) -> _Stream:
         return self
 
-    def __next__(self):
+    def __next__(self) -> str:
         return next(self._it)
 
 
@@ -87,25 +110,26 @@ class HostOutput:
     and gossh's extras: ``signal``, ``reused``, ``connect_time`` and
     ``run_time`` (seconds)."""
 
-    def __init__(self, host, alias, encoding):
+    def __init__(self, host: str, alias: str | None, encoding: str) -> None:
         self.host, self.alias = host, alias
         self.stdout, self.stderr = _Stream(encoding), _Stream(encoding)
-        self.stdin = None
-        self.client = None
-        self.exit_code = None
-        self.exception = None
-        self.signal = None
+        self.stdin: None = None  # parallel-ssh's attributes, not given by gossh
+        self.client: None = None
+        self.exit_code: int | None = None
+        self.exception: Exception | None = None
+        self.signal: str | None = None
         self.reused = False
-        self.connect_time = self.run_time = None
+        self.connect_time: float | None = None
+        self.run_time: float | None = None
         self.transferred = 0
         self._done = threading.Event()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "HostOutput(host={!r}, exit_code={!r}, exception={!r})".format(
             self.host, self.exit_code, self.exception)
 
 
-def _builtin_policy(policy):
+def _builtin_policy(policy: MissingHostKeyPolicy | None) -> int | None:
     """The library's code for a built-in policy that needs no Python
     (RejectPolicy, AutoAddPolicy), or None."""
     if policy is None:
@@ -116,12 +140,12 @@ def _builtin_policy(policy):
     return None
 
 
-def _literal(path):
+def _literal(path: str) -> str:
     """path with its "%" escaped from the library's %h/%i expansion."""
     return path.replace("%", "%%")
 
 
-def _ms(seconds):
+def _ms(seconds: float) -> str:
     return str(max(0, int(round(float(seconds) * 1000))))
 
 
@@ -140,14 +164,27 @@ class ParallelSSHClient(_lib.NativeHandle):
     _close_fn = "gossh_group_close"
     _free_fn = "gossh_group_free"
 
-    def __init__(self, hosts, user=None, password=None, port=22, pkey=None, num_retries=None,
-                 timeout=None, pool_size=100, allow_agent=True, host_config=None,
-                 known_hosts=None, missing_host_key_policy=None, look_for_keys=None):
+    def __init__(
+        self,
+        hosts: Iterable[str],
+        user: str | None = None,
+        password: str | None = None,
+        port: int = 22,
+        pkey: str | os.PathLike[str] | bytes | PKey | None = None,
+        num_retries: int | None = None,
+        timeout: float | None = None,
+        pool_size: int = 100,
+        allow_agent: bool = True,
+        host_config: Sequence[HostConfig] | None = None,
+        known_hosts: StrOrBytesPath | None = None,
+        missing_host_key_policy: type[MissingHostKeyPolicy] | MissingHostKeyPolicy | None = None,
+        look_for_keys: bool | None = None,
+    ) -> None:
         hosts = list(hosts)
         if host_config is not None and len(host_config) != len(hosts):
             raise ValueError("host_config must have one HostConfig per host")
         self.hosts = hosts
-        self._outputs = None
+        self._outputs: list[HostOutput] | None = None
         self._lock = threading.Lock()
         h = _lib.group_p()
         call(lib.gossh_group_new, ctypes.byref(h))
@@ -157,13 +194,13 @@ class ParallelSSHClient(_lib.NativeHandle):
             call(lib.gossh_group_set, h, b"connect_timeout_ms", _ms(timeout).encode())
         # Output reaches Python through the callback only: kept once.
         call(lib.gossh_group_set, h, b"collect_output", b"0")
-        self._policy_cb = None
+        self._policy_cb: Any = None  # the CFUNCTYPE object, kept alive for Go
         self._set_policy(missing_host_key_policy)
         if known_hosts is None:
             call(lib.gossh_group_load_system_host_keys, h, None)
         else:
             call(lib.gossh_group_load_host_keys, h, _lib.enc(os.fspath(known_hosts)))
-        self._aliases = []
+        self._aliases: list[str | None] = []
         for i, host in enumerate(hosts):
             hc = host_config[i] if host_config is not None else HostConfig()
             self._aliases.append(hc.alias)
@@ -171,7 +208,9 @@ class ParallelSSHClient(_lib.NativeHandle):
         self._on_output = _lib.GROUP_OUTPUT_CB(self._output)  # kept alive while Go may call it
         call(lib.gossh_group_set_output_callback, h, self._on_output, None)
 
-    def _set_policy(self, policy):
+    def _set_policy(
+        self, policy: type[MissingHostKeyPolicy] | MissingHostKeyPolicy | None
+    ) -> None:
         """Reject and AutoAdd are the library's; any other policy (WarningPolicy
         included) is called for each unknown host key, on the library's
         threads: returning accepts the key (without adding it), raising
@@ -185,13 +224,18 @@ class ParallelSSHClient(_lib.NativeHandle):
         if not hasattr(policy, "missing_host_key"):
             raise TypeError("policy must have a missing_host_key method")
         ref = weakref.ref(self)
+        # missing_host_key is typed for paramiko's SSHClient; here it is
+        # handed this ParallelSSHClient (None once collected), as before.
+        user_policy: Any = policy
 
-        def on_missing_host_key(hostname, key_type, key_base64, fingerprint, userdata):
+        def on_missing_host_key(
+            hostname: bytes, key_type: bytes, key_base64: bytes, fingerprint: bytes, userdata: Any
+        ) -> int:
             # Never let an exception reach C: anything raised rejects.
             try:
                 key = PKey.from_public_text("{} {}".format(key_type.decode("ascii"),
                                                            key_base64.decode("ascii")))
-                policy.missing_host_key(ref(), hostname.decode("utf-8", "replace"), key)
+                user_policy.missing_host_key(ref(), hostname.decode("utf-8", "replace"), key)
                 return _lib.HOSTKEY_ACCEPT
             except BaseException:  # noqa: BLE001
                 return _lib.HOSTKEY_REJECT
@@ -200,11 +244,21 @@ class ParallelSSHClient(_lib.NativeHandle):
         call(lib.gossh_group_set_policy_callback, self._handle, cb, None)
         self._policy_cb = cb  # alive while the library may call it
 
-    def _add_host(self, host, hc, user, password, port, pkey, allow_agent, look_for_keys):
+    def _add_host(
+        self,
+        host: str,
+        hc: HostConfig,
+        user: str | None,
+        password: str | None,
+        port: int,
+        pkey: str | os.PathLike[str] | bytes | PKey | None,
+        allow_agent: bool,
+        look_for_keys: bool | None,
+    ) -> None:
         opts = _lib.options_p()
         call(lib.gossh_options_new, ctypes.byref(opts))
         try:
-            def setopt(name, value):
+            def setopt(name: str, value: object) -> None:
                 call(lib.gossh_options_set, opts, name.encode(), _lib.enc(value))
 
             setopt("hostname", host)
@@ -238,24 +292,36 @@ class ParallelSSHClient(_lib.NativeHandle):
         finally:
             lib.gossh_options_free(opts)
 
-    def _h(self):
+    def _h(self) -> Any:
         if self._handle is None:
             raise SSHException("ParallelSSHClient is closed")
         return self._handle
 
-    def _output(self, index, name, stream, data, length, userdata):
+    def _output(self, index: int, name: bytes, stream: int, data: int | None, length: int,
+                userdata: Any) -> None:
         # Runs on a library thread: never let an exception reach C.
         try:
             outs = self._outputs
             if outs is not None and 0 <= index < len(outs):
                 s = outs[index].stdout if stream == 0 else outs[index].stderr
-                s._put(ctypes.string_at(data, length))
+                # ctypes gives a NULL c_void_p as None (string_at(None, 0) is b"")
+                s._put(ctypes.string_at(data, length))  # type: ignore[arg-type]
         except BaseException:  # noqa: BLE001
             pass
 
-    def run_command(self, command, sudo=False, user=None, stop_on_errors=True, use_pty=False,
-                    host_args=None, shell=None, encoding="utf-8", timeout=None,
-                    return_list=True):
+    def run_command(
+        self,
+        command: str,
+        sudo: bool = False,
+        user: str | None = None,
+        stop_on_errors: bool = True,
+        use_pty: bool = False,
+        host_args: Sequence[object] | None = None,
+        shell: str | None = None,
+        encoding: str = "utf-8",
+        timeout: float | None = None,
+        return_list: bool = True,
+    ) -> list[HostOutput]:
         """Starts command on every host and returns one HostOutput per host,
         in the order of ``hosts``, at once; their stdout/stderr fill as the
         hosts run. ``host_args`` (one per host) makes each host run
@@ -270,7 +336,7 @@ class ParallelSSHClient(_lib.NativeHandle):
         h = self._h()
         if host_args is not None and len(host_args) != len(self.hosts):
             raise ValueError("host_args must have one entry per host")
-        def start(h):
+        def start(h: Any) -> None:
             for i in range(len(self.hosts)):
                 cmd = None
                 if host_args is not None:
@@ -288,7 +354,8 @@ class ParallelSSHClient(_lib.NativeHandle):
 
         return self._run(start, stop_on_errors, timeout, encoding)
 
-    def _run(self, start, stop_on_errors, timeout, encoding="utf-8"):
+    def _run(self, start: Callable[[Any], object], stop_on_errors: bool, timeout: float | None,
+             encoding: str = "utf-8") -> list[HostOutput]:
         """Starts a run with start(handle), hands its results to HostOutputs
         from a collector thread, and with stop_on_errors waits for the end
         and raises the failing host's exception."""
@@ -319,7 +386,8 @@ class ParallelSSHClient(_lib.NativeHandle):
                 raise failed[0]
         return outputs
 
-    def copy_file(self, local_file, remote_file, recurse=False, stop_on_errors=True, timeout=None):
+    def copy_file(self, local_file: str | os.PathLike[str], remote_file: str, recurse: bool = False,
+                  stop_on_errors: bool = True, timeout: float | None = None) -> list[HostOutput]:
         """Copies local_file to remote_file on every host by SFTP
         (parallel-ssh's copy_file), and waits for every host. Returns one
         HostOutput per host (``transferred``: the size; ``exception``);
@@ -334,8 +402,10 @@ class ParallelSSHClient(_lib.NativeHandle):
         self.join(out)
         return out
 
-    def copy_remote_file(self, remote_file, local_file, recurse=False, suffix_separator="_",
-                         stop_on_errors=True, timeout=None):
+    def copy_remote_file(self, remote_file: str, local_file: str | os.PathLike[str],
+                         recurse: bool = False, suffix_separator: str = "_",
+                         stop_on_errors: bool = True,
+                         timeout: float | None = None) -> list[HostOutput]:
         """Copies remote_file from every host to ``local_file +
         suffix_separator + host`` (the host's alias when its HostConfig
         has one; parallel-ssh's copy_remote_file; a "/" in it becomes "_"),
@@ -351,7 +421,7 @@ class ParallelSSHClient(_lib.NativeHandle):
         self.join(out)
         return out
 
-    def _collect(self, h, outputs):
+    def _collect(self, h: Any, outputs: list[HostOutput]) -> None:
         """Hands each result to its HostOutput as the hosts finish: one per
         host, and no more (a next run's results are its own collector's)."""
         for _ in range(len(outputs)):
@@ -372,10 +442,10 @@ class ParallelSSHClient(_lib.NativeHandle):
             finally:
                 lib.gossh_group_result_free(r)
 
-    def _fill(self, r, outputs):
+    def _fill(self, r: Any, outputs: list[HostOutput]) -> None:
         v = ctypes.c_int64()
 
-        def get(field):
+        def get(field: bytes) -> int:
             call(lib.gossh_group_result_get, r, field, ctypes.byref(v))
             return v.value
 
@@ -398,12 +468,13 @@ class ParallelSSHClient(_lib.NativeHandle):
         self._finish(o)
 
     @staticmethod
-    def _finish(o):
+    def _finish(o: HostOutput) -> None:
         o.stdout._put(_END)
         o.stderr._put(_END)
         o._done.set()
 
-    def join(self, output=None, consume_output=False, timeout=None):
+    def join(self, output: Iterable[HostOutput] | None = None, consume_output: bool = False,
+             timeout: float | None = None) -> None:
         """Waits until every host of output (the last run's by default) has
         finished; Timeout if timeout seconds pass first. consume_output
         drains the output iterators."""
@@ -417,12 +488,12 @@ class ParallelSSHClient(_lib.NativeHandle):
                 for _ in o.stderr:
                     pass
 
-    def cancel(self):
+    def cancel(self) -> None:
         """Ends the current run: hosts not started are not run and running
         ones are closed; their exception is gossh's cancelled error."""
         call(lib.gossh_group_cancel, self._h())
 
-    def close(self):
+    def close(self) -> None:
         """Cancels a run in progress and closes every kept connection."""
         if self._handle is not None:
             self._close_native()

@@ -154,3 +154,9 @@ def test_typed_program_runs(env):
         "over-sock hand-built 0"
     seen = prog.unknown_host(env.host, env.port, env.user, key_path)
     assert len(seen) == 1 and seen[0][1].startswith(("ssh-", "ecdsa-"))
+    fanned = prog.fan_out(env.host, env.port, env.user, key_path, env.known_hosts)
+    assert fanned == [
+        ("first", 0, ["a"], ["err"], False), (env.host, 1, ["b"], ["err"], False),
+        (env.host, 2, ["c"], ["err"], False),
+        ("first", 3, ["d"], ["err"], True), (env.host, 4, ["e"], ["err"], True),
+        (env.host, 5, ["f"], ["err"], True)]

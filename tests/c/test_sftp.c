@@ -939,6 +939,162 @@ static void test_session_close(gossh_client *c) {
     gossh_sftp_free(s);
 }
 
+/* ------------------------------------------------------------ full disk -- */
+
+/* Removes every file in dir (the full-disk tmpfs holds no directories). */
+static void empty_dir(gossh_sftp *s, const char *dir) {
+    gossh_sftp_dir *d = NULL;
+    OK(gossh_sftp_opendir(s, dir, T, &d, E));
+    gossh_sftp_entry ents[64];
+    memset(ents, 0, sizeof ents);
+    for (;;) {
+        size_t n = 0;
+        gossh_error *e = NULL;
+        if (!d || gossh_sftp_dir_read(d, ents, 64, T, &n, &e) != 0 || n == 0) {
+            gossh_error_free(e);
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char p[700];
+            snprintf(p, sizeof p, "%s/%s", dir, ents[i].name);
+            OK(gossh_sftp_remove(s, p, T, E));
+        }
+        gossh_sftp_entries_free(ents, n);
+    }
+    gossh_sftp_dir_free(d);
+}
+
+/* A full-disk error: GOSSH_E_SFTP, errno_name ENOSPC, the path, the words. */
+static void want_enospc(int line, int rc, gossh_error *e, const char *path) {
+    const char *en = e ? gossh_error_detail(e, "errno_name") : NULL;
+    const char *p = e ? gossh_error_detail(e, "path") : NULL;
+    if (rc == GOSSH_E_SFTP && en && strcmp(en, "ENOSPC") == 0 && p && strcmp(p, path) == 0 &&
+        strstr(msg(e), "no space left on device")) {
+        passed++;
+    } else {
+        failed++;
+        printf("FAIL line %d: rc %d (%s) errno_name %s path %s, want GOSSH_E_SFTP ENOSPC %s: %s\n",
+               line, rc, gossh_code_name(rc), en ? en : "(none)", p ? p : "(none)", path, msg(e));
+    }
+    gossh_error_free(e);
+}
+
+/* The remote file after a failed transfer of want (wlen bytes): shorter
+ * than wlen (or gone) and, byte for byte, a prefix of want. */
+static void want_prefix(int line, gossh_sftp *s, const char *path, const unsigned char *want,
+                        size_t wlen) {
+    gossh_sftp_attrs a;
+    gossh_error *e = NULL;
+    if (gossh_sftp_stat(s, path, T, &a, &e) != 0) {
+        const char *en = e ? gossh_error_detail(e, "errno_name") : NULL;
+        CHECK(en && strcmp(en, "ENOENT") == 0, "line %d: stat %s: %s", line, path, msg(e));
+        gossh_error_free(e);
+        return;
+    }
+    if (a.size >= wlen) {
+        CHECK(0, "line %d: %s is %llu bytes after a failed transfer of %zu", line, path,
+              (unsigned long long)a.size, wlen);
+        return;
+    }
+    gossh_sftp_file *f = NULL;
+    OK(gossh_sftp_open(s, path, GOSSH_SFTP_READ, 0, T, &f, E));
+    if (!f) return;
+    unsigned char *got = malloc(a.size + 1);
+    size_t total = 0, n = 1;
+    while (n > 0 && total <= a.size) {
+        gossh_error *re = NULL;
+        if (gossh_sftp_file_read(f, got + total, a.size + 1 - total, T, &n, &re) != 0) {
+            CHECK(0, "line %d: read %s: %s", line, path, msg(re));
+            gossh_error_free(re);
+            break;
+        }
+        total += n;
+    }
+    CHECK(total == a.size && memcmp(got, want, total) == 0,
+          "line %d: %s: %zu bytes read of %llu, or not a prefix of the data (a hole)", line, path, total,
+          (unsigned long long)a.size);
+    free(got);
+    OK(gossh_sftp_file_close(f, T, E));
+    gossh_sftp_file_free(f);
+}
+
+/* The second sshd's disk (GOSSH_TEST_FULL_DIR) is a 1 MiB tmpfs: a put or
+ * writes past it fail with ENOSPC, never reported as success, dozens of
+ * times, and the session stays usable. */
+static void test_full_disk(void) {
+    const char *why = getenv("GOSSH_TEST_FULL_WHY");
+    const char *fport = getenv("GOSSH_TEST_FULL_PORT"), *fdir = getenv("GOSSH_TEST_FULL_DIR");
+    const char *fkh = getenv("GOSSH_TEST_FULL_KNOWN_HOSTS"), *fsize = getenv("GOSSH_TEST_FULL_SIZE");
+    if (why || !fport || !fdir || !fkh || !fsize) {
+        printf("test_sftp: full-disk tests skipped: %s\n", why ? why : "no GOSSH_TEST_FULL_* (old harness)");
+        return;
+    }
+    size_t size = (size_t)strtoull(fsize, NULL, 10), len = 2 * size;
+    gossh_options *o = test_options("id_ed25519");
+    gossh_options_set(o, "port", fport, NULL);
+    gossh_client *c = NULL;
+    gossh_client_new(&c, NULL);
+    OK(gossh_client_load_host_keys(c, fkh, E));
+    OK(gossh_client_connect(c, o, E));
+    gossh_options_free(o);
+    gossh_sftp *s = open_sftp(c);
+    if (!s) {
+        gossh_client_free(c);
+        return;
+    }
+    empty_dir(s, fdir);
+    write_random(lpath("full-src"), len);
+    unsigned char *data = malloc(len);
+    FILE *lf = fopen(lpath("full-src"), "rb");
+    CHECK(lf && fread(data, 1, len, lf) == len, "read full-src");
+    if (lf) fclose(lf);
+    char remote[700];
+    for (int i = 0; i < 30; i++) {
+        snprintf(remote, sizeof remote, "%s/put-%d", fdir, i);
+        uint64_t moved = 0;
+        gossh_error *e = NULL;
+        int rc = gossh_sftp_put(s, lpath("full-src"), remote, 0, NULL, NULL, T, &moved, &e);
+        want_enospc(__LINE__, rc, e, remote);
+        want_prefix(__LINE__, s, remote, data, len);
+        gossh_sftp_attrs a;
+        OK(gossh_sftp_stat(s, fdir, T, &a, E)); /* the session still works */
+        gossh_error *re = NULL;
+        gossh_sftp_remove(s, remote, T, &re); /* may be gone already */
+        gossh_error_free(re);
+    }
+    /* A write loop: the failure surfaces at a write, the flush or the close. */
+    for (int i = 0; i < 8; i++) {
+        snprintf(remote, sizeof remote, "%s/write-%d", fdir, i);
+        gossh_sftp_file *f = NULL;
+        OK(gossh_sftp_open(s, remote, GOSSH_SFTP_WRITE | GOSSH_SFTP_CREAT | GOSSH_SFTP_TRUNC, 0644, T,
+                           &f, E));
+        if (!f) break;
+        gossh_error *e = NULL;
+        int rc = 0;
+        for (size_t off = 0; off < len && rc == 0; off += 65536) {
+            size_t w = 0;
+            rc = gossh_sftp_file_write(f, data + off, 65536, T, &w, &e);
+        }
+        if (rc == 0) rc = gossh_sftp_file_flush(f, T, &e);
+        gossh_error *ce = NULL;
+        int crc = gossh_sftp_file_close(f, T, &ce);
+        if (rc == 0) {
+            rc = crc;
+            e = ce;
+        } else {
+            gossh_error_free(ce);
+        }
+        gossh_sftp_file_free(f);
+        want_enospc(__LINE__, rc, e, remote);
+        want_prefix(__LINE__, s, remote, data, len);
+        OK(gossh_sftp_remove(s, remote, T, E));
+    }
+    empty_dir(s, fdir);
+    free(data);
+    gossh_sftp_free(s);
+    gossh_client_free(c);
+}
+
 int main(void) {
     test_server_from_env();
     gossh_client *c = connected_to(NULL);
@@ -963,6 +1119,7 @@ int main(void) {
     test_bad_handles(c, s);
     test_session_close(c);
     test_close_from_thread();
+    test_full_disk();
     if (!getenv("GOSSH_TEST_SFTP_NO_FAULTS")) test_faults();
 
     gossh_sftp_free(s);

@@ -12,6 +12,7 @@ const { HostKeys } = require('./hostkeys');
 const algorithms = require('./algorithms');
 const { AgentKey } = require('./agent');
 const connectOverModule = require('./connect');
+const options = require('./options');
 
 // Backstop: a Client that is garbage-collected without close() frees its handle.
 const finalizer = new FinalizationRegistry((state) => {
@@ -20,22 +21,6 @@ const finalizer = new FinalizationRegistry((state) => {
     try { native.unregisterCallback(state.callback); } catch (_) { /* ignore */ }
   }
 });
-
-function msToSeconds(ms, name) {
-  if (ms === undefined || ms === null) return null;
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw new InvalidArgumentError(`${name} must be a non-negative number of milliseconds`, 'GOSSH_E_INVALID');
-  }
-  return String(ms / 1000);
-}
-
-function looksLikeKeyText(s) {
-  return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(s) || s.includes('\n');
-}
-
-function isAsyncFunction(f) {
-  return typeof f === 'function' && f.constructor && f.constructor.name === 'AsyncFunction';
-}
 
 // Facts of gossh_client_info, by the name info() gives them.
 const INFO_NAMES = {
@@ -93,69 +78,13 @@ class Client extends EventEmitter {
 
   async _connect(o) {
     const h = this._handle;
-    const optsOut = [null];
-    native.callSync('gossh_options_new', optsOut);
-    const opts = optsOut[0];
+    const opts = options.connectOptions(o);
     let callback = null;
     try {
-      const set = (name, value) => {
-        if (value === undefined || value === null) return;
-        native.callSync('gossh_options_set', opts, name, String(value));
-      };
-      const bool = (v) => (v ? '1' : '0');
-      set('hostname', o.host || o.hostname);
-      set('port', o.port === undefined ? undefined : o.port);
-      set('username', o.username);
-      set('password', o.password);
-      set('passphrase', o.passphrase);
-      if (o.agent !== undefined) {
-        if (typeof o.agent === 'string') {
-          set('allow_agent', '1');
-          set('agent_socket', o.agent);
-        } else {
-          set('allow_agent', bool(o.agent));
-        }
-      }
-      if (o.lookForKeys !== undefined) set('look_for_keys', bool(o.lookForKeys));
-      // The agent SSH_AUTH_SOCK names now: the library's copy of the
-      // environment dates from its loading.
-      if (typeof o.agent !== 'string' && process.env.SSH_AUTH_SOCK) set('agent_socket', process.env.SSH_AUTH_SOCK);
-      if (o.forwardAgent) set('forward_agent', '1');
-      if (o.identitiesOnly) set('identities_only', '1');
-      if (o.compress) set('compress', '1');
-      algorithms.setAlgorithmOptions(o, set);
-      if (o.sshConfig !== undefined && o.sshConfig !== null && o.sshConfig !== false) {
-        set('ssh_config', o.sshConfig === true ? 'default' : String(o.sshConfig));
-      }
-      set('timeout', msToSeconds(o.timeout, 'timeout'));
-      set('banner_timeout', msToSeconds(o.bannerTimeout, 'bannerTimeout'));
-      set('auth_timeout', msToSeconds(o.authTimeout, 'authTimeout'));
-      set('channel_timeout', msToSeconds(o.channelTimeout, 'channelTimeout'));
-      connectOverModule.setProxyOptions(o, set);
       if (o.log !== undefined && o.log !== null) {
         if (!this._detachLog) this._detachLog = log.attachClientLogger(h, o.log, o.logLevel, o.logChannel);
       } else if (o.logChannel !== undefined && o.logChannel !== null) {
         native.callSync('gossh_client_set_log_channel', h, String(o.logChannel));
-      }
-
-      // Private keys: a path (key_filename), key text / a Buffer (key data), or a Key.
-      let pk = o.privateKey;
-      if (pk !== undefined && pk !== null) {
-        if (!Array.isArray(pk)) pk = [pk];
-        for (let k of pk) {
-          if (k instanceof AgentKey) k = k.toKey(); // the agent signs
-          if (k instanceof Key) {
-            native.callSync('gossh_options_add_key', opts, k._handle);
-          } else if (Buffer.isBuffer(k) || (typeof k === 'string' && looksLikeKeyText(k))) {
-            // Key text: the library parses and unlocks it at connect, as key files.
-            const data = Buffer.isBuffer(k) ? k : Buffer.from(k, 'utf8');
-            native.callSync('gossh_options_add_key_data', opts, data, data.length);
-          } else if (typeof k === 'string') {
-            set('key_filename', k);
-          } else {
-            throw new TypeError('privateKey must be a path, key text, a Buffer, a Key, an AgentKey, or an array of those');
-          }
-        }
       }
 
       // Host keys.
@@ -167,44 +96,15 @@ class Client extends EventEmitter {
         native.callSync('gossh_client_load_host_keys', h, String(o.knownHosts));
       }
 
-      // Missing-host-key policy.
-      const policy = o.hostKeyPolicy === undefined ? 'reject' : o.hostKeyPolicy;
+      // Missing-host-key policy. No policy given with an ssh_config: the
+      // client's default (reject) stands, and the config's
+      // StrictHostKeyChecking may apply.
       this._policyError = null;
-      if (typeof policy === 'function') {
-        if (isAsyncFunction(policy)) {
-          throw new TypeError('hostKeyPolicy: async functions are not supported; ' +
-            'the decision must be returned synchronously (true, false or "add")');
-        }
-        callback = native.registerHostKeyCallback((hostname, type, base64, fingerprint) => {
-          try {
-            const r = policy(hostname, { type, base64, fingerprint });
-            if (r && typeof r.then === 'function') {
-              r.then(() => {}, () => {});
-              throw new TypeError('hostKeyPolicy returned a Promise; it must decide synchronously ' +
-                '(true, false or "add")');
-            }
-            if (r === 'add') return native.HOSTKEY_ACCEPT_ADD;
-            return r ? native.HOSTKEY_ACCEPT : native.HOSTKEY_REJECT;
-          } catch (e) {
-            this._policyError = e;
-            return native.HOSTKEY_REJECT; // fail closed
-          }
-        });
-      } else if (policy === 'warning') {
-        callback = native.registerHostKeyCallback((hostname, type, base64, fingerprint) => {
-          try {
-            process.emitWarning(`Unknown ${type} host key for ${hostname}: ${fingerprint}`, 'HostKeyWarning');
-          } catch (_) { /* ignore */ }
-          return native.HOSTKEY_ACCEPT;
-        });
-      } else if (policy === 'reject' && o.hostKeyPolicy === undefined && o.sshConfig) {
-        // No policy given: the client's default (reject) stands, and an
-        // ssh_config's StrictHostKeyChecking may apply.
-      } else if (policy === 'reject' || policy === 'autoadd') {
-        native.callSync('gossh_client_set_policy', h,
-          policy === 'reject' ? native.POLICY_REJECT : native.POLICY_AUTOADD);
-      } else {
-        throw new TypeError("hostKeyPolicy must be 'reject', 'autoadd', 'warning' or a function");
+      if (o.hostKeyPolicy !== undefined || !o.sshConfig) {
+        const policy = options.hostKeyPolicy(o.hostKeyPolicy === undefined ? 'reject' : o.hostKeyPolicy,
+          (e) => { this._policyError = e; });
+        if (policy.callback) callback = policy.callback;
+        else native.callSync('gossh_client_set_policy', h, policy.builtin);
       }
       if (callback) {
         native.callSync('gossh_client_set_policy_callback', h, callback, null);

@@ -9,64 +9,8 @@
 // that waits for the group's threads (close is asynchronous).
 
 const native = require('./native');
-const { InvalidArgumentError, ClosedError } = require('./errors');
-
-const POLICIES = { reject: native.POLICY_REJECT, autoadd: native.POLICY_AUTOADD, warning: native.POLICY_WARNING };
-
-/** Seconds text of a millisecond option ('' when unset). */
-function seconds(ms, name) {
-  if (ms === undefined || ms === null) return null;
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-    throw new InvalidArgumentError(`${name} must be a non-negative number of milliseconds`, 'GOSSH_E_INVALID');
-  }
-  return String(ms / 1000);
-}
-
-/** A gossh_options handle for one host's connect options (as Client.connect's, a subset). */
-function hostOptions(o) {
-  if (!o || typeof o !== 'object' || !(o.host || o.hostname)) throw new TypeError('each host needs `host`');
-  const out = [null];
-  native.callSync('gossh_options_new', out);
-  const opts = out[0];
-  try {
-    const set = (name, value) => {
-      if (value !== undefined && value !== null) native.callSync('gossh_options_set', opts, name, String(value));
-    };
-    set('hostname', o.host || o.hostname);
-    set('port', o.port);
-    set('username', o.username);
-    set('password', o.password);
-    set('passphrase', o.passphrase);
-    if (o.agent !== undefined) {
-      if (typeof o.agent === 'string') { set('allow_agent', '1'); set('agent_socket', o.agent); } else set('allow_agent', o.agent ? '1' : '0');
-    }
-    if (typeof o.agent !== 'string' && process.env.SSH_AUTH_SOCK) set('agent_socket', process.env.SSH_AUTH_SOCK);
-    if (o.lookForKeys !== undefined) set('look_for_keys', o.lookForKeys ? '1' : '0');
-    set('timeout', seconds(o.timeout, 'timeout'));
-    set('banner_timeout', seconds(o.bannerTimeout, 'bannerTimeout'));
-    set('auth_timeout', seconds(o.authTimeout, 'authTimeout'));
-    let pk = o.privateKey;
-    if (pk !== undefined && pk !== null) {
-      if (!Array.isArray(pk)) pk = [pk];
-      for (const k of pk) {
-        if (k && k._handle && typeof k !== 'string' && !Buffer.isBuffer(k)) {
-          native.callSync('gossh_options_add_key', opts, k._handle);
-        } else if (Buffer.isBuffer(k) || (typeof k === 'string' && (k.includes('\n') || k.includes('PRIVATE KEY')))) {
-          const data = Buffer.isBuffer(k) ? k : Buffer.from(k, 'utf8');
-          native.callSync('gossh_options_add_key_data', opts, data, data.length);
-        } else if (typeof k === 'string') {
-          set('key_filename', k);
-        } else {
-          throw new TypeError('privateKey must be a path, key text, a Buffer, a Key, or an array of those');
-        }
-      }
-    }
-    return opts;
-  } catch (e) {
-    native.fn.gossh_options_free(opts);
-    throw e;
-  }
-}
+const { InvalidArgumentError, ClosedError, AbortError } = require('./errors');
+const { connectOptions, hostKeyPolicy } = require('./options');
 
 // Backstop: a Group garbage-collected without close() is freed on the
 // thread pool (gossh_group_free closes its connections and may wait for
@@ -137,32 +81,12 @@ class Group {
    * (a throw or a Promise rejects).
    */
   _setPolicy(policy) {
-    if (policy === 'reject' || policy === 'autoadd') {
-      native.callSync('gossh_group_set_policy', this._handle, POLICIES[policy]);
+    const p = hostKeyPolicy(policy);
+    if (p.builtin !== undefined) {
+      native.callSync('gossh_group_set_policy', this._handle, p.builtin);
       return;
     }
-    let decide;
-    if (policy === 'warning') {
-      decide = (hostname, type, base64, fingerprint) => {
-        process.emitWarning(`Unknown ${type} host key for ${hostname}: ${fingerprint}`, 'HostKeyWarning');
-        return true;
-      };
-    } else if (typeof policy === 'function') {
-      decide = (hostname, type, base64, fingerprint) => {
-        const r = policy(hostname, { type, base64, fingerprint });
-        if (r && typeof r.then === 'function') { r.then(() => {}, () => {}); return false; }
-        return Boolean(r);
-      };
-    } else {
-      throw new TypeError("hostKeyPolicy must be 'reject', 'autoadd', 'warning' or a function");
-    }
-    this._policyCallback = native.registerHostKeyCallback((hostname, type, base64, fingerprint) => {
-      try {
-        return decide(hostname, type, base64, fingerprint) ? native.HOSTKEY_ACCEPT : native.HOSTKEY_REJECT;
-      } catch (_) {
-        return native.HOSTKEY_REJECT; // fail closed
-      }
-    });
+    this._policyCallback = p.callback;
     native.callSync('gossh_group_set_policy_callback', this._handle, this._policyCallback, null);
   }
 
@@ -173,7 +97,14 @@ class Group {
   /** Adds a host (connect options as Client.connect's; `name` defaults to host). Returns its index. */
   addHost(options) {
     this._checkOpen();
-    const opts = hostOptions(options);
+    if (!options || typeof options !== 'object' || !(options.host || options.hostname)) {
+      throw new TypeError('each host needs `host`');
+    }
+    if (options.sock || options.jump) {
+      throw new InvalidArgumentError('a group host connects by itself: sock and jump are not supported ' +
+        '(proxyCommand and proxyJump are)', 'GOSSH_E_INVALID');
+    }
+    const opts = connectOptions(options);
     try {
       const idx = [0];
       const name = String(options.name !== undefined ? options.name : (options.host || options.hostname));
@@ -326,19 +257,37 @@ function readResult(r) {
 /**
  * Runs command on every host (each connect options, with an optional
  * `name` and `command`) and resolves with every host's result, in the order
- * of `hosts`. Options as Group's, plus onOutput; errors are per host
+ * of `hosts`. Options as Group's (`concurrency` is poolSize), plus onOutput
+ * and `signal`: an AbortSignal that cancels the run (hosts not started are
+ * not run, running ones are closed) and rejects with an AbortError whose
+ * `results` holds what had finished. Errors are otherwise per host
  * (result.error), never a rejection, unless an argument is bad.
  */
 async function runOnHosts(hosts, command, options = {}) {
   if (!Array.isArray(hosts)) throw new TypeError('hosts must be an array of connect options');
-  const g = new Group(options);
+  const { signal, concurrency, ...groupOptions } = options;
+  if (concurrency !== undefined) groupOptions.poolSize = concurrency;
+  if (signal !== undefined && signal !== null && typeof signal.aborted !== 'boolean') {
+    throw new TypeError('signal must be an AbortSignal');
+  }
+  const aborted = () => new AbortError(undefined, undefined, {}, { cause: signal.reason });
+  if (signal && signal.aborted) throw aborted();
+  const g = new Group(groupOptions);
+  const onAbort = () => g.cancel();
   try {
     for (const h of hosts) g.addHost(h);
     const results = new Array(hosts.length);
     const hostCommands = hosts.some((h) => h.command !== undefined) ? hosts.map((h) => (h.command === undefined ? null : h.command)) : null;
+    if (signal) signal.addEventListener('abort', onAbort, { once: true });
     for await (const r of g.run(command, { hostCommands, onOutput: options.onOutput })) results[r.index] = r;
+    if (signal && signal.aborted) {
+      const e = aborted();
+      e.results = results;
+      throw e;
+    }
     return results;
   } finally {
+    if (signal) signal.removeEventListener('abort', onAbort);
     await g.close();
   }
 }

@@ -8,7 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const net = require('net');
-const { Group, runOnHosts, AuthenticationError, ConnectionError, HostKeyError, SSHError } = require('..');
+const { Group, runOnHosts, AbortError, AuthenticationError, ConnectionError, HostKeyError, SSHError } = require('..');
 const { env, key } = require('../testing/helpers');
 
 function freePort() {
@@ -151,11 +151,69 @@ test('Group: stopOnErrors stops after the first error', async () => {
   for (const r of results.slice(2)) assert.strictEqual(r.error.gosshCode, 'GOSSH_E_CANCELLED');
 });
 
+// A group host takes Client.connect's options (one translation, lib/options.js):
+// a proxy command the library runs, as for a single client.
+test('Group: a host connects through proxyCommand as Client.connect would', async () => {
+  const g = new Group({ knownHosts: env().knownHosts });
+  const marker = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-group-')), 'proxy-ran');
+  try {
+    g.addHost(hostOptions({ name: 'via-nc', proxyCommand: `sh -c "touch ${marker}; exec nc %h %p"` }));
+    g.addHost(hostOptions({ name: 'direct' }));
+    const got = {};
+    for await (const r of g.run('echo hi')) got[r.name] = r;
+    for (const name of ['via-nc', 'direct']) {
+      assert.strictEqual(got[name].error, null, `${name}: ${got[name].error}`);
+      assert.strictEqual(got[name].stdout.toString(), 'hi\n');
+    }
+    assert.ok(fs.existsSync(marker), 'the proxy command did not run');
+  } finally {
+    await g.close();
+  }
+});
+
+test('runOnHosts: concurrency bounds the hosts at work; a signal cancels (x5)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-conc-'));
+  fs.chmodSync(dir, 0o777);
+  // Each host counts the hosts inside the command with it (a file each).
+  const hosts = Array.from({ length: 8 }, (_, i) => hostOptions({ name: `c${i}`,
+    command: `touch ${dir}/h${i}; ls ${dir} | wc -l; sleep 0.2; rm ${dir}/h${i}` }));
+  const results = await runOnHosts(hosts, 'unused', { concurrency: 2, knownHosts: env().knownHosts });
+  for (const r of results) {
+    assert.strictEqual(r.error, null, String(r.error));
+    const n = Number(r.stdout.toString().trim());
+    assert.ok(n >= 1 && n <= 2, `${r.name} saw ${n} hosts at work with concurrency 2`);
+  }
+
+  for (let round = 0; round < 5; round++) {
+    const ac = new AbortController();
+    const many = Array.from({ length: 6 }, (_, i) => hostOptions({ name: `a${i}` }));
+    let first = true;
+    const run = runOnHosts(many, 'echo started; sleep 30', {
+      concurrency: 3, knownHosts: env().knownHosts, signal: ac.signal,
+      onOutput: () => { if (first) { first = false; ac.abort(new Error('enough')); } },
+    });
+    const err = await run.then(() => null, (e) => e);
+    assert.ok(err instanceof AbortError, `round ${round}: ${err}`);
+    assert.strictEqual(err.cause.message, 'enough');
+    assert.strictEqual(err.results.length, 6);
+    for (const r of err.results) {
+      assert.ok(r, `round ${round}: a host without a result`);
+      assert.ok(r.error, `round ${round}: ${r.name} finished a 30 s command`);
+      assert.strictEqual(r.error.gosshCode, 'GOSSH_E_CANCELLED', `round ${round}: ${r.name}: ${r.error}`);
+    }
+  }
+  const pre = AbortSignal.abort();
+  await assert.rejects(runOnHosts([hostOptions()], 'true', { signal: pre }), AbortError);
+  await assert.rejects(runOnHosts([hostOptions()], 'true', { signal: {} }), TypeError);
+});
+
 test('Group: bad input', async () => {
   assert.throws(() => new Group({ poolSize: 0 }), /pool_size/);
   assert.throws(() => new Group({ hostKeyPolicy: 'trust-me' }), TypeError);
   const g = new Group();
   assert.throws(() => g.addHost({}), TypeError);
+  assert.throws(() => g.addHost(hostOptions({ sock: new net.Socket() })), /sock and jump/);
+  assert.throws(() => g.addHost(hostOptions({ privateKey: 42 })), TypeError);
   await assert.rejects(async () => { for await (const _ of g.run('true')) { /* none */ } }, /no hosts/);
   await g.close();
   assert.throws(() => g.addHost(hostOptions()), /closed/);

@@ -28,3 +28,5 @@ name: bytes = key.get_name()  # E: assignment
 client.conect("host")  # E: attr-defined
 client.connect("host", sock=22)  # E: arg-type
 gossh.Transport(22)  # E: arg-type
+fan = gossh.ParallelSSHClient(["a", "b"], host_config=gossh.HostConfig())  # E: arg-type
+code: int = fan.run_command("true")[0].exit_code  # E: assignment

@@ -25,8 +25,11 @@ from gossh import (
     ChannelStderrFile,
     ChannelStdinFile,
     Ed25519Key,
+    HostConfig,
     HostKeys,
+    HostOutput,
     MissingHostKeyPolicy,
+    ParallelSSHClient,
     PKey,
     SFTPAttributes,
     SFTPClient,
@@ -176,3 +179,32 @@ def unknown_host(host: str, port: int, user: str, key_path: str) -> list[tuple[s
     assert transport is not None and transport.is_active()
     client.close()
     return policy.seen
+
+
+def fan_out(host: str, port: int, user: str, key_path: str,
+            known_hosts: str) -> list[tuple[str, Optional[int], list[str], list[str], bool]]:
+    """ParallelSSHClient: one command on three "hosts" (the same sshd),
+    per-host arguments and settings (a PKey for one, an alias for another),
+    the outputs' lines, exit codes and exceptions; run twice, the second run
+    on the kept connections."""
+    configs = [HostConfig(alias="first"), HostConfig(port=port),
+               HostConfig(private_key=PKey.from_path(key_path), timeout=10.0)]
+    results: list[tuple[str, Optional[int], list[str], list[str], bool]] = []
+    with ParallelSSHClient([host] * 3, user=user, port=port, pkey=key_path, allow_agent=False,
+                           known_hosts=known_hosts, timeout=10, pool_size=2,
+                           host_config=configs) as client:
+        for args in ([("a", 0), ("b", 1), ("c", 2)], [("d", 3), ("e", 4), ("f", 5)]):
+            outputs: list[HostOutput] = client.run_command("echo %s; echo err >&2; exit %d",
+                                                           host_args=args, timeout=30)
+            client.join(outputs, timeout=60)
+            for out in outputs:
+                exc: Optional[Exception] = out.exception
+                if exc is not None:
+                    raise exc
+                code: Optional[int] = out.exit_code
+                seconds: Optional[float] = out.connect_time
+                assert seconds is not None and seconds >= 0
+                reused: bool = out.reused
+                results.append((out.alias or out.host, code, list(out.stdout), list(out.stderr),
+                                reused))
+    return results

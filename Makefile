@@ -18,7 +18,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 export GOSSH_FAULTPROXY ?= $(CURDIR)/$(FAULTPROXY)
 
-.PHONY: all lib install uninstall test-install test-snippets dist help test test-suites test-go test-c test-python typecheck-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp clean fuzz
+.PHONY: all lib install uninstall test-install test-snippets dist help test test-suites test-go test-c test-python typecheck-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp bench-fanout clean fuzz
 
 all: lib $(FAULTPROXY) ## build build/libgossh.so, put copies where the Python and Node bindings find them, and the tests' fault proxy
 
@@ -277,15 +277,26 @@ clean: ## remove build outputs (build/, dist/, the libraries copied into the bin
 # BENCH_N (default 20) and BENCH_BYTES (default 268435456) change the sizes;
 # results also go to build/bench-results.md. Peers that cannot be installed
 # (PyPI/npm unreachable) show up as "skipped: why" rows.
-bench: lib ## run gossh and its peers (ssh, paramiko, asyncssh, libssh2 via ssh2-python, parallel-ssh, Node ssh2) side by side, then bench-sftp
+bench: lib ## run gossh and its peers (ssh, paramiko, asyncssh, libssh2 via ssh2-python, parallel-ssh, Node ssh2) side by side, then bench-sftp and bench-fanout
 	testenv/with-sshd.sh python3 bench/run.py
 	testenv/with-sshd.sh python3 bench/sftp.py
+	testenv/with-sshd.sh python3 bench/fanout.py
 
 # BENCH_SFTP_BYTES (default 512 MiB), BENCH_SFTP_DELAY_BYTES (256 MiB; 0
 # skips the high-latency part) and BENCH_SFTP_DELAY_MS (50) change the sizes;
 # results also go to build/bench-sftp-results.md.
 bench-sftp: lib ## SFTP get/put: gossh (C, Python, Node) beside OpenSSH sftp, paramiko, asyncssh, Node ssh2; loopback and a 50 ms link
 	testenv/with-sshd.sh python3 bench/sftp.py
+
+# BENCH_FANOUT_NS (host counts, default 100,500,1000), BENCH_FANOUT_SSHDS
+# (loopback sshds the hosts are spread over, default max(2, ceil(largest N
+# / 125))), BENCH_FANOUT_TIMEOUT (seconds per client run, default 900) and
+# BENCH_FANOUT_HOST_TIMEOUT (seconds each host may take to connect, default
+# 120) change the sizes; BENCH_ONLY picks clients as for bench; results
+# also go to build/bench-fanout-results.md. The soft open-files limit is
+# raised to the hard one and reported.
+bench-fanout: lib ## fan-out: N concurrent connect+auth+exec true, gossh (C, Python, Node) beside parallel-ssh, asyncssh, paramiko, Node ssh2
+	testenv/with-sshd.sh python3 bench/fanout.py
 
 # ----------------------------------------------------------------- fuzz ----
 # make test runs every fuzz target for a fixed number of inputs

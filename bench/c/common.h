@@ -1,6 +1,7 @@
 /*
  * common.h — what the C bench programs share: timing, CPU time, the test
- * sshd's settings from the environment, and the connect options.
+ * sshd's settings from the environment, and the connect options. The
+ * functions are static inline so that a program may use only some of them.
  */
 #ifndef GOSSH_BENCH_COMMON_H
 #define GOSSH_BENCH_COMMON_H
@@ -15,27 +16,27 @@
 
 static const char *bench_name = "gossh-c bench";
 
-static double now(void) {
+static inline double now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The process's user+system CPU seconds so far (every thread). */
-static double cpu_seconds(void) {
+static inline double cpu_seconds(void) {
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
     return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-static void die(const char *what, int rc, gossh_error *err) {
+static inline void die(const char *what, int rc, gossh_error *err) {
     fprintf(stderr, "%s: %s failed (%d): %s\n", bench_name, what, rc, gossh_error_message(err));
     gossh_error_free(err);
     exit(1);
 }
 
-static const char *need(const char *name) {
+static inline const char *need(const char *name) {
     const char *v = getenv(name);
     if (!v || !*v) {
         fprintf(stderr, "%s: %s is not set (run under testenv/with-sshd.sh)\n", bench_name, name);
@@ -44,14 +45,14 @@ static const char *need(const char *name) {
     return v;
 }
 
-static long long env_ll(const char *name, long long def) {
+static inline long long env_ll(const char *name, long long def) {
     const char *v = getenv(name);
     return v && *v ? atoll(v) : def;
 }
 
 /* Connect options for the test sshd: its host, port and user, the
  * harness's ed25519 key, no agent and no key discovery. */
-static gossh_options *bench_options(void) {
+static inline gossh_options *bench_options(void) {
     static char key[4096];
     gossh_error *err = NULL;
     gossh_options *opts = NULL;
@@ -69,7 +70,7 @@ static gossh_options *bench_options(void) {
 }
 
 /* A client connected with opts, its host key checked against known_hosts. */
-static gossh_client *connect_client(const gossh_options *opts, const char *known_hosts) {
+static inline gossh_client *connect_client(const gossh_options *opts, const char *known_hosts) {
     gossh_error *err = NULL;
     gossh_client *c = NULL;
     int rc;

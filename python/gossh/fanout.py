@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import ctypes
 import enum
-import inspect
 import os
 import queue
 import threading
-import weakref
 from typing import TYPE_CHECKING, Any, Callable, Final, Iterable, Iterator, Sequence
 
 from . import _lib
 from ._lib import call, lib
+from ._grouppolicy import set_group_policy
 from .pkey import PKey
-from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy
+from .policy import MissingHostKeyPolicy
 from .ssh_exception import SSHException
 
 if TYPE_CHECKING:
@@ -129,17 +128,6 @@ class HostOutput:
             self.host, self.exit_code, self.exception)
 
 
-def _builtin_policy(policy: MissingHostKeyPolicy | None) -> int | None:
-    """The library's code for a built-in policy that needs no Python
-    (RejectPolicy, AutoAddPolicy), or None."""
-    if policy is None:
-        return _lib.POLICY_REJECT
-    for cls, code in ((RejectPolicy, _lib.POLICY_REJECT), (AutoAddPolicy, _lib.POLICY_AUTOADD)):
-        if type(policy) is cls:
-            return code
-    return None
-
-
 def _literal(path: str) -> str:
     """path with its "%" escaped from the library's %h/%i expansion."""
     return path.replace("%", "%%")
@@ -195,7 +183,7 @@ class ParallelSSHClient(_lib.NativeHandle):
         # Output reaches Python through the callback only: kept once.
         call(lib.gossh_group_set, h, b"collect_output", b"0")
         self._policy_cb: Any = None  # the CFUNCTYPE object, kept alive for Go
-        self._set_policy(missing_host_key_policy)
+        self._policy_cb = set_group_policy(self._handle, missing_host_key_policy, self)
         if known_hosts is None:
             call(lib.gossh_group_load_system_host_keys, h, None)
         else:
@@ -207,42 +195,6 @@ class ParallelSSHClient(_lib.NativeHandle):
             self._add_host(host, hc, user, password, port, pkey, allow_agent, look_for_keys)
         self._on_output = _lib.GROUP_OUTPUT_CB(self._output)  # kept alive while Go may call it
         call(lib.gossh_group_set_output_callback, h, self._on_output, None)
-
-    def _set_policy(
-        self, policy: type[MissingHostKeyPolicy] | MissingHostKeyPolicy | None
-    ) -> None:
-        """Reject and AutoAdd are the library's; any other policy (WarningPolicy
-        included) is called for each unknown host key, on the library's
-        threads: returning accepts the key (without adding it), raising
-        rejects it, as paramiko's missing_host_key."""
-        if inspect.isclass(policy):
-            policy = policy()
-        code = _builtin_policy(policy)
-        if code is not None:
-            call(lib.gossh_group_set_policy, self._handle, code)
-            return
-        if not hasattr(policy, "missing_host_key"):
-            raise TypeError("policy must have a missing_host_key method")
-        ref = weakref.ref(self)
-        # missing_host_key is typed for paramiko's SSHClient; here it is
-        # handed this ParallelSSHClient (None once collected), as before.
-        user_policy: Any = policy
-
-        def on_missing_host_key(
-            hostname: bytes, key_type: bytes, key_base64: bytes, fingerprint: bytes, userdata: Any
-        ) -> int:
-            # Never let an exception reach C: anything raised rejects.
-            try:
-                key = PKey.from_public_text("{} {}".format(key_type.decode("ascii"),
-                                                           key_base64.decode("ascii")))
-                user_policy.missing_host_key(ref(), hostname.decode("utf-8", "replace"), key)
-                return _lib.HOSTKEY_ACCEPT
-            except BaseException:  # noqa: BLE001
-                return _lib.HOSTKEY_REJECT
-
-        cb = _lib.HOSTKEY_CB(on_missing_host_key)
-        call(lib.gossh_group_set_policy_callback, self._handle, cb, None)
-        self._policy_cb = cb  # alive while the library may call it
 
     def _add_host(
         self,

@@ -25,7 +25,6 @@ Differences from Fabric, on purpose:
 from __future__ import annotations
 
 import ctypes
-import inspect
 import os
 import sys
 import threading
@@ -35,8 +34,8 @@ from typing import Any, Callable, Iterator, Mapping, Sequence, Union, overload
 from . import _algorithms
 from . import _lib
 from ._lib import call, lib
-from .pkey import PKey
-from .policy import AutoAddPolicy, MissingHostKeyPolicy, RejectPolicy
+from ._grouppolicy import set_group_policy
+from .policy import MissingHostKeyPolicy
 from .ssh_exception import SSHException
 
 __all__ = ["CommandTimedOut", "Failure", "GroupException", "GroupResult", "Host", "Result",
@@ -321,7 +320,7 @@ class ThreadingGroup(_lib.NativeHandle, Sequence[Host]):
         call(lib.gossh_group_set, handle, b"pool_size", str(int(pool_size)).encode())
         if connect_timeout is not None:
             call(lib.gossh_group_set, handle, b"connect_timeout_ms", _ms(connect_timeout).encode())
-        self._set_policy(missing_host_key_policy)
+        self._policy_cb = set_group_policy(self._handle, missing_host_key_policy, self)
         if known_hosts is None:
             call(lib.gossh_group_load_system_host_keys, handle, None)
         else:
@@ -347,38 +346,6 @@ class ThreadingGroup(_lib.NativeHandle, Sequence[Host]):
         return "<ThreadingGroup of {} hosts>".format(len(self._hosts))
 
     # -- setting up ----------------------------------------------------------------
-
-    def _set_policy(self, policy: MissingHostKeyPolicy | type[MissingHostKeyPolicy] | None) -> None:
-        """RejectPolicy and AutoAddPolicy are the library's; another policy
-        is asked on the library's threads for each unknown host key:
-        returning accepts the key, raising rejects it."""
-        if inspect.isclass(policy):
-            policy = policy()
-        if policy is None or type(policy) is RejectPolicy:
-            call(lib.gossh_group_set_policy, self._handle, _lib.POLICY_REJECT)
-            return
-        if type(policy) is AutoAddPolicy:
-            call(lib.gossh_group_set_policy, self._handle, _lib.POLICY_AUTOADD)
-            return
-        if not hasattr(policy, "missing_host_key"):
-            raise TypeError("policy must have a missing_host_key method")
-        ref = weakref.ref(self)
-        chosen = policy
-
-        def on_missing_host_key(hostname: bytes, key_type: bytes, key_base64: bytes,
-                                fingerprint: bytes, userdata: Any) -> int:
-            # Never let an exception reach C: anything raised rejects.
-            try:
-                key = PKey.from_public_text("{} {}".format(key_type.decode("ascii"),
-                                                           key_base64.decode("ascii")))
-                chosen.missing_host_key(ref(), hostname.decode("utf-8", "replace"), key)  # type: ignore[arg-type]
-                return int(_lib.HOSTKEY_ACCEPT)
-            except BaseException:  # noqa: BLE001
-                return int(_lib.HOSTKEY_REJECT)
-
-        cb = _lib.HOSTKEY_CB(on_missing_host_key)
-        call(lib.gossh_group_set_policy_callback, self._handle, cb, None)
-        self._policy_cb = cb  # alive while the library may call it
 
     def _add(self, m: Host, kw: Mapping[str, Any]) -> None:
         opts = _lib.options_p()

@@ -29,6 +29,11 @@ const DefaultGCHeadroom = 16 << 20
 // maxGCPercent bounds the percentage TuneGC sets for a tiny live heap.
 const maxGCPercent = 2000
 
+// runtimeHeapMinimum is the Go runtime's minimum heap goal at GOGC=100
+// (defaultHeapMinimum in runtime/mgcpacer.go). The runtime scales it by
+// GOGC/100: the goal is max(live*(1+GOGC/100), 4 MiB*GOGC/100).
+const runtimeHeapMinimum = 4 << 20
+
 var gcTune struct {
 	once     sync.Once
 	headroom uint64
@@ -79,19 +84,27 @@ func retune() {
 	if gcTune.sample[0].Value.Kind() == metrics.KindUint64 {
 		live = gcTune.sample[0].Value.Uint64()
 	}
-	if live == 0 {
-		live = 1 << 20
-	}
-	p := 100
-	if live < gcTune.headroom {
-		p = int(gcTune.headroom * 100 / live)
-		if p > maxGCPercent {
-			p = maxGCPercent
-		}
-	}
+	p := gcPercentFor(live, gcTune.headroom)
 	// Only a real change: SetGCPercent takes the heap lock.
 	if d := p - gcTune.percent; d > gcTune.percent/8 || -d > gcTune.percent/8 {
 		gcTune.percent = p
 		debug.SetGCPercent(p)
 	}
+}
+
+// gcPercentFor is the GOGC whose heap goal is about live + max(live,
+// headroom). The runtime's goal is max(live*(1+p/100),
+// runtimeHeapMinimum*p/100): headroom*100/live alone would put a live heap
+// under 4 MiB (every client at rest, and libgossh's start, where live is
+// 0) at a goal of 4 MiB*headroom/live, 64 MiB for 1 MiB live. So p is also
+// bounded by the minimum's term reaching live + headroom.
+func gcPercentFor(live, headroom uint64) int {
+	if live >= headroom {
+		return 100
+	}
+	p := maxGCPercent
+	if live > 0 {
+		p = int(min(headroom*100/live, maxGCPercent))
+	}
+	return max(100, min(p, int((live+headroom)*100/runtimeHeapMinimum)))
 }

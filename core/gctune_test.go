@@ -73,3 +73,28 @@ func TestTuneGCLeavesGOGCAlone(t *testing.T) {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
 }
+
+// heapGoal is the Go runtime's heap goal for a live heap and GOGC (see
+// runtimeHeapMinimum).
+func heapGoal(live uint64, p int) uint64 {
+	return max(live+live*uint64(p)/100, runtimeHeapMinimum*uint64(p)/100)
+}
+
+// TestGCPercentForGoal checks the goal TuneGC aims at, live + max(live,
+// headroom), against the runtime's formula, heap minimum included: at
+// start (live 0) and for a client at rest (live under 4 MiB) the goal once
+// was 4 MiB*headroom/live, 64 MiB and more.
+func TestGCPercentForGoal(t *testing.T) {
+	const h = DefaultGCHeadroom
+	for _, live := range []uint64{0, 64 << 10, 512 << 10, 1 << 20, 2 << 20, 3 << 20, 4 << 20, 6 << 20, 8 << 20, 12 << 20, 15 << 20, 16 << 20, 17 << 20, 64 << 20, 1 << 30} {
+		p := gcPercentFor(live, h)
+		goal := heapGoal(live, p)
+		want := live + max(live, h)
+		if goal > want+want/16 || goal < want-want/8 {
+			t.Errorf("live %d KiB: GOGC %d gives a goal of %d KiB, want about %d KiB", live>>10, p, goal>>10, want>>10)
+		}
+		if p < 100 || p > maxGCPercent {
+			t.Errorf("live %d KiB: GOGC %d outside 100..%d", live>>10, p, maxGCPercent)
+		}
+	}
+}

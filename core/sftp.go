@@ -48,14 +48,27 @@ const (
 	defaultPacket           = 32 << 10
 	defaultTransferChannels = 4
 	maxTransferChannels     = 16
-	defaultMaxInflight      = 64
+	defaultMaxInflight      = maxInflightBytes / defaultPacket // 80: with 32 KiB packets, a get's full bound
 	maxMaxInflight          = 1024
 	// splitThreshold is the size from which get and put split a file over
 	// several channels.
 	splitThreshold = 8 << 20
-	// maxInflightBytes bounds the bytes one channel has in flight: more
-	// than x/crypto's 2 MiB channel window buys nothing.
-	maxInflightBytes = 4 << 20
+	// channelWindow is the flow-control window of one SFTP channel in
+	// each direction: x/crypto's fixed 2 MiB for what the server sends,
+	// OpenSSH's 2 MiB session window (64 x 32 KiB) for what we send. A
+	// channel moves at most one window per round trip, whatever is asked.
+	channelWindow = 2 << 20
+	// maxInflightBytes bounds the bytes one channel of a get or put has in
+	// flight: the window and a quarter, so that the window stays covered
+	// while one of a transfer's chunks is between its reply and its next
+	// request (see workersPerChannel). More buys nothing, and costs memory:
+	// a get holds a buffer for every byte it has asked for.
+	maxInflightBytes = channelWindow + channelWindow/4
+	// maxFileWindow bounds an open file's read-ahead or pipelined writes
+	// per channel (File.window), in readAheads or writesInFlight calls of
+	// half of it each: a half must cover the channel window, since each is
+	// one ReadAt/WriteAt that ends before the next of its slot starts.
+	maxFileWindow = 2 * channelWindow
 )
 
 // OpenSFTP starts an SFTP session (paramiko's open_sftp). timeout bounds
@@ -291,10 +304,12 @@ func (s *SFTP) tuning() (channels, inflight int) {
 	return s.transferChannels, s.maxInflight
 }
 
-// inflightBytes is how many bytes one channel keeps in flight.
-func (s *SFTP) inflightBytes() int {
+// inflightBytes is how many bytes one channel keeps in flight: max_inflight
+// requests, at least one and at most bound bytes (maxInflightBytes for get
+// and put, maxFileWindow for an open file).
+func (s *SFTP) inflightBytes(bound int) int {
 	_, n := s.tuning()
-	return max(min(n*s.packet, maxInflightBytes), s.packet)
+	return max(min(n*s.packet, bound), s.packet)
 }
 
 // Info returns one fact by name: "version", "extensions", "max_read",

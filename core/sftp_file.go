@@ -227,7 +227,7 @@ func (s *SFTP) run(deadline <-chan struct{}, what string, f func() error) error 
 }
 
 // window is the size of one read-ahead or pipelined write.
-func (f *File) window() int { return f.s.inflightBytes() }
+func (f *File) window() int { return f.s.inflightBytes(maxFileWindow) }
 
 // startAhead starts a read-ahead of half a window at off.
 func (f *File) startAhead(off int64) {

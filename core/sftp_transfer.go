@@ -25,8 +25,16 @@ type Progress func(done, total uint64) bool
 const PartSuffix = ".gossh-part"
 
 // workersPerChannel is how many chunks one channel has in flight, each a
-// pipelined ReadAt/WriteAt of many packets.
-const workersPerChannel = 2
+// pipelined ReadAt/WriteAt of a few packets. Each worker holds a buffer of
+// one chunk, so a channel's buffers are its bytes in flight
+// (SFTP.inflightBytes, at most maxInflightBytes). With five workers, a
+// chunk is a fifth of that: while one worker writes its chunk to disk and
+// asks for its next, the other four keep four fifths of it, about a
+// channel window (channelWindow), in flight, which is what bounds the
+// channel's rate on a long link. Two workers of half that each (before)
+// left one half in flight at those moments, and needed 4 MiB of buffers
+// per channel to keep a window's worth.
+const workersPerChannel = 5
 
 // xfer is one whole-file transfer split into chunks, spread over channels
 // with workersPerChannel workers per channel. The workers of every channel
@@ -45,6 +53,10 @@ type xfer struct {
 	size       int64 // the whole size
 	start      int64 // where the transfer starts (resume)
 	chunk      int64
+	workers    int // per channel
+
+	inflight atomic.Int64 // bytes asked for and not yet answered, all channels
+	peak     atomic.Int64 // inflight's highest value (tests)
 
 	gate    sync.RWMutex // read-held around each chunk's local side, held by stop
 	stopped atomic.Bool
@@ -61,14 +73,27 @@ type xfer struct {
 }
 
 func (s *SFTP) newXfer(what, path string, size, start int64, channels int) *xfer {
-	chunk := int64(s.inflightBytes()) / workersPerChannel
-	chunk = max(chunk/int64(s.packet)*int64(s.packet), int64(s.packet))
+	chunk, workers := chunking(s.inflightBytes(maxInflightBytes), s.packet)
 	n := int((size - start + chunk - 1) / chunk)
-	x := &xfer{s: s, what: what, path: path, size: size, start: start, chunk: chunk,
+	x := &xfer{s: s, what: what, path: path, size: size, start: start, chunk: chunk, workers: workers,
 		done: make([]bool, n), wake: make(chan struct{}, 1), end: make(chan struct{})}
 	x.moved.Store(start)
 	return x
 }
+
+// chunking splits a channel's bytes in flight into the chunk of one
+// worker, whole packets, and the number of workers: workersPerChannel
+// unless packets so large that fewer fill the bytes (at least one worker
+// of one packet).
+func chunking(inflight, packet int) (chunk int64, workers int) {
+	p := int64(max(packet, 1))
+	chunk = max(int64(inflight)/workersPerChannel/p*p, p)
+	return chunk, int(min(max(int64(inflight)/chunk, 1), workersPerChannel))
+}
+
+// testXferDone, when set (tests), sees each get's and put's transfer once
+// it has ended.
+var testXferDone func(*xfer)
 
 // chunkAt is chunk i's offset and length.
 func (x *xfer) chunkAt(i int) (int64, int) {
@@ -131,8 +156,11 @@ func (x *xfer) stop() int64 {
 
 // resumeBackoff is how far below the remote size a resumed put starts
 // again: the most a put can have had in flight, over the most channels
-// (each chunk is at most maxInflightBytes/workersPerChannel).
-const resumeBackoff = maxTransferChannels * maxInflightBytes
+// (workersPerChannel chunks of at most maxInflightBytes/workersPerChannel
+// each), 40 MiB; it stays at the 64 MiB of the header's contract (16
+// channels x the 4 MiB per channel of earlier builds), so that a part those
+// left resumes correctly too.
+const resumeBackoff = max(maxTransferChannels*maxInflightBytes, 64<<20)
 
 // channelJob is one channel of a transfer.
 type channelJob struct {
@@ -232,7 +260,7 @@ func (x *xfer) channel(j channelJob, open func(cl *sftp.Client) (func(i int, buf
 		return
 	}
 	var wg sync.WaitGroup
-	for w := 0; w < workersPerChannel; w++ {
+	for w := 0; w < x.workers; w++ {
 		wg.Add(1)
 		goSafe(x.s.log, "an SFTP transfer worker", func() {
 			defer wg.Done()
@@ -243,7 +271,11 @@ func (x *xfer) channel(j channelJob, open func(cl *sftp.Client) (func(i int, buf
 					return
 				}
 				_, n := x.chunkAt(i)
-				if err := do(i, buf[:n]); err != nil {
+				for v, p := x.inflight.Add(int64(n)), x.peak.Load(); v > p && !x.peak.CompareAndSwap(p, v); p = x.peak.Load() {
+				}
+				err := do(i, buf[:n])
+				x.inflight.Add(-int64(n))
+				if err != nil {
 					x.fail(err)
 					return
 				}
@@ -347,6 +379,9 @@ func (s *SFTP) get(remote, local string, flags int, progress Progress, deadline 
 		}, tree.wrap(progress), deadline)
 	}
 	prefix := x.stop()
+	if testXferDone != nil {
+		testXferDone(x)
+	}
 	if err != nil {
 		if flags&XferResume != 0 {
 			_ = lf.Truncate(prefix)
@@ -477,6 +512,9 @@ func (s *SFTP) put(local, remote string, flags int, progress Progress, deadline 
 		}, tree.wrap(progress), deadline)
 	}
 	prefix := x.stop()
+	if testXferDone != nil {
+		testXferDone(x)
+	}
 	closeFirst := func() error {
 		cerr := s.run(deadline, "close", func() error { return s.sftpError(first.Close(), "put", remote, "") })
 		return s.noSpace(cerr, "put", remote, 0, deadline)

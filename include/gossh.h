@@ -1827,9 +1827,11 @@ int gossh_client_open_sftp(gossh_client *c, int timeout_ms, gossh_sftp **out, go
  *   "transfer_channels"  SFTP channels a whole-file get/put of 8 MiB or
  *                        more splits over (1..16; default 4)
  *   "max_inflight"       requests in flight per channel during get/put and
- *                        sequential file reads/writes (1..1024; default 64),
- *                        but never more than 4 MiB per channel (x/crypto's
- *                        channel window is 2 MiB: more buys nothing)
+ *                        sequential file reads/writes (1..1024; default 80),
+ *                        but never more than 2.5 MiB per channel for get/put
+ *                        nor 4 MiB for a file's reads/writes (a channel's
+ *                        window is 2 MiB: more buys nothing, and a get holds
+ *                        a buffer for every byte in flight)
  * Values apply to the transfers and files started afterwards. Unknown
  * names and bad values: GOSSH_E_INVALID. Does not block.
  */
@@ -2115,8 +2117,10 @@ typedef int (*gossh_progress_cb)(uint64_t done, uint64_t total, void *userdata);
  * resuming starts from its size, after checking that the remote file is at
  * least that long: GOSSH_E_PROTOCOL if not).
  * Large files are read over "transfer_channels" channels with
- * "max_inflight" requests each; the channels take chunks from one queue in
- * file order. The part file is not fsynced before the rename. *size (may be NULL) receives the bytes in
+ * "max_inflight" requests each (at most 2.5 MiB per channel: a get's
+ * memory is about 10 MiB of buffers for the default 4 channels, whatever
+ * the file's size); the channels take chunks from one queue in file
+ * order. The part file is not fsynced before the rename. *size (may be NULL) receives the bytes in
  * the local file. cb may be NULL. BLOCKS for at most timeout_ms in all.
  * Returns 0, GOSSH_E_SFTP, GOSSH_E_IO (local file), GOSSH_E_CANCELLED,
  * GOSSH_E_TIMEOUT, GOSSH_E_CLOSED, GOSSH_E_PROTOCOL (the server sent more
@@ -2137,8 +2141,9 @@ int gossh_sftp_get(gossh_sftp *s, const char *remote, const char *local, int fla
  * channel's writes are answered, to the part that arrived in order, so it
  * never keeps holes nor is presented as complete.
  * With GOSSH_SFTP_RESUME it continues from the remote file's size less
- * 64 MiB (16 channels x 4 MiB: what a put cut off by a lost connection
- * may have had in flight, so may have left as holes below its size), and
+ * 64 MiB (more than 16 channels x 2.5 MiB: what a put cut off by a lost
+ * connection may have had in flight, so may have left as holes below its
+ * size), and
  * writes the rest again; a remote file longer than the local one is
  * written anew.
  */

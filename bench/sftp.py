@@ -15,7 +15,13 @@ BENCH_SFTP_DELAY_BYTES (file size through the delaying proxy, default
 256 MiB; 0 skips that part), BENCH_SFTP_DELAY_MS (round trip, default 50),
 BENCH_TPUT_RUNS (transfers per direction and client, median reported,
 default 3; 1 through the proxy), BENCH_ONLY (comma-separated client names),
-BENCH_TIMEOUT (seconds per client and part, default 300).
+BENCH_TIMEOUT (seconds per client and part, default 300), BENCH_SFTP_ORDER
+("get,put", the default, or "put,get": which direction each program runs
+first; the second one's peak RSS growth is over a process the first has
+grown already, so run both orders to see each direction's own).
+The issue 9 memory claim (a 1 GiB get or put grows RSS by well under 64
+MiB) is checked with BENCH_SFTP_BYTES=1073741824 BENCH_SFTP_DELAY_BYTES=0
+BENCH_ONLY=gossh-c,gossh-python,gossh-node, in both orders.
 
 Each client moves the files with its own whole-file call and its defaults;
 each transfer's size is checked. CPU s/GiB is user+sys of the client
@@ -278,9 +284,10 @@ def main():
                 notes.append("- %s: %s" % (name, extra))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    header = ("gossh SFTP bench: %s, sshd 127.0.0.1:%s (internal-sftp), files in %s, %d CPUs; total %.0f s\n"
+    header = ("gossh SFTP bench: %s, sshd 127.0.0.1:%s (internal-sftp), files in %s, %d CPUs, %s first; total %.0f s\n"
               % (time.strftime("%Y-%m-%d %H:%M:%S"), E["GOSSH_TEST_PORT"], base or "/tmp",
-                 os.cpu_count() or 0, time.monotonic() - t_start))
+                 os.cpu_count() or 0, "puts" if E.get("BENCH_SFTP_ORDER", "").startswith("put") else "gets",
+                 time.monotonic() - t_start))
     out = header + "\n" + "\n".join(text) + "\nRatios: client MiB/s / reference MiB/s (higher is better). " \
         "Each client uses its own whole-file call with its defaults (gossh get/put, paramiko " \
         "get/put, asyncssh get/put, ssh2 fastGet/fastPut, sftp's batch get/put). MiB = 1048576 bytes.\n" + \

@@ -82,7 +82,10 @@ async function ssh2() {
 
 async function measure(get, put, getSize, putSize) {
   const out = {};
-  for (const [name, fn, want] of [['get', get, getSize], ['put', put, putSize]]) {
+  const dirs = [['get', get, getSize], ['put', put, putSize]];
+  // BENCH_SFTP_ORDER=put,get: the puts' peak RSS growth from a fresh process.
+  if ((E.BENCH_SFTP_ORDER || 'get,put').startsWith('put')) dirs.reverse();
+  for (const [name, fn, want] of dirs) {
     const rss0 = peakReset();
     out[`${name}_mibs`] = [];
     out[`${name}_cpu_s`] = [];

@@ -103,7 +103,10 @@ def paramiko_api():
 
 def measure(get, put, get_size, put_size):
     out = {}
-    for name, fn, want in (("get", get, get_size), ("put", put, put_size)):
+    dirs = [("get", get, get_size), ("put", put, put_size)]
+    if E.get("BENCH_SFTP_ORDER", "get,put").startswith("put"):
+        dirs.reverse()  # the puts' peak RSS growth from a fresh process
+    for name, fn, want in dirs:
         rss0 = peak_reset()
         runs = [timed(fn, want) for _ in range(RUNS)]
         out[name + "_rss_peak_mib"] = status_mib("VmHWM") - rss0

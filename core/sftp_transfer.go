@@ -91,6 +91,25 @@ func chunking(inflight, packet int) (chunk int64, workers int) {
 	return chunk, int(min(max(int64(inflight)/chunk, 1), workersPerChannel))
 }
 
+// chunkBufs holds the workers' chunk buffers (*[]byte) between transfers.
+// A get or put allocated its buffers anew (10 MiB over 4 channels) while
+// the last transfer's were garbage not yet collected: back-to-back
+// transfers held both, 28 MiB of peak RSS growth for three 1 GiB puts in a
+// row against 15 for one. A pool keeps them over one collection only, so a
+// client at rest still gives them back.
+var chunkBufs sync.Pool
+
+// takeChunkBuf returns a buffer of n bytes, from chunkBufs if one there is
+// large enough.
+func takeChunkBuf(n int) *[]byte {
+	if b, _ := chunkBufs.Get().(*[]byte); b != nil && cap(*b) >= n {
+		*b = (*b)[:n]
+		return b
+	}
+	b := make([]byte, n)
+	return &b
+}
+
 // testXferDone, when set (tests), sees each get's and put's transfer once
 // it has ended.
 var testXferDone func(*xfer)
@@ -264,19 +283,22 @@ func (x *xfer) channel(j channelJob, open func(cl *sftp.Client) (func(i int, buf
 		wg.Add(1)
 		goSafe(x.s.log, "an SFTP transfer worker", func() {
 			defer wg.Done()
-			buf := make([]byte, min(x.chunk, x.size-x.start)) // a small file needs no 2 MiB
+			buf := takeChunkBuf(int(min(x.chunk, x.size-x.start))) // a small file needs no whole chunk
 			for {
 				i := int(x.next.Add(1) - 1)
 				if i >= len(x.done) || x.failed() != nil || x.stopped.Load() {
+					// Not on a panic: pkg/sftp may not be done with it.
+					chunkBufs.Put(buf)
 					return
 				}
 				_, n := x.chunkAt(i)
 				for v, p := x.inflight.Add(int64(n)), x.peak.Load(); v > p && !x.peak.CompareAndSwap(p, v); p = x.peak.Load() {
 				}
-				err := do(i, buf[:n])
+				err := do(i, (*buf)[:n])
 				x.inflight.Add(-int64(n))
 				if err != nil {
 					x.fail(err)
+					chunkBufs.Put(buf) // ReadAt and WriteAt return after their goroutines
 					return
 				}
 			}

@@ -3,6 +3,7 @@ package main
 /*
 #include <stdint.h>
 #include <stdlib.h>
+#include "group_types.h"
 
 typedef void (*gossh_group_result_cb)(size_t index, const char *name, int code, int exit_status,
                                       void *userdata);
@@ -378,6 +379,41 @@ func gossh_group_result_get(h C.uintptr_t, field *C.char, out *C.int64_t, errOut
 			return core.InvalidArgument("unknown group result field %q", f)
 		}
 		*out = C.int64_t(v)
+		return nil
+	})
+}
+
+//export gossh_group_result_read
+func gossh_group_result_read(h C.uintptr_t, info *C.gossh_group_result_info, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return groupResultCall(h, errOut, func(r *groupResult) error {
+		if info == nil {
+			return core.InvalidArgument("info is NULL")
+		}
+		if uint64(info.size) < uint64(C.sizeof_gossh_group_result_info) {
+			return core.InvalidArgument("info->size is %d, not sizeof(gossh_group_result_info) (%d): "+
+				"initialise it with GOSSH_GROUP_RESULT_INFO_INIT", uint64(info.size), uint64(C.sizeof_gossh_group_result_info))
+		}
+		res := r.res
+		v := C.gossh_group_result_info{size: info.size, index: C.size_t(res.Index),
+			exit_status: C.int(res.ExitStatus), connect_us: C.int64_t(res.Connect.Microseconds()),
+			run_us: C.int64_t(res.Run.Microseconds()), transferred: C.uint64_t(res.Transferred)}
+		if res.Err != nil {
+			v.code = codeOf(res.Err)
+		}
+		if res.Reused {
+			v.reused = 1
+		}
+		r.mu.Lock()
+		v.name, v.exit_signal = r.name, r.signal
+		if r.out[0] != nil { // nil once freed by a free racing this call
+			v.stdout_data, v.stdout_len = (*C.uint8_t)(r.out[0]), C.size_t(len(res.Stdout))
+		}
+		if r.out[1] != nil {
+			v.stderr_data, v.stderr_len = (*C.uint8_t)(r.out[1]), C.size_t(len(res.Stderr))
+		}
+		r.mu.Unlock()
+		*info = v
 		return nil
 	})
 }

@@ -615,6 +615,21 @@ int gossh_options_set(gossh_options *opts, const char *name, const char *value,
                       gossh_error **err);
 
 /*
+ * gossh_options_set_list — sets n options at once: names[i] to values[i],
+ * in order, each as gossh_options_set would (so "key_filename" appends).
+ * All or none: if one is refused, none of the n is set and the options are
+ * as before the call. For a binding that builds many options objects (one
+ * per host of a group), one call instead of one per option. values[i] NULL
+ * is "". n 0 sets nothing and returns 0. Does not block.
+ * Returns 0; GOSSH_E_INVALID for NULL names or values (with n > 0), a NULL
+ * names[i], n over 4096, an unknown name or a value that does not parse
+ * (the message names the option, as gossh_options_set's does, and never
+ * repeats the value); GOSSH_E_BADHANDLE.
+ */
+int gossh_options_set_list(gossh_options *opts, const char *const *names,
+                           const char *const *values, size_t n, gossh_error **err);
+
+/*
  * gossh_options_add_key — appends an already-loaded private key (paramiko's
  * pkey). Keys added this way are tried first, before key_filename. The
  * options keep their own reference; the caller may free key afterwards.
@@ -2420,6 +2435,57 @@ void gossh_group_free(gossh_group *g);
  * gossh_group_result_output — the collected output of stream 0 (stdout)
  *   or 1 (stderr): *data (NULL when *len is 0) and *len.
  */
+/*
+ * gossh_group_result_info — a whole result at once, filled in by
+ * gossh_group_result_read: the numbers of gossh_group_result_get and the
+ * pointers of _name, _exit_signal and _output, which belong to the result
+ * and stay valid until gossh_group_result_free. The caller sets size to
+ * sizeof(gossh_group_result_info) (GOSSH_GROUP_RESULT_INFO_INIT does),
+ * so that a later library with a longer struct fills only the fields the
+ * caller's header has.
+ *   index          the host's index
+ *   code           0, or the GOSSH_E_* code of the host's error (read the
+ *                  error itself with gossh_group_result_error)
+ *   exit_status    the exit status, -1 when none arrived
+ *   reused         1 when a connection of an earlier run served this one
+ *   reserved       0
+ *   connect_us, run_us, transferred   as gossh_group_result_get's
+ *   name           the host's name as added
+ *   exit_signal    the signal that killed the command ("TERM", ...) or NULL
+ *   stdout_data, stdout_len, stderr_data, stderr_len   the collected
+ *                  output (data NULL when len is 0)
+ */
+typedef struct gossh_group_result_info {
+    size_t size;
+    size_t index;
+    int code;
+    int exit_status;
+    int reused;
+    int reserved;
+    int64_t connect_us;
+    int64_t run_us;
+    uint64_t transferred;
+    const char *name;
+    const char *exit_signal;
+    const uint8_t *stdout_data;
+    size_t stdout_len;
+    const uint8_t *stderr_data;
+    size_t stderr_len;
+} gossh_group_result_info;
+
+#define GOSSH_GROUP_RESULT_INFO_INIT                                            \
+    { sizeof(gossh_group_result_info), 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL, 0 }
+
+/*
+ * gossh_group_result_read — fills *info (see above) from r in one call, for
+ * a binding that would otherwise make one call per field. Does not block.
+ * Returns 0; GOSSH_E_INVALID (NULL info, or info->size less than
+ * sizeof(gossh_group_result_info)); GOSSH_E_BADHANDLE. On failure *info is
+ * unchanged.
+ */
+int gossh_group_result_read(const gossh_group_result *r, gossh_group_result_info *info,
+                            gossh_error **err);
+
 int gossh_group_result_name(const gossh_group_result *r, const char **out, gossh_error **err);
 int gossh_group_result_error(const gossh_group_result *r, gossh_error **out, gossh_error **err);
 int gossh_group_result_get(const gossh_group_result *r, const char *field, int64_t *out,

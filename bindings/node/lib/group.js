@@ -43,8 +43,10 @@ class Group {
     this._running = false;
     this._onOutput = null;
     this._callback = null;
+    this._callbackInstalled = false;
     this._policyCallback = null;
     this.hosts = [];
+    this._hostCommands = []; // each host's command override as the library has it (null: none)
     try {
       const set = (name, value) => {
         if (value !== undefined && value !== null) native.callSync('gossh_group_set', this._handle, name, String(value));
@@ -60,13 +62,7 @@ class Group {
           typeof o.systemKnownHosts === 'string' ? o.systemKnownHosts : null);
       }
       if (o.knownHosts) native.callSync('gossh_group_load_host_keys', this._handle, String(o.knownHosts));
-      this._callback = native.registerGroupOutputCallback((index, name, stream, data, len) => {
-        try {
-          if (this._onOutput) this._onOutput(Number(index), name, stream === 0 ? 'stdout' : 'stderr', Buffer.from(native.koffi.decode(data, 'uint8_t', Number(len))));
-        } catch (_) { /* a listener's exception must not reach the library */ }
-      });
-      native.callSync('gossh_group_set_output_callback', this._handle, this._callback, null);
-      this._state = { handle: this._handle, callback: this._callback, policyCallback: this._policyCallback };
+      this._state = { handle: this._handle, callback: null, policyCallback: this._policyCallback };
       finalizer.register(this, this._state, this);
     } catch (e) {
       this._release();
@@ -94,6 +90,26 @@ class Group {
     if (this._closed) throw new ClosedError('the group is closed', 'GOSSH_E_CLOSED');
   }
 
+  /**
+   * Installs the output callback while a run has an onOutput listener, and
+   * removes it otherwise: without one, no host's output crosses to the
+   * main thread chunk by chunk (each chunk would hold its host's session
+   * until the main thread took it).
+   */
+  _setOutputCallback(want) {
+    if (want === this._callbackInstalled) return;
+    if (want && !this._callback) {
+      this._callback = native.registerGroupOutputCallback((index, name, stream, data, len) => {
+        try {
+          if (this._onOutput) this._onOutput(Number(index), name, stream === 0 ? 'stdout' : 'stderr', Buffer.from(native.koffi.decode(data, 'uint8_t', Number(len))));
+        } catch (_) { /* a listener's exception must not reach the library */ }
+      });
+      this._state.callback = this._callback;
+    }
+    native.callSync('gossh_group_set_output_callback', this._handle, want ? this._callback : null, null);
+    this._callbackInstalled = want;
+  }
+
   /** Adds a host (connect options as Client.connect's; `name` defaults to host). Returns its index. */
   addHost(options) {
     this._checkOpen();
@@ -110,9 +126,12 @@ class Group {
       const name = String(options.name !== undefined ? options.name : (options.host || options.hostname));
       native.callSync('gossh_group_add_host', this._handle, name, opts, idx);
       this.hosts.push(name);
+      this._hostCommands.push(null);
       return Number(idx[0]);
     } finally {
-      native.fn.gossh_options_free(opts);
+      // The host took a snapshot: free on the thread pool, not with a
+      // ~100 µs synchronous call per host on the main thread.
+      native.callVoidAsync('gossh_options_free', opts);
     }
   }
 
@@ -132,9 +151,15 @@ class Group {
         throw new TypeError('hostCommands must have one entry per host');
       }
     }
+    // Only the overrides that change (a run without hostCommands after
+    // runs without them makes no call per host).
     for (let i = 0; i < this.hosts.length; i++) {
       const c = hostCommands ? hostCommands[i] : null;
-      native.callSync('gossh_group_set_host_command', this._handle, i, c === undefined || c === null ? null : String(c));
+      const want = c === undefined || c === null ? null : String(c);
+      if (want === this._hostCommands[i]) continue;
+      this._hostCommands[i] = null; // unknown until the call succeeds
+      native.callSync('gossh_group_set_host_command', this._handle, i, want);
+      this._hostCommands[i] = want;
     }
     const specOut = [null];
     native.callSync('gossh_session_spec_new', specOut);
@@ -142,6 +167,7 @@ class Group {
       native.callSync('gossh_session_spec_set', specOut[0], 'command', command);
       if (pty) native.callSync('gossh_session_spec_set', specOut[0], 'pty', '1');
       this._onOutput = typeof onOutput === 'function' ? onOutput : null;
+      this._setOutputCallback(this._onOutput !== null);
       native.callSync('gossh_group_run', this._handle, specOut[0]);
     } finally {
       native.fn.gossh_session_spec_free(specOut[0]);
@@ -172,6 +198,7 @@ class Group {
     if (typeof local !== 'string' || typeof remote !== 'string') throw new TypeError('local and remote must be strings');
     if (this._running) throw new InvalidArgumentError('the group is already running', 'GOSSH_E_INVALID');
     this._onOutput = null;
+    this._setOutputCallback(false);
     native.callSync('gossh_group_run_transfer', this._handle, direction, local, remote, 0);
     yield * this._results();
   }
@@ -184,11 +211,14 @@ class Group {
         const out = [null];
         await native.callAsync('gossh_group_next', this._handle, -1, out);
         if (!out[0]) return;
+        let result;
         try {
-          yield readResult(out[0]);
+          result = await readResult(out[0]);
         } finally {
-          native.fn.gossh_group_result_free(out[0]);
+          // Everything was copied out: free on the thread pool.
+          native.callVoidAsync('gossh_group_result_free', out[0]);
         }
+        yield result;
       }
     } finally {
       this._running = false;
@@ -217,40 +247,42 @@ class Group {
   }
 }
 
-/** Copies one gossh_group_result into a plain object (before it is freed). */
-function readResult(r) {
-  const num = (field) => { const v = [0]; native.callSync('gossh_group_result_get', r, field, v); return Number(v[0]); };
-  const str = [null];
-  native.callSync('gossh_group_result_name', r, str);
-  const name = str[0];
-  const errOut = [null];
-  native.callSync('gossh_group_result_error', r, errOut);
+/** A library-owned byte range as a Buffer of its own. */
+function copyBytes(ptr, len) {
+  const n = Number(len);
+  return n && ptr ? Buffer.from(native.koffi.decode(ptr, 'uint8_t', n)) : Buffer.alloc(0);
+}
+
+/**
+ * Copies one gossh_group_result into a plain object (before it is freed):
+ * one gossh_group_result_read on the thread pool, so that a host's result
+ * costs the main thread no synchronous call into the library; a failed
+ * host's error object is read as every error is (lib/native.js, takeError).
+ */
+async function readResult(r) {
+  const info = { size: native.GROUP_RESULT_INFO_SIZE };
+  await native.callAsync('gossh_group_result_read', r, info);
+  const name = info.name;
   let error = null;
-  if (errOut[0]) {
-    error = native.takeError(num('code'), errOut);
-    error.host = name;
+  if (info.code !== 0) {
+    const errOut = [null];
+    native.callSync('gossh_group_result_error', r, errOut);
+    error = native.takeError(info.code, errOut);
+    if (error) error.host = name;
   }
-  const bytes = (stream) => {
-    const d = [null];
-    const n = [0];
-    native.callSync('gossh_group_result_output', r, stream, d, n);
-    return Number(n[0]) ? Buffer.from(native.koffi.decode(d[0], 'uint8_t', Number(n[0]))) : Buffer.alloc(0);
-  };
-  const sig = [null];
-  native.callSync('gossh_group_result_exit_signal', r, sig);
-  const exit = num('exit_status');
+  const exit = info.exit_status;
   return {
-    index: num('index'),
+    index: Number(info.index),
     name,
     error,
     exitCode: error || exit < 0 ? null : exit,
-    signal: sig[0] || null,
-    stdout: bytes(0),
-    stderr: bytes(1),
-    reused: num('reused') === 1,
-    connectTime: num('connect_us') / 1000,
-    runTime: num('run_us') / 1000,
-    transferred: num('transferred'),
+    signal: info.exit_signal || null,
+    stdout: copyBytes(info.stdout_data, info.stdout_len),
+    stderr: copyBytes(info.stderr_data, info.stderr_len),
+    reused: info.reused === 1,
+    connectTime: Number(info.connect_us) / 1000,
+    runTime: Number(info.run_us) / 1000,
+    transferred: Number(info.transferred),
   };
 }
 

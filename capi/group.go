@@ -155,6 +155,37 @@ func gossh_group_add_host(h C.uintptr_t, name *C.char, opts C.uintptr_t, index *
 	})
 }
 
+//export gossh_group_add_host_list
+func gossh_group_add_host_list(h C.uintptr_t, name *C.char, base C.uintptr_t, names, values **C.char, n C.size_t,
+	index *C.size_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return groupCall(h, errOut, func(g *core.Group) error {
+		if name == nil {
+			return core.InvalidArgument("host name is NULL")
+		}
+		gn, gv, err := optionList(names, values, n)
+		if err != nil {
+			return err
+		}
+		cfg := core.NewConfig()
+		if base != 0 {
+			o, err := getOptions(base)
+			if err != nil {
+				return err
+			}
+			cfg = o.Config() // a snapshot: the list does not reach base
+		}
+		if _, err := cfg.SetList(gn, gv); err != nil {
+			return err
+		}
+		i, err := g.AddHost(C.GoString(name), cfg)
+		if err == nil && index != nil {
+			*index = C.size_t(i)
+		}
+		return err
+	})
+}
+
 //export gossh_group_set_host_command
 func gossh_group_set_host_command(h C.uintptr_t, index C.size_t, command *C.char, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)

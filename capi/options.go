@@ -48,26 +48,36 @@ func gossh_options_set_list(h C.uintptr_t, names, values **C.char, n C.size_t, e
 	if err != nil {
 		return finish(err, errOut)
 	}
+	gn, gv, err := optionList(names, values, n)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	_, err = cfg.SetList(gn, gv)
+	return finish(err, errOut)
+}
+
+// optionList copies n C option names and values (a NULL value is "") for
+// gossh_options_set_list and gossh_group_add_host_list.
+func optionList(names, values **C.char, n C.size_t) ([]string, []string, error) {
 	if n == 0 {
-		return finish(nil, errOut)
+		return nil, nil, nil
 	}
 	if names == nil || values == nil {
-		return finish(core.InvalidArgument("names or values is NULL"), errOut)
+		return nil, nil, core.InvalidArgument("names or values is NULL")
 	}
 	if uint64(n) > maxOptionList {
-		return finish(core.InvalidArgument("%d options in one list (at most %d)", uint64(n), maxOptionList), errOut)
+		return nil, nil, core.InvalidArgument("%d options in one list (at most %d)", uint64(n), maxOptionList)
 	}
 	cn := unsafe.Slice(names, int(n))
 	cv := unsafe.Slice(values, int(n))
 	gn, gv := make([]string, n), make([]string, n)
 	for i := range cn {
 		if cn[i] == nil {
-			return finish(core.InvalidArgument("option name %d of the list is NULL", i), errOut)
+			return nil, nil, core.InvalidArgument("option name %d of the list is NULL", i)
 		}
 		gn[i], gv[i] = C.GoString(cn[i]), cString(cv[i])
 	}
-	_, err = cfg.SetList(gn, gv)
-	return finish(err, errOut)
+	return gn, gv, nil
 }
 
 //export gossh_options_add_key

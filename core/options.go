@@ -333,12 +333,24 @@ func (o *Options) SetList(names, values []string) (int, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	c := o.cfg.Clone()
+	if i, err := c.SetList(names, values); err != nil {
+		return i, err
+	}
+	o.cfg = c
+	return -1, nil
+}
+
+// SetList sets names[i] to values[i] in order (see Set) and stops at the
+// first one refused, returning its index and the error; -1 and nil when
+// every option was set. Unlike Options.SetList it does not undo the
+// options set before a refused one: call it on a Clone to have all or
+// none.
+func (c *Config) SetList(names, values []string) (int, error) {
 	for i, name := range names {
 		if err := c.Set(name, values[i]); err != nil {
 			return i, err
 		}
 	}
-	o.cfg = c
 	return -1, nil
 }
 

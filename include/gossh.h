@@ -2301,6 +2301,21 @@ int gossh_group_add_host(gossh_group *g, const char *name, const gossh_options *
                          size_t *index, gossh_error **err);
 
 /*
+ * gossh_group_add_host_list — gossh_group_add_host in one call, for a
+ * binding or program adding many hosts: the host's options are a snapshot
+ * of base (NULL: those of a new gossh_options) with the n names[i] =
+ * values[i] set on top, as gossh_options_set_list sets them (in order;
+ * values[i] NULL is ""); base itself is not changed. Build what the hosts
+ * share (keys, user, timeouts) once in base, and give each host its own
+ * "hostname", "port"... in the list. Returns gossh_group_add_host's codes,
+ * plus GOSSH_E_INVALID for a list gossh_options_set_list refuses (no host
+ * is added) and GOSSH_E_BADHANDLE for a stale or wrong base.
+ */
+int gossh_group_add_host_list(gossh_group *g, const char *name, const gossh_options *base,
+                              const char *const *names, const char *const *values, size_t n,
+                              size_t *index, gossh_error **err);
+
+/*
  * gossh_group_set_host_command — makes host index exec command instead of
  * what the run's spec starts (per-host arguments: format the command
  * yourself); the spec's pty, environment and timeout still apply. command

@@ -238,13 +238,25 @@ static void test_mixed(void) {
         kinds[i] = pattern[i % (sizeof pattern / sizeof pattern[0])];
         snprintf(name, sizeof name, "h%03d", i);
         snprintf(cmd, sizeof cmd, "echo hello %s; echo e >&2; exit %d", name, i % 3);
-        gossh_options *o = host_options(kinds[i]);
         size_t idx = 999;
-        int rc = gossh_group_add_host(g, name, o, &idx, &e);
+        int rc;
+        if (kinds[i] == GOOD && i % 2) {
+            /* what the good hosts share in one base, each one's address in a list */
+            static gossh_options *base;
+            if (!base) {
+                base = test_options("id_ed25519");
+                gossh_options_set(base, "hostname", "", NULL); /* the list must give it */
+            }
+            const char *names[] = {"hostname", "port"}, *values[] = {host, port};
+            rc = gossh_group_add_host_list(g, name, base, names, values, 2, &idx, &e);
+        } else {
+            gossh_options *o = host_options(kinds[i]);
+            rc = gossh_group_add_host(g, name, o, &idx, &e);
+            gossh_options_free(o);
+        }
         CHECK(rc == 0 && idx == (size_t)i, "add_host %d: %d %s", i, rc, msg(e));
         gossh_error_free(e);
         e = NULL;
-        gossh_options_free(o);
         rc = gossh_group_set_host_command(g, idx, cmd, &e);
         CHECK(rc == 0, "set_host_command: %d %s", rc, msg(e));
         gossh_error_free(e);
@@ -492,6 +504,36 @@ static void test_set_list_bad_input(void) {
     CHECK(gossh_options_set_list(o, host_user, null_value, 2, NULL) == 0, "NULL value is \"\"");
     CHECK(gossh_group_add_host(g, "x", o, NULL, NULL) == 0, "the list's hostname");
     gossh_options_free(o);
+
+    /* gossh_group_add_host_list: a refused list adds no host; base is not changed */
+    gossh_options *base = NULL;
+    gossh_options_new(&base, NULL);
+    const char *hp[] = {"hostname", "port"}, *hp_bad[] = {"h", "0"}, *hp_ok[] = {"h", "22"};
+    size_t idx = 99;
+    rc = gossh_group_add_host_list(g, "y", base, hp, hp_bad, 2, &idx, &e);
+    m = e ? gossh_error_message(e) : NULL;
+    CHECK(rc == GOSSH_E_INVALID && idx == 99 && m && strstr(m, "port"), "add_host_list bad port: %d %s",
+          rc, m ? m : "(no message)");
+    gossh_error_free(e);
+    e = NULL;
+    CHECK(gossh_group_add_host_list(g, "y", base, hp, hp_ok, 2, &idx, NULL) == 0 && idx == 1,
+          "add_host_list: index %zu (the refused list added no host)", idx);
+    CHECK(gossh_group_add_host(g, "z", base, NULL, NULL) == GOSSH_E_INVALID, "base got the list's hostname");
+    CHECK(gossh_group_add_host_list(g, "y", NULL, hp, hp_ok, 2, &idx, NULL) == 0 && idx == 2,
+          "add_host_list with no base");
+    CHECK(gossh_group_add_host_list(g, "y", NULL, NULL, NULL, 0, NULL, NULL) == GOSSH_E_INVALID,
+          "add_host_list with no hostname at all");
+    CHECK(gossh_group_add_host_list(g, NULL, base, hp, hp_ok, 2, NULL, NULL) == GOSSH_E_INVALID, "NULL name");
+    CHECK(gossh_group_add_host_list(g, "y", base, NULL, hp_ok, 2, NULL, NULL) == GOSSH_E_INVALID, "NULL names");
+    CHECK(gossh_group_add_host_list(g, "y", (gossh_options *)g, hp, hp_ok, 2, NULL, NULL) == GOSSH_E_BADHANDLE,
+          "wrong base handle");
+    CHECK(gossh_group_add_host_list((gossh_group *)base, "y", NULL, hp, hp_ok, 2, NULL, NULL) ==
+              GOSSH_E_BADHANDLE,
+          "wrong group handle");
+    gossh_options_free(base);
+    CHECK(gossh_group_add_host_list(g, "y", base, hp, hp_ok, 2, NULL, NULL) == GOSSH_E_BADHANDLE, "freed base");
+    gossh_group_close(g, NULL);
+    CHECK(gossh_group_add_host_list(g, "y", NULL, hp, hp_ok, 2, NULL, NULL) == GOSSH_E_CLOSED, "closed group");
     gossh_group_free(g);
 }
 

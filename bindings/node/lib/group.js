@@ -10,7 +10,8 @@
 
 const native = require('./native');
 const { InvalidArgumentError, ClosedError, AbortError } = require('./errors');
-const { connectOptions, hostKeyPolicy } = require('./options');
+const { connectOptionList, optionsFromList, hostKeyPolicy } = require('./options');
+const { Key } = require('./keys');
 
 // Backstop: a Group garbage-collected without close() is freed on the
 // thread pool (gossh_group_free closes its connections and may wait for
@@ -18,6 +19,7 @@ const { connectOptions, hostKeyPolicy } = require('./options');
 // callback unregistered after that.
 const finalizer = new FinalizationRegistry((state) => {
   native.callVoidAsync('gossh_group_free', state.handle).then(() => {
+    if (state.keyBase) native.callVoidAsync('gossh_options_free', state.keyBase);
     for (const cb of [state.callback, state.policyCallback]) {
       if (cb) try { native.unregisterCallback(cb); } catch (_) { /* ignore */ }
     }
@@ -47,6 +49,7 @@ class Group {
     this._policyCallback = null;
     this.hosts = [];
     this._hostCommands = []; // each host's command override as the library has it (null: none)
+    this._keyBase = null; // { keys, opts }: the options holding the last hosts' keys (see addHost)
     try {
       const set = (name, value) => {
         if (value !== undefined && value !== null) native.callSync('gossh_group_set', this._handle, name, String(value));
@@ -62,7 +65,7 @@ class Group {
           typeof o.systemKnownHosts === 'string' ? o.systemKnownHosts : null);
       }
       if (o.knownHosts) native.callSync('gossh_group_load_host_keys', this._handle, String(o.knownHosts));
-      this._state = { handle: this._handle, callback: null, policyCallback: this._policyCallback };
+      this._state = { handle: this._handle, callback: null, policyCallback: this._policyCallback, keyBase: null };
       finalizer.register(this, this._state, this);
     } catch (e) {
       this._release();
@@ -120,19 +123,35 @@ class Group {
       throw new InvalidArgumentError('a group host connects by itself: sock and jump are not supported ' +
         '(proxyCommand and proxyJump are)', 'GOSSH_E_INVALID');
     }
-    const opts = connectOptions(options);
-    try {
-      const idx = [0];
-      const name = String(options.name !== undefined ? options.name : (options.host || options.hostname));
-      native.callSync('gossh_group_add_host', this._handle, name, opts, idx);
-      this.hosts.push(name);
-      this._hostCommands.push(null);
-      return Number(idx[0]);
-    } finally {
-      // The host took a snapshot: free on the thread pool, not with a
-      // ~100 µs synchronous call per host on the main thread.
-      native.callVoidAsync('gossh_options_free', opts);
+    const list = connectOptionList(options);
+    const idx = [0];
+    const name = String(options.name !== undefined ? options.name : (options.host || options.hostname));
+    native.callSync('gossh_group_add_host_list', this._handle, name, this._baseFor(list.keys),
+      list.names, list.values, list.names.length, idx);
+    this.hosts.push(name);
+    this._hostCommands.push(null);
+    return Number(idx[0]);
+  }
+
+  /**
+   * The base options of a host whose privateKey gives `keys` (Key objects
+   * and key text), or null when it gives none: the named options go with
+   * the host itself (gossh_group_add_host_list), so that adding a host is
+   * one synchronous call. Hosts that share their Key objects (the usual
+   * group: one key for all) share one base, built once; key text in a
+   * Buffer, which may change between hosts, gets a base of its own.
+   */
+  _baseFor(keys) {
+    if (keys.length === 0) return null;
+    const b = this._keyBase;
+    if (b && b.keys.length === keys.length && keys.every((k, i) => k instanceof Key && k === b.keys[i])) {
+      return b.opts;
     }
+    const opts = optionsFromList({ names: [], values: [], keys });
+    if (b) native.callVoidAsync('gossh_options_free', b.opts); // the hosts took snapshots
+    this._keyBase = { keys, opts };
+    this._state.keyBase = opts;
+    return opts;
   }
 
   /**
@@ -240,6 +259,8 @@ class Group {
 
   _release() {
     finalizer.unregister(this);
+    if (this._keyBase) native.fn.gossh_options_free(this._keyBase.opts);
+    this._keyBase = null;
     if (this._handle) native.fn.gossh_group_free(this._handle);
     this._handle = null;
     for (const cb of [this._callback, this._policyCallback]) if (cb) native.unregisterCallback(cb);

@@ -277,6 +277,7 @@ PROTOTYPES.push(
   'void gossh_group_result_free(gossh_group_result *r)',
   'int gossh_group_result_read(const gossh_group_result *r, _Inout_ gossh_group_result_info *info, _Out_ gossh_error **err)',
   'int gossh_options_set_list(gossh_options *opts, const char **names, const char **values, size_t n, _Out_ gossh_error **err)',
+  'int gossh_group_add_host_list(gossh_group *g, const char *name, const gossh_options *base, const char **names, const char **values, size_t n, _Out_ size_t *index, _Out_ gossh_error **err)',
 );
 
 // SFTP (gossh.h "SFTP (paramiko's SFTPClient)"). The structs are plain C

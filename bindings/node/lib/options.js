@@ -28,16 +28,16 @@ function isAsyncFunction(f) {
 }
 
 /**
- * A gossh_options handle holding connect() options `o` (the caller frees
- * it with gossh_options_free): host, port, user, password, passphrase,
- * agent, keys, algorithms, ssh_config, timeouts, proxyCommand/proxyJump.
- * What is not an option of the library (sock, jump, host keys, policy,
- * log) is the caller's. Every named option goes to the library in one
- * gossh_options_set_list call (a synchronous call from the main thread
- * costs ~100 µs whatever it does, and a Group makes one options object
- * per host), plus one call per Key or key text.
+ * connect() options `o` as the library's: { names, values } (text, for
+ * gossh_options_set_list or gossh_group_add_host_list) and `keys` (the Key
+ * objects and key text Buffers of privateKey, in order). host, port, user,
+ * password, passphrase, agent, keys, algorithms, ssh_config, timeouts,
+ * proxyCommand/proxyJump. What is not an option of the library (sock,
+ * jump, host keys, policy, log) is the caller's. Makes no call into the
+ * library: throws only for what JavaScript can tell is wrong (the library
+ * judges the values).
  */
-function connectOptions(o) {
+function connectOptionList(o) {
   const names = [];
   const values = [];
   const set = (name, value) => {
@@ -96,6 +96,17 @@ function connectOptions(o) {
     }
   }
 
+  return { names, values, keys };
+}
+
+/**
+ * A new gossh_options handle (the caller frees it with gossh_options_free)
+ * holding `list.names`/`values` and `list.keys` (connectOptionList's).
+ * Every named option goes to the library in one gossh_options_set_list
+ * call (a synchronous call from the main thread costs ~100 µs whatever it
+ * does), plus one call per key.
+ */
+function optionsFromList({ names, values, keys }) {
   const out = [null];
   native.callSync('gossh_options_new', out);
   const opts = out[0];
@@ -110,6 +121,11 @@ function connectOptions(o) {
     native.fn.gossh_options_free(opts);
     throw e;
   }
+}
+
+/** A gossh_options handle holding connect() options `o` (see connectOptionList); the caller frees it. */
+function connectOptions(o) {
+  return optionsFromList(connectOptionList(o));
 }
 
 /**
@@ -161,4 +177,4 @@ function hostKeyPolicy(policy, onError) {
   return { callback };
 }
 
-module.exports = { connectOptions, hostKeyPolicy, msToSeconds };
+module.exports = { connectOptions, connectOptionList, optionsFromList, hostKeyPolicy, msToSeconds };

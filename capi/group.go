@@ -24,6 +24,7 @@ static void gossh_call_group_output_cb(uintptr_t cb, size_t index, const char *n
 import "C"
 
 import (
+	"sort"
 	"sync"
 	"unsafe"
 
@@ -40,17 +41,60 @@ type groupResult struct {
 	name   *C.char
 	signal *C.char
 	out    [2]unsafe.Pointer
+	// A failed host's error for gossh_group_result_read: its message, and
+	// its details as an array of 2*ndetails C strings (name, value, ...).
+	message  *C.char
+	details  **C.char
+	ndetails int
+}
+
+// newGroupResult makes the C copies of r's strings and output.
+func newGroupResult(r *core.GroupResult) *groupResult {
+	gr := &groupResult{res: r, name: C.CString(r.Name)}
+	if r.ExitSignal != "" {
+		gr.signal = C.CString(r.ExitSignal)
+	}
+	for i, b := range [][]byte{r.Stdout, r.Stderr} {
+		if len(b) > 0 {
+			gr.out[i] = C.CBytes(b)
+		}
+	}
+	if r.Err != nil {
+		e := core.AsError(r.Err) // redacted, as gossh_group_result_error's
+		gr.message = C.CString(e.Msg)
+		names := make([]string, 0, len(e.Details))
+		for k := range e.Details {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		if len(names) > 0 {
+			gr.ndetails = len(names)
+			gr.details = (**C.char)(C.malloc(C.size_t(2*len(names)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+			d := unsafe.Slice(gr.details, 2*len(names))
+			for i, k := range names {
+				d[2*i], d[2*i+1] = C.CString(k), C.CString(e.Details[k])
+			}
+		}
+	}
+	return gr
 }
 
 func (r *groupResult) free() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, p := range []unsafe.Pointer{unsafe.Pointer(r.name), unsafe.Pointer(r.signal), r.out[0], r.out[1]} {
+	for _, p := range []unsafe.Pointer{unsafe.Pointer(r.name), unsafe.Pointer(r.signal), r.out[0], r.out[1],
+		unsafe.Pointer(r.message)} {
 		if p != nil {
 			C.free(p)
 		}
 	}
-	r.name, r.signal, r.out = nil, nil, [2]unsafe.Pointer{}
+	if r.details != nil {
+		for _, p := range unsafe.Slice(r.details, 2*r.ndetails) {
+			C.free(unsafe.Pointer(p))
+		}
+		C.free(unsafe.Pointer(r.details))
+	}
+	r.name, r.signal, r.out, r.message, r.details, r.ndetails = nil, nil, [2]unsafe.Pointer{}, nil, nil, 0
 }
 
 func groupCall(h C.uintptr_t, e *C.uintptr_t, f func(*core.Group) error) C.int {
@@ -279,16 +323,7 @@ func gossh_group_next(h C.uintptr_t, timeoutMs C.int, out *C.uintptr_t, errOut *
 		if err != nil || r == nil {
 			return err
 		}
-		gr := &groupResult{res: r, name: C.CString(r.Name)}
-		if r.ExitSignal != "" {
-			gr.signal = C.CString(r.ExitSignal)
-		}
-		for i, b := range [][]byte{r.Stdout, r.Stderr} {
-			if len(b) > 0 {
-				gr.out[i] = C.CBytes(b)
-			}
-		}
-		*out = putHandle(kindGroupResult, gr)
+		*out = putHandle(kindGroupResult, newGroupResult(r))
 		return nil
 	})
 }
@@ -443,6 +478,8 @@ func gossh_group_result_read(h C.uintptr_t, info *C.gossh_group_result_info, err
 		if r.out[1] != nil {
 			v.stderr_data, v.stderr_len = (*C.uint8_t)(r.out[1]), C.size_t(len(res.Stderr))
 		}
+		v.error_message = r.message
+		v.error_details, v.error_ndetails = r.details, C.size_t(r.ndetails)
 		r.mu.Unlock()
 		*info = v
 		return nil

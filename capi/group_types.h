@@ -23,6 +23,9 @@ typedef struct gossh_group_result_info {
     size_t stdout_len;
     const uint8_t *stderr_data;
     size_t stderr_len;
+    const char *error_message;
+    const char *const *error_details;
+    size_t error_ndetails;
 } gossh_group_result_info;
 
 #endif

@@ -2469,6 +2469,15 @@ void gossh_group_free(gossh_group *g);
  *   exit_signal    the signal that killed the command ("TERM", ...) or NULL
  *   stdout_data, stdout_len, stderr_data, stderr_len   the collected
  *                  output (data NULL when len is 0)
+ *   error_message  the error's message, NULL when code is 0
+ *   error_details, error_ndetails   the error's details (those
+ *                  gossh_error_detail names: "host", "stage", "reason",
+ *                  "hostname", ...) as error_ndetails pairs, name then
+ *                  value, in 2 * error_ndetails strings, sorted by name;
+ *                  NULL and 0 when code is 0
+ * With code, error_message and error_details a binding builds the host's
+ * error without reading an error object (gossh_group_result_error gives
+ * the same error as one).
  */
 typedef struct gossh_group_result_info {
     size_t size;
@@ -2486,10 +2495,14 @@ typedef struct gossh_group_result_info {
     size_t stdout_len;
     const uint8_t *stderr_data;
     size_t stderr_len;
+    const char *error_message;
+    const char *const *error_details;
+    size_t error_ndetails;
 } gossh_group_result_info;
 
 #define GOSSH_GROUP_RESULT_INFO_INIT                                            \
-    { sizeof(gossh_group_result_info), 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0, NULL, 0 }
+    { sizeof(gossh_group_result_info), 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL,     \
+      NULL, 0, NULL, 0, NULL, NULL, 0 }
 
 /*
  * gossh_group_result_read — fills *info (see above) from r in one call, for

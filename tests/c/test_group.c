@@ -183,6 +183,28 @@ static void check_read(gossh_group_result *r) {
                   n == (stream ? info.stderr_len : info.stdout_len),
               "read: stream %d", stream);
     }
+    /* the error in the struct is the error object's: message and every detail */
+    gossh_error *re = NULL;
+    gossh_group_result_error(r, &re, NULL);
+    if (!re) {
+        CHECK(info.code == 0 && !info.error_message && !info.error_details && info.error_ndetails == 0,
+              "read: an error in the struct of a host without one");
+        return;
+    }
+    CHECK(info.error_message && strcmp(info.error_message, gossh_error_message(re)) == 0,
+          "read: error message %s", info.error_message ? info.error_message : "(null)");
+    CHECK(info.error_ndetails > 0 && info.error_details, "read: no details (every group error has host)");
+    int has_host = 0;
+    for (size_t i = 0; info.error_details && i < info.error_ndetails; i++) {
+        const char *name = info.error_details[2 * i], *value = info.error_details[2 * i + 1];
+        const char *want = gossh_error_detail(re, name);
+        CHECK(want && strcmp(value, want) == 0, "read: detail %s = %s, the error object has %s", name, value,
+              want ? want : "(null)");
+        CHECK(i == 0 || strcmp(info.error_details[2 * i - 2], name) < 0, "read: details not sorted");
+        has_host |= strcmp(name, "host") == 0;
+    }
+    CHECK(has_host, "read: no host detail");
+    gossh_error_free(re);
 }
 
 static int results_seen;

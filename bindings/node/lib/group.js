@@ -9,7 +9,7 @@
 // that waits for the group's threads (close is asynchronous).
 
 const native = require('./native');
-const { InvalidArgumentError, ClosedError, AbortError } = require('./errors');
+const { InvalidArgumentError, ClosedError, AbortError, makeError, detailNamesFor } = require('./errors');
 const { connectOptionList, optionsFromList, hostKeyPolicy } = require('./options');
 const { Key } = require('./keys');
 
@@ -268,6 +268,8 @@ class Group {
   }
 }
 
+const POINTER_SIZE = native.koffi.sizeof('void *');
+
 /** A library-owned byte range as a Buffer of its own. */
 function copyBytes(ptr, len) {
   const n = Number(len);
@@ -275,10 +277,29 @@ function copyBytes(ptr, len) {
 }
 
 /**
+ * A failed host's error from its gossh_group_result_info: the message and
+ * the details (name, value pairs) the struct carries, as takeError would
+ * build it from the error object (the same details, those of its code).
+ */
+function resultError(info) {
+  const details = {};
+  const n = Number(info.error_ndetails);
+  if (n && info.error_details) {
+    const at = (i) => native.koffi.decode(info.error_details, i * POINTER_SIZE, 'const char *');
+    const wanted = new Set(detailNamesFor(info.code));
+    for (let i = 0; i < n; i++) {
+      const name = at(2 * i);
+      if (wanted.has(name)) details[name] = at(2 * i + 1);
+    }
+  }
+  return makeError(info.code, info.error_message, details);
+}
+
+/**
  * Copies one gossh_group_result into a plain object (before it is freed):
- * one gossh_group_result_read on the thread pool, so that a host's result
- * costs the main thread no synchronous call into the library; a failed
- * host's error object is read as every error is (lib/native.js, takeError).
+ * one gossh_group_result_read on the thread pool, error included, so that
+ * a host's result, failed or not, costs the main thread no synchronous
+ * call into the library.
  */
 async function readResult(r) {
   const info = { size: native.GROUP_RESULT_INFO_SIZE };
@@ -286,10 +307,8 @@ async function readResult(r) {
   const name = info.name;
   let error = null;
   if (info.code !== 0) {
-    const errOut = [null];
-    native.callSync('gossh_group_result_error', r, errOut);
-    error = native.takeError(info.code, errOut);
-    if (error) error.host = name;
+    error = resultError(info);
+    error.host = name;
   }
   const exit = info.exit_status;
   return {

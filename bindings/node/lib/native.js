@@ -252,6 +252,9 @@ const GroupResultInfo = koffi.struct('gossh_group_result_info', {
   stdout_len: 'size_t',
   stderr_data: 'void *',
   stderr_len: 'size_t',
+  error_message: 'const char *',
+  error_details: 'void *',
+  error_ndetails: 'size_t',
 });
 PROTOTYPES.push(
   'int gossh_group_new(_Out_ gossh_group **out, _Out_ gossh_error **err)',

@@ -257,6 +257,31 @@ test('Group: a refused option is named and adds no host; host commands and onOut
   }
 });
 
+test('a host\'s error has what Client.connect\'s error has for the same failure', async () => {
+  const { Client } = require('..');
+  const refused = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-group-'));
+  const empty = path.join(dir, 'known_hosts');
+  fs.writeFileSync(empty, '');
+  try {
+    for (const [opts, knownHosts] of [[hostOptions({ port: refused }), env().knownHosts], [hostOptions(), empty],
+      [hostOptions({ privateKey: key('id_wrong'), password: 'wrong' }), env().knownHosts]]) {
+      const [r] = await runOnHosts([{ ...opts, name: 'x' }], 'true', { knownHosts });
+      const c = new Client();
+      const want = await c.connect({ ...opts, knownHosts }).then(() => null, (e) => e);
+      await c.close();
+      assert.ok(want, 'connect should fail');
+      assert.strictEqual(r.error.constructor, want.constructor);
+      assert.strictEqual(r.error.code, want.code);
+      assert.strictEqual(r.error.host, 'x');
+      assert.deepStrictEqual({ ...r.error.details, host: undefined }, { ...want.details, host: undefined });
+      assert.ok(r.error.message.length > 0);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('Group: bad input', async () => {
   assert.throws(() => new Group({ poolSize: 0 }), /pool_size/);
   assert.throws(() => new Group({ hostKeyPolicy: 'trust-me' }), TypeError);

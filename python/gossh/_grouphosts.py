@@ -125,16 +125,25 @@ def _text(p: int | None) -> str | None:
     return ctypes.string_at(p).decode("utf-8", "replace") if p else None
 
 
+def _exception(info: _lib.group_result_info) -> Exception:
+    """A failed host's exception from the error the struct carries (its
+    message and details), as the error object would give it."""
+    details: dict[str, str] = {}
+    for i in range(info.error_ndetails):
+        name, value = info.error_details[2 * i], info.error_details[2 * i + 1]
+        if name is not None and value is not None:
+            details[name.decode("utf-8", "replace")] = value.decode("utf-8", "replace")
+    code: int = info.code
+    message = _text(info.error_message) or "gossh error %s (%d)" % (_lib.code_name(code), code)
+    exc = _lib.make_exception(code, message, details.get)
+    setattr(exc, "gossh_code", code)
+    return exc
+
+
 def read_result(r: Any) -> HostResult:
-    """Copies result r (not freed here) into a HostResult: one
-    gossh_group_result_read, and the error object only for a failed host."""
+    """Copies result r (not freed here) into a HostResult with one
+    gossh_group_result_read, a failed host's error included."""
     info = _lib.group_result_info()
     info.size = ctypes.sizeof(info)
     call(lib.gossh_group_result_read, r, ctypes.byref(info))
-    exception = None
-    if info.code != 0:
-        e = _lib.error_p()
-        call(lib.gossh_group_result_error, r, ctypes.byref(e))
-        if e:
-            exception = _lib.exception_of(e)
-    return HostResult(info, exception)
+    return HostResult(info, _exception(info) if info.code != 0 else None)

@@ -193,6 +193,9 @@ class group_result_info(ctypes.Structure):
         ("stdout_len", c_size_t),
         ("stderr_data", c_void_p),
         ("stderr_len", c_size_t),
+        ("error_message", c_void_p),
+        ("error_details", POINTER(c_char_p)),
+        ("error_ndetails", c_size_t),
     ]
 
 

@@ -170,6 +170,40 @@ def test_keys_per_host_as_objects_and_text(env):
                 assert o.exception is None and o.exit_code == 0 and list(o.stdout) == ["ok"]
 
 
+def test_a_hosts_exception_is_what_connect_raises(env, tmp_path):
+    """The exception a failed host's output carries (built from the error in
+    its gossh_group_result_info) is the one SSHClient.connect raises for the
+    same failure: class, message and the details paramiko's exceptions
+    hold."""
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    refused = free_port()
+    cases = [
+        (dict(port=refused), env.known_hosts),
+        ({}, str(empty)),
+        (dict(key_filename=env.key("id_wrong"), password="wrong"), env.known_hosts),
+    ]
+    for kw, known_hosts in cases:
+        hc = HostConfig(port=kw.get("port"), password=kw.get("password"),
+                        private_key=kw.get("key_filename"))
+        with make(env, 1, [hc], known_hosts=known_hosts) as client:
+            out = client.run_command("true", stop_on_errors=False)
+            client.join(out, timeout=HANG_GUARD)
+            got = out[0].exception
+        c = gossh.SSHClient()
+        c.load_host_keys(known_hosts)
+        with pytest.raises(Exception) as want:
+            c.connect(**env.connect_kwargs(**dict(dict(key_filename=env.key("id_ed25519")), **kw)))
+        c.close()
+        assert type(got) is type(want.value), (got, want.value)
+        assert str(got) == str(want.value) or isinstance(got, NoValidConnectionsError)
+        assert getattr(got, "gossh_code", None) == getattr(want.value, "gossh_code", None)
+        for attr in ("hostname", "allowed_types", "detail"):
+            assert getattr(got, attr, None) == getattr(want.value, attr, None), attr
+        # NoValidConnectionsError: the same addresses
+        assert sorted(getattr(got, "errors", {})) == sorted(getattr(want.value, "errors", {}))
+
+
 def test_a_refused_option_names_itself(env):
     with pytest.raises(ValueError) as e:  # GOSSH_E_INVALID, as gossh_options_set's
         make(env, 3, [HostConfig(), HostConfig(port=70000), HostConfig()])

@@ -2450,6 +2450,16 @@ void gossh_group_free(gossh_group *g);
  * gossh_group_result_output — the collected output of stream 0 (stdout)
  *   or 1 (stderr): *data (NULL when *len is 0) and *len.
  */
+int gossh_group_result_name(const gossh_group_result *r, const char **out, gossh_error **err);
+int gossh_group_result_error(const gossh_group_result *r, gossh_error **out, gossh_error **err);
+int gossh_group_result_get(const gossh_group_result *r, const char *field, int64_t *out,
+                           gossh_error **err);
+int gossh_group_result_exit_signal(const gossh_group_result *r, const char **out,
+                                   gossh_error **err);
+int gossh_group_result_output(const gossh_group_result *r, int stream, const uint8_t **data,
+                              size_t *len, gossh_error **err);
+void gossh_group_result_free(gossh_group_result *r);
+
 /*
  * gossh_group_result_info — a whole result at once, filled in by
  * gossh_group_result_read: the numbers of gossh_group_result_get and the
@@ -2459,8 +2469,8 @@ void gossh_group_free(gossh_group *g);
  * so that a later library with a longer struct fills only the fields the
  * caller's header has.
  *   index          the host's index
- *   code           0, or the GOSSH_E_* code of the host's error (read the
- *                  error itself with gossh_group_result_error)
+ *   code           0, or the GOSSH_E_* code of the host's error (its
+ *                  message and details are below)
  *   exit_status    the exit status, -1 when none arrived
  *   reused         1 when a connection of an earlier run served this one
  *   reserved       0
@@ -2513,16 +2523,6 @@ typedef struct gossh_group_result_info {
  */
 int gossh_group_result_read(const gossh_group_result *r, gossh_group_result_info *info,
                             gossh_error **err);
-
-int gossh_group_result_name(const gossh_group_result *r, const char **out, gossh_error **err);
-int gossh_group_result_error(const gossh_group_result *r, gossh_error **out, gossh_error **err);
-int gossh_group_result_get(const gossh_group_result *r, const char *field, int64_t *out,
-                           gossh_error **err);
-int gossh_group_result_exit_signal(const gossh_group_result *r, const char **out,
-                                   gossh_error **err);
-int gossh_group_result_output(const gossh_group_result *r, int stream, const uint8_t **data,
-                              size_t *len, gossh_error **err);
-void gossh_group_result_free(gossh_group_result *r);
 
 /* ------------------------------------------------------------------------ */
 /* Logging                                                                   */

@@ -75,6 +75,10 @@ func (b *buffer) Read(buf []byte) (n int, err error) {
 		}
 		// if there is a next buffer, make it the head
 		if len(b.head.buf) == 0 && b.head != b.tail {
+			// gossh patch: the element is read; its packet's
+			// buffer goes back to the pool (packetpool.go).
+			releasePacketData(b.head.buf)
+			b.head.buf = nil
 			b.head = b.head.next
 			continue
 		}

@@ -357,6 +357,7 @@ func (ch *channel) handleData(packet []byte) error {
 		// sent a channel close; ignore it like ReadExtended does, since
 		// an error returned here would terminate the mux read loop and
 		// tear down the whole connection.
+		releasePacketData(data) // gossh patch: nobody reads it (packetpool.go)
 		if err := ch.adjustWindow(length); err != nil && err != io.EOF {
 			return err
 		}

@@ -380,17 +380,32 @@ func (c *gcmCipher) readCipherPacket(seqNum uint32, r io.Reader) ([]byte, error)
 		return nil, errors.New("ssh: max packet length exceeded")
 	}
 
-	if cap(c.buf) < int(length+gcmTagSize) {
-		c.buf = make([]byte, length+gcmTagSize)
+	// gossh patch: every packet this returns is the caller's own (see
+	// ownsPackets). A packet that fits is read and decrypted in place in
+	// a pooled buffer; channel data stays there until its channel's
+	// reader has copied it out (packetpool.go), anything else is copied
+	// out and the buffer goes back at once.
+	need := int(length + gcmTagSize)
+	var pooled *pooledBuf
+	var buf []byte
+	if need <= pooledDataSize {
+		pooled = getPooledBuf()
+		buf = pooled[:need]
 	} else {
-		c.buf = c.buf[:length+gcmTagSize]
+		buf = make([]byte, need)
 	}
+	keep := false
+	defer func() {
+		if pooled != nil && !keep {
+			putPooledBuf(pooled)
+		}
+	}()
 
-	if _, err := io.ReadFull(r, c.buf); err != nil {
+	if _, err := io.ReadFull(r, buf); err != nil {
 		return nil, err
 	}
 
-	plain, err := c.aead.Open(c.buf[:0], c.iv, c.buf, c.prefix[:])
+	plain, err := c.aead.Open(buf[:0], c.iv, buf, c.prefix[:])
 	if err != nil {
 		return nil, err
 	}
@@ -411,8 +426,19 @@ func (c *gcmCipher) readCipherPacket(seqNum uint32, r io.Reader) ([]byte, error)
 		return nil, fmt.Errorf("ssh: padding %d too large", padding)
 	}
 	plain = plain[1 : length-uint32(padding)]
-	return plain, nil
+	if pooled == nil {
+		return plain, nil
+	}
+	if isPooledPacketType(plain[0]) {
+		keep = true
+		return plain, nil
+	}
+	return append([]byte(nil), plain...), nil
 }
+
+// ownsPackets marks a packetCipher whose readCipherPacket returns packets
+// that are the caller's own, not its reused buffer (gossh patch).
+func (c *gcmCipher) ownsPackets() {}
 
 // cbcCipher implements the CBC ciphers defined in RFC 4253 section 6.1, in
 // MAC-then-encrypt mode and, for the *-etm@openssh.com MACs, in the

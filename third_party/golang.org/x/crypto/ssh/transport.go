@@ -171,6 +171,12 @@ func (s *connectionState) readPacket(r *bufio.Reader, strictMode bool) ([]byte, 
 		}
 	}
 
+	// gossh patch: a cipher whose packets are already the caller's own
+	// (pooled channel data, see packetpool.go) needs no copy.
+	if _, owned := s.packetCipher.(interface{ ownsPackets() }); owned {
+		return packet, err
+	}
+
 	// The packet may point to an internal buffer, so copy the
 	// packet out here.
 	fresh := make([]byte, len(packet))

@@ -99,3 +99,35 @@ func (b *buffer) Read(buf []byte) (n int, err error) {
 	}
 	return
 }
+
+// readSegments (gossh patch) waits like Read, then appends every queued
+// run of data to dst without copying it and returns dst and the number of
+// bytes appended, or io.EOF when the buffer is closed and empty. Each run
+// is the caller's from then on, to be given to releasePacketData once read.
+func (b *buffer) readSegments(dst [][]byte) ([][]byte, int, error) {
+	b.Cond.L.Lock()
+	defer b.Cond.L.Unlock()
+	for {
+		n := 0
+		for {
+			if len(b.head.buf) > 0 {
+				dst = append(dst, b.head.buf)
+				n += len(b.head.buf)
+				b.head.buf = nil
+			}
+			if b.head == b.tail {
+				break
+			}
+			releasePacketData(b.head.buf) // a run that Read emptied
+			b.head.buf = nil
+			b.head = b.head.next
+		}
+		if n > 0 {
+			return dst, n, nil
+		}
+		if b.closed {
+			return dst, 0, io.EOF
+		}
+		b.Cond.Wait()
+	}
+}

@@ -412,6 +412,37 @@ func (c *channel) ReadExtended(data []byte, extended uint32) (n int, err error) 
 	return n, err
 }
 
+// ReadSegments (gossh patch) is ReadExtended without the copy: it waits
+// for data of stream extended (0 the channel's data, 1 its stderr), then
+// appends every run of it that has arrived to dst and credits the peer's
+// window for them. The runs are the caller's; once done with each it hands
+// it to ReleaseSegment (or drops it, which costs only a reuse). It returns
+// io.EOF when the stream has ended and nothing is left.
+func (c *channel) ReadSegments(extended uint32, dst [][]byte) ([][]byte, error) {
+	var b *buffer
+	switch extended {
+	case 0:
+		b = c.pending
+	case 1:
+		b = c.extPending
+	default:
+		return dst, fmt.Errorf("ssh: extended code %d unimplemented", extended)
+	}
+	dst, n, err := b.readSegments(dst)
+	if n > 0 {
+		// As ReadExtended: a closed window is no error while data is left.
+		if err = c.adjustWindow(uint32(n)); err == io.EOF {
+			err = nil
+		}
+	}
+	return dst, err
+}
+
+// ReleaseSegment (gossh patch) gives a run returned by ReadSegments back
+// for reuse once the caller has read it (any slice of the run reaching its
+// end will do). Nothing may use the run afterwards.
+func (c *channel) ReleaseSegment(seg []byte) { releasePacketData(seg) }
+
 func (c *channel) close() {
 	c.closeOnce.Do(func() {
 		c.pending.eof()

@@ -382,9 +382,9 @@ func (c *gcmCipher) readCipherPacket(seqNum uint32, r io.Reader) ([]byte, error)
 
 	// gossh patch: every packet this returns is the caller's own (see
 	// ownsPackets). A packet that fits is read and decrypted in place in
-	// a pooled buffer; channel data stays there until its channel's
-	// reader has copied it out (packetpool.go), anything else is copied
-	// out and the buffer goes back at once.
+	// a pooled buffer; channel data of at least pooledKeepMin bytes stays
+	// there until its channel's reader has copied it out (packetpool.go),
+	// anything else is copied out and the buffer goes back at once.
 	need := int(length + gcmTagSize)
 	var pooled *pooledBuf
 	var buf []byte
@@ -429,7 +429,7 @@ func (c *gcmCipher) readCipherPacket(seqNum uint32, r io.Reader) ([]byte, error)
 	if pooled == nil {
 		return plain, nil
 	}
-	if isPooledPacketType(plain[0]) {
+	if isPooledPacketType(plain[0]) && len(plain) >= pooledKeepMin {
 		keep = true
 		return plain, nil
 	}

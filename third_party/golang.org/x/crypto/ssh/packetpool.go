@@ -7,7 +7,8 @@
 // collections and page faults that go with it. With this patch the GCM
 // cipher decrypts channel data packets in place in a pooled buffer, and the
 // channel's buffer gives it back to the pool once the reader has copied the
-// data out (buffer.Read). Any other packet is copied out as before.
+// data out (buffer.Read). Any other packet, and any small one, is copied
+// out as before.
 //
 // A pooled buffer is recognised by a trailer in its last bytes: a secret
 // random tag and the buffer's own address. Channel data always extends to
@@ -33,6 +34,12 @@ const (
 	pooledTrailer = 16
 	// pooledDataSize is the room for a packet (ciphertext and tag).
 	pooledDataSize = pooledBufSize - pooledTrailer
+	// pooledKeepMin is the least packet that keeps its pooled buffer;
+	// a smaller one is copied out. Unread data then holds at most about
+	// twice its size in buffers (a stream of tiny packets left unread
+	// would otherwise hold a whole buffer per packet), while a bulk
+	// stream's full-size packets are never copied.
+	pooledKeepMin = pooledDataSize / 2
 )
 
 type pooledBuf [pooledBufSize]byte

@@ -210,3 +210,61 @@ func TestPooledPacketsIntact(t *testing.T) {
 		}
 	}
 }
+
+// TestSmallPacketsAreNotPooled checks that only large channel data keeps a
+// pooled buffer: a stream of tiny packets left unread must not hold a
+// whole buffer per packet. ReadSegments shows which runs are pooled.
+func TestSmallPacketsAreNotPooled(t *testing.T) {
+	client, server, err := sshPipe()
+	if err != nil {
+		t.Fatalf("sshPipe: %v", err)
+	}
+	defer client.Close()
+	defer server.Close()
+	sizes := []int{1, 100, 4000, pooledKeepMin - 100, pooledKeepMin + 100, 32 << 10}
+	go func() {
+		nc, err := server.Accept()
+		if err != nil {
+			return
+		}
+		ch, reqs, err := nc.Accept()
+		if err != nil {
+			return
+		}
+		go DiscardRequests(reqs)
+		for _, n := range sizes {
+			ch.Write(make([]byte, n)) // one packet each: n <= the max packet
+		}
+		ch.Close()
+	}()
+	ch, reqs, err := client.OpenChannel("gossh-test", nil)
+	if err != nil {
+		t.Fatalf("OpenChannel: %v", err)
+	}
+	go DiscardRequests(reqs)
+	sr := ch.(interface {
+		ReadSegments(uint32, [][]byte) ([][]byte, error)
+		ReleaseSegment([]byte)
+	})
+	var runs [][]byte
+	for {
+		var err error
+		runs, err = sr.ReadSegments(0, runs)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(runs) != len(sizes) {
+		t.Fatalf("got %d runs, want %d", len(runs), len(sizes))
+	}
+	for i, r := range runs {
+		wantPooled := len(r)+9 >= pooledKeepMin // the packet has a 9-byte header
+		if len(r) != sizes[i] || (pooledBase(r) != nil) != wantPooled {
+			t.Errorf("run %d: %d bytes, pooled %v; want %d bytes, pooled %v", i, len(r), pooledBase(r) != nil, sizes[i], wantPooled)
+		}
+		sr.ReleaseSegment(r)
+	}
+}

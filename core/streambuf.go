@@ -52,7 +52,8 @@ func (c *chunk) release() {
 	}
 }
 
-// segment is a run of bytes of a chunk waiting to be read.
+// segment is a run of bytes waiting to be read: of a chunk (c), or a run
+// x/crypto handed over without a copy (c nil; see segmentReader).
 type segment struct {
 	c *chunk
 	b []byte
@@ -62,6 +63,24 @@ type segment struct {
 type streamBuf struct {
 	segs []segment
 	n    int // bytes queued
+	// release gives a handed-over run back to x/crypto once read (nil:
+	// runs are only ever of chunks).
+	release func([]byte)
+}
+
+// segmentReader is what the patched x/crypto's channels add
+// (third_party/golang.org/x/crypto/README.gossh.md): the runs of data that
+// have arrived, handed over instead of copied, and given back once read.
+type segmentReader interface {
+	ReadSegments(extended uint32, dst [][]byte) ([][]byte, error)
+	ReleaseSegment(seg []byte)
+}
+
+// pushRun queues a run handed over by r. Caller holds the channel's lock.
+func (q *streamBuf) pushRun(r segmentReader, b []byte) {
+	q.release = r.ReleaseSegment
+	q.segs = append(q.segs, segment{b: b})
+	q.n += len(b)
 }
 
 // Len is the number of bytes queued.
@@ -83,8 +102,12 @@ func (q *streamBuf) Read(p []byte) int {
 		n += k
 		s.b = s.b[k:]
 		if len(s.b) == 0 {
-			s.c.refs--
-			s.c.release()
+			if s.c != nil {
+				s.c.refs--
+				s.c.release()
+			} else {
+				q.release(s.b)
+			}
 			q.segs[0] = segment{}
 			q.segs = q.segs[1:]
 		}

@@ -452,6 +452,14 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 	return newError(KindProtocol, err, "SSH handshake failed: %v", err)
 }
 
+// noRequests is a closed channel of global requests: what ssh.NewClient is
+// given when gossh refuses the requests itself.
+var noRequests = func() chan *ssh.Request {
+	c := make(chan *ssh.Request)
+	close(c)
+	return c
+}()
+
 // handshakeRefused ends a connect whose options cannot make a handshake
 // (no algorithm left to offer) before anything is sent.
 func (c *Client) handshakeRefused(raw net.Conn, pc *phaseConn, err error) error {
@@ -709,9 +717,17 @@ func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *p
 		c.log.Infof("transport", "connect failed: %v", err)
 		return err
 	}
-	client := ssh.NewClient(sconn, chans, reqs)
+	// x/crypto's NewClient would start a goroutine that refuses the
+	// server's global requests, and gossh needs one that waits for the
+	// connection's end: one goroutine does both (a kept connection of a
+	// group's fan-out costs a goroutine less). The global requests channel
+	// closes when the connection ends.
+	client := ssh.NewClient(sconn, chans, noRequests)
 	dead := make(chan struct{})
 	go func() {
+		for r := range reqs {
+			_ = r.Reply(false, nil) // as x/crypto's Client: keepalives and all
+		}
 		_ = client.Wait()
 		// Release what the transport holds (a proxy command, jump hosts)
 		// when the server ends the connection, not only on Close.

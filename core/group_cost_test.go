@@ -29,8 +29,10 @@ import (
 // the C library does when loaded. GOSSH_FANMEM_KEEP=0 runs with
 // keep_connections off. Add -memprofile/-cpuprofile for where the bytes
 // and the time go, and GOSSH_FANMEM_HEAPPROF=FILE for a heap profile of
-// what the kept connections hold. It starts ceil(N/125) extra sshds (sshd's listen
-// backlog is 128), as the bench does.
+// what the kept connections hold. It starts ceil(N/125) extra sshds
+// (sshd's listen backlog is 128), as the bench does, unless
+// GOSSH_FANMEM_PORTS (comma-separated) and GOSSH_FANMEM_KNOWN_HOSTS name
+// running ones (so that strace -f or perf see this process alone).
 func TestGroupFanoutCost(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("GOSSH_FANMEM_N"))
 	if n <= 0 {
@@ -41,7 +43,16 @@ func TestGroupFanoutCost(t *testing.T) {
 		TuneGC(DefaultGCHeadroom)
 	}
 	keep := os.Getenv("GOSSH_FANMEM_KEEP") != "0"
-	ports, knownHosts := fanoutSshds(t, (n+124)/125)
+	var ports []int
+	knownHosts := os.Getenv("GOSSH_FANMEM_KNOWN_HOSTS")
+	for _, p := range strings.Split(os.Getenv("GOSSH_FANMEM_PORTS"), ",") {
+		if port, err := strconv.Atoi(p); err == nil {
+			ports = append(ports, port)
+		}
+	}
+	if len(ports) == 0 || knownHosts == "" {
+		ports, knownHosts = fanoutSshds(t, (n+124)/125)
+	}
 	key, err := LoadPrivateKeyFile(filepath.Join(s.keydir, "id_ed25519"), "")
 	if err != nil {
 		t.Fatal(err)

@@ -758,6 +758,11 @@ func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *p
 		c.log.Infof("transport", "connect failed: %v", err)
 		return err
 	}
+	// x/crypto keeps the config for re-keys, auth methods included, which
+	// it never calls again: drop them (x/crypto's copy of the config shares
+	// the slice), and with them the options, keys and auth state they
+	// hold, ~1.5 KB per kept connection.
+	clear(sshCfg.Auth)
 	// x/crypto's NewClient would start a goroutine that refuses the
 	// server's global requests, and gossh needs one that waits for the
 	// connection's end: one goroutine does both (a kept connection of a

@@ -504,13 +504,17 @@ func (r *groupRun) isCancelled() bool {
 
 // hostConfig is h's config with the group's connect timeout applied to
 // each phase it does not already limit more tightly.
+// Without one it is h's own config, which Connect does not change (it
+// works on a copy).
 func (r *groupRun) hostConfig(h *groupHost) *Config {
+	t := r.opts.connectTimeout
+	if t <= 0 {
+		return h.cfg
+	}
 	cfg := h.cfg.Clone()
-	if t := r.opts.connectTimeout; t > 0 {
-		for _, d := range []*time.Duration{&cfg.Timeout, &cfg.BannerTimeout, &cfg.AuthTimeout} {
-			if *d <= 0 || *d > t {
-				*d = t
-			}
+	for _, d := range []*time.Duration{&cfg.Timeout, &cfg.BannerTimeout, &cfg.AuthTimeout} {
+		if *d <= 0 || *d > t {
+			*d = t
 		}
 	}
 	return cfg

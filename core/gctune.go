@@ -102,7 +102,7 @@ func retune() {
 		// was 80 MiB, so a client with a small heap collected nothing
 		// before 80 MiB, five times the headroom (a fan-out's garbage
 		// all stayed in its peak memory).
-		p = min(p, maxGCPercent, int((base+gcTune.headroom)*100/goHeapMinimum))
+		p = max(100, min(p, maxGCPercent, int((base+gcTune.headroom)*100/goHeapMinimum)))
 	}
 	// Only a real change: SetGCPercent takes the heap lock.
 	if d := p - gcTune.percent; d > gcTune.percent/8 || -d > gcTune.percent/8 {

@@ -29,6 +29,10 @@ const DefaultGCHeadroom = 16 << 20
 // maxGCPercent bounds the percentage TuneGC sets for a tiny live heap.
 const maxGCPercent = 2000
 
+// goHeapMinimum is the Go runtime's minimum heap goal at GOGC=100; the
+// runtime scales it by GOGC/100.
+const goHeapMinimum = 4 << 20
+
 var gcTune struct {
 	once     sync.Once
 	headroom uint64
@@ -37,8 +41,8 @@ var gcTune struct {
 }
 
 // TuneGC makes the Go runtime collect garbage at most about every headroom
-// bytes of allocation while the live heap is small (see above); above
-// headroom bytes live it is GOGC=100. It does nothing if the GOGC
+// bytes of allocation while the live heap (with goroutine stacks and
+// globals) is small (see above); above headroom bytes live it is GOGC=100. It does nothing if the GOGC
 // environment variable is set (the user's choice wins) and nothing after its
 // first call. libgossh calls it when loaded, since its Go runtime serves
 // only gossh; a Go program may call it or not.
@@ -49,7 +53,7 @@ func TuneGC(headroom int64) {
 	gcTune.once.Do(func() {
 		gcTune.headroom = uint64(headroom)
 		gcTune.percent = 100
-		gcTune.sample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		gcTune.sample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
 		retune()
 		armGCTuner()
 	})
@@ -71,23 +75,34 @@ func armGCTuner() {
 	})
 }
 
-// retune sets GOGC so that the next goal is live + max(live, headroom).
-// Called at start and from the finalizer goroutine after each collection.
+// retune sets GOGC so that the next goal is live + max(base, headroom),
+// where base is what GOGC's percentage applies to: since Go 1.18 the goal
+// is live + (live heap + goroutine stacks + globals) * GOGC/100. Taking the
+// live heap alone as the base overshot wherever stacks are large next to
+// it: a group's fan-out over a thousand hosts has some 8000 goroutines,
+// tens of MiB of stacks, and a percentage sized for a few MiB of heap let
+// the heap grow by several times the headroom before a collection (all of
+// it in the fan-out's peak memory per host). Called at start and from the
+// finalizer goroutine after each collection.
 func retune() {
 	metrics.Read(gcTune.sample)
-	live := uint64(0)
-	if gcTune.sample[0].Value.Kind() == metrics.KindUint64 {
-		live = gcTune.sample[0].Value.Uint64()
+	base := uint64(0)
+	for _, s := range gcTune.sample {
+		if s.Value.Kind() == metrics.KindUint64 {
+			base += s.Value.Uint64()
+		}
 	}
-	if live == 0 {
-		live = 1 << 20
+	if base == 0 {
+		base = 1 << 20
 	}
 	p := 100
-	if live < gcTune.headroom {
-		p = int(gcTune.headroom * 100 / live)
-		if p > maxGCPercent {
-			p = maxGCPercent
-		}
+	if base < gcTune.headroom {
+		p = int(gcTune.headroom * 100 / base)
+		// Go's minimum heap goal is 4 MiB scaled by GOGC/100: at 2000% it
+		// was 80 MiB, so a client with a small heap collected nothing
+		// before 80 MiB, five times the headroom (a fan-out's garbage
+		// all stayed in its peak memory).
+		p = max(100, min(p, maxGCPercent, int((base+gcTune.headroom)*100/goHeapMinimum)))
 	}
 	// Only a real change: SetGCPercent takes the heap lock.
 	if d := p - gcTune.percent; d > gcTune.percent/8 || -d > gcTune.percent/8 {

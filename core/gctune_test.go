@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -37,6 +38,13 @@ func TestTuneGCFloorsTheHeadroom(t *testing.T) {
 	// A small live heap: the goal is live + 16 MiB, far above GOGC=100's.
 	if p := waitPercent(t, func(p int) bool { return p > 200 }); p <= 200 {
 		t.Fatalf("GOGC %d with a small live heap, want > 200", p)
+	}
+	// ...and no more than about that: Go's minimum goal (4 MiB at GOGC=100)
+	// scales with GOGC, and must not lift the goal far above the headroom.
+	goal := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(goal)
+	if g := goal[0].Value.Uint64(); g > 2*DefaultGCHeadroom {
+		t.Fatalf("heap goal %d MiB with a small live heap, want about the %d MiB headroom", g>>20, DefaultGCHeadroom>>20)
 	}
 	// A live heap larger than the headroom: plain GOGC=100, so memory
 	// stays proportional to what is live.

@@ -18,7 +18,7 @@ INCLUDEDIR ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 export GOSSH_FAULTPROXY ?= $(CURDIR)/$(FAULTPROXY)
 
-.PHONY: all lib install uninstall test-install test-snippets dist help test test-suites test-go test-c test-python typecheck-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp bench-fanout clean fuzz
+.PHONY: all lib install uninstall test-install test-snippets dist help test test-suites test-go test-xcrypto test-c test-python typecheck-python test-node test-examples test-faults test-faults-suites test-fuzz demo bench bench-sftp bench-fanout clean fuzz
 
 all: lib $(FAULTPROXY) ## build build/libgossh.so, put copies where the Python and Node bindings find them, and the tests' fault proxy
 
@@ -197,6 +197,16 @@ test-go: ## Go: gofmt, vet, and go test -race on core and capi, then the fault s
 	$(GO) vet ./...
 	$(WITH_SSHD) $(GO) test -race -count=1 -skip '^TestFaults' ./core/... ./capi/
 	$(WITH_SSHD) $(GO) test -count=1 -run '^TestFaults' -v ./core/
+	$(MAKE) test-xcrypto
+
+# The patched copy of x/crypto (third_party/golang.org/x/crypto/README.gossh.md):
+# upstream's own tests of ssh and ssh/agent, and the patches' tests under the
+# race detector (whose checkptr also checks the pool's pointer arithmetic).
+XCRYPTO := third_party/golang.org/x/crypto
+test-xcrypto: ## Go: the patched x/crypto copy: upstream's ssh and ssh/agent tests, the patches' tests with -race
+	cd $(XCRYPTO) && $(GO) vet ./ssh/ ./ssh/agent/
+	cd $(XCRYPTO) && $(GO) test -count=1 ./ssh/ ./ssh/agent/
+	cd $(XCRYPTO) && $(GO) test -race -count=1 -run 'Pooled' ./ssh/
 
 # The ssh_config test joins the C tests here (away from the C_TESTS line,
 # which other branches extend).

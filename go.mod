@@ -11,3 +11,5 @@ require (
 	github.com/kr/fs v0.1.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 )
+
+replace golang.org/x/crypto => ./third_party/golang.org/x/crypto

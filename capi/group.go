@@ -3,6 +3,7 @@ package main
 /*
 #include <stdint.h>
 #include <stdlib.h>
+#include "group_types.h"
 
 typedef void (*gossh_group_result_cb)(size_t index, const char *name, int code, int exit_status,
                                       void *userdata);
@@ -23,6 +24,7 @@ static void gossh_call_group_output_cb(uintptr_t cb, size_t index, const char *n
 import "C"
 
 import (
+	"sort"
 	"sync"
 	"unsafe"
 
@@ -39,17 +41,60 @@ type groupResult struct {
 	name   *C.char
 	signal *C.char
 	out    [2]unsafe.Pointer
+	// A failed host's error for gossh_group_result_read: its message, and
+	// its details as an array of 2*ndetails C strings (name, value, ...).
+	message  *C.char
+	details  **C.char
+	ndetails int
+}
+
+// newGroupResult makes the C copies of r's strings and output.
+func newGroupResult(r *core.GroupResult) *groupResult {
+	gr := &groupResult{res: r, name: C.CString(r.Name)}
+	if r.ExitSignal != "" {
+		gr.signal = C.CString(r.ExitSignal)
+	}
+	for i, b := range [][]byte{r.Stdout, r.Stderr} {
+		if len(b) > 0 {
+			gr.out[i] = C.CBytes(b)
+		}
+	}
+	if r.Err != nil {
+		e := core.AsError(r.Err) // redacted, as gossh_group_result_error's
+		gr.message = C.CString(e.Msg)
+		names := make([]string, 0, len(e.Details))
+		for k := range e.Details {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		if len(names) > 0 {
+			gr.ndetails = len(names)
+			gr.details = (**C.char)(C.malloc(C.size_t(2*len(names)) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+			d := unsafe.Slice(gr.details, 2*len(names))
+			for i, k := range names {
+				d[2*i], d[2*i+1] = C.CString(k), C.CString(e.Details[k])
+			}
+		}
+	}
+	return gr
 }
 
 func (r *groupResult) free() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, p := range []unsafe.Pointer{unsafe.Pointer(r.name), unsafe.Pointer(r.signal), r.out[0], r.out[1]} {
+	for _, p := range []unsafe.Pointer{unsafe.Pointer(r.name), unsafe.Pointer(r.signal), r.out[0], r.out[1],
+		unsafe.Pointer(r.message)} {
 		if p != nil {
 			C.free(p)
 		}
 	}
-	r.name, r.signal, r.out = nil, nil, [2]unsafe.Pointer{}
+	if r.details != nil {
+		for _, p := range unsafe.Slice(r.details, 2*r.ndetails) {
+			C.free(unsafe.Pointer(p))
+		}
+		C.free(unsafe.Pointer(r.details))
+	}
+	r.name, r.signal, r.out, r.message, r.details, r.ndetails = nil, nil, [2]unsafe.Pointer{}, nil, nil, 0
 }
 
 func groupCall(h C.uintptr_t, e *C.uintptr_t, f func(*core.Group) error) C.int {
@@ -154,6 +199,37 @@ func gossh_group_add_host(h C.uintptr_t, name *C.char, opts C.uintptr_t, index *
 	})
 }
 
+//export gossh_group_add_host_list
+func gossh_group_add_host_list(h C.uintptr_t, name *C.char, base C.uintptr_t, names, values **C.char, n C.size_t,
+	index *C.size_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return groupCall(h, errOut, func(g *core.Group) error {
+		if name == nil {
+			return core.InvalidArgument("host name is NULL")
+		}
+		gn, gv, err := optionList(names, values, n)
+		if err != nil {
+			return err
+		}
+		cfg := core.NewConfig()
+		if base != 0 {
+			o, err := getOptions(base)
+			if err != nil {
+				return err
+			}
+			cfg = o.Config() // a snapshot: the list does not reach base
+		}
+		if _, err := cfg.SetList(gn, gv); err != nil {
+			return err
+		}
+		i, err := g.AddHost(C.GoString(name), cfg)
+		if err == nil && index != nil {
+			*index = C.size_t(i)
+		}
+		return err
+	})
+}
+
 //export gossh_group_set_host_command
 func gossh_group_set_host_command(h C.uintptr_t, index C.size_t, command *C.char, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
@@ -247,16 +323,7 @@ func gossh_group_next(h C.uintptr_t, timeoutMs C.int, out *C.uintptr_t, errOut *
 		if err != nil || r == nil {
 			return err
 		}
-		gr := &groupResult{res: r, name: C.CString(r.Name)}
-		if r.ExitSignal != "" {
-			gr.signal = C.CString(r.ExitSignal)
-		}
-		for i, b := range [][]byte{r.Stdout, r.Stderr} {
-			if len(b) > 0 {
-				gr.out[i] = C.CBytes(b)
-			}
-		}
-		*out = putHandle(kindGroupResult, gr)
+		*out = putHandle(kindGroupResult, newGroupResult(r))
 		return nil
 	})
 }
@@ -378,6 +445,43 @@ func gossh_group_result_get(h C.uintptr_t, field *C.char, out *C.int64_t, errOut
 			return core.InvalidArgument("unknown group result field %q", f)
 		}
 		*out = C.int64_t(v)
+		return nil
+	})
+}
+
+//export gossh_group_result_read
+func gossh_group_result_read(h C.uintptr_t, info *C.gossh_group_result_info, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return groupResultCall(h, errOut, func(r *groupResult) error {
+		if info == nil {
+			return core.InvalidArgument("info is NULL")
+		}
+		if uint64(info.size) < uint64(C.sizeof_gossh_group_result_info) {
+			return core.InvalidArgument("info->size is %d, not sizeof(gossh_group_result_info) (%d): "+
+				"initialise it with GOSSH_GROUP_RESULT_INFO_INIT", uint64(info.size), uint64(C.sizeof_gossh_group_result_info))
+		}
+		res := r.res
+		v := C.gossh_group_result_info{size: info.size, index: C.size_t(res.Index),
+			exit_status: C.int(res.ExitStatus), connect_us: C.int64_t(res.Connect.Microseconds()),
+			run_us: C.int64_t(res.Run.Microseconds()), transferred: C.uint64_t(res.Transferred)}
+		if res.Err != nil {
+			v.code = codeOf(res.Err)
+		}
+		if res.Reused {
+			v.reused = 1
+		}
+		r.mu.Lock()
+		v.name, v.exit_signal = r.name, r.signal
+		if r.out[0] != nil { // nil once freed by a free racing this call
+			v.stdout_data, v.stdout_len = (*C.uint8_t)(r.out[0]), C.size_t(len(res.Stdout))
+		}
+		if r.out[1] != nil {
+			v.stderr_data, v.stderr_len = (*C.uint8_t)(r.out[1]), C.size_t(len(res.Stderr))
+		}
+		v.error_message = r.message
+		v.error_details, v.error_ndetails = r.details, C.size_t(r.ndetails)
+		r.mu.Unlock()
+		*info = v
 		return nil
 	})
 }

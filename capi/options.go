@@ -38,6 +38,48 @@ func gossh_options_set(h C.uintptr_t, name, value *C.char, errOut *C.uintptr_t) 
 	return finish(cfg.Set(C.GoString(name), cString(value)), errOut)
 }
 
+// maxOptionList is the most options one gossh_options_set_list takes.
+const maxOptionList = 4096
+
+//export gossh_options_set_list
+func gossh_options_set_list(h C.uintptr_t, names, values **C.char, n C.size_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	cfg, err := getOptions(h)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	gn, gv, err := optionList(names, values, n)
+	if err != nil {
+		return finish(err, errOut)
+	}
+	_, err = cfg.SetList(gn, gv)
+	return finish(err, errOut)
+}
+
+// optionList copies n C option names and values (a NULL value is "") for
+// gossh_options_set_list and gossh_group_add_host_list.
+func optionList(names, values **C.char, n C.size_t) ([]string, []string, error) {
+	if n == 0 {
+		return nil, nil, nil
+	}
+	if names == nil || values == nil {
+		return nil, nil, core.InvalidArgument("names or values is NULL")
+	}
+	if uint64(n) > maxOptionList {
+		return nil, nil, core.InvalidArgument("%d options in one list (at most %d)", uint64(n), maxOptionList)
+	}
+	cn := unsafe.Slice(names, int(n))
+	cv := unsafe.Slice(values, int(n))
+	gn, gv := make([]string, n), make([]string, n)
+	for i := range cn {
+		if cn[i] == nil {
+			return nil, nil, core.InvalidArgument("option name %d of the list is NULL", i)
+		}
+		gn[i], gv[i] = C.GoString(cn[i]), cString(cv[i])
+	}
+	return gn, gv, nil
+}
+
 //export gossh_options_add_key
 func gossh_options_add_key(h C.uintptr_t, key C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)

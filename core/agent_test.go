@@ -1,6 +1,7 @@
 package core
 
 import (
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,8 +26,12 @@ func startAgent(t *testing.T, s testServer, keys ...string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	// The socket file appears at bind, before ssh-agent listens: wait
+	// until a connection is taken (ssh-add got "Connection refused" on a
+	// loaded machine).
 	for i := 0; i < 200; i++ {
-		if _, err := os.Stat(sock); err == nil {
+		if c, err := net.Dial("unix", sock); err == nil {
+			c.Close()
 			break
 		}
 		time.Sleep(20 * time.Millisecond)

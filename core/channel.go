@@ -82,7 +82,7 @@ func newChannel(c *Client, raw ssh.Channel, reqs <-chan *ssh.Request, typ string
 	c.log.Debugf("channel", "opened %s channel %d", typ, ch.id)
 	log := c.log
 	goSafe(log, "the stdout drain", func() { ch.drain(Stdout, raw) }, ch.closeWith)
-	goSafe(log, "the stderr drain", func() { ch.drain(Stderr, raw.Stderr()) }, ch.closeWith)
+	goSafe(log, "the stderr drain", func() { ch.drain(Stderr, raw) }, ch.closeWith)
 	goSafe(log, "the channel request handler", func() { ch.handleRequests(reqs) }, ch.closeWith)
 	return ch, nil
 }
@@ -146,9 +146,17 @@ func (ch *Channel) wanted(slot int) bool {
 	return ch.waiting[slot] > 0 || ch.armed&slotEv[slot] != 0
 }
 
-// drain copies one x/crypto stream into its buffer until EOF.
-func (ch *Channel) drain(i int, r io.Reader) {
+// drain moves stream i of raw into its buffer until EOF: run by run as
+// x/crypto hands them over where it can (segmentReader, the patched copy in
+// third_party), else copied into chunks.
+func (ch *Channel) drain(i int, raw ssh.Channel) {
+	var r io.Reader = raw
+	if i == Stderr {
+		r = raw.Stderr()
+	}
+	sr, _ := raw.(segmentReader)
 	var d drainBuf
+	var runs [][]byte
 	defer func() {
 		ch.mu.Lock()
 		d.done()
@@ -163,20 +171,33 @@ func (ch *Channel) drain(i int, r io.Reader) {
 			<-wait
 			ch.mu.Lock()
 		}
-		room := d.room()
+		var room []byte
+		if sr == nil {
+			room = d.room()
+		}
 		ch.mu.Unlock()
-		n, err := r.Read(room)
+		var n int
+		var err error
+		if sr != nil {
+			runs, err = sr.ReadSegments(uint32(i), runs[:0])
+		} else {
+			n, err = r.Read(room)
+		}
 		ch.mu.Lock()
 		ev := uint8(evStdout)
 		if i == Stderr && !ch.combine {
 			ev = evStderr
 		}
+		q := &ch.streams[i].buf
+		if ch.combine {
+			q = &ch.streams[Stdout].buf
+		}
+		for k, b := range runs {
+			q.pushRun(sr, b)
+			runs[k] = nil
+		}
 		if n > 0 {
-			if ch.combine {
-				d.take(&ch.streams[Stdout].buf, n)
-			} else {
-				d.take(&ch.streams[i].buf, n)
-			}
+			d.take(q, n)
 		}
 		if err != nil {
 			// Only a plain EOF can be a real end; it is one only if the
@@ -199,11 +220,7 @@ func (ch *Channel) drain(i int, r io.Reader) {
 			ch.mu.Unlock()
 			return
 		}
-		if ch.combine {
-			ch.broadcastData(ev, ch.streams[Stdout].buf.Len())
-		} else {
-			ch.broadcastData(ev, ch.streams[i].buf.Len())
-		}
+		ch.broadcastData(ev, q.Len())
 		ch.mu.Unlock()
 	}
 }

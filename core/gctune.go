@@ -29,10 +29,9 @@ const DefaultGCHeadroom = 16 << 20
 // maxGCPercent bounds the percentage TuneGC sets for a tiny live heap.
 const maxGCPercent = 2000
 
-// runtimeHeapMinimum is the Go runtime's minimum heap goal at GOGC=100
-// (defaultHeapMinimum in runtime/mgcpacer.go). The runtime scales it by
-// GOGC/100: the goal is max(live*(1+GOGC/100), 4 MiB*GOGC/100).
-const runtimeHeapMinimum = 4 << 20
+// goHeapMinimum is the Go runtime's minimum heap goal at GOGC=100; the
+// runtime scales it by GOGC/100.
+const goHeapMinimum = 4 << 20
 
 var gcTune struct {
 	once     sync.Once
@@ -42,8 +41,8 @@ var gcTune struct {
 }
 
 // TuneGC makes the Go runtime collect garbage at most about every headroom
-// bytes of allocation while the live heap is small (see above); above
-// headroom bytes live it is GOGC=100. It does nothing if the GOGC
+// bytes of allocation while the live heap (with goroutine stacks and
+// globals) is small (see above); above headroom bytes live it is GOGC=100. It does nothing if the GOGC
 // environment variable is set (the user's choice wins) and nothing after its
 // first call. libgossh calls it when loaded, since its Go runtime serves
 // only gossh; a Go program may call it or not.
@@ -54,7 +53,7 @@ func TuneGC(headroom int64) {
 	gcTune.once.Do(func() {
 		gcTune.headroom = uint64(headroom)
 		gcTune.percent = 100
-		gcTune.sample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		gcTune.sample = []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
 		retune()
 		armGCTuner()
 	})
@@ -76,35 +75,38 @@ func armGCTuner() {
 	})
 }
 
-// retune sets GOGC so that the next goal is live + max(live, headroom).
-// Called at start and from the finalizer goroutine after each collection.
+// retune sets GOGC so that the next goal is live + max(base, headroom),
+// where base is what GOGC's percentage applies to: since Go 1.18 the goal
+// is live + (live heap + goroutine stacks + globals) * GOGC/100. Taking the
+// live heap alone as the base overshot wherever stacks are large next to
+// it: a group's fan-out over a thousand hosts has some 8000 goroutines,
+// tens of MiB of stacks, and a percentage sized for a few MiB of heap let
+// the heap grow by several times the headroom before a collection (all of
+// it in the fan-out's peak memory per host). Called at start and from the
+// finalizer goroutine after each collection.
 func retune() {
 	metrics.Read(gcTune.sample)
-	live := uint64(0)
-	if gcTune.sample[0].Value.Kind() == metrics.KindUint64 {
-		live = gcTune.sample[0].Value.Uint64()
+	base := uint64(0)
+	for _, s := range gcTune.sample {
+		if s.Value.Kind() == metrics.KindUint64 {
+			base += s.Value.Uint64()
+		}
 	}
-	p := gcPercentFor(live, gcTune.headroom)
+	if base == 0 {
+		base = 1 << 20
+	}
+	p := 100
+	if base < gcTune.headroom {
+		p = int(gcTune.headroom * 100 / base)
+		// Go's minimum heap goal is 4 MiB scaled by GOGC/100: at 2000% it
+		// was 80 MiB, so a client with a small heap collected nothing
+		// before 80 MiB, five times the headroom (a fan-out's garbage
+		// all stayed in its peak memory).
+		p = max(100, min(p, maxGCPercent, int((base+gcTune.headroom)*100/goHeapMinimum)))
+	}
 	// Only a real change: SetGCPercent takes the heap lock.
 	if d := p - gcTune.percent; d > gcTune.percent/8 || -d > gcTune.percent/8 {
 		gcTune.percent = p
 		debug.SetGCPercent(p)
 	}
-}
-
-// gcPercentFor is the GOGC whose heap goal is about live + max(live,
-// headroom). The runtime's goal is max(live*(1+p/100),
-// runtimeHeapMinimum*p/100): headroom*100/live alone would put a live heap
-// under 4 MiB (every client at rest, and libgossh's start, where live is
-// 0) at a goal of 4 MiB*headroom/live, 64 MiB for 1 MiB live. So p is also
-// bounded by the minimum's term reaching live + headroom.
-func gcPercentFor(live, headroom uint64) int {
-	if live >= headroom {
-		return 100
-	}
-	p := maxGCPercent
-	if live > 0 {
-		p = int(min(headroom*100/live, maxGCPercent))
-	}
-	return max(100, min(p, int((live+headroom)*100/runtimeHeapMinimum)))
 }

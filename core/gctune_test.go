@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -37,6 +38,13 @@ func TestTuneGCFloorsTheHeadroom(t *testing.T) {
 	// A small live heap: the goal is live + 16 MiB, far above GOGC=100's.
 	if p := waitPercent(t, func(p int) bool { return p > 200 }); p <= 200 {
 		t.Fatalf("GOGC %d with a small live heap, want > 200", p)
+	}
+	// ...and no more than about that: Go's minimum goal (4 MiB at GOGC=100)
+	// scales with GOGC, and must not lift the goal far above the headroom.
+	goal := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(goal)
+	if g := goal[0].Value.Uint64(); g > 2*DefaultGCHeadroom {
+		t.Fatalf("heap goal %d MiB with a small live heap, want about the %d MiB headroom", g>>20, DefaultGCHeadroom>>20)
 	}
 	// A live heap larger than the headroom: plain GOGC=100, so memory
 	// stays proportional to what is live.
@@ -71,30 +79,5 @@ func TestTuneGCLeavesGOGCAlone(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
-	}
-}
-
-// heapGoal is the Go runtime's heap goal for a live heap and GOGC (see
-// runtimeHeapMinimum).
-func heapGoal(live uint64, p int) uint64 {
-	return max(live+live*uint64(p)/100, runtimeHeapMinimum*uint64(p)/100)
-}
-
-// TestGCPercentForGoal checks the goal TuneGC aims at, live + max(live,
-// headroom), against the runtime's formula, heap minimum included: at
-// start (live 0) and for a client at rest (live under 4 MiB) the goal once
-// was 4 MiB*headroom/live, 64 MiB and more.
-func TestGCPercentForGoal(t *testing.T) {
-	const h = DefaultGCHeadroom
-	for _, live := range []uint64{0, 64 << 10, 512 << 10, 1 << 20, 2 << 20, 3 << 20, 4 << 20, 6 << 20, 8 << 20, 12 << 20, 15 << 20, 16 << 20, 17 << 20, 64 << 20, 1 << 30} {
-		p := gcPercentFor(live, h)
-		goal := heapGoal(live, p)
-		want := live + max(live, h)
-		if goal > want+want/16 || goal < want-want/8 {
-			t.Errorf("live %d KiB: GOGC %d gives a goal of %d KiB, want about %d KiB", live>>10, p, goal>>10, want>>10)
-		}
-		if p < 100 || p > maxGCPercent {
-			t.Errorf("live %d KiB: GOGC %d outside 100..%d", live>>10, p, maxGCPercent)
-		}
 	}
 }

@@ -428,13 +428,13 @@ func (r *groupRun) take() int {
 // worker runs hosts from the queue until it is empty or the run stops.
 func (r *groupRun) worker() {
 	defer r.workers.Done()
-	buf := make([]byte, 32*1024) // one per worker, not per host
+	var buf readBuf // one per worker, not per host
 	for {
 		i := r.take()
 		if i < 0 {
 			return
 		}
-		res := r.runHost(i, buf)
+		res := r.runHost(i, &buf)
 		if res.Err != nil && r.opts.stopOnErrors {
 			r.mu.Lock()
 			if !r.stopped {
@@ -504,20 +504,24 @@ func (r *groupRun) isCancelled() bool {
 
 // hostConfig is h's config with the group's connect timeout applied to
 // each phase it does not already limit more tightly.
+// Without one it is h's own config, which Connect does not change (it
+// works on a copy).
 func (r *groupRun) hostConfig(h *groupHost) *Config {
+	t := r.opts.connectTimeout
+	if t <= 0 {
+		return h.cfg
+	}
 	cfg := h.cfg.Clone()
-	if t := r.opts.connectTimeout; t > 0 {
-		for _, d := range []*time.Duration{&cfg.Timeout, &cfg.BannerTimeout, &cfg.AuthTimeout} {
-			if *d <= 0 || *d > t {
-				*d = t
-			}
+	for _, d := range []*time.Duration{&cfg.Timeout, &cfg.BannerTimeout, &cfg.AuthTimeout} {
+		if *d <= 0 || *d > t {
+			*d = t
 		}
 	}
 	return cfg
 }
 
 // runHost connects host i (or reuses its kept connection) and runs the spec.
-func (r *groupRun) runHost(i int, buf []byte) (res *GroupResult) {
+func (r *groupRun) runHost(i int, buf *readBuf) (res *GroupResult) {
 	h := r.hosts[i]
 	res = &GroupResult{Index: i, Name: h.name, ExitStatus: -1}
 	r.g.mu.Lock()
@@ -601,7 +605,7 @@ func (r *groupRun) runHost(i int, buf []byte) (res *GroupResult) {
 
 // session runs spec on c, collecting output and the exit status into res,
 // within the group's command timeout.
-func (r *groupRun) session(i int, h *groupHost, c *Client, spec *SessionSpec, buf []byte, res *GroupResult) error {
+func (r *groupRun) session(i int, h *groupHost, c *Client, spec *SessionSpec, rb *readBuf, res *GroupResult) error {
 	var deadline time.Time
 	if t := r.opts.commandTimeout; t > 0 {
 		deadline = time.Now().Add(t)
@@ -637,6 +641,7 @@ func (r *groupRun) session(i int, h *groupHost, c *Client, spec *SessionSpec, bu
 		defer func() { res.Stdout, res.Stderr = out[0].Bytes(), out[1].Bytes() }() // what arrived, also after a failure
 	}
 	for {
+		buf := rb.get()
 		stream, n, err := ch.ReadAny(buf, remaining())
 		if err != nil {
 			return timedOut(err)
@@ -650,6 +655,7 @@ func (r *groupRun) session(i int, h *groupHost, c *Client, spec *SessionSpec, bu
 		if r.onOutput != nil {
 			r.callOutput(i, h.name, stream, buf[:n])
 		}
+		rb.filled(n)
 	}
 	status, err := ch.ExitStatus(remaining())
 	if err != nil {
@@ -657,6 +663,33 @@ func (r *groupRun) session(i int, h *groupHost, c *Client, spec *SessionSpec, bu
 	}
 	res.ExitStatus, res.ExitSignal = status, ch.ExitSignal()
 	return nil
+}
+
+// readBuf is a worker's buffer for reading its hosts' output: small until
+// a read fills it, then full size. A worker per host (pool_size = N) each
+// with 32 KiB from the start was 32 KiB per host for commands like "true"
+// that print nothing.
+type readBuf struct{ b []byte }
+
+const (
+	firstGroupRead = 1 << 10  // what most commands' output fits in
+	groupRead      = 32 << 10 // a busy stream's reads (one SSH packet's worth)
+)
+
+// get returns the buffer to read into next.
+func (rb *readBuf) get() []byte {
+	if rb.b == nil {
+		rb.b = make([]byte, firstGroupRead)
+	}
+	return rb.b
+}
+
+// filled records a read of n bytes into the buffer get returned: one that
+// filled it makes the next one full size.
+func (rb *readBuf) filled(n int) {
+	if n == len(rb.b) && n < groupRead {
+		rb.b = make([]byte, groupRead)
+	}
 }
 
 // callOutput calls the output callback, keeping a panic inside it.

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -88,15 +89,35 @@ func (e *HostKeyEntry) names(hostname string) (int, bool) {
 // patternMatches matches one pattern: a hashed |1|salt|hash, or a glob with * and ?.
 func patternMatches(pattern, host string) bool {
 	if strings.HasPrefix(pattern, "|1|") {
-		parts := strings.Split(pattern[3:], "|")
-		if len(parts) != 2 {
+		saltText, wantText, ok := strings.Cut(pattern[3:], "|")
+		if !ok || strings.IndexByte(wantText, '|') >= 0 {
 			return false
 		}
-		salt, err1 := base64.StdEncoding.DecodeString(parts[0])
-		want, err2 := base64.StdEncoding.DecodeString(parts[1])
-		if err1 != nil || err2 != nil {
+		// Decoded on the stack: a lookup matches every line of a
+		// known_hosts, and this ran four allocations per hashed line.
+		var saltBuf [hmacBlock]byte
+		var wantBuf [sha1.Size + 3]byte
+		var salt, want []byte
+		if base64.StdEncoding.DecodedLen(len(saltText)) <= len(saltBuf) {
+			n, err := base64.StdEncoding.Decode(saltBuf[:], []byte(saltText))
+			if err != nil {
+				return false
+			}
+			salt = saltBuf[:n]
+		} else {
+			var err error
+			if salt, err = base64.StdEncoding.DecodeString(saltText); err != nil {
+				return false
+			}
+		}
+		if base64.StdEncoding.DecodedLen(len(wantText)) > len(wantBuf) {
+			return false // longer than any HMAC-SHA1
+		}
+		n, err := base64.StdEncoding.Decode(wantBuf[:], []byte(wantText))
+		if err != nil {
 			return false
 		}
+		want = wantBuf[:n]
 		if hashMatches(salt, want, host) {
 			return true
 		}
@@ -107,10 +128,40 @@ func patternMatches(pattern, host string) bool {
 	return globMatch(strings.ToLower(pattern), strings.ToLower(host))
 }
 
+// hmacBlock is SHA-1's block size, HMAC's pad length.
+const hmacBlock = 64
+
+// maxStackHost is the longest host name hashMatches hashes without
+// allocating.
+const maxStackHost = 255
+
+// hashMatches reports whether HMAC-SHA1(salt, host) is want. It computes
+// the HMAC on the stack (RFC 2104: H(K^opad || H(K^ipad || host))) for a
+// salt of at most one block (OpenSSH's are 20 bytes) and a host name of at
+// most maxStackHost bytes, and with crypto/hmac otherwise.
 func hashMatches(salt, want []byte, host string) bool {
-	mac := hmac.New(sha1.New, salt)
-	mac.Write([]byte(host))
-	return hmac.Equal(mac.Sum(nil), want)
+	if len(salt) > hmacBlock || len(host) > maxStackHost {
+		mac := hmac.New(sha1.New, bytes.Clone(salt)) // a copy: salt may be on the caller's stack
+		mac.Write([]byte(host))
+		return hmac.Equal(mac.Sum(nil), want)
+	}
+	var pad [hmacBlock]byte
+	copy(pad[:], salt)
+	for i := range pad {
+		pad[i] ^= 0x36
+	}
+	var in [hmacBlock + maxStackHost]byte
+	n := copy(in[:], pad[:])
+	n += copy(in[n:], host)
+	inner := sha1.Sum(in[:n])
+	for i := range pad {
+		pad[i] ^= 0x36 ^ 0x5c
+	}
+	var out [hmacBlock + sha1.Size]byte
+	copy(out[:], pad[:])
+	copy(out[hmacBlock:], inner[:])
+	sum := sha1.Sum(out[:])
+	return hmac.Equal(sum[:], want)
 }
 
 // globMatch matches OpenSSH-style wildcards: * (any run) and ? (one
@@ -252,7 +303,42 @@ type HostKeys struct {
 	mu      sync.Mutex
 	entries []*HostKeyEntry
 	skipped int
+	// matches caches, per host name, the entries that match it (any
+	// marker), until the entries change. A connect looks a name up six or
+	// more times (CAs, keys, revocations, in two stores), and each lookup
+	// matched every entry: with a hashed known_hosts that is an HMAC per
+	// line per lookup, milliseconds per host of a group's fan-out over a
+	// few thousand lines. Entries are never changed in place (a change
+	// replaces the pointer), so a cached entry is what the store holds.
+	matches map[string][]*HostKeyEntry
 }
+
+// maxMatchCache bounds the host names whose matches are cached; past it
+// the cache starts over.
+const maxMatchCache = 4096
+
+// matching returns the entries that match hostname, in file order. Caller
+// holds mu and must not change the slice.
+func (h *HostKeys) matching(hostname string) []*HostKeyEntry {
+	if m, ok := h.matches[hostname]; ok {
+		return m
+	}
+	var out []*HostKeyEntry
+	for _, e := range h.entries {
+		if e.Matches(hostname) {
+			out = append(out, e)
+		}
+	}
+	if h.matches == nil || len(h.matches) >= maxMatchCache {
+		h.matches = make(map[string][]*HostKeyEntry)
+	}
+	h.matches[hostname] = out
+	return out
+}
+
+// changed forgets the cached matches. Caller holds mu and calls it with
+// every change of entries.
+func (h *HostKeys) changed() { h.matches = nil }
 
 // NewHostKeys returns an empty store.
 func NewHostKeys() *HostKeys { return &HostKeys{} }
@@ -321,9 +407,9 @@ func (h *HostKeys) Skipped() int {
 
 // put replaces the entry with the same marker, patterns and key type, or appends e.
 func (h *HostKeys) put(e *HostKeyEntry) {
+	h.changed()
 	for i, old := range h.entries {
-		if old.Marker == e.Marker && old.Key.Type() == e.Key.Type() &&
-			strings.Join(old.Patterns, ",") == strings.Join(e.Patterns, ",") {
+		if old.Marker == e.Marker && old.Key.Type() == e.Key.Type() && slices.Equal(old.Patterns, e.Patterns) {
 			h.entries[i] = e
 			return
 		}
@@ -340,6 +426,7 @@ func (h *HostKeys) put(e *HostKeyEntry) {
 func (h *HostKeys) Add(hostname string, key ssh.PublicKey) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.changed()
 	for i := 0; i < len(h.entries); i++ {
 		e := h.entries[i]
 		if e.Marker != MarkerNone || e.Key.Type() != key.Type() {
@@ -390,6 +477,7 @@ func (h *HostKeys) Remove(hostname string) bool { return h.RemoveType(hostname, 
 func (h *HostKeys) RemoveType(hostname, keyType string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.changed()
 	removed := false
 	out := h.entries[:0]
 	for _, e := range h.entries {
@@ -415,6 +503,7 @@ func (h *HostKeys) RemoveType(hostname, keyType string) bool {
 func (h *HostKeys) Clear() {
 	h.mu.Lock()
 	h.entries = nil
+	h.changed()
 	h.mu.Unlock()
 }
 
@@ -424,8 +513,8 @@ func (h *HostKeys) Lookup(hostname string) []ssh.PublicKey {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var keys []ssh.PublicKey
-	for _, e := range h.entries {
-		if e.Marker == MarkerNone && e.Matches(hostname) {
+	for _, e := range h.matching(hostname) {
+		if e.Marker == MarkerNone {
 			keys = append(keys, e.Key)
 		}
 	}
@@ -473,8 +562,8 @@ func (h *HostKeys) IsRevoked(hostname string, key ssh.PublicKey) bool {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, e := range h.entries {
-		if e.Marker != MarkerRevoked || !e.Matches(hostname) {
+	for _, e := range h.matching(hostname) {
+		if e.Marker != MarkerRevoked {
 			continue
 		}
 		for _, k := range cands {
@@ -491,8 +580,8 @@ func (h *HostKeys) CertAuthorities(hostname string) []ssh.PublicKey {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	var keys []ssh.PublicKey
-	for _, e := range h.entries {
-		if e.Marker == MarkerCertAuthority && e.Matches(hostname) {
+	for _, e := range h.matching(hostname) {
+		if e.Marker == MarkerCertAuthority {
 			keys = append(keys, e.Key)
 		}
 	}

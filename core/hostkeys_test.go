@@ -1,7 +1,9 @@
 package core
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha1"
 	"fmt"
 	"io"
 	"net"
@@ -726,3 +728,118 @@ func TestAcceptedHostKeyIsNoWarning(t *testing.T) {
 type acceptOnly struct{}
 
 func (acceptOnly) MissingHostKey(string, ssh.PublicKey) (Decision, error) { return Accept, nil }
+
+// Lookups answer from a per-name cache of matching entries: every change of
+// the store (Add, AddLine, Load, Remove, RemoveType, Clear) shows in the
+// next lookup, for plain, @revoked and @cert-authority entries alike.
+func TestHostKeysMatchCacheFollowsChanges(t *testing.T) {
+	a, b, ca := sshtest.MustNewSigner().PublicKey(), sshtest.MustNewSigner().PublicKey(), sshtest.MustNewSigner().PublicKey()
+	h := NewHostKeys()
+	name := "[cache.example]:2222"
+	if err := h.AddLine(HashHostname(name, nil) + " " + pubText(a)); err != nil {
+		t.Fatal(err)
+	}
+	check := func(step string, wantKeys int, revoked bool, cas int) {
+		t.Helper()
+		for i := 0; i < 2; i++ { // a miss, then a hit
+			if n := len(h.Lookup(name)); n != wantKeys {
+				t.Fatalf("%s: Lookup gave %d keys, want %d", step, n, wantKeys)
+			}
+			if r := h.IsRevoked(name, b); r != revoked {
+				t.Fatalf("%s: IsRevoked = %v, want %v", step, r, revoked)
+			}
+			if n := len(h.CertAuthorities(name)); n != cas {
+				t.Fatalf("%s: %d CAs, want %d", step, n, cas)
+			}
+		}
+	}
+	check("hashed line", 1, false, 0)
+	h.Add(name, b) // the same type: replaces a, the line stays hashed
+	check("Add", 1, false, 0)
+	if k := h.Lookup(name); !keysEqual(k[0], b) {
+		t.Fatal("Add: Lookup still gives the old key")
+	}
+	if err := h.AddLine("@revoked * " + pubText(b)); err != nil {
+		t.Fatal(err)
+	}
+	check("@revoked", 1, true, 0)
+	h.LoadData([]byte("@cert-authority *.example]:2222 "+pubText(ca)+"\n"), "test", DefaultLogger())
+	check("LoadData @cert-authority", 1, true, 1)
+	h.RemoveType(name, b.Type())
+	check("RemoveType", 0, true, 1)
+	h.Add(name, a)
+	check("Add again", 1, true, 1)
+	h.Remove(name)
+	check("Remove", 0, true, 1)
+	h.Clear()
+	check("Clear", 0, false, 0)
+	// More names than the cache holds: it starts over, answers stay right.
+	h.Add(name, a)
+	for i := 0; i < maxMatchCache+10; i++ {
+		h.Lookup(fmt.Sprintf("other-%d.example", i))
+	}
+	check("after the cache filled", 1, false, 0)
+}
+
+// The host-key work of one connect (the algorithms to offer, then the
+// check) against a known_hosts of 2000 hashed lines, as OpenSSH's
+// HashKnownHosts writes them.
+func BenchmarkHostKeyCheckHashedKnownHosts(b *testing.B) {
+	c := NewClient()
+	var lines []string
+	for i := 0; i < 2000; i++ {
+		lines = append(lines, HashHostname(fmt.Sprintf("[host-%d.example]:22", i), nil)+" "+pubText(sshtest.MustNewSigner().PublicKey()))
+	}
+	key := sshtest.MustNewSigner().PublicKey()
+	name := "[target.example]:22"
+	lines = append(lines, HashHostname(name, nil)+" "+pubText(key))
+	c.HostKeys().LoadData([]byte(strings.Join(lines, "\n")), "bench", DefaultLogger())
+	for _, fresh := range []bool{true, false} {
+		b.Run(map[bool]string{true: "first-connect", false: "again"}[fresh], func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if fresh { // as for a host not looked up before
+					h := c.HostKeys()
+					h.mu.Lock()
+					h.changed()
+					h.mu.Unlock()
+				}
+				c.hostKeyAlgorithms(name)
+				var accepted ssh.PublicKey
+				if err := c.checkHostKey(name, key, &phaseConn{}, &accepted); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// hashMatches (HMAC-SHA1 computed on the stack) agrees with crypto/hmac for
+// salts and host names of every length around its limits, and a hashed
+// pattern matches without allocating.
+func TestHashMatchesAgreesWithHMAC(t *testing.T) {
+	for _, saltLen := range []int{0, 1, 20, 63, 64, 65, 100} {
+		for _, hostLen := range []int{0, 1, 20, 55, 56, 64, 200, 254, 255, 256, 400} {
+			salt := make([]byte, saltLen)
+			host := make([]byte, hostLen)
+			rand.Read(salt)
+			rand.Read(host)
+			mac := hmac.New(sha1.New, salt)
+			mac.Write(host)
+			want := mac.Sum(nil)
+			if !hashMatches(salt, want, string(host)) {
+				t.Fatalf("salt %d, host %d: no match with the right HMAC", saltLen, hostLen)
+			}
+			want[0] ^= 1
+			if hashMatches(salt, want, string(host)) {
+				t.Fatalf("salt %d, host %d: a wrong HMAC matched", saltLen, hostLen)
+			}
+		}
+	}
+	pattern := HashHostname("[Host.Example]:2222", nil)
+	if !patternMatches(pattern, "[Host.Example]:2222") || patternMatches(pattern, "[host.example]:2223") {
+		t.Fatal("a hashed pattern matched wrongly")
+	}
+	if a := testing.AllocsPerRun(100, func() { patternMatches(pattern, "[other.example]:2222") }); a != 0 {
+		t.Fatalf("a hashed pattern's match allocated %v times", a)
+	}
+}

@@ -325,6 +325,35 @@ func (o *Options) Set(name, value string) error {
 	return o.cfg.Set(name, value)
 }
 
+// SetList sets names[i] to values[i] in order, all or none: at the first
+// name that Set refuses it returns that index and Set's error (which names
+// the option) and the options are as before the call. It returns -1 and
+// nil when every option was set. names and values have the same length.
+func (o *Options) SetList(names, values []string) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	c := o.cfg.Clone()
+	if i, err := c.SetList(names, values); err != nil {
+		return i, err
+	}
+	o.cfg = c
+	return -1, nil
+}
+
+// SetList sets names[i] to values[i] in order (see Set) and stops at the
+// first one refused, returning its index and the error; -1 and nil when
+// every option was set. Unlike Options.SetList it does not undo the
+// options set before a refused one: call it on a Clone to have all or
+// none.
+func (c *Config) SetList(names, values []string) (int, error) {
+	for i, name := range names {
+		if err := c.Set(name, values[i]); err != nil {
+			return i, err
+		}
+	}
+	return -1, nil
+}
+
 // AddKey appends a private key to try first (paramiko's pkey).
 func (o *Options) AddKey(k *Key) {
 	o.mu.Lock()

@@ -10,17 +10,27 @@ import "sync"
 // segments it has queued, and queues each under the channel's lock after
 // writing it, so a reader never sees bytes being written.
 
+// A drain's first read goes into a small array of its own (peekSize), so
+// that a stream that never carries data (stderr of most commands, stdout
+// of "true") holds no chunk: a group running "true" on a thousand hosts
+// held two 32 KiB chunks per host for nothing. Its first data is copied
+// into a chunk, and chunks then grow by chunkSizes as the stream proves
+// busy.
 const (
-	// firstChunk is the size of a drain's first chunk: small, because most
-	// streams (every idle channel's, most stderr) never fill one.
-	firstChunk = 32 << 10
-	// drainChunk is the size of every later chunk, and so of one read from
+	// peekSize is the room of a drain's first read.
+	peekSize = 256
+	// drainChunk is the largest chunk, and so the size of one read from
 	// x/crypto once a stream is busy.
 	drainChunk = 256 << 10
-	// minRead is the least room a drain reads into: with less left, it
-	// takes a new chunk (one SSH packet is at most 32 KiB).
+	// minRead is the least room a drain reads into from a full-size chunk:
+	// with less left, it takes a new chunk (one SSH packet is at most 32
+	// KiB). A smaller chunk is read into while a quarter of it is free.
 	minRead = 32 << 10
 )
+
+// chunkSizes are the sizes of a drain's chunks: the first, then each
+// next one when the one before has filled, staying at the last.
+var chunkSizes = [...]int{4 << 10, 32 << 10, drainChunk}
 
 // chunk is memory that a drain fills and readers empty. It returns to its
 // pool when the drain has moved on (open false) and no queued segment
@@ -31,12 +41,15 @@ type chunk struct {
 	open bool
 }
 
-var chunkPools = map[int]*sync.Pool{
-	firstChunk: {New: func() any { return &chunk{buf: make([]byte, firstChunk)} }},
-	drainChunk: {New: func() any { return &chunk{buf: make([]byte, drainChunk)} }},
-}
+var chunkPools = func() map[int]*sync.Pool {
+	m := make(map[int]*sync.Pool, len(chunkSizes))
+	for _, size := range chunkSizes {
+		m[size] = &sync.Pool{New: func() any { return &chunk{buf: make([]byte, size)} }}
+	}
+	return m
+}()
 
-// newChunk takes a chunk of size firstChunk or drainChunk from its pool,
+// newChunk takes a chunk of one of chunkSizes from its pool,
 // open for the drain that asked.
 func newChunk(size int) *chunk {
 	c := chunkPools[size].Get().(*chunk)
@@ -52,7 +65,8 @@ func (c *chunk) release() {
 	}
 }
 
-// segment is a run of bytes of a chunk waiting to be read.
+// segment is a run of bytes waiting to be read: of a chunk (c), or a run
+// x/crypto handed over without a copy (c nil; see segmentReader).
 type segment struct {
 	c *chunk
 	b []byte
@@ -62,6 +76,24 @@ type segment struct {
 type streamBuf struct {
 	segs []segment
 	n    int // bytes queued
+	// release gives a handed-over run back to x/crypto once read (nil:
+	// runs are only ever of chunks).
+	release func([]byte)
+}
+
+// segmentReader is what the patched x/crypto's channels add
+// (third_party/golang.org/x/crypto/README.gossh.md): the runs of data that
+// have arrived, handed over instead of copied, and given back once read.
+type segmentReader interface {
+	ReadSegments(extended uint32, dst [][]byte) ([][]byte, error)
+	ReleaseSegment(seg []byte)
+}
+
+// pushRun queues a run handed over by r. Caller holds the channel's lock.
+func (q *streamBuf) pushRun(r segmentReader, b []byte) {
+	q.release = r.ReleaseSegment
+	q.segs = append(q.segs, segment{b: b})
+	q.n += len(b)
 }
 
 // Len is the number of bytes queued.
@@ -83,8 +115,12 @@ func (q *streamBuf) Read(p []byte) int {
 		n += k
 		s.b = s.b[k:]
 		if len(s.b) == 0 {
-			s.c.refs--
-			s.c.release()
+			if s.c != nil {
+				s.c.refs--
+				s.c.release()
+			} else {
+				q.release(s.b)
+			}
 			q.segs[0] = segment{}
 			q.segs = q.segs[1:]
 		}
@@ -96,33 +132,57 @@ func (q *streamBuf) Read(p []byte) int {
 	return n
 }
 
-// drainBuf is a drain's current chunk and how much of it is used.
+// drainBuf is a drain's current chunk and how much of it is used, and the
+// small array its first read goes into.
 type drainBuf struct {
 	c    *chunk
 	used int
+	peek [peekSize]byte
 }
 
-// room returns the free tail to read into next, taking a new chunk when the
-// current one has less than minRead left. The first chunk is small; later
-// ones are full size, since a stream that filled one is busy. Caller holds
-// the channel's lock.
+// room returns the free tail to read into next: the peek array until the
+// stream's first data, then the current chunk while enough of it is free
+// (a quarter of it, at most minRead), else a new chunk of the next size.
+// Caller holds the channel's lock.
 func (d *drainBuf) room() []byte {
-	if d.c != nil && len(d.c.buf)-d.used >= minRead {
+	if d.c == nil {
+		return d.peek[:]
+	}
+	free := len(d.c.buf) - d.used
+	if free >= min(minRead, len(d.c.buf)/4) {
 		return d.c.buf[d.used:]
 	}
-	size := firstChunk
+	d.next(len(d.c.buf))
+	return d.c.buf
+}
+
+// next moves on to a new chunk, the size after prev in chunkSizes (the
+// first size when prev is 0). Caller holds the channel's lock.
+func (d *drainBuf) next(prev int) {
+	size := chunkSizes[0]
+	for i, s := range chunkSizes {
+		if s == prev {
+			size = chunkSizes[min(i+1, len(chunkSizes)-1)]
+		}
+	}
 	if d.c != nil {
-		size = drainChunk
 		d.c.open = false
 		d.c.release()
 	}
 	d.c, d.used = newChunk(size), 0
-	return d.c.buf
 }
 
-// take queues the n bytes just read into the free tail on q. Caller holds
-// the channel's lock.
+// take queues the n bytes just read into the room room returned on q.
+// Bytes read into the peek array are copied into a first chunk. Caller
+// holds the channel's lock.
 func (d *drainBuf) take(q *streamBuf, n int) {
+	if d.c == nil {
+		if n == 0 {
+			return
+		}
+		d.next(0)
+		copy(d.c.buf, d.peek[:n])
+	}
 	q.push(d.c, d.c.buf[d.used:d.used+n])
 	d.used += n
 }

@@ -615,6 +615,21 @@ int gossh_options_set(gossh_options *opts, const char *name, const char *value,
                       gossh_error **err);
 
 /*
+ * gossh_options_set_list — sets n options at once: names[i] to values[i],
+ * in order, each as gossh_options_set would (so "key_filename" appends).
+ * All or none: if one is refused, none of the n is set and the options are
+ * as before the call. For a binding that builds many options objects (one
+ * per host of a group), one call instead of one per option. values[i] NULL
+ * is "". n 0 sets nothing and returns 0. Does not block.
+ * Returns 0; GOSSH_E_INVALID for NULL names or values (with n > 0), a NULL
+ * names[i], n over 4096, an unknown name or a value that does not parse
+ * (the message names the option, as gossh_options_set's does, and never
+ * repeats the value); GOSSH_E_BADHANDLE.
+ */
+int gossh_options_set_list(gossh_options *opts, const char *const *names,
+                           const char *const *values, size_t n, gossh_error **err);
+
+/*
  * gossh_options_add_key — appends an already-loaded private key (paramiko's
  * pkey). Keys added this way are tried first, before key_filename. The
  * options keep their own reference; the caller may free key afterwards.
@@ -2291,6 +2306,21 @@ int gossh_group_add_host(gossh_group *g, const char *name, const gossh_options *
                          size_t *index, gossh_error **err);
 
 /*
+ * gossh_group_add_host_list — gossh_group_add_host in one call, for a
+ * binding or program adding many hosts: the host's options are a snapshot
+ * of base (NULL: those of a new gossh_options) with the n names[i] =
+ * values[i] set on top, as gossh_options_set_list sets them (in order;
+ * values[i] NULL is ""); base itself is not changed. Build what the hosts
+ * share (keys, user, timeouts) once in base, and give each host its own
+ * "hostname", "port"... in the list. Returns gossh_group_add_host's codes,
+ * plus GOSSH_E_INVALID for a list gossh_options_set_list refuses (no host
+ * is added) and GOSSH_E_BADHANDLE for a stale or wrong base.
+ */
+int gossh_group_add_host_list(gossh_group *g, const char *name, const gossh_options *base,
+                              const char *const *names, const char *const *values, size_t n,
+                              size_t *index, gossh_error **err);
+
+/*
  * gossh_group_set_host_command — makes host index exec command instead of
  * what the run's spec starts (per-host arguments: format the command
  * yourself); the spec's pty, environment and timeout still apply. command
@@ -2434,6 +2464,70 @@ int gossh_group_result_exit_signal(const gossh_group_result *r, const char **out
 int gossh_group_result_output(const gossh_group_result *r, int stream, const uint8_t **data,
                               size_t *len, gossh_error **err);
 void gossh_group_result_free(gossh_group_result *r);
+
+/*
+ * gossh_group_result_info — a whole result at once, filled in by
+ * gossh_group_result_read: the numbers of gossh_group_result_get and the
+ * pointers of _name, _exit_signal and _output, which belong to the result
+ * and stay valid until gossh_group_result_free. The caller sets size to
+ * sizeof(gossh_group_result_info) (GOSSH_GROUP_RESULT_INFO_INIT does),
+ * so that a later library with a longer struct fills only the fields the
+ * caller's header has.
+ *   index          the host's index
+ *   code           0, or the GOSSH_E_* code of the host's error (its
+ *                  message and details are below)
+ *   exit_status    the exit status, -1 when none arrived
+ *   reused         1 when a connection of an earlier run served this one
+ *   reserved       0
+ *   connect_us, run_us, transferred   as gossh_group_result_get's
+ *   name           the host's name as added
+ *   exit_signal    the signal that killed the command ("TERM", ...) or NULL
+ *   stdout_data, stdout_len, stderr_data, stderr_len   the collected
+ *                  output (data NULL when len is 0)
+ *   error_message  the error's message, NULL when code is 0
+ *   error_details, error_ndetails   the error's details (those
+ *                  gossh_error_detail names: "host", "stage", "reason",
+ *                  "hostname", ...) as error_ndetails pairs, name then
+ *                  value, in 2 * error_ndetails strings, sorted by name;
+ *                  NULL and 0 when code is 0
+ * With code, error_message and error_details a binding builds the host's
+ * error without reading an error object (gossh_group_result_error gives
+ * the same error as one).
+ */
+typedef struct gossh_group_result_info {
+    size_t size;
+    size_t index;
+    int code;
+    int exit_status;
+    int reused;
+    int reserved;
+    int64_t connect_us;
+    int64_t run_us;
+    uint64_t transferred;
+    const char *name;
+    const char *exit_signal;
+    const uint8_t *stdout_data;
+    size_t stdout_len;
+    const uint8_t *stderr_data;
+    size_t stderr_len;
+    const char *error_message;
+    const char *const *error_details;
+    size_t error_ndetails;
+} gossh_group_result_info;
+
+#define GOSSH_GROUP_RESULT_INFO_INIT                                            \
+    { sizeof(gossh_group_result_info), 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL,     \
+      NULL, 0, NULL, 0, NULL, NULL, 0 }
+
+/*
+ * gossh_group_result_read — fills *info (see above) from r in one call, for
+ * a binding that would otherwise make one call per field. Does not block.
+ * Returns 0; GOSSH_E_INVALID (NULL info, or info->size less than
+ * sizeof(gossh_group_result_info)); GOSSH_E_BADHANDLE. On failure *info is
+ * unchanged.
+ */
+int gossh_group_result_read(const gossh_group_result *r, gossh_group_result_info *info,
+                            gossh_error **err);
 
 /* ------------------------------------------------------------------------ */
 /* Logging                                                                   */

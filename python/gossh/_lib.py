@@ -172,6 +172,33 @@ class sftp_entry(ctypes.Structure):
     ]
 
 
+class group_result_info(ctypes.Structure):
+    """gossh_group_result_info (gossh_group_result_read): the pointers
+    belong to the result (valid until gossh_group_result_free), so they
+    are c_void_p, copied out before it is freed."""
+
+    _fields_ = [
+        ("size", c_size_t),
+        ("index", c_size_t),
+        ("code", c_int),
+        ("exit_status", c_int),
+        ("reused", c_int),
+        ("reserved", c_int),
+        ("connect_us", c_int64),
+        ("run_us", c_int64),
+        ("transferred", c_uint64),
+        ("name", c_void_p),
+        ("exit_signal", c_void_p),
+        ("stdout_data", c_void_p),
+        ("stdout_len", c_size_t),
+        ("stderr_data", c_void_p),
+        ("stderr_len", c_size_t),
+        ("error_message", c_void_p),
+        ("error_details", POINTER(c_char_p)),
+        ("error_ndetails", c_size_t),
+    ]
+
+
 class sftp_statvfs(ctypes.Structure):
     """gossh_sftp_statvfs_t"""
 
@@ -233,6 +260,8 @@ _PROTOTYPES: list[tuple[str, list[Any], Any]] = [
     # options
     ("gossh_options_new", [POINTER(options_p), _err_pp], c_int),
     ("gossh_options_set", [options_p, c_char_p, c_char_p, _err_pp], c_int),
+    ("gossh_options_set_list",
+     [options_p, POINTER(c_char_p), POINTER(c_char_p), c_size_t, _err_pp], c_int),
     ("gossh_options_add_key", [options_p, key_p, _err_pp], c_int),
     ("gossh_options_add_key_data", [options_p, c_char_p, c_size_t, _err_pp], c_int),
     ("gossh_options_free", [options_p], None),
@@ -413,6 +442,10 @@ _PROTOTYPES: list[tuple[str, list[Any], Any]] = [
     ("gossh_group_result_output",
      [group_result_p, c_int, POINTER(c_void_p), POINTER(c_size_t), _err_pp], c_int),
     ("gossh_group_result_free", [group_result_p], None),
+    ("gossh_group_result_read", [group_result_p, POINTER(group_result_info), _err_pp], c_int),
+    ("gossh_group_add_host_list",
+     [group_p, c_char_p, options_p, POINTER(c_char_p), POINTER(c_char_p), c_size_t,
+      POINTER(c_size_t), _err_pp], c_int),
     # logging
     ("gossh_set_log_callback", [LOG_CB, c_int, c_void_p, _err_pp], c_int),
     ("gossh_client_set_log_channel", [client_p, c_char_p, _err_pp], c_int),

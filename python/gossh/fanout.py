@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Final, Iterable, Iterator, Sequ
 
 from . import _lib
 from ._lib import call, lib
+from ._grouphosts import HostAdder, HostOptions, read_result
 from ._grouppolicy import set_group_policy
 from .pkey import PKey
 from .policy import MissingHostKeyPolicy
@@ -189,15 +190,18 @@ class ParallelSSHClient(_lib.NativeHandle):
         else:
             call(lib.gossh_group_load_host_keys, h, _lib.enc(os.fspath(known_hosts)))
         self._aliases: list[str | None] = []
-        for i, host in enumerate(hosts):
-            hc = host_config[i] if host_config is not None else HostConfig()
-            self._aliases.append(hc.alias)
-            self._add_host(host, hc, user, password, port, pkey, allow_agent, look_for_keys)
+        with HostAdder(h) as adder:
+            for i, host in enumerate(hosts):
+                hc = host_config[i] if host_config is not None else HostConfig()
+                self._aliases.append(hc.alias)
+                adder.add(hc.alias if hc.alias is not None else host,
+                          self._host_options(host, hc, user, password, port, pkey, allow_agent,
+                                             look_for_keys))
         self._on_output = _lib.GROUP_OUTPUT_CB(self._output)  # kept alive while Go may call it
         call(lib.gossh_group_set_output_callback, h, self._on_output, None)
 
-    def _add_host(
-        self,
+    @staticmethod
+    def _host_options(
         host: str,
         hc: HostConfig,
         user: str | None,
@@ -206,43 +210,34 @@ class ParallelSSHClient(_lib.NativeHandle):
         pkey: str | os.PathLike[str] | bytes | PKey | None,
         allow_agent: bool,
         look_for_keys: bool | None,
-    ) -> None:
-        opts = _lib.options_p()
-        call(lib.gossh_options_new, ctypes.byref(opts))
-        try:
-            def setopt(name: str, value: object) -> None:
-                call(lib.gossh_options_set, opts, name.encode(), _lib.enc(value))
-
-            setopt("hostname", host)
-            setopt("port", str(int(hc.port if hc.port is not None else port)))
-            u = hc.user if hc.user is not None else user
-            if u is not None:
-                setopt("username", u)
-            pw = hc.password if hc.password is not None else password
-            if pw is not None:
-                setopt("password", pw)
-            key = hc.private_key if hc.private_key is not None else pkey
-            if isinstance(key, (str, os.PathLike)):
-                setopt("key_filename", os.fspath(key))
-            elif isinstance(key, bytes):
-                call(lib.gossh_options_add_key_data, opts, key, len(key))
-            elif key is not None:
-                call(lib.gossh_options_add_key, opts, key._handle)
-            agent = hc.allow_agent if hc.allow_agent is not None else allow_agent
-            setopt("allow_agent", "1" if agent else "0")
-            if look_for_keys is not None:
-                setopt("look_for_keys", "1" if look_for_keys else "0")
-            elif key is not None:
-                setopt("look_for_keys", "0")
-            if agent and os.environ.get("SSH_AUTH_SOCK"):
-                setopt("agent_socket", os.environ["SSH_AUTH_SOCK"])
-            if hc.timeout is not None:
-                for name in ("timeout", "banner_timeout", "auth_timeout"):
-                    setopt(name, str(float(hc.timeout)))
-            name = hc.alias if hc.alias is not None else host
-            call(lib.gossh_group_add_host, self._handle, _lib.enc(str(name)), opts, None)
-        finally:
-            lib.gossh_options_free(opts)
+    ) -> HostOptions:
+        """One host's options: its HostConfig over the client's."""
+        o = HostOptions()
+        o.set("hostname", host)
+        o.set("port", str(int(hc.port if hc.port is not None else port)))
+        u = hc.user if hc.user is not None else user
+        if u is not None:
+            o.set("username", u)
+        pw = hc.password if hc.password is not None else password
+        if pw is not None:
+            o.set("password", pw)
+        key = hc.private_key if hc.private_key is not None else pkey
+        if isinstance(key, (str, os.PathLike)):
+            o.set("key_filename", os.fspath(key))
+        elif key is not None:
+            o.key(key)
+        agent = hc.allow_agent if hc.allow_agent is not None else allow_agent
+        o.set("allow_agent", "1" if agent else "0")
+        if look_for_keys is not None:
+            o.set("look_for_keys", "1" if look_for_keys else "0")
+        elif key is not None:
+            o.set("look_for_keys", "0")
+        if agent and os.environ.get("SSH_AUTH_SOCK"):
+            o.set("agent_socket", os.environ["SSH_AUTH_SOCK"])
+        if hc.timeout is not None:
+            for name in ("timeout", "banner_timeout", "auth_timeout"):
+                o.set(name, str(float(hc.timeout)))
+        return o
 
     def _h(self) -> Any:
         if self._handle is None:
@@ -395,28 +390,19 @@ class ParallelSSHClient(_lib.NativeHandle):
                 lib.gossh_group_result_free(r)
 
     def _fill(self, r: Any, outputs: list[HostOutput]) -> None:
-        v = ctypes.c_int64()
-
-        def get(field: bytes) -> int:
-            call(lib.gossh_group_result_get, r, field, ctypes.byref(v))
-            return v.value
-
-        o = outputs[get(b"index")]
-        e = _lib.error_p()
-        call(lib.gossh_group_result_error, r, ctypes.byref(e))
-        if e:
-            o.exception = _lib.exception_of(e)
+        res = read_result(r)
+        o = outputs[res.index]
+        if res.exception is not None:
+            o.exception = res.exception
         else:
-            o.exit_code = get(b"exit_status")
-            sig = ctypes.c_char_p()
-            call(lib.gossh_group_result_exit_signal, r, ctypes.byref(sig))
-            if sig.value:
-                o.signal = sig.value.decode()
+            o.exit_code = res.exit_status
+            if res.signal:
+                o.signal = res.signal
                 o.exit_code = None
-        o.reused = bool(get(b"reused"))
-        o.connect_time = get(b"connect_us") / 1e6
-        o.run_time = get(b"run_us") / 1e6
-        o.transferred = get(b"transferred")
+        o.reused = res.reused
+        o.connect_time = res.connect_time
+        o.run_time = res.run_time
+        o.transferred = res.transferred
         self._finish(o)
 
     @staticmethod

@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence, Union, overload
 from . import _algorithms
 from . import _lib
 from ._lib import call, lib
+from ._grouphosts import HostAdder, HostOptions, read_result
 from ._grouppolicy import set_group_policy
 from .policy import MissingHostKeyPolicy
 from .ssh_exception import SSHException
@@ -325,8 +326,9 @@ class ThreadingGroup(_lib.NativeHandle, Sequence[Host]):
             call(lib.gossh_group_load_system_host_keys, handle, None)
         else:
             call(lib.gossh_group_load_host_keys, handle, _lib.enc(os.fspath(known_hosts)))
-        for m in members:
-            self._add(m, kwargs)
+        with HostAdder(handle) as adder:
+            for m in members:
+                adder.add(m.original_host, self._host_options(m, kwargs))
 
     # -- the members, as Fabric's Group (a list) ---------------------------------
 
@@ -347,43 +349,38 @@ class ThreadingGroup(_lib.NativeHandle, Sequence[Host]):
 
     # -- setting up ----------------------------------------------------------------
 
-    def _add(self, m: Host, kw: Mapping[str, Any]) -> None:
-        opts = _lib.options_p()
-        call(lib.gossh_options_new, ctypes.byref(opts))
-        try:
-            def setopt(name: str, value: object) -> None:
-                call(lib.gossh_options_set, opts, name.encode(), _lib.enc(value))
-
-            setopt("hostname", m.host)
-            setopt("port", str(int(m.port)))
-            if m.user is not None:
-                setopt("username", m.user)
-            for name in ("password", "passphrase"):
-                if kw.get(name) is not None:
-                    setopt(name, kw[name])
-            files = kw.get("key_filename")
-            if isinstance(files, (str, os.PathLike)):
-                files = [files]
-            for path in files or ():
-                setopt("key_filename", os.fspath(path))
-            pkey = kw.get("pkey")
-            if pkey is not None:
-                if getattr(pkey, "_handle", None) is None:
-                    raise SSHException("gossh: pkey has no private key loaded")
-                call(lib.gossh_options_add_key, opts, pkey._handle)
-            for name in ("allow_agent", "look_for_keys"):
-                if name in kw:
-                    setopt(name, "1" if kw[name] else "0")
-            if kw.get("allow_agent", True) and os.environ.get("SSH_AUTH_SOCK"):
-                setopt("agent_socket", os.environ["SSH_AUTH_SOCK"])
-            for name in ("timeout", "banner_timeout", "auth_timeout"):
-                if kw.get(name) is not None:
-                    setopt(name, _seconds(kw[name]))
-            for name, value in _algorithms.options(kw.get("disabled_algorithms")):
-                setopt(name, value)
-            call(lib.gossh_group_add_host, self._handle, _lib.enc(m.original_host), opts, None)
-        finally:
-            lib.gossh_options_free(opts)
+    @staticmethod
+    def _host_options(m: Host, kw: Mapping[str, Any]) -> HostOptions:
+        """A member's options: its user and port, and the connect_kwargs."""
+        o = HostOptions()
+        o.set("hostname", m.host)
+        o.set("port", str(int(m.port)))
+        if m.user is not None:
+            o.set("username", m.user)
+        for name in ("password", "passphrase"):
+            if kw.get(name) is not None:
+                o.set(name, kw[name])
+        files = kw.get("key_filename")
+        if isinstance(files, (str, os.PathLike)):
+            files = [files]
+        for path in files or ():
+            o.set("key_filename", os.fspath(path))
+        pkey = kw.get("pkey")
+        if pkey is not None:
+            if getattr(pkey, "_handle", None) is None:
+                raise SSHException("gossh: pkey has no private key loaded")
+            o.key(pkey)
+        for name in ("allow_agent", "look_for_keys"):
+            if name in kw:
+                o.set(name, "1" if kw[name] else "0")
+        if kw.get("allow_agent", True) and os.environ.get("SSH_AUTH_SOCK"):
+            o.set("agent_socket", os.environ["SSH_AUTH_SOCK"])
+        for name in ("timeout", "banner_timeout", "auth_timeout"):
+            if kw.get(name) is not None:
+                o.set(name, _seconds(kw[name]))
+        for name, value in _algorithms.options(kw.get("disabled_algorithms")):
+            o.set(name, value)
+        return o
 
     def _h(self) -> Any:
         if self._handle is None:
@@ -500,29 +497,14 @@ class ThreadingGroup(_lib.NativeHandle, Sequence[Host]):
 
     def _outcome(self, r: Any, command: str, hidden: tuple[str, ...], warn: bool, pty: bool,
                  timeout: float | None, encoding: str) -> tuple[Host, _Outcome]:
-        v = ctypes.c_int64()
-
-        def get(field: bytes) -> int:
-            call(lib.gossh_group_result_get, r, field, ctypes.byref(v))
-            return int(v.value)
-
-        def output(stream: int) -> str:
-            data, n = ctypes.c_void_p(), ctypes.c_size_t()
-            call(lib.gossh_group_result_output, r, stream, ctypes.byref(data), ctypes.byref(n))
-            raw = ctypes.string_at(data.value or 0, n.value) if n.value else b""
-            return raw.decode(encoding, "replace")
-
-        index = get(b"index")
-        host = self._hosts[index]
-        self._flush_echo(index)
-        e = _lib.error_p()
-        call(lib.gossh_group_result_error, r, ctypes.byref(e))
-        sig = ctypes.c_char_p()
-        call(lib.gossh_group_result_exit_signal, r, ctypes.byref(sig))
-        result = Result(host, command, output(0), output(1), get(b"exit_status"), encoding, pty,
-                        hidden, sig.value.decode() if sig.value else None)
-        if e:
-            exc = _lib.exception_of(e) or SSHException("gossh: the host failed")
+        res = read_result(r)
+        host = self._hosts[res.index]
+        self._flush_echo(res.index)
+        result = Result(host, command, res.stdout.decode(encoding, "replace"),
+                        res.stderr.decode(encoding, "replace"), res.exit_status, encoding, pty,
+                        hidden, res.signal)
+        if res.code != 0:
+            exc = res.exception or SSHException("gossh: the host failed")
             if timeout is not None and getattr(exc, "stage", None) == "command":
                 return host, CommandTimedOut(result, timeout)
             return host, exc

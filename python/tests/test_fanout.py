@@ -150,6 +150,66 @@ def test_command_timeout(env):
             assert list(o.stdout) == ["started"]
 
 
+def test_keys_per_host_as_objects_and_text(env):
+    """Hosts whose keys are PKey objects and key text, changing from host to
+    host (the options base the hosts share is rebuilt when the keys change):
+    each host authenticates, or not, with its own key."""
+    good = gossh.Ed25519Key.from_private_key_file(env.key("id_ed25519"))
+    with open(env.key("id_ed25519"), "rb") as f:
+        good_text = f.read()
+    wrong = gossh.PKey.from_private_key_file(env.key("id_wrong"))
+    keys = [good, good, good_text, good_text, wrong, good, wrong, wrong, good_text]
+    configs = [HostConfig(private_key=k) for k in keys]
+    with make(env, len(keys), configs, pkey=None, look_for_keys=False) as client:
+        out = client.run_command("echo ok", stop_on_errors=False)
+        client.join(out, timeout=HANG_GUARD)
+        for k, o in zip(keys, out):
+            if k is wrong:
+                assert isinstance(o.exception, AuthenticationException), o.exception
+            else:
+                assert o.exception is None and o.exit_code == 0 and list(o.stdout) == ["ok"]
+
+
+def test_a_hosts_exception_is_what_connect_raises(env, tmp_path):
+    """The exception a failed host's output carries (built from the error in
+    its gossh_group_result_info) is the one SSHClient.connect raises for the
+    same failure: class, message and the details paramiko's exceptions
+    hold."""
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    refused = free_port()
+    cases = [
+        (dict(port=refused), env.known_hosts),
+        ({}, str(empty)),
+        (dict(key_filename=env.key("id_wrong"), password="wrong"), env.known_hosts),
+    ]
+    for kw, known_hosts in cases:
+        hc = HostConfig(port=kw.get("port"), password=kw.get("password"),
+                        private_key=kw.get("key_filename"))
+        with make(env, 1, [hc], known_hosts=known_hosts) as client:
+            out = client.run_command("true", stop_on_errors=False)
+            client.join(out, timeout=HANG_GUARD)
+            got = out[0].exception
+        c = gossh.SSHClient()
+        c.load_host_keys(known_hosts)
+        with pytest.raises(Exception) as want:
+            c.connect(**env.connect_kwargs(**dict(dict(key_filename=env.key("id_ed25519")), **kw)))
+        c.close()
+        assert type(got) is type(want.value), (got, want.value)
+        assert str(got) == str(want.value) or isinstance(got, NoValidConnectionsError)
+        assert getattr(got, "gossh_code", None) == getattr(want.value, "gossh_code", None)
+        for attr in ("hostname", "allowed_types", "detail"):
+            assert getattr(got, attr, None) == getattr(want.value, attr, None), attr
+        # NoValidConnectionsError: the same addresses
+        assert sorted(getattr(got, "errors", {})) == sorted(getattr(want.value, "errors", {}))
+
+
+def test_a_refused_option_names_itself(env):
+    with pytest.raises(ValueError) as e:  # GOSSH_E_INVALID, as gossh_options_set's
+        make(env, 3, [HostConfig(), HostConfig(port=70000), HostConfig()])
+    assert "port" in str(e.value)
+
+
 def test_bad_input(env):
     with pytest.raises(ValueError):
         ParallelSSHClient(["a", "b"], host_config=[HostConfig()])

@@ -117,11 +117,13 @@ static gossh_options *host_options(enum kind k) {
         snprintf(p, sizeof p, "%d", refused_port);
         gossh_options_set(o, "port", p, NULL);
         break;
-    case SILENT:
+    case SILENT: {
+        /* two at once, as a binding sets a host's options */
+        const char *names[] = {"port", "banner_timeout"}, *values[] = {p, "2"};
         snprintf(p, sizeof p, "%d", silent_port);
-        gossh_options_set(o, "port", p, NULL);
-        gossh_options_set(o, "banner_timeout", "2", NULL);
+        CHECK(gossh_options_set_list(o, names, values, 2, NULL) == 0, "set_list");
         break;
+    }
     default:
         break;
     }
@@ -155,6 +157,54 @@ static int64_t get(gossh_group_result *r, const char *field) {
     CHECK(rc == 0, "result_get %s: %d %s", field, rc, msg(e));
     gossh_error_free(e);
     return v;
+}
+
+/* gossh_group_result_read gives what the one-field accessors give */
+static void check_read(gossh_group_result *r) {
+    gossh_group_result_info info = GOSSH_GROUP_RESULT_INFO_INIT;
+    gossh_error *e = NULL;
+    int rc = gossh_group_result_read(r, &info, &e);
+    CHECK(rc == 0 && info.size == sizeof info, "result_read: %d %s", rc, msg(e));
+    gossh_error_free(e);
+    const char *name = NULL, *sig = NULL;
+    gossh_group_result_name(r, &name, NULL);
+    gossh_group_result_exit_signal(r, &sig, NULL);
+    CHECK(info.name == name && info.exit_signal == sig, "read: name/signal pointers");
+    CHECK((int64_t)info.index == get(r, "index") && info.code == get(r, "code") &&
+              info.exit_status == get(r, "exit_status") && info.reused == get(r, "reused") &&
+              info.connect_us == get(r, "connect_us") && info.run_us == get(r, "run_us") &&
+              (int64_t)info.transferred == get(r, "transferred") && info.reserved == 0,
+          "read: numbers differ from result_get's");
+    for (int stream = 0; stream < 2; stream++) {
+        const uint8_t *d = NULL;
+        size_t n = 0;
+        gossh_group_result_output(r, stream, &d, &n, NULL);
+        CHECK(d == (stream ? info.stderr_data : info.stdout_data) &&
+                  n == (stream ? info.stderr_len : info.stdout_len),
+              "read: stream %d", stream);
+    }
+    /* the error in the struct is the error object's: message and every detail */
+    gossh_error *re = NULL;
+    gossh_group_result_error(r, &re, NULL);
+    if (!re) {
+        CHECK(info.code == 0 && !info.error_message && !info.error_details && info.error_ndetails == 0,
+              "read: an error in the struct of a host without one");
+        return;
+    }
+    CHECK(info.error_message && strcmp(info.error_message, gossh_error_message(re)) == 0,
+          "read: error message %s", info.error_message ? info.error_message : "(null)");
+    CHECK(info.error_ndetails > 0 && info.error_details, "read: no details (every group error has host)");
+    int has_host = 0;
+    for (size_t i = 0; info.error_details && i < info.error_ndetails; i++) {
+        const char *name = info.error_details[2 * i], *value = info.error_details[2 * i + 1];
+        const char *want = gossh_error_detail(re, name);
+        CHECK(want && strcmp(value, want) == 0, "read: detail %s = %s, the error object has %s", name, value,
+              want ? want : "(null)");
+        CHECK(i == 0 || strcmp(info.error_details[2 * i - 2], name) < 0, "read: details not sorted");
+        has_host |= strcmp(name, "host") == 0;
+    }
+    CHECK(has_host, "read: no host detail");
+    gossh_error_free(re);
 }
 
 static int results_seen;
@@ -210,13 +260,25 @@ static void test_mixed(void) {
         kinds[i] = pattern[i % (sizeof pattern / sizeof pattern[0])];
         snprintf(name, sizeof name, "h%03d", i);
         snprintf(cmd, sizeof cmd, "echo hello %s; echo e >&2; exit %d", name, i % 3);
-        gossh_options *o = host_options(kinds[i]);
         size_t idx = 999;
-        int rc = gossh_group_add_host(g, name, o, &idx, &e);
+        int rc;
+        if (kinds[i] == GOOD && i % 2) {
+            /* what the good hosts share in one base, each one's address in a list */
+            static gossh_options *base;
+            if (!base) {
+                base = test_options("id_ed25519");
+                gossh_options_set(base, "hostname", "", NULL); /* the list must give it */
+            }
+            const char *names[] = {"hostname", "port"}, *values[] = {host, port};
+            rc = gossh_group_add_host_list(g, name, base, names, values, 2, &idx, &e);
+        } else {
+            gossh_options *o = host_options(kinds[i]);
+            rc = gossh_group_add_host(g, name, o, &idx, &e);
+            gossh_options_free(o);
+        }
         CHECK(rc == 0 && idx == (size_t)i, "add_host %d: %d %s", i, rc, msg(e));
         gossh_error_free(e);
         e = NULL;
-        gossh_options_free(o);
         rc = gossh_group_set_host_command(g, idx, cmd, &e);
         CHECK(rc == 0, "set_host_command: %d %s", rc, msg(e));
         gossh_error_free(e);
@@ -247,6 +309,7 @@ static void test_mixed(void) {
             int64_t code = get(r, "code");
             CHECK(code == want_code[kinds[i]], "round %d host %d kind %d: code %lld want %d", round, i,
                   kinds[i], (long long)code, want_code[kinds[i]]);
+            check_read(r);
             gossh_error *re = NULL;
             gossh_group_result_error(r, &re, NULL);
             if (kinds[i] == GOOD) {
@@ -424,6 +487,78 @@ static void test_transfer(void) {
 }
 
 /* bad input: NULLs, wrong handles, unknown names, bad timeouts. */
+/* gossh_options_set_list: all or none, and the refused option named */
+static void test_set_list_bad_input(void) {
+    gossh_options *o = NULL;
+    gossh_error *e = NULL;
+    gossh_group *g = new_group();
+    const char *names[] = {"hostname", "port", "username"};
+    const char *bad_port[] = {"h", "99999", "u"};
+    gossh_options_new(&o, NULL);
+    CHECK(gossh_options_set_list(o, NULL, NULL, 0, NULL) == 0, "set_list n 0");
+    CHECK(gossh_options_set_list(o, NULL, bad_port, 3, NULL) == GOSSH_E_INVALID, "NULL names");
+    CHECK(gossh_options_set_list(o, names, NULL, 3, NULL) == GOSSH_E_INVALID, "NULL values");
+    CHECK(gossh_options_set_list(NULL, names, bad_port, 3, NULL) == GOSSH_E_INVALID, "NULL options");
+    CHECK(gossh_options_set_list((gossh_options *)g, names, bad_port, 3, NULL) == GOSSH_E_BADHANDLE,
+          "wrong handle");
+    CHECK(gossh_options_set_list(o, names, bad_port, (size_t)1 << 40, NULL) == GOSSH_E_INVALID,
+          "n too large");
+    int rc = gossh_options_set_list(o, names, bad_port, 3, &e);
+    const char *m = e ? gossh_error_message(e) : NULL;
+    CHECK(rc == GOSSH_E_INVALID && m && strstr(m, "port") && !strstr(m, "99999"),
+          "a bad port: %d %s", rc, m ? m : "(no message)");
+    gossh_error_free(e);
+    e = NULL;
+    /* none of the three was set: the options still name no host */
+    CHECK(gossh_group_add_host(g, "x", o, NULL, NULL) == GOSSH_E_INVALID, "hostname set by a failed list");
+    const char *null_name[] = {"hostname", NULL};
+    const char *two[] = {"h", "x"};
+    CHECK(gossh_options_set_list(o, null_name, two, 2, NULL) == GOSSH_E_INVALID, "NULL names[1]");
+    const char *unknown[] = {"hostname", "no_such_option"};
+    rc = gossh_options_set_list(o, unknown, two, 2, &e);
+    m = e ? gossh_error_message(e) : NULL;
+    CHECK(rc == GOSSH_E_INVALID && m && strstr(m, "no_such_option"), "unknown name: %d %s", rc,
+          m ? m : "(no message)");
+    gossh_error_free(e);
+    CHECK(gossh_group_add_host(g, "x", o, NULL, NULL) == GOSSH_E_INVALID, "hostname set by a failed list");
+    const char *null_value[] = {"h", NULL};
+    const char *host_user[] = {"hostname", "username"};
+    CHECK(gossh_options_set_list(o, host_user, null_value, 2, NULL) == 0, "NULL value is \"\"");
+    CHECK(gossh_group_add_host(g, "x", o, NULL, NULL) == 0, "the list's hostname");
+    gossh_options_free(o);
+
+    /* gossh_group_add_host_list: a refused list adds no host; base is not changed */
+    gossh_options *base = NULL;
+    gossh_options_new(&base, NULL);
+    const char *hp[] = {"hostname", "port"}, *hp_bad[] = {"h", "0"}, *hp_ok[] = {"h", "22"};
+    size_t idx = 99;
+    rc = gossh_group_add_host_list(g, "y", base, hp, hp_bad, 2, &idx, &e);
+    m = e ? gossh_error_message(e) : NULL;
+    CHECK(rc == GOSSH_E_INVALID && idx == 99 && m && strstr(m, "port"), "add_host_list bad port: %d %s",
+          rc, m ? m : "(no message)");
+    gossh_error_free(e);
+    e = NULL;
+    CHECK(gossh_group_add_host_list(g, "y", base, hp, hp_ok, 2, &idx, NULL) == 0 && idx == 1,
+          "add_host_list: index %zu (the refused list added no host)", idx);
+    CHECK(gossh_group_add_host(g, "z", base, NULL, NULL) == GOSSH_E_INVALID, "base got the list's hostname");
+    CHECK(gossh_group_add_host_list(g, "y", NULL, hp, hp_ok, 2, &idx, NULL) == 0 && idx == 2,
+          "add_host_list with no base");
+    CHECK(gossh_group_add_host_list(g, "y", NULL, NULL, NULL, 0, NULL, NULL) == GOSSH_E_INVALID,
+          "add_host_list with no hostname at all");
+    CHECK(gossh_group_add_host_list(g, NULL, base, hp, hp_ok, 2, NULL, NULL) == GOSSH_E_INVALID, "NULL name");
+    CHECK(gossh_group_add_host_list(g, "y", base, NULL, hp_ok, 2, NULL, NULL) == GOSSH_E_INVALID, "NULL names");
+    CHECK(gossh_group_add_host_list(g, "y", (gossh_options *)g, hp, hp_ok, 2, NULL, NULL) == GOSSH_E_BADHANDLE,
+          "wrong base handle");
+    CHECK(gossh_group_add_host_list((gossh_group *)base, "y", NULL, hp, hp_ok, 2, NULL, NULL) ==
+              GOSSH_E_BADHANDLE,
+          "wrong group handle");
+    gossh_options_free(base);
+    CHECK(gossh_group_add_host_list(g, "y", base, hp, hp_ok, 2, NULL, NULL) == GOSSH_E_BADHANDLE, "freed base");
+    gossh_group_close(g, NULL);
+    CHECK(gossh_group_add_host_list(g, "y", NULL, hp, hp_ok, 2, NULL, NULL) == GOSSH_E_CLOSED, "closed group");
+    gossh_group_free(g);
+}
+
 static void test_bad_input(void) {
     gossh_group *g = new_group();
     gossh_error *e = NULL;
@@ -459,8 +594,26 @@ static void test_bad_input(void) {
     CHECK(gossh_group_result_get(r, "nope", &v, NULL) == GOSSH_E_INVALID, "unknown field");
     CHECK(gossh_group_result_output(r, 2, &d, &n, NULL) == GOSSH_E_INVALID, "stream 2");
     CHECK(gossh_group_result_name(r, NULL, NULL) == GOSSH_E_INVALID, "name NULL out");
+    gossh_group_result_info info = GOSSH_GROUP_RESULT_INFO_INIT;
+    CHECK(gossh_group_result_read(r, NULL, NULL) == GOSSH_E_INVALID, "read NULL info");
+    CHECK(gossh_group_result_read(NULL, &info, NULL) == GOSSH_E_INVALID, "read NULL result");
+    CHECK(gossh_group_result_read((gossh_group_result *)g, &info, NULL) == GOSSH_E_BADHANDLE,
+          "read wrong handle");
+    info.size = sizeof info - 1;
+    info.index = 77;
+    CHECK(gossh_group_result_read(r, &info, &e) == GOSSH_E_INVALID && e && info.index == 77,
+          "read with a short size: an error, info unchanged");
+    gossh_error_free(e);
+    e = NULL;
+    info.size = 0;
+    CHECK(gossh_group_result_read(r, &info, NULL) == GOSSH_E_INVALID, "read with size 0");
+    info.size = sizeof info;
+    CHECK(gossh_group_result_read(r, &info, NULL) == 0 && info.index == 0 && info.name &&
+              strcmp(info.name, "one") == 0,
+          "read the one host's result");
     gossh_group_result_free(r);
     CHECK(gossh_group_result_get(r, "index", &v, NULL) == GOSSH_E_BADHANDLE, "freed result");
+    CHECK(gossh_group_result_read(r, &info, NULL) == GOSSH_E_BADHANDLE, "read freed result");
     CHECK(gossh_group_next(g, 60000, &r, NULL) == 0 && r == NULL, "done");
     gossh_group_close(g, NULL);
     CHECK(gossh_group_run(g, spec, NULL) == GOSSH_E_CLOSED, "run after close");
@@ -471,6 +624,7 @@ static void test_bad_input(void) {
     gossh_group_result_free(NULL);
     gossh_session_spec_free(spec);
     gossh_options_free(o);
+    test_set_list_bad_input();
 }
 
 int main(void) {

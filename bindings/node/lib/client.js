@@ -129,7 +129,7 @@ class Client extends EventEmitter {
       }
       throw e;
     } finally {
-      native.fn.gossh_options_free(opts);
+      native.callVoidAsync('gossh_options_free', opts); // on the thread pool: no main-thread call
     }
   }
 

@@ -9,8 +9,9 @@
 // that waits for the group's threads (close is asynchronous).
 
 const native = require('./native');
-const { InvalidArgumentError, ClosedError, AbortError } = require('./errors');
-const { connectOptions, hostKeyPolicy } = require('./options');
+const { InvalidArgumentError, ClosedError, AbortError, makeError, detailNamesFor } = require('./errors');
+const { connectOptionList, optionsFromList, hostKeyPolicy } = require('./options');
+const { Key } = require('./keys');
 
 // Backstop: a Group garbage-collected without close() is freed on the
 // thread pool (gossh_group_free closes its connections and may wait for
@@ -18,6 +19,7 @@ const { connectOptions, hostKeyPolicy } = require('./options');
 // callback unregistered after that.
 const finalizer = new FinalizationRegistry((state) => {
   native.callVoidAsync('gossh_group_free', state.handle).then(() => {
+    if (state.keyBase) native.callVoidAsync('gossh_options_free', state.keyBase);
     for (const cb of [state.callback, state.policyCallback]) {
       if (cb) try { native.unregisterCallback(cb); } catch (_) { /* ignore */ }
     }
@@ -43,8 +45,11 @@ class Group {
     this._running = false;
     this._onOutput = null;
     this._callback = null;
+    this._callbackInstalled = false;
     this._policyCallback = null;
     this.hosts = [];
+    this._hostCommands = []; // each host's command override as the library has it (null: none)
+    this._keyBase = null; // { keys, opts }: the options holding the last hosts' keys (see addHost)
     try {
       const set = (name, value) => {
         if (value !== undefined && value !== null) native.callSync('gossh_group_set', this._handle, name, String(value));
@@ -60,13 +65,7 @@ class Group {
           typeof o.systemKnownHosts === 'string' ? o.systemKnownHosts : null);
       }
       if (o.knownHosts) native.callSync('gossh_group_load_host_keys', this._handle, String(o.knownHosts));
-      this._callback = native.registerGroupOutputCallback((index, name, stream, data, len) => {
-        try {
-          if (this._onOutput) this._onOutput(Number(index), name, stream === 0 ? 'stdout' : 'stderr', Buffer.from(native.koffi.decode(data, 'uint8_t', Number(len))));
-        } catch (_) { /* a listener's exception must not reach the library */ }
-      });
-      native.callSync('gossh_group_set_output_callback', this._handle, this._callback, null);
-      this._state = { handle: this._handle, callback: this._callback, policyCallback: this._policyCallback };
+      this._state = { handle: this._handle, callback: null, policyCallback: this._policyCallback, keyBase: null };
       finalizer.register(this, this._state, this);
     } catch (e) {
       this._release();
@@ -94,6 +93,26 @@ class Group {
     if (this._closed) throw new ClosedError('the group is closed', 'GOSSH_E_CLOSED');
   }
 
+  /**
+   * Installs the output callback while a run has an onOutput listener, and
+   * removes it otherwise: without one, no host's output crosses to the
+   * main thread chunk by chunk (each chunk would hold its host's session
+   * until the main thread took it).
+   */
+  _setOutputCallback(want) {
+    if (want === this._callbackInstalled) return;
+    if (want && !this._callback) {
+      this._callback = native.registerGroupOutputCallback((index, name, stream, data, len) => {
+        try {
+          if (this._onOutput) this._onOutput(Number(index), name, stream === 0 ? 'stdout' : 'stderr', Buffer.from(native.koffi.decode(data, 'uint8_t', Number(len))));
+        } catch (_) { /* a listener's exception must not reach the library */ }
+      });
+      this._state.callback = this._callback;
+    }
+    native.callSync('gossh_group_set_output_callback', this._handle, want ? this._callback : null, null);
+    this._callbackInstalled = want;
+  }
+
   /** Adds a host (connect options as Client.connect's; `name` defaults to host). Returns its index. */
   addHost(options) {
     this._checkOpen();
@@ -104,16 +123,35 @@ class Group {
       throw new InvalidArgumentError('a group host connects by itself: sock and jump are not supported ' +
         '(proxyCommand and proxyJump are)', 'GOSSH_E_INVALID');
     }
-    const opts = connectOptions(options);
-    try {
-      const idx = [0];
-      const name = String(options.name !== undefined ? options.name : (options.host || options.hostname));
-      native.callSync('gossh_group_add_host', this._handle, name, opts, idx);
-      this.hosts.push(name);
-      return Number(idx[0]);
-    } finally {
-      native.fn.gossh_options_free(opts);
+    const list = connectOptionList(options);
+    const idx = [0];
+    const name = String(options.name !== undefined ? options.name : (options.host || options.hostname));
+    native.callSync('gossh_group_add_host_list', this._handle, name, this._baseFor(list.keys),
+      list.names, list.values, list.names.length, idx);
+    this.hosts.push(name);
+    this._hostCommands.push(null);
+    return Number(idx[0]);
+  }
+
+  /**
+   * The base options of a host whose privateKey gives `keys` (Key objects
+   * and key text), or null when it gives none: the named options go with
+   * the host itself (gossh_group_add_host_list), so that adding a host is
+   * one synchronous call. Hosts that share their Key objects (the usual
+   * group: one key for all) share one base, built once; key text in a
+   * Buffer, which may change between hosts, gets a base of its own.
+   */
+  _baseFor(keys) {
+    if (keys.length === 0) return null;
+    const b = this._keyBase;
+    if (b && b.keys.length === keys.length && keys.every((k, i) => k instanceof Key && k === b.keys[i])) {
+      return b.opts;
     }
+    const opts = optionsFromList({ names: [], values: [], keys });
+    if (b) native.callVoidAsync('gossh_options_free', b.opts); // the hosts took snapshots
+    this._keyBase = { keys, opts };
+    this._state.keyBase = opts;
+    return opts;
   }
 
   /**
@@ -132,9 +170,15 @@ class Group {
         throw new TypeError('hostCommands must have one entry per host');
       }
     }
+    // Only the overrides that change (a run without hostCommands after
+    // runs without them makes no call per host).
     for (let i = 0; i < this.hosts.length; i++) {
       const c = hostCommands ? hostCommands[i] : null;
-      native.callSync('gossh_group_set_host_command', this._handle, i, c === undefined || c === null ? null : String(c));
+      const want = c === undefined || c === null ? null : String(c);
+      if (want === this._hostCommands[i]) continue;
+      this._hostCommands[i] = null; // unknown until the call succeeds
+      native.callSync('gossh_group_set_host_command', this._handle, i, want);
+      this._hostCommands[i] = want;
     }
     const specOut = [null];
     native.callSync('gossh_session_spec_new', specOut);
@@ -142,6 +186,7 @@ class Group {
       native.callSync('gossh_session_spec_set', specOut[0], 'command', command);
       if (pty) native.callSync('gossh_session_spec_set', specOut[0], 'pty', '1');
       this._onOutput = typeof onOutput === 'function' ? onOutput : null;
+      this._setOutputCallback(this._onOutput !== null);
       native.callSync('gossh_group_run', this._handle, specOut[0]);
     } finally {
       native.fn.gossh_session_spec_free(specOut[0]);
@@ -172,6 +217,7 @@ class Group {
     if (typeof local !== 'string' || typeof remote !== 'string') throw new TypeError('local and remote must be strings');
     if (this._running) throw new InvalidArgumentError('the group is already running', 'GOSSH_E_INVALID');
     this._onOutput = null;
+    this._setOutputCallback(false);
     native.callSync('gossh_group_run_transfer', this._handle, direction, local, remote, 0);
     yield * this._results();
   }
@@ -184,11 +230,14 @@ class Group {
         const out = [null];
         await native.callAsync('gossh_group_next', this._handle, -1, out);
         if (!out[0]) return;
+        let result;
         try {
-          yield readResult(out[0]);
+          result = await readResult(out[0]);
         } finally {
-          native.fn.gossh_group_result_free(out[0]);
+          // Everything was copied out: free on the thread pool.
+          native.callVoidAsync('gossh_group_result_free', out[0]);
         }
+        yield result;
       }
     } finally {
       this._running = false;
@@ -210,6 +259,8 @@ class Group {
 
   _release() {
     finalizer.unregister(this);
+    if (this._keyBase) native.fn.gossh_options_free(this._keyBase.opts);
+    this._keyBase = null;
     if (this._handle) native.fn.gossh_group_free(this._handle);
     this._handle = null;
     for (const cb of [this._callback, this._policyCallback]) if (cb) native.unregisterCallback(cb);
@@ -217,40 +268,61 @@ class Group {
   }
 }
 
-/** Copies one gossh_group_result into a plain object (before it is freed). */
-function readResult(r) {
-  const num = (field) => { const v = [0]; native.callSync('gossh_group_result_get', r, field, v); return Number(v[0]); };
-  const str = [null];
-  native.callSync('gossh_group_result_name', r, str);
-  const name = str[0];
-  const errOut = [null];
-  native.callSync('gossh_group_result_error', r, errOut);
+const POINTER_SIZE = native.koffi.sizeof('void *');
+
+/** A library-owned byte range as a Buffer of its own. */
+function copyBytes(ptr, len) {
+  const n = Number(len);
+  return n && ptr ? Buffer.from(native.koffi.decode(ptr, 'uint8_t', n)) : Buffer.alloc(0);
+}
+
+/**
+ * A failed host's error from its gossh_group_result_info: the message and
+ * the details (name, value pairs) the struct carries, as takeError would
+ * build it from the error object (the same details, those of its code).
+ */
+function resultError(info) {
+  const details = {};
+  const n = Number(info.error_ndetails);
+  if (n && info.error_details) {
+    const at = (i) => native.koffi.decode(info.error_details, i * POINTER_SIZE, 'const char *');
+    const wanted = new Set(detailNamesFor(info.code));
+    for (let i = 0; i < n; i++) {
+      const name = at(2 * i);
+      if (wanted.has(name)) details[name] = at(2 * i + 1);
+    }
+  }
+  return makeError(info.code, info.error_message, details);
+}
+
+/**
+ * Copies one gossh_group_result into a plain object (before it is freed):
+ * one gossh_group_result_read on the thread pool, error included, so that
+ * a host's result, failed or not, costs the main thread no synchronous
+ * call into the library.
+ */
+async function readResult(r) {
+  const info = { size: native.GROUP_RESULT_INFO_SIZE };
+  await native.callAsync('gossh_group_result_read', r, info);
+  const name = info.name;
   let error = null;
-  if (errOut[0]) {
-    error = native.takeError(num('code'), errOut);
+  if (info.code !== 0) {
+    error = resultError(info);
     error.host = name;
   }
-  const bytes = (stream) => {
-    const d = [null];
-    const n = [0];
-    native.callSync('gossh_group_result_output', r, stream, d, n);
-    return Number(n[0]) ? Buffer.from(native.koffi.decode(d[0], 'uint8_t', Number(n[0]))) : Buffer.alloc(0);
-  };
-  const sig = [null];
-  native.callSync('gossh_group_result_exit_signal', r, sig);
-  const exit = num('exit_status');
+  const exit = info.exit_status;
   return {
-    index: num('index'),
+    index: Number(info.index),
     name,
     error,
     exitCode: error || exit < 0 ? null : exit,
-    signal: sig[0] || null,
-    stdout: bytes(0),
-    stderr: bytes(1),
-    reused: num('reused') === 1,
-    connectTime: num('connect_us') / 1000,
-    runTime: num('run_us') / 1000,
-    transferred: num('transferred'),
+    signal: info.exit_signal || null,
+    stdout: copyBytes(info.stdout_data, info.stdout_len),
+    stderr: copyBytes(info.stderr_data, info.stderr_len),
+    reused: info.reused === 1,
+    connectTime: Number(info.connect_us) / 1000,
+    runTime: Number(info.run_us) / 1000,
+    transferred: Number(info.transferred),
   };
 }
 

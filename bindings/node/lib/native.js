@@ -233,6 +233,29 @@ koffi.opaque('gossh_group_result');
 // Output of a host, on the library's threads; koffi brings it to the main thread.
 const GroupOutputCallback = koffi.proto(
   'void gossh_group_output_cb(size_t index, const char *name, int stream, const void *data, size_t len, void *userdata)');
+// A whole result in one call (gossh_group_result_read); the pointers stay
+// the result's until gossh_group_result_free, so they are read as void *
+// and decoded before it.
+const GroupResultInfo = koffi.struct('gossh_group_result_info', {
+  size: 'size_t',
+  index: 'size_t',
+  code: 'int',
+  exit_status: 'int',
+  reused: 'int',
+  reserved: 'int',
+  connect_us: 'int64_t',
+  run_us: 'int64_t',
+  transferred: 'uint64_t',
+  name: 'const char *',
+  exit_signal: 'const char *',
+  stdout_data: 'void *',
+  stdout_len: 'size_t',
+  stderr_data: 'void *',
+  stderr_len: 'size_t',
+  error_message: 'const char *',
+  error_details: 'void *',
+  error_ndetails: 'size_t',
+});
 PROTOTYPES.push(
   'int gossh_group_new(_Out_ gossh_group **out, _Out_ gossh_error **err)',
   'int gossh_group_set(gossh_group *g, const char *name, const char *value, _Out_ gossh_error **err)',
@@ -255,6 +278,9 @@ PROTOTYPES.push(
   'int gossh_group_result_exit_signal(const gossh_group_result *r, _Out_ const char **out, _Out_ gossh_error **err)',
   'int gossh_group_result_output(const gossh_group_result *r, int stream, _Out_ void **data, _Out_ size_t *len, _Out_ gossh_error **err)',
   'void gossh_group_result_free(gossh_group_result *r)',
+  'int gossh_group_result_read(const gossh_group_result *r, _Inout_ gossh_group_result_info *info, _Out_ gossh_error **err)',
+  'int gossh_options_set_list(gossh_options *opts, const char **names, const char **values, size_t n, _Out_ gossh_error **err)',
+  'int gossh_group_add_host_list(gossh_group *g, const char *name, const gossh_options *base, const char **names, const char **values, size_t n, _Out_ size_t *index, _Out_ gossh_error **err)',
 );
 
 // SFTP (gossh.h "SFTP (paramiko's SFTPClient)"). The structs are plain C
@@ -623,6 +649,8 @@ module.exports = {
   has: (name) => Boolean(fn[name]),
   SftpAttrs,
   SftpEntry,
+  GroupResultInfo,
+  GROUP_RESULT_INFO_SIZE: koffi.sizeof(GroupResultInfo),
   SftpStatvfs,
   POLICY_REJECT: 0,
   POLICY_AUTOADD: 1,

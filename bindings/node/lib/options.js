@@ -28,76 +28,104 @@ function isAsyncFunction(f) {
 }
 
 /**
- * A gossh_options handle holding connect() options `o` (the caller frees
- * it with gossh_options_free): host, port, user, password, passphrase,
- * agent, keys, algorithms, ssh_config, timeouts, proxyCommand/proxyJump.
- * What is not an option of the library (sock, jump, host keys, policy,
- * log) is the caller's.
+ * connect() options `o` as the library's: { names, values } (text, for
+ * gossh_options_set_list or gossh_group_add_host_list) and `keys` (the Key
+ * objects and key text Buffers of privateKey, in order). host, port, user,
+ * password, passphrase, agent, keys, algorithms, ssh_config, timeouts,
+ * proxyCommand/proxyJump. What is not an option of the library (sock,
+ * jump, host keys, policy, log) is the caller's. Makes no call into the
+ * library: throws only for what JavaScript can tell is wrong (the library
+ * judges the values).
  */
-function connectOptions(o) {
+function connectOptionList(o) {
+  const names = [];
+  const values = [];
+  const set = (name, value) => {
+    if (value === undefined || value === null) return;
+    names.push(name);
+    values.push(String(value));
+  };
+  const bool = (v) => (v ? '1' : '0');
+  set('hostname', o.host || o.hostname);
+  set('port', o.port);
+  set('username', o.username);
+  set('password', o.password);
+  set('passphrase', o.passphrase);
+  if (o.agent !== undefined) {
+    if (typeof o.agent === 'string') {
+      set('allow_agent', '1');
+      set('agent_socket', o.agent);
+    } else {
+      set('allow_agent', bool(o.agent));
+    }
+  }
+  if (o.lookForKeys !== undefined) set('look_for_keys', bool(o.lookForKeys));
+  // The agent SSH_AUTH_SOCK names now: the library's copy of the
+  // environment dates from its loading.
+  if (typeof o.agent !== 'string' && process.env.SSH_AUTH_SOCK) set('agent_socket', process.env.SSH_AUTH_SOCK);
+  if (o.forwardAgent) set('forward_agent', '1');
+  if (o.identitiesOnly) set('identities_only', '1');
+  if (o.compress) set('compress', '1');
+  algorithms.setAlgorithmOptions(o, set);
+  if (o.sshConfig !== undefined && o.sshConfig !== null && o.sshConfig !== false) {
+    set('ssh_config', o.sshConfig === true ? 'default' : String(o.sshConfig));
+  }
+  set('timeout', msToSeconds(o.timeout, 'timeout'));
+  set('banner_timeout', msToSeconds(o.bannerTimeout, 'bannerTimeout'));
+  set('auth_timeout', msToSeconds(o.authTimeout, 'authTimeout'));
+  set('channel_timeout', msToSeconds(o.channelTimeout, 'channelTimeout'));
+  connectOver.setProxyOptions(o, set);
+
+  // Private keys: a path (key_filename), key text / a Buffer (key data), or a Key.
+  const keys = []; // Key handles and key text, added after the named options
+  let pk = o.privateKey;
+  if (pk !== undefined && pk !== null) {
+    if (!Array.isArray(pk)) pk = [pk];
+    for (let k of pk) {
+      if (k instanceof AgentKey) k = k.toKey(); // the agent signs
+      if (k instanceof Key) {
+        keys.push(k);
+      } else if (Buffer.isBuffer(k) || (typeof k === 'string' && looksLikeKeyText(k))) {
+        // Key text: the library parses and unlocks it at connect, as key files.
+        keys.push(Buffer.isBuffer(k) ? k : Buffer.from(k, 'utf8'));
+      } else if (typeof k === 'string') {
+        set('key_filename', k);
+      } else {
+        throw new TypeError('privateKey must be a path, key text, a Buffer, a Key, an AgentKey, or an array of those');
+      }
+    }
+  }
+
+  return { names, values, keys };
+}
+
+/**
+ * A new gossh_options handle (the caller frees it with gossh_options_free)
+ * holding `list.names`/`values` and `list.keys` (connectOptionList's).
+ * Every named option goes to the library in one gossh_options_set_list
+ * call (a synchronous call from the main thread costs ~100 µs whatever it
+ * does), plus one call per key.
+ */
+function optionsFromList({ names, values, keys }) {
   const out = [null];
   native.callSync('gossh_options_new', out);
   const opts = out[0];
   try {
-    const set = (name, value) => {
-      if (value === undefined || value === null) return;
-      native.callSync('gossh_options_set', opts, name, String(value));
-    };
-    const bool = (v) => (v ? '1' : '0');
-    set('hostname', o.host || o.hostname);
-    set('port', o.port);
-    set('username', o.username);
-    set('password', o.password);
-    set('passphrase', o.passphrase);
-    if (o.agent !== undefined) {
-      if (typeof o.agent === 'string') {
-        set('allow_agent', '1');
-        set('agent_socket', o.agent);
-      } else {
-        set('allow_agent', bool(o.agent));
-      }
-    }
-    if (o.lookForKeys !== undefined) set('look_for_keys', bool(o.lookForKeys));
-    // The agent SSH_AUTH_SOCK names now: the library's copy of the
-    // environment dates from its loading.
-    if (typeof o.agent !== 'string' && process.env.SSH_AUTH_SOCK) set('agent_socket', process.env.SSH_AUTH_SOCK);
-    if (o.forwardAgent) set('forward_agent', '1');
-    if (o.identitiesOnly) set('identities_only', '1');
-    if (o.compress) set('compress', '1');
-    algorithms.setAlgorithmOptions(o, set);
-    if (o.sshConfig !== undefined && o.sshConfig !== null && o.sshConfig !== false) {
-      set('ssh_config', o.sshConfig === true ? 'default' : String(o.sshConfig));
-    }
-    set('timeout', msToSeconds(o.timeout, 'timeout'));
-    set('banner_timeout', msToSeconds(o.bannerTimeout, 'bannerTimeout'));
-    set('auth_timeout', msToSeconds(o.authTimeout, 'authTimeout'));
-    set('channel_timeout', msToSeconds(o.channelTimeout, 'channelTimeout'));
-    connectOver.setProxyOptions(o, set);
-
-    // Private keys: a path (key_filename), key text / a Buffer (key data), or a Key.
-    let pk = o.privateKey;
-    if (pk !== undefined && pk !== null) {
-      if (!Array.isArray(pk)) pk = [pk];
-      for (let k of pk) {
-        if (k instanceof AgentKey) k = k.toKey(); // the agent signs
-        if (k instanceof Key) {
-          native.callSync('gossh_options_add_key', opts, k._handle);
-        } else if (Buffer.isBuffer(k) || (typeof k === 'string' && looksLikeKeyText(k))) {
-          // Key text: the library parses and unlocks it at connect, as key files.
-          const data = Buffer.isBuffer(k) ? k : Buffer.from(k, 'utf8');
-          native.callSync('gossh_options_add_key_data', opts, data, data.length);
-        } else if (typeof k === 'string') {
-          set('key_filename', k);
-        } else {
-          throw new TypeError('privateKey must be a path, key text, a Buffer, a Key, an AgentKey, or an array of those');
-        }
-      }
+    if (names.length) native.callSync('gossh_options_set_list', opts, names, values, names.length);
+    for (const k of keys) {
+      if (k instanceof Key) native.callSync('gossh_options_add_key', opts, k._handle);
+      else native.callSync('gossh_options_add_key_data', opts, k, k.length);
     }
     return opts;
   } catch (e) {
     native.fn.gossh_options_free(opts);
     throw e;
   }
+}
+
+/** A gossh_options handle holding connect() options `o` (see connectOptionList); the caller frees it. */
+function connectOptions(o) {
+  return optionsFromList(connectOptionList(o));
 }
 
 /**
@@ -149,4 +177,4 @@ function hostKeyPolicy(policy, onError) {
   return { callback };
 }
 
-module.exports = { connectOptions, hostKeyPolicy, msToSeconds };
+module.exports = { connectOptions, connectOptionList, optionsFromList, hostKeyPolicy, msToSeconds };

@@ -8,7 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const net = require('net');
-const { Group, runOnHosts, AbortError, AuthenticationError, ConnectionError, HostKeyError, SSHError } = require('..');
+const { Group, Key, runOnHosts, AbortError, AuthenticationError, ConnectionError, HostKeyError, SSHError } = require('..');
 const { env, key } = require('../testing/helpers');
 
 function freePort() {
@@ -205,6 +205,81 @@ test('runOnHosts: concurrency bounds the hosts at work; a signal cancels (x5)', 
   const pre = AbortSignal.abort();
   await assert.rejects(runOnHosts([hostOptions()], 'true', { signal: pre }), AbortError);
   await assert.rejects(runOnHosts([hostOptions()], 'true', { signal: {} }), TypeError);
+});
+
+test('Group: keys per host as Key objects, key text and paths, changing from host to host', async () => {
+  const good = await Key.fromFile(key('id_ed25519'));
+  const wrong = await Key.fromFile(key('id_wrong'));
+  const text = fs.readFileSync(key('id_ed25519'));
+  const keys = [good, good, text, text.toString(), wrong, good, [wrong, good], wrong, key('id_ed25519'), good];
+  const g = new Group({ poolSize: 5, knownHosts: env().knownHosts });
+  try {
+    keys.forEach((k, i) => assert.strictEqual(g.addHost(hostOptions({ name: `k${i}`, privateKey: k })), i));
+    const results = [];
+    for await (const r of g.run('echo ok')) results[r.index] = r;
+    keys.forEach((k, i) => {
+      const r = results[i];
+      if (k === wrong) {
+        assert.ok(r.error instanceof AuthenticationError, `host ${i}: ${r.error}`);
+      } else {
+        assert.strictEqual(r.error, null, `host ${i}: ${r.error}`);
+        assert.strictEqual(r.stdout.toString(), 'ok\n');
+      }
+    });
+  } finally {
+    await g.close();
+  }
+});
+
+test('Group: a refused option is named and adds no host; host commands and onOutput apply per run', async () => {
+  const g = new Group({ poolSize: 3, knownHosts: env().knownHosts });
+  try {
+    assert.strictEqual(g.addHost(hostOptions({ name: 'a' })), 0);
+    assert.throws(() => g.addHost(hostOptions({ name: 'bad', port: 70000 })), /port/);
+    assert.strictEqual(g.addHost(hostOptions({ name: 'b' })), 1);
+    assert.deepStrictEqual(g.hosts, ['a', 'b']);
+    const run = async (cmd, opts) => {
+      const out = [];
+      for await (const r of g.run(cmd, opts)) out[r.index] = r.stdout.toString();
+      return out;
+    };
+    assert.deepStrictEqual(await run('echo all', { hostCommands: ['echo one', null] }), ['one\n', 'all\n']);
+    assert.deepStrictEqual(await run('echo all'), ['all\n', 'all\n']); // the override is gone
+    let chunks = 0;
+    assert.deepStrictEqual(await run('echo x', { onOutput: () => { chunks++; } }), ['x\n', 'x\n']);
+    assert.ok(chunks >= 2, `onOutput saw ${chunks} chunks`);
+    chunks = 0;
+    const before = chunks;
+    assert.deepStrictEqual(await run('echo y'), ['y\n', 'y\n']); // no listener: output only in results
+    assert.strictEqual(chunks, before);
+  } finally {
+    await g.close();
+  }
+});
+
+test('a host\'s error has what Client.connect\'s error has for the same failure', async () => {
+  const { Client } = require('..');
+  const refused = await freePort();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-group-'));
+  const empty = path.join(dir, 'known_hosts');
+  fs.writeFileSync(empty, '');
+  try {
+    for (const [opts, knownHosts] of [[hostOptions({ port: refused }), env().knownHosts], [hostOptions(), empty],
+      [hostOptions({ privateKey: key('id_wrong'), password: 'wrong' }), env().knownHosts]]) {
+      const [r] = await runOnHosts([{ ...opts, name: 'x' }], 'true', { knownHosts });
+      const c = new Client();
+      const want = await c.connect({ ...opts, knownHosts }).then(() => null, (e) => e);
+      await c.close();
+      assert.ok(want, 'connect should fail');
+      assert.strictEqual(r.error.constructor, want.constructor);
+      assert.strictEqual(r.error.code, want.code);
+      assert.strictEqual(r.error.host, 'x');
+      assert.deepStrictEqual({ ...r.error.details, host: undefined }, { ...want.details, host: undefined });
+      assert.ok(r.error.message.length > 0);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('Group: bad input', async () => {

@@ -231,9 +231,11 @@ func (ch *Channel) notify(ev uint8) {
 // posts at once: the end of a stream, the exit status, a write's progress,
 // the channel's close. Blocking readers are never delayed (they are woken
 // by broadcast, not by records); the SSH window (2 MiB) is far above the
-// batch, so the sender never stalls on it.
+// batch, so the sender never stalls on it. 512 KiB (with Node reading up
+// to 1 MiB per call) against 128 KiB (256 KiB reads): Node's exec stdout
+// +5-15% and -7% CPU per GiB, three A/B runs.
 const (
-	eventBatch = 128 << 10
+	eventBatch = 512 << 10
 	eventDelay = 500 * time.Microsecond
 )
 

@@ -1583,7 +1583,7 @@ int gossh_channel_fileno(gossh_channel *ch, int *fd, gossh_error **err);
  * until the reader makes room: writing one never blocks the library and
  * no wakeup is ever lost.
  *
- * New output is announced in batches: its record is written once 128 KiB
+ * New output is announced in batches: its record is written once 512 KiB
  * wait in the stream, or 0.5 ms after the first unannounced byte arrived,
  * whichever comes first (a record per SSH packet would cost you a wakeup
  * and two calls per 32 KiB). So output reaches you at most 0.5 ms later

@@ -5,7 +5,7 @@
 // handle to the process's readiness pipe (lib/events.js) when something we
 // wait for may have changed. A woken channel drains: gossh_channel_read_any
 // (or gossh_channel_read of the one stream wanted) with timeout 0, in
-// 256 KiB chunks, until GOSSH_E_TIMEOUT, which re-arms the watch; then the
+// 1 MiB chunks, until GOSSH_E_TIMEOUT, which re-arms the watch; then the
 // exit status, also with timeout 0, once no stream is wanted. Writes hand
 // data over with timeout 0 and continue on the next event. No call waits on
 // libuv's thread pool and nothing polls: an idle channel costs nothing.
@@ -22,7 +22,7 @@ const { ClosedError, SSHError, TimeoutError, BadHandleError } = require('./error
 
 // At most this much per read call. Reads land in slabs (lib/readarena.js):
 // a thousand idle channels hold no read buffer.
-const READ_CHUNK = 256 * 1024;
+const READ_CHUNK = 1024 * 1024;
 const WRITE_CHUNK = 1024 * 1024; // at most this much per write call
 const STREAM_HWM = 1024 * 1024;
 

@@ -1,7 +1,8 @@
 /* The fan-out struct of include/gossh.h, for capi's cgo preambles (which
  * cannot include gossh.h: it declares the exports with handle types where
- * cgo declares uintptr_t). The layout must stay the header's: its size is
- * checked in tests/c/test_group.c. */
+ * cgo declares uintptr_t). It must stay the header's text:
+ * capi/group_types_test.go compares the two definitions, and
+ * tests/c/test_group.c checks the size. */
 #ifndef GOSSH_CAPI_GROUP_TYPES_H
 #define GOSSH_CAPI_GROUP_TYPES_H
 #include <stdint.h>

@@ -53,6 +53,8 @@ func channelOut(h C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t, f func(*co
 	return clientCall(h, errOut, func(c *core.Client) error {
 		ch, err := f(c)
 		if err == nil {
+			// Its callers' threads are theirs: they wait in the kernel.
+			ch.SetThreadWaits(true)
 			*out = putHandle(kindChannel, ch)
 		}
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -70,6 +71,15 @@ type Channel struct {
 	armed      uint8      // ev* bits the watching binding waits for; 0 once a record is posted
 	batched    uint8      // ev* bits of data whose record waits for batchTimer (events.go)
 	batchTimer *time.Timer
+
+	// Blocking calls wait in the kernel holding their thread (sleepers)
+	// when threadWaits is set, else on the Go scheduler (changed); waits
+	// counts the waits, for tests; paused counts the drains paused at
+	// highWater.
+	paused      int
+	threadWaits bool
+	sleepers    []*sleeper
+	waits       int
 }
 
 // newChannel wraps an open channel and starts its drains and request handler.
@@ -129,10 +139,30 @@ func (ch *Channel) setReady() {
 	}
 }
 
-// wake wakes every goroutine waiting on the channel's state. Caller holds mu.
+// wake wakes every goroutine and thread waiting on the channel's state.
+// Caller holds mu.
 func (ch *Channel) wake() {
 	close(ch.changed)
 	ch.changed = make(chan struct{})
+	for _, s := range ch.sleepers {
+		s.wakeUp()
+	}
+	clear(ch.sleepers)
+	ch.sleepers = ch.sleepers[:0]
+}
+
+// SetThreadWaits chooses how the channel's blocking calls (Read, ReadAny,
+// ExitStatus) wait: on the Go scheduler (false, the default: a goroutine
+// waits for free), or in the kernel holding the caller's OS thread (true).
+// The C API sets it for its callers, whose threads are theirs and wait
+// anyway: waking such a thread through the Go scheduler hands a P to it
+// and puts another thread to sleep, two context switches per wake where a
+// futex takes one; on a bulk stream read in small pieces that was a third
+// of the client's CPU.
+func (ch *Channel) SetThreadWaits(on bool) {
+	ch.mu.Lock()
+	ch.threadWaits = on
+	ch.mu.Unlock()
 }
 
 // slotEv is the interest, for a watching binding, of each waiting slot:
@@ -167,9 +197,11 @@ func (ch *Channel) drain(i int, raw ssh.Channel) {
 		for ch.streams[i].buf.Len() >= highWater && ch.closeErr == nil &&
 			!ch.wanted(1-i) && !ch.wanted(2) {
 			wait := ch.changed
+			ch.paused++
 			ch.mu.Unlock()
 			<-wait
 			ch.mu.Lock()
+			ch.paused--
 		}
 		var room []byte
 		if sr == nil {
@@ -284,18 +316,36 @@ func (ch *Channel) handleRequests(reqs <-chan *ssh.Request) {
 
 // waitFor blocks (mu held on entry and exit) until the state changes, the
 // deadline passes or the wait is cancelled; it reports whether the deadline passed.
-func (ch *Channel) waitFor(slot int, deadline <-chan time.Time) bool {
+func (ch *Channel) waitFor(slot int, lim *limit) bool {
+	ch.waits++
 	ch.waiting[slot]++
-	ch.wake() // a paused drain may go on now
-	wait := ch.changed
-	ch.mu.Unlock()
-	timedOut := false
-	select {
-	case <-wait:
-	case <-deadline:
-		timedOut = true
+	if ch.paused > 0 {
+		// A paused drain may go on now. Only then: waking every waiter
+		// would wake the other waiters, which would wake this one, a
+		// busy loop while nothing happens.
+		ch.wake()
 	}
-	ch.mu.Lock()
+	timedOut := false
+	if ch.threadWaits {
+		s := newSleeper()
+		ch.sleepers = append(ch.sleepers, s)
+		ch.mu.Unlock()
+		timedOut = s.sleep(lim.end)
+		ch.mu.Lock()
+		if timedOut { // still listed: nothing woke it
+			ch.sleepers = slices.DeleteFunc(ch.sleepers, func(o *sleeper) bool { return o == s })
+		}
+	} else {
+		wait := ch.changed
+		deadline := lim.deadline()
+		ch.mu.Unlock()
+		select {
+		case <-wait:
+		case <-deadline:
+			timedOut = true
+		}
+		ch.mu.Lock()
+	}
 	ch.waiting[slot]--
 	return timedOut
 }
@@ -330,8 +380,8 @@ func (ch *Channel) ReadAny(p []byte, timeout time.Duration) (int, int, error) {
 
 // read serves Read and ReadAny.
 func (ch *Channel) read(which []int, p []byte, timeout time.Duration) (int, int, error) {
-	deadline, stop := timer(timeout)
-	defer stop()
+	lim := newLimit(timeout)
+	defer lim.stop()
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	for {
@@ -363,7 +413,7 @@ func (ch *Channel) read(which []int, p []byte, timeout time.Duration) (int, int,
 		if len(which) > 1 {
 			slot = 2 // ReadAny waits on both: count it as an exit waiter so neither drain pauses
 		}
-		if timeout == 0 || ch.waitFor(slot, deadline) {
+		if timeout == 0 || ch.waitFor(slot, &lim) {
 			ch.arm(streamEv(which))
 			return -1, 0, newError(KindTimeout, nil, "timed out waiting for data").with("stage", "read")
 		}
@@ -655,8 +705,8 @@ func (ch *Channel) SendEOF() error {
 // returns its exit status: -1 if the server sent none (killed by a signal, or
 // the channel or connection closed first), as paramiko.
 func (ch *Channel) ExitStatus(timeout time.Duration) (int, error) {
-	deadline, stop := timer(timeout)
-	defer stop()
+	lim := newLimit(timeout)
+	defer lim.stop()
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	for {
@@ -669,7 +719,7 @@ func (ch *Channel) ExitStatus(timeout time.Duration) (int, error) {
 		if ch.closeErr != nil {
 			return -1, ch.closeErr
 		}
-		if timeout == 0 || ch.waitFor(2, deadline) {
+		if timeout == 0 || ch.waitFor(2, &lim) {
 			ch.arm(evExit)
 			return -1, newError(KindTimeout, nil, "timed out waiting for the exit status").with("stage", "wait")
 		}

@@ -43,3 +43,43 @@ func timer(timeout time.Duration) (<-chan time.Time, func()) {
 	t := time.NewTimer(timeout)
 	return t.C, func() { t.Stop() }
 }
+
+// limit is one blocking call's time limit, by the one timeout rule, for
+// both ways of waiting: a deadline channel for waits on the Go scheduler
+// (its timer made only when such a wait needs it) and an end time for
+// waits in the kernel (sleeper).
+type limit struct {
+	timeout time.Duration // as given: <0 no limit, 0 no wait, >0 this long
+	end     time.Time     // when it passes (zero: never)
+	timer   *time.Timer
+}
+
+// newLimit starts the clock of a call that waits at most timeout.
+func newLimit(timeout time.Duration) limit {
+	l := limit{timeout: timeout}
+	if timeout > 0 {
+		l.end = time.Now().Add(timeout)
+	}
+	return l
+}
+
+// deadline is the limit as a channel that is ready once it has passed (nil:
+// never).
+func (l *limit) deadline() <-chan time.Time {
+	switch {
+	case l.timeout < 0:
+		return nil
+	case l.timeout == 0:
+		return passed
+	case l.timer == nil:
+		l.timer = time.NewTimer(time.Until(l.end))
+	}
+	return l.timer.C
+}
+
+// stop releases the timer, if one was made.
+func (l *limit) stop() {
+	if l.timer != nil {
+		l.timer.Stop()
+	}
+}

@@ -7,8 +7,11 @@
 // (or gossh_channel_read of the one stream wanted) with timeout 0, in
 // 1 MiB chunks, until GOSSH_E_TIMEOUT, which re-arms the watch; then the
 // exit status, also with timeout 0, once no stream is wanted. Writes hand
-// data over with timeout 0 and continue on the next event. No call waits on
-// libuv's thread pool and nothing polls: an idle channel costs nothing.
+// data over with timeout 0 and continue on the next event. These calls
+// never wait, so they are made on the main thread (native.tryNow, about a
+// microsecond each), at most TURN_BYTES per turn of the event loop. No call
+// waits on libuv's thread pool and nothing polls: an idle channel costs
+// nothing.
 // Backpressure: a stream whose push() returned false is not read again until
 // its _read() is called; libgossh keeps draining the channel in the
 // background, so leaving one stream unread never stalls the other.
@@ -25,6 +28,8 @@ const { ClosedError, SSHError, TimeoutError, BadHandleError } = require('./error
 const READ_CHUNK = 1024 * 1024;
 const WRITE_CHUNK = 1024 * 1024; // at most this much per write call
 const STREAM_HWM = 1024 * 1024;
+// At most this much is read in one turn of the event loop.
+const TURN_BYTES = 8 * 1024 * 1024;
 
 const isClosedLike = (e) => e instanceof ClosedError || e instanceof BadHandleError;
 
@@ -102,24 +107,46 @@ class ChannelCore {
     this._pumpDone = null;
     this._key = null;             // our key in events.js
     this._watched = false;        // gossh_channel_watch done: a drain's TIMEOUT arms
+    this._primed = false;         // the first drain's turn has come (start())
     this._draining = false;       // a drain is running
     this._again = false;          // woken during a drain: drain once more
     this._events = 0;             // records and wakes seen (a writer's "anything new?")
     this._writeWaiters = [];      // writers waiting for the next record
   }
 
+  /**
+   * Watches the channel (once): its records come to onEvent from now on.
+   * Before the first call that can arm it (a read or a write with timeout
+   * 0): an arming before the watch would be no arming at all, and a write
+   * waiting for its chunk would wait for a record that never comes.
+   */
+  _watch() {
+    if (this._watched) return;
+    this._key = events.register(this.handle, this);
+    native.callSync('gossh_channel_watch', this.handle);
+    this._watched = true;
+  }
+
   /** Starts the pump (once the sinks have consumers). */
   start() {
     if (this._pump) return this;
     this._pump = new Promise((resolve) => { this._pumpDone = resolve; });
-    this._key = events.register(this.handle, this);
     events.hold();
-    native.callAsync('gossh_channel_watch', this.handle).then(() => {
-      this._watched = true;
-      this._kick(); // the first drain: what arrived before the watch, and the arming
-    }, (err) => {
+    try {
+      this._watch();
+    } catch (err) {
       this.failure = this.closing ? null : err;
       this._finish();
+      return this;
+    }
+    // The first drain (what arrived before the watch, and the arming) on
+    // the next turn of the event loop, after the code that awaited spawn()
+    // or exec() has wired its consumers: a stream cut before anyone listens
+    // only closes, so draining in this turn would hide the cut from a
+    // listener attached right after the await.
+    setImmediate(() => {
+      this._primed = true;
+      this._kick();
     });
     return this;
   }
@@ -148,7 +175,7 @@ class ChannelCore {
   /** Runs a drain, or asks the running one to go round once more. */
   _kick() {
     if (this.loopDone || !this._pump) return;
-    if (!this._watched || this._draining) {
+    if (!this._primed || this._draining) {
       this._again = true;
       return;
     }
@@ -183,7 +210,7 @@ class ChannelCore {
 
   /** One call with timeout 0: true if it did something, false on GOSSH_E_TIMEOUT (which re-arms). */
   _try(name, ...args) {
-    return native.callNoWait(name, this.handle, ...args);
+    return native.tryNow(name, this.handle, ...args);
   }
 
   /**
@@ -196,23 +223,32 @@ class ChannelCore {
     const nread = [0];
     const stream = [0];
     const status = [0];
+    let turn = 0;
     for (;;) {
       if (this.closing) return true;
       const which = this._stream();
       if (which === null) break;
+      if (turn >= TURN_BYTES) {
+        // The reads are synchronous: let the event loop run between turns
+        // of a stream that keeps coming.
+        await new Promise(setImmediate);
+        turn = 0;
+        continue;
+      }
       const r = arena.reserve(READ_CHUNK);
       let got;
       nread[0] = 0; stream[0] = -1;
       try {
         got = which === 'any'
-          ? await this._try('gossh_channel_read_any', r.view, READ_CHUNK, 0, stream, nread)
-          : await this._try('gossh_channel_read', which, r.view, READ_CHUNK, 0, nread);
+          ? this._try('gossh_channel_read_any', r.view, READ_CHUNK, 0, stream, nread)
+          : this._try('gossh_channel_read', which, r.view, READ_CHUNK, 0, nread);
       } catch (err) {
         arena.commit(r, 0);
         throw err;
       }
       const chunk = arena.commit(r, got ? Number(nread[0]) : 0);
       if (!got) break;
+      turn += chunk === null ? 0 : chunk.length;
       const i = which === 'any' ? stream[0] : which;
       if (chunk === null) {
         // The end: of both streams (read_any's -1) or of the one read.
@@ -226,7 +262,7 @@ class ChannelCore {
     // a child process reports 'exit' after its output.
     if (this.hasExit && this.exit === undefined && !this.exitError && this._stream() === null &&
         (this.wantExit || (o.ended && e.ended))) {
-      if (await this._try('gossh_channel_exit_status', 0, status)) {
+      if (this._try('gossh_channel_exit_status', 0, status)) {
         // No exit status: killed by a signal, whose name the server may have sent.
         if (status[0] === -1) this.exitSignal = channelInfo(this.handle, 'exit_signal') || null;
         this._setExit(status[0], null);
@@ -291,6 +327,7 @@ class ChannelCore {
   async _writeAll(buf) {
     const written = [0];
     let off = 0;
+    if (!this.closing && !this.released) this._watch();
     for (;;) {
       if (this.closing || this.released) throw this._closedError();
       const len = Math.min(buf.length - off, WRITE_CHUNK);

@@ -528,47 +528,58 @@ function callVoidAsync(name, ...args) {
 const GOSSH_E_TIMEOUT = -5;
 
 // Calls that can be made again with the same arguments and the same
-// meaning (a read is a read): callNoWait passes them no error slot and, on
-// a failure other than GOSSH_E_TIMEOUT, makes the call again with one.
+// meaning (a read is a read): tryNow passes them no error slot and, on a
+// failure other than GOSSH_E_TIMEOUT, makes the call again with one.
 const REPEATABLE = new Set([
   'gossh_channel_read', 'gossh_channel_read_any', 'gossh_channel_exit_status', 'gossh_client_accept_forward',
 ]);
 
 /**
- * callAsync for calls made with timeout 0, whose usual "nothing to do" is
- * GOSSH_E_TIMEOUT: resolves with true on success and false on
- * GOSSH_E_TIMEOUT, rejects with the translated error otherwise. A timeout
- * costs no error object on the main thread, where every call into Go costs
- * ~100 µs and reading an error takes ten: REPEATABLE calls get no error
- * slot (on another failure they are made again, with one, for the error's
- * details, and whatever that call returns counts), others have the error
- * object of a timeout freed on the thread pool.
+ * A call made with timeout 0, whose usual "nothing to do" is
+ * GOSSH_E_TIMEOUT, on the main thread: returns true on success and false
+ * on GOSSH_E_TIMEOUT, throws the translated error otherwise. Such a call
+ * never waits, and a call into Go from the main thread costs about a
+ * microsecond (libgossh answers the Go runtime's stack query itself,
+ * capi/stackbound.c; it was ~100 us, a read of /proc/self/maps, which is why
+ * these calls once went through the thread pool). A timeout costs no error
+ * object: REPEATABLE calls get no error slot (on another failure they are
+ * made again, with one, for the error's details), others free it.
  */
-function callNoWait(name, ...args) {
-  return new Promise((resolve, reject) => {
-    checkIntArgs(name, args);
-    if (REPEATABLE.has(name)) {
-      runAsync(name, [...args, null], (ffiError, rc) => {
-        if (ffiError) return reject(ffiError);
-        if (rc === 0) return resolve(true);
-        if (rc === GOSSH_E_TIMEOUT) return resolve(false);
-        callAsync(name, ...args).then(() => resolve(true), (e) => {
-          if (e.errno === GOSSH_E_TIMEOUT) resolve(false); else reject(e);
-        });
-      });
-      return;
-    }
+function tryNow(name, ...args) {
+  need(name);
+  checkIntArgs(name, args);
+  if (REPEATABLE.has(name)) {
+    const rc = fn[name](...args, null);
+    if (rc === 0) return true;
+    if (rc === GOSSH_E_TIMEOUT) return false;
     const err = [null];
-    runAsync(name, [...args, err], (ffiError, rc) => {
-      if (ffiError) return reject(ffiError);
-      if (rc === GOSSH_E_TIMEOUT) {
-        if (err[0]) runAsync('gossh_error_free', [err[0]], () => {});
-        return resolve(false);
-      }
-      const e = takeError(rc, err);
-      if (e) reject(e); else resolve(true);
-    });
-  });
+    const rc2 = fn[name](...args, err);
+    if (rc2 === GOSSH_E_TIMEOUT) {
+      takeError(0, err);
+      return false;
+    }
+    const e = takeError(rc2, err);
+    if (e) throw e;
+    return true;
+  }
+  const err = [null];
+  const rc = fn[name](...args, err);
+  if (rc === GOSSH_E_TIMEOUT) {
+    takeError(0, err);
+    return false;
+  }
+  const e = takeError(rc, err);
+  if (e) throw e;
+  return true;
+}
+
+/** tryNow as a promise. */
+function callNoWait(name, ...args) {
+  try {
+    return Promise.resolve(tryNow(name, ...args));
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /**
@@ -637,6 +648,7 @@ module.exports = {
   callAsync,
   callVoidAsync,
   callNoWait,
+  tryNow,
   callClose,
   takeError,
   takeString,

@@ -17,7 +17,12 @@ import "C"
 import "github.com/gossh/gossh/core"
 
 // The library's Go runtime serves only gossh: collect garbage with
-// headroom (core.TuneGC; a GOGC in the environment wins).
-func init() { core.TuneGC(core.DefaultGCHeadroom) }
+// headroom (core.TuneGC; a GOGC in the environment wins), and leave a CPU
+// to the host program's threads (core.LeaveOneCPU; a GOMAXPROCS in the
+// environment wins).
+func init() {
+	core.TuneGC(core.DefaultGCHeadroom)
+	core.LeaveOneCPU()
+}
 
 func main() {}

@@ -552,15 +552,7 @@ function tryNow(name, ...args) {
     const rc = fn[name](...args, null);
     if (rc === 0) return true;
     if (rc === GOSSH_E_TIMEOUT) return false;
-    const err = [null];
-    const rc2 = fn[name](...args, err);
-    if (rc2 === GOSSH_E_TIMEOUT) {
-      takeError(0, err);
-      return false;
-    }
-    const e = takeError(rc2, err);
-    if (e) throw e;
-    return true;
+    // Another failure: made again below, with an error slot, for its details.
   }
   const err = [null];
   const rc = fn[name](...args, err);

@@ -33,15 +33,10 @@ var passed = func() <-chan time.Time {
 // timer returns a deadline channel for a timeout, by the one rule every
 // blocking call follows: negative waits without limit, 0 does not wait (the
 // deadline has already passed), positive waits that long.
+// It is limit's deadline, for calls that wait only on the Go scheduler.
 func timer(timeout time.Duration) (<-chan time.Time, func()) {
-	if timeout < 0 {
-		return nil, func() {}
-	}
-	if timeout == 0 {
-		return passed, func() {}
-	}
-	t := time.NewTimer(timeout)
-	return t.C, func() { t.Stop() }
+	l := newLimit(timeout)
+	return l.deadline(), l.stop
 }
 
 // limit is one blocking call's time limit, by the one timeout rule, for

@@ -5,7 +5,7 @@ CXX     ?= g++
 BUILD   := build
 SONAME  := libgossh.so.0
 LIB     := $(BUILD)/$(SONAME)
-GOSRC   := $(shell find core capi -name '*.go' -o -name '*.c' -o -name '*.h' 2>/dev/null) go.mod go.sum capi/gossh.map
+GOSRC   := $(shell find core capi third_party -name '*.go' ! -name '*_test.go' -o -name '*.c' -o -name '*.h' 2>/dev/null) go.mod go.sum capi/gossh.map
 CFLAGS  ?= -O2 -g -Wall -Wextra -Werror -std=c11
 CXXFLAGS ?= -O2 -Wall -Wextra -Werror -std=c++17
 FAULTPROXY := $(BUILD)/gossh-faultproxy
@@ -206,7 +206,7 @@ XCRYPTO := third_party/golang.org/x/crypto
 test-xcrypto: ## Go: the patched x/crypto copy: upstream's ssh and ssh/agent tests, the patches' tests with -race
 	cd $(XCRYPTO) && $(GO) vet ./ssh/ ./ssh/agent/
 	cd $(XCRYPTO) && $(GO) test -count=1 ./ssh/ ./ssh/agent/
-	cd $(XCRYPTO) && $(GO) test -race -count=1 -run 'Pooled' ./ssh/
+	cd $(XCRYPTO) && $(GO) test -race -count=1 -run 'Pooled|PacketReader' ./ssh/
 
 # The ssh_config test joins the C tests here (away from the C_TESTS line,
 # which other branches extend).

@@ -372,7 +372,16 @@ func (c *gcmCipher) incIV() {
 }
 
 func (c *gcmCipher) readCipherPacket(seqNum uint32, r io.Reader) ([]byte, error) {
-	if _, err := io.ReadFull(r, c.prefix[:]); err != nil {
+	// gossh patch: from the transport's packetReader, the packet is
+	// decrypted straight from its buffer (packetreader.go).
+	pr, _ := r.(*packetReader)
+	if pr != nil {
+		prefix, err := pr.peek(4)
+		if err != nil {
+			return nil, err
+		}
+		copy(c.prefix[:], prefix)
+	} else if _, err := io.ReadFull(r, c.prefix[:]); err != nil {
 		return nil, err
 	}
 	length := binary.BigEndian.Uint32(c.prefix[:])
@@ -401,13 +410,24 @@ func (c *gcmCipher) readCipherPacket(seqNum uint32, r io.Reader) ([]byte, error)
 		}
 	}()
 
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return nil, err
-	}
-
-	plain, err := c.aead.Open(buf[:0], c.iv, buf, c.prefix[:])
-	if err != nil {
-		return nil, err
+	var plain []byte
+	if pr != nil {
+		sealed, err := pr.peek(4 + need)
+		if err != nil {
+			return nil, err
+		}
+		if plain, err = c.aead.Open(buf[:0], c.iv, sealed[4:], c.prefix[:]); err != nil {
+			return nil, err
+		}
+		pr.discard(4 + need)
+	} else {
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return nil, err
+		}
+		var err error
+		if plain, err = c.aead.Open(buf[:0], c.iv, buf, c.prefix[:]); err != nil {
+			return nil, err
+		}
 	}
 	c.incIV()
 

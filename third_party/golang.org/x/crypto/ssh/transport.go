@@ -38,7 +38,7 @@ type transport struct {
 	reader connectionState
 	writer connectionState
 
-	bufReader *bufio.Reader
+	bufReader *packetReader
 	bufWriter *bufio.Writer
 	rand      io.Reader
 	isClient  bool
@@ -137,7 +137,7 @@ func (t *transport) readPacket() (p []byte, err error) {
 	return p, err
 }
 
-func (s *connectionState) readPacket(r *bufio.Reader, strictMode bool) ([]byte, error) {
+func (s *connectionState) readPacket(r *packetReader, strictMode bool) ([]byte, error) {
 	packet, err := s.packetCipher.readCipherPacket(s.seqNum, r)
 	s.seqNum++
 	if err == nil && len(packet) == 0 {
@@ -219,7 +219,7 @@ func (s *connectionState) writePacket(w *bufio.Writer, rand io.Reader, packet []
 
 func newTransport(rwc io.ReadWriteCloser, rand io.Reader, isClient bool) *transport {
 	t := &transport{
-		bufReader: bufio.NewReader(rwc),
+		bufReader: newPacketReader(rwc),
 		bufWriter: bufio.NewWriter(rwc),
 		rand:      rand,
 		reader: connectionState{

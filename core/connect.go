@@ -107,16 +107,21 @@ func (p *phaseConn) Read(b []byte) (int, error) {
 	return p.read(b)
 }
 
+// quickAckBelow: reads smaller than this re-arm TCP quick ACKs (see read).
+const quickAckBelow = 16 << 10
+
 // read reads from the connection, watching for the banner until it is seen.
 func (p *phaseConn) read(b []byte) (int, error) {
 	n, err := p.Conn.Read(b)
 	if err != nil {
 		p.lost.Store(true)
-	} else if p.quickAck != nil && n < len(b) {
-		// A read that filled b left more data waiting: a bulk transfer,
-		// whose ACKs go out every other segment anyway. Re-arming after
-		// each such read cost a setsockopt per read (about 4% of the CPU
-		// of a 1 GiB exec).
+	} else if p.quickAck != nil && n < len(b) && n < quickAckBelow {
+		// A read that filled b left more data waiting, and a read of
+		// quickAckBelow or more took several segments: both are a bulk
+		// transfer, whose ACKs go out every other segment anyway. The
+		// stall quick ACKs remove follows a lone small segment. Re-arming
+		// after every read cost a setsockopt per read (about 4% of the
+		// CPU of a 1 GiB exec).
 		p.quickAck()
 	}
 	if p.seen.Load() {

@@ -327,6 +327,19 @@ type ClientConfig struct {
 
 	// AuthCallback, if non-nil, is invoked before each authentication attempt.
 	AuthCallback ClientAuthCallback
+
+	// SkipNoneAuth (gossh patch) starts authentication with the first
+	// method of Auth instead of the "none" request that asks the server for
+	// its methods, as paramiko does: a round trip less when that method
+	// works. The methods of Auth are then tried in their order until the
+	// server lists its own; "none" is still tried last. It is ignored with
+	// AuthCallback.
+	SkipNoneAuth bool
+
+	// AuthMethodsListed (gossh patch), if non-nil, is called with the
+	// methods the server lists as able to continue, each time it refuses an
+	// attempt.
+	AuthMethodsListed func(methods []string)
 }
 
 // InsecureIgnoreHostKey returns a function that can be used for

@@ -76,7 +76,16 @@ func (c *connection) clientAuthenticate(config *ClientConfig) error {
 	var partialSuccess []string
 
 	sessionID := c.transport.getSessionID()
-	for auth := AuthMethod(new(noneAuth)); auth != nil; {
+	first := AuthMethod(new(noneAuth))
+	if config.SkipNoneAuth && config.AuthCallback == nil && len(config.Auth) > 0 {
+		// gossh patch: the methods of Auth, in order, until the server
+		// lists its own (see SkipNoneAuth).
+		first = config.Auth[0]
+		for _, a := range config.Auth {
+			lastMethods = append(lastMethods, a.method())
+		}
+	}
+	for auth := first; auth != nil; {
 		ok, methods, err := auth.auth(sessionID, config.User, c.transport, config.Rand, extensions)
 		if err != nil {
 			// On disconnect, return error immediately
@@ -103,6 +112,8 @@ func (c *connection) clientAuthenticate(config *ClientConfig) error {
 
 		if methods == nil {
 			methods = lastMethods
+		} else if config.AuthMethodsListed != nil {
+			config.AuthMethodsListed(slices.Clone(methods)) // gossh patch
 		}
 		lastMethods = methods
 
@@ -143,6 +154,13 @@ func (c *connection) clientAuthenticate(config *ClientConfig) error {
 					break findNext
 				}
 			}
+		}
+
+		if auth == nil && first.method() != "none" && !slices.Contains(tried, "none") {
+			// gossh patch: with SkipNoneAuth, "none" goes last, for a server
+			// that lets the user in without authentication.
+			auth = new(noneAuth)
+			continue
 		}
 
 		if auth == nil && err != nil {
@@ -257,6 +275,18 @@ func (cb publicKeyCallback) method() string {
 	return "publickey"
 }
 
+// signFirstCallback is publicKeyCallback whose first signer is sent signed
+// at once (gossh patch, see PublicKeysSignFirst).
+type signFirstCallback func() ([]Signer, error)
+
+func (cb signFirstCallback) method() string {
+	return "publickey"
+}
+
+func (cb signFirstCallback) auth(session []byte, user string, c packetConn, rand io.Reader, extensions map[string][]byte) (authResult, []string, error) {
+	return publicKeyCallback(cb).authWith(true, session, user, c, rand, extensions)
+}
+
 func pickSignatureAlgorithm(signer Signer, extensions map[string][]byte) (MultiAlgorithmSigner, string, error) {
 	var as MultiAlgorithmSigner
 	keyFormat := signer.PublicKey().Type()
@@ -332,6 +362,12 @@ func pickSignatureAlgorithm(signer Signer, extensions map[string][]byte) (MultiA
 }
 
 func (cb publicKeyCallback) auth(session []byte, user string, c packetConn, rand io.Reader, extensions map[string][]byte) (authResult, []string, error) {
+	return cb.authWith(false, session, user, c, rand, extensions)
+}
+
+// authWith is auth; with signFirst, the first signer's key is sent signed
+// without the enquiry (gossh patch).
+func (cb publicKeyCallback) authWith(signFirst bool, session []byte, user string, c packetConn, rand io.Reader, extensions map[string][]byte) (authResult, []string, error) {
 	// Authentication is performed by sending an enquiry to test if a key is
 	// acceptable to the remote. If the key is acceptable, the client will
 	// attempt to authenticate with the valid key.  If not the client will repeat
@@ -356,7 +392,10 @@ func (cb publicKeyCallback) auth(session []byte, user string, c packetConn, rand
 			errSigAlgo = err
 			continue
 		}
-		ok, err := validateKey(pub, algo, user, c)
+		ok, err := true, error(nil)
+		if !signFirst || idx > 0 {
+			ok, err = validateKey(pub, algo, user, c)
+		}
 		if err != nil {
 			return authFailure, nil, err
 		}
@@ -365,15 +404,13 @@ func (cb publicKeyCallback) auth(session []byte, user string, c packetConn, rand
 		// algorithms for certificate authentication, so if the server rejects
 		// the key try to use the obtained algorithm as if "server-sig-algs" had
 		// not been implemented if supported from the algorithm signer.
-		if !ok && idx < origSignersLen && isRSACert(algo) && algo != CertAlgoRSAv01 {
-			if slices.Contains(as.Algorithms(), KeyAlgoRSA) {
-				// We retry using the compat algorithm after all signers have
-				// been tried normally.
-				signers = append(signers, &multiAlgorithmSigner{
-					AlgorithmSigner:     as,
-					supportedAlgorithms: []string{KeyAlgoRSA},
-				})
-			}
+		if !ok && idx < origSignersLen && rsaCertCompat(as, algo) {
+			// We retry using the compat algorithm after all signers have
+			// been tried normally.
+			signers = append(signers, &multiAlgorithmSigner{
+				AlgorithmSigner:     as,
+				supportedAlgorithms: []string{KeyAlgoRSA},
+			})
 		}
 		if !ok {
 			continue
@@ -420,9 +457,22 @@ func (cb publicKeyCallback) auth(session []byte, user string, c packetConn, rand
 		if success == authSuccess || success == authPartialSuccess || !slices.Contains(methods, cb.method()) {
 			return success, methods, err
 		}
+		if signFirst && idx == 0 && rsaCertCompat(as, algo) {
+			// gossh patch: the retry above, for a certificate sent unasked.
+			signers = append(signers, &multiAlgorithmSigner{
+				AlgorithmSigner:     as,
+				supportedAlgorithms: []string{KeyAlgoRSA},
+			})
+		}
 	}
 
 	return authFailure, methods, errSigAlgo
+}
+
+// rsaCertCompat reports whether a refused RSA certificate signed with algo
+// is worth a retry with the old ssh-rsa algorithm (see authWith).
+func rsaCertCompat(as MultiAlgorithmSigner, algo string) bool {
+	return isRSACert(algo) && algo != CertAlgoRSAv01 && slices.Contains(as.Algorithms(), KeyAlgoRSA)
 }
 
 // validateKey validates the key provided is acceptable to the server.
@@ -491,6 +541,17 @@ func PublicKeys(signers ...Signer) AuthMethod {
 // function to obtain a list of key pairs.
 func PublicKeysCallback(getSigners func() (signers []Signer, err error)) AuthMethod {
 	return publicKeyCallback(getSigners)
+}
+
+// PublicKeysSignFirst (gossh patch) is PublicKeysCallback that sends the
+// first signer's key signed at once, without first asking the server
+// whether it would accept that key, as paramiko does: a round trip less when
+// the key is the right one, a signature spent when it is not. The other
+// signers are asked about first, as by PublicKeysCallback. Do not use it
+// when the first signer may ask its user (an agent key with confirmation, a
+// hardware key).
+func PublicKeysSignFirst(getSigners func() (signers []Signer, err error)) AuthMethod {
+	return signFirstCallback(getSigners)
 }
 
 // handleAuthResponse returns whether the preceding authentication request succeeded

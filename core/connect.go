@@ -259,7 +259,8 @@ func unwrapOpError(err error) error {
 // authState records what the server allowed while x/crypto ran the auth chain.
 type authState struct {
 	mu            sync.Mutex
-	allowed       map[string]bool
+	allowed       map[string]bool // the methods x/crypto tried
+	listed        map[string]bool // the methods the server listed, when it refused an attempt
 	passwordTried bool
 	keyErrors     []error // keys that could not be loaded
 	attemptedKeys int
@@ -271,12 +272,30 @@ func (a *authState) saw(method string) {
 	a.mu.Unlock()
 }
 
+// serverListed records the methods the server listed on refusing an
+// attempt (x/crypto's AuthMethodsListed).
+func (a *authState) serverListed(methods []string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.listed == nil {
+		a.listed = map[string]bool{}
+	}
+	for _, m := range methods {
+		a.listed[m] = true
+	}
+}
+
+// allowedTypes names the methods we could use that the server allows: those
+// x/crypto tried, less any the server never listed (the first, sent before
+// the server named its methods: SkipNoneAuth).
 func (a *authState) allowedTypes() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var out []string
 	for m := range a.allowed {
-		out = append(out, m)
+		if a.listed == nil || a.listed[m] {
+			out = append(out, m)
+		}
 	}
 	sort.Strings(out)
 	return out
@@ -313,14 +332,32 @@ func loadKeyAndCert(path, secret string) (*Key, error) {
 // IdentitiesOnly and keys given, the agent's keys are offered only when they
 // are one of the given keys (a key file that did not load is matched by its
 // ".pub" file, so that a key whose passphrase only the agent holds still
-// works), and ~/.ssh/id_* are not searched. It returns a closer for the
-// agent connection.
-func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
+// works), and ~/.ssh/id_* are not searched. signFirst tells whether the
+// first is a key held here (not an agent's, which may ask its user to
+// confirm), which may then be sent signed without asking the server first.
+// It returns a closer for the agent connection.
+func collectSigners(cfg *Config, st *authState) (signers []ssh.Signer, signFirst bool, closer func()) {
+	signers, local, closer := gatherSigners(cfg, st)
+	if len(signers) > 0 {
+		pub := signers[0].PublicKey()
+		if cert, ok := pub.(*ssh.Certificate); ok {
+			pub = cert.Key
+		}
+		signFirst = local[string(pub.Marshal())]
+	}
+	return signers, signFirst, closer
+}
+
+// gatherSigners is collectSigners' list, with the public keys of the keys
+// held here (not an agent's).
+func gatherSigners(cfg *Config, st *authState) ([]ssh.Signer, map[string]bool, func()) {
+	local := map[string]bool{}
 	var signers []ssh.Signer
 	var given [][]byte // the given keys' public blobs, for IdentitiesOnly
 	add := func(s ssh.Signer) {
 		signers = append(signers, s)
 		given = append(given, s.PublicKey().Marshal())
+		local[string(s.PublicKey().Marshal())] = true
 	}
 	for _, k := range cfg.Keys {
 		if k != nil && k.Signer() != nil {
@@ -383,11 +420,12 @@ func collectSigners(cfg *Config, st *authState) ([]ssh.Signer, func()) {
 					continue
 				}
 				signers = append(signers, k.Signer())
+				local[string(k.Signer().PublicKey().Marshal())] = true
 			}
 		}
 	}
 	signers = addCertificates(cfg.CertificateFiles, signers)
-	return withSSHRSARetry(signers, cfg.pubkeyAlgorithms()), closer
+	return withSSHRSARetry(signers, cfg.pubkeyAlgorithms()), local, closer
 }
 
 // expandHome expands a leading "~/".
@@ -400,15 +438,21 @@ func expandHome(p string) string {
 	return p
 }
 
-// authMethods builds x/crypto's auth chain. Every method records that the
-// server offered it, so that a failure can name the allowed types.
-func authMethods(cfg *Config, signers []ssh.Signer, st *authState) []ssh.AuthMethod {
+// authMethods builds x/crypto's auth chain. Every method records that
+// x/crypto tried it, so that a failure can name the allowed types. With
+// signFirst, the first key is sent signed without the query before it.
+func authMethods(cfg *Config, signers []ssh.Signer, signFirst bool, st *authState) []ssh.AuthMethod {
+	keys := func() ([]ssh.Signer, error) {
+		st.saw("publickey")
+		st.attemptedKeys = len(signers)
+		return signers, nil
+	}
+	publickey := ssh.PublicKeysCallback(keys)
+	if signFirst {
+		publickey = ssh.PublicKeysSignFirst(keys)
+	}
 	methods := []ssh.AuthMethod{
-		ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
-			st.saw("publickey")
-			st.attemptedKeys = len(signers)
-			return signers, nil
-		}),
+		publickey,
 		ssh.PasswordCallback(func() (string, error) {
 			st.saw("password")
 			if cfg.Password == "" {
@@ -465,8 +509,9 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 	}
 	msg := err.Error()
 	if strings.Contains(msg, "unable to authenticate") || errors.Is(err, errNoPassword) {
-		allowed := strings.Join(st.allowedTypes(), ",")
-		if len(st.allowed) == 0 {
+		types := st.allowedTypes()
+		allowed := strings.Join(types, ",")
+		if len(types) == 0 {
 			e := newError(KindBadAuthType, err, "bad authentication type: the server allows none of the methods we can use")
 			return e.with("allowed_types", allowed)
 		}
@@ -685,9 +730,10 @@ func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *p
 	}
 	st := &authState{allowed: map[string]bool{}}
 	var signers []ssh.Signer
+	signFirst := false
 	if s == nil {
 		var closeAgent func()
-		signers, closeAgent = collectSigners(cfg, st)
+		signers, signFirst, closeAgent = collectSigners(cfg, st)
 		defer closeAgent()
 	}
 	first, only := c.hostKeyAlgorithms(name), false
@@ -704,7 +750,13 @@ func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *p
 	var hostErr error
 	sshCfg := &ssh.ClientConfig{
 		User: cfg.Username,
-		Auth: authMethods(cfg, signers, st),
+		Auth: authMethods(cfg, signers, signFirst, st),
+		// A key held here goes first, signed, without the "none" request
+		// and the "would you take this key" query before it, as paramiko
+		// does: two round trips less. Never with StepAuth, whose caller
+		// reads the methods the "none" reply lists.
+		SkipNoneAuth:      signFirst,
+		AuthMethodsListed: st.serverListed,
 		HostKeyCallback: func(_ string, _ net.Addr, key ssh.PublicKey) error {
 			first := accepted == nil
 			var err error

@@ -25,7 +25,8 @@ Environment: BENCH_FANOUT_NS (comma-separated host counts, default
 max(2, ceil(largest N / 125))), BENCH_FANOUT_TIMEOUT (seconds per client
 run, default 900), BENCH_FANOUT_HOST_TIMEOUT (seconds each host may take to
 connect, default 120), BENCH_ONLY (comma-separated client names, as
-bench/run.py).
+bench/run.py), BENCH_FANOUT_WRAP (a command prefix for each client run, for
+profiling, e.g. "perf stat -e context-switches -o FILE"; its CPU counts).
 
 Measured per client and N: wall (inside the client: from building its
 client(s) to the last exit status, closing timed apart), CPU (user+sys of
@@ -236,6 +237,7 @@ def run_child(cmd, env, timeout):
     leaves, which after vfork is this driver's)."""
     env = dict(env, PYTHONPATH=os.path.join(R.ROOT, "python"))
     env.pop("SSH_AUTH_SOCK", None)
+    cmd = E.get("BENCH_FANOUT_WRAP", "").split() + list(cmd)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, cwd=R.ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)

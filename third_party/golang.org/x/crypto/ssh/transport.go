@@ -5,7 +5,6 @@
 package ssh
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -39,7 +38,7 @@ type transport struct {
 	writer connectionState
 
 	bufReader *packetReader
-	bufWriter *bufio.Writer
+	bufWriter *packetWriter
 	rand      io.Reader
 	isClient  bool
 	io.Closer
@@ -192,7 +191,7 @@ func (t *transport) writePacket(packet []byte) error {
 	return t.writer.writePacket(t.bufWriter, t.rand, packet, t.strictMode)
 }
 
-func (s *connectionState) writePacket(w *bufio.Writer, rand io.Reader, packet []byte, strictMode bool) error {
+func (s *connectionState) writePacket(w *packetWriter, rand io.Reader, packet []byte, strictMode bool) error {
 	changeKeys := len(packet) > 0 && packet[0] == msgNewKeys
 
 	err := s.packetCipher.writeCipherPacket(s.seqNum, w, rand, packet)
@@ -220,7 +219,7 @@ func (s *connectionState) writePacket(w *bufio.Writer, rand io.Reader, packet []
 func newTransport(rwc io.ReadWriteCloser, rand io.Reader, isClient bool) *transport {
 	t := &transport{
 		bufReader: newPacketReader(rwc),
-		bufWriter: bufio.NewWriter(rwc),
+		bufWriter: newPacketWriter(rwc),
 		rand:      rand,
 		reader: connectionState{
 			packetCipher:     &streamPacketCipher{cipher: noneCipher{}},

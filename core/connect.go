@@ -543,14 +543,6 @@ func handshakeError(err error, pc *phaseConn, st *authState, hostErr error, ctx 
 	return newError(KindProtocol, err, "SSH handshake failed: %v", err)
 }
 
-// noRequests is a closed channel of global requests: what ssh.NewClient is
-// given when gossh refuses the requests itself.
-var noRequests = func() chan *ssh.Request {
-	c := make(chan *ssh.Request)
-	close(c)
-	return c
-}()
-
 // handshakeRefused ends a connect whose options cannot make a handshake
 // (no algorithm left to offer) before anything is sent.
 func (c *Client) handshakeRefused(raw net.Conn, pc *phaseConn, err error) error {
@@ -820,23 +812,18 @@ func (c *Client) handshake(ctx context.Context, cfg *Config, raw net.Conn, pc *p
 	// the slice), and with them the options, keys and auth state they
 	// hold, ~1.5 KB per kept connection.
 	clear(sshCfg.Auth)
-	// x/crypto's NewClient would start a goroutine that refuses the
-	// server's global requests, and gossh needs one that waits for the
-	// connection's end: one goroutine does both (a kept connection of a
-	// group's fan-out costs a goroutine less). The global requests channel
-	// closes when the connection ends.
-	client := ssh.NewClient(sconn, chans, noRequests)
+	// One goroutine serves the connection's incoming channels, refuses the
+	// server's global requests (as x/crypto's Client: keepalives and all)
+	// and, when the connection ends, releases what the transport holds (a
+	// proxy command, jump hosts: when the server ends the connection, not
+	// only on Close). x/crypto's NewClient would run three.
 	dead := make(chan struct{})
-	go func() {
-		for r := range reqs {
-			_ = r.Reply(false, nil) // as x/crypto's Client: keepalives and all
-		}
-		_ = client.Wait()
-		// Release what the transport holds (a proxy command, jump hosts)
-		// when the server ends the connection, not only on Close.
-		_ = raw.Close()
-		c.connectionEnded(dead)
-	}()
+	client := ssh.NewClientServed(sconn, chans, reqs,
+		func(r *ssh.Request) { _ = r.Reply(false, nil) },
+		func() {
+			_ = raw.Close()
+			c.connectionEnded(dead)
+		})
 	c.mu.Lock()
 	if c.closed { // Close raced with the end of the handshake
 		c.mu.Unlock()

@@ -68,6 +68,43 @@ func NewClient(c Conn, chans <-chan NewChannel, reqs <-chan *Request) *Client {
 	return conn
 }
 
+// NewClientServed (gossh patch) is NewClient for a caller that answers the
+// global requests itself and wants to know when the connection ends, in one
+// goroutine where NewClient runs three: it serves the incoming channels as
+// NewClient does, passes each global request to onRequest, and once both
+// channels are closed (the connection ended) and Wait has returned, closes
+// the remote forwards and calls onEnd. A fan-out of thousands of
+// connections keeps two goroutines' stacks fewer per connection.
+func NewClientServed(c Conn, chans <-chan NewChannel, reqs <-chan *Request, onRequest func(*Request), onEnd func()) *Client {
+	conn := &Client{
+		Conn:            c,
+		channelHandlers: make(map[string]chan NewChannel, 1),
+	}
+	go func() {
+		for chans != nil || reqs != nil {
+			select {
+			case ch, ok := <-chans:
+				if !ok {
+					chans = nil
+					conn.closeChannelHandlers()
+					continue
+				}
+				conn.handleChannelOpen(ch)
+			case r, ok := <-reqs:
+				if !ok {
+					reqs = nil
+					continue
+				}
+				onRequest(r)
+			}
+		}
+		conn.Wait()
+		conn.forwards.closeAll()
+		onEnd()
+	}()
+	return conn
+}
+
 // NewClientConn establishes an authenticated SSH connection using c
 // as the underlying transport.  The Request and NewChannel channels
 // must be serviced or the connection will hang.
@@ -178,17 +215,28 @@ func (c *Client) handleGlobalRequests(incoming <-chan *Request) {
 // handleChannelOpens channel open messages from the remote side.
 func (c *Client) handleChannelOpens(in <-chan NewChannel) {
 	for ch := range in {
-		c.mu.Lock()
-		handler := c.channelHandlers[ch.ChannelType()]
-		c.mu.Unlock()
-
-		if handler != nil {
-			handler <- ch
-		} else {
-			ch.Reject(UnknownChannelType, fmt.Sprintf("unknown channel type: %v", ch.ChannelType()))
-		}
+		c.handleChannelOpen(ch)
 	}
+	c.closeChannelHandlers()
+}
 
+// handleChannelOpen passes ch to its type's handler, or rejects it (gossh
+// patch: handleChannelOpens' body, shared with NewClientServed).
+func (c *Client) handleChannelOpen(ch NewChannel) {
+	c.mu.Lock()
+	handler := c.channelHandlers[ch.ChannelType()]
+	c.mu.Unlock()
+
+	if handler != nil {
+		handler <- ch
+	} else {
+		ch.Reject(UnknownChannelType, fmt.Sprintf("unknown channel type: %v", ch.ChannelType()))
+	}
+}
+
+// closeChannelHandlers closes the handlers' channels once no channel can
+// come (gossh patch: from handleChannelOpens).
+func (c *Client) closeChannelHandlers() {
 	c.mu.Lock()
 	for _, ch := range c.channelHandlers {
 		close(ch)

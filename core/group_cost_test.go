@@ -2,6 +2,7 @@ package core
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -29,7 +30,9 @@ import (
 // the C library does when loaded. GOSSH_FANMEM_KEEP=0 runs with
 // keep_connections off. Add -memprofile/-cpuprofile for where the bytes
 // and the time go, and GOSSH_FANMEM_HEAPPROF=FILE for a heap profile of
-// what the kept connections hold. It starts ceil(N/125) extra sshds
+// what the kept connections hold, GOSSH_FANMEM_GOROUTINES=FILE for the
+// goroutines (pprof debug=1: stacks with counts) at the sample with the
+// most of them. It starts ceil(N/125) extra sshds
 // (sshd's listen backlog is 128), as the bench does, unless
 // GOSSH_FANMEM_PORTS (comma-separated) and GOSSH_FANMEM_KNOWN_HOSTS name
 // running ones (so that strace -f or perf see this process alone).
@@ -86,12 +89,21 @@ func TestGroupFanoutCost(t *testing.T) {
 	var peak costSample
 	var wg sync.WaitGroup
 	wg.Add(1)
+	goroutinesFile := os.Getenv("GOSSH_FANMEM_GOROUTINES")
 	go func() {
 		defer wg.Done()
 		tick := time.NewTicker(2 * time.Millisecond)
 		defer tick.Stop()
+		most := 0
 		for {
-			peak.max(sampleCost(false))
+			sample := sampleCost(false)
+			if goroutinesFile != "" && sample.goroutines > most {
+				most = sample.goroutines
+				var b bytes.Buffer
+				pprof.Lookup("goroutine").WriteTo(&b, 1)
+				os.WriteFile(goroutinesFile, b.Bytes(), 0o644)
+			}
+			peak.max(sample)
 			select {
 			case <-stop:
 				return

@@ -10,21 +10,25 @@ import (
 
 // Garbage collection with a floor of headroom.
 //
-// x/crypto/ssh allocates a fresh buffer for every packet it reads (32 KiB
-// for channel data), so a stream of output is ~1 GiB of garbage per GiB
-// read. With Go's default GOGC=100 and the few MiB a client keeps live,
-// the heap goal stays near Go's 4 MiB minimum: 256 MiB of output cost ~110
-// collections, ~1 ms of CPU each, some 15-20% of the client's CPU. TuneGC
-// keeps the goal at least `headroom` above the live heap, which makes a
-// collection every `headroom` bytes instead of every few MiB, and leaves
-// GOGC's proportional rule in charge once the live heap is large (a
-// thousand busy channels), so memory stays proportional to what is live.
-// This is the "GC tuner" of Uber's and CockroachDB's services, a settable
-// floor where a ballast allocation would be a fixed one.
+// Upstream x/crypto/ssh allocated a fresh buffer for every packet it read
+// (32 KiB for channel data), so a stream of output was ~1 GiB of garbage per
+// GiB read, and with Go's default GOGC=100 and the few MiB a client keeps
+// live, the heap goal stayed near Go's 4 MiB minimum: 256 MiB of output cost
+// ~110 collections, some 15-20% of the client's CPU. TuneGC keeps the goal
+// at least `headroom` above the live heap, which makes a collection every
+// `headroom` bytes instead of every few MiB, and leaves GOGC's proportional
+// rule in charge once the live heap is large (a thousand busy channels), so
+// memory stays proportional to what is live. This is the "GC tuner" of
+// Uber's and CockroachDB's services, a settable floor where a ballast
+// allocation would be a fixed one.
 
 // DefaultGCHeadroom is the headroom libgossh asks for: a client's resident
-// memory may grow by about this much while it streams.
-const DefaultGCHeadroom = 16 << 20
+// memory may grow by about this much while it streams. Since x/crypto's
+// packets come from a pool (third_party's patches), a GiB of output makes
+// about 10 MB of garbage, three collections at this headroom; it was
+// 16 MiB, which kept all of a 100-host fan-out's handshake garbage (some
+// 75 KB a host) in its peak memory.
+const DefaultGCHeadroom = 4 << 20
 
 // maxGCPercent bounds the percentage TuneGC sets for a tiny live heap.
 const maxGCPercent = 2000

@@ -30,11 +30,17 @@ func waitPercent(t *testing.T, ok func(int) bool) int {
 	return p
 }
 
+// testGCHeadroom is larger than DefaultGCHeadroom, whose 4 MiB is about Go's
+// own minimum goal: with it, the floor lifts GOGC far enough to be seen.
+// TuneGC takes only its first call's headroom in a process, and this test is
+// the only one of the package's to call it by default.
+const testGCHeadroom = 16 << 20
+
 func TestTuneGCFloorsTheHeadroom(t *testing.T) {
 	if os.Getenv("GOGC") != "" {
 		t.Skip("GOGC is set: TuneGC leaves it alone (TestTuneGCLeavesGOGCAlone)")
 	}
-	TuneGC(DefaultGCHeadroom)
+	TuneGC(testGCHeadroom)
 	// A small live heap: the goal is live + 16 MiB, far above GOGC=100's.
 	if p := waitPercent(t, func(p int) bool { return p > 200 }); p <= 200 {
 		t.Fatalf("GOGC %d with a small live heap, want > 200", p)
@@ -43,12 +49,12 @@ func TestTuneGCFloorsTheHeadroom(t *testing.T) {
 	// scales with GOGC, and must not lift the goal far above the headroom.
 	goal := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
 	metrics.Read(goal)
-	if g := goal[0].Value.Uint64(); g > 2*DefaultGCHeadroom {
-		t.Fatalf("heap goal %d MiB with a small live heap, want about the %d MiB headroom", g>>20, DefaultGCHeadroom>>20)
+	if g := goal[0].Value.Uint64(); g > 2*testGCHeadroom {
+		t.Fatalf("heap goal %d MiB with a small live heap, want about the %d MiB headroom", g>>20, testGCHeadroom>>20)
 	}
 	// A live heap larger than the headroom: plain GOGC=100, so memory
 	// stays proportional to what is live.
-	big := make([]byte, 3*DefaultGCHeadroom)
+	big := make([]byte, 3*testGCHeadroom)
 	for i := range big {
 		big[i] = byte(i)
 	}

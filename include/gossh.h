@@ -104,12 +104,12 @@
  *     (Python users: use the "spawn" or "forkserver" multiprocessing start
  *     methods.)
  *   - glibc 2.34 or newer;
- *   - memory: the runtime's garbage collector keeps ~16 MiB of headroom
- *     above the live heap while that heap is small (every SSH packet read
- *     is a fresh buffer, and GOGC=100 on a few live MiB collected ~110
- *     times per 256 MiB of output), and is plain GOGC=100 above it. Set
- *     the GOGC (and GOMEMLIMIT) environment variables before loading the
- *     library to choose otherwise: a set GOGC turns this off.
+ *   - memory: the runtime's garbage collector keeps ~4 MiB of headroom
+ *     above the live heap while that heap is small, and is plain GOGC=100
+ *     above it (SSH packets are read into pooled buffers: a GiB of output
+ *     makes ~10 MB of garbage). Set the GOGC (and GOMEMLIMIT) environment
+ *     variables before loading the library to choose otherwise: a set GOGC
+ *     turns this off.
  */
 #ifndef GOSSH_H
 #define GOSSH_H

@@ -224,6 +224,11 @@ type channel struct {
 	// closeOnce guards close so it is idempotent: closing the internal Go
 	// channels (msg, incomingRequests) more than once would panic.
 	closeOnce sync.Once
+
+	// peerEOF and peerClosed (gossh patch) are set when the peer's EOF and
+	// CLOSE for this channel are handled, before the streams end (see
+	// PeerEnded).
+	peerEOF, peerClosed atomic.Bool
 }
 
 // writePacket sends a packet. If the packet is a channel close, it updates
@@ -438,6 +443,19 @@ func (c *channel) ReadSegments(extended uint32, dst [][]byte) ([][]byte, error) 
 	return dst, err
 }
 
+// PeerEnded (gossh patch) reports whether the peer sent EOF or CLOSE for
+// this channel. A stream's io.EOF is the same when the peer ended it and when
+// the connection died (every channel is then closed at once); once the
+// reader has seen io.EOF, PeerEnded tells the two apart: the peer's message
+// was handled in order, after all the data before it, and is recorded
+// before the streams end.
+func (c *channel) PeerEnded() bool { return c.peerEOF.Load() || c.peerClosed.Load() }
+
+// PeerClosed (gossh patch) reports whether the peer sent CLOSE for this
+// channel: once its requests channel is closed, whether the peer closed it
+// (after any exit status it sent) or the connection died.
+func (c *channel) PeerClosed() bool { return c.peerClosed.Load() }
+
 // ReleaseSegment (gossh patch) gives a run returned by ReadSegments back
 // for reuse once the caller has read it (any slice of the run reaching its
 // end will do). Nothing may use the run afterwards.
@@ -488,11 +506,13 @@ func (ch *channel) handlePacket(packet []byte) error {
 	case msgChannelData, msgChannelExtendedData:
 		return ch.handleData(packet)
 	case msgChannelClose:
+		ch.peerClosed.Store(true) // gossh patch
 		ch.sendMessage(channelCloseMsg{PeersID: ch.remoteId})
 		ch.mux.chanList.remove(ch.localId)
 		ch.close()
 		return nil
 	case msgChannelEOF:
+		ch.peerEOF.Store(true) // gossh patch
 		// RFC 4254 is mute on how EOF affects dataExt messages but
 		// it is logical to signal EOF at the same time.
 		ch.extPending.eof()

@@ -232,11 +232,12 @@ func (ch *Channel) drain(i int, raw ssh.Channel) {
 			d.take(q, n)
 		}
 		if err != nil {
-			// Only a plain EOF can be a real end; it is one only if the
-			// connection outlived it (see liveness). Until that is known
+			// Only a plain EOF can be a real end: one the server sent
+			// (the patched x/crypto tells, see peerEnded), or one the
+			// connection outlived (see liveness). Until that is known
 			// the stream has not ended: readers wait.
 			lost := err != io.EOF || ch.closeErr != nil
-			if !lost {
+			if !lost && !peerEnded(raw) {
 				ch.broadcast(ev) // the data read with the EOF
 				ch.mu.Unlock()
 				lost = !ch.live.confirm()
@@ -255,6 +256,23 @@ func (ch *Channel) drain(i int, raw ssh.Channel) {
 		ch.broadcastData(ev, q.Len())
 		ch.mu.Unlock()
 	}
+}
+
+// peerEnded reports whether the server ended raw (sent its EOF or CLOSE):
+// then an io.EOF of its streams is the server's, with all the data before
+// it, and needs no liveness probe. Only the patched x/crypto can tell
+// (third_party/golang.org/x/crypto/README.gossh.md); with another, false.
+func peerEnded(raw ssh.Channel) bool {
+	pe, ok := raw.(interface{ PeerEnded() bool })
+	return ok && pe.PeerEnded()
+}
+
+// peerClosed reports whether the server closed raw (sent its CLOSE): then
+// the end of its requests is the server's, after any exit status it sent.
+// Only the patched x/crypto can tell; with another, false.
+func peerClosed(raw ssh.Channel) bool {
+	pc, ok := raw.(interface{ PeerClosed() bool })
+	return ok && pc.PeerClosed()
 }
 
 // streamName names stream i for messages.
@@ -301,9 +319,14 @@ func (ch *Channel) handleRequests(reqs <-chan *ssh.Request) {
 	ch.mu.Lock()
 	needStatus := !ch.gotStatus && ch.Type == "session"
 	ch.mu.Unlock()
-	lost := ch.live.pc.lost.Load()
-	if !lost && needStatus {
-		lost = !ch.live.confirm()
+	// A CLOSE the server sent came after any exit status it sent: nothing
+	// was lost, whatever happened to the connection since.
+	lost := false
+	if !peerClosed(ch.raw) {
+		lost = ch.live.pc.lost.Load()
+		if !lost && needStatus {
+			lost = !ch.live.confirm()
+		}
 	}
 	ch.mu.Lock()
 	ch.remoteEOF, ch.exited = !lost, true

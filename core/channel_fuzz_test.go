@@ -74,30 +74,23 @@ var (
 	maxPackets  = []uint32{0, 1, 9, 32768, 1 << 31, math.MaxUint32}
 )
 
-// strictConnectionEnd turns on the one check that gossh fails by design:
-// the server sent EOF or CLOSE and then hung up at once. x/crypto ends a
-// channel's streams with the same io.EOF whether the server ended them or
-// the connection died, so gossh confirms an end with a keepalive round trip
-// sent after the EOF was seen (core/liveness.go); a connection that dies
-// within that round trip makes a complete stream read as cut off ("connection
-// lost before the stream ended"). gossh errs on the side of an error, never
-// of a silently short stream. Seed: the "hangs up at once" script below.
-//
-// Off, it turns off every check of that direction (a complete stream
-// reported as cut off). Besides the seed, a CI run found the input saved in
-// testdata/fuzz/FuzzChannelTraffic/7e0e033f67215e72: under CPU load (about
-// 3% of runs with two busy loops beside it) the script's server sends a
-// message for the channel after x/crypto has already removed it following
-// the CLOSE exchange, and x/crypto kills the connection ("ssh: invalid
-// channel 0") within the round trip that confirms the end. The model does
-// not count that as a drop, but it is one: the same trade-off. The real-sshd
-// suites (make test, the fault suites' "none" and "drip" runs) check that
-// normal ends are clean.
+// strictConnectionEnd turns on the check that a stream the server ended with
+// EOF or CLOSE ends cleanly even when the server hangs up at once after it
+// (seed: the "hangs up at once" script below). It was off while gossh could
+// only tell a real end from a dead connection's (x/crypto ends streams with
+// the same io.EOF for both) by a keepalive round trip after the end, which a
+// connection that died within it failed: a complete stream read as cut off.
+// A CI run also found testdata/fuzz/FuzzChannelTraffic/7e0e033f67215e72:
+// under CPU load the script's server sends a message for the channel after
+// x/crypto removed it following the CLOSE exchange, and x/crypto kills the
+// connection ("ssh: invalid channel 0") within that round trip. The patched
+// x/crypto now records the server's EOF and CLOSE (PeerEnded, PeerClosed),
+// so these ends are clean, and the check is on.
 //
 // The opposite case (a stream cut off in mid-flight, e.g. when x/crypto drops
 // the connection over an overflowing window adjust, ends cleanly: data lost
 // silently) is always checked.
-const strictConnectionEnd = false
+const strictConnectionEnd = true
 
 // maxScriptData caps what one script sends, below the client's initial
 // 2 MiB window, so that the window never runs out.

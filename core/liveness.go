@@ -2,6 +2,7 @@ package core
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -14,10 +15,14 @@ import (
 // from a cut one, and neither can the state of the conn, which x/crypto reads
 // ahead of the packets it has handled.
 //
-// What can: x/crypto handles a connection's packets in order and handles
-// none once the connection has died. A global request sent after a stream's
-// EOF was seen, and answered, proves that the connection outlived the EOF,
-// so the EOF came from the server. If the connection dies first, the end is
+// What can: the patched x/crypto records the server's EOF and CLOSE for a
+// channel (PeerEnded, PeerClosed; see peerEnded in channel.go), handled in
+// order after all the data before them, which settles most ends at once.
+// For the rest (an end without them, or an x/crypto without the patch):
+// x/crypto handles a connection's packets in order and handles none once
+// the connection has died, so a global request sent after a stream's EOF was
+// seen, and answered, proves that the connection outlived the EOF, so the
+// EOF came from the server. If the connection dies first, the end is
 // reported as a loss: gossh errs on the side of an error, never a silent
 // short stream (see confirm).
 type liveness struct {
@@ -27,6 +32,8 @@ type liveness struct {
 	mu      sync.Mutex
 	next    *probeRound // the waiters for the next probe not sent yet
 	running bool        // a goroutine is sending probes
+
+	sent atomic.Int64 // probes sent (for tests)
 }
 
 // probeRound is one probe and the waiters it answers.
@@ -89,6 +96,7 @@ func (l *liveness) send() (alive bool) {
 			alive = false
 		}
 	}()
+	l.sent.Add(1)
 	_, _, err := l.conn.SendRequest(probeRequest, true, nil)
 	return err == nil
 }

@@ -81,11 +81,12 @@
  * Ends of streams.  A read returns 0 bytes with GOSSH_OK only at the real
  *   end of a stream, that is when the server ended it. A stream cut off by a
  *   lost connection (a reset, a close, a corrupted packet, a keepalive
- *   timeout) or by a local close returns GOSSH_E_CLOSED after its data. To
- *   tell the two apart, gossh confirms with one keepalive round trip, after
- *   a stream's end arrives, that the connection outlived it; the last read
- *   waits for that answer. If the connection dies within that round trip the
- *   end is reported as GOSSH_E_CLOSED even though it may have been complete:
+ *   timeout) or by a local close returns GOSSH_E_CLOSED after its data.
+ *   gossh tells the two apart by the server's EOF or CLOSE message for the
+ *   channel, handled in order after all the data before it. Only when a
+ *   stream ends without one (the connection died, or the server's message
+ *   cannot be seen) does gossh confirm with a keepalive round trip that the
+ *   connection outlived the end; if it does not, the end is GOSSH_E_CLOSED:
  *   gossh errs on the side of an error, never of a silently short stream.
  *
  * Callbacks.  Callbacks are C function pointers with `void *userdata` last.

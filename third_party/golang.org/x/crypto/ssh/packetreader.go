@@ -4,25 +4,34 @@
 
 package ssh
 
-import "io"
+import (
+	"io"
+	"sync"
+)
 
 // gossh patch: the transport's read buffer.
 //
 // Upstream reads through a bufio.Reader of 4 KiB. A 32 KiB channel data
 // packet then costs two read calls: one that fills the 4 KiB buffer for the
 // length prefix and one straight into the packet for the rest, and the
-// kernel's copy is the only work each call does. packetReader starts at the
-// same 4 KiB, so an idle or short-lived connection (a fan-out of thousands)
-// keeps the memory it had, and grows when data is bulk: to hold the first
-// packet that does not fit, and then, each time a read fills all the space it
-// was given (more was waiting in the socket), to twice its size, up to
-// packetReaderMax. An AEAD cipher decrypts a whole packet from the buffer into
-// its own (peek and discard), so the bigger buffer adds no copy.
+// kernel's copy is the only work each call does. packetReader reads into a
+// 4 KiB buffer of its own while data is sparse, so an idle or short-lived
+// connection (a fan-out of thousands) keeps the memory it had, and into a
+// pooled buffer of packetReaderMax bytes while data is bulk: from the first
+// packet that does not fit, or the first read that fills all the space it was
+// given (more was waiting in the socket). It gives the big buffer back when a
+// read has emptied the socket and everything read is used, before it waits
+// for more: a connection holds it only while data flows. An AEAD cipher
+// decrypts a whole packet from the buffer into its own (peek and discard), so
+// the bigger buffer adds no copy.
 type packetReader struct {
-	rd   io.Reader
-	buf  []byte
-	r, w int   // buf[r:w] is buffered
-	err  error // the error of the last read, returned once buf[r:w] is used
+	rd      io.Reader
+	small   []byte  // the reader's own buffer, for sparse data
+	buf     []byte  // small, or a big one
+	big     *[]byte // the pooled buffer buf is, or nil
+	r, w    int     // buf[r:w] is buffered
+	err     error   // the error of the last read, returned once buf[r:w] is used
+	drained bool    // the last read did not fill its space: the socket was emptied
 }
 
 const (
@@ -30,8 +39,14 @@ const (
 	packetReaderMax = 256 << 10
 )
 
+var packetReaderPool = sync.Pool{New: func() any {
+	b := make([]byte, packetReaderMax)
+	return &b
+}}
+
 func newPacketReader(rd io.Reader) *packetReader {
-	return &packetReader{rd: rd, buf: make([]byte, packetReaderMin)}
+	small := make([]byte, packetReaderMin)
+	return &packetReader{rd: rd, small: small, buf: small}
 }
 
 // buffered is the number of bytes that can be read without a read call.
@@ -44,26 +59,43 @@ func (b *packetReader) takeErr() error {
 	return err
 }
 
-// grow makes the buffer at least n bytes long, keeping what is buffered.
-func (b *packetReader) grow(n int) {
-	size := 2 * len(b.buf)
-	for size < n {
-		size *= 2
+// useBig moves what is buffered into a big buffer of at least n bytes: a
+// pooled one, or for a packet larger than those, one of its own.
+func (b *packetReader) useBig(n int) {
+	var nb []byte
+	var pooled *[]byte
+	if n <= packetReaderMax {
+		pooled = packetReaderPool.Get().(*[]byte)
+		nb = *pooled
+	} else {
+		nb = make([]byte, n)
 	}
-	if size > packetReaderMax && n <= packetReaderMax {
-		size = packetReaderMax
-	}
-	nb := make([]byte, size)
 	b.w = copy(nb, b.buf[b.r:b.w])
 	b.r = 0
-	b.buf = nb
+	b.release()
+	b.buf, b.big = nb, pooled
+}
+
+// release gives the pooled buffer back; buf must not be used after it.
+func (b *packetReader) release() {
+	if b.big != nil {
+		packetReaderPool.Put(b.big)
+		b.big = nil
+	}
 }
 
 // fill makes one read call into the free space after the buffered bytes,
-// moving them to the front first. A read that fills all of that space grows
-// the buffer for the next one.
+// moving them to the front first. With nothing buffered after a read that
+// emptied the socket, it reads into the small buffer; a read that fills all
+// its space moves to a big one for the next.
 func (b *packetReader) fill() {
-	if b.r > 0 {
+	if b.r == b.w {
+		b.r, b.w = 0, 0
+		if b.drained && len(b.buf) > len(b.small) {
+			b.release()
+			b.buf = b.small
+		}
+	} else if b.r > 0 {
 		b.w = copy(b.buf, b.buf[b.r:b.w])
 		b.r = 0
 	}
@@ -73,10 +105,11 @@ func (b *packetReader) fill() {
 		panic("ssh: reader returned an impossible count")
 	}
 	b.w += n
+	b.drained = n < space
 	if err != nil {
 		b.err = err
-	} else if n == space && len(b.buf) < packetReaderMax {
-		b.grow(len(b.buf) + 1)
+	} else if !b.drained && len(b.buf) < packetReaderMax {
+		b.useBig(0)
 	}
 }
 
@@ -86,7 +119,7 @@ func (b *packetReader) fill() {
 // io.ReadFull would: io.EOF only if nothing was buffered.
 func (b *packetReader) peek(n int) ([]byte, error) {
 	if n > len(b.buf) {
-		b.grow(n)
+		b.useBig(n)
 	}
 	for b.buffered() < n {
 		if b.err != nil {

@@ -74,6 +74,7 @@ func TestPacketReaderGCMStream(t *testing.T) {
 		}
 		src := &chunkReader{data: wire.Bytes(), rng: rng, max: 1 + rng.Intn(300<<10)}
 		pr := newPacketReader(src)
+		most := 0
 		for i, want := range sent {
 			got, err := r.readCipherPacket(uint32(i), pr)
 			if err != nil {
@@ -85,12 +86,13 @@ func TestPacketReaderGCMStream(t *testing.T) {
 			if len(pr.buf) > packetReaderMax {
 				t.Fatalf("buffer grew to %d, past %d", len(pr.buf), packetReaderMax)
 			}
+			most = max(most, len(pr.buf))
 		}
 		if _, err := r.readCipherPacket(uint32(len(sent)), pr); err != io.EOF {
 			t.Fatalf("round %d: after the last packet got %v, want io.EOF", round, err)
 		}
-		if len(pr.buf) == packetReaderMin {
-			t.Fatalf("round %d: the buffer never grew for bulk data", round)
+		if most != packetReaderMax {
+			t.Fatalf("round %d: the buffer never grew for bulk data (at most %d)", round, most)
 		}
 	}
 }
@@ -162,5 +164,35 @@ func TestPacketReaderRead(t *testing.T) {
 				t.Fatalf("%s/%d: read %d bytes, not the %d written", name, size, len(got), len(data))
 			}
 		}
+	}
+}
+
+// TestPacketReaderGivesBigBufferBack: after bulk data, a reader that has
+// used everything read and emptied the socket waits for more with its small
+// buffer, and the big one is back in the pool.
+func TestPacketReaderGivesBigBufferBack(t *testing.T) {
+	key, iv := make([]byte, 16), make([]byte, 12)
+	w, _ := newGCMCipher(key, bytes.Clone(iv), nil, DirectionAlgorithms{})
+	r, _ := newGCMCipher(key, bytes.Clone(iv), nil, DirectionAlgorithms{})
+	var wire bytes.Buffer
+	for i := 0; i < 20; i++ {
+		w.writeCipherPacket(uint32(i), &wire, rand.Reader, bytes.Repeat([]byte{msgChannelData}, 30000))
+	}
+	// Reads of at most 1000 bytes never fill a buffer: each empties the
+	// "socket".
+	pr := newPacketReader(&chunkReader{data: wire.Bytes(), rng: mrand.New(mrand.NewSource(1)), max: 1000})
+	for i := 0; i < 20; i++ {
+		if _, err := r.readCipherPacket(uint32(i), pr); err != nil {
+			t.Fatal(err)
+		}
+		if pr.big == nil {
+			t.Fatalf("packet %d of 30000 bytes read without the big buffer", i)
+		}
+	}
+	if _, err := r.readCipherPacket(20, pr); err != io.EOF {
+		t.Fatalf("after the last packet: %v, want io.EOF", err)
+	}
+	if pr.big != nil || len(pr.buf) != packetReaderMin {
+		t.Fatalf("waiting for more with a %d-byte buffer (pooled: %v), want the %d-byte one", len(pr.buf), pr.big != nil, packetReaderMin)
 	}
 }

@@ -339,11 +339,12 @@ func loadKeyAndCert(path, secret string) (*Key, error) {
 func collectSigners(cfg *Config, st *authState) (signers []ssh.Signer, signFirst bool, closer func()) {
 	signers, local, closer := gatherSigners(cfg, st)
 	if len(signers) > 0 {
+		// A certificate of a key held here is held here too.
 		pub := signers[0].PublicKey()
-		if cert, ok := pub.(*ssh.Certificate); ok {
-			pub = cert.Key
-		}
 		signFirst = local[string(pub.Marshal())]
+		if cert, ok := pub.(*ssh.Certificate); ok && !signFirst {
+			signFirst = local[string(cert.Key.Marshal())]
+		}
 	}
 	return signers, signFirst, closer
 }

@@ -50,10 +50,7 @@ func sshdLogFor(t *testing.T, port int, want string) []string {
 func TestKeySentSignedAtOnce(t *testing.T) {
 	s := sshd(t)
 	for i := 0; i < 10; i++ {
-		c := s.client(t)
-		if err := c.Connect(s.config("id_ed25519")); err != nil {
-			t.Fatal(err)
-		}
+		c := s.connected(t)
 		port := c.netConn.LocalAddr().(*net.TCPAddr).Port
 		c.Close()
 		for _, l := range sshdLogFor(t, port, "Accepted publickey") {

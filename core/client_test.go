@@ -56,6 +56,17 @@ func (s testServer) client(t *testing.T) *Client {
 	return c
 }
 
+// connected returns a client connected to the server with its ed25519 key,
+// closed when the test ends.
+func (s testServer) connected(t *testing.T) *Client {
+	t.Helper()
+	c := s.client(t)
+	if err := c.Connect(s.config("id_ed25519")); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func wantKind(t *testing.T, err error, kind Kind) *Error {
 	t.Helper()
 	if err == nil {
@@ -330,10 +341,7 @@ func TestKnownEd25519KeyIsNegotiated(t *testing.T) {
 
 func TestExecStatusStdinAndStreams(t *testing.T) {
 	s := sshd(t)
-	c := s.client(t)
-	if err := c.Connect(s.config("id_ed25519")); err != nil {
-		t.Fatal(err)
-	}
+	c := s.connected(t)
 	if _, _, st := run(t, c, "exit 7", nil); st != 7 {
 		t.Fatalf("exit status %d, want 7", st)
 	}
@@ -349,10 +357,7 @@ func TestExecStatusStdinAndStreams(t *testing.T) {
 
 func TestLargeStderrReadStdoutFirstDoesNotDeadlock(t *testing.T) {
 	s := sshd(t)
-	c := s.client(t)
-	if err := c.Connect(s.config("id_ed25519")); err != nil {
-		t.Fatal(err)
-	}
+	c := s.connected(t)
 	const n = 10 << 20
 	done := make(chan struct{})
 	go func() {
@@ -371,10 +376,7 @@ func TestLargeStderrReadStdoutFirstDoesNotDeadlock(t *testing.T) {
 
 func TestExitStatusBeforeReadingLargeOutput(t *testing.T) {
 	s := sshd(t)
-	c := s.client(t)
-	if err := c.Connect(s.config("id_ed25519")); err != nil {
-		t.Fatal(err)
-	}
+	c := s.connected(t)
 	ch, err := c.Exec("head -c 30000000 /dev/zero; exit 4", -1)
 	if err != nil {
 		t.Fatal(err)
@@ -390,10 +392,7 @@ func TestExitStatusBeforeReadingLargeOutput(t *testing.T) {
 
 func TestReadTimeoutAndCloseFromAnotherGoroutine(t *testing.T) {
 	s := sshd(t)
-	c := s.client(t)
-	if err := c.Connect(s.config("id_ed25519")); err != nil {
-		t.Fatal(err)
-	}
+	c := s.connected(t)
 	ch, err := c.Exec("sleep 30", -1)
 	if err != nil {
 		t.Fatal(err)
@@ -463,10 +462,7 @@ func TestNotSSHServer(t *testing.T) {
 
 func TestManyChannelsOneConnection(t *testing.T) {
 	s := sshd(t)
-	c := s.client(t)
-	if err := c.Connect(s.config("id_ed25519")); err != nil {
-		t.Fatal(err)
-	}
+	c := s.connected(t)
 	var wg sync.WaitGroup
 	for i := 0; i < 20; i++ {
 		wg.Add(1)

@@ -11,10 +11,7 @@ import (
 // connection's. The fault suites check that a cut stream still is an error.
 func TestServerEndNeedsNoProbe(t *testing.T) {
 	s := sshd(t)
-	c := s.client(t)
-	if err := c.Connect(s.config("id_ed25519")); err != nil {
-		t.Fatal(err)
-	}
+	c := s.connected(t)
 	for i := 0; i < 20; i++ {
 		out, errOut, status := run(t, c, "echo out; echo err >&2; exit 3", nil)
 		if strings.TrimSpace(out) != "out" || strings.TrimSpace(errOut) != "err" || status != 3 {

@@ -25,10 +25,7 @@ import (
 func sftpSession(t *testing.T) (*Client, *SFTP, string) {
 	t.Helper()
 	s := sshd(t)
-	c := s.client(t)
-	if err := c.Connect(s.config("id_ed25519")); err != nil {
-		t.Fatal(err)
-	}
+	c := s.connected(t)
 	sf, err := c.OpenSFTP(-1)
 	if err != nil {
 		t.Fatal(err)

@@ -46,10 +46,7 @@ func readVarying(ch *Channel, i, seed int) ([]byte, error) {
 // shows up here as another stream's bytes. Repeated, since that is a race.
 func TestStreamsIntactUnderConcurrency(t *testing.T) {
 	s := sshd(t)
-	c := s.client(t)
-	if err := c.Connect(s.config("id_ed25519")); err != nil {
-		t.Fatal(err)
-	}
+	c := s.connected(t)
 	defer c.Close()
 	const rounds, channels = 4, 8
 	for round := 0; round < rounds; round++ {

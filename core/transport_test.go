@@ -19,10 +19,7 @@ import (
 func connected(t *testing.T) (*Client, testServer) {
 	t.Helper()
 	s := sshd(t)
-	c := s.client(t)
-	if err := c.Connect(s.config("id_ed25519")); err != nil {
-		t.Fatal(err)
-	}
+	c := s.connected(t)
 	return c, s
 }
 

@@ -15,10 +15,7 @@ import (
 // the C API's callers).
 func TestIdleReadersDoNotWakeEachOther(t *testing.T) {
 	s := sshd(t)
-	c := s.client(t)
-	if err := c.Connect(s.config("id_ed25519")); err != nil {
-		t.Fatal(err)
-	}
+	c := s.connected(t)
 	defer c.Close()
 	for _, thread := range []bool{false, true} {
 		ch, err := c.Exec("sleep 1; echo out; echo err >&2", -1)
@@ -64,10 +61,7 @@ func TestIdleReadersDoNotWakeEachOther(t *testing.T) {
 // or a clean end).
 func TestThreadWaitsEndRight(t *testing.T) {
 	s := sshd(t)
-	c := s.client(t)
-	if err := c.Connect(s.config("id_ed25519")); err != nil {
-		t.Fatal(err)
-	}
+	c := s.connected(t)
 	defer c.Close()
 	exec := func(cmd string) *Channel {
 		t.Helper()

@@ -196,7 +196,7 @@ test-go: ## Go: gofmt, vet, and go test -race on core and capi, then the fault s
 	@test -z "$$(gofmt -l core capi cmd)" || { echo "gofmt needed:"; gofmt -l core capi cmd; exit 1; }
 	$(GO) vet ./...
 	$(WITH_SSHD) $(GO) test -race -count=1 -skip '^TestFaults' ./core/... ./capi/
-	$(WITH_SSHD) $(GO) test -count=1 -run '^TestFaults' -v ./core/
+	$(WITH_SSHD) $(GO) test -count=1 -run '^TestFaults|^TestPanic' -v ./core/
 	$(MAKE) test-xcrypto
 
 # The patched copy of x/crypto (third_party/golang.org/x/crypto/README.gossh.md):

@@ -14,7 +14,14 @@ import (
 // goroutine is readied, a packet at a time on a bulk stream. Measured on
 // the 2-core machine, 512 MiB exec stdout, four interleaved pairs each
 // (GOMAXPROCS 2 -> 1): CPU per GiB C 1.58 -> 1.37, Python 1.79 -> 1.56,
-// Node 1.98 -> 1.59, throughput the same or higher. The default it lowers
+// Node 1.98 -> 1.59, throughput the same or higher; re-measured on another
+// machine (2026-12-03, three pairs of 1 GiB): C, Python and Node each
+// 10-30% more CPU with 2. The price of one P: a calling thread that returns
+// to its program (or waits on a futex) leaves the P in a syscall state, and
+// the runtime's sysmon retakes it after 20 µs so a reader goroutine can run,
+// which keeps sysmon waking every 20 µs during a bulk read (18% of the C
+// client's CPU in a profile); no library-side setting was found that avoids
+// it without costing more. The default it lowers
 // already follows the process's CPU affinity and cgroup limit; setting it
 // stops the runtime from updating it when that limit changes. It returns
 // the GOMAXPROCS in force.

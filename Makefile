@@ -206,7 +206,7 @@ XCRYPTO := third_party/golang.org/x/crypto
 test-xcrypto: ## Go: the patched x/crypto copy: upstream's ssh and ssh/agent tests, the patches' tests with -race
 	cd $(XCRYPTO) && $(GO) vet ./ssh/ ./ssh/agent/
 	cd $(XCRYPTO) && $(GO) test -count=1 ./ssh/ ./ssh/agent/
-	cd $(XCRYPTO) && $(GO) test -race -count=1 -run 'Pooled|PacketReader|PacketWriter|SkipNoneAuth|NewClientServed|PeerEnded|PeerClosed' ./ssh/
+	cd $(XCRYPTO) && $(GO) test -race -count=1 -run 'Pooled|PacketReader|PacketWriter|SkipNoneAuth|NewClientServed|PeerEnded|PeerClosed|X25519Public|Curve25519Kex' ./ssh/
 
 # The ssh_config test joins the C tests here (away from the C_TESTS line,
 # which other branches extend).

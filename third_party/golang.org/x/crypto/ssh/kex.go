@@ -471,14 +471,8 @@ func (kp *curve25519KeyPair) generate(rand io.Reader) error {
 	if _, err := io.ReadFull(rand, kp.priv[:]); err != nil {
 		return err
 	}
-	p, err := curve25519.X25519(kp.priv[:], curve25519.Basepoint)
-	if err != nil {
-		return fmt.Errorf("curve25519: %w", err)
-	}
-	if len(p) != 32 {
-		return fmt.Errorf("curve25519: internal error: X25519 returned %d bytes, expected 32", len(p))
-	}
-	copy(kp.pub[:], p)
+	// gossh patch: the public key from edwards25519's tables (kexpublic.go).
+	kp.pub = x25519Public(&kp.priv)
 	return nil
 }
 

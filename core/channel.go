@@ -109,13 +109,14 @@ func channelOpenError(err error) error {
 	return newError(KindClosed, err, "cannot open channel: %v", err)
 }
 
-// broadcastData is broadcast for new data on the streams of ev: waiters
+// broadcastData is broadcast for new data on the streams of ev, the last
+// arrival of which was last bytes long (one SSH packet's payload): waiters
 // and fileno see it at once, a watching binding's record may wait for more
 // (notifyData). Caller holds mu.
-func (ch *Channel) broadcastData(ev uint8, buffered int) {
+func (ch *Channel) broadcastData(ev uint8, buffered, last int) {
 	ch.wake()
 	ch.setReady()
-	ch.notifyData(ev, buffered)
+	ch.notifyData(ev, buffered, last)
 }
 
 // broadcast publishes a state change: every change of a channel's state
@@ -224,7 +225,9 @@ func (ch *Channel) drain(i int, raw ssh.Channel) {
 		if ch.combine {
 			q = &ch.streams[Stdout].buf
 		}
+		last := n
 		for k, b := range runs {
+			last = len(b)
 			q.pushRun(sr, b)
 			runs[k] = nil
 		}
@@ -253,7 +256,7 @@ func (ch *Channel) drain(i int, raw ssh.Channel) {
 			ch.mu.Unlock()
 			return
 		}
-		ch.broadcastData(ev, q.Len())
+		ch.broadcastData(ev, q.Len(), last)
 		ch.mu.Unlock()
 	}
 }

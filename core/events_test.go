@@ -224,8 +224,9 @@ func fakeChannel() *Channel {
 	return &Channel{client: NewClient(), changed: make(chan struct{}), exitStatus: -1}
 }
 
-// arrive appends data to stream i as a drain does.
+// arrive appends data to stream i as a drain does, as one SSH packet.
 func (ch *Channel) arrive(i int, data []byte) {
+	last := len(data)
 	ch.mu.Lock()
 	var d drainBuf
 	for len(data) > 0 {
@@ -234,14 +235,15 @@ func (ch *Channel) arrive(i int, data []byte) {
 		data = data[k:]
 	}
 	d.done()
-	ch.broadcastData(uint8(1)<<i, ch.streams[i].buf.Len())
+	ch.broadcastData(uint8(1)<<i, ch.streams[i].buf.Len(), last)
 	ch.mu.Unlock()
 }
 
-// Data records are batched (notifyData): a small arrival holds the record
-// back for eventDelay, and the timer then posts it; a batch's worth posts
-// at once; the end of a stream never waits. Repeated, since the timer and
-// the binding's calls race.
+// Data records of a bulk stream are batched (notifyData): a full-sized
+// packet holds the record back for eventDelay, and the timer then posts it;
+// a batch's worth posts at once; a short packet (the end of a burst: an
+// interactive reply) and the end of a stream never wait. Repeated, since
+// the timer and the binding's calls race.
 func TestWatchBatchesData(t *testing.T) {
 	eventsFile(t)
 	buf := make([]byte, 2*eventBatch)
@@ -269,11 +271,38 @@ func TestWatchBatchesData(t *testing.T) {
 			t.Fatalf("read: %v", err)
 		}
 		ch.arrive(Stdout, []byte("small"))
-		got("small data, after the delay")
+		if a, b := state(); a != 0 || b != 0 {
+			t.Fatalf("round %d: a short packet did not post at once: armed %b, batched %b", round, a, b)
+		}
+		got("a short packet")
+		if _, n, err := ch.ReadAny(buf, 0); err != nil || n != 5 {
+			t.Fatalf("round %d: read %d, %v", round, n, err)
+		}
+		if _, _, err := ch.ReadAny(buf, 0); KindOf(err) != KindTimeout {
+			t.Fatalf("read: %v", err)
+		}
+		ch.arrive(Stdout, make([]byte, bulkRun))
+		if a, b := state(); b == 0 || a == 0 {
+			t.Fatalf("round %d: a full packet posted at once: armed %b, batched %b", round, a, b)
+		}
+		got("a full packet, after the delay")
 		if a, b := state(); a != 0 || b != 0 {
 			t.Fatalf("round %d: after the delayed record: armed %b, batched %b", round, a, b)
 		}
-		if _, n, err := ch.ReadAny(buf, 0); err != nil || n != 5 {
+		if _, n, err := ch.ReadAny(buf, 0); err != nil || n != bulkRun {
+			t.Fatalf("round %d: read %d, %v", round, n, err)
+		}
+		// A short packet after full ones posts what waited, at once.
+		if _, _, err := ch.ReadAny(buf, 0); KindOf(err) != KindTimeout {
+			t.Fatalf("read: %v", err)
+		}
+		ch.arrive(Stdout, make([]byte, bulkRun))
+		ch.arrive(Stdout, []byte("tail"))
+		if a, b := state(); a != 0 || b != 0 {
+			t.Fatalf("round %d: a tail did not post at once: armed %b, batched %b", round, a, b)
+		}
+		got("full packets and a tail")
+		if _, n, err := ch.ReadAny(buf, 0); err != nil || n != bulkRun+4 {
 			t.Fatalf("round %d: read %d, %v", round, n, err)
 		}
 		if _, _, err := ch.ReadAny(buf, 0); KindOf(err) != KindTimeout {

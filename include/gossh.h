@@ -1584,13 +1584,17 @@ int gossh_channel_fileno(gossh_channel *ch, int *fd, gossh_error **err);
  * until the reader makes room: writing one never blocks the library and
  * no wakeup is ever lost.
  *
- * New output is announced in batches: its record is written once 512 KiB
- * wait in the stream, or 0.5 ms after the first unannounced byte arrived,
- * whichever comes first (a record per SSH packet would cost you a wakeup
- * and two calls per 32 KiB). So output reaches you at most 0.5 ms later
- * than it reached the library. Everything else is written at once: the end
- * of a stream, the exit status, a write's progress, a close, a forwarded
- * connection. Blocking calls and gossh_channel_fileno are never delayed.
+ * Output of a bulk stream is announced in batches: data that came in a
+ * full-sized SSH packet (16 KiB or more; servers send a bulk stream in
+ * packets of the 32 KiB maximum) has its record written once 512 KiB wait
+ * in the stream, or 0.5 ms after the first unannounced byte arrived,
+ * whichever comes first (a record per packet would cost you a wakeup and
+ * two calls per 32 KiB). Data that came in a shorter packet (a reply, a
+ * line, the tail of a transfer) is announced at once, with whatever waited.
+ * So a burst's last bytes are never delayed, and bulk output at most 0.5
+ * ms. Everything else is written at once: the end of a stream, the exit
+ * status, a write's progress, a close, a forwarded connection. Blocking
+ * calls and gossh_channel_fileno are never delayed.
  *
  * Watching costs nothing while disarmed; unwatched objects cost nothing at
  * all. Blocking calls on watched objects work as before (they may leave a

@@ -11,7 +11,12 @@ Environment: BENCH_N (connections for the latency test, default 20),
 BENCH_BYTES (bytes of stdout for the throughput test, default 256 MiB),
 BENCH_ONLY (comma-separated client names to run, default all),
 BENCH_TIMEOUT (seconds per client, default 240), BENCH_TPUT_RUNS (throughput
-execs per client, median reported, default 3).
+execs per client, median reported, default 3), BENCH_IDLE (idle channels of
+the second table, default 1000), BENCH_SKIP_IDLE=1 (no second table).
+
+A second table puts gossh's Node binding beside Node ssh2 with many idle
+channels on one client (bench/node/bench_idle.js): exec latency before and
+after opening them, and the one-byte round trip of a forwarded channel.
 
 It builds/installs what it needs (go build, cc, a venv at build/bench-venv
 with bench/python/requirements.txt: paramiko, asyncssh, ssh2-python,
@@ -480,6 +485,81 @@ def table(results):
     return "\n".join(out)
 
 
+# ------------------------------------------------------ idle channels ----
+
+# Node with many idle channels on one client (issue 8): bench/node/bench_idle.js
+# for gossh's binding and for Node ssh2, side by side. BENCH_IDLE sets the
+# number of channels (default 1000); BENCH_ONLY picks them as for the main
+# table; BENCH_SKIP_IDLE=1 leaves the table out.
+IDLE_CLIENTS = [("gossh-node", setup_gossh_node, "gossh"), ("node-ssh2", setup_ssh2, "ssh2")]
+
+
+def idle_table():
+    """Runs bench_idle.js for each Node client; returns the markdown table
+    (with its legend), or None when no client ran."""
+    if E.get("BENCH_SKIP_IDLE") == "1":
+        return None
+    results = {}
+    for name, setup, arg in IDLE_CLIENTS:
+        if ONLY and name not in ONLY:
+            continue
+        try:
+            cmd = setup()
+        except Skip as e:
+            results[name] = {"skipped": str(e)}
+            continue
+        log("running %s with %s idle channels" % (name, E.get("BENCH_IDLE", "1000")))
+        env = dict(E, BENCH_N=str(N), BENCH_TPUT_RUNS="0")
+        try:
+            results[name] = run_json([cmd[0], "bench/node/bench_idle.js", arg], env, TIMEOUT)
+        except subprocess.TimeoutExpired:
+            results[name] = {"skipped": "did not finish within %.0f s" % TIMEOUT}
+        except Exception as e:  # noqa: BLE001 - reported as a row
+            results[name] = {"skipped": "failed: %s" % e}
+    if not results:
+        return None
+    ref = results.get("node-ssh2") or {}
+    if "skipped" in ref:
+        ref = {}
+
+    def med(r, k):
+        return (r.get(k) or {}).get("median")
+
+    head = ["client", "exec ms, no idle", "exec ms, %s idle" % E.get("BENCH_IDLE", "1000"),
+            "added by idle ms", "wake ms, 1 channel", "wake ms, all idle", "idle CPU %",
+            "exec (idle) vs node-ssh2", "added vs node-ssh2", "wake (1) vs node-ssh2",
+            "wake (all) vs node-ssh2"]
+    rows = []
+    for name, _, _ in IDLE_CLIENTS:
+        r = results.get(name)
+        if r is None:
+            continue
+        if "skipped" in r:
+            rows.append("| %s | skipped: %s |" % (name, " ".join(r["skipped"].split())[:300]))
+            continue
+        added = med(r, "exec_ms_idle") - med(r, "exec_ms_no_idle")
+        ref_added = (med(ref, "exec_ms_idle") - med(ref, "exec_ms_no_idle")) if ref else None
+        cells = [name, "%.2f" % med(r, "exec_ms_no_idle"), "%.2f" % med(r, "exec_ms_idle"),
+                 "%.2f" % added, "%.3f" % med(r, "wake_ms_one"), "%.3f" % med(r, "wake_ms_idle"),
+                 "%.2f" % r["idle_cpu_pct"],
+                 ratio(med(r, "exec_ms_idle"), med(ref, "exec_ms_idle")),
+                 ratio(added, ref_added) if ref_added and ref_added > 0 else "n/a",
+                 ratio(med(r, "wake_ms_one"), med(ref, "wake_ms_one")),
+                 ratio(med(r, "wake_ms_idle"), med(ref, "wake_ms_idle"))]
+        rows.append("| " + " | ".join(cells) + " |")
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" + "---:|" * (len(head) - 1)] + rows
+    legend = ("\nOne client, one connection: BENCH_N sequential execs of `echo quick` (to output and "
+              "exit status) before and after opening the idle direct-tcpip channels (to a local server "
+              "that never talks); wake = one byte written by that server to one channel, %s ms apart, "
+              "until it comes out of the client's channel (sshd relays it), first with one channel open, "
+              "then with all; idle CPU = the client's CPU over 2 s with the channels open. Medians. "
+              "The exec and wake times include sshd's own cost of its open channels, which is why the "
+              "ratios to Node ssh2 (same server, same steps) are the measure of the client.\n"
+              % E.get("BENCH_WAKE_GAP_MS", "20"))
+    versions = ", ".join("%s %s" % (n, r["version"]) for n, r in results.items() if "version" in r)
+    return "\n".join(out) + "\n" + legend + ("- versions: " + versions + "\n" if versions else "")
+
+
 def main():
     need_env()
     os.chdir(ROOT)
@@ -548,6 +628,9 @@ def main():
               "RUSAGE_CHILDREN. The negotiated algorithms come from a separate "
               "one-connection probe through a KEXINIT-sniffing proxy.\n" + "\n".join(notes) + "\n")
     text = header + "\n" + body + "\n" + footer
+    idle = idle_table()
+    if idle:
+        text += "\n## Node: idle channels and wake latency\n\n" + idle
     print(text)
     os.makedirs(BUILD, exist_ok=True)
     with open(RESULTS, "w") as f:

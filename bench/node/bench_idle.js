@@ -1,55 +1,130 @@
 #!/usr/bin/env node
 'use strict';
-// How gossh's Node binding does with many idle channels, and its bulk
-// throughput. Not part of `make bench`'s table (it has no peer); run it
-// under the test sshd:
+// Many idle channels on one client, and the round trip of a forwarded
+// channel: gossh's Node binding (argument `gossh`, the default) or Node ssh2
+// (`ssh2`), the same steps for both. `make bench` (bench/run.py) runs both
+// and prints them side by side; alone, under the test sshd:
 //
-//   testenv/with-sshd.sh node bench/node/bench_idle.js
+//   testenv/with-sshd.sh node bench/node/bench_idle.js [gossh|ssh2]
 //
-// 1. Throughput: BENCH_TPUT_RUNS spawns of `head -c BENCH_BYTES /dev/zero`,
-//    stdout streamed and discarded (MiB/s per run).
+// 1. Throughput (only if BENCH_TPUT_RUNS > 0; run.py's main table has it):
+//    spawns of `head -c BENCH_BYTES /dev/zero`, stdout streamed and discarded.
 // 2. Exec latency on one client with no idle channel, then with BENCH_IDLE
 //    (default 1000) idle direct-tcpip channels open on the same client (to a
-//    local TCP server that never talks): BENCH_N sequential exec('echo quick').
-// 3. Wake latency: with the idle channels open, the local server writes to
-//    one of them at a time; time until the bytes come out of the channel.
+//    local TCP server that never talks): BENCH_N sequential execs of
+//    `echo quick`, each timed to its output and exit status.
+// 3. Wake latency: with one forwarded channel open, and then with the idle
+//    channels open, the local server writes one byte to one of them at a
+//    time (TCP_NODELAY), BENCH_WAKE_GAP_MS apart (default 20, an idle
+//    interactive session); time until the byte comes out of the channel:
+//    sshd's relay plus the client's read path.
+// 4. The client's CPU over 2 s with the channels open and nothing moving.
 //
 // Direct-tcpip channels, because sshd's MaxSessions (200 in the harness)
 // bounds session channels per connection, and 1,000 remote `sleep`s would
 // measure the server. Prints one JSON line.
+const fs = require('fs');
 const net = require('net');
-const { Client } = require('../../bindings/node');
 const B = require('./common');
 
+const WHICH = process.argv[2] || 'gossh';
 const IDLE = Number(process.env.BENCH_IDLE || 1000);
+const WAKE_GAP_MS = Number(process.env.BENCH_WAKE_GAP_MS || 20);
 
-function connect() {
+// The two clients behind one shape: connect() -> { exec(cmd) -> {stdout, code},
+// spawnZeros(size) -> bytes read, forwardOut(port) -> Duplex, close() }.
+function gosshClient() {
+  const { Client } = require('../../bindings/node');
   return new Client().connect({
     host: B.host, port: B.port, username: B.username, privateKey: B.keyPath,
     knownHosts: B.knownHosts, agent: false, lookForKeys: false, timeout: 10000,
-  });
+  }).then((c) => ({
+    version: require('../../bindings/node/package.json').version,
+    exec: async (cmd) => { const r = await c.exec(cmd); return { stdout: r.stdout, code: r.code }; },
+    async spawnZeros(size) {
+      const proc = await c.spawn(`head -c ${size} /dev/zero`);
+      let total = 0;
+      proc.stdout.on('data', (chunk) => { total += chunk.length; });
+      proc.stderr.resume();
+      const ended = new Promise((resolve, reject) => {
+        proc.stdout.once('end', resolve);
+        proc.stdout.once('error', reject);
+      });
+      const [code] = await Promise.all([proc.exit, ended]);
+      if (code !== 0) throw new Error(`head: exit ${code}`);
+      return total;
+    },
+    forwardOut: (port) => c.forwardOut('127.0.0.1', 0, '127.0.0.1', port),
+    close: () => c.close(),
+  }));
 }
+
+function ssh2Client() {
+  const { Client } = require('ssh2');
+  const knownKey = hostKeyOf(B.knownHosts);
+  const c = new Client();
+  return new Promise((resolve, reject) => {
+    c.on('ready', resolve).on('error', reject).connect({
+      host: B.host, port: B.port, username: B.username,
+      privateKey: fs.readFileSync(B.keyPath), readyTimeout: 10000,
+      // The same check gossh makes: the known host key, nothing else.
+      hostVerifier: (key) => knownKey.some((k) => k.equals(key)),
+    });
+  }).then(() => ({
+    version: require('ssh2/package.json').version,
+    exec: (cmd) => new Promise((resolve, reject) => {
+      c.exec(cmd, (err, stream) => {
+        if (err) return reject(err);
+        let stdout = '';
+        let code = null;
+        stream.on('data', (d) => { stdout += d; });
+        stream.stderr.resume();
+        stream.on('exit', (status) => { code = status; });
+        stream.on('close', () => resolve({ stdout, code }));
+      });
+    }),
+    spawnZeros: (size) => new Promise((resolve, reject) => {
+      c.exec(`head -c ${size} /dev/zero`, (err, stream) => {
+        if (err) return reject(err);
+        let total = 0;
+        let code = null;
+        stream.on('data', (d) => { total += d.length; });
+        stream.stderr.resume();
+        stream.on('exit', (status) => { code = status; });
+        stream.on('close', () => (code === 0 ? resolve(total) : reject(new Error(`head: exit ${code}`))));
+      });
+    }),
+    forwardOut: (port) => new Promise((resolve, reject) => {
+      c.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, stream) => (err ? reject(err) : resolve(stream)));
+    }),
+    close: () => c.end(),
+  }));
+}
+
+/** The host keys (raw blobs) known_hosts lists for the test sshd. */
+function hostKeyOf(file) {
+  const want = `[${B.host}]:${B.port}`;
+  return fs.readFileSync(file, 'utf8').split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 3 && f[0].split(',').includes(want))
+    .map((f) => Buffer.from(f[2], 'base64'));
+}
+
+const connect = WHICH === 'ssh2' ? ssh2Client : gosshClient;
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 const p95 = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)]; };
-const round = (x) => Math.round(x * 100) / 100;
+const round = (x) => Math.round(x * 1000) / 1000;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function throughput() {
   const runs = [];
   for (let i = 0; i < B.RUNS; i++) {
     const c = await connect();
     const t0 = B.now();
-    const proc = await c.spawn(`head -c ${B.SIZE} /dev/zero`);
-    let total = 0;
-    proc.stdout.on('data', (chunk) => { total += chunk.length; });
-    proc.stderr.resume();
-    const ended = new Promise((resolve, reject) => {
-      proc.stdout.once('end', resolve);
-      proc.stdout.once('error', reject);
-    });
-    const [code] = await Promise.all([proc.exit, ended]);
+    const total = await c.spawnZeros(B.SIZE);
     const secs = (B.now() - t0) / 1000;
-    if (code !== 0 || total !== B.SIZE) throw new Error(`head: code ${code}, ${total} bytes`);
+    if (total !== B.SIZE) throw new Error(`head: ${total} bytes`);
     runs.push(round(B.SIZE / 1048576 / secs));
     await c.close();
   }
@@ -62,56 +137,68 @@ async function execLatency(c) {
     const t0 = B.now();
     const r = await c.exec('echo quick');
     lat.push(B.now() - t0);
-    if (r.stdout !== 'quick\n') throw new Error(`exec said ${JSON.stringify(r.stdout)}`);
+    if (r.stdout !== 'quick\n' || r.code !== 0) throw new Error(`exec said ${JSON.stringify(r)}`);
   }
   return lat;
 }
 
 async function main() {
-  const result = { client: 'gossh-node', idle_channels: IDLE };
-  result.throughput_runs_mibs = await throughput();
+  const result = { client: WHICH === 'ssh2' ? 'node-ssh2' : 'gossh-node', idle_channels: IDLE };
+  if (B.RUNS > 0) result.throughput_runs_mibs = await throughput();
 
   const sockets = [];
-  const server = net.createServer((s) => { s.on('error', () => {}); sockets.push(s); });
+  const server = net.createServer((s) => { s.setNoDelay(true); s.on('error', () => {}); sockets.push(s); });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const port = server.address().port;
 
   const c = await connect();
+  result.version = c.version;
+  await execLatency(c); // warm up
   const warm = await execLatency(c);
   result.exec_ms_no_idle = { median: round(median(warm)), p95: round(p95(warm)) };
 
-  const t0 = B.now();
+  // Wake latency: the server side writes one byte to one of the channels at
+  // a time; which socket maps to which channel is unknown, so every channel
+  // listens. First with one channel open, then with IDLE.
   const chans = [];
-  for (let i = 0; i < IDLE; i += 100) {
-    const batch = await Promise.all(Array.from({ length: Math.min(100, IDLE - i) },
-      () => c.forwardOut('127.0.0.1', 0, '127.0.0.1', port)));
-    for (const ch of batch) { ch.on('error', () => {}); chans.push(ch); }
+  let waiting = null;
+  const listen = (ch) => {
+    ch.on('error', () => {});
+    ch.on('data', () => { if (waiting) { const w = waiting; waiting = null; w(); } });
+    chans.push(ch);
+  };
+  const wakeLatency = async () => {
+    const wake = [];
+    for (let i = 0; i < Math.max(B.N, 40); i++) {
+      const s = sockets[(i * 37) % sockets.length];
+      const got = new Promise((r) => { waiting = r; });
+      const t1 = B.now();
+      s.write('x');
+      await got;
+      wake.push(B.now() - t1);
+      await sleep(WAKE_GAP_MS);
+    }
+    return { median: round(median(wake)), p95: round(p95(wake)) };
+  };
+  listen(await c.forwardOut(port));
+  while (sockets.length < 1) await sleep(5);
+  result.wake_ms_one = await wakeLatency();
+
+  const t0 = B.now();
+  for (let i = 1; i < IDLE; i += 100) {
+    const batch = await Promise.all(Array.from({ length: Math.min(100, IDLE - i) }, () => c.forwardOut(port)));
+    batch.forEach(listen);
   }
   result.open_idle_ms = round(B.now() - t0);
-  while (sockets.length < IDLE) await new Promise((r) => setTimeout(r, 10));
-  await new Promise((r) => setTimeout(r, 1000)); // let the idle channels settle into waiting
+  while (sockets.length < IDLE) await sleep(10);
+  await sleep(1000); // let the idle channels settle into waiting
 
   const lat = await execLatency(c);
   result.exec_ms_idle = { median: round(median(lat)), p95: round(p95(lat)) };
-
-  // Wake latency: which socket maps to which channel is unknown, so listen
-  // on all channels and write to one server-side socket at a time.
-  const wake = [];
-  let waiting = null;
-  for (const ch of chans) ch.on('data', () => { if (waiting) { const w = waiting; waiting = null; w(); } });
-  for (let i = 0; i < B.N; i++) {
-    const s = sockets[(i * 37) % sockets.length];
-    const got = new Promise((r) => { waiting = r; });
-    const t1 = B.now();
-    s.write('x');
-    await got;
-    wake.push(B.now() - t1);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  result.wake_ms_idle = { median: round(median(wake)), p95: round(p95(wake)) };
+  result.wake_ms_idle = await wakeLatency();
 
   const cpu0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, 2000));
+  await sleep(2000);
   const cpu = process.cpuUsage(cpu0);
   result.idle_cpu_pct = round((cpu.user + cpu.system) / 20000);
 
@@ -121,4 +208,4 @@ async function main() {
   B.report(result);
 }
 
-main().catch((err) => { console.error('bench_idle:', err); process.exit(1); });
+main().then(() => process.exit(0), (err) => { console.error('bench_idle:', err); process.exit(1); });

@@ -7,18 +7,16 @@
 //
 //   testenv/with-sshd.sh node bench/node/bench_idle.js [gossh|ssh2]
 //
-// 1. Throughput (only if BENCH_TPUT_RUNS > 0; run.py's main table has it):
-//    spawns of `head -c BENCH_BYTES /dev/zero`, stdout streamed and discarded.
-// 2. Exec latency on one client with no idle channel, then with BENCH_IDLE
+// 1. Exec latency on one client with no idle channel, then with BENCH_IDLE
 //    (default 1000) idle direct-tcpip channels open on the same client (to a
 //    local TCP server that never talks): BENCH_N sequential execs of
 //    `echo quick`, each timed to its output and exit status.
-// 3. Wake latency: with one forwarded channel open, and then with the idle
+// 2. Wake latency: with one forwarded channel open, and then with the idle
 //    channels open, the local server writes one byte to one of them at a
 //    time (TCP_NODELAY), BENCH_WAKE_GAP_MS apart (default 20, an idle
 //    interactive session); time until the byte comes out of the channel:
 //    sshd's relay plus the client's read path.
-// 4. The client's CPU over 2 s with the channels open and nothing moving.
+// 3. The client's CPU over 2 s with the channels open and nothing moving.
 //
 // Direct-tcpip channels, because sshd's MaxSessions (200 in the harness)
 // bounds session channels per connection, and 1,000 remote `sleep`s would
@@ -31,8 +29,8 @@ const WHICH = process.argv[2] || 'gossh';
 const IDLE = Number(process.env.BENCH_IDLE || 1000);
 const WAKE_GAP_MS = Number(process.env.BENCH_WAKE_GAP_MS || 20);
 
-// The two clients behind one shape: connect() -> { exec(cmd) -> {stdout, code},
-// spawnZeros(size) -> bytes read, forwardOut(port) -> Duplex, close() }.
+// The two clients behind one shape: connect() -> { version, exec(cmd) ->
+// {stdout, code}, forwardOut(port) -> Duplex, close() }.
 function gosshClient() {
   const { Client } = require('../../bindings/node');
   return new Client().connect({
@@ -41,19 +39,6 @@ function gosshClient() {
   }).then((c) => ({
     version: require('../../bindings/node/package.json').version,
     exec: async (cmd) => { const r = await c.exec(cmd); return { stdout: r.stdout, code: r.code }; },
-    async spawnZeros(size) {
-      const proc = await c.spawn(`head -c ${size} /dev/zero`);
-      let total = 0;
-      proc.stdout.on('data', (chunk) => { total += chunk.length; });
-      proc.stderr.resume();
-      const ended = new Promise((resolve, reject) => {
-        proc.stdout.once('end', resolve);
-        proc.stdout.once('error', reject);
-      });
-      const [code] = await Promise.all([proc.exit, ended]);
-      if (code !== 0) throw new Error(`head: exit ${code}`);
-      return total;
-    },
     forwardOut: (port) => c.forwardOut('127.0.0.1', 0, '127.0.0.1', port),
     close: () => c.close(),
   }));
@@ -61,14 +46,14 @@ function gosshClient() {
 
 function ssh2Client() {
   const { Client } = require('ssh2');
-  const knownKey = hostKeyOf(B.knownHosts);
+  const knownKeys = B.knownHostKeys();
   const c = new Client();
   return new Promise((resolve, reject) => {
     c.on('ready', resolve).on('error', reject).connect({
       host: B.host, port: B.port, username: B.username,
       privateKey: fs.readFileSync(B.keyPath), readyTimeout: 10000,
       // The same check gossh makes: the known host key, nothing else.
-      hostVerifier: (key) => knownKey.some((k) => k.equals(key)),
+      hostVerifier: (key) => knownKeys.some((k) => k.equals(key)),
     });
   }).then(() => ({
     version: require('ssh2/package.json').version,
@@ -83,31 +68,11 @@ function ssh2Client() {
         stream.on('close', () => resolve({ stdout, code }));
       });
     }),
-    spawnZeros: (size) => new Promise((resolve, reject) => {
-      c.exec(`head -c ${size} /dev/zero`, (err, stream) => {
-        if (err) return reject(err);
-        let total = 0;
-        let code = null;
-        stream.on('data', (d) => { total += d.length; });
-        stream.stderr.resume();
-        stream.on('exit', (status) => { code = status; });
-        stream.on('close', () => (code === 0 ? resolve(total) : reject(new Error(`head: exit ${code}`))));
-      });
-    }),
     forwardOut: (port) => new Promise((resolve, reject) => {
       c.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, stream) => (err ? reject(err) : resolve(stream)));
     }),
     close: () => c.end(),
   }));
-}
-
-/** The host keys (raw blobs) known_hosts lists for the test sshd. */
-function hostKeyOf(file) {
-  const want = `[${B.host}]:${B.port}`;
-  return fs.readFileSync(file, 'utf8').split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length >= 3 && f[0].split(',').includes(want))
-    .map((f) => Buffer.from(f[2], 'base64'));
 }
 
 const connect = WHICH === 'ssh2' ? ssh2Client : gosshClient;
@@ -116,20 +81,6 @@ const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.fl
 const p95 = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)]; };
 const round = (x) => Math.round(x * 1000) / 1000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function throughput() {
-  const runs = [];
-  for (let i = 0; i < B.RUNS; i++) {
-    const c = await connect();
-    const t0 = B.now();
-    const total = await c.spawnZeros(B.SIZE);
-    const secs = (B.now() - t0) / 1000;
-    if (total !== B.SIZE) throw new Error(`head: ${total} bytes`);
-    runs.push(round(B.SIZE / 1048576 / secs));
-    await c.close();
-  }
-  return runs;
-}
 
 async function execLatency(c) {
   const lat = [];
@@ -144,7 +95,6 @@ async function execLatency(c) {
 
 async function main() {
   const result = { client: WHICH === 'ssh2' ? 'node-ssh2' : 'gossh-node', idle_channels: IDLE };
-  if (B.RUNS > 0) result.throughput_runs_mibs = await throughput();
 
   const sockets = [];
   const server = net.createServer((s) => { s.setNoDelay(true); s.on('error', () => {}); sockets.push(s); });

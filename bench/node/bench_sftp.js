@@ -55,11 +55,7 @@ async function gossh() {
 
 async function ssh2() {
   const { Client } = require('ssh2');
-  const hostName = B.port === 22 ? B.host : `[${B.host}]:${B.port}`;
-  const knownKeys = fs.readFileSync(B.knownHosts, 'utf8').split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length >= 3 && !f[0].startsWith('#') && f[0].split(',').includes(hostName))
-    .map((f) => Buffer.from(f[2], 'base64'));
+  const knownKeys = B.knownHostKeys();
   const c = await new Promise((resolve, reject) => {
     const conn = new Client();
     conn.once('ready', () => resolve(conn));

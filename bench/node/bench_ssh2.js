@@ -9,15 +9,7 @@ const fs = require('fs');
 const { Client } = require('ssh2');
 const B = require('./common');
 
-const hostName = B.port === 22 ? B.host : `[${B.host}]:${B.port}`;
-const knownKeys = fs.readFileSync(B.knownHosts, 'utf8').split('\n')
-  .map((l) => l.trim().split(/\s+/))
-  .filter((f) => f.length >= 3 && !f[0].startsWith('#') && f[0].split(',').includes(hostName))
-  .map((f) => Buffer.from(f[2], 'base64'));
-if (knownKeys.length === 0) {
-  console.error(`ssh2 bench: no known_hosts entry for ${hostName}`);
-  process.exit(1);
-}
+const knownKeys = B.knownHostKeys();
 const privateKey = fs.readFileSync(B.keyPath);
 
 function connect() {

@@ -1,6 +1,7 @@
 'use strict';
 // Shared by the Node benches: settings from the test sshd's environment,
 // statistics-free timing and the one-line JSON report.
+const fs = require('fs');
 const path = require('path');
 
 const e = process.env;
@@ -23,6 +24,23 @@ module.exports = {
   now: () => Number(process.hrtime.bigint()) / 1e6, // ms
   // The process's user+system CPU seconds so far (every thread, libuv's pool included).
   cpu: () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; },
+  /**
+   * The host keys (raw blobs) the test known_hosts lists for the sshd, for
+   * Node ssh2's hostVerifier (ssh2 reads no known_hosts file): plain,
+   * unhashed entries for host (port 22) or [host]:port. Exits if none.
+   */
+  knownHostKeys() {
+    const name = Number(e.GOSSH_TEST_PORT) === 22 ? e.GOSSH_TEST_HOST : `[${e.GOSSH_TEST_HOST}]:${e.GOSSH_TEST_PORT}`;
+    const keys = fs.readFileSync(e.GOSSH_TEST_KNOWN_HOSTS, 'utf8').split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f.length >= 3 && !f[0].startsWith('#') && f[0].split(',').includes(name))
+      .map((f) => Buffer.from(f[2], 'base64'));
+    if (keys.length === 0) {
+      console.error(`no known_hosts entry for ${name} in ${e.GOSSH_TEST_KNOWN_HOSTS}`);
+      process.exit(1);
+    }
+    return keys;
+  },
   report(obj) {
     process.stdout.write(JSON.stringify(obj) + '\n');
   },

@@ -28,6 +28,7 @@ const (
 	kindSFTPDir
 	kindGroup
 	kindGroupResult
+	kindPending
 )
 
 var kindName = map[handleKind]string{
@@ -35,6 +36,7 @@ var kindName = map[handleKind]string{
 	kindChannel: "gossh_channel", kindKey: "gossh_key", kindHostKeys: "gossh_hostkeys",
 	kindSessionSpec: "gossh_session_spec", kindSFTP: "gossh_sftp", kindSFTPFile: "gossh_sftp_file",
 	kindSFTPDir: "gossh_sftp_dir", kindGroup: "gossh_group", kindGroupResult: "gossh_group_result",
+	kindPending: "gossh_pending",
 }
 
 type entry struct {

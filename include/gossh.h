@@ -193,6 +193,7 @@ typedef struct gossh_sftp gossh_sftp;
 typedef struct gossh_sftp_file gossh_sftp_file;
 typedef struct gossh_sftp_dir gossh_sftp_dir;
 typedef struct gossh_sshconfig gossh_sshconfig;
+typedef struct gossh_pending gossh_pending;
 
 /* ------------------------------------------------------------------------ */
 /* Memory and errors                                                         */
@@ -1654,6 +1655,66 @@ int gossh_channel_watch(gossh_channel *ch, gossh_error **err);
  * GOSSH_E_BADHANDLE, GOSSH_E_IO.
  */
 int gossh_client_watch_forwards(gossh_client *c, gossh_error **err);
+
+/*
+ * Opening in the background.  gossh_client_start and
+ * gossh_client_open_direct_tcpip block a thread until the server answers.
+ * An event loop that runs many of them at once (Node: four pool threads,
+ * so a hundred concurrent execs took 25 round trips in a row) starts them
+ * with the _pending variants instead: the same checks and the same call,
+ * run by the library in the background. The call returns at once with a
+ * gossh_pending; when the open has finished (opened, refused, timed out,
+ * or ended by a close of the client), the library writes the pending's
+ * handle value to the readiness pipe, once, and gossh_pending_take hands
+ * over the channel or the open's error.
+ *
+ *   gossh_pending *p;
+ *   gossh_client_start_pending(c, spec, &p, NULL);   // spec may be freed now
+ *   ... the pipe says p ...
+ *   gossh_channel *ch;
+ *   rc = gossh_pending_take(p, &ch, &err);           // as gossh_client_start
+ *   gossh_pending_free(p);
+ */
+
+/*
+ * gossh_client_start_pending — gossh_client_start in the background (see
+ * "Opening in the background"). The spec is copied: free it when this
+ * returns. Does not block. Returns 0 and *out (caller frees with
+ * gossh_pending_free); GOSSH_E_INVALID (NULL out or spec), GOSSH_E_BADHANDLE,
+ * GOSSH_E_IO (no readiness pipe could be made). Everything else the open
+ * can fail with comes from gossh_pending_take.
+ */
+int gossh_client_start_pending(gossh_client *c, const gossh_session_spec *spec,
+                               gossh_pending **out, gossh_error **err);
+
+/*
+ * gossh_client_open_direct_tcpip_pending — gossh_client_open_direct_tcpip in
+ * the background (see "Opening in the background"), with its arguments
+ * (timeout_ms by the rule of "Timeouts", checked here). Does not block.
+ * Returns 0 and *out (caller frees with gossh_pending_free);
+ * GOSSH_E_INVALID (NULL out or dest_host, timeout_ms < -1),
+ * GOSSH_E_BADHANDLE, GOSSH_E_IO.
+ */
+int gossh_client_open_direct_tcpip_pending(gossh_client *c, const char *dest_host, int dest_port,
+                                           const char *src_host, int src_port, int timeout_ms,
+                                           gossh_pending **out, gossh_error **err);
+
+/*
+ * gossh_pending_take — the result of a background open, once it has
+ * finished: 0 and *out (caller frees with gossh_channel_free), or the
+ * error the blocking call would have returned. GOSSH_E_TIMEOUT while the
+ * open still runs (its record has not been written yet); GOSSH_E_INVALID
+ * for NULL out and for a second take. Does not block. Thread-safe.
+ */
+int gossh_pending_take(gossh_pending *p, gossh_channel **out, gossh_error **err);
+
+/*
+ * gossh_pending_free — releases a pending. If its open is still running,
+ * it runs on and the channel it opens is closed; a channel it opened that
+ * was not taken is closed. No record is written after this. NULL and
+ * repeats are no-ops.
+ */
+void gossh_pending_free(gossh_pending *p);
 
 /* ------------------------------------------------------------------------ */
 /* Transport (paramiko's Transport)                                          */

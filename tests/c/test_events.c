@@ -1,6 +1,7 @@
 /*
  * test_events.c — the readiness event pipe (gossh_events_fd,
- * gossh_channel_watch, gossh_client_watch_forwards) against the real sshd
+ * gossh_channel_watch, gossh_client_watch_forwards, the _pending opens)
+ * against the real sshd
  * that testenv/with-sshd.sh starts: an event loop that waits only in poll()
  * on the pipe and makes only calls with timeout 0.
  */
@@ -247,6 +248,126 @@ static void test_forward_accept_driven_by_poll(gossh_client *c) {
     close(s);
 }
 
+/* Opening in the background: NP session starts and direct-tcpip opens run
+ * at once through the _pending calls, finished only through records and
+ * gossh_pending_take; some are refused (an unknown subsystem, a closed
+ * port) and must say so; one is freed before it finishes and must write no
+ * record. Repeated rounds, since the record and the take race the open. */
+#define NP 24
+static void test_pending_opens(gossh_client *c) {
+    gossh_error *err = NULL;
+    gossh_pending *p = NULL;
+    gossh_session_spec *spec = NULL;
+    CHECK(gossh_session_spec_new(&spec, NULL) == 0, "spec_new");
+    CHECK(gossh_client_start_pending(c, spec, NULL, &err) == GOSSH_E_INVALID && err, "start_pending out NULL");
+    gossh_error_free(err);
+    err = NULL;
+    CHECK(gossh_client_start_pending(c, NULL, &p, &err) == GOSSH_E_INVALID && !p, "start_pending spec NULL");
+    gossh_error_free(err);
+    err = NULL;
+    CHECK(gossh_client_open_direct_tcpip_pending(c, "127.0.0.1", 9, NULL, 0, -2, &p, &err) == GOSSH_E_INVALID && !p,
+          "open_direct_tcpip_pending timeout -2");
+    gossh_error_free(err);
+    err = NULL;
+    CHECK(gossh_client_open_direct_tcpip_pending(c, NULL, 9, NULL, 0, -1, &p, &err) == GOSSH_E_INVALID && !p,
+          "open_direct_tcpip_pending dest NULL");
+    gossh_error_free(err);
+    err = NULL;
+    gossh_channel *ch = NULL;
+    CHECK(gossh_pending_take(NULL, &ch, NULL) == GOSSH_E_INVALID, "take(NULL)");
+    gossh_pending_free(NULL);
+    gossh_session_spec_free(spec);
+
+    /* A port nothing listens on, for refused direct-tcpip opens. */
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    CHECK(bind(s, (struct sockaddr *)&a, al) == 0 && getsockname(s, (struct sockaddr *)&a, &al) == 0, "bind");
+    int closed_port = ntohs(a.sin_port);
+    close(s);
+
+    for (int round = 0; round < 5; round++) {
+        gossh_pending *ps[NP];
+        int kind[NP]; /* 0: echo, 1: unknown subsystem, 2: direct-tcpip to a closed port */
+        int seen[NP];
+        for (int i = 0; i < NP; i++) {
+            kind[i] = i % 6 == 5 ? 1 : i % 6 == 4 ? 2 : 0;
+            seen[i] = 0;
+            int rc;
+            ps[i] = NULL;
+            if (kind[i] == 2) {
+                rc = gossh_client_open_direct_tcpip_pending(c, "127.0.0.1", closed_port, NULL, 0, 10000, &ps[i], &err);
+            } else {
+                gossh_session_spec *sp = NULL;
+                gossh_session_spec_new(&sp, NULL);
+                char cmd[64];
+                snprintf(cmd, sizeof cmd, "echo p%d", i);
+                if (kind[i] == 1) gossh_session_spec_set(sp, "subsystem", "no-such-subsystem", NULL);
+                else gossh_session_spec_set(sp, "command", cmd, NULL);
+                rc = gossh_client_start_pending(c, sp, &ps[i], &err);
+                gossh_session_spec_free(sp); /* copied by the call */
+            }
+            CHECK(rc == 0 && ps[i], "round %d: pending %d started: %d %s", round, i, rc, msg(err));
+            gossh_error_free(err);
+            err = NULL;
+        }
+        /* One more, freed at once: it must never write a record. */
+        gossh_session_spec *sp = NULL;
+        gossh_session_spec_new(&sp, NULL);
+        gossh_session_spec_set(sp, "command", "true", NULL);
+        gossh_pending *dropped = NULL;
+        CHECK(gossh_client_start_pending(c, sp, &dropped, NULL) == 0, "round %d: the dropped one started", round);
+        gossh_session_spec_free(sp);
+        uint64_t dropped_rec = (uint64_t)(uintptr_t)dropped;
+        gossh_pending_free(dropped);
+
+        int done = 0;
+        double deadline = now() + 30;
+        while (done < NP && now() < deadline) {
+            uint64_t recs[64];
+            int k = wait_records(recs, 64, 1000);
+            for (int r = 0; r < k; r++) {
+                CHECK(recs[r] != dropped_rec, "round %d: a record for a freed pending", round);
+                for (int i = 0; i < NP; i++) {
+                    if (recs[r] != (uint64_t)(uintptr_t)ps[i]) continue;
+                    CHECK(!seen[i], "round %d: a second record for pending %d", round, i);
+                    seen[i] = 1;
+                    done++;
+                    gossh_channel *got = NULL;
+                    int rc = gossh_pending_take(ps[i], &got, &err);
+                    if (kind[i] == 0) {
+                        CHECK(rc == 0 && got, "round %d: start %d: %d %s", round, i, rc, msg(err));
+                        char buf[64], want[64];
+                        size_t n = 0, len = 0;
+                        while (len < sizeof buf - 1 &&
+                               gossh_channel_read(got, GOSSH_STREAM_STDOUT, buf + len, sizeof buf - 1 - len, 10000,
+                                                  &n, NULL) == 0 && n > 0)
+                            len += n;
+                        buf[len] = 0;
+                        snprintf(want, sizeof want, "p%d\n", i);
+                        int status = -9;
+                        CHECK(gossh_channel_exit_status(got, 10000, &status, NULL) == 0 && status == 0,
+                              "round %d: exit status of %d: %d", round, i, status);
+                        CHECK(strcmp(buf, want) == 0, "round %d: output of %d: %s", round, i, buf);
+                    } else {
+                        CHECK(rc == GOSSH_E_CHANNEL && !got && gossh_error_code(err) == GOSSH_E_CHANNEL,
+                              "round %d: refused open %d (kind %d) says so: %d %s", round, i, kind[i], rc, msg(err));
+                    }
+                    gossh_error_free(err);
+                    err = NULL;
+                    CHECK(gossh_pending_take(ps[i], &got, NULL) == GOSSH_E_INVALID || !got,
+                          "round %d: a second take of %d", round, i);
+                    gossh_channel_free(got);
+                }
+            }
+        }
+        CHECK(done == NP, "round %d: every pending wrote its record (%d of %d)", round, done, NP);
+        for (int i = 0; i < NP; i++) gossh_pending_free(ps[i]);
+    }
+}
+
 int main(void) {
     test_server_from_env();
     test_fd_and_bad_input();
@@ -254,6 +375,7 @@ int main(void) {
     test_channels_driven_by_poll(c);
     test_write_driven_by_poll(c);
     test_forward_accept_driven_by_poll(c);
+    test_pending_opens(c);
     gossh_client_free(c);
     return summary("test_events");
 }

@@ -1,0 +1,93 @@
+package main
+
+/*
+#include <stdint.h>
+*/
+import "C"
+
+import (
+	"github.com/gossh/gossh/core"
+)
+
+// Opening in the background (core/pending.go): the call runs on a goroutine
+// and its gossh_pending handle's value is written to the readiness pipe
+// when it has returned; gossh_pending_take then gives its channel or error.
+
+// pendingOut starts open (made by prepare, which checks the arguments and
+// runs on the caller's thread) and returns its handle in *out.
+func pendingOut(h C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t, prepare func(*core.Client) (func() (*core.Channel, error), error)) C.int {
+	if out == nil {
+		return finish(core.InvalidArgument("out is NULL"), errOut)
+	}
+	*out = 0
+	return clientCall(h, errOut, func(c *core.Client) error {
+		open, err := prepare(c)
+		if err != nil {
+			return err
+		}
+		p, err := core.NewPending()
+		if err != nil {
+			return err
+		}
+		ph := putHandle(kindPending, p)
+		p.Start(uint64(ph), open)
+		*out = ph
+		return nil
+	})
+}
+
+//export gossh_client_start_pending
+func gossh_client_start_pending(h C.uintptr_t, spec C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return pendingOut(h, out, errOut, func(c *core.Client) (func() (*core.Channel, error), error) {
+		s, err := getSessionSpec(spec)
+		if err != nil {
+			return nil, err
+		}
+		sp := s.Spec() // a copy: the caller may free spec once this returns
+		return func() (*core.Channel, error) { return c.Start(sp) }, nil
+	})
+}
+
+//export gossh_client_open_direct_tcpip_pending
+func gossh_client_open_direct_tcpip_pending(h C.uintptr_t, destHost *C.char, destPort C.int, srcHost *C.char, srcPort C.int, timeoutMs C.int, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	if destHost == nil {
+		return finish(core.InvalidArgument("dest_host is NULL"), errOut)
+	}
+	dh, sh := C.GoString(destHost), cString(srcHost)
+	return pendingOut(h, out, errOut, func(c *core.Client) (func() (*core.Channel, error), error) {
+		timeout, err := timeoutArg(timeoutMs)
+		if err != nil {
+			return nil, err
+		}
+		return func() (*core.Channel, error) {
+			return c.OpenDirectTCPIP(dh, int(destPort), sh, int(srcPort), timeout)
+		}, nil
+	})
+}
+
+//export gossh_pending_take
+func gossh_pending_take(h C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	if out == nil {
+		return finish(core.InvalidArgument("out is NULL"), errOut)
+	}
+	*out = 0
+	return with(h, kindPending, errOut, func(p *core.Pending) error {
+		ch, err := p.Result()
+		if err == nil {
+			ch.SetThreadWaits(true) // as channelOut: a C caller's thread waits in the kernel
+			*out = putHandle(kindChannel, ch)
+		}
+		return err
+	})
+}
+
+//export gossh_pending_free
+func gossh_pending_free(h C.uintptr_t) {
+	defer guardVoid()
+	if o := dropHandle(h, kindPending); o != nil {
+		o.(*core.Pending).Drop()
+	}
+}

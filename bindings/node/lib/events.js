@@ -4,7 +4,9 @@
 // pipe per process when something we wait for may have changed. One
 // net.Socket reads that pipe for the whole process and wakes the matching
 // target, which then makes its calls with timeout 0 until GOSSH_E_TIMEOUT
-// (which re-arms it). No call waits on the thread pool, nothing polls.
+// (which re-arms it). No call waits on the thread pool, nothing polls. A
+// background open (lib/pending.js) writes its gossh_pending handle once,
+// when it has finished.
 //
 // The socket is unref'd unless something waits on it (a running channel
 // pump, a write waiting for window space, an accept loop): the pipe alone

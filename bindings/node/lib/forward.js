@@ -14,6 +14,7 @@ const net = require('net');
 const native = require('./native');
 const { ChannelCore, Channel } = require('./channel');
 const events = require('./events');
+const { openPending } = require('./pending');
 const { SSHError, ClosedError, BadHandleError, InvalidArgumentError } = require('./errors');
 
 // client -> { active: number of forwardings the library accepted and has
@@ -67,15 +68,14 @@ async function forwardOut(client, srcHost, srcPort, dstHost, dstPort, { timeout 
   checkPort(dstPort, 'dstPort');
   srcPort = srcPort === undefined || srcPort === null ? 0 : srcPort;
   checkPort(srcPort, 'srcPort');
-  const out = [null];
   // No timeout: -1, and the library applies connect's channelTimeout.
-  await native.callAsync('gossh_client_open_direct_tcpip', client._handle, dstHost, dstPort,
-    srcHost ? String(srcHost) : null, srcPort, timeout === undefined || timeout === null ? -1 : timeout, out);
+  const handle = await openPending('gossh_client_open_direct_tcpip_pending', client._handle, dstHost, dstPort,
+    srcHost ? String(srcHost) : null, srcPort, timeout === undefined || timeout === null ? -1 : timeout);
   if (client._closed) {
-    native.fn.gossh_channel_free(out[0]);
+    native.fn.gossh_channel_free(handle);
     throw new ClosedError('the client is closed', 'GOSSH_E_CLOSED');
   }
-  return wrapChannel(client, out[0], 'direct-tcpip');
+  return wrapChannel(client, handle, 'direct-tcpip');
 }
 
 /**

@@ -207,6 +207,15 @@ PROTOTYPES.push(
   'int gossh_options_add_key_data(gossh_options *opts, const void *data, size_t len, _Out_ gossh_error **err)',
 );
 
+// Opening in the background (gossh.h "Opening in the background").
+koffi.opaque('gossh_pending');
+PROTOTYPES.push(
+  'int gossh_client_start_pending(gossh_client *c, const gossh_session_spec *spec, _Out_ gossh_pending **out, _Out_ gossh_error **err)',
+  'int gossh_client_open_direct_tcpip_pending(gossh_client *c, const char *dest_host, int dest_port, const char *src_host, int src_port, int timeout_ms, _Out_ gossh_pending **out, _Out_ gossh_error **err)',
+  'int gossh_pending_take(gossh_pending *p, _Out_ gossh_channel **out, _Out_ gossh_error **err)',
+  'void gossh_pending_free(gossh_pending *p)',
+);
+
 // The agent (gossh.h "The SSH agent").
 PROTOTYPES.push(
   'int gossh_agent_list(const char *socket, _Out_ void **out, _Out_ gossh_error **err)',

@@ -8,6 +8,7 @@
 const native = require('./native');
 const { ChannelCore, Process, Channel, runToCompletion } = require('./channel');
 const { ClosedError } = require('./errors');
+const { openPending } = require('./pending');
 
 // pty option -> spec field.
 const PTY_FIELDS = { term: 'term', cols: 'cols', rows: 'rows', width: 'width_pixels', height: 'height_pixels' };
@@ -46,19 +47,20 @@ async function start(client, fields, { env, timeout } = {}) {
   const specOut = [null];
   native.callSync('gossh_session_spec_new', specOut);
   const spec = specOut[0];
-  const out = [null];
+  let opening;
   try {
     for (const [name, value] of fields) native.callSync('gossh_session_spec_set', spec, name, value);
     for (const [name, value] of vars) native.callSync('gossh_session_spec_set_env', spec, name, value);
-    await native.callAsync('gossh_client_start', client._handle, spec, out);
+    opening = openPending('gossh_client_start_pending', client._handle, spec); // copies spec
   } finally {
     native.fn.gossh_session_spec_free(spec);
   }
+  const handle = await opening;
   if (client._closed) {
-    native.fn.gossh_channel_free(out[0]);
+    native.fn.gossh_channel_free(handle);
     throw new ClosedError('the client is closed', 'GOSSH_E_CLOSED');
   }
-  const core = new ChannelCore(out[0], client);
+  const core = new ChannelCore(handle, client);
   client._channels.add(core);
   return core;
 }

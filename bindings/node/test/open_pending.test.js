@@ -1,0 +1,123 @@
+'use strict';
+// Channels open without libuv's thread pool (lib/pending.js, gossh.h
+// "Opening in the background"): with every pool thread held by the
+// program's own work, exec, spawn and forwardOut still complete; many opens
+// run at once; refusals and closes come back as the right errors; and no
+// open leaves a registered target or a hold on the event loop behind.
+const test = require('node:test');
+const assert = require('node:assert');
+const fs = require('fs');
+const net = require('net');
+const os = require('os');
+const path = require('path');
+const { execFileSync } = require('child_process');
+const { Client, SSHError, ClosedError } = require('..');
+const events = require('../lib/events');
+const { connectOptions } = require('../testing/helpers');
+
+let client;
+test.before(async () => {
+  client = new Client();
+  await client.connect(connectOptions());
+});
+test.after(async () => {
+  if (client) await client.close();
+});
+
+/** Holds every libuv pool thread: each opens a FIFO nobody writes to yet. */
+function holdThePool() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-pool-'));
+  const n = Number(process.env.UV_THREADPOOL_SIZE || 4);
+  const fifos = [];
+  const reads = [];
+  for (let i = 0; i < n; i++) {
+    const f = path.join(dir, `fifo${i}`);
+    execFileSync('mkfifo', [f]);
+    fifos.push(f);
+    reads.push(fs.promises.readFile(f)); // open() blocks a pool thread until a writer comes
+  }
+  return async () => {
+    for (const f of fifos) fs.writeFileSync(f, 'x'); // a writer: each blocked open returns
+    await Promise.all(reads);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+}
+
+function within(ms, what, p) {
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
+test('exec, spawn and forwardOut complete while the program holds every pool thread', async () => {
+  const server = net.createServer((s) => s.end('hello'));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const release = holdThePool();
+  try {
+    for (let round = 0; round < 10; round++) {
+      const r = await within(20000, 'exec', client.exec(`echo round${round}`));
+      assert.strictEqual(r.stdout, `round${round}\n`);
+      assert.strictEqual(r.code, 0);
+      const ch = await within(20000, 'forwardOut', client.forwardOut('127.0.0.1', 0, '127.0.0.1', server.address().port));
+      const chunks = [];
+      for await (const c of ch) chunks.push(c);
+      assert.strictEqual(Buffer.concat(chunks).toString(), 'hello');
+    }
+    const procs = await within(20000, 'spawn x 50', Promise.all(Array.from({ length: 50 }, (_, i) => client.spawn(`echo s${i}`))));
+    const outs = await Promise.all(procs.map(async (p) => {
+      let s = '';
+      for await (const c of p.stdout) s += c;
+      assert.strictEqual(await p.exit, 0);
+      return s;
+    }));
+    outs.forEach((s, i) => assert.strictEqual(s, `s${i}\n`));
+  } finally {
+    await release();
+    await new Promise((r) => server.close(r));
+  }
+});
+
+test('200 opens at once, some refused: each says what happened, nothing left registered', async () => {
+  const before = events.stats();
+  const closed = await new Promise((r) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => r(p)); });
+  });
+  for (let round = 0; round < 3; round++) {
+    const results = await Promise.allSettled(Array.from({ length: 200 }, (_, i) => (
+      i % 10 === 9
+        ? client.forwardOut('127.0.0.1', 0, '127.0.0.1', closed)
+        : client.exec(`echo ${i}`))));
+    results.forEach((r, i) => {
+      if (i % 10 === 9) {
+        assert.strictEqual(r.status, 'rejected', `open ${i} to a closed port`);
+        assert.ok(r.reason instanceof SSHError, `open ${i}: ${r.reason}`);
+        assert.strictEqual(r.reason.code, 'GOSSH_E_CHANNEL');
+      } else {
+        assert.strictEqual(r.status, 'fulfilled', `exec ${i}: ${r.reason}`);
+        assert.strictEqual(r.value.stdout, `${i}\n`);
+      }
+    });
+  }
+  const after = events.stats();
+  assert.strictEqual(after.holds, before.holds, 'no hold left on the event loop');
+  assert.ok(after.targets <= before.targets, `targets ${before.targets} -> ${after.targets}`);
+});
+
+test('opens in flight when the client closes end with ClosedError', async () => {
+  for (let round = 0; round < 10; round++) {
+    const c = new Client();
+    await c.connect(connectOptions());
+    const settled = Promise.allSettled(Array.from({ length: 20 }, () => c.exec('sleep 5')));
+    await c.close();
+    const results = await settled;
+    for (const r of results) {
+      // An exec that started before the close ends cut off; one still opening ends closed.
+      assert.strictEqual(r.status, 'rejected');
+      assert.ok(r.reason instanceof SSHError, String(r.reason));
+    }
+    assert.ok(results.some((r) => r.reason instanceof ClosedError), 'at least one open was ended by the close');
+  }
+});

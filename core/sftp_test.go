@@ -481,6 +481,48 @@ func TestSFTPGetErrors(t *testing.T) {
 	wantKind(t, err, KindIO)
 }
 
+// A get cancelled at its last report (an abort that came after the last
+// chunk's report, as a Node AbortSignal can) leaves no file at the
+// destination that looks complete, as a cancel at any other report; with
+// XferResume the complete part stays and the next resumed get finishes it.
+// Before, the last report came after the rename: cancelled, and the file
+// in place.
+func TestSFTPGetCancelledAtTheLastReport(t *testing.T) {
+	_, sf, dir := sftpSession(t)
+	local := t.TempDir()
+	size := int64(3 << 20)
+	sum := randomFile(t, local+"/src", size)
+	if _, err := sf.Put(local+"/src", dir+"/last", 0, nil, -1); err != nil {
+		t.Fatal(err)
+	}
+	atTheEnd := func(done, total uint64) bool { return done < total }
+	for round := 0; round < 5; round++ {
+		dst := fmt.Sprintf("%s/dst%d", local, round)
+		n, err := sf.Get(dir+"/last", dst, 0, atTheEnd, -1)
+		wantKind(t, err, KindCancelled)
+		if n != 0 {
+			t.Errorf("round %d: a cancelled get reported %d bytes", round, n)
+		}
+		if _, err := os.Stat(dst); !os.IsNotExist(err) {
+			t.Fatalf("round %d: a get cancelled at its last report left the file in place", round)
+		}
+		if _, err := os.Stat(dst + PartSuffix); !os.IsNotExist(err) {
+			t.Fatalf("round %d: it left its part file", round)
+		}
+		_, err = sf.Get(dir+"/last", dst, XferResume, atTheEnd, -1)
+		wantKind(t, err, KindCancelled)
+		if _, err := os.Stat(dst); !os.IsNotExist(err) {
+			t.Fatalf("round %d: a resumable get cancelled at its last report left the file in place", round)
+		}
+		if n, err := sf.Get(dir+"/last", dst, XferResume, nil, -1); err != nil || n != uint64(size) {
+			t.Fatalf("round %d: resumed: %d %v", round, n, err)
+		}
+		if fileHash(t, dst) != sum {
+			t.Fatalf("round %d: the resumed file differs", round)
+		}
+	}
+}
+
 func TestSFTPCancelAndResume(t *testing.T) {
 	_, sf, dir := sftpSession(t)
 	local := t.TempDir()

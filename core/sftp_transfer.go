@@ -429,12 +429,19 @@ func (s *SFTP) get(remote, local string, flags int, progress Progress, deadline 
 		_ = os.Chmod(part, fileMode(a.Mode))
 		_ = os.Chtimes(part, time.Unix(a.Atime, 0), time.Unix(a.Mtime, 0))
 	}
+	// The last report comes before the file is put in place: a caller that
+	// asks to stop there (an abort that came after the last chunk's report)
+	// gets no file that looks complete, as at any other report. With
+	// XferResume the complete part stays, and a resumed get finishes at once.
+	if progress != nil && tree == nil && !progress(uint64(size), uint64(size)) {
+		if flags&XferResume == 0 {
+			os.Remove(part)
+		}
+		return 0, cancelled("get")
+	}
 	if err := os.Rename(part, local); err != nil {
 		os.Remove(part)
 		return 0, localError(err, "rename", local)
-	}
-	if progress != nil && tree == nil && !progress(uint64(size), uint64(size)) {
-		return uint64(size), cancelled("get") // the file is complete; the caller asked to stop
 	}
 	return uint64(size), nil
 }

@@ -9,9 +9,10 @@ import (
 	"github.com/gossh/gossh/core"
 )
 
-// Opening in the background (core/pending.go): the call runs on a goroutine
-// and its gossh_pending handle's value is written to the readiness pipe
-// when it has returned; gossh_pending_take then gives its channel or error.
+// In the background (core/pending.go): a connect or a channel open runs on a
+// goroutine and its gossh_pending handle's value is written to the readiness
+// pipe when it has returned; gossh_pending_take then gives its channel (none
+// for a connect) or its error.
 
 // pendingOut starts open (made by prepare, which checks the arguments and
 // runs on the caller's thread) and returns its handle in *out.
@@ -68,15 +69,18 @@ func gossh_client_open_direct_tcpip_pending(h C.uintptr_t, destHost *C.char, des
 }
 
 //export gossh_pending_take
-func gossh_pending_take(h C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+func gossh_pending_take(h C.uintptr_t, done *C.int, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	if out == nil {
-		return finish(core.InvalidArgument("out is NULL"), errOut)
+	if done == nil || out == nil {
+		return finish(core.InvalidArgument("done or out is NULL"), errOut)
 	}
-	*out = 0
+	*done, *out = 0, 0
 	return with(h, kindPending, errOut, func(p *core.Pending) error {
-		ch, err := p.Result()
-		if err == nil {
+		ch, finished, err := p.Result()
+		if finished {
+			*done = 1
+		}
+		if err == nil && ch != nil { // a connect gives no channel
 			ch.SetThreadWaits(true) // as channelOut: a C caller's thread waits in the kernel
 			*out = putHandle(kindChannel, ch)
 		}
@@ -90,4 +94,37 @@ func gossh_pending_free(h C.uintptr_t) {
 	if o := dropHandle(h, kindPending); o != nil {
 		o.(*core.Pending).Drop()
 	}
+}
+
+//export gossh_client_connect_pending
+func gossh_client_connect_pending(h C.uintptr_t, opts C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return pendingOut(h, out, errOut, func(c *core.Client) (func() (*core.Channel, error), error) {
+		o, err := getOptions(opts)
+		if err != nil {
+			return nil, err
+		}
+		cfg := o.Config() // a copy: the caller may free opts once this returns
+		return func() (*core.Channel, error) { return nil, c.Connect(cfg) }, nil
+	})
+}
+
+//export gossh_client_connect_via_pending
+func gossh_client_connect_via_pending(h C.uintptr_t, via C.uintptr_t, opts C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return pendingOut(h, out, errOut, func(c *core.Client) (func() (*core.Channel, error), error) {
+		v, err := getClient(via)
+		if err != nil {
+			return nil, err
+		}
+		if v == c {
+			return nil, core.InvalidArgument("a client cannot connect through itself")
+		}
+		o, err := getOptions(opts)
+		if err != nil {
+			return nil, err
+		}
+		cfg := o.Config()
+		return func() (*core.Channel, error) { return nil, c.ConnectVia(v, cfg) }, nil
+	})
 }

@@ -2,8 +2,8 @@ package core
 
 import "sync"
 
-// Pending is a call that opens a channel (a session start, a direct-tcpip
-// open), run in the background for an event-loop binding: such a binding
+// Pending is a call that waits on the server (a connect, a session start, a
+// direct-tcpip open), run in the background for an event-loop binding: such a binding
 // must not hold a thread per call that waits on the server (Node's pool has
 // four, so a hundred concurrent execs took 25 round trips one after
 // another), and it waits on the process's readiness pipe instead
@@ -29,6 +29,7 @@ func NewPending() (*Pending, error) {
 
 // Start runs open on a goroutine of its own and posts token (nonzero: e.g.
 // the binding's handle value) to the readiness pipe when it has returned.
+// open returns the channel it opened, or nil (a connect) and its error.
 // Call it once.
 func (p *Pending) Start(token uint64, open func() (*Channel, error)) {
 	goSafe(nil, "a background channel open", func() {
@@ -53,22 +54,24 @@ func (p *Pending) finish(token uint64, ch *Channel, err error) {
 	events.post(token)
 }
 
-// Result returns the channel the call opened, or its error, once: KindTimeout
-// while the call runs (its record has not been posted yet), and a KindInvalid
-// error after it was taken.
-func (p *Pending) Result() (*Channel, error) {
+// Result reports whether the call has returned (done) and, once it has,
+// hands over the channel it opened (nil for a call that opens none) or its
+// error, once: a second take is a KindInvalid error. Before the call has
+// returned: nil, false, nil (its own error may well be a KindTimeout, so
+// "not yet" is not one).
+func (p *Pending) Result() (ch *Channel, done bool, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
 	case !p.done:
-		return nil, newError(KindTimeout, nil, "the call has not finished yet")
+		return nil, false, nil
 	case p.taken:
-		return nil, InvalidArgument("the result was already taken")
+		return nil, true, InvalidArgument("the result was already taken")
 	}
 	p.taken = true
-	ch, err := p.ch, p.err
+	ch, err = p.ch, p.err
 	p.ch = nil
-	return ch, err
+	return ch, true, err
 }
 
 // Drop abandons the call: a channel it opens, or opened and nobody took, is

@@ -1657,24 +1657,43 @@ int gossh_channel_watch(gossh_channel *ch, gossh_error **err);
 int gossh_client_watch_forwards(gossh_client *c, gossh_error **err);
 
 /*
- * Opening in the background.  gossh_client_start and
- * gossh_client_open_direct_tcpip block a thread until the server answers.
- * An event loop that runs many of them at once (Node: four pool threads,
- * so a hundred concurrent execs took 25 round trips in a row) starts them
- * with the _pending variants instead: the same checks and the same call,
- * run by the library in the background. The call returns at once with a
- * gossh_pending; when the open has finished (opened, refused, timed out,
- * or ended by a close of the client), the library writes the pending's
- * handle value to the readiness pipe, once, and gossh_pending_take hands
- * over the channel or the open's error.
+ * Opening in the background.  gossh_client_connect, gossh_client_connect_via,
+ * gossh_client_start and gossh_client_open_direct_tcpip block a thread
+ * until the server answers. An event loop that runs many of them at once
+ * (Node: four pool threads, so a hundred concurrent execs took 25 round
+ * trips in a row) starts them with the _pending variants instead: the same
+ * checks and the same call, run by the library in the background. The call
+ * returns at once with a gossh_pending; when the call has finished
+ * (connected or opened, refused, timed out, or ended by a close of the
+ * client), the library writes the pending's handle value to the readiness
+ * pipe, once, and gossh_pending_take hands over the channel (none for a
+ * connect) or the call's error. Callbacks a connect makes (host-key policy,
+ * keyboard-interactive, log) are made from a library thread, as they are
+ * from the thread of a blocking connect.
  *
  *   gossh_pending *p;
  *   gossh_client_start_pending(c, spec, &p, NULL);   // spec may be freed now
  *   ... the pipe says p ...
+ *   int done;
  *   gossh_channel *ch;
- *   rc = gossh_pending_take(p, &ch, &err);           // as gossh_client_start
+ *   rc = gossh_pending_take(p, &done, &ch, &err);    // done 1: as gossh_client_start
  *   gossh_pending_free(p);
  */
+
+/*
+ * gossh_client_connect_pending, gossh_client_connect_via_pending —
+ * gossh_client_connect and gossh_client_connect_via in the background (see
+ * "Opening in the background"). The options are copied: free them when
+ * this returns. Does not block. Returns 0 and *out (caller frees with
+ * gossh_pending_free); GOSSH_E_INVALID (NULL out, opts or via, c as its own
+ * via), GOSSH_E_BADHANDLE, GOSSH_E_IO. The connect's own result (0, or what
+ * gossh_client_connect returns) comes from gossh_pending_take, with *out
+ * NULL.
+ */
+int gossh_client_connect_pending(gossh_client *c, const gossh_options *opts, gossh_pending **out,
+                                 gossh_error **err);
+int gossh_client_connect_via_pending(gossh_client *c, gossh_client *via, const gossh_options *opts,
+                                     gossh_pending **out, gossh_error **err);
 
 /*
  * gossh_client_start_pending — gossh_client_start in the background (see
@@ -1700,13 +1719,15 @@ int gossh_client_open_direct_tcpip_pending(gossh_client *c, const char *dest_hos
                                            gossh_pending **out, gossh_error **err);
 
 /*
- * gossh_pending_take — the result of a background open, once it has
- * finished: 0 and *out (caller frees with gossh_channel_free), or the
- * error the blocking call would have returned. GOSSH_E_TIMEOUT while the
- * open still runs (its record has not been written yet); GOSSH_E_INVALID
- * for NULL out and for a second take. Does not block. Thread-safe.
+ * gossh_pending_take — the result of a background call. While it runs:
+ * returns 0 with *done 0 and *out NULL (its record has not been written
+ * yet). Once it has finished: *done 1, and 0 and *out (caller frees with
+ * gossh_channel_free; NULL for a connect), or the error the blocking call
+ * would have returned (GOSSH_E_TIMEOUT included: a call that timed out).
+ * GOSSH_E_INVALID for NULL done or out, and (with *done 1) for a second
+ * take. Does not block. Thread-safe.
  */
-int gossh_pending_take(gossh_pending *p, gossh_channel **out, gossh_error **err);
+int gossh_pending_take(gossh_pending *p, int *done, gossh_channel **out, gossh_error **err);
 
 /*
  * gossh_pending_free — releases a pending. If its open is still running,

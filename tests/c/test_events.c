@@ -274,7 +274,8 @@ static void test_pending_opens(gossh_client *c) {
     gossh_error_free(err);
     err = NULL;
     gossh_channel *ch = NULL;
-    CHECK(gossh_pending_take(NULL, &ch, NULL) == GOSSH_E_INVALID, "take(NULL)");
+    int done = -1;
+    CHECK(gossh_pending_take(NULL, &done, &ch, NULL) == GOSSH_E_INVALID, "take(NULL)");
     gossh_pending_free(NULL);
     gossh_session_spec_free(spec);
 
@@ -336,7 +337,9 @@ static void test_pending_opens(gossh_client *c) {
                     seen[i] = 1;
                     done++;
                     gossh_channel *got = NULL;
-                    int rc = gossh_pending_take(ps[i], &got, &err);
+                    int fin = -1;
+                    int rc = gossh_pending_take(ps[i], &fin, &got, &err);
+                    CHECK(fin == 1, "round %d: pending %d is done when its record comes", round, i);
                     if (kind[i] == 0) {
                         CHECK(rc == 0 && got, "round %d: start %d: %d %s", round, i, rc, msg(err));
                         char buf[64], want[64];
@@ -357,7 +360,7 @@ static void test_pending_opens(gossh_client *c) {
                     }
                     gossh_error_free(err);
                     err = NULL;
-                    CHECK(gossh_pending_take(ps[i], &got, NULL) == GOSSH_E_INVALID || !got,
+                    CHECK(gossh_pending_take(ps[i], &fin, &got, NULL) == GOSSH_E_INVALID && fin == 1 && !got,
                           "round %d: a second take of %d", round, i);
                     gossh_channel_free(got);
                 }
@@ -365,6 +368,142 @@ static void test_pending_opens(gossh_client *c) {
         }
         CHECK(done == NP, "round %d: every pending wrote its record (%d of %d)", round, done, NP);
         for (int i = 0; i < NP; i++) gossh_pending_free(ps[i]);
+    }
+}
+
+/* Connecting in the background: NC clients at once through
+ * gossh_client_connect_pending (every fourth one knows no host key and must
+ * be refused with GOSSH_E_HOSTKEY_UNKNOWN), one more through
+ * gossh_client_connect_via_pending over the first; each finished only
+ * through its record and gossh_pending_take; the connected ones then run a
+ * command. Repeated rounds. */
+#define NC 12
+static void test_pending_connects(void) {
+    gossh_error *err = NULL;
+    gossh_pending *p = NULL;
+    gossh_client *c0 = test_client();
+    CHECK(gossh_client_connect_pending(c0, NULL, &p, &err) == GOSSH_E_INVALID && !p, "connect_pending opts NULL");
+    gossh_error_free(err);
+    err = NULL;
+    gossh_options *o0 = test_options("id_ed25519");
+    CHECK(gossh_client_connect_via_pending(c0, c0, o0, &p, &err) == GOSSH_E_INVALID && !p,
+          "connect_via_pending through itself");
+    gossh_error_free(err);
+    err = NULL;
+    gossh_options_free(o0);
+    gossh_client_free(c0);
+
+    /* A call that times out is done with GOSSH_E_TIMEOUT, which "not done
+     * yet" must not be confused with: a server that never sends its banner
+     * (a listening socket nobody accepts), banner_timeout 1 s. */
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in la = {0};
+    la.sin_family = AF_INET;
+    la.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t lal = sizeof la;
+    CHECK(bind(ls, (struct sockaddr *)&la, lal) == 0 && listen(ls, 8) == 0 &&
+              getsockname(ls, (struct sockaddr *)&la, &lal) == 0, "a silent listener");
+    char lport[16];
+    snprintf(lport, sizeof lport, "%d", ntohs(la.sin_port));
+    for (int round = 0; round < 3; round++) {
+        gossh_client *sc = test_client();
+        gossh_options *so = test_options("id_ed25519");
+        gossh_options_set(so, "port", lport, NULL);
+        gossh_options_set(so, "banner_timeout", "1", NULL);
+        gossh_pending *sp = NULL;
+        CHECK(gossh_client_connect_pending(sc, so, &sp, NULL) == 0 && sp, "round %d: silent connect started", round);
+        gossh_options_free(so);
+        int fin = -1;
+        gossh_channel *none = NULL;
+        CHECK(gossh_pending_take(sp, &fin, &none, NULL) == 0 && fin == 0 && !none,
+              "round %d: not done right after it started", round);
+        int got = 0;
+        double deadline = now() + 30;
+        while (!got && now() < deadline) {
+            uint64_t recs[64];
+            int k = wait_records(recs, 64, 1000);
+            for (int r = 0; r < k; r++) got |= recs[r] == (uint64_t)(uintptr_t)sp;
+        }
+        CHECK(got, "round %d: the timed-out connect wrote its record", round);
+        int rc = gossh_pending_take(sp, &fin, &none, &err);
+        CHECK(rc == GOSSH_E_TIMEOUT && fin == 1 && gossh_error_code(err) == GOSSH_E_TIMEOUT,
+              "round %d: done, with the banner timeout: rc %d done %d %s", round, rc, fin, msg(err));
+        gossh_error_free(err);
+        err = NULL;
+        gossh_pending_free(sp);
+        gossh_client_free(sc);
+    }
+    close(ls);
+
+    for (int round = 0; round < 3; round++) {
+        gossh_client *cs[NC + 1];
+        gossh_pending *ps[NC + 1];
+        int seen[NC + 1];
+        for (int i = 0; i < NC; i++) {
+            seen[i] = 0;
+            if (i % 4 == 3) gossh_client_new(&cs[i], NULL); /* knows no host key: rejected */
+            else cs[i] = test_client();
+            gossh_options *o = test_options("id_ed25519");
+            ps[i] = NULL;
+            int rc = gossh_client_connect_pending(cs[i], o, &ps[i], &err);
+            gossh_options_free(o); /* copied by the call */
+            CHECK(rc == 0 && ps[i], "round %d: connect %d started: %d %s", round, i, rc, msg(err));
+            gossh_error_free(err);
+            err = NULL;
+        }
+        int done = 0, via_started = 0;
+        seen[NC] = 0;
+        ps[NC] = NULL;
+        cs[NC] = test_client();
+        double deadline = now() + 60;
+        while (done < NC + 1 && now() < deadline) {
+            uint64_t recs[64];
+            int k = wait_records(recs, 64, 1000);
+            for (int r = 0; r < k; r++) {
+                for (int i = 0; i <= NC; i++) {
+                    if (!ps[i] || recs[r] != (uint64_t)(uintptr_t)ps[i]) continue;
+                    CHECK(!seen[i], "round %d: a second record for connect %d", round, i);
+                    seen[i] = 1;
+                    done++;
+                    gossh_channel *none = (gossh_channel *)(uintptr_t)1;
+                    int fin = -1;
+                    int rc = gossh_pending_take(ps[i], &fin, &none, &err);
+                    CHECK(fin == 1, "round %d: connect %d is done when its record comes", round, i);
+                    if (i < NC && i % 4 == 3) {
+                        CHECK(rc == GOSSH_E_HOSTKEY_UNKNOWN && gossh_error_code(err) == rc,
+                              "round %d: connect %d to an unknown host is refused: %d %s", round, i, rc, msg(err));
+                    } else {
+                        CHECK(rc == 0 && none == NULL, "round %d: connect %d: %d %s", round, i, rc, msg(err));
+                        gossh_channel *ch = NULL;
+                        CHECK(gossh_client_exec(cs[i], "echo hi", 10000, &ch, NULL) == 0, "round %d: exec on %d", round, i);
+                        char buf[16];
+                        size_t n = 0;
+                        CHECK(gossh_channel_read(ch, GOSSH_STREAM_STDOUT, buf, sizeof buf, 10000, &n, NULL) == 0 &&
+                                  n == 3 && memcmp(buf, "hi\n", 3) == 0, "round %d: output on %d", round, i);
+                        gossh_channel_free(ch);
+                    }
+                    gossh_error_free(err);
+                    err = NULL;
+                    gossh_pending_free(ps[i]);
+                    ps[i] = NULL;
+                    if (i == 0 && !via_started) {
+                        /* The first one is up: one more connects through it. */
+                        gossh_options *o = test_options("id_ed25519");
+                        int vrc = gossh_client_connect_via_pending(cs[NC], cs[0], o, &ps[NC], &err);
+                        gossh_options_free(o);
+                        CHECK(vrc == 0 && ps[NC], "round %d: connect_via started: %d %s", round, vrc, msg(err));
+                        gossh_error_free(err);
+                        err = NULL;
+                        via_started = 1;
+                    }
+                }
+            }
+        }
+        CHECK(done == NC + 1, "round %d: every connect wrote its record (%d of %d)", round, done, NC + 1);
+        for (int i = NC; i >= 0; i--) {
+            gossh_pending_free(ps[i]);
+            gossh_client_free(cs[i]);
+        }
     }
 }
 
@@ -377,5 +516,6 @@ int main(void) {
     test_forward_accept_driven_by_poll(c);
     test_pending_opens(c);
     gossh_client_free(c);
+    test_pending_connects();
     return summary("test_events");
 }

@@ -6,6 +6,7 @@ const native = require('./native');
 const { ClosedError, InvalidArgumentError } = require('./errors');
 const session = require('./session');
 const forward = require('./forward');
+const { openPending } = require('./pending');
 const log = require('./log');
 const { Key } = require('./keys');
 const { HostKeys } = require('./hostkeys');
@@ -112,7 +113,7 @@ class Client extends EventEmitter {
       }
 
       try {
-        if (o._via) await native.callAsync('gossh_client_connect_via', h, o._via._handle, opts);
+        if (o._via) await openPending('gossh_client_connect_via_pending', h, o._via._handle, opts);
         else await connectOverModule.connectOver(this, h, opts, o);
         if (o.keepaliveInterval) this.setKeepalive(o.keepaliveInterval);
       } catch (e) {

@@ -18,6 +18,7 @@ const net = require('net');
 const { Duplex } = require('stream');
 const native = require('./native');
 const { InvalidArgumentError } = require('./errors');
+const { openPending } = require('./pending');
 
 /** Sets the options that the library acts on by itself. */
 function setProxyOptions(o, set) {
@@ -53,7 +54,7 @@ const INHERITED = ['privateKey', 'password', 'passphrase', 'agent', 'lookForKeys
 async function connectOver(client, h, opts, o) {
   if (o.sock) return connectSock(client, h, opts, o.sock);
   if (o.jump) return connectJump(client, h, opts, o);
-  return native.callAsync('gossh_client_connect', h, opts);
+  await openPending('gossh_client_connect_pending', h, opts);
 }
 
 async function connectJump(client, h, opts, o) {
@@ -79,7 +80,7 @@ async function connectJump(client, h, opts, o) {
       await c.connect(hopOptions);
       via = c;
     }
-    await native.callAsync('gossh_client_connect_via', h, via._handle, opts);
+    await openPending('gossh_client_connect_via_pending', h, via._handle, opts);
   } catch (e) {
     await closeOwned();
     throw e;

@@ -1,7 +1,7 @@
 'use strict';
-// Channels open without libuv's thread pool (lib/pending.js, gossh.h
-// "Opening in the background"): with every pool thread held by the
-// program's own work, exec, spawn and forwardOut still complete; many opens
+// Connects and channel opens without libuv's thread pool (lib/pending.js,
+// gossh.h "Opening in the background"): with every pool thread held by the
+// program's own work, connect, exec, spawn and forwardOut still complete; many opens
 // run at once; refusals and closes come back as the right errors; and no
 // open leaves a registered target or a hold on the event loop behind.
 const test = require('node:test');
@@ -76,6 +76,26 @@ test('exec, spawn and forwardOut complete while the program holds every pool thr
   } finally {
     await release();
     await new Promise((r) => server.close(r));
+  }
+});
+
+test('connects (plain and through a jump host) complete while the program holds every pool thread', async () => {
+  const release = holdThePool();
+  const clients = [];
+  try {
+    for (let round = 0; round < 3; round++) {
+      const batch = Array.from({ length: 12 }, () => new Client());
+      clients.push(...batch);
+      await within(30000, 'connect x 12', Promise.all(batch.map((c) => c.connect(connectOptions()))));
+      const hop = new Client();
+      clients.push(hop);
+      await within(30000, 'connect through a jump host', hop.connect(connectOptions({ jump: [batch[0]] })));
+      const outs = await within(30000, 'exec on each', Promise.all([...batch, hop].map((c) => c.exec('echo up'))));
+      for (const r of outs) assert.strictEqual(r.stdout, 'up\n');
+    }
+  } finally {
+    await release();
+    await Promise.all(clients.reverse().map((c) => c.close()));
   }
 });
 

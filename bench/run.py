@@ -485,6 +485,31 @@ def table(results):
     return "\n".join(out)
 
 
+class DelayProxy:
+    """gossh-faultproxy -delay in front of the sshd, and a known_hosts file
+    that names the proxy's port."""
+
+    def __init__(self, delay_ms, workdir):
+        exe = os.path.join(BUILD, "gossh-faultproxy")
+        sh([E.get("GO", "go"), "build", "-o", exe, "./cmd/gossh-faultproxy"])
+        self.p = subprocess.Popen([exe, "-target", "127.0.0.1:" + E["GOSSH_TEST_PORT"],
+                                   "-delay", "%gms" % (delay_ms / 2)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.port = self.p.stdout.readline().decode().strip()
+        if not self.port.isdigit():
+            raise RuntimeError("gossh-faultproxy -delay did not start")
+        self.known_hosts = os.path.join(workdir, "known_hosts_proxy")
+        prefix = "[127.0.0.1]:%s " % E["GOSSH_TEST_PORT"]
+        with open(E["GOSSH_TEST_KNOWN_HOSTS"]) as f, open(self.known_hosts, "w") as g:
+            for line in f:
+                if line.startswith(prefix):
+                    g.write("[127.0.0.1]:%s %s" % (self.port, line[len(prefix):]))
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait(timeout=10)
+
+
 # ------------------------------------------------------ idle channels ----
 
 # Node with many idle channels on one client (issue 8): bench/node/bench_idle.js

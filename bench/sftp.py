@@ -152,31 +152,6 @@ def make_file(path, size):
             f.write(block[:min(len(block), size - off)])
 
 
-class Proxy:
-    """gossh-faultproxy -delay in front of the sshd, and a known_hosts file
-    that names the proxy's port."""
-
-    def __init__(self, delay_ms, workdir):
-        exe = os.path.join(R.BUILD, "gossh-faultproxy")
-        R.sh([E.get("GO", "go"), "build", "-o", exe, "./cmd/gossh-faultproxy"])
-        self.p = subprocess.Popen([exe, "-target", "127.0.0.1:" + E["GOSSH_TEST_PORT"],
-                                   "-delay", "%gms" % (delay_ms / 2)],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.port = self.p.stdout.readline().decode().strip()
-        if not self.port.isdigit():
-            raise RuntimeError("gossh-faultproxy -delay did not start")
-        self.known_hosts = os.path.join(workdir, "known_hosts_proxy")
-        prefix = "[127.0.0.1]:%s " % E["GOSSH_TEST_PORT"]
-        with open(E["GOSSH_TEST_KNOWN_HOSTS"]) as f, open(self.known_hosts, "w") as g:
-            for line in f:
-                if line.startswith(prefix):
-                    g.write("[127.0.0.1]:%s %s" % (self.port, line[len(prefix):]))
-
-    def close(self):
-        self.p.stdin.close()
-        self.p.wait(timeout=10)
-
-
 def part(label, size, runs, env, cmds):
     """Runs every client on one file size; returns {name: result}."""
     work = env["SFTP_WORK"]
@@ -263,7 +238,7 @@ def main():
         text.append("## Loopback, %d MiB file, median of %d transfers each way\n\n%s\n"
                     % (SIZE >> 20, RUNS, table(loop, ["openssh-sftp", "paramiko"])))
         if DELAY_SIZE > 0:
-            proxy = Proxy(DELAY_MS, work)
+            proxy = R.DelayProxy(DELAY_MS, work)
             try:
                 denv = dict(env, GOSSH_TEST_PORT=proxy.port, GOSSH_TEST_KNOWN_HOSTS=proxy.known_hosts)
                 slow = part("%g ms RTT" % DELAY_MS, DELAY_SIZE, 1, denv, cmds)

@@ -12,11 +12,16 @@ BENCH_BYTES (bytes of stdout for the throughput test, default 256 MiB),
 BENCH_ONLY (comma-separated client names to run, default all),
 BENCH_TIMEOUT (seconds per client, default 240), BENCH_TPUT_RUNS (throughput
 execs per client, median reported, default 3), BENCH_IDLE (idle channels of
-the second table, default 1000), BENCH_SKIP_IDLE=1 (no second table).
+the second table, default 1000), BENCH_SKIP_IDLE=1 (no second table),
+BENCH_CONC_RTT_MS (the third table's round trip, default 50),
+BENCH_SKIP_CONC=1 (no third table).
 
 A second table puts gossh's Node binding beside Node ssh2 with many idle
 channels on one client (bench/node/bench_idle.js): exec latency before and
-after opening them, and the one-byte round trip of a forwarded channel.
+after opening them, and the one-byte round trip of a forwarded channel. A
+third puts them side by side with many execs and connects at once over a
+link with latency (bench/node/bench_concurrent.js through gossh-faultproxy
+-delay).
 
 It builds/installs what it needs (go build, cc, a venv at build/bench-venv
 with bench/python/requirements.txt: paramiko, asyncssh, ssh2-python,
@@ -39,6 +44,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -585,6 +591,80 @@ def idle_table():
     return "\n".join(out) + "\n" + legend + ("- versions: " + versions + "\n" if versions else "")
 
 
+# -------------------------------------------------- many at once (Node) ----
+
+# Node, many calls at once over a link with latency (bench/node/bench_concurrent.js
+# through DelayProxy): gossh's binding beside Node ssh2. BENCH_CONC_RTT_MS sets
+# the round trip (default 50); BENCH_SKIP_CONC=1 leaves the table out.
+CONC_CLIENTS = IDLE_CLIENTS
+
+
+def concurrent_table():
+    """Runs bench_concurrent.js for each Node client through a delaying
+    proxy; returns the markdown table with its legend, or None."""
+    if E.get("BENCH_SKIP_CONC") == "1":
+        return None
+    rtt = float(E.get("BENCH_CONC_RTT_MS", "50"))
+    results = {}
+    work = tempfile.mkdtemp(prefix="gossh-conc-")
+    proxy = None
+    try:
+        for name, setup, arg in CONC_CLIENTS:
+            if ONLY and name not in ONLY:
+                continue
+            try:
+                cmd = setup()
+            except Skip as e:
+                results[name] = {"skipped": str(e)}
+                continue
+            if proxy is None:
+                proxy = DelayProxy(rtt, work)
+            log("running %s, many at once over a %g ms round trip" % (name, rtt))
+            env = dict(E, GOSSH_TEST_PORT=proxy.port, GOSSH_TEST_KNOWN_HOSTS=proxy.known_hosts,
+                       BENCH_TPUT_RUNS=str(RUNS))
+            try:
+                results[name] = run_json([cmd[0], "bench/node/bench_concurrent.js", arg], env, TIMEOUT)
+            except subprocess.TimeoutExpired:
+                results[name] = {"skipped": "did not finish within %.0f s" % TIMEOUT}
+            except Exception as e:  # noqa: BLE001 - reported as a row
+                results[name] = {"skipped": "failed: %s" % e}
+    finally:
+        if proxy is not None:
+            proxy.close()
+        shutil.rmtree(work, ignore_errors=True)
+    if not results:
+        return None
+    ref = results.get("node-ssh2") or {}
+    if "skipped" in ref:
+        ref = {}
+
+    def med(r, k):
+        return statistics.median(r[k]) if r.get(k) else None
+
+    any_r = next((r for r in results.values() if "skipped" not in r), {})
+    head = ["client", "%s execs at once, ms" % any_r.get("execs", "?"),
+            "%s connects at once (+ exec), ms" % any_r.get("connects", "?"),
+            "execs vs node-ssh2", "connects vs node-ssh2"]
+    rows = []
+    for name, _, _ in CONC_CLIENTS:
+        r = results.get(name)
+        if r is None:
+            continue
+        if "skipped" in r:
+            rows.append("| %s | skipped: %s |" % (name, " ".join(r["skipped"].split())[:300]))
+            continue
+        cells = [name, "%.0f" % med(r, "execs_ms"), "%.0f" % med(r, "connects_ms"),
+                 ratio(med(r, "execs_ms"), med(ref, "execs_ms")),
+                 ratio(med(r, "connects_ms"), med(ref, "connects_ms"))]
+        rows.append("| " + " | ".join(cells) + " |")
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" + "---:|" * (len(head) - 1)] + rows
+    legend = ("\nThrough gossh-faultproxy -delay (a %g ms round trip) in front of the sshd: execs of "
+              "`true` started at once on one connected client, each to its exit status; then clients "
+              "connecting at once, one exec of `true` each. Median of BENCH_TPUT_RUNS rounds; lower "
+              "is better.\n" % rtt)
+    return "\n".join(out) + "\n" + legend
+
+
 def main():
     need_env()
     os.chdir(ROOT)
@@ -656,6 +736,9 @@ def main():
     idle = idle_table()
     if idle:
         text += "\n## Node: idle channels and wake latency\n\n" + idle
+    conc = concurrent_table()
+    if conc:
+        text += "\n## Node: many at once over a %s ms link\n\n%s" % (E.get("BENCH_CONC_RTT_MS", "50"), conc)
     print(text)
     os.makedirs(BUILD, exist_ok=True)
     with open(RESULTS, "w") as f:

@@ -37,3 +37,9 @@ func gossh_client_watch_forwards(h C.uintptr_t, errOut *C.uintptr_t) (rc C.int) 
 	defer guard(&rc, errOut)
 	return clientCall(h, errOut, func(c *core.Client) error { return c.WatchForwards(uint64(h)) })
 }
+
+//export gossh_group_watch
+func gossh_group_watch(h C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return groupCall(h, errOut, func(g *core.Group) error { return g.Watch(uint64(h)) })
+}

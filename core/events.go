@@ -308,3 +308,47 @@ func (f *forwards) notifyLocked() {
 	f.armed = false
 	events.post(f.watchToken)
 }
+
+// Watch makes the group post readiness records with token (nonzero, e.g.
+// the binding's handle value) to the process's readiness pipe (events.go)
+// when a Next with timeout 0 that found nothing (which arms it) may now
+// find a result. It lasts for the group's life, over its runs; a second
+// Watch changes the token.
+func (g *Group) Watch(token uint64) error {
+	if token == 0 {
+		return InvalidArgument("the watch token must not be 0")
+	}
+	if err := events.open(); err != nil {
+		return err
+	}
+	g.mu.Lock()
+	g.watchToken = token
+	g.mu.Unlock()
+	return nil
+}
+
+// arm records that a Next of r found nothing, if the group is watched. A
+// result queued before the arming, which the finding-nothing could not
+// see, posts at once: deliver queues before it looks at armed, so either
+// it sees the arming or this sees its result.
+func (g *Group) arm(r *groupRun) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.watchToken == 0 {
+		return
+	}
+	g.armed = true
+	if len(r.results) > 0 {
+		g.notifyLocked()
+	}
+}
+
+// notifyLocked posts a record if the group is armed, and disarms it.
+// Caller holds g.mu.
+func (g *Group) notifyLocked() {
+	if !g.armed || g.watchToken == 0 {
+		return
+	}
+	g.armed = false
+	events.post(g.watchToken)
+}

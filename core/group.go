@@ -25,6 +25,10 @@ type Group struct {
 	onResult func(*GroupResult)
 	onOutput func(index int, name string, stream int, data []byte)
 	closed   bool
+	// A watching binding's token and whether a Next that found nothing
+	// armed it (events.go; Watch).
+	watchToken uint64
+	armed      bool
 }
 
 // groupOptions are the group's settings (Group.Set names them).
@@ -312,6 +316,7 @@ func (g *Group) Next(timeout time.Duration) (*GroupResult, error) {
 		return nil, nil
 	default:
 		if timeout == 0 {
+			g.arm(r)
 			return nil, newError(KindTimeout, nil, "no group result yet").with("stage", "wait")
 		}
 		select {
@@ -459,6 +464,9 @@ func (r *groupRun) deliver(res *GroupResult) {
 		}()
 	}
 	r.results <- res // capacity: one per host
+	r.g.mu.Lock()
+	r.g.notifyLocked()
+	r.g.mu.Unlock()
 }
 
 // finishUnrun delivers a KindCancelled result for every host the run never

@@ -2492,6 +2492,17 @@ int gossh_group_next(gossh_group *g, int timeout_ms, gossh_group_result **out,
                      gossh_error **err);
 
 /*
+ * gossh_group_watch — makes the group write records (its handle value) to
+ * the readiness pipe (see "Readiness events") when a gossh_group_next with
+ * timeout_ms 0 that returned GOSSH_E_TIMEOUT (which arms it) may now give
+ * a result, so that an event loop takes results without a thread waiting
+ * in gossh_group_next. Same rules as gossh_channel_watch; the watch lasts
+ * as long as the group handle, over its runs. Does not block. Returns 0,
+ * GOSSH_E_INVALID (NULL), GOSSH_E_BADHANDLE, GOSSH_E_IO.
+ */
+int gossh_group_watch(gossh_group *g, gossh_error **err);
+
+/*
  * gossh_group_wait — waits at most timeout_ms for the current run to end
  * (every host's result queued and every callback returned). Returns 0
  * (also with no run), GOSSH_E_TIMEOUT, GOSSH_E_INVALID, GOSSH_E_BADHANDLE.

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -627,6 +629,70 @@ static void test_bad_input(void) {
     test_set_list_bad_input();
 }
 
+/* Results taken by an event loop (gossh_group_watch): next with timeout 0
+ * until GOSSH_E_TIMEOUT (which arms), then poll() on the readiness pipe
+ * for the group's record; no thread waits in next. 60 hosts (good ones
+ * and refused ports), three runs on one group (the watch lasts over runs). */
+static void test_watch(void) {
+    enum { N = 60 };
+    CHECK(gossh_group_watch(NULL, NULL) == GOSSH_E_INVALID, "group_watch(NULL)");
+    int efd = -1;
+    CHECK(gossh_events_fd(&efd, NULL) == 0 && efd >= 0, "events_fd");
+    gossh_group *g = new_group();
+    gossh_group_set(g, "pool_size", "20", NULL);
+    for (int i = 0; i < N; i++) {
+        gossh_options *o = host_options(i % 5 == 4 ? REFUSED : GOOD);
+        CHECK(gossh_group_add_host(g, i % 5 == 4 ? "refused" : "good", o, NULL, NULL) == 0, "add_host %d", i);
+        gossh_options_free(o);
+    }
+    CHECK(gossh_group_watch(g, NULL) == 0, "group_watch");
+    CHECK(gossh_group_watch(g, NULL) == 0, "group_watch again is a no-op");
+    for (int round = 0; round < 3; round++) {
+        gossh_session_spec *spec = exec_spec("echo w");
+        CHECK(gossh_group_run(g, spec, NULL) == 0, "round %d: run", round);
+        gossh_session_spec_free(spec);
+        int seen[N] = {0}, got = 0, arms = 0, records = 0, done = 0;
+        double deadline = (double)time(NULL) + 60;
+        while (!done && (double)time(NULL) < deadline) {
+            for (;;) { /* everything that is in, without waiting */
+                gossh_group_result *r = NULL;
+                int rc = gossh_group_next(g, 0, &r, NULL);
+                if (rc == GOSSH_E_TIMEOUT) { arms++; break; }
+                CHECK(rc == 0, "round %d: next(0): %d", round, rc);
+                if (rc != 0 || !r) { done = 1; break; }
+                int64_t i = get(r, "index");
+                gossh_error *re = NULL;
+                gossh_group_result_error(r, &re, NULL);
+                int code = re ? gossh_error_code(re) : 0;
+                gossh_error_free(re);
+                if (i >= 0 && i < N && !seen[i]) {
+                    seen[i] = 1;
+                    got++;
+                    int want = i % 5 == 4 ? GOSSH_E_CONNECT : 0;
+                    CHECK(code == want, "round %d: host %lld: %d, want %d", round, (long long)i, code, want);
+                } else {
+                    CHECK(0, "round %d: result %lld out of range or twice", round, (long long)i);
+                }
+                gossh_group_result_free(r);
+            }
+            if (done) break;
+            struct pollfd pf = {efd, POLLIN, 0};
+            if (poll(&pf, 1, 1000) <= 0) continue;
+            uint64_t recs[64];
+            ssize_t n = read(efd, recs, sizeof recs);
+            int mine = 0;
+            for (ssize_t k = 0; k < n / 8; k++) mine += recs[k] == (uint64_t)(uintptr_t)g;
+            CHECK(mine <= arms + 1, "round %d: %d records after %d armings: a flood", round, mine, arms);
+            records += mine;
+            if (mine) arms = 0;
+        }
+        CHECK(done && got == N, "round %d: every result through records (%d of %d, %d records)", round, got, N,
+              records);
+        CHECK(records > 0, "round %d: the loop waited on records (%d)", round, records);
+    }
+    gossh_group_free(g);
+}
+
 int main(void) {
     test_server_from_env();
     int fd = listen_any(&refused_port);
@@ -637,11 +703,14 @@ int main(void) {
     start_extra_sshd();
 
     test_bad_input(); /* also warms the runtime up before the counts */
+    int efd0 = -1;     /* the readiness pipe (test_watch) is the process's for good: before the counts */
+    CHECK(gossh_events_fd(&efd0, NULL) == 0, "events_fd");
     int fds0 = count_dir("/proc/self/fd"), threads0 = count_dir("/proc/self/task");
     for (int i = 0; i < 2; i++) test_mixed();
     test_stop_on_errors();
     test_cancel();
     test_transfer();
+    test_watch();
     /* closes finish on the library's threads: let them (bounded, no timing asserted) */
     int fds = 0, threads = 0;
     for (int i = 0; i < 600; i++) {

@@ -3,13 +3,15 @@
 // hosts"). The library connects, checks host keys (reject by default, one
 // known_hosts for every host), runs the command with a bounded pool of its
 // own threads and hands out each host's result as it finishes; this module
-// only translates. A result already in is taken with timeout 0 on the main
-// thread; waiting for the next one (gossh_group_next blocks) runs through
-// koffi's .async form; the output callback fires on the library's threads and koffi
+// only translates. Results are taken with timeout 0 on the main thread, and
+// the loop waits for the next one on the group's readiness record
+// (gossh_group_watch), not on a thread; the output callback fires on the library's threads and koffi
 // brings it to the main thread, so nothing here makes a synchronous call
-// that waits for the group's threads (close is asynchronous).
+// that waits for the group's threads (close is asynchronous, with the
+// clients' fallback to the main thread when the pool is busy).
 
 const native = require('./native');
+const events = require('./events');
 const { InvalidArgumentError, ClosedError, AbortError, makeError, detailNamesFor } = require('./errors');
 const { connectOptionList, optionsFromList, hostKeyPolicy } = require('./options');
 const { Key } = require('./keys');
@@ -43,6 +45,8 @@ class Group {
     native.callSync('gossh_group_new', out);
     this._handle = out[0];
     this._closed = false;
+    this._watchKey = null; // our key in lib/events.js once the group is watched
+    this._waiter = null;   // the results loop's wake, while it waits for a record
     this._running = false;
     this._onOutput = null;
     this._callback = null;
@@ -223,16 +227,44 @@ class Group {
     yield * this._results();
   }
 
+  /**
+   * Watches the group (once): the library writes its handle to the
+   * readiness pipe (lib/events.js) when a next() that found nothing may now
+   * find a result.
+   */
+  _watch() {
+    if (this._watchKey !== undefined && this._watchKey !== null) return;
+    native.callSync('gossh_group_watch', this._handle);
+    this._watchKey = events.register(this._handle, { onEvent: () => this._wake() });
+  }
+
+  /** A record (or a close): the waiting results loop looks again. */
+  _wake() {
+    const w = this._waiter;
+    this._waiter = null;
+    if (w) w();
+  }
+
   /** Yields the current run's results as the hosts finish. */
   async * _results() {
     this._running = true;
     try {
+      this._watch();
       for (;;) {
         const out = [null];
-        // A result that is in already is taken on the main thread (a call
-        // with timeout 0 costs ~1 us there); only a wait goes to the pool.
+        // Everything that is in is taken with timeout 0 on the main thread
+        // (about a microsecond a call); one that finds nothing arms the
+        // watch, and the loop sleeps until the group's record: no thread
+        // waits for results.
         if (!native.tryNow('gossh_group_next', this._handle, 0, out)) {
-          await native.callAsync('gossh_group_next', this._handle, -1, out);
+          events.hold();
+          try {
+            await new Promise((resolve) => { this._waiter = resolve; });
+          } finally {
+            events.drop();
+          }
+          if (!this._handle) throw new ClosedError('the group is closed', 'GOSSH_E_CLOSED');
+          continue;
         }
         if (!out[0]) return;
         let result;
@@ -257,12 +289,18 @@ class Group {
   async close() {
     if (this._closed) return;
     this._closed = true;
-    await native.callAsync('gossh_group_close', this._handle).catch(() => {});
+    // As a client's close: on the pool, or on the main thread if the pool
+    // has not run it within 200 ms (a close returns promptly: it cancels
+    // what runs and closes the connections).
+    await native.callClose('gossh_group_close', this._handle);
     this._release();
   }
 
   _release() {
     finalizer.unregister(this);
+    events.unregister(this._watchKey);
+    this._watchKey = null;
+    this._wake(); // a results loop waiting for a record sees the close
     if (this._keyBase) native.fn.gossh_options_free(this._keyBase.opts);
     this._keyBase = null;
     if (this._handle) native.fn.gossh_group_free(this._handle);

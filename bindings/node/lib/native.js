@@ -280,6 +280,7 @@ PROTOTYPES.push(
   'int gossh_group_run(gossh_group *g, const gossh_session_spec *spec, _Out_ gossh_error **err)',
   'int gossh_group_run_transfer(gossh_group *g, int direction, const char *local, const char *remote, int flags, _Out_ gossh_error **err)',
   'int gossh_group_next(gossh_group *g, int timeout_ms, _Out_ gossh_group_result **out, _Out_ gossh_error **err)',
+  'int gossh_group_watch(gossh_group *g, _Out_ gossh_error **err)',
   'int gossh_group_cancel(gossh_group *g, _Out_ gossh_error **err)',
   'int gossh_group_close(gossh_group *g, _Out_ gossh_error **err)',
   'void gossh_group_free(gossh_group *g)',

@@ -99,6 +99,33 @@ test('connects (plain and through a jump host) complete while the program holds 
   }
 });
 
+test('runOnHosts and a Group results loop complete while the program holds every pool thread', async () => {
+  const { runOnHosts, Group } = require('..');
+  const { env, key } = require('../testing/helpers');
+  const e = env();
+  const host = (i) => ({ host: e.host, port: e.port, username: e.username, privateKey: key('id_ed25519'),
+    agent: false, lookForKeys: false, name: `h${i}`, command: `echo g${i}` });
+  const release = holdThePool();
+  try {
+    for (let round = 0; round < 3; round++) {
+      const results = await within(60000, 'runOnHosts', runOnHosts(Array.from({ length: 30 }, (_, i) => host(i)),
+        'echo unused', { poolSize: 10, knownHosts: e.knownHosts }));
+      results.forEach((r, i) => {
+        assert.strictEqual(r.error, null, String(r.error));
+        assert.strictEqual(r.stdout.toString(), `g${i}\n`);
+      });
+    }
+    const g = new Group({ poolSize: 5, knownHosts: e.knownHosts });
+    for (let i = 0; i < 10; i++) g.addHost(host(i));
+    let n = 0;
+    for await (const r of g.run('true')) { assert.strictEqual(r.error, null); n++; }
+    assert.strictEqual(n, 10);
+    await g.close();
+  } finally {
+    await release();
+  }
+});
+
 test('200 opens at once, some refused: each says what happened, nothing left registered', async () => {
   const before = events.stats();
   const closed = await new Promise((r) => {

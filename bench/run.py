@@ -522,16 +522,15 @@ class DelayProxy:
 # for gossh's binding and for Node ssh2, side by side. BENCH_IDLE sets the
 # number of channels (default 1000); BENCH_ONLY picks them as for the main
 # table; BENCH_SKIP_IDLE=1 leaves the table out.
-IDLE_CLIENTS = [("gossh-node", setup_gossh_node, "gossh"), ("node-ssh2", setup_ssh2, "ssh2")]
+NODE_CLIENTS = [("gossh-node", setup_gossh_node, "gossh"), ("node-ssh2", setup_ssh2, "ssh2")]
 
 
-def idle_table():
-    """Runs bench_idle.js for each Node client; returns the markdown table
-    (with its legend), or None when no client ran."""
-    if E.get("BENCH_SKIP_IDLE") == "1":
-        return None
+def run_node_pair(script, what, env):
+    """Runs bench/node/<script> for gossh's Node binding and for Node ssh2
+    (BENCH_ONLY picks them), with env; returns {name: its JSON result, or
+    {"skipped": why}}."""
     results = {}
-    for name, setup, arg in IDLE_CLIENTS:
+    for name, setup, arg in NODE_CLIENTS:
         if ONLY and name not in ONLY:
             continue
         try:
@@ -539,19 +538,44 @@ def idle_table():
         except Skip as e:
             results[name] = {"skipped": str(e)}
             continue
-        log("running %s with %s idle channels" % (name, E.get("BENCH_IDLE", "1000")))
-        env = dict(E, BENCH_N=str(N), BENCH_TPUT_RUNS="0")
+        log("running %s, %s" % (name, what))
         try:
-            results[name] = run_json([cmd[0], "bench/node/bench_idle.js", arg], env, TIMEOUT)
+            results[name] = run_json([cmd[0], "bench/node/" + script, arg], env, TIMEOUT)
         except subprocess.TimeoutExpired:
             results[name] = {"skipped": "did not finish within %.0f s" % TIMEOUT}
         except Exception as e:  # noqa: BLE001 - reported as a row
             results[name] = {"skipped": "failed: %s" % e}
-    if not results:
-        return None
+    return results
+
+
+def node_pair_rows(results, head, cells):
+    """The markdown table of run_node_pair's results: head, then a row of
+    cells(result, reference) per client (the reference is Node ssh2's
+    result, {} if it did not run)."""
     ref = results.get("node-ssh2") or {}
     if "skipped" in ref:
         ref = {}
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" + "---:|" * (len(head) - 1)]
+    for name, _, _ in NODE_CLIENTS:
+        r = results.get(name)
+        if r is None:
+            continue
+        if "skipped" in r:
+            rows.append("| %s | skipped: %s |" % (name, " ".join(r["skipped"].split())[:300]))
+            continue
+        rows.append("| " + " | ".join([name] + cells(r, ref)) + " |")
+    return "\n".join(rows)
+
+
+def idle_table():
+    """Runs bench_idle.js for each Node client; returns the markdown table
+    (with its legend), or None when no client ran."""
+    if E.get("BENCH_SKIP_IDLE") == "1":
+        return None
+    results = run_node_pair("bench_idle.js", "with %s idle channels" % E.get("BENCH_IDLE", "1000"),
+                            dict(E, BENCH_N=str(N), BENCH_TPUT_RUNS="0"))
+    if not results:
+        return None
 
     def med(r, k):
         return (r.get(k) or {}).get("median")
@@ -560,25 +584,19 @@ def idle_table():
             "added by idle ms", "wake ms, 1 channel", "wake ms, all idle", "idle CPU %",
             "exec (idle) vs node-ssh2", "added vs node-ssh2", "wake (1) vs node-ssh2",
             "wake (all) vs node-ssh2"]
-    rows = []
-    for name, _, _ in IDLE_CLIENTS:
-        r = results.get(name)
-        if r is None:
-            continue
-        if "skipped" in r:
-            rows.append("| %s | skipped: %s |" % (name, " ".join(r["skipped"].split())[:300]))
-            continue
+
+    def cells(r, ref):
         added = med(r, "exec_ms_idle") - med(r, "exec_ms_no_idle")
         ref_added = (med(ref, "exec_ms_idle") - med(ref, "exec_ms_no_idle")) if ref else None
-        cells = [name, "%.2f" % med(r, "exec_ms_no_idle"), "%.2f" % med(r, "exec_ms_idle"),
-                 "%.2f" % added, "%.3f" % med(r, "wake_ms_one"), "%.3f" % med(r, "wake_ms_idle"),
-                 "%.2f" % r["idle_cpu_pct"],
-                 ratio(med(r, "exec_ms_idle"), med(ref, "exec_ms_idle")),
-                 ratio(added, ref_added) if ref_added and ref_added > 0 else "n/a",
-                 ratio(med(r, "wake_ms_one"), med(ref, "wake_ms_one")),
-                 ratio(med(r, "wake_ms_idle"), med(ref, "wake_ms_idle"))]
-        rows.append("| " + " | ".join(cells) + " |")
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" + "---:|" * (len(head) - 1)] + rows
+        return ["%.2f" % med(r, "exec_ms_no_idle"), "%.2f" % med(r, "exec_ms_idle"),
+                "%.2f" % added, "%.3f" % med(r, "wake_ms_one"), "%.3f" % med(r, "wake_ms_idle"),
+                "%.2f" % r["idle_cpu_pct"],
+                ratio(med(r, "exec_ms_idle"), med(ref, "exec_ms_idle")),
+                ratio(added, ref_added) if ref_added and ref_added > 0 else "n/a",
+                ratio(med(r, "wake_ms_one"), med(ref, "wake_ms_one")),
+                ratio(med(r, "wake_ms_idle"), med(ref, "wake_ms_idle"))]
+
+    out = node_pair_rows(results, head, cells)
     legend = ("\nOne client, one connection: BENCH_N sequential execs of `echo quick` (to output and "
               "exit status) before and after opening the idle direct-tcpip channels (to a local server "
               "that never talks); wake = one byte written by that server to one channel, %s ms apart, "
@@ -588,7 +606,7 @@ def idle_table():
               "ratios to Node ssh2 (same server, same steps) are the measure of the client.\n"
               % E.get("BENCH_WAKE_GAP_MS", "20"))
     versions = ", ".join("%s %s" % (n, r["version"]) for n, r in results.items() if "version" in r)
-    return "\n".join(out) + "\n" + legend + ("- versions: " + versions + "\n" if versions else "")
+    return out + "\n" + legend + ("- versions: " + versions + "\n" if versions else "")
 
 
 # -------------------------------------------------- many at once (Node) ----
@@ -596,47 +614,23 @@ def idle_table():
 # Node, many calls at once over a link with latency (bench/node/bench_concurrent.js
 # through DelayProxy): gossh's binding beside Node ssh2. BENCH_CONC_RTT_MS sets
 # the round trip (default 50); BENCH_SKIP_CONC=1 leaves the table out.
-CONC_CLIENTS = IDLE_CLIENTS
-
-
 def concurrent_table():
     """Runs bench_concurrent.js for each Node client through a delaying
     proxy; returns the markdown table with its legend, or None."""
-    if E.get("BENCH_SKIP_CONC") == "1":
+    if E.get("BENCH_SKIP_CONC") == "1" or (ONLY and not any(n in ONLY for n, _, _ in NODE_CLIENTS)):
         return None
     rtt = float(E.get("BENCH_CONC_RTT_MS", "50"))
-    results = {}
     work = tempfile.mkdtemp(prefix="gossh-conc-")
-    proxy = None
+    proxy = DelayProxy(rtt, work)
     try:
-        for name, setup, arg in CONC_CLIENTS:
-            if ONLY and name not in ONLY:
-                continue
-            try:
-                cmd = setup()
-            except Skip as e:
-                results[name] = {"skipped": str(e)}
-                continue
-            if proxy is None:
-                proxy = DelayProxy(rtt, work)
-            log("running %s, many at once over a %g ms round trip" % (name, rtt))
-            env = dict(E, GOSSH_TEST_PORT=proxy.port, GOSSH_TEST_KNOWN_HOSTS=proxy.known_hosts,
-                       BENCH_TPUT_RUNS=str(RUNS))
-            try:
-                results[name] = run_json([cmd[0], "bench/node/bench_concurrent.js", arg], env, TIMEOUT)
-            except subprocess.TimeoutExpired:
-                results[name] = {"skipped": "did not finish within %.0f s" % TIMEOUT}
-            except Exception as e:  # noqa: BLE001 - reported as a row
-                results[name] = {"skipped": "failed: %s" % e}
+        env = dict(E, GOSSH_TEST_PORT=proxy.port, GOSSH_TEST_KNOWN_HOSTS=proxy.known_hosts,
+                   BENCH_TPUT_RUNS=str(RUNS))
+        results = run_node_pair("bench_concurrent.js", "many at once over a %g ms round trip" % rtt, env)
     finally:
-        if proxy is not None:
-            proxy.close()
+        proxy.close()
         shutil.rmtree(work, ignore_errors=True)
     if not results:
         return None
-    ref = results.get("node-ssh2") or {}
-    if "skipped" in ref:
-        ref = {}
 
     def med(r, k):
         return statistics.median(r[k]) if r.get(k) else None
@@ -645,24 +639,18 @@ def concurrent_table():
     head = ["client", "%s execs at once, ms" % any_r.get("execs", "?"),
             "%s connects at once (+ exec), ms" % any_r.get("connects", "?"),
             "execs vs node-ssh2", "connects vs node-ssh2"]
-    rows = []
-    for name, _, _ in CONC_CLIENTS:
-        r = results.get(name)
-        if r is None:
-            continue
-        if "skipped" in r:
-            rows.append("| %s | skipped: %s |" % (name, " ".join(r["skipped"].split())[:300]))
-            continue
-        cells = [name, "%.0f" % med(r, "execs_ms"), "%.0f" % med(r, "connects_ms"),
-                 ratio(med(r, "execs_ms"), med(ref, "execs_ms")),
-                 ratio(med(r, "connects_ms"), med(ref, "connects_ms"))]
-        rows.append("| " + " | ".join(cells) + " |")
-    out = ["| " + " | ".join(head) + " |", "|" + "---|" + "---:|" * (len(head) - 1)] + rows
+
+    def cells(r, ref):
+        return ["%.0f" % med(r, "execs_ms"), "%.0f" % med(r, "connects_ms"),
+                ratio(med(r, "execs_ms"), med(ref, "execs_ms")),
+                ratio(med(r, "connects_ms"), med(ref, "connects_ms"))]
+
+    out = node_pair_rows(results, head, cells)
     legend = ("\nThrough gossh-faultproxy -delay (a %g ms round trip) in front of the sshd: execs of "
               "`true` started at once on one connected client, each to its exit status; then clients "
               "connecting at once, one exec of `true` each. Median of BENCH_TPUT_RUNS rounds; lower "
               "is better.\n" % rtt)
-    return "\n".join(out) + "\n" + legend
+    return out + "\n" + legend
 
 
 def main():

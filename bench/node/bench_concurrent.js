@@ -14,65 +14,30 @@
 //    exec of `true` on each; BENCH_TPUT_RUNS rounds.
 // Host keys are checked as in the other benches. Prints one JSON line with
 // the milliseconds of each round.
-const fs = require('fs');
 const B = require('./common');
 
-const WHICH = process.argv[2] || 'gossh';
+const { name: CLIENT, connect } = require('./pair').pick(process.argv[2]);
 const EXECS = Number(process.env.BENCH_CONC_EXECS || 100);
 const CONNECTS = Number(process.env.BENCH_CONC_CONNECTS || 40);
 const ROUNDS = Math.max(1, B.RUNS);
 
-function gosshClient() {
-  const { Client } = require('../../bindings/node');
-  const c = new Client();
-  return c.connect({
-    host: B.host, port: B.port, username: B.username, privateKey: B.keyPath,
-    knownHosts: B.knownHosts, agent: false, lookForKeys: false, timeout: 30000,
-  }).then(() => ({
-    version: require('../../bindings/node/package.json').version,
-    run: async (cmd) => { const r = await c.exec(cmd); if (r.code !== 0) throw new Error(`${cmd}: exit ${r.code}`); },
-    close: () => c.close(),
-  }));
-}
-
-function ssh2Client() {
-  const { Client } = require('ssh2');
-  const knownKeys = B.knownHostKeys();
-  const c = new Client();
-  return new Promise((resolve, reject) => {
-    c.on('ready', resolve).on('error', reject).connect({
-      host: B.host, port: B.port, username: B.username,
-      privateKey: fs.readFileSync(B.keyPath), readyTimeout: 30000,
-      hostVerifier: (key) => knownKeys.some((k) => k.equals(key)),
-    });
-  }).then(() => ({
-    version: require('ssh2/package.json').version,
-    run: (cmd) => new Promise((resolve, reject) => {
-      c.exec(cmd, (err, stream) => {
-        if (err) return reject(err);
-        let code = null;
-        stream.on('exit', (status) => { code = status; });
-        stream.on('close', () => (code === 0 ? resolve() : reject(new Error(`${cmd}: exit ${code}`))));
-        stream.resume();
-        stream.stderr.resume();
-      });
-    }),
-    close: () => c.end(),
-  }));
-}
-
-const connect = WHICH === 'ssh2' ? ssh2Client : gosshClient;
 const round = (x) => Math.round(x * 10) / 10;
 
+/** Runs cmd on client c to its exit status, which must be 0. */
+async function run(c, cmd) {
+  const r = await c.exec(cmd);
+  if (r.code !== 0) throw new Error(`${cmd}: exit ${r.code}`);
+}
+
 async function main() {
-  const result = { client: WHICH === 'ssh2' ? 'node-ssh2' : 'gossh-node', execs: EXECS, connects: CONNECTS };
+  const result = { client: CLIENT, execs: EXECS, connects: CONNECTS };
   const c = await connect();
   result.version = c.version;
-  await c.run('true'); // warm up
+  await run(c, 'true'); // warm up
   result.execs_ms = [];
   for (let r = 0; r < ROUNDS; r++) {
     const t0 = B.now();
-    await Promise.all(Array.from({ length: EXECS }, () => c.run('true')));
+    await Promise.all(Array.from({ length: EXECS }, () => run(c, 'true')));
     result.execs_ms.push(round(B.now() - t0));
   }
   await c.close();
@@ -80,7 +45,7 @@ async function main() {
   for (let r = 0; r < ROUNDS; r++) {
     const t0 = B.now();
     const cs = await Promise.all(Array.from({ length: CONNECTS }, () => connect()));
-    await Promise.all(cs.map((x) => x.run('true')));
+    await Promise.all(cs.map((x) => run(x, 'true')));
     result.connects_ms.push(round(B.now() - t0));
     await Promise.all(cs.map((x) => x.close()));
   }

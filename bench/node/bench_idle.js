@@ -21,61 +21,12 @@
 // Direct-tcpip channels, because sshd's MaxSessions (200 in the harness)
 // bounds session channels per connection, and 1,000 remote `sleep`s would
 // measure the server. Prints one JSON line.
-const fs = require('fs');
 const net = require('net');
 const B = require('./common');
 
-const WHICH = process.argv[2] || 'gossh';
+const { name: CLIENT, connect } = require('./pair').pick(process.argv[2]);
 const IDLE = Number(process.env.BENCH_IDLE || 1000);
 const WAKE_GAP_MS = Number(process.env.BENCH_WAKE_GAP_MS || 20);
-
-// The two clients behind one shape: connect() -> { version, exec(cmd) ->
-// {stdout, code}, forwardOut(port) -> Duplex, close() }.
-function gosshClient() {
-  const { Client } = require('../../bindings/node');
-  return new Client().connect({
-    host: B.host, port: B.port, username: B.username, privateKey: B.keyPath,
-    knownHosts: B.knownHosts, agent: false, lookForKeys: false, timeout: 10000,
-  }).then((c) => ({
-    version: require('../../bindings/node/package.json').version,
-    exec: async (cmd) => { const r = await c.exec(cmd); return { stdout: r.stdout, code: r.code }; },
-    forwardOut: (port) => c.forwardOut('127.0.0.1', 0, '127.0.0.1', port),
-    close: () => c.close(),
-  }));
-}
-
-function ssh2Client() {
-  const { Client } = require('ssh2');
-  const knownKeys = B.knownHostKeys();
-  const c = new Client();
-  return new Promise((resolve, reject) => {
-    c.on('ready', resolve).on('error', reject).connect({
-      host: B.host, port: B.port, username: B.username,
-      privateKey: fs.readFileSync(B.keyPath), readyTimeout: 10000,
-      // The same check gossh makes: the known host key, nothing else.
-      hostVerifier: (key) => knownKeys.some((k) => k.equals(key)),
-    });
-  }).then(() => ({
-    version: require('ssh2/package.json').version,
-    exec: (cmd) => new Promise((resolve, reject) => {
-      c.exec(cmd, (err, stream) => {
-        if (err) return reject(err);
-        let stdout = '';
-        let code = null;
-        stream.on('data', (d) => { stdout += d; });
-        stream.stderr.resume();
-        stream.on('exit', (status) => { code = status; });
-        stream.on('close', () => resolve({ stdout, code }));
-      });
-    }),
-    forwardOut: (port) => new Promise((resolve, reject) => {
-      c.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, stream) => (err ? reject(err) : resolve(stream)));
-    }),
-    close: () => c.end(),
-  }));
-}
-
-const connect = WHICH === 'ssh2' ? ssh2Client : gosshClient;
 
 const median = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
 const p95 = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.ceil(0.95 * s.length) - 1)]; };
@@ -94,7 +45,7 @@ async function execLatency(c) {
 }
 
 async function main() {
-  const result = { client: WHICH === 'ssh2' ? 'node-ssh2' : 'gossh-node', idle_channels: IDLE };
+  const result = { client: CLIENT, idle_channels: IDLE };
 
   const sockets = [];
   const server = net.createServer((s) => { s.setNoDelay(true); s.on('error', () => {}); sockets.push(s); });

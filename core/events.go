@@ -181,16 +181,22 @@ func (q *eventQueue) flush() {
 	}
 }
 
+// watchable checks a watch token (nonzero) and makes the readiness pipe if
+// it does not exist yet: what every Watch does first.
+func watchable(token uint64) error {
+	if token == 0 {
+		return InvalidArgument("the watch token must not be 0")
+	}
+	return events.open()
+}
+
 // Watch makes the channel post readiness records with token (nonzero, e.g.
 // the binding's handle value) to the process's readiness pipe; see the top
 // of events.go for when. Watching is armed by the binding's calls that
 // return KindTimeout; Watch itself posts nothing. A second Watch changes
 // the token. Unwatched channels cost nothing.
 func (ch *Channel) Watch(token uint64) error {
-	if token == 0 {
-		return InvalidArgument("the watch token must not be 0")
-	}
-	if err := events.open(); err != nil {
+	if err := watchable(token); err != nil {
 		return err
 	}
 	ch.mu.Lock()
@@ -287,10 +293,7 @@ func (ch *Channel) flushBatch() {
 // the connection ended, armed by an AcceptForward that returned
 // KindTimeout, by the rule of Watch.
 func (c *Client) WatchForwards(token uint64) error {
-	if token == 0 {
-		return InvalidArgument("the watch token must not be 0")
-	}
-	if err := events.open(); err != nil {
+	if err := watchable(token); err != nil {
 		return err
 	}
 	c.fw.mu.Lock()
@@ -315,10 +318,7 @@ func (f *forwards) notifyLocked() {
 // find a result. It lasts for the group's life, over its runs; a second
 // Watch changes the token.
 func (g *Group) Watch(token uint64) error {
-	if token == 0 {
-		return InvalidArgument("the watch token must not be 0")
-	}
-	if err := events.open(); err != nil {
+	if err := watchable(token); err != nil {
 		return err
 	}
 	g.mu.Lock()

@@ -95,15 +95,7 @@ func gossh_client_save_host_keys(h C.uintptr_t, path *C.char, errOut *C.uintptr_
 //export gossh_client_connect
 func gossh_client_connect(h C.uintptr_t, opts C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	c, err := getClient(h)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	o, err := getOptions(opts)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(c.Connect(o.Config()), errOut)
+	return clientCall(h, errOut, runNow(prepareConnect(opts)))
 }
 
 // boolInt is 1 for true.

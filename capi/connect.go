@@ -32,22 +32,7 @@ func gossh_client_connect_fd(h C.uintptr_t, fd C.int, opts C.uintptr_t, errOut *
 //export gossh_client_connect_via
 func gossh_client_connect_via(h C.uintptr_t, via C.uintptr_t, opts C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	c, err := getClient(h)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	v, err := getClient(via)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	if v == c {
-		return finish(core.InvalidArgument("a client cannot connect through itself"), errOut)
-	}
-	o, err := getOptions(opts)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(c.ConnectVia(v, o.Config()), errOut)
+	return clientCall(h, errOut, runNow(prepareConnectVia(via, opts)))
 }
 
 //export gossh_client_connect_channel

@@ -14,9 +14,91 @@ import (
 // pipe when it has returned; gossh_pending_take then gives its channel (none
 // for a connect) or its error.
 
+// A call is prepared on the caller's thread (its arguments checked and
+// copied) and then run: at once by the blocking export, in the background
+// by its _pending twin. One prepare per call keeps both to the same checks.
+type prepared func(*core.Client) (func() (*core.Channel, error), error)
+
+// runNow runs a prepared call that opens nothing (a connect) for clientCall.
+func runNow(prepare prepared) func(*core.Client) error {
+	return func(c *core.Client) error {
+		run, err := prepare(c)
+		if err != nil {
+			return err
+		}
+		_, err = run()
+		return err
+	}
+}
+
+// openNow runs a prepared call that opens a channel, for channelOut.
+func openNow(prepare prepared) func(*core.Client) (*core.Channel, error) {
+	return func(c *core.Client) (*core.Channel, error) {
+		run, err := prepare(c)
+		if err != nil {
+			return nil, err
+		}
+		return run()
+	}
+}
+
+func prepareConnect(opts C.uintptr_t) prepared {
+	return func(c *core.Client) (func() (*core.Channel, error), error) {
+		o, err := getOptions(opts)
+		if err != nil {
+			return nil, err
+		}
+		cfg := o.Config() // a copy: the caller may free opts once the export returns
+		return func() (*core.Channel, error) { return nil, c.Connect(cfg) }, nil
+	}
+}
+
+func prepareConnectVia(via, opts C.uintptr_t) prepared {
+	return func(c *core.Client) (func() (*core.Channel, error), error) {
+		v, err := getClient(via)
+		if err != nil {
+			return nil, err
+		}
+		if v == c {
+			return nil, core.InvalidArgument("a client cannot connect through itself")
+		}
+		o, err := getOptions(opts)
+		if err != nil {
+			return nil, err
+		}
+		cfg := o.Config()
+		return func() (*core.Channel, error) { return nil, c.ConnectVia(v, cfg) }, nil
+	}
+}
+
+func prepareStart(spec C.uintptr_t) prepared {
+	return func(c *core.Client) (func() (*core.Channel, error), error) {
+		s, err := getSessionSpec(spec)
+		if err != nil {
+			return nil, err
+		}
+		sp := s.Spec() // a copy: the caller may free spec once the export returns
+		return func() (*core.Channel, error) { return c.Start(sp) }, nil
+	}
+}
+
+// prepareDirectTCPIP: dest_host was checked non-NULL by the export.
+func prepareDirectTCPIP(destHost *C.char, destPort C.int, srcHost *C.char, srcPort C.int, timeoutMs C.int) prepared {
+	dh, sh := C.GoString(destHost), cString(srcHost)
+	return func(c *core.Client) (func() (*core.Channel, error), error) {
+		timeout, err := timeoutArg(timeoutMs)
+		if err != nil {
+			return nil, err
+		}
+		return func() (*core.Channel, error) {
+			return c.OpenDirectTCPIP(dh, int(destPort), sh, int(srcPort), timeout)
+		}, nil
+	}
+}
+
 // pendingOut starts open (made by prepare, which checks the arguments and
 // runs on the caller's thread) and returns its handle in *out.
-func pendingOut(h C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t, prepare func(*core.Client) (func() (*core.Channel, error), error)) C.int {
+func pendingOut(h C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t, prepare prepared) C.int {
 	if out == nil {
 		return finish(core.InvalidArgument("out is NULL"), errOut)
 	}
@@ -40,14 +122,7 @@ func pendingOut(h C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t, prepare fu
 //export gossh_client_start_pending
 func gossh_client_start_pending(h C.uintptr_t, spec C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	return pendingOut(h, out, errOut, func(c *core.Client) (func() (*core.Channel, error), error) {
-		s, err := getSessionSpec(spec)
-		if err != nil {
-			return nil, err
-		}
-		sp := s.Spec() // a copy: the caller may free spec once this returns
-		return func() (*core.Channel, error) { return c.Start(sp) }, nil
-	})
+	return pendingOut(h, out, errOut, prepareStart(spec))
 }
 
 //export gossh_client_open_direct_tcpip_pending
@@ -56,16 +131,7 @@ func gossh_client_open_direct_tcpip_pending(h C.uintptr_t, destHost *C.char, des
 	if destHost == nil {
 		return finish(core.InvalidArgument("dest_host is NULL"), errOut)
 	}
-	dh, sh := C.GoString(destHost), cString(srcHost)
-	return pendingOut(h, out, errOut, func(c *core.Client) (func() (*core.Channel, error), error) {
-		timeout, err := timeoutArg(timeoutMs)
-		if err != nil {
-			return nil, err
-		}
-		return func() (*core.Channel, error) {
-			return c.OpenDirectTCPIP(dh, int(destPort), sh, int(srcPort), timeout)
-		}, nil
-	})
+	return pendingOut(h, out, errOut, prepareDirectTCPIP(destHost, destPort, srcHost, srcPort, timeoutMs))
 }
 
 //export gossh_pending_take
@@ -99,32 +165,11 @@ func gossh_pending_free(h C.uintptr_t) {
 //export gossh_client_connect_pending
 func gossh_client_connect_pending(h C.uintptr_t, opts C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	return pendingOut(h, out, errOut, func(c *core.Client) (func() (*core.Channel, error), error) {
-		o, err := getOptions(opts)
-		if err != nil {
-			return nil, err
-		}
-		cfg := o.Config() // a copy: the caller may free opts once this returns
-		return func() (*core.Channel, error) { return nil, c.Connect(cfg) }, nil
-	})
+	return pendingOut(h, out, errOut, prepareConnect(opts))
 }
 
 //export gossh_client_connect_via_pending
 func gossh_client_connect_via_pending(h C.uintptr_t, via C.uintptr_t, opts C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	return pendingOut(h, out, errOut, func(c *core.Client) (func() (*core.Channel, error), error) {
-		v, err := getClient(via)
-		if err != nil {
-			return nil, err
-		}
-		if v == c {
-			return nil, core.InvalidArgument("a client cannot connect through itself")
-		}
-		o, err := getOptions(opts)
-		if err != nil {
-			return nil, err
-		}
-		cfg := o.Config()
-		return func() (*core.Channel, error) { return nil, c.ConnectVia(v, cfg) }, nil
-	})
+	return pendingOut(h, out, errOut, prepareConnectVia(via, opts))
 }

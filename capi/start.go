@@ -52,11 +52,5 @@ func gossh_session_spec_free(h C.uintptr_t) {
 //export gossh_client_start
 func gossh_client_start(h C.uintptr_t, spec C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	return channelOut(h, out, errOut, func(c *core.Client) (*core.Channel, error) {
-		s, err := getSessionSpec(spec)
-		if err != nil {
-			return nil, err
-		}
-		return c.Start(s.Spec())
-	})
+	return channelOut(h, out, errOut, openNow(prepareStart(spec)))
 }

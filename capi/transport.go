@@ -78,10 +78,7 @@ func gossh_client_open_direct_tcpip(h C.uintptr_t, destHost *C.char, destPort C.
 	if destHost == nil {
 		return finish(core.InvalidArgument("dest_host is NULL"), errOut)
 	}
-	dh, sh := C.GoString(destHost), cString(srcHost)
-	return timedChannelOut(h, timeoutMs, out, errOut, func(c *core.Client, timeout time.Duration) (*core.Channel, error) {
-		return c.OpenDirectTCPIP(dh, int(destPort), sh, int(srcPort), timeout)
-	})
+	return channelOut(h, out, errOut, openNow(prepareDirectTCPIP(destHost, destPort, srcHost, srcPort, timeoutMs)))
 }
 
 //export gossh_client_request_port_forward

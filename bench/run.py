@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make bench: gossh (Go core, C API, Python, Node) and its peers (OpenSSH ssh,
 paramiko, asyncssh, libssh2 through ssh2-python, parallel-ssh, Node ssh2)
-against the SAME loopback sshd, one after another, with ratios.
+against the SAME loopback sshd, side by side in rounds, with ratios.
 
 Run under testenv/with-sshd.sh from the repository root (make bench does):
 
@@ -10,8 +10,10 @@ Run under testenv/with-sshd.sh from the repository root (make bench does):
 Environment: BENCH_N (connections for the latency test, default 20),
 BENCH_BYTES (bytes of stdout for the throughput test, default 256 MiB),
 BENCH_ONLY (comma-separated client names to run, default all),
-BENCH_TIMEOUT (seconds per client, default 240), BENCH_TPUT_RUNS (throughput
-execs per client, median reported, default 3), BENCH_IDLE (idle channels of
+BENCH_TIMEOUT (seconds per client run, default 240), BENCH_TPUT_RUNS
+(throughput execs per client, median reported, default 5: run in rounds,
+every client's first, then every client's second, and so on, so that the
+machine's drift falls on all clients alike), BENCH_IDLE (idle channels of
 the second table, default 1000), BENCH_SKIP_IDLE=1 (no second table),
 BENCH_CONC_RTT_MS (the third table's round trip, default 50),
 BENCH_SKIP_CONC=1 (no third table).
@@ -58,7 +60,7 @@ E = os.environ
 N = int(E.get("BENCH_N", "20"))
 SIZE = int(E.get("BENCH_BYTES", str(256 << 20)))
 TIMEOUT = float(E.get("BENCH_TIMEOUT", "240"))
-RUNS = int(E.get("BENCH_TPUT_RUNS", "3"))
+RUNS = int(E.get("BENCH_TPUT_RUNS", "5"))
 ONLY = {s.strip() for s in E.get("BENCH_ONLY", "").split(",") if s.strip()}
 
 
@@ -653,43 +655,67 @@ def concurrent_table():
     return out + "\n" + legend
 
 
+def run_rounds(ready, results):
+    """Runs the clients of ready ([(name, cmd, runner)]) in rounds, one
+    throughput exec each per round, round after round (RUNS rounds), so that
+    the machine's drift during the run (another tenant, a CPU's frequency,
+    where the scheduler puts sshd) falls on every client alike instead of on
+    whichever ran then. The first round also measures latency (BENCH_N
+    connections); the others connect once. A client that fails leaves the
+    rounds with its failure as its row. Fills results."""
+    rounds = max(1, RUNS)
+    tput = str(1 if RUNS > 0 else 0)
+    for rnd in range(rounds):
+        for name, cmd, runner in ready:
+            if "skipped" in results.get(name, {}):
+                continue
+            log("running %s, round %d of %d (N=%d, %d bytes)"
+                % (name, rnd + 1, rounds, N if rnd == 0 else 1, SIZE))
+            try:
+                r = runner(cmd, env=dict(E, BENCH_TPUT_RUNS=tput), n=N if rnd == 0 else 1)
+            except subprocess.TimeoutExpired:
+                r = {"skipped": "did not finish within %.0f s" % TIMEOUT}
+            except Exception as e:  # noqa: BLE001 - reported as a row
+                r = {"skipped": "failed: %s" % e}
+            if rnd == 0 or "skipped" in r:
+                results[name] = r
+                continue
+            for k in ("throughput_runs_mibs", "throughput_cpu_s"):
+                if k in results[name]:
+                    results[name][k] += r.get(k, [])
+
+
 def main():
     need_env()
     os.chdir(ROOT)
     results = {}
     t_start = time.monotonic()
+    ready = []
     for name, setup, runner in CLIENTS:
         if ONLY and name not in ONLY:
             continue
         try:
-            cmd = setup()
+            ready.append((name, setup(), runner))
         except Skip as e:
             log("%s skipped: %s" % (name, e))
             results[name] = {"skipped": str(e)}
-            continue
-        log("running %s (N=%d, %d bytes)" % (name, N, SIZE))
-        t0 = time.monotonic()
-        try:
-            r = runner(cmd)
-        except subprocess.TimeoutExpired:
-            r = {"skipped": "did not finish within %.0f s" % TIMEOUT}
-        except Exception as e:  # noqa: BLE001 - reported as a row
-            r = {"skipped": "failed: %s" % e}
+    run_rounds(ready, results)
+    for name, cmd, runner in ready:
+        r = results[name]
         if "skipped" not in r:
             lat = r["latency_ms"]
             r["median"] = statistics.median(lat)
             r["p90"] = pct(lat, 90)
-            r["throughput_mibs"] = statistics.median(r["throughput_runs_mibs"])
+            r["throughput_mibs"] = statistics.median(r["throughput_runs_mibs"]) if r["throughput_runs_mibs"] else 0.0
             if r.get("throughput_cpu_s"):
                 r["cpu_s_per_gib"] = statistics.median(r["throughput_cpu_s"]) / (SIZE / (1 << 30))
             r["algorithms"] = probe(name, cmd, runner)
-            log("%s: median %.1f ms, p90 %.1f ms, %.1f MiB/s, %s CPU s/GiB (%.1f s); %s"
+            log("%s: median %.1f ms, p90 %.1f ms, %.1f MiB/s, %s CPU s/GiB; %s"
                 % (name, r["median"], r["p90"], r["throughput_mibs"],
                    "%.2f" % r["cpu_s_per_gib"] if "cpu_s_per_gib" in r else "n/a",
-                   time.monotonic() - t0, r["algorithms"]))
+                   r["algorithms"]))
         else:
             log("%s: %s" % (name, r["skipped"]))
-        results[name] = r
 
     notes = []
     for name, r in results.items():
@@ -703,7 +729,8 @@ def main():
             notes.append("- %s: %s" % (name, extra))
     header = ("gossh bench: %s N=%d connections (connect+auth+exec true+EOF+exit status+close), "
               "throughput = median of %d execs of `head -c %d /dev/zero` (%.0f MiB), each on its own "
-              "connection (connect not timed; ssh: one process each, timed whole), MiB = 1048576 bytes\n"
+              "connection (connect not timed; ssh: one process each, timed whole), in rounds: every "
+              "client's first exec, then every client's second, ..., MiB = 1048576 bytes\n"
               "sshd 127.0.0.1:%s, ed25519 key auth, %d CPUs, %s, Python %s; total %.0f s\n"
               % (time.strftime("%Y-%m-%d %H:%M:%S"), N, RUNS, SIZE, SIZE / 1048576, E["GOSSH_TEST_PORT"],
                  os.cpu_count() or 0, platform.platform(terse=True), platform.python_version(),

@@ -21,7 +21,8 @@ concurrent connects keeps SYNs from being dropped). It raises its soft
 RLIMIT_NOFILE to the hard limit (sshds and clients inherit it).
 
 Environment: BENCH_FANOUT_NS (comma-separated host counts, default
-100,500,1000), BENCH_FANOUT_SSHDS (sshds to spread over, default
+100,500,1000), BENCH_FANOUT_RUNS (runs of each client at each N, in rounds
+across the clients, medians reported; default 3), BENCH_FANOUT_SSHDS (sshds to spread over, default
 max(2, ceil(largest N / 125))), BENCH_FANOUT_TIMEOUT (seconds per client
 run, default 900), BENCH_FANOUT_HOST_TIMEOUT (seconds each host may take to
 connect, default 120), BENCH_ONLY (comma-separated client names, as
@@ -62,6 +63,7 @@ NS = [int(x) for x in E.get("BENCH_FANOUT_NS", "100,500,1000").split(",") if x.s
 TIMEOUT = float(E.get("BENCH_FANOUT_TIMEOUT", "900"))
 HOST_TIMEOUT = E.get("BENCH_FANOUT_HOST_TIMEOUT", "120")
 SSHDS = int(E.get("BENCH_FANOUT_SSHDS", "0")) or max(2, math.ceil(max(NS or [1]) / 125))
+RUNS = max(1, int(E.get("BENCH_FANOUT_RUNS", "3")))
 RESULTS = os.path.join(R.BUILD, "bench-fanout-results.md")
 SSHD_OPTS = ["-o", "MaxStartups=2000:30:4000", "-o", "MaxSessions=1000", "-o", "LogLevel=ERROR"]
 
@@ -290,6 +292,25 @@ def measure(name, cmd, sshds, n, base):
 
 BASE_RUNS = 3
 
+# The measures of a run that combine() reports as medians over the runs.
+MEDIANS = ("wall_s", "close_s", "cpu_s", "net_cpu_s", "rss_kib", "kib_per_host", "process_s")
+
+
+def combine(runs):
+    """One client's runs at one N as one result: the median of each measure
+    in MEDIANS, the fewest hosts that succeeded, and the failures of the
+    run with the most; a failed run makes the whole a failure."""
+    failed = [r for r in runs if "skipped" in r]
+    if failed:
+        return failed[0]
+    out = dict(min(runs, key=lambda r: r["ok"]))
+    for k in MEDIANS:
+        vals = [r[k] for r in runs if r.get(k) is not None]
+        if vals:
+            out[k] = statistics.median(vals)
+    out["runs"] = len(runs)
+    return out
+
 
 def baseline(cmd, sshds):
     """The client run with N=0 (set up, nothing connected), BASE_RUNS
@@ -447,34 +468,42 @@ def main():
                 except Exception as e:  # noqa: BLE001 - reported as a row
                     bases[name] = {"skipped": "baseline failed: %s" % str(e)[:200]}
             for n in NS:
+                runs = {}
+                for rnd in range(RUNS):
+                    for name, cmd in cmds:
+                        if isinstance(cmd, R.Skip) or "skipped" in bases[name]:
+                            continue
+                        if any("skipped" in r for r in runs.get(name, [])):
+                            continue
+                        R.log("N=%d: %s, run %d of %d" % (n, name, rnd + 1, RUNS))
+                        try:
+                            r = measure(name, cmd, sshds, n, bases[name])
+                            R.log("%s: %d/%d ok, wall %.2f s, CPU %.2f s, %.1f KiB/host%s"
+                                  % (name, r["ok"], n, r["wall_s"], r["cpu_s"], r["kib_per_host"],
+                                     "" if not r["errors"] else "; " + "; ".join(
+                                         "%d x %s" % (c, m) for m, c in r["errors"].items())))
+                        except Exception as e:  # noqa: BLE001 - reported as a row
+                            r = {"skipped": "failed: %s" % str(e)[:300]}
+                            R.log("%s: %s" % (name, r["skipped"]))
+                        runs.setdefault(name, []).append(r)
                 results = {}
                 for name, cmd in cmds:
                     if isinstance(cmd, R.Skip):
                         results[name] = {"skipped": str(cmd)}
-                        continue
-                    if "skipped" in bases[name]:
+                    elif "skipped" in bases[name]:
                         results[name] = bases[name]
-                        continue
-                    R.log("N=%d: %s" % (n, name))
-                    try:
-                        r = measure(name, cmd, sshds, n, bases[name])
-                        R.log("%s: %d/%d ok, wall %.2f s, CPU %.2f s, %.1f KiB/host%s"
-                              % (name, r["ok"], n, r["wall_s"], r["cpu_s"], r["kib_per_host"],
-                                 "" if not r["errors"] else "; " + "; ".join(
-                                     "%d x %s" % (c, m) for m, c in r["errors"].items())))
-                    except Exception as e:  # noqa: BLE001 - reported as a row
-                        r = {"skipped": "failed: %s" % str(e)[:300]}
-                        R.log("%s: %s" % (name, r["skipped"]))
-                    results[name] = r
+                    else:
+                        results[name] = combine(runs[name])
                 all_results.append((n, results))
         finally:
             sshds.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     header = ("gossh fan-out bench: %s, N concurrent connect+auth+exec `true`+exit status per client, "
+              "medians of %d runs per client and N (in rounds across the clients), "
               "hosts spread over %d loopback sshds (MaxStartups 2000:30:4000, MaxSessions 1000), "
               "RLIMIT_NOFILE %d (hard %s), %d CPUs, %s, Python %s; total %.0f s\n"
-              % (time.strftime("%Y-%m-%d %H:%M:%S"), SSHDS, soft, hard, os.cpu_count() or 0,
+              % (time.strftime("%Y-%m-%d %H:%M:%S"), RUNS, SSHDS, soft, hard, os.cpu_count() or 0,
                  platform.platform(terse=True), platform.python_version(), time.monotonic() - t_start))
     body = "\n".join("## N = %d hosts\n\n%s\n" % (n, table(res)) for n, res in all_results)
     footer = ("Wall: inside the client, from building its client(s) to the last exit status "

@@ -140,6 +140,32 @@ def test_output_streams_while_the_command_runs(env):
             assert isinstance(o.exception, SSHException) and "cancel" in str(o.exception)
 
 
+def test_readers_of_every_host_at_once_share_one_run(env):
+    # One run's hosts share one condition for their streams and completion:
+    # a reader per stream, all waiting at once while the commands run, must
+    # each be woken for their own host's line (a wake meant for one reader
+    # taken by another would leave it waiting), and a join at the end.
+    # Repeated.
+    n = 12
+    with make(env, n, pool_size=n) as client:
+        for _ in range(5):
+            out = client.run_command("sleep 0.2; echo out%s; echo err%s >&2; read x",
+                                     host_args=[(i, i) for i in range(n)], stop_on_errors=False)
+            got = {}
+            readers = [threading.Thread(target=lambda k=k, i=i, it=it: got.__setitem__((k, i), next(it)))
+                       for i, o in enumerate(out) for k, it in (("out", o.stdout), ("err", o.stderr))]
+            for t in readers:
+                t.start()
+            for t in readers:
+                t.join(HANG_GUARD)
+                assert not t.is_alive()
+            assert got == {(k, i): "%s%d" % (k, i) for i in range(n) for k in ("out", "err")}
+            assert not any(o._done() for o in out)  # the commands still wait on stdin
+            client.cancel()
+            client.join(out, timeout=HANG_GUARD)
+            assert all(isinstance(o.exception, SSHException) for o in out)
+
+
 def test_command_timeout(env):
     with make(env, 2) as client:
         out = client.run_command("echo started; exec sleep 60", stop_on_errors=False, timeout=0.5)

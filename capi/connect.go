@@ -18,15 +18,7 @@ import (
 //export gossh_client_connect_fd
 func gossh_client_connect_fd(h C.uintptr_t, fd C.int, opts C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
-	c, err := getClient(h)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	o, err := getOptions(opts)
-	if err != nil {
-		return finish(err, errOut)
-	}
-	return finish(c.ConnectFD(int(fd), o.Config()), errOut)
+	return clientCall(h, errOut, runNow(prepareConnectFD(fd, opts)))
 }
 
 //export gossh_client_connect_via

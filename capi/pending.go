@@ -53,6 +53,24 @@ func prepareConnect(opts C.uintptr_t) prepared {
 	}
 }
 
+// prepareConnectFD duplicates fd at once, on the caller's thread: the
+// caller may close its fd as soon as the export returns, before the
+// connect has run.
+func prepareConnectFD(fd C.int, opts C.uintptr_t) prepared {
+	return func(c *core.Client) (func() (*core.Channel, error), error) {
+		o, err := getOptions(opts)
+		if err != nil {
+			return nil, err
+		}
+		cfg := o.Config()
+		conn, err := core.FDConn(int(fd))
+		if err != nil {
+			return nil, err
+		}
+		return func() (*core.Channel, error) { return nil, c.ConnectConn(conn, cfg) }, nil
+	}
+}
+
 func prepareConnectVia(via, opts C.uintptr_t) prepared {
 	return func(c *core.Client) (func() (*core.Channel, error), error) {
 		v, err := getClient(via)
@@ -104,11 +122,13 @@ func pendingOut(h C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t, prepare pr
 	}
 	*out = 0
 	return clientCall(h, errOut, func(c *core.Client) error {
-		open, err := prepare(c)
+		// The pending first: a prepare may take something (connect_fd's
+		// duplicate) that only the started call gives back.
+		p, err := core.NewPending()
 		if err != nil {
 			return err
 		}
-		p, err := core.NewPending()
+		open, err := prepare(c)
 		if err != nil {
 			return err
 		}
@@ -166,6 +186,12 @@ func gossh_pending_free(h C.uintptr_t) {
 func gossh_client_connect_pending(h C.uintptr_t, opts C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
 	return pendingOut(h, out, errOut, prepareConnect(opts))
+}
+
+//export gossh_client_connect_fd_pending
+func gossh_client_connect_fd_pending(h C.uintptr_t, fd C.int, opts C.uintptr_t, out *C.uintptr_t, errOut *C.uintptr_t) (rc C.int) {
+	defer guard(&rc, errOut)
+	return pendingOut(h, out, errOut, prepareConnectFD(fd, opts))
 }
 
 //export gossh_client_connect_via_pending

@@ -21,17 +21,20 @@ import (
 // descriptor and closes it when it likes; the duplicate is closed on
 // failure and by Close.
 func (c *Client) ConnectFD(fd int, cfg *Config) error {
-	conn, err := fdConn(fd)
+	conn, err := FDConn(fd)
 	if err != nil {
 		return err
 	}
 	return c.ConnectConn(conn, cfg)
 }
 
-// fdConn duplicates fd (close-on-exec) and wraps the duplicate: a socket as
+// FDConn duplicates fd (close-on-exec) and wraps the duplicate: a socket as
 // a net.Conn of its kind, anything else (a tty, a character device) as a
-// file.
-func fdConn(fd int) (net.Conn, error) {
+// file. The caller keeps fd; the returned connection owns the duplicate
+// (ConnectConn closes it on failure and with the client). ConnectFD is
+// FDConn then ConnectConn; a caller that must let go of fd before the
+// connect has run (the C API's background connect) takes the two steps.
+func FDConn(fd int) (net.Conn, error) {
 	if fd < 0 {
 		return nil, InvalidArgument("file descriptor must not be negative, not %d", fd)
 	}

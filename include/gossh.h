@@ -1681,17 +1681,22 @@ int gossh_client_watch_forwards(gossh_client *c, gossh_error **err);
  */
 
 /*
- * gossh_client_connect_pending, gossh_client_connect_via_pending —
- * gossh_client_connect and gossh_client_connect_via in the background (see
- * "Opening in the background"). The options are copied: free them when
- * this returns. Does not block. Returns 0 and *out (caller frees with
- * gossh_pending_free); GOSSH_E_INVALID (NULL out, opts or via, c as its own
- * via), GOSSH_E_BADHANDLE, GOSSH_E_IO. The connect's own result (0, or what
- * gossh_client_connect returns) comes from gossh_pending_take, with *out
- * NULL.
+ * gossh_client_connect_pending, gossh_client_connect_fd_pending,
+ * gossh_client_connect_via_pending — gossh_client_connect,
+ * gossh_client_connect_fd and gossh_client_connect_via in the background
+ * (see "Opening in the background"). The options are copied: free them when
+ * this returns. connect_fd_pending duplicates fd before it returns: the
+ * caller may close fd then, whatever it returns. Does not block. Returns 0
+ * and *out (caller frees with gossh_pending_free); GOSSH_E_INVALID (NULL
+ * out, opts or via, c as its own via, a negative fd), GOSSH_E_BADHANDLE,
+ * GOSSH_E_IO (no readiness pipe; fd cannot be duplicated). The connect's
+ * own result (0, or what the blocking call returns) comes from
+ * gossh_pending_take, with *out NULL.
  */
 int gossh_client_connect_pending(gossh_client *c, const gossh_options *opts, gossh_pending **out,
                                  gossh_error **err);
+int gossh_client_connect_fd_pending(gossh_client *c, int fd, const gossh_options *opts,
+                                    gossh_pending **out, gossh_error **err);
 int gossh_client_connect_via_pending(gossh_client *c, gossh_client *via, const gossh_options *opts,
                                      gossh_pending **out, gossh_error **err);
 

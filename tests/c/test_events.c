@@ -507,6 +507,99 @@ static void test_pending_connects(void) {
     }
 }
 
+/* A TCP connection of the caller's own to the test sshd (what a Python or
+ * Node program hands over as sock=); -1 if it cannot be made. */
+static int tcp_to_server(void) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)atoi(port));
+    inet_pton(AF_INET, host, &a.sin_addr);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Connecting over the caller's descriptor in the background: the call
+ * duplicates fd before it returns, so the caller closes its fd at once and
+ * the connects (NF at once, finished through their records and take) still
+ * complete and run a command. Bad input first. Repeated rounds. */
+#define NF 6
+static void test_pending_fd_connects(void) {
+    gossh_error *err = NULL;
+    gossh_pending *p = NULL;
+    gossh_client *c0 = test_client();
+    gossh_options *o0 = test_options("id_ed25519");
+    CHECK(gossh_client_connect_fd_pending(c0, -1, o0, &p, &err) == GOSSH_E_INVALID && !p,
+          "connect_fd_pending with a negative fd: %s", msg(err));
+    gossh_error_free(err);
+    err = NULL;
+    int gone = tcp_to_server();
+    close(gone);
+    CHECK(gossh_client_connect_fd_pending(c0, gone, o0, &p, &err) == GOSSH_E_IO && !p,
+          "connect_fd_pending with a closed fd: %s", msg(err));
+    gossh_error_free(err);
+    err = NULL;
+    CHECK(gossh_client_connect_fd_pending(c0, 0, NULL, &p, &err) == GOSSH_E_INVALID && !p,
+          "connect_fd_pending with NULL opts");
+    gossh_error_free(err);
+    err = NULL;
+    gossh_options_free(o0);
+    gossh_client_free(c0);
+
+    for (int round = 0; round < 3; round++) {
+        gossh_client *cs[NF];
+        gossh_pending *ps[NF];
+        for (int i = 0; i < NF; i++) {
+            cs[i] = test_client();
+            gossh_options *o = test_options("id_ed25519");
+            int fd = tcp_to_server();
+            CHECK(fd >= 0, "round %d: a TCP connection of our own", round);
+            ps[i] = NULL;
+            int rc = gossh_client_connect_fd_pending(cs[i], fd, o, &ps[i], &err);
+            close(fd); /* the library holds its duplicate */
+            gossh_options_free(o);
+            CHECK(rc == 0 && ps[i], "round %d: fd connect %d started: %d %s", round, i, rc, msg(err));
+            gossh_error_free(err);
+            err = NULL;
+        }
+        int done = 0;
+        double deadline = now() + 60;
+        while (done < NF && now() < deadline) {
+            uint64_t recs[64];
+            int k = wait_records(recs, 64, 1000);
+            for (int r = 0; r < k; r++) {
+                for (int i = 0; i < NF; i++) {
+                    if (!ps[i] || recs[r] != (uint64_t)(uintptr_t)ps[i]) continue;
+                    done++;
+                    gossh_channel *none = NULL;
+                    int fin = -1;
+                    int rc = gossh_pending_take(ps[i], &fin, &none, &err);
+                    CHECK(rc == 0 && fin == 1 && !none, "round %d: fd connect %d: %d %s", round, i, rc, msg(err));
+                    gossh_error_free(err);
+                    err = NULL;
+                    gossh_channel *ch = NULL;
+                    CHECK(gossh_client_exec(cs[i], "echo hi", 10000, &ch, NULL) == 0, "round %d: exec on %d", round, i);
+                    char buf[16];
+                    size_t n = 0;
+                    CHECK(gossh_channel_read(ch, GOSSH_STREAM_STDOUT, buf, sizeof buf, 10000, &n, NULL) == 0 &&
+                              n == 3 && memcmp(buf, "hi\n", 3) == 0, "round %d: output on %d", round, i);
+                    gossh_channel_free(ch);
+                    gossh_pending_free(ps[i]);
+                    ps[i] = NULL;
+                }
+            }
+        }
+        CHECK(done == NF, "round %d: every fd connect wrote its record (%d of %d)", round, done, NF);
+        for (int i = 0; i < NF; i++) {
+            gossh_pending_free(ps[i]);
+            gossh_client_free(cs[i]);
+        }
+    }
+}
+
 int main(void) {
     test_server_from_env();
     test_fd_and_bad_input();
@@ -517,5 +610,6 @@ int main(void) {
     test_pending_opens(c);
     gossh_client_free(c);
     test_pending_connects();
+    test_pending_fd_connects();
     return summary("test_events");
 }

@@ -104,7 +104,9 @@ async function connectSock(client, h, opts, sock) {
   sock.pipe(ours);
   ours.pipe(sock);
   try {
-    await native.callAsync('gossh_client_connect_fd', h, theirs, opts);
+    // The library duplicates theirs when the call starts; the connect
+    // itself runs in the library, not on libuv's pool.
+    await openPending('gossh_client_connect_fd_pending', h, theirs, opts);
   } catch (e) {
     end();
     throw e;

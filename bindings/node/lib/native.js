@@ -212,6 +212,7 @@ koffi.opaque('gossh_pending');
 PROTOTYPES.push(
   'int gossh_client_connect_pending(gossh_client *c, const gossh_options *opts, _Out_ gossh_pending **out, _Out_ gossh_error **err)',
   'int gossh_client_connect_via_pending(gossh_client *c, gossh_client *via, const gossh_options *opts, _Out_ gossh_pending **out, _Out_ gossh_error **err)',
+  'int gossh_client_connect_fd_pending(gossh_client *c, int fd, const gossh_options *opts, _Out_ gossh_pending **out, _Out_ gossh_error **err)',
   'int gossh_client_start_pending(gossh_client *c, const gossh_session_spec *spec, _Out_ gossh_pending **out, _Out_ gossh_error **err)',
   'int gossh_client_open_direct_tcpip_pending(gossh_client *c, const char *dest_host, int dest_port, const char *src_host, int src_port, int timeout_ms, _Out_ gossh_pending **out, _Out_ gossh_error **err)',
   'int gossh_pending_take(gossh_pending *p, _Out_ int *done, _Out_ gossh_channel **out, _Out_ gossh_error **err)',

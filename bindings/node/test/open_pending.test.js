@@ -1,7 +1,8 @@
 'use strict';
 // Connects and channel opens without libuv's thread pool (lib/pending.js,
 // gossh.h "Opening in the background"): with every pool thread held by the
-// program's own work, connect, exec, spawn and forwardOut still complete; many opens
+// program's own work, connect (plain, through a jump host, over a sock), exec,
+// spawn and forwardOut still complete; many opens
 // run at once; refusals and closes come back as the right errors; and no
 // open leaves a registered target or a hold on the event loop behind.
 const test = require('node:test');
@@ -96,6 +97,28 @@ test('connects (plain and through a jump host) complete while the program holds 
   } finally {
     await release();
     await Promise.all(clients.reverse().map((c) => c.close()));
+  }
+});
+
+test('connects over a sock complete while the program holds every pool thread', async () => {
+  const { env } = require('../testing/helpers');
+  const e = env();
+  const release = holdThePool();
+  const clients = [];
+  try {
+    for (let round = 0; round < 3; round++) {
+      const batch = Array.from({ length: 6 }, () => new Client());
+      clients.push(...batch);
+      await within(30000, 'connect over sock x 6', Promise.all(batch.map((c) => {
+        const sock = net.connect(e.port, '127.0.0.1');
+        return c.connect(connectOptions({ sock }));
+      })));
+      const outs = await within(30000, 'exec on each', Promise.all(batch.map((c) => c.exec('echo sock'))));
+      for (const r of outs) assert.strictEqual(r.stdout, 'sock\n');
+    }
+  } finally {
+    await release();
+    await Promise.all(clients.map((c) => c.close()));
   }
 });
 

@@ -371,6 +371,17 @@ static void test_pending_opens(gossh_client *c) {
     }
 }
 
+/* Checks that client i of a round, just connected, runs a command. */
+static void check_echo(gossh_client *c, int round, int i) {
+    gossh_channel *ch = NULL;
+    CHECK(gossh_client_exec(c, "echo hi", 10000, &ch, NULL) == 0, "round %d: exec on %d", round, i);
+    char buf[16];
+    size_t n = 0;
+    CHECK(gossh_channel_read(ch, GOSSH_STREAM_STDOUT, buf, sizeof buf, 10000, &n, NULL) == 0 &&
+              n == 3 && memcmp(buf, "hi\n", 3) == 0, "round %d: output on %d", round, i);
+    gossh_channel_free(ch);
+}
+
 /* Connecting in the background: NC clients at once through
  * gossh_client_connect_pending (every fourth one knows no host key and must
  * be refused with GOSSH_E_HOSTKEY_UNKNOWN), one more through
@@ -474,13 +485,7 @@ static void test_pending_connects(void) {
                               "round %d: connect %d to an unknown host is refused: %d %s", round, i, rc, msg(err));
                     } else {
                         CHECK(rc == 0 && none == NULL, "round %d: connect %d: %d %s", round, i, rc, msg(err));
-                        gossh_channel *ch = NULL;
-                        CHECK(gossh_client_exec(cs[i], "echo hi", 10000, &ch, NULL) == 0, "round %d: exec on %d", round, i);
-                        char buf[16];
-                        size_t n = 0;
-                        CHECK(gossh_channel_read(ch, GOSSH_STREAM_STDOUT, buf, sizeof buf, 10000, &n, NULL) == 0 &&
-                                  n == 3 && memcmp(buf, "hi\n", 3) == 0, "round %d: output on %d", round, i);
-                        gossh_channel_free(ch);
+                        check_echo(cs[i], round, i);
                     }
                     gossh_error_free(err);
                     err = NULL;
@@ -580,13 +585,7 @@ static void test_pending_fd_connects(void) {
                     CHECK(rc == 0 && fin == 1 && !none, "round %d: fd connect %d: %d %s", round, i, rc, msg(err));
                     gossh_error_free(err);
                     err = NULL;
-                    gossh_channel *ch = NULL;
-                    CHECK(gossh_client_exec(cs[i], "echo hi", 10000, &ch, NULL) == 0, "round %d: exec on %d", round, i);
-                    char buf[16];
-                    size_t n = 0;
-                    CHECK(gossh_channel_read(ch, GOSSH_STREAM_STDOUT, buf, sizeof buf, 10000, &n, NULL) == 0 &&
-                              n == 3 && memcmp(buf, "hi\n", 3) == 0, "round %d: output on %d", round, i);
-                    gossh_channel_free(ch);
+                    check_echo(cs[i], round, i);
                     gossh_pending_free(ps[i]);
                     ps[i] = NULL;
                 }

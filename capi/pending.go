@@ -42,13 +42,22 @@ func openNow(prepare prepared) func(*core.Client) (*core.Channel, error) {
 	}
 }
 
+// optionsCopy is the Config of the options handle opts, a copy: the caller
+// may free opts once the export returns, before a background call has run.
+func optionsCopy(opts C.uintptr_t) (*core.Config, error) {
+	o, err := getOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	return o.Config(), nil
+}
+
 func prepareConnect(opts C.uintptr_t) prepared {
 	return func(c *core.Client) (func() (*core.Channel, error), error) {
-		o, err := getOptions(opts)
+		cfg, err := optionsCopy(opts)
 		if err != nil {
 			return nil, err
 		}
-		cfg := o.Config() // a copy: the caller may free opts once the export returns
 		return func() (*core.Channel, error) { return nil, c.Connect(cfg) }, nil
 	}
 }
@@ -58,11 +67,10 @@ func prepareConnect(opts C.uintptr_t) prepared {
 // connect has run.
 func prepareConnectFD(fd C.int, opts C.uintptr_t) prepared {
 	return func(c *core.Client) (func() (*core.Channel, error), error) {
-		o, err := getOptions(opts)
+		cfg, err := optionsCopy(opts)
 		if err != nil {
 			return nil, err
 		}
-		cfg := o.Config()
 		conn, err := core.FDConn(int(fd))
 		if err != nil {
 			return nil, err
@@ -80,11 +88,10 @@ func prepareConnectVia(via, opts C.uintptr_t) prepared {
 		if v == c {
 			return nil, core.InvalidArgument("a client cannot connect through itself")
 		}
-		o, err := getOptions(opts)
+		cfg, err := optionsCopy(opts)
 		if err != nil {
 			return nil, err
 		}
-		cfg := o.Config()
 		return func() (*core.Channel, error) { return nil, c.ConnectVia(v, cfg) }, nil
 	}
 }

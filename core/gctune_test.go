@@ -30,7 +30,7 @@ func waitPercent(t *testing.T, ok func(int) bool) int {
 	return p
 }
 
-// testGCHeadroom is larger than DefaultGCHeadroom, whose 4 MiB is about Go's
+// testGCHeadroom is larger than DefaultGCHeadroom, whose 2 MiB is below Go's
 // own minimum goal: with it, the floor lifts GOGC far enough to be seen.
 // TuneGC takes only its first call's headroom in a process, and this test is
 // the only one of the package's to call it by default.
@@ -52,14 +52,14 @@ func TestTuneGCFloorsTheHeadroom(t *testing.T) {
 	if g := goal[0].Value.Uint64(); g > 2*testGCHeadroom {
 		t.Fatalf("heap goal %d MiB with a small live heap, want about the %d MiB headroom", g>>20, testGCHeadroom>>20)
 	}
-	// A live heap larger than the headroom: plain GOGC=100, so memory
-	// stays proportional to what is live.
+	// A live heap larger than twice the headroom: the proportional rule
+	// (gcPercentAbove), so memory stays proportional to what is live.
 	big := make([]byte, 3*testGCHeadroom)
 	for i := range big {
 		big[i] = byte(i)
 	}
-	if p := waitPercent(t, func(p int) bool { return p == 100 }); p != 100 {
-		t.Fatalf("GOGC %d with %d MiB live, want 100", p, len(big)>>20)
+	if p := waitPercent(t, func(p int) bool { return p == gcPercentAbove }); p != gcPercentAbove {
+		t.Fatalf("GOGC %d with %d MiB live, want %d", p, len(big)>>20, gcPercentAbove)
 	}
 	runtime.KeepAlive(big)
 	big = nil

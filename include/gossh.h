@@ -105,9 +105,9 @@
  *     (Python users: use the "spawn" or "forkserver" multiprocessing start
  *     methods.)
  *   - glibc 2.34 or newer;
- *   - memory: the runtime's garbage collector keeps ~4 MiB of headroom
- *     above the live heap while that heap is small, and is plain GOGC=100
- *     above it (SSH packets are read into pooled buffers: a GiB of output
+ *   - memory: the runtime's garbage collector keeps ~2 MiB of headroom
+ *     above the live heap while that heap is small, and is GOGC=50 above
+ *     it (SSH packets are read into pooled buffers: a GiB of output
  *     makes ~10 MB of garbage). Set the GOGC (and GOMEMLIMIT) environment
  *     variables before loading the library to choose otherwise: a set GOGC
  *     turns this off.

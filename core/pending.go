@@ -16,6 +16,7 @@ type Pending struct {
 	dropped bool
 	ch      *Channel
 	err     error
+	ended   chan struct{} // StartCall's: closed when the call has returned
 }
 
 // NewPending makes a Pending that has not started. The readiness pipe is
@@ -36,6 +37,19 @@ func (p *Pending) Start(token uint64, open func() (*Channel, error)) {
 		ch, err := open()
 		p.finish(token, ch, err)
 	}, func(e *Error) { p.finish(token, nil, e) })
+}
+
+// StartCall runs call, a call that opens no channel, on a goroutine of its
+// own and posts token when it has returned, as Start does. For a call that
+// writes into its caller's memory (a C export's out-parameters): Drop
+// waits for it to return, so that nothing is written after the caller was
+// told it may free that memory. Call it once, instead of Start.
+func (p *Pending) StartCall(token uint64, call func() error) {
+	p.ended = make(chan struct{})
+	p.Start(token, func() (*Channel, error) {
+		defer close(p.ended)
+		return nil, call()
+	})
 }
 
 // finish records the call's result and posts token, or closes the channel
@@ -76,13 +90,17 @@ func (p *Pending) Result() (ch *Channel, done bool, err error) {
 
 // Drop abandons the call: a channel it opens, or opened and nobody took, is
 // closed and released. The call itself is not cut short (it ends as it
-// would: with the server's answer, its timeout or the client's close).
+// would: with the server's answer, its timeout or the client's close); one
+// started by StartCall is waited for.
 func (p *Pending) Drop() {
 	p.mu.Lock()
 	p.dropped = true
 	ch := p.ch
 	p.ch = nil
 	p.mu.Unlock()
+	if p.ended != nil {
+		<-p.ended
+	}
 	if ch != nil {
 		ch.Release()
 	}

@@ -1737,8 +1737,10 @@ int gossh_pending_take(gossh_pending *p, int *done, gossh_channel **out, gossh_e
 /*
  * gossh_pending_free — releases a pending. If its open is still running,
  * it runs on and the channel it opens is closed; a channel it opened that
- * was not taken is closed. No record is written after this. NULL and
- * repeats are no-ops.
+ * was not taken is closed. A call that writes into the caller's memory (the
+ * twins of "SFTP in the background") is waited for instead: this blocks
+ * until it has returned. No record is written after this. NULL and repeats
+ * are no-ops.
  */
 void gossh_pending_free(gossh_pending *p);
 
@@ -2273,6 +2275,114 @@ int gossh_sftp_get_dir(gossh_sftp *s, const char *remote, const char *local, int
 int gossh_sftp_put_dir(gossh_sftp *s, const char *local, const char *remote, int flags,
                        gossh_progress_cb cb, void *userdata, int timeout_ms,
                        gossh_error **err);
+
+/*
+ * SFTP in the background.  Every SFTP call that waits on the server has a
+ * _pending twin for an event loop (Node: four pool threads, so twenty
+ * stat()s over a slow link took five round trips in a row): the same
+ * arguments, then `gossh_pending **pending` before the error slot. The twin
+ * returns at once; the library runs the blocking call (its checks
+ * included) and writes the pending's handle value to the readiness pipe
+ * when it has returned, and gossh_pending_take then returns what it
+ * returned (its code and error; *out is always NULL). Strings and
+ * gossh_sftp_attrs arguments are copied before the twin returns. Out-
+ * parameters and data buffers (the out, n, nread, written, pos and size
+ * pointers, a read's or write's buf, dir_read's entries) are the caller's
+ * memory, written or read by the call as the blocking one does them: they
+ * must stay valid until the record has come (gossh_pending_take says done)
+ * or gossh_pending_free has returned, which waits for the call to return. A
+ * progress callback is made from a library thread. The twin itself returns
+ * 0 and *pending (caller frees with gossh_pending_free), or GOSSH_E_INVALID
+ * (NULL pending) or GOSSH_E_IO (no readiness pipe).
+ *
+ *   gossh_sftp_attrs a;
+ *   gossh_pending *p;
+ *   gossh_sftp_stat_pending(s, path, -1, &a, &p, NULL);  // path may be freed now
+ *   ... the pipe says p ...
+ *   int done; gossh_channel *none;
+ *   rc = gossh_pending_take(p, &done, &none, &err);      // done 1: rc as gossh_sftp_stat's, a filled
+ *   gossh_pending_free(p);
+ */
+int gossh_client_open_sftp_pending(gossh_client *c, int timeout_ms, gossh_sftp **out,
+                                   gossh_pending **pending, gossh_error **err);
+int gossh_sftp_stat_pending(gossh_sftp *s, const char *path, int timeout_ms, gossh_sftp_attrs *out,
+                            gossh_pending **pending, gossh_error **err);
+int gossh_sftp_lstat_pending(gossh_sftp *s, const char *path, int timeout_ms, gossh_sftp_attrs *out,
+                             gossh_pending **pending, gossh_error **err);
+int gossh_sftp_setstat_pending(gossh_sftp *s, const char *path, const gossh_sftp_attrs *attrs,
+                               int timeout_ms, gossh_pending **pending, gossh_error **err);
+int gossh_sftp_mkdir_pending(gossh_sftp *s, const char *path, uint32_t mode, int timeout_ms,
+                             gossh_pending **pending, gossh_error **err);
+int gossh_sftp_makedirs_pending(gossh_sftp *s, const char *path, uint32_t mode, int timeout_ms,
+                                gossh_pending **pending, gossh_error **err);
+int gossh_sftp_rmdir_pending(gossh_sftp *s, const char *path, int timeout_ms,
+                             gossh_pending **pending, gossh_error **err);
+int gossh_sftp_remove_pending(gossh_sftp *s, const char *path, int timeout_ms,
+                              gossh_pending **pending, gossh_error **err);
+int gossh_sftp_rmtree_pending(gossh_sftp *s, const char *path, int timeout_ms,
+                              gossh_pending **pending, gossh_error **err);
+int gossh_sftp_rename_pending(gossh_sftp *s, const char *oldpath, const char *newpath, int flags,
+                              int timeout_ms, gossh_pending **pending, gossh_error **err);
+int gossh_sftp_symlink_pending(gossh_sftp *s, const char *target, const char *linkpath,
+                               int timeout_ms, gossh_pending **pending, gossh_error **err);
+int gossh_sftp_hardlink_pending(gossh_sftp *s, const char *oldpath, const char *newpath,
+                                int timeout_ms, gossh_pending **pending, gossh_error **err);
+int gossh_sftp_copy_pending(gossh_sftp *s, const char *src, const char *dst, int timeout_ms,
+                            gossh_pending **pending, gossh_error **err);
+int gossh_sftp_readlink_pending(gossh_sftp *s, const char *path, int timeout_ms, char **out,
+                                gossh_pending **pending, gossh_error **err);
+int gossh_sftp_realpath_pending(gossh_sftp *s, const char *path, int timeout_ms, char **out,
+                                gossh_pending **pending, gossh_error **err);
+int gossh_sftp_statvfs_pending(gossh_sftp *s, const char *path, int timeout_ms,
+                               gossh_sftp_statvfs_t *out, gossh_pending **pending,
+                               gossh_error **err);
+int gossh_sftp_opendir_pending(gossh_sftp *s, const char *path, int timeout_ms,
+                               gossh_sftp_dir **out, gossh_pending **pending, gossh_error **err);
+int gossh_sftp_glob_pending(gossh_sftp *s, const char *pattern, int timeout_ms,
+                            gossh_sftp_dir **out, gossh_pending **pending, gossh_error **err);
+int gossh_sftp_dir_read_pending(gossh_sftp_dir *d, gossh_sftp_entry *entries, size_t cap,
+                                int timeout_ms, size_t *n, gossh_pending **pending,
+                                gossh_error **err);
+int gossh_sftp_open_pending(gossh_sftp *s, const char *path, int flags, uint32_t mode,
+                            int timeout_ms, gossh_sftp_file **out, gossh_pending **pending,
+                            gossh_error **err);
+int gossh_sftp_file_read_pending(gossh_sftp_file *f, void *buf, size_t cap, int timeout_ms,
+                                 size_t *nread, gossh_pending **pending, gossh_error **err);
+int gossh_sftp_file_pread_pending(gossh_sftp_file *f, void *buf, size_t cap, uint64_t offset,
+                                  int timeout_ms, size_t *nread, gossh_pending **pending,
+                                  gossh_error **err);
+int gossh_sftp_file_write_pending(gossh_sftp_file *f, const void *buf, size_t len, int timeout_ms,
+                                  size_t *written, gossh_pending **pending, gossh_error **err);
+int gossh_sftp_file_pwrite_pending(gossh_sftp_file *f, const void *buf, size_t len, uint64_t offset,
+                                   int timeout_ms, size_t *written, gossh_pending **pending,
+                                   gossh_error **err);
+int gossh_sftp_file_seek_pending(gossh_sftp_file *f, int64_t offset, int whence, int timeout_ms,
+                                 uint64_t *pos, gossh_pending **pending, gossh_error **err);
+int gossh_sftp_file_flush_pending(gossh_sftp_file *f, int timeout_ms, gossh_pending **pending,
+                                  gossh_error **err);
+int gossh_sftp_file_stat_pending(gossh_sftp_file *f, int timeout_ms, gossh_sftp_attrs *out,
+                                 gossh_pending **pending, gossh_error **err);
+int gossh_sftp_file_setstat_pending(gossh_sftp_file *f, const gossh_sftp_attrs *attrs,
+                                    int timeout_ms, gossh_pending **pending, gossh_error **err);
+int gossh_sftp_file_sync_pending(gossh_sftp_file *f, int timeout_ms, gossh_pending **pending,
+                                 gossh_error **err);
+int gossh_sftp_file_check_pending(gossh_sftp_file *f, const char *algorithm, uint64_t offset,
+                                  uint64_t length, int timeout_ms, char **out,
+                                  gossh_pending **pending, gossh_error **err);
+int gossh_sftp_file_close_pending(gossh_sftp_file *f, int timeout_ms, gossh_pending **pending,
+                                  gossh_error **err);
+int gossh_sftp_get_pending(gossh_sftp *s, const char *remote, const char *local, int flags,
+                           gossh_progress_cb cb, void *userdata, int timeout_ms, uint64_t *size,
+                           gossh_pending **pending, gossh_error **err);
+int gossh_sftp_put_pending(gossh_sftp *s, const char *local, const char *remote, int flags,
+                           gossh_progress_cb cb, void *userdata, int timeout_ms, uint64_t *size,
+                           gossh_pending **pending, gossh_error **err);
+int gossh_sftp_get_dir_pending(gossh_sftp *s, const char *remote, const char *local, int flags,
+                               gossh_progress_cb cb, void *userdata, int timeout_ms,
+                               gossh_pending **pending, gossh_error **err);
+int gossh_sftp_put_dir_pending(gossh_sftp *s, const char *local, const char *remote, int flags,
+                               gossh_progress_cb cb, void *userdata, int timeout_ms,
+                               gossh_pending **pending, gossh_error **err);
 
 /* ------------------------------------------------------------------------ */
 /* Fan-out: one command on many hosts                                        */

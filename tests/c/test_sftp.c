@@ -4,7 +4,8 @@
  * section, round trips compared byte for byte (64 MiB through several
  * channels), the errors (ENOENT, EACCES, a directory where a file is
  * expected), progress and cancel, 32 concurrent transfers on one session,
- * closing from another thread, a connection cut mid-get and mid-put by
+ * closing from another thread, the _pending twins driven by the readiness
+ * pipe, a connection cut mid-get and mid-put by
  * build/gossh-faultproxy (GOSSH_FAULTPROXY), and bad handles and NULLs.
  *
  *   make build/tests/test_sftp build/gossh-faultproxy && testenv/with-sshd.sh build/tests/test_sftp
@@ -837,6 +838,152 @@ static void test_faults(void) {
 
 /* ------------------------------------------------------- bad arguments -- */
 
+/* The _pending twins ("SFTP in the background"), driven only by the
+ * readiness pipe and gossh_pending_take: bad input; then 3 rounds of many
+ * calls in flight at once on one session, each a twin whose string
+ * arguments are overwritten right after it returns (the library copied
+ * them): a stat per file, a pwrite per region of one file (then a pread of
+ * each, compared), a stat of a missing path (the blocking call's error), a
+ * realpath and an open; and a pending freed before its record, which must
+ * wait for the call (its attrs are filled when gossh_pending_free
+ * returns). */
+#define NPEND 24
+static int pending_efd = -1;
+
+/* Waits (poll on the pipe, 30 s at most) until every pending in ps[0..n)
+ * is done, taking each once: codes in rcs, errors in errs. */
+static void await_pendings(gossh_pending **ps, int n, int *rcs, gossh_error **errs, const char *what) {
+    int done[NPEND * 2] = {0}, left = n;
+    for (int spins = 0; left > 0 && spins < 3000; spins++) {
+        struct pollfd pfd = {pending_efd, POLLIN, 0};
+        if (poll(&pfd, 1, 10) <= 0) continue;
+        uint64_t recs[64];
+        ssize_t got = read(pending_efd, recs, sizeof recs);
+        for (ssize_t r = 0; r < got / 8; r++) {
+            for (int i = 0; i < n; i++) {
+                if (done[i] || recs[r] != (uint64_t)(uintptr_t)ps[i]) continue;
+                int fin = 0;
+                gossh_channel *none = (gossh_channel *)1;
+                errs[i] = NULL;
+                rcs[i] = gossh_pending_take(ps[i], &fin, &none, &errs[i]);
+                CHECK(fin == 1 && none == NULL, "%s %d: done with its record, no channel", what, i);
+                done[i] = 1;
+                left--;
+            }
+        }
+    }
+    CHECK(left == 0, "%s: %d of %d pendings never wrote their record", what, left, n);
+}
+
+static void test_pending(gossh_sftp *s) {
+    gossh_error *e = NULL;
+    OK(gossh_events_fd(&pending_efd, E));
+    gossh_sftp_attrs a;
+    WANT(gossh_sftp_stat_pending(s, rdir, T, &a, NULL, &e), e, GOSSH_E_INVALID);
+
+    static unsigned char data[NPEND][4096];
+    for (int i = 0; i < NPEND; i++) memset(data[i], 'a' + i, sizeof data[i]);
+    for (int round = 0; round < 3; round++) {
+        char name[64];
+        snprintf(name, sizeof name, "pend-%d", round);
+        char path[700];
+        snprintf(path, sizeof path, "%s", rpath(name));
+        gossh_sftp_file *f = NULL;
+        OK(gossh_sftp_open(s, path, GOSSH_SFTP_WRITE | GOSSH_SFTP_READ | GOSSH_SFTP_CREAT | GOSSH_SFTP_TRUNC, 0644, T, &f, E));
+        if (!f) return;
+
+        /* Writes of every region at once. */
+        gossh_pending *ps[NPEND * 2];
+        int rcs[NPEND * 2];
+        gossh_error *errs[NPEND * 2];
+        size_t counts[NPEND];
+        for (int i = 0; i < NPEND; i++) {
+            counts[i] = 0;
+            ps[i] = NULL;
+            e = NULL;
+            int rc = gossh_sftp_file_pwrite_pending(f, data[i], sizeof data[i], (uint64_t)i * sizeof data[i], T,
+                                                    &counts[i], &ps[i], &e);
+            CHECK(rc == 0 && ps[i], "round %d: pwrite_pending %d: %d %s", round, i, rc, msg(e));
+            gossh_error_free(e);
+        }
+        await_pendings(ps, NPEND, rcs, errs, "pwrite");
+        for (int i = 0; i < NPEND; i++) {
+            CHECK(rcs[i] == 0 && counts[i] == sizeof data[i], "round %d: pwrite %d: %d, %zu bytes: %s", round, i,
+                  rcs[i], counts[i], msg(errs[i]));
+            gossh_error_free(errs[i]);
+            gossh_pending_free(ps[i]);
+        }
+
+        /* Reads of every region, stats, a missing path, a realpath and an
+         * open, all at once; every path argument overwritten at once. */
+        static unsigned char back[NPEND][4096];
+        gossh_sftp_attrs attrs[NPEND];
+        char *real = NULL;
+        gossh_sftp_file *f2 = NULL;
+        int k = 0;
+        for (int i = 0; i < NPEND; i++, k++) {
+            counts[i] = 0;
+            memset(back[i], 0, sizeof back[i]);
+            CHECK(gossh_sftp_file_pread_pending(f, back[i], sizeof back[i], (uint64_t)i * sizeof back[i], T,
+                                                &counts[i], &ps[k], NULL) == 0, "pread_pending %d", i);
+        }
+        for (int i = 0; i < NPEND - 3; i++, k++) {
+            memset(&attrs[i], 0, sizeof attrs[i]);
+            CHECK(gossh_sftp_stat_pending(s, path, T, &attrs[i], &ps[k], NULL) == 0, "stat_pending %d", i);
+        }
+        char missing[700];
+        snprintf(missing, sizeof missing, "%s", rpath("no-such-file"));
+        int k_missing = k;
+        CHECK(gossh_sftp_stat_pending(s, missing, T, &attrs[NPEND - 3], &ps[k++], NULL) == 0, "stat_pending missing");
+        memset(missing, 'x', sizeof missing - 1);
+        int k_real = k;
+        CHECK(gossh_sftp_realpath_pending(s, path, T, &real, &ps[k++], NULL) == 0, "realpath_pending");
+        int k_open = k;
+        CHECK(gossh_sftp_open_pending(s, path, GOSSH_SFTP_READ, 0, T, &f2, &ps[k++], NULL) == 0, "open_pending");
+        char saved[700];
+        memcpy(saved, path, sizeof saved);
+        memset(path, 'y', sizeof path - 1); /* the library copied it */
+        path[sizeof path - 1] = 0;
+        await_pendings(ps, k, rcs, errs, "reads");
+        for (int i = 0; i < NPEND; i++)
+            CHECK(rcs[i] == 0 && counts[i] == sizeof back[i] && memcmp(back[i], data[i], sizeof back[i]) == 0,
+                  "round %d: pread %d: %d, %zu bytes, same data: %s", round, i, rcs[i], counts[i], msg(errs[i]));
+        for (int i = 0; i < NPEND - 3; i++)
+            CHECK(rcs[NPEND + i] == 0 && attrs[i].size == (uint64_t)NPEND * sizeof data[0],
+                  "round %d: stat %d: %d size %llu: %s", round, i, rcs[NPEND + i],
+                  (unsigned long long)attrs[i].size, msg(errs[NPEND + i]));
+        want_sftp(__LINE__, rcs[k_missing], errs[k_missing], "ENOENT");
+        errs[k_missing] = NULL;
+        CHECK(rcs[k_real] == 0 && real && strstr(saved, real) != NULL, "round %d: realpath %s of %s: %s", round,
+              real ? real : "(null)", saved, msg(errs[k_real]));
+        CHECK(rcs[k_open] == 0 && f2, "round %d: open_pending gave a file: %s", round, msg(errs[k_open]));
+        for (int i = 0; i < k; i++) {
+            gossh_error_free(errs[i]);
+            gossh_pending_free(ps[i]);
+        }
+        gossh_free(real);
+        gossh_sftp_file_free(f2);
+
+        /* Freed before its record: the free waits for the call. */
+        gossh_pending *dropped = NULL;
+        memset(&a, 0, sizeof a);
+        CHECK(gossh_sftp_stat_pending(s, saved, T, &a, &dropped, NULL) == 0 && dropped, "the dropped stat started");
+        gossh_pending_free(dropped);
+        CHECK(a.size == (uint64_t)NPEND * sizeof data[0], "round %d: attrs filled when gossh_pending_free returned (size %llu)",
+              round, (unsigned long long)a.size);
+        uint64_t recs[16];
+        struct pollfd pfd = {pending_efd, POLLIN, 0};
+        while (poll(&pfd, 1, 50) > 0) {
+            ssize_t got = read(pending_efd, recs, sizeof recs);
+            for (ssize_t r = 0; r < got / 8; r++)
+                CHECK(recs[r] != (uint64_t)(uintptr_t)dropped, "round %d: a record for a freed pending", round);
+            if (got <= 0) break;
+        }
+        OK(gossh_sftp_file_close(f, T, E));
+        gossh_sftp_file_free(f);
+    }
+}
+
 static void test_bad_handles(gossh_client *c, gossh_sftp *s) {
     gossh_error *e = NULL;
     gossh_sftp_attrs a;
@@ -1116,6 +1263,7 @@ int main(void) {
     test_transfers(s);
     test_dirs(s);
     test_concurrent(s);
+    test_pending(s);
     test_bad_handles(c, s);
     test_session_close(c);
     test_close_from_thread();

@@ -396,6 +396,28 @@ function declare(proto, optional) {
 for (const proto of PROTOTYPES) declare(proto, false);
 for (const proto of SFTP_PROTOTYPES) declare(proto, true);
 
+// The _pending twin of every SFTP call that waits on the server (those with
+// a timeout_ms; gossh.h "SFTP in the background"): the call's parameters
+// with each out-parameter a plain pointer to memory this side allocates
+// (the library fills it in the background) and a pending before the error
+// slot. pendingOuts[twin]: the out-parameters' positions and the types
+// they point to, for lib/pending.js's callPending.
+const pendingOuts = {};
+for (const proto of SFTP_PROTOTYPES) {
+  const m = /^int (gossh_[a-z0-9_]+)\((.*)\)$/.exec(proto);
+  if (!m || !/\bint timeout_ms\b/.test(m[2])) continue;
+  const outs = [];
+  const params = m[2].split(',').map((p) => p.trim()).slice(0, -1).map((p, index) => {
+    const o = /^_Out_\s+(.+?)\s*(\*+)\s*(\w+)$/.exec(p);
+    if (!o) return p;
+    outs.push({ index, type: `${o[1]} ${'*'.repeat(o[2].length - 1)}`.trim() });
+    return `void *${o[3]}`;
+  });
+  const twin = `${m[1]}_pending`;
+  declare(`int ${twin}(${[...params, '_Out_ gossh_pending **pending', '_Out_ gossh_error **err'].join(', ')})`, true);
+  if (fn[twin]) pendingOuts[twin] = outs;
+}
+
 /** Throws if the loaded library lacks an (optional) function. */
 function need(name) {
   if (!fn[name]) {
@@ -664,6 +686,7 @@ module.exports = {
   unregisterCallback,
   need,
   has: (name) => Boolean(fn[name]),
+  pendingOuts,
   SftpAttrs,
   SftpEntry,
   GroupResultInfo,

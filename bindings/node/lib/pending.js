@@ -20,7 +20,14 @@ const events = require('./events');
 function openPending(name, ...args) {
   const out = [null];
   native.callSync(name, ...args, out);
-  const p = out[0];
+  return settled(out[0]);
+}
+
+/**
+ * Resolves with the channel handle pending p gave (null if none) when its
+ * record comes, or rejects with its error; frees p.
+ */
+function settled(p) {
   return new Promise((resolve, reject) => {
     let key = null;
     events.hold();
@@ -44,4 +51,39 @@ function openPending(name, ...args) {
   });
 }
 
-module.exports = { openPending };
+/**
+ * callAsync's twin without a thread (gossh.h "SFTP in the background"):
+ * runs `name` through its _pending twin, with the same arguments (the
+ * out-parameters, one-element arrays or objects, are filled in when it
+ * resolves), and resolves with 0 or rejects with the call's error. The
+ * out-parameters live in memory allocated here until the record comes;
+ * buffers in `args` are kept alive by this call's closure meanwhile. With a
+ * library that has no twin for `name`, it is callAsync.
+ */
+async function callPending(name, ...args) {
+  const twin = `${name}_pending`;
+  const outs = native.pendingOuts[twin];
+  if (!outs) return native.callAsync(name, ...args);
+  const mem = outs.map((o) => native.koffi.alloc(o.type, 1));
+  try {
+    const call = args.slice();
+    outs.forEach((o, i) => { call[o.index] = mem[i]; });
+    const pending = [null];
+    native.callSync(twin, ...call, pending);
+    await settled(pending[0]);
+    outs.forEach((o, i) => {
+      // As an array of one: koffi tags a pointer read that way with its
+      // type (a plain decode gives an untagged External that typed
+      // parameters refuse).
+      const v = native.koffi.decode(mem[i], o.type, 1)[0];
+      const slot = args[o.index];
+      if (Array.isArray(slot)) slot[0] = v;
+      else if (slot && typeof slot === 'object') Object.assign(slot, v);
+    });
+    return 0;
+  } finally {
+    for (const m of mem) native.koffi.free(m);
+  }
+}
+
+module.exports = { openPending, callPending };

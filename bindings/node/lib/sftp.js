@@ -8,10 +8,9 @@
 // fs errors. Packet sizes, pipelining, read-ahead, the number of channels of
 // a transfer, size checks and temporary files are libgossh's.
 //
-// Every call that talks to the server is made through koffi's `.async`
-// form (libuv's thread pool): a synchronous call from the main thread costs
-// about 100 µs, and an SFTP call can wait behind another on the same file.
-// Data moves in large calls: read streams read at least 64 KiB per call,
+// Every call that talks to the server is started in the library (see
+// Threads below) and its result taken when its record comes. Data moves in
+// large calls: read streams read at least 64 KiB per call,
 // write streams gather writes into calls of at least 1 MiB, readFile and
 // writeFile move up to 4 MiB per call (and look at their AbortSignal
 // between calls).
@@ -25,8 +24,8 @@
 // Progress and cancellation. gossh_sftp_get/put(_dir) take a progress
 // callback. koffi runs a registered JS callback called from a Go thread by
 // queueing it to the main thread; the Go thread waits for its return value.
-// That is safe here because the transfer itself runs asynchronously, so the
-// main thread is free to run the callback. So the callback both reports
+// That is safe here because the transfer itself runs in the background, so
+// the main thread is free to run the callback. So the callback both reports
 // progress (onProgress(done, total)) and answers the library's "go on?"
 // synchronously: 0 once the AbortSignal is aborted (or the session is
 // closing, or onProgress threw), which cancels the transfer
@@ -37,15 +36,20 @@
 // busy main thread slows the transfer; an abort takes effect at the next
 // report.
 //
-// Threads. A whole-file transfer holds one thread-pool thread for its whole
-// length, and everything else of this binding (channel reads, SFTP
-// requests) and of Node (fs, dns, zlib) needs that pool too: four
-// transfers on libuv's default four threads stalled an exec() until one of
-// them ended. So at most half the pool (UV_THREADPOOL_SIZE, default 4: two)
-// runs transfers at once; the others wait here, in order, and all complete
-// (each is itself split over several channels by libgossh, so running more
-// at once would not move more bytes). An AbortSignal or close() also ends a
-// transfer that is still waiting.
+// Threads. A call that waits on the server runs either on libuv's pool
+// (koffi's .async) or in the library through its _pending twin
+// (lib/pending.js, gossh.h "SFTP in the background"). A pool call costs
+// less when the pool is free: the main thread never enters the library,
+// whose Go runtime then has its one P for the call's own work; a twin
+// started from the main thread leaves that P with the main thread until
+// the runtime takes it back (on loopback a sequential stat took ~0.2 ms
+// longer). But a pool call holds a pool thread until the server answers,
+// the pool has four threads and they are the program's too (fs, dns,
+// zlib): twenty stat()s over a 50 ms link took five round trips in a row,
+// and whole-file transfers held threads for their whole length. So calls
+// run on the pool while fewer than POOL_SHARE of this module's are in
+// flight there, and in the background beyond that; transfers (and the
+// session's open) always run in the background. Any number run at once.
 
 const { Readable, Writable } = require('stream');
 const native = require('./native');
@@ -53,7 +57,32 @@ const {
   ClosedError, InvalidArgumentError, SFTPError, AbortError,
 } = require('./errors');
 
-const { koffi, callAsync, callVoidAsync, takeString } = native;
+const { koffi, callVoidAsync, takeString } = native;
+const { callPending } = require('./pending');
+
+const POOL_SHARE = 2; // at most this many SFTP calls hold pool threads (see "Threads")
+let onPool = 0;
+
+/**
+ * Calls `name` as callAsync would (out-parameters filled in when it
+ * resolves): on the pool while it has room for this module, else in the
+ * background.
+ */
+function call(name, ...args) {
+  if (onPool >= POOL_SHARE) return callPending(name, ...args);
+  onPool++;
+  return native.callAsync(name, ...args).finally(() => { onPool--; });
+}
+
+/**
+ * Releases a file or directory handle at once, resolving when done: their
+ * _free never blocks (the library closes them on a thread of its own), so
+ * they need no pool thread.
+ */
+function freeNow(name, h) {
+  native.fn[name](h);
+  return Promise.resolve();
+}
 
 // Header constants (gossh.h), copied as the prototypes are.
 const ATTR_SIZE = 0x1;
@@ -183,54 +212,6 @@ function checkPosition(position) {
   if (position === undefined || position === null || position === -1 || position === -1n) return;
   if ((Number.isInteger(position) && position >= 0) || (typeof position === 'bigint' && position >= 0n)) return;
   throw new RangeError('position must be a non-negative integer, or null for the file\'s own offset');
-}
-
-/** A FIFO of slots for whole-file transfers (see "Threads" above). */
-const transfers = { max: 0, used: 0, queue: [] };
-
-function transferSlots() {
-  if (!transfers.max) {
-    // libuv reads UV_THREADPOOL_SIZE when its pool starts (1..1024, default 4).
-    const n = parseInt(process.env.UV_THREADPOOL_SIZE, 10);
-    const pool = Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
-    transfers.max = Math.max(1, Math.floor(pool / 2));
-  }
-  return transfers.max;
-}
-
-/**
- * Waits for a transfer slot; resolves with its release function. Rejects
- * with AbortError if signal fires first, with ClosedError if the session
- * closes first.
- */
-function acquireTransfer(signal, session) {
-  const release = () => {
-    transfers.used--;
-    const next = transfers.queue.shift();
-    if (next) next();
-  };
-  if (transfers.used < transferSlots()) {
-    transfers.used++;
-    return Promise.resolve(release);
-  }
-  return new Promise((resolve, reject) => {
-    const leave = () => {
-      const i = transfers.queue.indexOf(start);
-      if (i >= 0) transfers.queue.splice(i, 1);
-      if (signal) signal.removeEventListener('abort', onAbort);
-      session._waiters.delete(onClose);
-    };
-    const start = () => {
-      leave();
-      transfers.used++;
-      resolve(release);
-    };
-    const onAbort = () => { leave(); reject(abortError(signal)); };
-    const onClose = () => { leave(); reject(new ClosedError('the SFTP session is closed', 'GOSSH_E_CLOSED')); };
-    transfers.queue.push(start);
-    if (signal) signal.addEventListener('abort', onAbort, { once: true });
-    session._waiters.add(onClose);
-  });
 }
 
 const num = (v) => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v) : v);
@@ -364,9 +345,9 @@ function optionsOf(options, name) {
 // Native handles left to the garbage collector are released on the thread
 // pool (a call into Go from the main thread costs ~100 us; the releases
 // themselves never wait for the server).
-const fileFinalizer = new FinalizationRegistry((h) => { callVoidAsync('gossh_sftp_file_free', h); });
+const fileFinalizer = new FinalizationRegistry((h) => { freeNow('gossh_sftp_file_free', h); });
 const dirFinalizer = new FinalizationRegistry((s) => {
-  callVoidAsync('gossh_sftp_dir_free', s.handle);
+  freeNow('gossh_sftp_dir_free', s.handle);
   if (s.entries) { try { koffi.free(s.entries); } catch (_) { /* ignore */ } }
 });
 const sftpFinalizer = new FinalizationRegistry((h) => { callVoidAsync('gossh_sftp_free', h); });
@@ -392,7 +373,7 @@ class Dir {
     if (!s.entries) s.entries = koffi.alloc(native.SftpEntry, DIR_BATCH);
     const n = [0];
     try {
-      await callAsync('gossh_sftp_dir_read', s.handle, s.entries, DIR_BATCH, this._sftp._timeout, n);
+      await call('gossh_sftp_dir_read', s.handle, s.entries, DIR_BATCH, this._sftp._timeout, n);
     } catch (e) {
       throw decorate(e, this._isGlob ? 'glob' : 'scandir', this.path);
     }
@@ -445,7 +426,7 @@ class Dir {
     const s = this._state;
     // A batch still being read finishes first: it writes into s.entries.
     this._closePromise = (this._reading ? this._reading.catch(() => {}) : Promise.resolve())
-      .then(() => callVoidAsync('gossh_sftp_dir_free', s.handle))
+      .then(() => freeNow('gossh_sftp_dir_free', s.handle))
       .then(() => { if (s.entries) { koffi.free(s.entries); s.entries = null; } });
     return this._closePromise;
   }
@@ -492,7 +473,7 @@ class FileHandle {
   async _call(syscall, name, ...args) {
     const h = this._h();
     try {
-      return await callAsync(name, h, ...args);
+      return await call(name, h, ...args);
     } catch (e) {
       throw decorate(e, syscall, this.path);
     }
@@ -714,8 +695,8 @@ class FileHandle {
     const h = this._handle;
     // The session's timeout bounds the close (GOSSH_E_TIMEOUT then: the data
     // may not all have arrived); the handle is released after it.
-    const closing = callAsync('gossh_sftp_file_close', h, this._sftp._timeout);
-    const released = closing.then(() => {}, () => {}).then(() => callVoidAsync('gossh_sftp_file_free', h));
+    const closing = call('gossh_sftp_file_close', h, this._sftp._timeout);
+    const released = closing.then(() => {}, () => {}).then(() => freeNow('gossh_sftp_file_free', h));
     this._closePromise = closing.then(() => released, (e) => { throw decorate(e, 'close', this.path); });
     return this._closePromise;
   }
@@ -729,7 +710,7 @@ class FileHandle {
     if (this._closePromise) { this._closePromise.catch(() => {}); return; }
     this._closed = true;
     fileFinalizer.unregister(this);
-    this._closePromise = callVoidAsync('gossh_sftp_file_free', this._handle);
+    this._closePromise = freeNow('gossh_sftp_file_free', this._handle);
   }
 
   [Symbol.asyncDispose || Symbol.for('nodejs.asyncDispose')]() {
@@ -942,7 +923,6 @@ class SFTP {
     this._closed = false;
     this._closePromise = null;
     this._pending = new Set();
-    this._waiters = new Set(); // transfers waiting for a slot: rejected by close()
     this._hook = () => this._detach();
     client._onClose(this._hook);
     sftpFinalizer.register(this, handle, this);
@@ -955,7 +935,7 @@ class SFTP {
 
   /** One library call on the session handle; errors get fs's shape. */
   async _call(syscall, path, dest, name, ...args) {
-    const p = callAsync(name, this._h(), ...args);
+    const p = call(name, this._h(), ...args);
     this._pending.add(p);
     try {
       return await p;
@@ -1181,7 +1161,7 @@ class SFTP {
     const out = [null];
     await this._call('open', path, null, 'gossh_sftp_open', path, f, m, this._timeout, out);
     if (this._closed) {
-      callVoidAsync('gossh_sftp_file_free', out[0]);
+      freeNow('gossh_sftp_file_free', out[0]);
       throw new ClosedError('the SFTP session is closed', 'GOSSH_E_CLOSED');
     }
     return new FileHandle(this, out[0], path, f);
@@ -1248,18 +1228,6 @@ class SFTP {
       throw new TypeError('onProgress must be a function (done, total) => void');
     }
     checkSignal(signal);
-    this._h();
-    const release = await acquireTransfer(signal, this);
-    try {
-      return await this._transferNow(name, syscall, src, dst, o, withSize);
-    } finally {
-      release();
-    }
-  }
-
-  async _transferNow(name, syscall, src, dst, o, withSize) {
-    const { onProgress, signal } = o;
-    checkSignal(signal);
     const h = this._h();
     let flags = 0;
     if (o.resume) flags |= XFER_RESUME;
@@ -1283,7 +1251,7 @@ class SFTP {
     const size = [0];
     const args = [h, src, dst, flags, cb, null, timeout];
     if (withSize) args.push(size);
-    const p = callAsync(name, ...args);
+    const p = callPending(name, ...args);
     this._pending.add(p);
     try {
       await p;
@@ -1360,7 +1328,6 @@ class SFTP {
   close() {
     if (this._closePromise) return this._closePromise;
     this._closed = true;
-    for (const w of [...this._waiters]) w();
     this._closePromise = (async () => {
       // Asynchronous, falling back to a synchronous call if the thread pool
       // is full of this session's own blocking calls (which the close ends).
@@ -1375,7 +1342,6 @@ class SFTP {
   _detach() {
     if (!this._closePromise) {
       this._closed = true;
-      for (const w of [...this._waiters]) w();
       this._closePromise = Promise.allSettled([...this._pending]).then(() => this._release());
     }
     return this._closePromise;
@@ -1432,7 +1398,7 @@ async function openSftp(client, options) {
     timeout = o.timeout;
   }
   const out = [null];
-  await callAsync('gossh_client_open_sftp', client._handle, timeout, out);
+  await callPending('gossh_client_open_sftp', client._handle, timeout, out);
   const h = out[0];
   if (client._closed) {
     callVoidAsync('gossh_sftp_free', h);

@@ -1,8 +1,10 @@
 'use strict';
-// Connects and channel opens without libuv's thread pool (lib/pending.js,
-// gossh.h "Opening in the background"): with every pool thread held by the
-// program's own work, connect (plain, through a jump host, over a sock), exec,
-// spawn and forwardOut still complete; many opens
+// Connects, channel opens and SFTP calls without libuv's thread pool
+// (lib/pending.js, gossh.h "Opening in the background" and "SFTP in the
+// background"): with every pool thread held by the program's own work,
+// connect (plain, through a jump host, over a sock), exec, spawn and
+// forwardOut still complete, and SFTP (the session, path calls, file reads
+// and writes, streams, transfers) with all but its share of two; many opens
 // run at once; refusals and closes come back as the right errors; and no
 // open leaves a registered target or a hold on the event loop behind.
 const test = require('node:test');
@@ -12,6 +14,7 @@ const net = require('net');
 const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
+const crypto = require('crypto');
 const { Client, SSHError, ClosedError } = require('..');
 const events = require('../lib/events');
 const { connectOptions } = require('../testing/helpers');
@@ -25,10 +28,13 @@ test.after(async () => {
   if (client) await client.close();
 });
 
-/** Holds every libuv pool thread: each opens a FIFO nobody writes to yet. */
-function holdThePool() {
+/**
+ * Holds every libuv pool thread but `spare`: each opens a FIFO nobody
+ * writes to yet.
+ */
+function holdThePool(spare = 0) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-pool-'));
-  const n = Number(process.env.UV_THREADPOOL_SIZE || 4);
+  const n = Number(process.env.UV_THREADPOOL_SIZE || 4) - spare;
   const fifos = [];
   const reads = [];
   for (let i = 0; i < n; i++) {
@@ -190,4 +196,66 @@ test('opens in flight when the client closes end with ClosedError', async () => 
     }
     assert.ok(results.some((r) => r.reason instanceof ClosedError), 'at least one open was ended by the close');
   }
+});
+
+// lib/sftp.js's POOL_SHARE: the pool threads SFTP calls may take at once
+// (the rest run in the background).
+const SFTP_POOL_SHARE = 2;
+
+test('SFTP completes while the program holds the pool but its share, many calls at once', async () => {
+  const before = events.stats();
+  const release = holdThePool(SFTP_POOL_SHARE);
+  const local = fs.mkdtempSync(path.join(os.tmpdir(), 'gossh-pool-sftp-'));
+  let sftp;
+  try {
+    sftp = await within(20000, 'sftp()', client.sftp());
+    const home = await within(20000, 'realpath', sftp.realpath('.'));
+    const dir = `${home}/gossh-node-pool-${process.pid}`;
+    await within(20000, 'mkdir', sftp.mkdir(dir));
+    const data = crypto.randomBytes(3 << 20);
+    for (let round = 0; round < 3; round++) {
+      const files = Array.from({ length: 8 }, (_, i) => `${dir}/f${round}-${i}`);
+      await within(30000, 'writeFile x 8', Promise.all(files.map((f, i) => sftp.writeFile(f, data.subarray(i << 10)))));
+      const stats = await within(30000, 'stat x 40', Promise.all(Array.from({ length: 40 }, (_, i) => sftp.stat(files[i % 8]))));
+      stats.forEach((st, i) => assert.strictEqual(st.size, data.length - ((i % 8) << 10)));
+      const back = await within(30000, 'readFile x 8', Promise.all(files.map((f) => sftp.readFile(f))));
+      back.forEach((b, i) => assert.ok(b.equals(data.subarray(i << 10)), `round ${round}: file ${i} read back`));
+      const chunks = [];
+      for await (const c of sftp.createReadStream(files[0])) chunks.push(c);
+      assert.ok(Buffer.concat(chunks).equals(data), `round ${round}: the read stream gave the file`);
+      const l = path.join(local, `get${round}`);
+      await within(30000, 'fastGet', sftp.fastGet(files[1], l));
+      assert.ok(fs.readFileSync(l).equals(data.subarray(1 << 10)), `round ${round}: fastGet`);
+      await within(30000, 'fastPut', sftp.fastPut(l, `${dir}/put${round}`));
+      assert.strictEqual((await sftp.stat(`${dir}/put${round}`)).size, data.length - (1 << 10));
+      await assert.rejects(sftp.stat(`${dir}/missing${round}`), (e) => e.code === 'ENOENT');
+      const names = (await within(20000, 'readdir', sftp.readdir(dir))).map((e) => (typeof e === 'string' ? e : e.name));
+      for (const f of files) assert.ok(names.includes(path.posix.basename(f)), `round ${round}: readdir lists ${f}`);
+      await within(30000, 'unlink x 8', Promise.all(files.map((f) => sftp.unlink(f))));
+    }
+    // Two long transfers in flight take no pool thread: path calls and
+    // reads complete while both still run (on the pool, the transfers
+    // held both spare threads, and a stat waited for one to end).
+    const big = `${dir}/big`;
+    const r = await client.exec(`truncate -s 1G ${big}`);
+    assert.strictEqual(r.code, 0, r.stderr);
+    let ended = 0;
+    const ac = new AbortController();
+    const transfers = [0, 1].map((i) => sftp.fastGet(big, path.join(local, `big${i}`), { signal: ac.signal })
+      .then(() => 'completed', (e) => e.name).finally(() => { ended++; }));
+    for (let i = 0; i < 5; i++) {
+      await within(30000, 'stat during transfers', sftp.stat(big));
+      assert.strictEqual(ended, 0, 'a stat waited for a transfer to end');
+    }
+    ac.abort();
+    for (const x of await Promise.all(transfers)) assert.ok(x === 'AbortError' || x === 'completed', x);
+    await sftp.rm(dir, { recursive: true });
+  } finally {
+    if (sftp) await sftp.close();
+    await release();
+    fs.rmSync(local, { recursive: true, force: true });
+  }
+  const after = events.stats();
+  assert.strictEqual(after.holds, before.holds, 'no hold left on the event loop');
+  assert.ok(after.targets <= before.targets, `targets ${before.targets} -> ${after.targets}`);
 });

@@ -1415,4 +1415,5 @@ async function openSftp(client, options) {
 
 module.exports = {
   SFTP, FileHandle, Dir, Dirent, Stats, ReadStream, WriteStream, openSftp, openFlags,
+  POOL_SHARE, // for tests
 };

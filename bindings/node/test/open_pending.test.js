@@ -198,9 +198,9 @@ test('opens in flight when the client closes end with ClosedError', async () => 
   }
 });
 
-// lib/sftp.js's POOL_SHARE: the pool threads SFTP calls may take at once
-// (the rest run in the background).
-const SFTP_POOL_SHARE = 2;
+// The pool threads SFTP calls may take at once (the rest run in the
+// background).
+const { POOL_SHARE: SFTP_POOL_SHARE } = require('../lib/sftp');
 
 test('SFTP completes while the program holds the pool but its share, many calls at once', async () => {
   const before = events.stats();

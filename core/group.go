@@ -257,21 +257,32 @@ func (g *Group) Run(spec *SessionSpec) error {
 func (g *Group) start(spec *SessionSpec, xfer *GroupTransfer) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.closed {
-		return newError(KindClosed, nil, "group is closed")
-	}
-	if len(g.hosts) == 0 {
-		return InvalidArgument("group has no hosts")
-	}
-	if g.run != nil {
+	for {
+		if g.closed {
+			return newError(KindClosed, nil, "group is closed")
+		}
+		if len(g.hosts) == 0 {
+			return InvalidArgument("group has no hosts")
+		}
+		prev := g.run
+		if prev == nil {
+			break
+		}
 		select {
-		case <-g.run.done:
-		case <-g.run.drained:
-			// Every result is out: its worker is only returning.
-			<-g.run.done
+		case <-prev.done:
+		case <-prev.drained:
+			// Every result is out: its last worker is only returning,
+			// and it takes g.mu to do so (deliver's notify), so wait
+			// without it; then look again (a close or another run may
+			// have come meanwhile).
+			g.mu.Unlock()
+			<-prev.done
+			g.mu.Lock()
+			continue
 		default:
 			return InvalidArgument("group is already running; wait for its results or cancel it")
 		}
+		break
 	}
 	r := &groupRun{
 		g: g, spec: spec, xfer: xfer, opts: g.opts, hosts: append([]*groupHost(nil), g.hosts...),

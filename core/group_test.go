@@ -128,6 +128,27 @@ func checkResult(t *testing.T, r *GroupResult, k hostKind) {
 	}
 }
 
+// A run started as soon as the last result is taken: the last worker,
+// which queued that result, still takes the group's lock to notify, so a
+// Run that held the lock while it waited for that worker to end hung
+// (TestGroupMixedHosts under -race, once in three CI runs). One refused
+// host, 300 runs back to back.
+func TestGroupRunRightAfterTheLastResult(t *testing.T) {
+	f := newGroupFixture(t)
+	g := f.group(t)
+	if _, err := g.AddHost("refused", f.config(hostRefused, 0)); err != nil {
+		t.Fatal(err)
+	}
+	for round := 0; round < 300; round++ {
+		if err := g.Run(execSpec("true")); err != nil {
+			t.Fatalf("round %d: Run: %v", round, err)
+		}
+		if res := collect(t, g); len(res) != 1 || KindOf(res[0].Err) != KindConnect {
+			t.Fatalf("round %d: %d results, %v", round, len(res), res)
+		}
+	}
+}
+
 // 200 hosts of every kind, three runs on one group: every result has its
 // host's kind, good hosts reuse their connection after the first run, and
 // no descriptor or goroutine is left behind.

@@ -33,6 +33,7 @@ type phaseConn struct {
 	authTimeout time.Duration
 	paused      bool   // a policy callback is running: no deadline
 	quickAck    func() // re-arms TCP quick ACKs after a read (nil: not TCP, or not Linux)
+	raw         *rawIO // the socket's raw reads and writes (nil: not a socket, or not Linux)
 	// The banner and auth timeouts are timers that close the connection,
 	// not conn deadlines: a jump channel, a proxy command's socket or a
 	// caller's conn may not support deadlines (x/crypto's channel conns
@@ -53,6 +54,11 @@ type phaseConn struct {
 	aheadErr error
 }
 
+// newPhaseConn wraps a connection to a server; it arms no timer yet.
+func newPhaseConn(c net.Conn, authTimeout time.Duration) *phaseConn {
+	return &phaseConn{Conn: c, authTimeout: authTimeout, quickAck: quickAcker(c), raw: newRawIO(c)}
+}
+
 // readAhead is how much phaseConn reads at once while x/crypto reads the
 // server's version line a byte at a time: one read syscall per byte was
 // ~40 per connection, two thirds of a fan-out host's reads.
@@ -63,7 +69,13 @@ const readAhead = 512
 // and every channel learns of the loss at once instead of waiting for a read
 // that may never fail.
 func (p *phaseConn) Write(b []byte) (int, error) {
-	n, err := p.Conn.Write(b)
+	var n int
+	var err error
+	if p.raw != nil {
+		n, err = p.raw.write(b)
+	} else {
+		n, err = p.Conn.Write(b)
+	}
 	if err != nil {
 		p.lost.Store(true)
 		_ = p.Conn.Close()
@@ -112,7 +124,13 @@ const quickAckBelow = 16 << 10
 
 // read reads from the connection, watching for the banner until it is seen.
 func (p *phaseConn) read(b []byte) (int, error) {
-	n, err := p.Conn.Read(b)
+	var n int
+	var err error
+	if p.raw != nil {
+		n, err = p.raw.read(b)
+	} else {
+		n, err = p.Conn.Read(b)
+	}
 	if err != nil {
 		p.lost.Store(true)
 	} else if p.quickAck != nil && n < len(b) && n < quickAckBelow {
@@ -677,7 +695,7 @@ func (c *Client) connect(cfg *Config, open transportFunc) error {
 		c.log.Infof("transport", "%v", err)
 		return err
 	}
-	pc := &phaseConn{Conn: raw, authTimeout: cfg.AuthTimeout, quickAck: quickAcker(raw)}
+	pc := newPhaseConn(raw, cfg.AuthTimeout)
 	pc.mu.Lock()
 	pc.setDeadline(cfg.BannerTimeout)
 	pc.mu.Unlock()

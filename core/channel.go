@@ -80,6 +80,12 @@ type Channel struct {
 	threadWaits bool
 	sleepers    []*sleeper
 	waits       int
+	// holdKicks: wake marks the sleepers and leaves their kicks (the
+	// futex wake system call) in kicks for the caller to make once it has
+	// released mu: a thread woken while its waker still holds mu would
+	// find mu taken and park on it (with two Ps or more they run at once).
+	holdKicks bool
+	kicks     []*sleeper
 }
 
 // newChannel wraps an open channel and starts its drains and request handler.
@@ -146,7 +152,12 @@ func (ch *Channel) wake() {
 	close(ch.changed)
 	ch.changed = make(chan struct{})
 	for _, s := range ch.sleepers {
-		s.wakeUp()
+		if ch.holdKicks {
+			s.mark()
+			ch.kicks = append(ch.kicks, s)
+		} else {
+			s.wakeUp()
+		}
 	}
 	clear(ch.sleepers)
 	ch.sleepers = ch.sleepers[:0]
@@ -188,6 +199,7 @@ func (ch *Channel) drain(i int, raw ssh.Channel) {
 	sr, _ := raw.(segmentReader)
 	var d drainBuf
 	var runs [][]byte
+	var kicks []*sleeper
 	defer func() {
 		ch.mu.Lock()
 		d.done()
@@ -256,8 +268,17 @@ func (ch *Channel) drain(i int, raw ssh.Channel) {
 			ch.mu.Unlock()
 			return
 		}
+		ch.holdKicks = true
 		ch.broadcastData(ev, q.Len(), last)
+		ch.holdKicks = false
+		kicks = append(kicks[:0], ch.kicks...)
+		clear(ch.kicks)
+		ch.kicks = ch.kicks[:0]
 		ch.mu.Unlock()
+		for k, s := range kicks {
+			s.kick()
+			kicks[k] = nil
+		}
 	}
 }
 

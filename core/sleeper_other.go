@@ -34,4 +34,10 @@ func (s *sleeper) sleep(end time.Time) bool {
 }
 
 // wakeUp ends sleep, now or, if it has not begun, before it does.
-func (s *sleeper) wakeUp() { s.once.Do(func() { close(s.c) }) }
+func (s *sleeper) wakeUp() { s.mark() }
+
+// mark wakes the sleep (as wakeUp; kick has nothing left to do here).
+func (s *sleeper) mark() { s.once.Do(func() { close(s.c) }) }
+
+// kick is the second half of Linux's wakeUp; here mark did it all.
+func (s *sleeper) kick() {}

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -122,14 +121,11 @@ func (q *eventQueue) post(token uint64) {
 	if !q.flushing {
 		var rec [eventRecordSize]byte
 		binary.NativeEndian.PutUint64(rec[:], token)
-		for len(q.backlog) == 0 {
-			n, err := syscall.Write(q.w, rec[:])
-			if n == eventRecordSize {
+		if len(q.backlog) == 0 {
+			if n, _ := nbWrite(q.w, rec[:]); n == eventRecordSize {
 				return
 			}
-			if err != syscall.EINTR {
-				break // EAGAIN: the pipe is full (a write this small is all or nothing)
-			}
+			// EAGAIN: the pipe is full (a write this small is all or nothing)
 		}
 		q.flushing = true
 		goSafe(nil, "the readiness event writer", q.flush, func(*Error) {

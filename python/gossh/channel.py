@@ -3,7 +3,7 @@
 
 A ``Channel`` wraps a ``gossh_channel`` handle.  Output is drained by
 libgossh in the background, so reading stdout to the end before stderr never
-deadlocks.  Reads move up to 256 KiB per C call; the file objects buffer
+deadlocks.  Reads move up to 128 KiB per C call; the file objects buffer
 what they read for ``readline``.
 
 Timeouts: ``settimeout(t)`` bounds each read and write (``socket.timeout``
@@ -57,7 +57,12 @@ def open_only(func: _F) -> _F:
 
     return _check  # type: ignore[return-value]
 
-CHUNK = 256 * 1024
+# At most this much per C read. 256 KiB bytes objects, made and freed at
+# every read, made glibc's heap shrink and grow again behind them: 70-87k
+# page faults per GiB of exec stdout; with 128 KiB 16-20k (the process's
+# own), and CPU per GiB 2.13-2.40 -> 1.97-2.52 s (medians 2.34 -> 2.20, five
+# interleaved pairs).
+CHUNK = 128 * 1024
 
 
 def _timeout_ms(t: float | None) -> int:
@@ -320,7 +325,7 @@ class Channel(_lib.NativeHandle):
         cap = min(int(nbytes), CHUNK)
         tmo = _timeout_ms(self._timeout)
         n = ctypes.c_size_t(0)
-        # One reusable 256 KiB buffer per stream; its lock serialises
+        # One reusable CHUNK buffer per stream; its lock serialises
         # concurrent readers of the same stream only.
         st = self._bufs[stream]
         try:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path"
 	"strconv"
@@ -113,11 +114,24 @@ func (s *SFTP) sftpError(err error, op, path, path2 string) error {
 		return sftpStatus(fxPermissionDenied, "", op, path, path2)
 	case errors.Is(err, os.ErrClosed):
 		return newError(KindClosed, err, "sftp %s %s: the file is closed", op, ShowPath(path))
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.ErrClosedPipe),
-		strings.Contains(err.Error(), "connection lost"), strings.Contains(err.Error(), "EOF"):
+	case transportLost(err):
 		return newError(KindClosed, err, "sftp %s %s: the SFTP channel was closed or the connection lost", op, ShowPath(path))
 	}
 	return newError(KindProtocol, err, "sftp %s %s: %v", op, ShowPath(path), err)
+}
+
+// transportLost reports whether err is the end of what carried a request:
+// an EOF, a closed pipe or conn, or a socket the peer reset or hung up on
+// (EPIPE, ECONNRESET: a write to a cut connection, which had read as a
+// protocol error).
+func transportLost(err error) bool {
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.ErrClosedPipe),
+		errors.Is(err, net.ErrClosed), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNRESET):
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "connection lost") || strings.Contains(msg, "EOF")
 }
 
 // localError makes the KindIO error of a local file operation, with the

@@ -19,9 +19,13 @@ import (
 // 10-30% more CPU with 2. The price of one P: a calling thread that returns
 // to its program (or waits on a futex) leaves the P in a syscall state, and
 // the runtime's sysmon retakes it after 20 µs so a reader goroutine can run,
-// which keeps sysmon waking every 20 µs during a bulk read (18% of the C
-// client's CPU in a profile); no library-side setting was found that avoids
-// it without costing more. The default it lowers
+// which keeps sysmon waking every 20 µs during a bulk read from C (the
+// library's own socket and pipe calls no longer add to it: rawio_linux.go,
+// ready.go). With two Ps or more a waiting caller's thread keeps its P
+// instead (sleeper_linux.go), but on 2 cores that measured better for C and
+// worse for Python and Node (2026-12-03, three interleaved 1 GiB runs: C
+// 1.55-1.84 vs 1.78-2.23 s per GiB, Python 2.08-2.56 vs 2.16-2.54, Node
+// 2.35-3.10 vs 2.20-2.34). The default it lowers
 // already follows the process's CPU affinity and cgroup limit; setting it
 // stops the runtime from updating it when that limit changes. It returns
 // the GOMAXPROCS in force.

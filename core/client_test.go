@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,6 +97,8 @@ func mustReturn(t *testing.T, what string, f func()) {
 	select {
 	case <-done:
 	case <-time.After(hangGuard):
+		buf := make([]byte, 4<<20)
+		t.Logf("every goroutine at the hang:\n%s", buf[:runtime.Stack(buf, true)])
 		t.Fatalf("%s: still blocked after %v (a hang)", what, hangGuard)
 	}
 }

@@ -21,10 +21,16 @@ type Client struct {
 	hostKeysFile string    // where AcceptAdd saves
 	log          *Logger
 
-	conn          *ssh.Client
-	netConn       net.Conn
-	cancel        context.CancelFunc // cancels a Connect in progress
-	connecting    bool
+	conn       *ssh.Client
+	netConn    net.Conn
+	cancel     context.CancelFunc // cancels a Connect in progress
+	connecting bool
+	// stopConnect, when set, is asked once a Connect is under way (after
+	// it has marked itself connecting, so that a Close from then on ends
+	// it): true fails the Connect. A group's Cancel closes the clients it
+	// tracks, and a Close that came before the Connect began would
+	// otherwise be undone by it (a closed client connects again).
+	stopConnect   func() bool
 	authenticated bool
 	closed        bool // Close was called since the last Connect
 	dead          chan struct{}

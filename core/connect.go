@@ -675,7 +675,15 @@ func (c *Client) connect(cfg *Config, open transportFunc) error {
 	}
 	c.connecting, c.closed, c.cancel = true, false, cancel
 	c.step = nil
+	stop := c.stopConnect
 	c.mu.Unlock()
+	if stop != nil && stop() {
+		c.mu.Lock()
+		c.connecting, c.cancel = false, nil
+		c.mu.Unlock()
+		cancel()
+		return newError(KindCancelled, nil, "connect cancelled")
+	}
 	release := func() {
 		cancel()
 		c.mu.Lock()

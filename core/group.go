@@ -582,6 +582,7 @@ func (r *groupRun) runHost(i int, buf *readBuf) (res *GroupResult) {
 		}
 	} else {
 		c = NewClient()
+		c.stopConnect = r.isCancelled // a Cancel before Connect began is not lost
 		c.ShareHostKeys(r.g.keys)
 		r.g.keys.mu.Lock()
 		c.SetPolicy(r.g.keys.policy)

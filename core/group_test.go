@@ -465,3 +465,28 @@ func TestGroupTransfer(t *testing.T) {
 	g.AddHost("x0", f.config(hostGood, 0)) // a second host of that name: %h no longer tells them apart
 	wantKind(t, g.RunTransfer(&GroupTransfer{Direction: GroupGet, Local: local + "/got-%h", Remote: dir + "/put-0"}), KindInvalid)
 }
+
+// A Cancel that closes a host's client before its Connect has begun must
+// still stop it: Connect undoes an earlier Close (a closed client connects
+// again), so the group's client asks the run, once connecting, whether it
+// was cancelled. Here the run is cancelled before Connect: it fails at once,
+// KindCancelled, and the client can connect later.
+func TestConnectAsksWhetherToStop(t *testing.T) {
+	s := sshd(t)
+	c := s.client(t)
+	stop := true
+	c.stopConnect = func() bool { return stop }
+	c.Close() // Cancel's Close, before the Connect
+	err := c.Connect(s.config("id_ed25519"))
+	wantKind(t, err, KindCancelled)
+	if c.IsActive() {
+		t.Fatal("a stopped Connect left the client connected")
+	}
+	stop = false
+	if err := c.Connect(s.config("id_ed25519")); err != nil {
+		t.Fatalf("a later Connect: %v", err)
+	}
+	if !c.IsActive() {
+		t.Fatal("not connected")
+	}
+}

@@ -33,7 +33,7 @@ type phaseConn struct {
 	authTimeout time.Duration
 	paused      bool   // a policy callback is running: no deadline
 	quickAck    func() // re-arms TCP quick ACKs after a read (nil: not TCP, or not Linux)
-	raw         *rawIO // the socket's raw reads and writes (nil: not a socket, or not Linux)
+	io          sockIO // how bytes move: raw socket calls, or the conn's Read and Write
 	// The banner and auth timeouts are timers that close the connection,
 	// not conn deadlines: a jump channel, a proxy command's socket or a
 	// caller's conn may not support deadlines (x/crypto's channel conns
@@ -56,7 +56,7 @@ type phaseConn struct {
 
 // newPhaseConn wraps a connection to a server; it arms no timer yet.
 func newPhaseConn(c net.Conn, authTimeout time.Duration) *phaseConn {
-	return &phaseConn{Conn: c, authTimeout: authTimeout, quickAck: quickAcker(c), raw: newRawIO(c)}
+	return &phaseConn{Conn: c, authTimeout: authTimeout, quickAck: quickAcker(c), io: newSockIO(c)}
 }
 
 // readAhead is how much phaseConn reads at once while x/crypto reads the
@@ -69,13 +69,7 @@ const readAhead = 512
 // and every channel learns of the loss at once instead of waiting for a read
 // that may never fail.
 func (p *phaseConn) Write(b []byte) (int, error) {
-	var n int
-	var err error
-	if p.raw != nil {
-		n, err = p.raw.write(b)
-	} else {
-		n, err = p.Conn.Write(b)
-	}
+	n, err := p.io.write(b)
 	if err != nil {
 		p.lost.Store(true)
 		_ = p.Conn.Close()
@@ -124,13 +118,7 @@ const quickAckBelow = 16 << 10
 
 // read reads from the connection, watching for the banner until it is seen.
 func (p *phaseConn) read(b []byte) (int, error) {
-	var n int
-	var err error
-	if p.raw != nil {
-		n, err = p.raw.read(b)
-	} else {
-		n, err = p.Conn.Read(b)
-	}
+	n, err := p.io.read(b)
 	if err != nil {
 		p.lost.Store(true)
 	} else if p.quickAck != nil && n < len(b) && n < quickAckBelow {

@@ -44,7 +44,7 @@ func TestPhaseConnReadsAheadOfTheBanner(t *testing.T) {
 		lastErr := tc.lastErr
 		data := []byte("junk line\r\nSSH-2.0-OpenSSH_9.2\r\n" + string(bytes.Repeat([]byte("k"), tc.more)))
 		c := &chunkConn{chunks: [][]byte{bytes.Clone(data)}, err: lastErr}
-		p := &phaseConn{Conn: c}
+		p := newPhaseConn(c, 0)
 		var got []byte
 		one := make([]byte, 1)
 		for len(got) < 40 {

@@ -194,7 +194,7 @@ func TestRawIOOnlyForStreamSockets(t *testing.T) {
 		}
 	}
 	a, _ := tcpPair(t)
-	if newPhaseConn(a, 0).raw == nil {
+	if _, raw := newPhaseConn(a, 0).io.(*rawIO); !raw {
 		t.Error("a TCP connection to a server is not read raw")
 	}
 }

@@ -271,9 +271,7 @@ func (ch *Channel) drain(i int, raw ssh.Channel) {
 		ch.holdKicks = true
 		ch.broadcastData(ev, q.Len(), last)
 		ch.holdKicks = false
-		kicks = append(kicks[:0], ch.kicks...)
-		clear(ch.kicks)
-		ch.kicks = ch.kicks[:0]
+		kicks, ch.kicks = ch.kicks, kicks[:0] // each array has one holder at a time
 		ch.mu.Unlock()
 		for k, s := range kicks {
 			s.kick()

@@ -54,18 +54,13 @@ func (p *readyPipe) set(ready bool) {
 // no P free and was handed one through the scheduler: four context switches
 // and 0.1-0.3 ms on the path of a one-byte wake in Node. They retry on
 // EINTR and return the count and the error (EAGAIN when full or empty).
-func nbWrite(fd int, b []byte) (int, syscall.Errno) {
-	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
-		if e != syscall.EINTR {
-			return int(n), e
-		}
-	}
-}
+func nbWrite(fd int, b []byte) (int, syscall.Errno) { return nbCall(syscall.SYS_WRITE, fd, b) }
 
-func nbRead(fd int, b []byte) (int, syscall.Errno) {
+func nbRead(fd int, b []byte) (int, syscall.Errno) { return nbCall(syscall.SYS_READ, fd, b) }
+
+func nbCall(trap uintptr, fd int, b []byte) (int, syscall.Errno) {
 	for {
-		n, _, e := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
+		n, _, e := syscall.RawSyscall(trap, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)))
 		if e != syscall.EINTR {
 			return int(n), e
 		}

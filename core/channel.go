@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"time"
+	"unsafe"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -84,8 +85,14 @@ type Channel struct {
 	// futex wake system call) in kicks for the caller to make once it has
 	// released mu: a thread woken while its waker still holds mu would
 	// find mu taken and park on it (with two Ps or more they run at once).
-	holdKicks bool
-	kicks     []*sleeper
+	holdKicks  bool
+	kicks      []*sleeper
+	ringKicks  [2]*ring             // rings whose C readers wait for the held kick
+	ringRetire func(unsafe.Pointer) // see ShareRing
+	released   bool                 // Release ran: no more rings are shared
+	ringDefer  bool                 // publishRings may hold a kick for data (broadcastData)
+	ringHeld   uint8                // bit i: ring i's kick is held, ringTimer makes it
+	ringTimer  *time.Timer          // see holdRingKick
 }
 
 // newChannel wraps an open channel and starts its drains and request handler.
@@ -120,7 +127,11 @@ func channelOpenError(err error) error {
 // and fileno see it at once, a watching binding's record may wait for more
 // (notifyData). Caller holds mu.
 func (ch *Channel) broadcastData(ev uint8, buffered, last int) {
+	// A ring's C readers wait for more while a bulk run flows (see
+	// ringBatch); everyone else is woken at once.
+	ch.ringDefer = last >= bulkRun && buffered < ringBatch
 	ch.wake()
+	ch.ringDefer = false
 	ch.setReady()
 	ch.notifyData(ev, buffered, last)
 }
@@ -146,11 +157,12 @@ func (ch *Channel) setReady() {
 	}
 }
 
-// wake wakes every goroutine and thread waiting on the channel's state.
-// Caller holds mu.
+// wake wakes every goroutine and thread waiting on the channel's state,
+// C readers waiting on a read ring included. Caller holds mu.
 func (ch *Channel) wake() {
 	close(ch.changed)
 	ch.changed = make(chan struct{})
+	ch.publishRings()
 	for _, s := range ch.sleepers {
 		if ch.holdKicks {
 			s.mark()
@@ -161,6 +173,102 @@ func (ch *Channel) wake() {
 	}
 	clear(ch.sleepers)
 	ch.sleepers = ch.sleepers[:0]
+}
+
+// publishRings tells C readers of the read rings (ring_linux.go) the
+// channel's new state: when they must call in, and (bumping the futex)
+// that it changed. Caller holds mu.
+func (ch *Channel) publishRings() {
+	for i := range ch.streams {
+		r := ch.streams[i].buf.ring
+		if r == nil {
+			continue
+		}
+		var slow uint32
+		if ch.ready != nil {
+			slow |= ringSlowAlways // a read updates fileno's readiness
+		}
+		if ch.streams[i].buf.n > 0 || ch.ended(i) || ch.closeErr != nil || ch.paused > 0 {
+			// Segments follow the ring, the end or an error is the
+			// library's to report, and a paused drain must learn that
+			// someone waits (waitFor).
+			slow |= ringSlowEmpty
+		}
+		changed := r.hdr.slow.Load() != slow
+		if r.publish(slow) {
+			if ch.ringDefer && !changed {
+				ch.holdRingKick(i)
+				continue
+			}
+			if ch.ringHeld &^= 1 << i; ch.ringHeld == 0 && ch.ringTimer != nil {
+				ch.ringTimer.Stop() // this kick makes the held one
+			}
+			if ch.holdKicks {
+				ch.ringKicks[i] = r
+			} else {
+				r.kick()
+			}
+		}
+	}
+}
+
+// ringBatch is how much a bulk run (SSH packets of bulkRun bytes or more)
+// puts in a ring before its waiting C reader is woken; ringDelay bounds
+// the wait for it. One wake per arrival cost the reader two context
+// switches per arrival, a fifth of a C client's CPU.
+const (
+	ringBatch = 128 << 10
+	ringDelay = 500 * time.Microsecond
+)
+
+// holdRingKick leaves a ring's waiting readers asleep for now: the timer
+// wakes them within ringDelay unless more data does first (bit i of
+// ringHeld: ring i's kick is held). Caller holds mu.
+func (ch *Channel) holdRingKick(i int) {
+	held := ch.ringHeld
+	ch.ringHeld |= 1 << i
+	if held != 0 {
+		return // the timer runs
+	}
+	if ch.ringTimer == nil {
+		ch.ringTimer = time.AfterFunc(ringDelay, ch.flushRings)
+	} else {
+		ch.ringTimer.Reset(ringDelay)
+	}
+}
+
+// flushRings wakes the C readers that holdRingKick left waiting.
+func (ch *Channel) flushRings() {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	if ch.ringHeld != 0 {
+		ch.publishRings() // not deferred: kicks every ring with waiters
+	}
+}
+
+// ShareRing gives a reader outside Go (capi/fastread.c) stream i's read
+// ring: share is called with its address, under the channel's lock, when
+// the ring is made, once the stream has carried ringBulk bytes (nil: the
+// caller only asks). retire is called by Release before the ring is
+// unmapped, and must return only when no outside reader uses it. A channel
+// released, a bad stream number or a kernel that refuses the memory makes
+// no ring.
+func (ch *Channel) ShareRing(i int, share, retire func(unsafe.Pointer)) {
+	if i != Stdout && i != Stderr {
+		return
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	q := &ch.streams[i].buf
+	if q.ring != nil || ch.released || q.carried < ringBulk {
+		return
+	}
+	if q.ring = newRing(); q.ring == nil {
+		return
+	}
+	ch.ringRetire = retire
+	ch.publishRings()
+	share(q.ring.ptr())
 }
 
 // SetThreadWaits chooses how the channel's blocking calls (Read, ReadAny,
@@ -211,6 +319,7 @@ func (ch *Channel) drain(i int, raw ssh.Channel) {
 			!ch.wanted(1-i) && !ch.wanted(2) {
 			wait := ch.changed
 			ch.paused++
+			ch.publishRings() // C readers must come and say they wait
 			ch.mu.Unlock()
 			<-wait
 			ch.mu.Lock()
@@ -272,10 +381,20 @@ func (ch *Channel) drain(i int, raw ssh.Channel) {
 		ch.broadcastData(ev, q.Len(), last)
 		ch.holdKicks = false
 		kicks, ch.kicks = ch.kicks, kicks[:0] // each array has one holder at a time
+		ringKicks := ch.ringKicks
+		ch.ringKicks = [2]*ring{}
 		ch.mu.Unlock()
 		for k, s := range kicks {
 			s.kick()
 			kicks[k] = nil
+		}
+		// A ring released meanwhile is unmapped only after its C readers
+		// left (retire), and a futex wake of an unmapped address is an
+		// error the kernel returns, not a fault.
+		for _, r := range ringKicks {
+			if r != nil {
+				r.kick()
+			}
 		}
 	}
 }
@@ -813,5 +932,20 @@ func (ch *Channel) Release() {
 		ch.ready.close()
 		ch.ready = nil
 	}
+	ch.released = true
+	var rings []*ring
+	for i := range ch.streams {
+		if r := ch.streams[i].buf.ring; r != nil {
+			rings = append(rings, r)
+			ch.streams[i].buf.ring = nil // what it held is dropped with the channel
+		}
+	}
+	retire := ch.ringRetire
 	ch.mu.Unlock()
+	for _, r := range rings {
+		if retire != nil {
+			retire(r.ptr())
+		}
+		r.free()
+	}
 }

@@ -88,6 +88,7 @@ func (ch *Channel) Fileno() (int, error) {
 		}
 		ch.ready = p
 		p.set(ch.streams[Stdout].buf.Len() > 0 || ch.ended(Stdout))
+		ch.publishRings() // C readers of a ring must now read through Go
 	}
 	return ch.ready.r, nil
 }

@@ -186,6 +186,7 @@ func (ch *Channel) SetCombineStderr(on bool) bool {
 	defer ch.mu.Unlock()
 	old := ch.combine
 	ch.combine = on
+	ch.publishRings() // when stdout ends has changed
 	return old
 }
 

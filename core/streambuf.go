@@ -72,13 +72,29 @@ type segment struct {
 	b []byte
 }
 
-// streamBuf is a queue of segments. Guarded by the channel's lock.
+// streamBuf is a queue of segments, after the stream's read ring if it has
+// one (ring_linux.go): bytes go into the ring while no segment waits and
+// it has room, and are read from it first. Guarded by the channel's lock
+// (the ring's consumers also take its own lock: C readers do not hold the
+// channel's).
 type streamBuf struct {
 	segs []segment
-	n    int // bytes queued
+	n    int // bytes queued in segs
 	// release gives a handed-over run back to x/crypto once read (nil:
 	// runs are only ever of chunks).
 	release func([]byte)
+	ring    *ring
+	carried int // bytes ever queued (ringBulk: when a reader gets a ring)
+}
+
+// toRing copies what fits of b into the ring, if it has one and nothing
+// waits in segs (which come after the ring's bytes), and returns how much.
+func (q *streamBuf) toRing(b []byte) int {
+	q.carried += len(b)
+	if q.ring == nil || len(q.segs) > 0 {
+		return 0
+	}
+	return q.ring.put(b)
 }
 
 // segmentReader is what the patched x/crypto's channels add
@@ -92,15 +108,33 @@ type segmentReader interface {
 // pushRun queues a run handed over by r. Caller holds the channel's lock.
 func (q *streamBuf) pushRun(r segmentReader, b []byte) {
 	q.release = r.ReleaseSegment
+	if k := q.toRing(b); k > 0 {
+		if k == len(b) {
+			r.ReleaseSegment(b)
+			return
+		}
+		b = b[k:]
+	}
 	q.segs = append(q.segs, segment{b: b})
 	q.n += len(b)
 }
 
-// Len is the number of bytes queued.
-func (q *streamBuf) Len() int { return q.n }
+// Len is the number of bytes queued, in the ring and in segs.
+func (q *streamBuf) Len() int {
+	if q.ring != nil {
+		return q.n + q.ring.fill()
+	}
+	return q.n
+}
 
 // push queues b, which lies in c after the bytes already queued from c.
 func (q *streamBuf) push(c *chunk, b []byte) {
+	if k := q.toRing(b); k > 0 {
+		if k == len(b) {
+			return
+		}
+		b = b[k:]
+	}
 	c.refs++
 	q.segs = append(q.segs, segment{c: c, b: b})
 	q.n += len(b)
@@ -109,6 +143,10 @@ func (q *streamBuf) push(c *chunk, b []byte) {
 // Read copies up to len(p) queued bytes into p, oldest first.
 func (q *streamBuf) Read(p []byte) int {
 	n := 0
+	if q.ring != nil {
+		n = q.ring.get(p)
+	}
+	k0 := n
 	for n < len(p) && len(q.segs) > 0 {
 		s := &q.segs[0]
 		k := copy(p[n:], s.b)
@@ -128,7 +166,7 @@ func (q *streamBuf) Read(p []byte) int {
 	if len(q.segs) == 0 {
 		q.segs = q.segs[:0:0] // let the emptied array go
 	}
-	q.n -= n
+	q.n -= n - k0
 	return n
 }
 

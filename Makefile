@@ -214,6 +214,13 @@ C_TESTS += $(TESTBIN)/test_sshconfig
 # The fan-out test (issue 13) joins the same way.
 C_TESTS += $(TESTBIN)/test_group
 
+# The read ring's test (issue 8) joins the same way.
+C_TESTS += $(TESTBIN)/test_read_ring
+
+$(TESTBIN)/test_read_ring: tests/c/test_read_ring.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
+	@mkdir -p $(TESTBIN)
+	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -lpthread -Wl,-rpath,'$$ORIGIN/..' -o $@
+
 $(TESTBIN)/test_group: tests/c/test_group.c tests/c/check.h include/gossh.h $(BUILD)/libgossh.so
 	@mkdir -p $(TESTBIN)
 	$(CC) $(CFLAGS) -Iinclude $< -L$(BUILD) -lgossh -Wl,-rpath,'$$ORIGIN/..' -o $@
@@ -232,6 +239,7 @@ test-c: $(C_TESTS) $(FAULTPROXY) ## C: the C API test programs and the header co
 	$(WITH_SSHD) $(TESTBIN)/test_agent_algos
 	$(WITH_SSHD) $(TESTBIN)/test_sftp
 	$(WITH_SSHD) $(TESTBIN)/test_group
+	$(WITH_SSHD) $(TESTBIN)/test_read_ring
 
 test-python: lib $(FAULTPROXY) typecheck-python ## Python: mypy --strict (typecheck-python), then pytest against the sshd
 	$(WITH_SSHD) env PYTHONPATH=$(CURDIR)/python python3 -m pytest -q python/tests

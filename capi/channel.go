@@ -3,6 +3,7 @@ package main
 /*
 #include <stdint.h>
 #include <stddef.h>
+#include "fastread.h"
 */
 import "C"
 
@@ -35,8 +36,12 @@ func writeBuffer(buf unsafe.Pointer, n C.size_t) ([]byte, error) {
 	return unsafe.Slice((*byte)(buf), int(n)), nil
 }
 
-//export gossh_channel_read
-func gossh_channel_read(h C.uintptr_t, stream C.int, buf unsafe.Pointer, capacity C.size_t, timeoutMs C.int, nread *C.size_t, errOut *C.uintptr_t) (rc C.int) {
+// gosshi_channel_read is gossh_channel_read's way into Go (fastread.c
+// reads what it can from a stream's read ring first, and calls this for the
+// rest). Hidden: the version script exports only gossh_*.
+//
+//export gosshi_channel_read
+func gosshi_channel_read(h C.uintptr_t, stream C.int, buf unsafe.Pointer, capacity C.size_t, timeoutMs C.int, nread *C.size_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
 	if buf == nil || nread == nil {
 		return finish(core.InvalidArgument("buf and nread must not be NULL"), errOut)
@@ -52,8 +57,15 @@ func gossh_channel_read(h C.uintptr_t, stream C.int, buf unsafe.Pointer, capacit
 	}
 	n, err := ch.Read(int(stream), readBuffer(buf, capacity), timeout)
 	*nread = C.size_t(n)
+	if n > 0 {
+		ch.ShareRing(int(stream), func(p unsafe.Pointer) { C.gosshi_ring_share(h, stream, p) }, retireRing)
+	}
 	return finish(err, errOut)
 }
+
+// retireRing takes a read ring out of fastread.c's table, waiting for its
+// C readers to leave (core.Channel.ShareRing).
+func retireRing(p unsafe.Pointer) { C.gosshi_ring_retire(p) }
 
 //export gossh_channel_read_any
 func gossh_channel_read_any(h C.uintptr_t, buf unsafe.Pointer, capacity C.size_t, timeoutMs C.int, stream *C.int, nread *C.size_t, errOut *C.uintptr_t) (rc C.int) {

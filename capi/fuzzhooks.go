@@ -13,6 +13,10 @@ package main
 #include <stdlib.h>
 #include <string.h>
 #include "sftp_types.h"
+
+// fastread.c's, as gossh.h declares it (handles as uintptr_t).
+int gossh_channel_read(uintptr_t ch, int stream, void *buf, size_t cap, int timeout_ms,
+                       size_t *nread, uintptr_t *err);
 */
 import "C"
 
@@ -147,7 +151,7 @@ var hookTable = []struct {
 	{hookCall{"gossh_channel_read", kindChannel, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
 		var buf [16]byte
 		var n C.size_t
-		return hookResult{RC: int64(gossh_channel_read(h, 0, unsafe.Pointer(&buf[0]), 16, 0, &n, e))}
+		return hookResult{RC: int64(C.gossh_channel_read(h, 0, unsafe.Pointer(&buf[0]), 16, 0, &n, e))}
 	}},
 	{hookCall{"gossh_channel_read_any", kindChannel, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
 		var buf [16]byte
@@ -483,7 +487,7 @@ func hookWrite(ch uint64, buf unsafe.Pointer, n uint64, timeoutMs int) (hookResu
 func hookRead(ch uint64, stream int, buf unsafe.Pointer, capacity uint64, timeoutMs int) (hookResult, uint64) {
 	var e C.uintptr_t
 	var n C.size_t
-	r := hookResult{RC: int64(gossh_channel_read(C.uintptr_t(ch), C.int(stream), buf, C.size_t(capacity), C.int(timeoutMs), &n, &e))}
+	r := hookResult{RC: int64(C.gossh_channel_read(C.uintptr_t(ch), C.int(stream), buf, C.size_t(capacity), C.int(timeoutMs), &n, &e))}
 	return hookDone(r, e), uint64(n)
 }
 

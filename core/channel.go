@@ -195,19 +195,24 @@ func (ch *Channel) publishRings() {
 			slow |= ringSlowEmpty
 		}
 		changed := r.hdr.slow.Load() != slow
-		if r.publish(slow) {
-			if ch.ringDefer && !changed {
-				ch.holdRingKick(i)
-				continue
+		waiting := r.publish(slow)
+		if waiting && ch.ringDefer && !changed {
+			ch.holdRingKick(i)
+			continue
+		}
+		// Not held (anymore): this publish is the one a held kick was for.
+		if ch.ringHeld&(1<<i) != 0 {
+			if ch.ringHeld &^= 1 << i; ch.ringHeld == 0 {
+				ch.ringTimer.Stop()
 			}
-			if ch.ringHeld &^= 1 << i; ch.ringHeld == 0 && ch.ringTimer != nil {
-				ch.ringTimer.Stop() // this kick makes the held one
-			}
-			if ch.holdKicks {
-				ch.ringKicks[i] = r
-			} else {
-				r.kick()
-			}
+		}
+		if !waiting {
+			continue
+		}
+		if ch.holdKicks {
+			ch.ringKicks[i] = r
+		} else {
+			r.kick()
 		}
 	}
 }
@@ -242,7 +247,7 @@ func (ch *Channel) flushRings() {
 	ch.mu.Lock()
 	defer ch.mu.Unlock()
 	if ch.ringHeld != 0 {
-		ch.publishRings() // not deferred: kicks every ring with waiters
+		ch.publishRings() // not deferred: clears ringHeld, kicks every ring with waiters
 	}
 }
 

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"math/rand"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
+	"unsafe"
 )
 
 // fakeRuns is a segmentReader whose runs are slices of one array; it
@@ -111,5 +115,51 @@ func TestRingPutGetWrap(t *testing.T) {
 	if n := r.get(p); n != 1100 || !bytes.Equal(p[:100], data[ringSize-100:ringSize]) ||
 		!bytes.Equal(p[100:1100], data[ringSize:ringSize+1000]) {
 		t.Fatalf("wrapping get: %d bytes", n)
+	}
+}
+
+// futexWaitFor waits on addr while it holds val, at most d; it reports
+// whether a wake (or a change of the value) ended the wait.
+func futexWaitFor(addr *atomic.Uint32, val uint32, d time.Duration) bool {
+	ts := syscall.NsecToTimespec(int64(d))
+	_, _, e := syscall.Syscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(addr)),
+		futexWaitPrivate, uintptr(val), uintptr(unsafe.Pointer(&ts)), 0, 0)
+	return e != syscall.ETIMEDOUT
+}
+
+// TestHeldRingKickIsNotLost: a bulk run's wake held for a waiting C reader
+// (holdRingKick) comes within ringDelay, also after a held kick whose timer
+// found nobody waiting. The first version left the held bit set then, and
+// no later hold started the timer again: the reader slept until the next
+// state change (found by test_read_ring under load, 1 run in 30).
+func TestHeldRingKickIsNotLost(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		ch := &Channel{changed: make(chan struct{})}
+		r := newRing()
+		ch.streams[Stdout].buf.ring = r
+		hold := func() {
+			ch.mu.Lock()
+			ch.ringDefer = true
+			ch.publishRings()
+			ch.ringDefer = false
+			ch.mu.Unlock()
+		}
+		// A held kick whose timer finds nobody waiting.
+		r.hdr.waiters.Store(1)
+		hold()
+		r.hdr.waiters.Store(0)
+		time.Sleep(3 * ringDelay)
+		// Now a reader waits and the next kick is held: the timer must come.
+		r.hdr.waiters.Store(1)
+		hold()
+		woken := futexWaitFor(&r.hdr.seq, r.hdr.seq.Load(), 5*time.Second)
+		r.hdr.waiters.Store(0)
+		if !woken {
+			t.Fatalf("round %d: the held kick never came", round)
+		}
+		ch.mu.Lock()
+		ch.streams[Stdout].buf.ring = nil
+		ch.mu.Unlock()
+		r.free()
 	}
 }

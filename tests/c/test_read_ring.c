@@ -212,7 +212,12 @@ static void test_end_while_waiting(gossh_client *c, int do_free) {
         struct waiter w = {ch, 0, 1, 0};
         pthread_t t;
         pthread_create(&t, NULL, wait_in_ring, &w);
-        for (int i = 0; i < 2000 && __atomic_load_n(&w.got, __ATOMIC_SEQ_CST) < 1000000; i++) usleep(1000);
+        /* All of it, then the reader waits: a wake the library held back
+         * and lost (a bulk run's batching) leaves it short until the
+         * command's sleep ends. */
+        for (int i = 0; i < 20000 && __atomic_load_n(&w.got, __ATOMIC_SEQ_CST) < 1000000; i++) usleep(1000);
+        CHECK(__atomic_load_n(&w.got, __ATOMIC_SEQ_CST) == 1000000, "%s round %d: %ld of 1000000 bytes after 20 s",
+              do_free ? "free" : "close", round, __atomic_load_n(&w.got, __ATOMIC_SEQ_CST));
         usleep((useconds_t)(round % 5) * 2000); /* the reader is in its wait, or about to be */
         if (do_free) {
             gossh_channel_free(ch);

@@ -67,8 +67,11 @@ func gosshi_channel_read(h C.uintptr_t, stream C.int, buf unsafe.Pointer, capaci
 // C readers to leave (core.Channel.ShareRing).
 func retireRing(p unsafe.Pointer) { C.gosshi_ring_retire(p) }
 
-//export gossh_channel_read_any
-func gossh_channel_read_any(h C.uintptr_t, buf unsafe.Pointer, capacity C.size_t, timeoutMs C.int, stream *C.int, nread *C.size_t, errOut *C.uintptr_t) (rc C.int) {
+// gosshi_channel_read_any is gossh_channel_read_any's way into Go
+// (fastread.c takes what the read rings hold first). Hidden.
+//
+//export gosshi_channel_read_any
+func gosshi_channel_read_any(h C.uintptr_t, buf unsafe.Pointer, capacity C.size_t, timeoutMs C.int, stream *C.int, nread *C.size_t, errOut *C.uintptr_t) (rc C.int) {
 	defer guard(&rc, errOut)
 	if buf == nil || nread == nil || stream == nil {
 		return finish(core.InvalidArgument("buf, stream and nread must not be NULL"), errOut)
@@ -84,6 +87,9 @@ func gossh_channel_read_any(h C.uintptr_t, buf unsafe.Pointer, capacity C.size_t
 	}
 	s, n, err := ch.ReadAny(readBuffer(buf, capacity), timeout)
 	*nread, *stream = C.size_t(n), C.int(s)
+	if n > 0 {
+		ch.ShareRing(s, func(p unsafe.Pointer) { C.gosshi_ring_share(h, C.int(s), p) }, retireRing)
+	}
 	return finish(err, errOut)
 }
 

@@ -199,6 +199,32 @@ int gossh_channel_read(uintptr_t ch, int stream, void *buf, size_t cap, int time
     }
     return gosshi_channel_read(ch, stream, buf, cap, timeout_ms, nread, err);
 }
+
+// gossh_channel_read_any takes what the rings hold, stdout's first, and
+// calls in for everything else: a stream without a ring, stdout's ring
+// empty while the library has something to say of stdout (stdout comes
+// first), both empty (the library waits, arms, reports the end).
+int gossh_channel_read_any(uintptr_t ch, void *buf, size_t cap, int timeout_ms, int *stream,
+                           size_t *nread, uintptr_t *err) {
+    if (buf != NULL && nread != NULL && stream != NULL && cap > 0 && timeout_ms >= -1) {
+        for (int i = 0; i < 2; i++) {
+            struct gossh_ring *r = find(ch, i);
+            if (r == NULL) break;
+            uint32_t slow = atomic_load(&r->slow);
+            size_t n = 0;
+            if (!(slow & SLOW_ALWAYS) && !atomic_load(&r->dead)) n = take(r, buf, cap);
+            atomic_fetch_sub(&r->refs, 1);
+            if (n > 0) {
+                *nread = n;
+                *stream = i;
+                if (err != NULL) *err = 0;
+                return 0;
+            }
+            if (slow != 0) break;
+        }
+    }
+    return gosshi_channel_read_any(ch, buf, cap, timeout_ms, stream, nread, err);
+}
 #else
 #include <stdint.h>
 #include <stddef.h>
@@ -214,5 +240,10 @@ void gosshi_ring_retire(void *ring) { (void)ring; }
 int gossh_channel_read(uintptr_t ch, int stream, void *buf, size_t cap, int timeout_ms,
                        size_t *nread, uintptr_t *err) {
     return gosshi_channel_read(ch, stream, buf, cap, timeout_ms, nread, err);
+}
+
+int gossh_channel_read_any(uintptr_t ch, void *buf, size_t cap, int timeout_ms, int *stream,
+                           size_t *nread, uintptr_t *err) {
+    return gosshi_channel_read_any(ch, buf, cap, timeout_ms, stream, nread, err);
 }
 #endif

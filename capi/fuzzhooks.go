@@ -17,6 +17,8 @@ package main
 // fastread.c's, as gossh.h declares it (handles as uintptr_t).
 int gossh_channel_read(uintptr_t ch, int stream, void *buf, size_t cap, int timeout_ms,
                        size_t *nread, uintptr_t *err);
+int gossh_channel_read_any(uintptr_t ch, void *buf, size_t cap, int timeout_ms, int *stream,
+                           size_t *nread, uintptr_t *err);
 */
 import "C"
 
@@ -157,7 +159,7 @@ var hookTable = []struct {
 		var buf [16]byte
 		var n C.size_t
 		var s C.int
-		return hookResult{RC: int64(gossh_channel_read_any(h, unsafe.Pointer(&buf[0]), 16, 0, &s, &n, e))}
+		return hookResult{RC: int64(C.gossh_channel_read_any(h, unsafe.Pointer(&buf[0]), 16, 0, &s, &n, e))}
 	}},
 	{hookCall{"gossh_channel_read_ready", kindChannel, styleCode}, func(h C.uintptr_t, e *C.uintptr_t) hookResult {
 		return hookResult{RC: int64(gossh_channel_read_ready(h, 0, e))}
@@ -496,7 +498,7 @@ func hookReadAny(ch uint64, buf unsafe.Pointer, capacity uint64, timeoutMs int) 
 	var e C.uintptr_t
 	var n C.size_t
 	var s C.int
-	r := hookResult{RC: int64(gossh_channel_read_any(C.uintptr_t(ch), buf, C.size_t(capacity), C.int(timeoutMs), &s, &n, &e))}
+	r := hookResult{RC: int64(C.gossh_channel_read_any(C.uintptr_t(ch), buf, C.size_t(capacity), C.int(timeoutMs), &s, &n, &e))}
 	return hookDone(r, e), int(s), uint64(n)
 }
 

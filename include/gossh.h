@@ -1162,6 +1162,10 @@ void gossh_client_free(gossh_client *c);
  * 1 GiB, whatever cap says.
  * BLOCKS until at least one byte is available, the stream ends, or
  * timeout_ms passes (see "Timeouts").
+ * A stream that has carried 64 KiB is then read without entering the
+ * library's runtime: its buffer starts with a 512 KiB ring (memory held
+ * until gossh_channel_free) that this call copies from, and a wait is a
+ * futex wait on it in the calling thread.
  * Returns 0, GOSSH_E_TIMEOUT (nothing read, *nread = 0; arms a watched
  * channel for this stream, see "Readiness events"), GOSSH_E_CLOSED,
  * GOSSH_E_INVALID (NULL buf/nread, cap 0, a bad stream number or timeout).

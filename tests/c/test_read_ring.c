@@ -3,7 +3,8 @@
  * core/ring_linux.go): once a stream has carried 64 KiB, C readers copy
  * from its read ring and wait on its futex. Against the real sshd that
  * testenv/with-sshd.sh starts, each case many times: the bytes and their
- * order (two streams read at once, random sizes and timeouts), a stream read
+ * order (two streams read at once, random sizes and timeouts; both through
+ * gossh_channel_read_any, which takes from the rings too), a stream read
  * to its end while the other's drain is paused, a free or a close while a
  * reader waits in the ring, timeouts, and fileno's readiness after ring reads.
  */
@@ -129,6 +130,49 @@ static void test_two_streams(gossh_client *c) {
         free(re.got);
         gossh_channel_free(ch);
     }
+    free(out);
+    free(err);
+}
+
+/* Both streams through gossh_channel_read_any from one thread (random
+ * sizes, timeouts 0 and -1), split by the stream it names, every byte
+ * compared. */
+static void test_read_any(gossh_client *c) {
+    size_t olen, elen;
+    char *out = seq_text(300000, &olen), *err = seq_text(150000, &elen);
+    unsigned seed = 11;
+    char *buf = malloc(200000);
+    for (int round = 0; round < 10; round++) {
+        gossh_channel *ch = run(c, "seq 1 300000 & seq 1 150000 >&2; wait");
+        if (!ch) break;
+        char *got[2] = {malloc(olen + 1), malloc(elen + 1)};
+        size_t len[2] = {0, 0}, cap[2] = {olen, elen};
+        int rc = 0, bad = 0;
+        for (;;) {
+            size_t n = 0;
+            int stream = -2;
+            gossh_error *e = NULL;
+            rc = gossh_channel_read_any(ch, buf, 1 + next_rand(&seed) % 200000, next_rand(&seed) % 2 ? -1 : 0,
+                                        &stream, &n, &e);
+            gossh_error_free(e);
+            if (rc == GOSSH_E_TIMEOUT) continue;
+            if (rc != 0 || (n == 0 && stream == -1)) break;
+            if (stream < 0 || stream > 1 || n == 0 || len[stream] + n > cap[stream]) {
+                bad = 1;
+                break;
+            }
+            memcpy(got[stream] + len[stream], buf, n);
+            len[stream] += n;
+        }
+        CHECK(rc == 0 && !bad && len[0] == olen && len[1] == elen && memcmp(got[0], out, olen) == 0 &&
+                  memcmp(got[1], err, elen) == 0,
+              "round %d: rc %d, bad %d, stdout %zu of %zu, stderr %zu of %zu", round, rc, bad, len[0], olen, len[1],
+              elen);
+        free(got[0]);
+        free(got[1]);
+        gossh_channel_free(ch);
+    }
+    free(buf);
     free(out);
     free(err);
 }
@@ -303,6 +347,7 @@ int main(void) {
     gossh_client *c = connected();
     if (!c) return summary("test_read_ring");
     test_two_streams(c);
+    test_read_any(c);
     test_paused_other_stream(c);
     test_end_while_waiting(c, 1);
     test_end_while_waiting(c, 0);

@@ -194,7 +194,7 @@ func (ch *Channel) publishRings() {
 			// someone waits (waitFor).
 			slow |= ringSlowEmpty
 		}
-		changed := r.hdr.slow.Load() != slow
+		changed := r.slowBits() != slow
 		waiting := r.publish(slow)
 		if waiting && ch.ringDefer && !changed {
 			ch.holdRingKick(i)

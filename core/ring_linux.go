@@ -133,6 +133,9 @@ func (r *ring) lockConsumer() {
 	}
 }
 
+// slowBits are the ring's slow bits as last published.
+func (r *ring) slowBits() uint32 { return r.hdr.slow.Load() }
+
 // publish sets the ring's slow bits and bumps its futex word; it reports
 // whether a C reader waits on it (the caller then wakes it, see kick).
 func (r *ring) publish(slow uint32) bool {
